@@ -1,0 +1,35 @@
+//! What the pages need from the server, as a trait the `memoreez` server
+//! implements. Keeping the database, storage and sessions behind this port
+//! lets `app` compile for the browser without any of them, and lets the REST
+//! API and the server functions share one implementation.
+
+use std::sync::Arc;
+
+use http::request::Parts;
+use leptos::prelude::*;
+
+use crate::creation::Creation;
+use crate::error::AppError;
+use crate::story::Story;
+
+#[async_trait::async_trait]
+pub trait Backend: Send + Sync + 'static {
+    /// Stores a new creation for the visitor who sent `request` and returns its id.
+    async fn create_creation(&self, request: &Parts, story: Story) -> Result<String, AppError>;
+    /// The creation, or [`AppError::NotFound`] when it does not exist or is not the visitor's.
+    async fn creation(&self, request: &Parts, id: &str) -> Result<Creation, AppError>;
+}
+
+/// The backend as the server provides it to every render and server function.
+pub type SharedBackend = Arc<dyn Backend>;
+
+/// The backend and the current request, both from the reactive context.
+pub fn from_context() -> Result<(SharedBackend, Parts), AppError> {
+    match (use_context::<SharedBackend>(), use_context::<Parts>()) {
+        (Some(backend), Some(parts)) => Ok((backend, parts)),
+        _ => {
+            leptos::logging::error!("server function called without the backend in context");
+            Err(AppError::Internal)
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! Memoreez pages, routes and server functions.
+//!
+//! Compiled twice: with `ssr` into the server (rendering HTML and running the
+//! server functions) and with `hydrate` into the browser bundle (making that
+//! HTML interactive). Types shared by both sides live here.
+
+pub mod creation;
+pub mod error;
+pub mod pages;
+pub mod story;
+
+#[cfg(feature = "ssr")]
+pub mod backend;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+use crate::pages::{creation::CreationPage, home::HomePage, not_found::NotFound};
+
+/// The HTML document around the app; rendered only on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="theme-color" content="#f7f3ee"/>
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/memoreez.css"/>
+        <Title formatter=|title: String| {
+            if title.is_empty() { "Memoreez".to_string() } else { format!("{title} · Memoreez") }
+        }/>
+        <Router>
+            <header class="site-header">
+                <A href="/" attr:class="brand">
+                    <span class="brand-mark" aria-hidden="true">"◆"</span>
+                    " Memoreez"
+                </A>
+                <p class="tagline">"Their story, printed in 3D."</p>
+            </header>
+            <main class="page">
+                <Routes fallback=|| view! { <NotFound/> }>
+                    <Route path=path!("/") view=HomePage/>
+                    // Async: the page waits for the creation so an unknown id
+                    // can answer with a real 404 status, not a 200 error page.
+                    <Route path=path!("/create/:id") view=CreationPage ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+            <footer class="site-footer">
+                <p>"Made with care in a small print lab."</p>
+            </footer>
+        </Router>
+    }
+}

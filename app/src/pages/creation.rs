@@ -1,0 +1,62 @@
+use leptos::either::EitherOf3;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::creation::{Creation, get_creation};
+use crate::error::AppError;
+use crate::pages::not_found::NotFound;
+
+/// `/create/{id}`: the stored story. Concepts will appear here next.
+#[component]
+pub fn CreationPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let creation = Resource::new(id, get_creation);
+
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading your story…"</p> }>
+            {move || Suspend::new(async move {
+                match creation.await {
+                    Ok(creation) => EitherOf3::A(view! { <StoryCard creation/> }),
+                    Err(AppError::NotFound) => EitherOf3::B(view! { <NotFound/> }),
+                    Err(error) => EitherOf3::C(view! {
+                        <Title text="Something went wrong"/>
+                        <section class="card" role="alert">
+                            <h1>"We couldn't load this creation"</h1>
+                            <p>{error.to_string()}</p>
+                        </section>
+                    }),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn StoryCard(creation: Creation) -> impl IntoView {
+    let Creation { story, .. } = creation;
+    let headline = format!("A keepsake for someone who loves {}", story.hobbies.join(", "));
+    let has_facts = !story.facts.is_empty();
+
+    view! {
+        <Title text="Your story"/>
+        <article class="card creation" data-testid="creation">
+            <p class="eyebrow">"Your story"</p>
+            <h1 data-testid="story-headline">{headline}</h1>
+            <ul class="chips" aria-label="Hobbies">
+                {story.hobbies.into_iter().map(|hobby| view! { <li class="chip">{hobby}</li> }).collect_view()}
+            </ul>
+            <Show when=move || has_facts>
+                <blockquote class="facts" data-testid="story-facts">{story.facts.clone()}</blockquote>
+            </Show>
+            <div class="next-step">
+                <h2>"What happens next"</h2>
+                <p>
+                    "Your story is saved. Turning it into four concept images is being built "
+                    "and is not available yet; this page will show them as soon as it is."
+                </p>
+            </div>
+        </article>
+    }
+}
