@@ -1,0 +1,187 @@
+//! All settings, typed, in one place.
+//!
+//! Sources, later ones winning: built-in defaults (which need nothing: a
+//! SQLite file and a local folder under `./data`), then `memoreez.toml` (or the
+//! file named by `MEMOREEZ_CONFIG`), then `MEMOREEZ_*` environment variables.
+//! A bad value stops start-up with one line that names the setting.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+const ENV_PREFIX: &str = "MEMOREEZ_";
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Config {
+    /// Where the web server listens (`MEMOREEZ_ADDR`).
+    pub addr: SocketAddr,
+    /// `sqlite://…` (default) or `postgres://…` (`MEMOREEZ_DATABASE_URL`).
+    pub database_url: String,
+    /// The local folder that holds uploaded and generated files (`MEMOREEZ_FILES_DIR`).
+    pub files_dir: PathBuf,
+    /// The built site (JS, WASM, CSS, public assets) that cargo-leptos writes
+    /// (`MEMOREEZ_SITE_ROOT`; defaults to `LEPTOS_SITE_ROOT` or `target/site`).
+    pub site_root: PathBuf,
+    /// Log filter in `tracing` syntax, e.g. `info` or `memoreez=debug,info` (`MEMOREEZ_LOG`).
+    pub log: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            database_url: "sqlite://data/memoreez.db".to_string(),
+            files_dir: PathBuf::from("data/files"),
+            site_root: std::env::var_os("LEPTOS_SITE_ROOT")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("target/site")),
+            log: "info".to_string(),
+        }
+    }
+}
+
+/// A setting that could not be used, as one printable line.
+#[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    /// Reads the configuration from the process environment and config file.
+    pub fn load() -> Result<Config, ConfigError> {
+        let explicit = std::env::var_os("MEMOREEZ_CONFIG").map(PathBuf::from);
+        if let Some(path) = &explicit
+            && !path.is_file()
+        {
+            return Err(ConfigError(format!(
+                "setting MEMOREEZ_CONFIG: no config file at {}",
+                path.display()
+            )));
+        }
+        let file = explicit.unwrap_or_else(|| PathBuf::from("memoreez.toml"));
+        Config::from_figment(
+            Figment::from(Serialized::defaults(Config::default()))
+                .merge(Toml::file(file))
+                .merge(Env::prefixed(ENV_PREFIX).ignore(&["config"])),
+        )
+    }
+
+    /// Extracts and checks a configuration from any set of sources (tests use this).
+    pub fn from_figment(figment: Figment) -> Result<Config, ConfigError> {
+        let config: Config = figment.extract().map_err(describe)?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Checks what the types alone cannot.
+    fn check(&self) -> Result<(), ConfigError> {
+        let url = self.database_url.as_str();
+        if !(url.starts_with("sqlite:") || url.starts_with("postgres:") || url.starts_with("postgresql:")) {
+            return Err(ConfigError(format!(
+                "setting MEMOREEZ_DATABASE_URL: expected sqlite://PATH or postgres://…, got {url:?}"
+            )));
+        }
+        if let Err(error) = tracing_subscriber::EnvFilter::try_new(&self.log) {
+            return Err(ConfigError(format!("setting MEMOREEZ_LOG: {error}")));
+        }
+        Ok(())
+    }
+}
+
+/// Turns figment's error into one line naming the setting as the user wrote it.
+fn describe(error: figment::Error) -> ConfigError {
+    let Some(error) = error.into_iter().next() else {
+        return ConfigError("configuration could not be read".to_string());
+    };
+    let key = match &error.metadata {
+        Some(metadata) if metadata.name.contains("environment") => {
+            format!("{ENV_PREFIX}{}", error.path.join("_").to_uppercase())
+        }
+        Some(metadata) => format!("{} in {}", error.path.join("."), source_name(metadata)),
+        None => error.path.join("."),
+    };
+    if key.is_empty() {
+        ConfigError(format!("configuration: {}", error.kind))
+    } else {
+        ConfigError(format!("setting {key}: {}", error.kind))
+    }
+}
+
+fn source_name(metadata: &figment::Metadata) -> String {
+    match &metadata.source {
+        Some(figment::Source::File(path)) => path.display().to_string(),
+        _ => metadata.name.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_env(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        // figment::Jail isolates the process environment and working directory.
+        let mut result = None;
+        figment::Jail::expect_with(|jail| {
+            for (key, value) in vars {
+                jail.set_env(key, value);
+            }
+            result = Some(Config::load());
+            Ok(())
+        });
+        result.expect("jail ran")
+    }
+
+    #[test]
+    fn defaults_need_nothing() {
+        let config = with_env(&[]).expect("defaults load");
+        assert_eq!(config.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(config.database_url, "sqlite://data/memoreez.db");
+        assert_eq!(config.files_dir, PathBuf::from("data/files"));
+    }
+
+    #[test]
+    fn environment_overrides_defaults() {
+        let config = with_env(&[
+            ("MEMOREEZ_ADDR", "0.0.0.0:8080"),
+            ("MEMOREEZ_DATABASE_URL", "postgres://db/memoreez"),
+        ])
+        .expect("valid overrides");
+        assert_eq!(config.addr.port(), 8080);
+        assert_eq!(config.database_url, "postgres://db/memoreez");
+    }
+
+    #[test]
+    fn a_bad_value_names_the_setting_in_one_line() {
+        let error = with_env(&[("MEMOREEZ_ADDR", "not-an-address")]).unwrap_err();
+        assert!(error.0.starts_with("setting MEMOREEZ_ADDR: "), "{error}");
+        assert!(!error.0.contains('\n'));
+
+        let error = with_env(&[("MEMOREEZ_DATABASE_URL", "mysql://x")]).unwrap_err();
+        assert!(error.0.starts_with("setting MEMOREEZ_DATABASE_URL: "), "{error}");
+
+        let error = with_env(&[("MEMOREEZ_LOG", "info,=[")]).unwrap_err();
+        assert!(error.0.starts_with("setting MEMOREEZ_LOG: "), "{error}");
+    }
+
+    #[test]
+    fn the_config_file_is_read_and_its_errors_name_the_file() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("memoreez.toml", "addr = \"127.0.0.1:4000\"\nfiles_dir = \"/srv/files\"")?;
+            let config = Config::load().expect("file loads");
+            assert_eq!(config.addr.port(), 4000);
+            assert_eq!(config.files_dir, PathBuf::from("/srv/files"));
+
+            jail.create_file("memoreez.toml", "addr = 12")?;
+            let error = Config::load().unwrap_err();
+            assert!(error.0.starts_with("setting addr in "), "{error}");
+            assert!(error.0.contains("memoreez.toml"), "{error}");
+
+            jail.set_env("MEMOREEZ_CONFIG", "missing.toml");
+            let error = Config::load().unwrap_err();
+            assert!(error.0.starts_with("setting MEMOREEZ_CONFIG: "), "{error}");
+            Ok(())
+        });
+    }
+}

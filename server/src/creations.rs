@@ -1,0 +1,73 @@
+//! Storing and finding creations.
+
+use app::creation::Creation;
+use app::story::Story;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use sqlx::Row;
+
+use crate::db::Db;
+use crate::session::VisitorId;
+use crate::time::now_ms;
+
+/// Stores the story as a new creation owned by the visitor; returns its id.
+pub async fn create(db: &Db, visitor: &VisitorId, story: &Story) -> Result<String, sqlx::Error> {
+    let id = new_id();
+    let now = now_ms();
+    let hobbies = serde_json::to_string(&story.hobbies).expect("a list of strings serialises");
+    // One transaction: the visitor row and the creation exist together or not at all.
+    let mut tx = db.pool().begin().await?;
+    sqlx::query(
+        "INSERT INTO visitors (token_hash, created_at, last_seen_at) VALUES ($1, $2, $2) \
+         ON CONFLICT (token_hash) DO UPDATE SET last_seen_at = excluded.last_seen_at",
+    )
+    .bind(&visitor.0)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO creations (id, visitor, hobbies, facts, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&id)
+    .bind(&visitor.0)
+    .bind(&hobbies)
+    .bind(&story.facts)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The creation if it exists and belongs to the visitor.
+pub async fn find(db: &Db, visitor: &VisitorId, id: &str) -> Result<Option<Creation>, sqlx::Error> {
+    if !is_well_formed_id(id) {
+        return Ok(None);
+    }
+    let row =
+        sqlx::query("SELECT id, hobbies, facts, created_at FROM creations WHERE id = $1 AND visitor = $2")
+            .bind(id)
+            .bind(&visitor.0)
+            .fetch_optional(db.pool())
+            .await?;
+    let Some(row) = row else { return Ok(None) };
+    let hobbies: String = row.try_get("hobbies")?;
+    let hobbies = serde_json::from_str(&hobbies).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    Ok(Some(Creation {
+        id: row.try_get("id")?,
+        story: Story { hobbies, facts: row.try_get("facts")? },
+        created_at_ms: row.try_get("created_at")?,
+    }))
+}
+
+/// 16 random bytes, base64url: unguessable, and short enough for a URL.
+fn new_id() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn is_well_formed_id(id: &str) -> bool {
+    id.len() == 22 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}

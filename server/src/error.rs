@@ -1,0 +1,55 @@
+//! Errors of the JSON API, each with its HTTP status and a JSON body
+//! `{"error": "…", "field": "…"}` that a script can act on and a person can read.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::response::{IntoResponse, Response};
+use http::StatusCode;
+use serde_json::json;
+
+#[derive(thiserror::Error, Debug)]
+pub enum ApiError {
+    /// The request was understood but its content is not acceptable (422).
+    #[error("{message}")]
+    Invalid { field: &'static str, message: String },
+    /// The body could not be read as the JSON we expect (400, 413 or 415).
+    #[error("{message}")]
+    Body { status: StatusCode, message: String },
+    #[error("not found")]
+    NotFound,
+    /// Our fault; the cause is logged, never sent.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(error: sqlx::Error) -> Self {
+        ApiError::Internal(error.to_string())
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        ApiError::Body { status: rejection.status(), message: rejection.body_text() }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, body) = match &self {
+            ApiError::Invalid { field, message } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, json!({ "error": message, "field": field }))
+            }
+            ApiError::Body { status, message } => (*status, json!({ "error": message })),
+            ApiError::NotFound => (StatusCode::NOT_FOUND, json!({ "error": "not found" })),
+            ApiError::Internal(cause) => {
+                tracing::error!(%cause, "API request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    json!({ "error": "Something went wrong on our side. Please try again in a moment." }),
+                )
+            }
+        };
+        (status, Json(body)).into_response()
+    }
+}

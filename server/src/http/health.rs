@@ -1,0 +1,46 @@
+//! `/healthz`: the process answers. `/readyz`: it can do its job (database
+//! and storage both answer), so a load balancer can route to it.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::IntoResponse;
+use http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::state::AppState;
+
+const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
+
+pub async fn alive() -> &'static str {
+    "ok"
+}
+
+pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
+    let (database, storage) = tokio::join!(
+        check(async { state.db.ping().await.map_err(|e| e.to_string()) }),
+        check(async { state.storage.check().await.map_err(|e| e.to_string()) }),
+    );
+    let ready = database.is_ok() && storage.is_ok();
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let body = json!({
+        "status": if ready { "ready" } else { "unavailable" },
+        "database": report(database),
+        "storage": report(storage),
+    });
+    (status, Json(body))
+}
+
+async fn check(probe: impl Future<Output = Result<(), String>>) -> Result<(), String> {
+    tokio::time::timeout(CHECK_TIMEOUT, probe)
+        .await
+        .unwrap_or_else(|_| Err(format!("no answer within {} s", CHECK_TIMEOUT.as_secs())))
+}
+
+fn report(result: Result<(), String>) -> Value {
+    match result {
+        Ok(()) => json!({ "ok": true }),
+        Err(error) => json!({ "ok": false, "error": error }),
+    }
+}

@@ -1,0 +1,39 @@
+//! The HTTP surface: pages (server-rendered, then hydrated), server functions,
+//! the JSON API and health checks, wrapped in sessions, compression and
+//! request tracing.
+
+mod api;
+mod health;
+
+use std::sync::Arc;
+
+use app::backend::SharedBackend;
+use app::{App, shell};
+use axum::Router;
+use axum::routing::{get, post};
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::session;
+use crate::state::AppState;
+
+pub fn router(state: AppState) -> Router {
+    let backend: SharedBackend = Arc::new(state.clone());
+    let context = move || provide_context(backend.clone());
+    let leptos = state.leptos.clone();
+
+    Router::new()
+        .route("/healthz", get(health::alive))
+        .route("/readyz", get(health::ready))
+        .route("/api/creations", post(api::create_creation))
+        .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), move || {
+            shell(leptos.clone())
+        })
+        .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(axum::middleware::from_fn(session::middleware))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

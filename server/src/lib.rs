@@ -1,0 +1,15 @@
+//! The Memoreez server: configuration, database, storage, sessions and the
+//! HTTP surface (pages, server functions and the JSON API).
+
+pub mod backend;
+pub mod cli;
+pub mod config;
+pub mod creations;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod serve;
+pub mod session;
+pub mod state;
+pub mod storage;
+pub mod time;

@@ -1,0 +1,55 @@
+//! `memoreez serve`: bind, serve until SIGINT/SIGTERM, then finish in-flight
+//! requests and close the database cleanly.
+
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::state::{AppState, StartError};
+
+#[derive(thiserror::Error, Debug)]
+pub enum ServeError {
+    #[error(transparent)]
+    Start(#[from] StartError),
+    #[error("cannot listen on {addr} (setting MEMOREEZ_ADDR): {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("the server stopped: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub async fn run(config: Config) -> Result<(), ServeError> {
+    let addr = config.addr;
+    let state = AppState::open(config).await?;
+    let listener = TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
+    let local = listener.local_addr()?;
+    tracing::info!(database = ?state.db.backend(), "Memoreez is listening on http://{local}");
+    axum::serve(listener, crate::http::router(state.clone()))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("stopped accepting requests; closing the database");
+    state.db.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested");
+}

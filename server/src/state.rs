@@ -1,0 +1,49 @@
+//! What every request handler can reach.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::storage::Storage;
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub storage: Storage,
+    pub leptos: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+impl AppState {
+    /// Opens the database (migrating it) and the storage named by `config`.
+    pub async fn open(config: Config) -> Result<AppState, StartError> {
+        let db = Db::connect(&config.database_url).await?;
+        db.migrate().await?;
+        let storage = Storage::local(&config.files_dir)?;
+        let leptos = LeptosOptions::builder()
+            .output_name("memoreez")
+            .site_root(config.site_root.display().to_string())
+            .site_pkg_dir("pkg")
+            .site_addr(config.addr)
+            .build();
+        Ok(AppState { config: Arc::new(config), db, storage, leptos })
+    }
+}
+
+/// Why the server could not start; printed as one line.
+#[derive(thiserror::Error, Debug)]
+pub enum StartError {
+    #[error(transparent)]
+    Database(#[from] crate::db::DbError),
+    #[error(transparent)]
+    Storage(#[from] crate::storage::StorageError),
+}

@@ -1,0 +1,116 @@
+//! Files (uploads, concept images, meshes, G-code) behind one small type.
+//!
+//! `object_store` gives the same API for a local folder (now) and S3-style
+//! buckets (later), so nothing above this module knows where bytes live.
+//! Writes are atomic: the local store writes a temporary file and renames it,
+//! so a crash never leaves a half-written file under its real name.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as Key;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+
+#[derive(Clone, Debug)]
+pub struct Storage {
+    store: Arc<dyn ObjectStore>,
+}
+
+#[derive(thiserror::Error, Debug)]
+pub enum StorageError {
+    #[error("no file at {0}")]
+    NotFound(String),
+    #[error("not a valid file name: {0}")]
+    BadKey(String),
+    #[error("cannot use the storage folder {path}: {reason}")]
+    Folder { path: String, reason: String },
+    #[error("storage failed: {0}")]
+    Store(object_store::Error),
+}
+
+impl From<object_store::Error> for StorageError {
+    fn from(error: object_store::Error) -> Self {
+        match error {
+            object_store::Error::NotFound { path, .. } => StorageError::NotFound(path),
+            other => StorageError::Store(other),
+        }
+    }
+}
+
+impl Storage {
+    /// A local folder, created when missing.
+    pub fn local(folder: &Path) -> Result<Storage, StorageError> {
+        let folder_error =
+            |reason: String| StorageError::Folder { path: folder.display().to_string(), reason };
+        std::fs::create_dir_all(folder).map_err(|e| folder_error(e.to_string()))?;
+        let store = LocalFileSystem::new_with_prefix(folder).map_err(|e| folder_error(e.to_string()))?;
+        Ok(Storage { store: Arc::new(store) })
+    }
+
+    pub async fn put(&self, key: &str, bytes: impl Into<Bytes>) -> Result<(), StorageError> {
+        self.store.put(&parse_key(key)?, PutPayload::from(bytes.into())).await?;
+        Ok(())
+    }
+
+    pub async fn get(&self, key: &str) -> Result<Bytes, StorageError> {
+        Ok(self.store.get(&parse_key(key)?).await?.bytes().await?)
+    }
+
+    pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
+        self.store.delete(&parse_key(key)?).await?;
+        Ok(())
+    }
+
+    /// Writes, reads back and removes a small probe file, for readiness checks.
+    pub async fn check(&self) -> Result<(), StorageError> {
+        const PROBE: &str = ".readyz/probe";
+        let payload = crate::time::now_ms().to_string();
+        self.put(PROBE, payload.clone()).await?;
+        let read = self.get(PROBE).await?;
+        self.delete(PROBE).await?;
+        if read != payload.as_bytes() {
+            return Err(StorageError::Store(object_store::Error::Generic {
+                store: "storage",
+                source: "probe file read back different bytes".into(),
+            }));
+        }
+        Ok(())
+    }
+}
+
+/// Refuses keys that could escape the storage root or name nothing.
+fn parse_key(key: &str) -> Result<Key, StorageError> {
+    let bad = || StorageError::BadKey(key.to_string());
+    if key.is_empty() || key.split('/').any(|part| part.is_empty() || part == "." || part == "..") {
+        return Err(bad());
+    }
+    Key::parse(key).map_err(|_| bad())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn round_trips_and_reports_missing_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::local(&dir.path().join("files")).unwrap();
+        storage.put("creations/a/story.txt", "hello").await.unwrap();
+        assert_eq!(storage.get("creations/a/story.txt").await.unwrap(), "hello");
+        assert!(dir.path().join("files/creations/a/story.txt").is_file());
+        storage.delete("creations/a/story.txt").await.unwrap();
+        assert!(matches!(storage.get("creations/a/story.txt").await, Err(StorageError::NotFound(_))));
+        storage.check().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn refuses_keys_that_escape_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::local(dir.path()).unwrap();
+        for key in ["", "../x", "a//b", "a/../../b", "/abs"] {
+            assert!(matches!(storage.put(key, "x").await, Err(StorageError::BadKey(_))), "{key}");
+        }
+    }
+}
