@@ -1,0 +1,189 @@
+//! Boots the real app (router, database, storage, sessions) against a real
+//! database: a SQLite file in a temporary folder, or a fresh PostgreSQL
+//! database created for the one test and dropped after it.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use axum::Router;
+use axum::body::Body;
+use bytes::Bytes;
+use http::{HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
+use memoreez::config::Config;
+use memoreez::state::AppState;
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Sqlite,
+    Postgres,
+}
+
+/// Where the PostgreSQL suite creates its databases. Any database the user
+/// may connect to works; the suite only runs CREATE/DROP DATABASE from it.
+pub fn postgres_admin_url() -> String {
+    std::env::var("MEMOREEZ_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+pub struct TestApp {
+    pub state: AppState,
+    pub dir: TempDir,
+    router: Router,
+    postgres_database: Option<String>,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Reply {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.get(name).map(|v| v.to_str().unwrap().to_string())
+    }
+
+    /// The `name=value` part of the visitor cookie the server set, if any.
+    pub fn visitor_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .find(|v| v.starts_with("memoreez_visitor="))
+            .map(|v| v.split(';').next().unwrap().to_string())
+    }
+}
+
+impl TestApp {
+    pub async fn start(kind: Kind) -> TestApp {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let (database_url, postgres_database) = match kind {
+            Kind::Sqlite => (format!("sqlite://{}/memoreez.db", dir.path().display()), None),
+            Kind::Postgres => {
+                let (url, name) = create_postgres_database().await;
+                (url, Some(name))
+            }
+        };
+        let config = Config {
+            database_url,
+            files_dir: dir.path().join("files"),
+            site_root: PathBuf::from(dir.path().join("site")),
+            ..Config::default()
+        };
+        let state = AppState::open(config).await.expect("app state opens");
+        let router = memoreez::http::router(state.clone());
+        TestApp { state, dir, router, postgres_database }
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self.router.clone().oneshot(request).await.expect("router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.expect("body").to_bytes();
+        Reply { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> Reply {
+        let mut request = Request::get(path).header("accept", "text/html");
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &str, cookie: Option<&str>) -> Reply {
+        let mut request = Request::post(path).header("content-type", "application/json");
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        self.send(request.body(Body::from(body.to_string())).unwrap()).await
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        use sqlx::Row;
+        // `table` is always a literal table name from a test.
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM {table}")))
+            .fetch_one(self.state.db.pool())
+            .await
+            .expect("count");
+        row.try_get::<i64, _>("n").expect("count is an integer")
+    }
+
+    /// Closes the pool and, for PostgreSQL, drops the test's database.
+    pub async fn finish(self) {
+        self.state.db.close().await;
+        if let Some(name) = self.postgres_database {
+            let admin = admin_pool().await;
+            // `name` is one we generated: a fixed prefix and hex digits.
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                .execute(&admin)
+                .await
+                .expect("drop test database");
+            admin.close().await;
+        }
+    }
+}
+
+async fn admin_pool() -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    let url = postgres_admin_url();
+    sqlx::any::AnyPoolOptions::new().max_connections(1).connect(&url).await.unwrap_or_else(|e| {
+        panic!(
+            "PostgreSQL suite: cannot connect to {url} ({e}). Start PostgreSQL, set \
+             MEMOREEZ_TEST_POSTGRES_URL, or run `./dev test`, which skips this suite when none answers."
+        )
+    })
+}
+
+async fn create_postgres_database() -> (String, String) {
+    let name = format!("memoreez_test_{}", uuid_like());
+    let admin = admin_pool().await;
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&admin)
+        .await
+        .expect("create test database");
+    admin.close().await;
+    let admin_url = postgres_admin_url();
+    let (without_query, query) = match admin_url.split_once('?') {
+        Some((url, query)) => (url.to_string(), format!("?{query}")),
+        None => (admin_url.clone(), String::new()),
+    };
+    let base = without_query.rsplit_once('/').map(|(base, _)| base).unwrap_or(&without_query);
+    (format!("{base}/{name}{query}"), name)
+}
+
+fn uuid_like() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 8];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Runs a test body against a fresh app and cleans up after it, even when
+/// the body panics (the panic is then re-raised).
+pub async fn with_app<F, Fut>(kind: Kind, body: F)
+where
+    F: FnOnce(std::sync::Arc<TestApp>) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let app = std::sync::Arc::new(TestApp::start(kind).await);
+    let outcome = tokio::spawn(body(app.clone())).await;
+    let app = std::sync::Arc::try_unwrap(app).unwrap_or_else(|_| panic!("test kept the app alive"));
+    app.finish().await;
+    if let Err(error) = outcome {
+        std::panic::resume_unwind(error.into_panic());
+    }
+}
+pub mod suite;

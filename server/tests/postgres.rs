@@ -1,0 +1,11 @@
+//! The backend suite against PostgreSQL: a fresh database per test, created
+//! from `MEMOREEZ_TEST_POSTGRES_URL` (default: the local server's `test`
+//! database) and dropped afterwards. `./dev test` skips this file, saying so,
+//! when no PostgreSQL answers.
+
+mod common;
+
+mod postgres {
+    use super::common;
+    crate::backend_suite!(common::Kind::Postgres);
+}
