@@ -10,7 +10,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::AnyPool;
-use sqlx::Executor;
+use sqlx::{AnyConnection, Connection, Executor};
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::SqliteConnectOptions;
@@ -51,6 +51,13 @@ impl Db {
             Backend::Sqlite => prepare_sqlite(url)?,
             Backend::Postgres => url.to_string(),
         };
+        // One direct connection first: the pool would retry until its timeout
+        // and report only "timed out", hiding the real cause (refused, bad
+        // password, unknown database) that the operator needs to see.
+        let probe = AnyConnection::connect(&url)
+            .await
+            .map_err(|source| DbError::Connect { url: redact(&url), source })?;
+        probe.close().await?;
         let options = AnyPoolOptions::new()
             .max_connections(match backend {
                 // SQLite has one writer; a few connections serve concurrent readers.
