@@ -13,7 +13,7 @@ pub mod story;
 pub mod backend;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
@@ -29,6 +29,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="theme-color" content="#f7f3ee"/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                <link rel="stylesheet" id="leptos" href="/pkg/memoreez.css"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -45,10 +46,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/memoreez.css"/>
-        <Title formatter=|title: String| {
-            if title.is_empty() { "Memoreez".to_string() } else { format!("{title} · Memoreez") }
-        }/>
         <Router>
             <header class="site-header">
                 <A href="/" attr:class="brand">

@@ -21,7 +21,7 @@ pub fn CreationPage() -> impl IntoView {
                     Ok(creation) => EitherOf3::A(view! { <StoryCard creation/> }),
                     Err(AppError::NotFound) => EitherOf3::B(view! { <NotFound/> }),
                     Err(error) => EitherOf3::C(view! {
-                        <Title text="Something went wrong"/>
+                        <Title text="Something went wrong · Memoreez"/>
                         <section class="card" role="alert">
                             <h1>"We couldn't load this creation"</h1>
                             <p>{error.to_string()}</p>
@@ -40,7 +40,7 @@ fn StoryCard(creation: Creation) -> impl IntoView {
     let has_facts = !story.facts.is_empty();
 
     view! {
-        <Title text="Your story"/>
+        <Title text="Your story · Memoreez"/>
         <article class="card creation" data-testid="creation">
             <p class="eyebrow">"Your story"</p>
             <h1 data-testid="story-headline">{headline}</h1>

@@ -44,7 +44,7 @@ pub fn HomePage() -> impl IntoView {
     };
 
     view! {
-        <Title text="Turn their story into a keepsake"/>
+        <Title text="Memoreez · turn their story into a keepsake"/>
         <section class="hero">
             <h1>"Tell us about them"</h1>
             <p class="lede">

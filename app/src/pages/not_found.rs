@@ -11,7 +11,7 @@ pub fn NotFound() -> impl IntoView {
     }
 
     view! {
-        <Title text="Not found"/>
+        <Title text="Not found · Memoreez"/>
         <section class="card not-found" data-testid="not-found">
             <p class="eyebrow">"404"</p>
             <h1>"We couldn't find that page"</h1>

@@ -1,0 +1,42 @@
+// Shared set-up for the browser tests: Debian's Chromium, driven by playwright-core.
+// The server under test is started by `./dev test` and named by MEMOREEZ_URL.
+
+import { chromium } from 'playwright-core';
+
+export const BASE_URL = process.env.MEMOREEZ_URL ?? 'http://127.0.0.1:3000';
+
+export async function launch() {
+  // playwright gives every launch a fresh, empty profile (its own --user-data-dir).
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** A new page that records every uncaught error and console error it sees. */
+export async function openPage(browser) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+  });
+  return { context, page, problems };
+}
+
+/** Loads a path and waits until the WASM app has hydrated it. */
+export async function visit(page, path) {
+  const response = await page.goto(BASE_URL + path);
+  await page.waitForSelector('html[data-hydrated="true"]', { timeout: 20_000 });
+  return response;
+}
