@@ -4,10 +4,20 @@
 //! `wasm32-unknown-unknown`) and the server (native) run the very same code, so
 //! a preview and the mesh that gets printed cannot drift apart.
 //!
-//! It is deliberately still empty: mesh I/O, analysis, repair, pedestals with
-//! engraved text, image relief and thumbnails arrive with the geometry-kernel
-//! issue. The test command already builds it for both targets so nothing
-//! added later can quietly break the wasm32 build.
+//! Lengths are millimetres, areas mm², volumes mm³. Every reader is bounded
+//! ([`Limits`]) and returns a typed [`MeshError`] with a one-line message for
+//! people; no input makes it panic.
+
+pub mod analysis;
+pub mod error;
+pub mod io;
+pub mod limits;
+pub mod mesh;
+
+pub use analysis::{Analysis, AnalysisOptions, analyse};
+pub use error::MeshError;
+pub use limits::Limits;
+pub use mesh::Mesh;
 
 /// Millimetres: the only length unit in the kernel.
 pub type Millimetres = f64;

@@ -25,10 +25,18 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Inspect 3D model files.
+    #[command(subcommand)]
+    Mesh(crate::tools::MeshCommand),
 }
 
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    // Tool commands work on files alone: no configuration, database or logs.
+    let command = match cli.command.unwrap_or(Command::Serve) {
+        Command::Mesh(command) => return crate::tools::run_mesh(command),
+        other => other,
+    };
     let config = match Config::load() {
         Ok(config) => config,
         Err(error) => return fail(error),
@@ -38,9 +46,10 @@ pub fn run() -> ExitCode {
         Ok(runtime) => runtime,
         Err(error) => return fail(error),
     };
-    let outcome = match cli.command.unwrap_or(Command::Serve) {
+    let outcome = match command {
         Command::Serve => runtime.block_on(crate::serve::run(config)).map_err(|e| e.to_string()),
         Command::Migrate => runtime.block_on(migrate(config)).map_err(|e| e.to_string()),
+        Command::Mesh(_) => unreachable!("handled above"),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -57,7 +66,7 @@ async fn migrate(config: Config) -> Result<(), crate::db::DbError> {
 }
 
 /// One line on stderr, exit code 2: the shape every `memoreez` command fails in.
-fn fail(error: impl std::fmt::Display) -> ExitCode {
+pub(crate) fn fail(error: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {error}");
     ExitCode::from(2)
 }

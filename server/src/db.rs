@@ -10,10 +10,10 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::AnyPool;
-use sqlx::{AnyConnection, Connection, Executor};
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{AnyConnection, Connection, Executor};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");

@@ -13,3 +13,4 @@ pub mod session;
 pub mod state;
 pub mod storage;
 pub mod time;
+pub mod tools;

@@ -1,0 +1,75 @@
+//! An indexed triangle mesh.
+
+use rustc_hash::FxHashMap;
+
+/// Triangles over shared vertices. Triangles are counter-clockwise seen from
+/// outside, so normals point out of the solid.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Mesh {
+    pub vertices: Vec<[f64; 3]>,
+    pub triangles: Vec<[u32; 3]>,
+}
+
+impl Mesh {
+    pub fn triangle_count(&self) -> usize {
+        self.triangles.len()
+    }
+
+    /// The three corners of a triangle.
+    pub fn corners(&self, triangle: [u32; 3]) -> [[f64; 3]; 3] {
+        triangle.map(|i| self.vertices[i as usize])
+    }
+
+    /// Every triangle as three corners, for writers.
+    pub fn triangle_corners(&self) -> impl Iterator<Item = [[f64; 3]; 3]> + '_ {
+        self.triangles.iter().map(|t| self.corners(*t))
+    }
+}
+
+/// Builds a mesh from triangle soup, merging corners that are bit-identical
+/// (as STL files repeat every shared corner).
+#[derive(Default)]
+pub(crate) struct MeshBuilder {
+    mesh: Mesh,
+    index: FxHashMap<[u32; 3], u32>,
+}
+
+impl MeshBuilder {
+    pub fn with_capacity(triangles: usize) -> Self {
+        let mut builder = MeshBuilder::default();
+        builder.mesh.triangles.reserve(triangles);
+        builder.mesh.vertices.reserve(triangles / 2 + 3);
+        builder.index.reserve(triangles / 2 + 3);
+        builder
+    }
+
+    /// Adds a triangle given by single-precision corners (STL's own precision).
+    pub fn push_f32(&mut self, corners: [[f32; 3]; 3]) -> Result<(), crate::MeshError> {
+        let mut indices = [0u32; 3];
+        for (slot, corner) in indices.iter_mut().zip(corners) {
+            if !corner.iter().all(|c| c.is_finite()) {
+                return Err(crate::MeshError::NonFinite);
+            }
+            // -0.0 and 0.0 are one point.
+            let key = corner.map(|c| if c == 0.0 { 0 } else { c.to_bits() });
+            let next = self.mesh.vertices.len() as u32;
+            *slot = *self.index.entry(key).or_insert_with(|| {
+                self.mesh.vertices.push(corner.map(f64::from));
+                next
+            });
+        }
+        self.mesh.triangles.push(indices);
+        Ok(())
+    }
+
+    pub fn triangles(&self) -> usize {
+        self.mesh.triangles.len()
+    }
+
+    pub fn finish(self) -> Result<Mesh, crate::MeshError> {
+        if self.mesh.triangles.is_empty() {
+            return Err(crate::MeshError::NoTriangles);
+        }
+        Ok(self.mesh)
+    }
+}

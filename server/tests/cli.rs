@@ -1,0 +1,114 @@
+//! The `memoreez` binary's file tools, run as a user would run them.
+
+use std::process::Command;
+
+fn memoreez(args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_memoreez")).args(args).output().expect("runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// A 10 × 20 × 30 mm box as ASCII STL, written the way CAD tools write it.
+fn box_stl() -> String {
+    let (x, y, z) = (10.0, 20.0, 30.0);
+    let p = |i: u8| {
+        [if i & 1 == 0 { 0.0 } else { x }, if i & 2 == 0 { 0.0 } else { y }, if i & 4 == 0 { 0.0 } else { z }]
+    };
+    let faces = [
+        [0, 2, 1],
+        [1, 2, 3],
+        [4, 5, 6],
+        [5, 7, 6],
+        [0, 1, 4],
+        [1, 5, 4],
+        [2, 6, 3],
+        [3, 6, 7],
+        [0, 4, 2],
+        [2, 4, 6],
+        [1, 3, 5],
+        [3, 7, 5],
+    ];
+    let mut text = String::from("solid box\n");
+    for face in faces {
+        text.push_str("  facet normal 0 0 0\n    outer loop\n");
+        for i in face {
+            let [a, b, c] = p(i);
+            text.push_str(&format!("      vertex {a:e} {b:e} {c:e}\n"));
+        }
+        text.push_str("    endloop\n  endfacet\n");
+    }
+    text + "endsolid box\n"
+}
+
+#[test]
+fn mesh_info_json_has_exactly_the_documented_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("box.stl");
+    std::fs::write(&file, box_stl()).unwrap();
+    let (code, stdout, stderr) = memoreez(&["mesh", "info", file.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON object");
+    let mut keys: Vec<_> = json.as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "area_mm2",
+            "bbox_mm",
+            "format",
+            "needs_support",
+            "open_edges",
+            "overhang_area_mm2",
+            "shells",
+            "triangles",
+            "volume_mm3",
+            "watertight"
+        ]
+    );
+    assert_eq!(json["format"], "stl");
+    assert_eq!(json["triangles"], 12);
+    assert!((json["volume_mm3"].as_f64().unwrap() - 6000.0).abs() < 1e-6);
+    assert!((json["area_mm2"].as_f64().unwrap() - 2200.0).abs() < 1e-6);
+    assert_eq!(json["bbox_mm"], serde_json::json!([[0.0, 0.0, 0.0], [10.0, 20.0, 30.0]]));
+    assert_eq!(json["watertight"], true);
+    assert_eq!(json["open_edges"], 0);
+    assert_eq!(json["shells"], 1);
+    assert_eq!(json["needs_support"], false);
+
+    let (code, stdout, _) = memoreez(&["mesh", "info", file.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("10.0 × 20.0 × 30.0 mm") && stdout.contains("watertight    yes"), "{stdout}");
+}
+
+#[test]
+fn bad_files_fail_with_one_error_line_and_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let truncated = dir.path().join("truncated.stl");
+    std::fs::write(&truncated, &box_stl()[..200]).unwrap();
+    let lying = dir.path().join("lying.stl");
+    let mut bytes = vec![0u8; 84];
+    bytes[80..84].copy_from_slice(&1_000_000u32.to_le_bytes());
+    std::fs::write(&lying, bytes).unwrap();
+    let empty = dir.path().join("empty.stl");
+    std::fs::write(&empty, b"").unwrap();
+    let obj = dir.path().join("model.obj");
+    std::fs::write(&obj, b"v 0 0 0\n").unwrap();
+    let missing = dir.path().join("missing.stl");
+
+    for (file, expected) in [
+        (&truncated, "not a readable STL file"),
+        (&lying, "says it holds 1000000 triangles, but its size fits 0"),
+        (&empty, "the file is empty"),
+        (&obj, "not supported yet"),
+        (&missing, "cannot read the file"),
+    ] {
+        let (code, stdout, stderr) = memoreez(&["mesh", "info", file.to_str().unwrap(), "--json"]);
+        assert_eq!(code, 2, "{}", file.display());
+        assert!(stdout.is_empty());
+        assert!(stderr.starts_with("error: ") && stderr.trim_end().lines().count() == 1, "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+    }
+}
