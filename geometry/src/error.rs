@@ -13,6 +13,8 @@ pub enum MeshError {
     StlCountMismatch { claimed: u64, fits: u64 },
     #[error("not a readable STL file: {0}")]
     InvalidStl(String),
+    #[error("not a readable OBJ file: {0}")]
+    InvalidObj(String),
     #[error("the model has no triangles")]
     NoTriangles,
     #[error("the model has a coordinate that is not a finite number")]

@@ -31,7 +31,7 @@ impl Mesh {
 #[derive(Default)]
 pub(crate) struct MeshBuilder {
     mesh: Mesh,
-    index: FxHashMap<[u32; 3], u32>,
+    index: FxHashMap<[u64; 3], u32>,
 }
 
 impl MeshBuilder {
@@ -45,6 +45,11 @@ impl MeshBuilder {
 
     /// Adds a triangle given by single-precision corners (STL's own precision).
     pub fn push_f32(&mut self, corners: [[f32; 3]; 3]) -> Result<(), crate::MeshError> {
+        self.push(corners.map(|c| c.map(f64::from)))
+    }
+
+    /// Adds a triangle, reusing any earlier vertex at exactly the same place.
+    pub fn push(&mut self, corners: [[f64; 3]; 3]) -> Result<(), crate::MeshError> {
         let mut indices = [0u32; 3];
         for (slot, corner) in indices.iter_mut().zip(corners) {
             if !corner.iter().all(|c| c.is_finite()) {
@@ -54,7 +59,7 @@ impl MeshBuilder {
             let key = corner.map(|c| if c == 0.0 { 0 } else { c.to_bits() });
             let next = self.mesh.vertices.len() as u32;
             *slot = *self.index.entry(key).or_insert_with(|| {
-                self.mesh.vertices.push(corner.map(f64::from));
+                self.mesh.vertices.push(corner);
                 next
             });
         }

@@ -1,5 +1,6 @@
 //! Reading and writing model files.
 
+pub mod obj;
 pub mod stl;
 
 use crate::{Limits, Mesh, MeshError};
@@ -9,6 +10,7 @@ use crate::{Limits, Mesh, MeshError};
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Stl,
+    Obj,
 }
 
 impl Format {
@@ -17,10 +19,11 @@ impl Format {
         let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
         match extension.as_str() {
             "stl" => Ok(Format::Stl),
-            "obj" | "3mf" => Err(MeshError::UnsupportedFormat(format!(
-                ".{extension} files are not supported yet; only STL can be read for now"
-            ))),
-            _ => Err(MeshError::UnsupportedFormat(format!("{name:?}: use an .stl file"))),
+            "obj" => Ok(Format::Obj),
+            "3mf" => Err(MeshError::UnsupportedFormat(
+                ".3mf files are not supported yet; use STL or OBJ for now".to_string(),
+            )),
+            _ => Err(MeshError::UnsupportedFormat(format!("{name:?}: use an .stl or .obj file"))),
         }
     }
 }
@@ -29,5 +32,6 @@ impl Format {
 pub fn read(format: Format, bytes: &[u8], limits: &Limits) -> Result<Mesh, MeshError> {
     match format {
         Format::Stl => stl::read(bytes, limits),
+        Format::Obj => obj::read(bytes, limits),
     }
 }
