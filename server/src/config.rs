@@ -118,70 +118,34 @@ fn source_name(metadata: &figment::Metadata) -> String {
 
 #[cfg(test)]
 mod tests {
+    // Environment variables and the config file are tested by running the
+    // real binary (tests/cli.rs), which needs no process-global tricks.
     use super::*;
 
-    fn with_env(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        // figment::Jail isolates the process environment and working directory.
-        let mut result = None;
-        figment::Jail::expect_with(|jail| {
-            for (key, value) in vars {
-                jail.set_env(key, value);
-            }
-            result = Some(Config::load());
-            Ok(())
-        });
-        result.expect("jail ran")
+    fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        Config::from_figment(Figment::from(Serialized::defaults(Config::default())).merge(Toml::string(text)))
     }
 
     #[test]
     fn defaults_need_nothing() {
-        let config = with_env(&[]).expect("defaults load");
+        let config = from_toml("").expect("defaults load");
         assert_eq!(config.addr.to_string(), "127.0.0.1:3000");
         assert_eq!(config.database_url, "sqlite://data/memoreez.db");
         assert_eq!(config.files_dir, PathBuf::from("data/files"));
     }
 
     #[test]
-    fn environment_overrides_defaults() {
-        let config = with_env(&[
-            ("MEMOREEZ_ADDR", "0.0.0.0:8080"),
-            ("MEMOREEZ_DATABASE_URL", "postgres://db/memoreez"),
-        ])
-        .expect("valid overrides");
+    fn values_override_defaults_and_are_checked() {
+        let config = from_toml("addr = \"0.0.0.0:8080\"\ndatabase_url = \"postgres://db/memoreez\"").unwrap();
         assert_eq!(config.addr.port(), 8080);
         assert_eq!(config.database_url, "postgres://db/memoreez");
-    }
-
-    #[test]
-    fn a_bad_value_names_the_setting_in_one_line() {
-        let error = with_env(&[("MEMOREEZ_ADDR", "not-an-address")]).unwrap_err();
-        assert!(error.0.starts_with("setting MEMOREEZ_ADDR: "), "{error}");
-        assert!(!error.0.contains('\n'));
-
-        let error = with_env(&[("MEMOREEZ_DATABASE_URL", "mysql://x")]).unwrap_err();
-        assert!(error.0.starts_with("setting MEMOREEZ_DATABASE_URL: "), "{error}");
-
-        let error = with_env(&[("MEMOREEZ_LOG", "info,=[")]).unwrap_err();
-        assert!(error.0.starts_with("setting MEMOREEZ_LOG: "), "{error}");
-    }
-
-    #[test]
-    fn the_config_file_is_read_and_its_errors_name_the_file() {
-        figment::Jail::expect_with(|jail| {
-            jail.create_file("memoreez.toml", "addr = \"127.0.0.1:4000\"\nfiles_dir = \"/srv/files\"")?;
-            let config = Config::load().expect("file loads");
-            assert_eq!(config.addr.port(), 4000);
-            assert_eq!(config.files_dir, PathBuf::from("/srv/files"));
-
-            jail.create_file("memoreez.toml", "addr = 12")?;
-            let error = Config::load().unwrap_err();
-            assert!(error.0.starts_with("setting addr in "), "{error}");
-            assert!(error.0.contains("memoreez.toml"), "{error}");
-
-            jail.set_env("MEMOREEZ_CONFIG", "missing.toml");
-            let error = Config::load().unwrap_err();
-            assert!(error.0.starts_with("setting MEMOREEZ_CONFIG: "), "{error}");
-            Ok(())
-        });
+        assert!(from_toml("addr = \"nope\"").unwrap_err().0.starts_with("setting addr"));
+        assert!(
+            from_toml("database_url = \"mysql://x\"")
+                .unwrap_err()
+                .0
+                .starts_with("setting MEMOREEZ_DATABASE_URL: ")
+        );
+        assert!(from_toml("log = \"info,=[\"").unwrap_err().0.starts_with("setting MEMOREEZ_LOG: "));
     }
 }

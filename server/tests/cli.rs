@@ -94,15 +94,18 @@ fn bad_files_fail_with_one_error_line_and_exit_code_2() {
     std::fs::write(&lying, bytes).unwrap();
     let empty = dir.path().join("empty.stl");
     std::fs::write(&empty, b"").unwrap();
-    let obj = dir.path().join("model.obj");
-    std::fs::write(&obj, b"v 0 0 0\n").unwrap();
+    let obj = dir.path().join("points.obj");
+    std::fs::write(&obj, b"v 0 0 0\nv 1 0 0\n").unwrap();
+    let three_mf = dir.path().join("model.3mf");
+    std::fs::write(&three_mf, b"PK").unwrap();
     let missing = dir.path().join("missing.stl");
 
     for (file, expected) in [
         (&truncated, "not a readable STL file"),
         (&lying, "says it holds 1000000 triangles, but its size fits 0"),
         (&empty, "the file is empty"),
-        (&obj, "not supported yet"),
+        (&obj, "the model has no triangles"),
+        (&three_mf, "not supported yet"),
         (&missing, "cannot read the file"),
     ] {
         let (code, stdout, stderr) = memoreez(&["mesh", "info", file.to_str().unwrap(), "--json"]);
@@ -111,4 +114,53 @@ fn bad_files_fail_with_one_error_line_and_exit_code_2() {
         assert!(stderr.starts_with("error: ") && stderr.trim_end().lines().count() == 1, "{stderr}");
         assert!(stderr.contains(expected), "{stderr}");
     }
+}
+
+fn memoreez_in(dir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> (i32, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_memoreez"))
+        .current_dir(dir)
+        .envs(env.iter().copied())
+        .args(args)
+        .output()
+        .expect("runs");
+    (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[test]
+fn a_bad_setting_stops_start_up_with_one_line_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    for (env, expected) in [
+        (vec![("MEMOREEZ_ADDR", "not-an-address")], "error: setting MEMOREEZ_ADDR: "),
+        (vec![("MEMOREEZ_DATABASE_URL", "mysql://x")], "error: setting MEMOREEZ_DATABASE_URL: "),
+        (vec![("MEMOREEZ_LOG", "info,=[")], "error: setting MEMOREEZ_LOG: "),
+        (
+            vec![("MEMOREEZ_CONFIG", "missing.toml")],
+            "error: setting MEMOREEZ_CONFIG: no config file at missing.toml",
+        ),
+    ] {
+        let (code, stderr) = memoreez_in(dir.path(), &env, &["serve"]);
+        assert_eq!(code, 2, "{env:?}: {stderr}");
+        assert!(stderr.starts_with(expected) && stderr.trim_end().lines().count() == 1, "{env:?}: {stderr}");
+    }
+
+    std::fs::write(dir.path().join("memoreez.toml"), "addr = 12\n").unwrap();
+    let (code, stderr) = memoreez_in(dir.path(), &[], &["serve"]);
+    assert_eq!(code, 2);
+    assert!(stderr.starts_with("error: setting addr in ") && stderr.contains("memoreez.toml"), "{stderr}");
+}
+
+#[test]
+fn migrate_uses_the_config_file_and_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("memoreez.toml"), "database_url = \"sqlite://from-file/lab.db\"\n")
+        .unwrap();
+    let (code, stderr) = memoreez_in(dir.path(), &[], &["migrate"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(dir.path().join("from-file/lab.db").is_file());
+
+    // The environment wins over the file.
+    let (code, stderr) =
+        memoreez_in(dir.path(), &[("MEMOREEZ_DATABASE_URL", "sqlite://from-env.db")], &["migrate"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(dir.path().join("from-env.db").is_file());
 }
