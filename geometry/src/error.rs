@@ -15,6 +15,8 @@ pub enum MeshError {
     InvalidStl(String),
     #[error("not a readable OBJ file: {0}")]
     InvalidObj(String),
+    #[error("not a readable 3MF file: {0}")]
+    Invalid3mf(String),
     #[error("the model has no triangles")]
     NoTriangles,
     #[error("the model has a coordinate that is not a finite number")]

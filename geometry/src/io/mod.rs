@@ -2,6 +2,7 @@
 
 pub mod obj;
 pub mod stl;
+pub mod three_mf;
 
 use crate::{Limits, Mesh, MeshError};
 
@@ -11,6 +12,8 @@ use crate::{Limits, Mesh, MeshError};
 pub enum Format {
     Stl,
     Obj,
+    #[serde(rename = "3mf")]
+    ThreeMf,
 }
 
 impl Format {
@@ -20,10 +23,8 @@ impl Format {
         match extension.as_str() {
             "stl" => Ok(Format::Stl),
             "obj" => Ok(Format::Obj),
-            "3mf" => Err(MeshError::UnsupportedFormat(
-                ".3mf files are not supported yet; use STL or OBJ for now".to_string(),
-            )),
-            _ => Err(MeshError::UnsupportedFormat(format!("{name:?}: use an .stl or .obj file"))),
+            "3mf" => Ok(Format::ThreeMf),
+            _ => Err(MeshError::UnsupportedFormat(format!("{name:?}: use an .stl, .obj or .3mf file"))),
         }
     }
 }
@@ -33,5 +34,6 @@ pub fn read(format: Format, bytes: &[u8], limits: &Limits) -> Result<Mesh, MeshE
     match format {
         Format::Stl => stl::read(bytes, limits),
         Format::Obj => obj::read(bytes, limits),
+        Format::ThreeMf => three_mf::read(bytes, limits),
     }
 }
