@@ -10,7 +10,7 @@ use std::cell::Cell;
 use std::io::{BufReader, Cursor, Read};
 use std::rc::Rc;
 
-use threemf::model::{Model, Object, Unit};
+use threemf::model::{Metadata, Model, Object, Unit};
 
 use crate::mesh::MeshBuilder;
 use crate::{Limits, Mesh, MeshError};
@@ -69,6 +69,27 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<Mesh, MeshError> {
         add_object(root, item.objectid, &transform, scale, 0, limits, &mut builder)?;
     }
     builder.finish()
+}
+
+/// Writes a 3MF file (millimetres) with a title and the application's name.
+pub fn write(mesh: &Mesh, title: &str) -> Result<Vec<u8>, MeshError> {
+    use threemf::model::mesh::{Triangle, Triangles, Vertex, Vertices};
+    let vertices = mesh.vertices.iter().map(|&[x, y, z]| Vertex { x, y, z }).collect();
+    let triangle = mesh
+        .triangles
+        .iter()
+        .map(|t| Triangle { v1: t[0] as usize, v2: t[1] as usize, v3: t[2] as usize })
+        .collect();
+    let mut model = Model::from(threemf::Mesh {
+        vertices: Vertices { vertex: vertices },
+        triangles: Triangles { triangle },
+    });
+    model.metadata.push(Metadata { name: "Title".into(), value: Some(title.into()) });
+    model.metadata.push(Metadata { name: "Application".into(), value: Some("Memoreez".into()) });
+    let mut out = Cursor::new(Vec::new());
+    threemf::write(&mut out, model)
+        .map_err(|e| MeshError::Invalid3mf(format!("could not be written: {e}")))?;
+    Ok(out.into_inner())
 }
 
 fn add_object(
@@ -235,6 +256,27 @@ mod tests {
         assert!(a.watertight);
         assert!((a.volume_mm3 - 2.0 * 2.0 * tetra_volume()).abs() < 1e-9, "{}", a.volume_mm3);
         assert_eq!(a.bbox_mm, [[0.0, 0.0, 5.0], [60.0, 10.0, 15.0]]);
+    }
+
+    #[test]
+    fn writes_what_it_reads_with_a_title() {
+        let xml = model_xml(
+            "inch",
+            &format!(r#"<object id="1" type="model">{TETRA_MESH}</object>"#),
+            r#"<item objectid="1"/>"#,
+        );
+        let mesh = read(&zip(&[("3D/3dmodel.model", xml.as_bytes())]), &Limits::default()).unwrap();
+        let written = write(&mesh, "Grandpa's sailboat & <jazz>").unwrap();
+        assert_eq!(read(&written, &Limits::default()).unwrap(), mesh);
+        let mut archive = zip::ZipArchive::new(Cursor::new(&written)).unwrap();
+        let mut text = String::new();
+        archive.by_name("3D/model.model").unwrap().read_to_string(&mut text).unwrap();
+        assert!(
+            text.contains("Grandpa&apos;s sailboat &amp; &lt;jazz&gt;")
+                || text.contains("Grandpa's sailboat &amp; &lt;jazz&gt;"),
+            "{text}"
+        );
+        assert!(text.contains(r#"unit="millimeter""#) || !text.contains("unit="), "{text}");
     }
 
     #[test]
