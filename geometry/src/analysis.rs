@@ -200,7 +200,7 @@ fn norm(a: [f64; 3]) -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// An axis-aligned box, outward-facing, from `min` to `max`.

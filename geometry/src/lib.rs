@@ -13,11 +13,13 @@ pub mod error;
 pub mod io;
 pub mod limits;
 pub mod mesh;
+pub mod repair;
 
 pub use analysis::{Analysis, AnalysisOptions, analyse};
 pub use error::MeshError;
 pub use limits::Limits;
 pub use mesh::Mesh;
+pub use repair::{RepairOptions, RepairReport, repair};
 
 /// Millimetres: the only length unit in the kernel.
 pub type Millimetres = f64;

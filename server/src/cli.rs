@@ -28,6 +28,16 @@ enum Command {
     /// Inspect 3D model files.
     #[command(subcommand)]
     Mesh(crate::tools::MeshCommand),
+    /// Repair a model (weld, remove bad faces, orient, close small holes) into an STL or 3MF.
+    Repair {
+        file: std::path::PathBuf,
+        /// Where to write the repaired model (.stl or .3mf).
+        #[arg(short = 'o', long = "output")]
+        output: std::path::PathBuf,
+        /// Print one JSON object instead of a summary.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub fn run() -> ExitCode {
@@ -35,6 +45,7 @@ pub fn run() -> ExitCode {
     // Tool commands work on files alone: no configuration, database or logs.
     let command = match cli.command.unwrap_or(Command::Serve) {
         Command::Mesh(command) => return crate::tools::run_mesh(command),
+        Command::Repair { file, output, json } => return crate::tools::run_repair(&file, &output, json),
         other => other,
     };
     let config = match Config::load() {
@@ -49,7 +60,7 @@ pub fn run() -> ExitCode {
     let outcome = match command {
         Command::Serve => runtime.block_on(crate::serve::run(config)).map_err(|e| e.to_string()),
         Command::Migrate => runtime.block_on(migrate(config)).map_err(|e| e.to_string()),
-        Command::Mesh(_) => unreachable!("handled above"),
+        Command::Mesh(_) | Command::Repair { .. } => unreachable!("handled above"),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,4 +1,4 @@
-//! The file tools of the command line: `memoreez mesh info`.
+//! The file tools of the command line: `memoreez mesh info`, `memoreez repair`.
 //!
 //! Each prints a human summary by default and JSON with `--json`, and fails
 //! with one `error: …` line and exit code 2 on bad input, never a panic.
@@ -8,12 +8,12 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 use geometry::io::Format;
-use geometry::{Analysis, AnalysisOptions, Limits, MeshError};
+use geometry::{Analysis, AnalysisOptions, Limits, Mesh, MeshError, RepairOptions};
 use serde::Serialize;
 
 #[derive(Subcommand, Debug)]
 pub enum MeshCommand {
-    /// Size, volume, watertightness and overhangs of an STL file.
+    /// Size, volume, watertightness and overhangs of an STL, OBJ or 3MF file.
     Info {
         file: PathBuf,
         /// Print one JSON object instead of a summary.
@@ -38,6 +38,75 @@ pub fn run_mesh(command: MeshCommand) -> ExitCode {
     }
 }
 
+/// `memoreez repair FILE -o OUT`: welds, removes bad faces, orients, closes
+/// small holes; writes STL or 3MF by OUT's extension, atomically.
+pub fn run_repair(file: &Path, output: &Path, json: bool) -> ExitCode {
+    match repair(file, output) {
+        Ok(report) => {
+            if json {
+                println!("{}", serde_json::to_string(&report).expect("a report serialises"));
+            } else {
+                println!(
+                    "{} → {}: {}; now {} ({} open edges)",
+                    file.display(),
+                    output.display(),
+                    report.repairs.summary(),
+                    if report.watertight { "watertight" } else { "still not watertight" },
+                    report.open_edges,
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => crate::cli::fail(format!("{}: {error}", file.display())),
+    }
+}
+
+#[derive(Serialize, Debug)]
+pub struct RepairOutcome {
+    repairs: geometry::RepairReport,
+    watertight: bool,
+    open_edges: usize,
+}
+
+fn repair(file: &Path, output: &Path) -> Result<RepairOutcome, ToolError> {
+    let output_format = Format::from_name(&output.to_string_lossy())?;
+    let (_, mesh) = load(file)?;
+    let (fixed, repairs) = geometry::repair(&mesh, &RepairOptions::default());
+    let bytes = match output_format {
+        Format::Stl => geometry::io::stl::write_binary(&fixed),
+        Format::ThreeMf => {
+            let title = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            geometry::io::three_mf::write(&fixed, &title)?
+        }
+        Format::Obj => return Err(ToolError::Output("write .stl or .3mf".into())),
+    };
+    write_atomically(output, &bytes)?;
+    let analysis = geometry::analyse(&fixed, &AnalysisOptions::default());
+    Ok(RepairOutcome { repairs, watertight: analysis.watertight, open_edges: analysis.open_edges })
+}
+
+/// Writes beside the target and renames, so a failure never leaves half a file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ToolError> {
+    let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut temporary = tempfile::NamedTempFile::new_in(folder)?;
+    std::io::Write::write_all(&mut temporary, bytes)?;
+    temporary.persist(path).map_err(|e| ToolError::Io(e.error))?;
+    Ok(())
+}
+
+/// Reads a model file of any supported format, refusing oversized files
+/// before reading them into memory.
+fn load(file: &Path) -> Result<(Format, Mesh), ToolError> {
+    let limits = Limits::default();
+    let format = Format::from_name(&file.to_string_lossy())?;
+    let size = std::fs::metadata(file)?.len();
+    if size > limits.max_bytes {
+        return Err(MeshError::TooLarge { size, limit: limits.max_bytes }.into());
+    }
+    let bytes = std::fs::read(file)?;
+    Ok((format, geometry::io::read(format, &bytes, &limits)?))
+}
+
 /// `mesh info --json`: exactly these keys.
 #[derive(Serialize, Debug)]
 pub struct InfoReport {
@@ -57,20 +126,14 @@ pub struct InfoReport {
 pub enum ToolError {
     #[error("{0}")]
     Mesh(#[from] MeshError),
-    #[error("cannot read the file: {0}")]
+    #[error("cannot read or write the file: {0}")]
     Io(#[from] std::io::Error),
+    #[error("cannot write that kind of file: {0}")]
+    Output(String),
 }
 
 pub fn info(file: &Path) -> Result<InfoReport, ToolError> {
-    let limits = Limits::default();
-    let format = Format::from_name(&file.to_string_lossy())?;
-    // Refuse an oversized file before reading it into memory.
-    let size = std::fs::metadata(file)?.len();
-    if size > limits.max_bytes {
-        return Err(MeshError::TooLarge { size, limit: limits.max_bytes }.into());
-    }
-    let bytes = std::fs::read(file)?;
-    let mesh = geometry::io::read(format, &bytes, &limits)?;
+    let (format, mesh) = load(file)?;
     let Analysis {
         triangles,
         volume_mm3,

@@ -106,7 +106,7 @@ fn bad_files_fail_with_one_error_line_and_exit_code_2() {
         (&empty, "the file is empty"),
         (&obj, "the model has no triangles"),
         (&three_mf, "not a readable 3MF file"),
-        (&missing, "cannot read the file"),
+        (&missing, "cannot read or write the file"),
     ] {
         let (code, stdout, stderr) = memoreez(&["mesh", "info", file.to_str().unwrap(), "--json"]);
         assert_eq!(code, 2, "{}", file.display());
@@ -163,4 +163,39 @@ fn migrate_uses_the_config_file_and_environment() {
         memoreez_in(dir.path(), &[("MEMOREEZ_DATABASE_URL", "sqlite://from-env.db")], &["migrate"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(dir.path().join("from-env.db").is_file());
+}
+
+#[test]
+fn repair_fixes_a_holey_soup_and_writes_stl_or_3mf() {
+    let dir = tempfile::tempdir().unwrap();
+    // The box without its last two faces (the +x side): an open mesh.
+    let text = box_stl();
+    let facets: Vec<&str> = text.split("  facet").collect();
+    let holey = format!("{}  facet{}endsolid box\n", facets[0], facets[1..11].join("  facet"));
+    let input = dir.path().join("holey.stl");
+    std::fs::write(&input, holey).unwrap();
+    let (_, before, _) = memoreez(&["mesh", "info", input.to_str().unwrap(), "--json"]);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&before).unwrap()["watertight"], false);
+
+    for name in ["fixed.stl", "fixed.3mf"] {
+        let output = dir.path().join(name);
+        let (code, stdout, stderr) =
+            memoreez(&["repair", input.to_str().unwrap(), "-o", output.to_str().unwrap(), "--json"]);
+        assert_eq!(code, 0, "{stderr}");
+        let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(report["repairs"]["holes_closed"], 1, "{report}");
+        assert_eq!(report["watertight"], true);
+        let (code, after, _) = memoreez(&["mesh", "info", output.to_str().unwrap(), "--json"]);
+        assert_eq!(code, 0);
+        let after: serde_json::Value = serde_json::from_str(&after).unwrap();
+        assert_eq!(after["watertight"], true, "{name}: {after}");
+        assert!((after["volume_mm3"].as_f64().unwrap() - 6000.0).abs() < 1e-3, "{name}: {after}");
+    }
+
+    let (code, _, stderr) =
+        memoreez(&["repair", input.to_str().unwrap(), "-o", dir.path().join("x.obj").to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(stderr.starts_with("error: ") && stderr.contains("write .stl or .3mf"), "{stderr}");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(leftovers.len(), 3, "no temporary or partial files are left: {leftovers:?}");
 }
