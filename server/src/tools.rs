@@ -134,29 +134,18 @@ pub enum ToolError {
 
 pub fn info(file: &Path) -> Result<InfoReport, ToolError> {
     let (format, mesh) = load(file)?;
-    let Analysis {
-        triangles,
-        volume_mm3,
-        area_mm2,
-        bbox_mm,
-        watertight,
-        open_edges,
-        shells,
-        overhang_area_mm2,
-        needs_support,
-        ..
-    } = geometry::analyse(&mesh, &AnalysisOptions::default());
+    let a: Analysis = geometry::analyse(&mesh, &AnalysisOptions::default());
     Ok(InfoReport {
         format,
-        triangles,
-        volume_mm3,
-        area_mm2,
-        bbox_mm,
-        watertight,
-        open_edges,
-        shells,
-        overhang_area_mm2,
-        needs_support,
+        triangles: a.triangles,
+        volume_mm3: a.volume_mm3,
+        area_mm2: a.area_mm2,
+        bbox_mm: a.bbox_mm,
+        watertight: a.watertight,
+        open_edges: a.open_edges,
+        shells: a.shells,
+        overhang_area_mm2: a.overhang_area_mm2,
+        needs_support: a.needs_support,
     })
 }
 

@@ -3,12 +3,7 @@
 use std::process::Command;
 
 fn memoreez(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_memoreez")).args(args).output().expect("runs");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    memoreez_in(std::path::Path::new("."), &[], args)
 }
 
 /// A 10 × 20 × 30 mm box as ASCII STL, written the way CAD tools write it.
@@ -116,14 +111,19 @@ fn bad_files_fail_with_one_error_line_and_exit_code_2() {
     }
 }
 
-fn memoreez_in(dir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> (i32, String) {
+/// Runs the binary in `dir` with extra environment: (exit code, stdout, stderr).
+fn memoreez_in(dir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_memoreez"))
         .current_dir(dir)
         .envs(env.iter().copied())
         .args(args)
         .output()
         .expect("runs");
-    (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stderr).into_owned())
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -138,13 +138,13 @@ fn a_bad_setting_stops_start_up_with_one_line_naming_it() {
             "error: setting MEMOREEZ_CONFIG: no config file at missing.toml",
         ),
     ] {
-        let (code, stderr) = memoreez_in(dir.path(), &env, &["serve"]);
+        let (code, _, stderr) = memoreez_in(dir.path(), &env, &["serve"]);
         assert_eq!(code, 2, "{env:?}: {stderr}");
         assert!(stderr.starts_with(expected) && stderr.trim_end().lines().count() == 1, "{env:?}: {stderr}");
     }
 
     std::fs::write(dir.path().join("memoreez.toml"), "addr = 12\n").unwrap();
-    let (code, stderr) = memoreez_in(dir.path(), &[], &["serve"]);
+    let (code, _, stderr) = memoreez_in(dir.path(), &[], &["serve"]);
     assert_eq!(code, 2);
     assert!(stderr.starts_with("error: setting addr in ") && stderr.contains("memoreez.toml"), "{stderr}");
 }
@@ -154,12 +154,12 @@ fn migrate_uses_the_config_file_and_environment() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("memoreez.toml"), "database_url = \"sqlite://from-file/lab.db\"\n")
         .unwrap();
-    let (code, stderr) = memoreez_in(dir.path(), &[], &["migrate"]);
+    let (code, _, stderr) = memoreez_in(dir.path(), &[], &["migrate"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(dir.path().join("from-file/lab.db").is_file());
 
     // The environment wins over the file.
-    let (code, stderr) =
+    let (code, _, stderr) =
         memoreez_in(dir.path(), &[("MEMOREEZ_DATABASE_URL", "sqlite://from-env.db")], &["migrate"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(dir.path().join("from-env.db").is_file());
