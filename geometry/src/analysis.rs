@@ -56,6 +56,37 @@ impl Analysis {
 }
 
 pub fn analyse(mesh: &Mesh, options: &AnalysisOptions) -> Analysis {
+    // The edge check (a sort of every edge) and the sums over faces are
+    // independent; on native targets they run on two cores. wasm32 has no
+    // threads here, so it runs them one after the other.
+    #[cfg(not(target_arch = "wasm32"))]
+    let (edges, sums) = std::thread::scope(|scope| {
+        // Roughly equal halves: the edge sort alone; the face sums with the shells.
+        let edges = scope.spawn(|| edge_report(mesh));
+        let rest = (face_sums(mesh, options), shells(mesh));
+        ((edges.join().expect("edge check does not panic"), rest.1), rest.0)
+    });
+    #[cfg(target_arch = "wasm32")]
+    let (edges, sums) = ((edge_report(mesh), shells(mesh)), face_sums(mesh, options));
+    let ((edges, shells), (bbox_mm, signed_volume, area_mm2, overhang_area_mm2)) = (edges, sums);
+
+    Analysis {
+        triangles: mesh.triangles.len(),
+        volume_mm3: signed_volume.abs(),
+        area_mm2,
+        bbox_mm,
+        watertight: edges.open == 0 && edges.bad == 0,
+        open_edges: edges.open,
+        bad_edges: edges.bad,
+        shells,
+        inverted: signed_volume < 0.0,
+        overhang_area_mm2,
+        needs_support: overhang_area_mm2 > options.support_threshold_mm2,
+    }
+}
+
+/// Bounding box, signed volume, area and overhanging area in one pass.
+fn face_sums(mesh: &Mesh, options: &AnalysisOptions) -> ([[f64; 3]; 2], f64, f64, f64) {
     let bbox_mm = bounding_box(mesh);
     let origin = bbox_mm[0];
     let bed_z = bbox_mm[0][2];
@@ -78,21 +109,7 @@ pub fn analyse(mesh: &Mesh, options: &AnalysisOptions) -> Analysis {
             }
         }
     }
-
-    let edges = edge_report(mesh);
-    Analysis {
-        triangles: mesh.triangles.len(),
-        volume_mm3: signed_volume.abs(),
-        area_mm2,
-        bbox_mm,
-        watertight: edges.open == 0 && edges.bad == 0,
-        open_edges: edges.open,
-        bad_edges: edges.bad,
-        shells: shells(mesh),
-        inverted: signed_volume < 0.0,
-        overhang_area_mm2,
-        needs_support: overhang_area_mm2 > options.support_threshold_mm2,
-    }
+    (bbox_mm, signed_volume, area_mm2, overhang_area_mm2)
 }
 
 pub fn bounding_box(mesh: &Mesh) -> [[f64; 3]; 2] {
@@ -119,6 +136,7 @@ struct EdgeReport {
 /// exactly twice, once in each direction. Sorting a flat array is faster
 /// than a hash map at millions of edges and needs no hashing.
 fn edge_report(mesh: &Mesh) -> EdgeReport {
+    let key_bits = 2 * (32 - (mesh.vertices.len().max(1) as u32).leading_zeros()) + 1;
     let mut edges: Vec<u64> = Vec::with_capacity(mesh.triangles.len() * 3);
     for t in &mesh.triangles {
         for (a, b) in [(t[0], t[1]), (t[1], t[2]), (t[2], t[0])] {
@@ -127,7 +145,22 @@ fn edge_report(mesh: &Mesh) -> EdgeReport {
             edges.push(((u64::from(low) << 32 | u64::from(high)) << 1) | forward);
         }
     }
-    edges.sort_unstable();
+    if key_bits <= 43 {
+        // Pack (low, high, direction) densely, then radix sort: a few linear
+        // passes instead of n log n comparisons. Order is the same.
+        let shift = key_bits / 2;
+        for e in edges.iter_mut() {
+            let (low, high, dir) = (*e >> 33, (*e >> 1) & 0xFFFF_FFFF, *e & 1);
+            *e = (low << (shift + 1)) | (high << 1) | dir;
+        }
+        radix_sort(&mut edges, key_bits);
+        for e in edges.iter_mut() {
+            let (low, high, dir) = (*e >> (shift + 1), (*e >> 1) & ((1 << shift) - 1), *e & 1);
+            *e = ((low << 32 | high) << 1) | dir;
+        }
+    } else {
+        edges.sort_unstable();
+    }
     let (mut open, mut bad) = (0, 0);
     let mut i = 0;
     while i < edges.len() {
@@ -145,6 +178,34 @@ fn edge_report(mesh: &Mesh) -> EdgeReport {
         i = j;
     }
     EdgeReport { open, bad }
+}
+
+/// Least-significant-digit radix sort on the low `bits` bits, 11 bits a pass.
+/// Written here rather than pulled in as a crate: it is twenty lines, and the
+/// kernel compiles to wasm with as few dependencies as possible.
+fn radix_sort(keys: &mut Vec<u64>, bits: u32) {
+    const DIGIT: u32 = 11;
+    let mut scratch = vec![0u64; keys.len()];
+    let mut shift = 0;
+    while shift < bits {
+        let mut counts = [0usize; 1 << DIGIT];
+        for &k in keys.iter() {
+            counts[((k >> shift) & ((1 << DIGIT) - 1)) as usize] += 1;
+        }
+        let mut total = 0;
+        for c in counts.iter_mut() {
+            let n = *c;
+            *c = total;
+            total += n;
+        }
+        for &k in keys.iter() {
+            let digit = ((k >> shift) & ((1 << DIGIT) - 1)) as usize;
+            scratch[counts[digit]] = k;
+            counts[digit] += 1;
+        }
+        std::mem::swap(keys, &mut scratch);
+        shift += DIGIT;
+    }
 }
 
 /// Connected pieces, joining triangles that share a vertex.

@@ -14,6 +14,7 @@ pub mod io;
 pub mod limits;
 pub mod mesh;
 pub mod repair;
+pub mod shapes;
 
 pub use analysis::{Analysis, AnalysisOptions, analyse};
 pub use error::MeshError;

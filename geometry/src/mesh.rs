@@ -32,6 +32,9 @@ impl Mesh {
 pub(crate) struct MeshBuilder {
     mesh: Mesh,
     index: FxHashMap<[u64; 3], u32>,
+    /// Single-precision input (STL) is keyed on its own 12 bytes: half the
+    /// table of f64 keys, so far fewer cache misses on million-corner files.
+    index_f32: FxHashMap<[u32; 3], u32>,
 }
 
 impl MeshBuilder {
@@ -39,13 +42,28 @@ impl MeshBuilder {
         let mut builder = MeshBuilder::default();
         builder.mesh.triangles.reserve(triangles);
         builder.mesh.vertices.reserve(triangles / 2 + 3);
-        builder.index.reserve(triangles / 2 + 3);
         builder
     }
 
     /// Adds a triangle given by single-precision corners (STL's own precision).
     pub fn push_f32(&mut self, corners: [[f32; 3]; 3]) -> Result<(), crate::MeshError> {
-        self.push(corners.map(|c| c.map(f64::from)))
+        if self.index_f32.capacity() == 0 {
+            self.index_f32.reserve(self.mesh.triangles.capacity() / 2 + 3);
+        }
+        let mut indices = [0u32; 3];
+        for (slot, corner) in indices.iter_mut().zip(corners) {
+            if !corner.iter().all(|c| c.is_finite()) {
+                return Err(crate::MeshError::NonFinite);
+            }
+            let key = corner.map(|c| if c == 0.0 { 0 } else { c.to_bits() });
+            let next = self.mesh.vertices.len() as u32;
+            *slot = *self.index_f32.entry(key).or_insert_with(|| {
+                self.mesh.vertices.push(corner.map(f64::from));
+                next
+            });
+        }
+        self.mesh.triangles.push(indices);
+        Ok(())
     }
 
     /// Adds a triangle, reusing any earlier vertex at exactly the same place.
