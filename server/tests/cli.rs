@@ -277,3 +277,39 @@ print(json.dumps(out))
         }
     }
 }
+
+/// PrusaSlicer, the slicer the lab uses, agrees that repaired output is a
+/// closed solid of the volume we report. `./dev test` installs it.
+#[test]
+fn prusa_slicer_reads_repaired_output_as_manifold() {
+    let dir = tempfile::tempdir().unwrap();
+    let open_box = "v 0 0 0\nv 10 0 0\nv 10 20 0\nv 0 20 0\nv 0 0 30\nv 10 0 30\nv 10 20 30\nv 0 20 30\n\
+                    f 1 4 3 2\nf 1 2 6 5\nf 2 3 7 6\nf 3 4 8 7\nf 4 1 5 8\n";
+    let input = dir.path().join("open-box.obj");
+    std::fs::write(&input, open_box).unwrap();
+    let slicer = std::env::var("MEMOREEZ_PRUSA_SLICER").unwrap_or_else(|_| "prusa-slicer".into());
+    let info = |file: &std::path::Path| -> String {
+        let output = Command::new(&slicer).arg("--info").arg(file).output().unwrap_or_else(|e| {
+            panic!(
+                "PrusaSlicer is needed for this test ({slicer}: {e}); ./dev test installs the Debian package"
+            )
+        });
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    assert!(info(&input).contains("manifold = no"), "the input really is open");
+
+    for name in ["fixed.stl", "fixed.3mf"] {
+        let output = dir.path().join(name);
+        let (code, _, stderr) =
+            memoreez(&["repair", input.to_str().unwrap(), "-o", output.to_str().unwrap()]);
+        assert_eq!(code, 0, "{stderr}");
+        let report = info(&output);
+        assert!(report.contains("manifold = yes"), "{name}: {report}");
+        let volume: f64 = report
+            .lines()
+            .find_map(|line| line.trim().strip_prefix("volume = "))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name}: no volume in {report}"));
+        assert!((volume - 6000.0).abs() < 6.0, "{name}: PrusaSlicer volume {volume}");
+    }
+}
