@@ -15,6 +15,7 @@ pub mod limits;
 pub mod mesh;
 pub mod repair;
 pub mod shapes;
+pub mod thumbnail;
 
 pub use analysis::{Analysis, AnalysisOptions, analyse};
 pub use error::MeshError;

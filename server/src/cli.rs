@@ -38,6 +38,16 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Draw a shaded picture of a model into a PNG (no GPU needed).
+    Thumbnail {
+        file: std::path::PathBuf,
+        /// Where to write the PNG.
+        #[arg(short = 'o', long = "output")]
+        output: std::path::PathBuf,
+        /// Width and height in pixels.
+        #[arg(long, default_value_t = 512)]
+        size: u32,
+    },
 }
 
 pub fn run() -> ExitCode {
@@ -46,6 +56,9 @@ pub fn run() -> ExitCode {
     let command = match cli.command.unwrap_or(Command::Serve) {
         Command::Mesh(command) => return crate::tools::run_mesh(command),
         Command::Repair { file, output, json } => return crate::tools::run_repair(&file, &output, json),
+        Command::Thumbnail { file, output, size } => {
+            return crate::tools::run_thumbnail(&file, &output, size);
+        }
         other => other,
     };
     let config = match Config::load() {
@@ -60,7 +73,9 @@ pub fn run() -> ExitCode {
     let outcome = match command {
         Command::Serve => runtime.block_on(crate::serve::run(config)).map_err(|e| e.to_string()),
         Command::Migrate => runtime.block_on(migrate(config)).map_err(|e| e.to_string()),
-        Command::Mesh(_) | Command::Repair { .. } => unreachable!("handled above"),
+        Command::Mesh(_) | Command::Repair { .. } | Command::Thumbnail { .. } => {
+            unreachable!("handled above")
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

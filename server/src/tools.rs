@@ -1,4 +1,5 @@
-//! The file tools of the command line: `memoreez mesh info`, `memoreez repair`.
+//! The file tools of the command line: `memoreez mesh info`, `memoreez repair`,
+//! `memoreez thumbnail`.
 //!
 //! Each prints a human summary by default and JSON with `--json`, and fails
 //! with one `error: …` line and exit code 2 on bad input, never a panic.
@@ -83,6 +84,22 @@ fn repair(file: &Path, output: &Path) -> Result<RepairOutcome, ToolError> {
     write_atomically(output, &bytes)?;
     let analysis = geometry::analyse(&fixed, &AnalysisOptions::default());
     Ok(RepairOutcome { repairs, watertight: analysis.watertight, open_edges: analysis.open_edges })
+}
+
+/// `memoreez thumbnail FILE -o OUT.png [--size N]`.
+pub fn run_thumbnail(file: &Path, output: &Path, size: u32) -> ExitCode {
+    let outcome = load(file).and_then(|(_, mesh)| {
+        let png =
+            geometry::thumbnail::render_png(&mesh, size).map_err(|e| ToolError::Output(e.to_string()))?;
+        write_atomically(output, &png)
+    });
+    match outcome {
+        Ok(()) => {
+            println!("{} → {} ({size} × {size} px)", file.display(), output.display());
+            ExitCode::SUCCESS
+        }
+        Err(error) => crate::cli::fail(format!("{}: {error}", file.display())),
+    }
 }
 
 /// Writes beside the target and renames, so a failure never leaves half a file.

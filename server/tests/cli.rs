@@ -313,3 +313,23 @@ fn prusa_slicer_reads_repaired_output_as_manifold() {
         assert!((volume - 6000.0).abs() < 6.0, "{name}: PrusaSlicer volume {volume}");
     }
 }
+
+#[test]
+fn thumbnail_draws_a_png_and_refuses_bad_sizes() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("box.stl");
+    std::fs::write(&input, box_stl()).unwrap();
+    let output = dir.path().join("box.png");
+    let (code, stdout, stderr) =
+        memoreez(&["thumbnail", input.to_str().unwrap(), "-o", output.to_str().unwrap(), "--size", "200"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("200 × 200 px"));
+    let png = std::fs::read(&output).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 200, "width in the IHDR chunk");
+
+    let (code, _, stderr) =
+        memoreez(&["thumbnail", input.to_str().unwrap(), "-o", output.to_str().unwrap(), "--size", "9"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("16 to 2048 pixels"), "{stderr}");
+}
