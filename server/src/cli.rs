@@ -7,6 +7,7 @@ use tracing_subscriber::EnvFilter;
 
 use crate::config::Config;
 use crate::db::Db;
+use crate::tools::ToolCommand;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -25,41 +26,23 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
-    /// Inspect 3D model files.
-    #[command(subcommand)]
-    Mesh(crate::tools::MeshCommand),
-    /// Repair a model (weld, remove bad faces, orient, close small holes) into an STL or 3MF.
-    Repair {
-        file: std::path::PathBuf,
-        /// Where to write the repaired model (.stl or .3mf).
-        #[arg(short = 'o', long = "output")]
-        output: std::path::PathBuf,
-        /// Print one JSON object instead of a summary.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Draw a shaded picture of a model into a PNG (no GPU needed).
-    Thumbnail {
-        file: std::path::PathBuf,
-        /// Where to write the PNG.
-        #[arg(short = 'o', long = "output")]
-        output: std::path::PathBuf,
-        /// Width and height in pixels.
-        #[arg(long, default_value_t = 512)]
-        size: u32,
-    },
+    #[command(flatten)]
+    Tool(ToolCommand),
+}
+
+/// The commands that need the configuration and the database.
+enum ServerCommand {
+    Serve,
+    Migrate,
 }
 
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     // Tool commands work on files alone: no configuration, database or logs.
     let command = match cli.command.unwrap_or(Command::Serve) {
-        Command::Mesh(command) => return crate::tools::run_mesh(command),
-        Command::Repair { file, output, json } => return crate::tools::run_repair(&file, &output, json),
-        Command::Thumbnail { file, output, size } => {
-            return crate::tools::run_thumbnail(&file, &output, size);
-        }
-        other => other,
+        Command::Tool(tool) => return crate::tools::run(tool),
+        Command::Serve => ServerCommand::Serve,
+        Command::Migrate => ServerCommand::Migrate,
     };
     let config = match Config::load() {
         Ok(config) => config,
@@ -71,11 +54,8 @@ pub fn run() -> ExitCode {
         Err(error) => return fail(error),
     };
     let outcome = match command {
-        Command::Serve => runtime.block_on(crate::serve::run(config)).map_err(|e| e.to_string()),
-        Command::Migrate => runtime.block_on(migrate(config)).map_err(|e| e.to_string()),
-        Command::Mesh(_) | Command::Repair { .. } | Command::Thumbnail { .. } => {
-            unreachable!("handled above")
-        }
+        ServerCommand::Serve => runtime.block_on(crate::serve::run(config)).map_err(|e| e.to_string()),
+        ServerCommand::Migrate => runtime.block_on(migrate(config)).map_err(|e| e.to_string()),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

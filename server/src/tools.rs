@@ -1,5 +1,5 @@
 //! The file tools of the command line: `memoreez mesh info`, `memoreez repair`,
-//! `memoreez thumbnail`.
+//! `memoreez thumbnail`, `memoreez relief`.
 //!
 //! Each prints a human summary by default and JSON with `--json`, and fails
 //! with one `error: …` line and exit code 2 on bad input, never a panic.
@@ -12,6 +12,53 @@ use geometry::io::Format;
 use geometry::{Analysis, AnalysisOptions, Limits, Mesh, MeshError, RepairOptions};
 use serde::Serialize;
 
+/// The file tools: each works on files alone.
+#[derive(Subcommand, Debug)]
+pub enum ToolCommand {
+    /// Inspect 3D model files.
+    #[command(subcommand)]
+    Mesh(MeshCommand),
+    /// Repair a model (weld, remove bad faces, orient, close small holes) into an STL or 3MF.
+    Repair {
+        file: PathBuf,
+        /// Where to write the repaired model (.stl or .3mf).
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+        /// Print one JSON object instead of a summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Turn a picture's foreground into a printable relief (STL or 3MF).
+    Relief {
+        image: PathBuf,
+        /// Width of the relief in millimetres.
+        #[arg(long = "width-mm", default_value_t = 80.0)]
+        width_mm: f64,
+        /// Where to write the model (.stl or .3mf).
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+    },
+    /// Draw a shaded picture of a model into a PNG (no GPU needed).
+    Thumbnail {
+        file: PathBuf,
+        /// Where to write the PNG.
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+        /// Width and height in pixels.
+        #[arg(long, default_value_t = 512)]
+        size: u32,
+    },
+}
+
+pub fn run(command: ToolCommand) -> ExitCode {
+    match command {
+        ToolCommand::Mesh(command) => run_mesh(command),
+        ToolCommand::Repair { file, output, json } => run_repair(&file, &output, json),
+        ToolCommand::Relief { image, width_mm, output } => run_relief(&image, width_mm, &output),
+        ToolCommand::Thumbnail { file, output, size } => run_thumbnail(&file, &output, size),
+    }
+}
+
 #[derive(Subcommand, Debug)]
 pub enum MeshCommand {
     /// Size, volume, watertightness and overhangs of an STL, OBJ or 3MF file.
@@ -23,7 +70,7 @@ pub enum MeshCommand {
     },
 }
 
-pub fn run_mesh(command: MeshCommand) -> ExitCode {
+fn run_mesh(command: MeshCommand) -> ExitCode {
     match command {
         MeshCommand::Info { file, json } => match info(&file) {
             Ok(report) => {
@@ -41,7 +88,7 @@ pub fn run_mesh(command: MeshCommand) -> ExitCode {
 
 /// `memoreez repair FILE -o OUT`: welds, removes bad faces, orients, closes
 /// small holes; writes STL or 3MF by OUT's extension, atomically.
-pub fn run_repair(file: &Path, output: &Path, json: bool) -> ExitCode {
+fn run_repair(file: &Path, output: &Path, json: bool) -> ExitCode {
     match repair(file, output) {
         Ok(report) => {
             if json {
@@ -73,21 +120,52 @@ fn repair(file: &Path, output: &Path) -> Result<RepairOutcome, ToolError> {
     let output_format = Format::from_name(&output.to_string_lossy())?;
     let (_, mesh) = load(file)?;
     let (fixed, repairs) = geometry::repair(&mesh, &RepairOptions::default());
-    let bytes = match output_format {
-        Format::Stl => geometry::io::stl::write_binary(&fixed),
-        Format::ThreeMf => {
-            let title = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            geometry::io::three_mf::write(&fixed, &title)?
-        }
-        Format::Obj => return Err(ToolError::Output("write .stl or .3mf".into())),
-    };
-    write_atomically(output, &bytes)?;
+    write_atomically(output, &encode(&fixed, output_format, file)?)?;
     let analysis = geometry::analyse(&fixed, &AnalysisOptions::default());
     Ok(RepairOutcome { repairs, watertight: analysis.watertight, open_edges: analysis.open_edges })
 }
 
+/// `memoreez relief IMAGE --width-mm W -o OUT.stl|OUT.3mf`.
+fn run_relief(image: &Path, width_mm: f64, output: &Path) -> ExitCode {
+    let outcome = (|| -> Result<geometry::Analysis, ToolError> {
+        let format = Format::from_name(&output.to_string_lossy())?;
+        let bytes = std::fs::read(image)?;
+        let options = geometry::relief::ReliefOptions { width_mm, ..Default::default() };
+        let mesh =
+            geometry::relief::relief(&bytes, &options).map_err(|e| ToolError::Output(e.to_string()))?;
+        write_atomically(output, &encode(&mesh, format, image)?)?;
+        Ok(geometry::analyse(&mesh, &AnalysisOptions::default()))
+    })();
+    match outcome {
+        Ok(a) => {
+            let [x, y, z] = a.size_mm();
+            println!(
+                "{} → {}: {x:.1} × {y:.1} × {z:.1} mm, {} triangles, {}",
+                image.display(),
+                output.display(),
+                a.triangles,
+                if a.watertight { "watertight" } else { "NOT watertight" }
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => crate::cli::fail(format!("{}: {error}", image.display())),
+    }
+}
+
+/// The bytes of a model file in the format its name asks for.
+fn encode(mesh: &Mesh, format: Format, source: &Path) -> Result<Vec<u8>, ToolError> {
+    match format {
+        Format::Stl => Ok(geometry::io::stl::write_binary(mesh)),
+        Format::ThreeMf => {
+            let title = source.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            Ok(geometry::io::three_mf::write(mesh, &title)?)
+        }
+        Format::Obj => Err(ToolError::Output("write .stl or .3mf".into())),
+    }
+}
+
 /// `memoreez thumbnail FILE -o OUT.png [--size N]`.
-pub fn run_thumbnail(file: &Path, output: &Path, size: u32) -> ExitCode {
+fn run_thumbnail(file: &Path, output: &Path, size: u32) -> ExitCode {
     let outcome = load(file).and_then(|(_, mesh)| {
         let png =
             geometry::thumbnail::render_png(&mesh, size).map_err(|e| ToolError::Output(e.to_string()))?;
@@ -147,6 +225,10 @@ pub enum ToolError {
     Io(#[from] std::io::Error),
     #[error("cannot write that kind of file: {0}")]
     Output(String),
+    #[error(transparent)]
+    Relief(#[from] geometry::relief::ReliefError),
+    #[error(transparent)]
+    Thumbnail(#[from] geometry::thumbnail::ThumbnailError),
 }
 
 pub fn info(file: &Path) -> Result<InfoReport, ToolError> {

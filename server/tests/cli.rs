@@ -333,3 +333,47 @@ fn thumbnail_draws_a_png_and_refuses_bad_sizes() {
     assert_eq!(code, 2);
     assert!(stderr.contains("16 to 2048 pixels"), "{stderr}");
 }
+
+#[test]
+fn relief_turns_a_picture_into_a_closed_solid_of_the_asked_width() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("box.stl");
+    std::fs::write(&model, box_stl()).unwrap();
+    // A picture with a clear foreground: our own thumbnail of the box.
+    let picture = dir.path().join("box.png");
+    let (code, _, stderr) =
+        memoreez(&["thumbnail", model.to_str().unwrap(), "-o", picture.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+
+    let relief = dir.path().join("relief.3mf");
+    let (code, stdout, stderr) =
+        memoreez(&["relief", picture.to_str().unwrap(), "--width-mm", "50", "-o", relief.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("watertight"), "{stdout}");
+    let (code, info, _) = memoreez(&["mesh", "info", relief.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0);
+    let info: serde_json::Value = serde_json::from_str(&info).unwrap();
+    assert_eq!(info["watertight"], true);
+    assert_eq!(info["shells"], 1);
+    let [min, max] = [&info["bbox_mm"][0], &info["bbox_mm"][1]];
+    let (width, depth) = (
+        max[0].as_f64().unwrap() - min[0].as_f64().unwrap(),
+        max[1].as_f64().unwrap() - min[1].as_f64().unwrap(),
+    );
+    assert!((width.max(depth) - 50.0).abs() < 1e-6, "{info}");
+
+    for (args, expected) in [
+        (
+            vec!["relief", model.to_str().unwrap(), "-o", relief.to_str().unwrap()],
+            "not a readable PNG or JPEG image",
+        ),
+        (
+            vec!["relief", picture.to_str().unwrap(), "--width-mm", "2", "-o", relief.to_str().unwrap()],
+            "between 5 and 400 mm",
+        ),
+    ] {
+        let (code, _, stderr) = memoreez(&args);
+        assert_eq!(code, 2);
+        assert!(stderr.starts_with("error: ") && stderr.contains(expected), "{stderr}");
+    }
+}
