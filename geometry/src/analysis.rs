@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::Mesh;
+use crate::vec3::{cross, dot, norm, sub};
 
 /// Settings for [`analyse`].
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -242,22 +243,6 @@ pub fn unit_normal(corners: [[f64; 3]; 3]) -> Option<[f64; 3]> {
     let n = cross(sub(b, a), sub(c, a));
     let length = norm(n);
     (length > 0.0).then(|| n.map(|x| x / length))
-}
-
-fn sub(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
-}
-
-fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
-}
-
-fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-}
-
-fn norm(a: [f64; 3]) -> f64 {
-    dot(a, a).sqrt()
 }
 
 #[cfg(test)]

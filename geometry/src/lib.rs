@@ -17,6 +17,7 @@ pub mod relief;
 pub mod repair;
 pub mod shapes;
 pub mod thumbnail;
+mod vec3;
 
 pub use analysis::{Analysis, AnalysisOptions, analyse};
 pub use error::MeshError;

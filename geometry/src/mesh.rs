@@ -1,5 +1,7 @@
 //! An indexed triangle mesh.
 
+use std::hash::Hash;
+
 use rustc_hash::FxHashMap;
 
 /// Triangles over shared vertices. Triangles are counter-clockwise seen from
@@ -50,39 +52,14 @@ impl MeshBuilder {
         if self.index_f32.capacity() == 0 {
             self.index_f32.reserve(self.mesh.triangles.capacity() / 2 + 3);
         }
-        let mut indices = [0u32; 3];
-        for (slot, corner) in indices.iter_mut().zip(corners) {
-            if !corner.iter().all(|c| c.is_finite()) {
-                return Err(crate::MeshError::NonFinite);
-            }
-            let key = corner.map(|c| if c == 0.0 { 0 } else { c.to_bits() });
-            let next = self.mesh.vertices.len() as u32;
-            *slot = *self.index_f32.entry(key).or_insert_with(|| {
-                self.mesh.vertices.push(corner.map(f64::from));
-                next
-            });
-        }
-        self.mesh.triangles.push(indices);
-        Ok(())
+        let keyed = corners.map(|c| (c.map(f64::from), c.map(|x| if x == 0.0 { 0 } else { x.to_bits() })));
+        add_triangle(&mut self.index_f32, &mut self.mesh, keyed)
     }
 
     /// Adds a triangle, reusing any earlier vertex at exactly the same place.
     pub fn push(&mut self, corners: [[f64; 3]; 3]) -> Result<(), crate::MeshError> {
-        let mut indices = [0u32; 3];
-        for (slot, corner) in indices.iter_mut().zip(corners) {
-            if !corner.iter().all(|c| c.is_finite()) {
-                return Err(crate::MeshError::NonFinite);
-            }
-            // -0.0 and 0.0 are one point.
-            let key = corner.map(|c| if c == 0.0 { 0 } else { c.to_bits() });
-            let next = self.mesh.vertices.len() as u32;
-            *slot = *self.index.entry(key).or_insert_with(|| {
-                self.mesh.vertices.push(corner);
-                next
-            });
-        }
-        self.mesh.triangles.push(indices);
-        Ok(())
+        let keyed = corners.map(|c| (c, c.map(|x| if x == 0.0 { 0 } else { x.to_bits() })));
+        add_triangle(&mut self.index, &mut self.mesh, keyed)
     }
 
     pub fn triangles(&self) -> usize {
@@ -95,4 +72,26 @@ impl MeshBuilder {
         }
         Ok(self.mesh)
     }
+}
+
+/// Adds a triangle whose corners come with their identity keys (-0.0 and
+/// 0.0 share one key), reusing the vertex of any key seen before.
+fn add_triangle<K: Eq + Hash>(
+    index: &mut FxHashMap<K, u32>,
+    mesh: &mut Mesh,
+    corners: [([f64; 3], K); 3],
+) -> Result<(), crate::MeshError> {
+    let mut indices = [0u32; 3];
+    for (slot, (corner, key)) in indices.iter_mut().zip(corners) {
+        if !corner.iter().all(|c| c.is_finite()) {
+            return Err(crate::MeshError::NonFinite);
+        }
+        let next = mesh.vertices.len() as u32;
+        *slot = *index.entry(key).or_insert_with(|| {
+            mesh.vertices.push(corner);
+            next
+        });
+    }
+    mesh.triangles.push(indices);
+    Ok(())
 }

@@ -8,6 +8,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
 use crate::Mesh;
+use crate::vec3::{cross, dot, norm, sub};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RepairOptions {
@@ -126,10 +127,7 @@ fn weld(vertices: &[[f64; 3]], tolerance: f64) -> (Vec<[f64; 3]>, Vec<u32>) {
 
 fn doubled_area(mesh: &Mesh, t: [u32; 3]) -> f64 {
     let [a, b, c] = mesh.corners(t);
-    let u = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
-    let v = [c[0] - a[0], c[1] - a[1], c[2] - a[2]];
-    let n = [u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]];
-    (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt()
+    norm(cross(sub(b, a), sub(c, a)))
 }
 
 /// Makes neighbours agree (a shared edge runs opposite ways in the two
@@ -177,8 +175,7 @@ fn orient(mesh: &mut Mesh) -> usize {
             .iter()
             .map(|&f| {
                 let [a, b, c] = mesh.corners(mesh.triangles[f]);
-                a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0])
-                    + a[2] * (b[0] * c[1] - b[1] * c[0])
+                dot(a, cross(b, c))
             })
             .sum();
         if volume < 0.0 {

@@ -6,6 +6,7 @@
 //! for smooth edges. The same mesh always gives the same bytes.
 
 use crate::Mesh;
+use crate::vec3::{cross, dot, normalise, sub};
 
 const BACKGROUND: [f64; 3] = [247.0, 243.0, 238.0];
 const MODEL: [f64; 3] = [86.0, 148.0, 128.0];
@@ -138,23 +139,6 @@ fn fill_triangle(
             }
         }
     }
-}
-
-fn sub(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
-}
-
-fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
-}
-
-fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-}
-
-fn normalise(v: [f64; 3]) -> [f64; 3] {
-    let length = dot(v, v).sqrt();
-    v.map(|x| x / length)
 }
 
 #[cfg(test)]
