@@ -13,6 +13,7 @@ pub mod error;
 pub mod io;
 pub mod limits;
 pub mod mesh;
+pub mod pedestal;
 pub mod relief;
 pub mod repair;
 pub mod shapes;
