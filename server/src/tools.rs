@@ -72,41 +72,48 @@ pub enum MeshCommand {
 
 fn run_mesh(command: MeshCommand) -> ExitCode {
     match command {
-        MeshCommand::Info { file, json } => match info(&file) {
-            Ok(report) => {
+        MeshCommand::Info { file, json } => finish(
+            &file,
+            info(&file).map(|report| {
                 if json {
-                    println!("{}", serde_json::to_string(&report).expect("a report serialises"));
+                    serde_json::to_string(&report).expect("a report serialises")
                 } else {
-                    print!("{}", report.summary(&file));
+                    report.summary(&file)
                 }
-                ExitCode::SUCCESS
-            }
-            Err(error) => crate::cli::fail(format!("{}: {error}", file.display())),
-        },
+            }),
+        ),
+    }
+}
+
+/// Prints what a tool made, or fails with one `error: FILE: …` line.
+fn finish(source: &Path, outcome: Result<String, ToolError>) -> ExitCode {
+    match outcome {
+        Ok(text) => {
+            println!("{}", text.trim_end());
+            ExitCode::SUCCESS
+        }
+        Err(error) => crate::cli::fail(format!("{}: {error}", source.display())),
     }
 }
 
 /// `memoreez repair FILE -o OUT`: welds, removes bad faces, orients, closes
 /// small holes; writes STL or 3MF by OUT's extension, atomically.
 fn run_repair(file: &Path, output: &Path, json: bool) -> ExitCode {
-    match repair(file, output) {
-        Ok(report) => {
-            if json {
-                println!("{}", serde_json::to_string(&report).expect("a report serialises"));
-            } else {
-                println!(
-                    "{} → {}: {}; now {} ({} open edges)",
-                    file.display(),
-                    output.display(),
-                    report.repairs.summary(),
-                    if report.watertight { "watertight" } else { "still not watertight" },
-                    report.open_edges,
-                );
-            }
-            ExitCode::SUCCESS
+    let outcome = repair(file, output).map(|report| {
+        if json {
+            serde_json::to_string(&report).expect("a report serialises")
+        } else {
+            format!(
+                "{} → {}: {}; now {} ({} open edges)",
+                file.display(),
+                output.display(),
+                report.repairs.summary(),
+                if report.watertight { "watertight" } else { "still not watertight" },
+                report.open_edges,
+            )
         }
-        Err(error) => crate::cli::fail(format!("{}: {error}", file.display())),
-    }
+    });
+    finish(file, outcome)
 }
 
 #[derive(Serialize, Debug)]
@@ -127,29 +134,23 @@ fn repair(file: &Path, output: &Path) -> Result<RepairOutcome, ToolError> {
 
 /// `memoreez relief IMAGE --width-mm W -o OUT.stl|OUT.3mf`.
 fn run_relief(image: &Path, width_mm: f64, output: &Path) -> ExitCode {
-    let outcome = (|| -> Result<geometry::Analysis, ToolError> {
+    let outcome = (|| {
         let format = Format::from_name(&output.to_string_lossy())?;
         let bytes = std::fs::read(image)?;
         let options = geometry::relief::ReliefOptions { width_mm, ..Default::default() };
-        let mesh =
-            geometry::relief::relief(&bytes, &options).map_err(|e| ToolError::Output(e.to_string()))?;
+        let mesh = geometry::relief::relief(&bytes, &options)?;
         write_atomically(output, &encode(&mesh, format, image)?)?;
-        Ok(geometry::analyse(&mesh, &AnalysisOptions::default()))
+        let a = geometry::analyse(&mesh, &AnalysisOptions::default());
+        let [x, y, z] = a.size_mm();
+        Ok(format!(
+            "{} → {}: {x:.1} × {y:.1} × {z:.1} mm, {} triangles, {}",
+            image.display(),
+            output.display(),
+            a.triangles,
+            if a.watertight { "watertight" } else { "NOT watertight" }
+        ))
     })();
-    match outcome {
-        Ok(a) => {
-            let [x, y, z] = a.size_mm();
-            println!(
-                "{} → {}: {x:.1} × {y:.1} × {z:.1} mm, {} triangles, {}",
-                image.display(),
-                output.display(),
-                a.triangles,
-                if a.watertight { "watertight" } else { "NOT watertight" }
-            );
-            ExitCode::SUCCESS
-        }
-        Err(error) => crate::cli::fail(format!("{}: {error}", image.display())),
-    }
+    finish(image, outcome)
 }
 
 /// The bytes of a model file in the format its name asks for.
@@ -167,17 +168,10 @@ fn encode(mesh: &Mesh, format: Format, source: &Path) -> Result<Vec<u8>, ToolErr
 /// `memoreez thumbnail FILE -o OUT.png [--size N]`.
 fn run_thumbnail(file: &Path, output: &Path, size: u32) -> ExitCode {
     let outcome = load(file).and_then(|(_, mesh)| {
-        let png =
-            geometry::thumbnail::render_png(&mesh, size).map_err(|e| ToolError::Output(e.to_string()))?;
-        write_atomically(output, &png)
+        write_atomically(output, &geometry::thumbnail::render_png(&mesh, size)?)?;
+        Ok(format!("{} → {} ({size} × {size} px)", file.display(), output.display()))
     });
-    match outcome {
-        Ok(()) => {
-            println!("{} → {} ({size} × {size} px)", file.display(), output.display());
-            ExitCode::SUCCESS
-        }
-        Err(error) => crate::cli::fail(format!("{}: {error}", file.display())),
-    }
+    finish(file, outcome)
 }
 
 /// Writes beside the target and renames, so a failure never leaves half a file.
