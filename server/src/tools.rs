@@ -136,7 +136,7 @@ fn repair(file: &Path, output: &Path) -> Result<RepairOutcome, ToolError> {
 fn run_relief(image: &Path, width_mm: f64, output: &Path) -> ExitCode {
     let outcome = (|| {
         let format = Format::from_name(&output.to_string_lossy())?;
-        let bytes = std::fs::read(image)?;
+        let bytes = read_capped(image, &Limits::default())?;
         let options = geometry::relief::ReliefOptions { width_mm, ..Default::default() };
         let mesh = geometry::relief::relief(&bytes, &options)?;
         write_atomically(output, &encode(&mesh, format, image)?)?;
@@ -183,17 +183,22 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ToolError> {
     Ok(())
 }
 
-/// Reads a model file of any supported format, refusing oversized files
-/// before reading them into memory.
+/// Reads a model file of any supported format.
 fn load(file: &Path) -> Result<(Format, Mesh), ToolError> {
     let limits = Limits::default();
     let format = Format::from_name(&file.to_string_lossy())?;
+    let bytes = read_capped(file, &limits)?;
+    Ok((format, geometry::io::read(format, &bytes, &limits)?))
+}
+
+/// Reads a user's file, refusing one over the size cap before reading it
+/// into memory.
+fn read_capped(file: &Path, limits: &Limits) -> Result<Vec<u8>, ToolError> {
     let size = std::fs::metadata(file)?.len();
     if size > limits.max_bytes {
         return Err(MeshError::TooLarge { size, limit: limits.max_bytes }.into());
     }
-    let bytes = std::fs::read(file)?;
-    Ok((format, geometry::io::read(format, &bytes, &limits)?))
+    Ok(std::fs::read(file)?)
 }
 
 /// `mesh info --json`: exactly these keys.

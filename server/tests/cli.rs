@@ -377,3 +377,22 @@ fn relief_turns_a_picture_into_a_closed_solid_of_the_asked_width() {
         assert!(stderr.starts_with("error: ") && stderr.contains(expected), "{stderr}");
     }
 }
+
+#[test]
+fn oversized_files_are_refused_before_they_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("out.stl");
+    for name in ["huge.stl", "huge.png"] {
+        // A sparse 300 MB file: costs no disk, and is over the 256 MB cap.
+        let path = dir.path().join(name);
+        std::fs::File::create(&path).unwrap().set_len(300 << 20).unwrap();
+        let command = if name.ends_with(".png") { "relief" } else { "repair" };
+        let (code, _, stderr) = memoreez(&[command, path.to_str().unwrap(), "-o", output.to_str().unwrap()]);
+        assert_eq!(code, 2, "{name}");
+        assert!(
+            stderr.contains("the file is 314572800 bytes; the limit is 268435456 bytes"),
+            "{name}: {stderr}"
+        );
+        assert!(!output.exists(), "{name}: nothing is written");
+    }
+}
