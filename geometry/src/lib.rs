@@ -9,6 +9,7 @@
 //! people; no input makes it panic.
 
 pub mod analysis;
+pub mod boolean;
 pub mod error;
 pub mod io;
 pub mod limits;
@@ -17,6 +18,7 @@ pub mod pedestal;
 pub mod relief;
 pub mod repair;
 pub mod shapes;
+pub mod text;
 pub mod thumbnail;
 mod vec3;
 
