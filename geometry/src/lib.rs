@@ -12,6 +12,7 @@ pub mod analysis;
 pub mod boolean;
 pub mod error;
 pub mod io;
+pub mod keepsake;
 pub mod limits;
 pub mod mesh;
 pub mod pedestal;

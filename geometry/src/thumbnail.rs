@@ -48,8 +48,9 @@ pub fn render_rgb(mesh: &Mesh, size: u32) -> Result<Vec<u8>, ThumbnailError> {
     let (yaw, pitch) = (35f64.to_radians(), 30f64.to_radians());
     let view = |p: [f64; 3]| -> [f64; 3] {
         let (x, y) = (p[0] * yaw.cos() - p[1] * yaw.sin(), p[0] * yaw.sin() + p[1] * yaw.cos());
-        // screen x right, screen y up, depth towards the viewer
-        [x, p[2] * pitch.cos() - y * pitch.sin(), p[2] * pitch.sin() + y * pitch.cos()]
+        // The viewer stands at −y (the front, where pedestal text is) and
+        // looks down: screen x right, screen y up, depth towards the viewer.
+        [x, p[2] * pitch.cos() + y * pitch.sin(), p[2] * pitch.sin() - y * pitch.cos()]
     };
     let projected: Vec<[f64; 3]> = mesh.vertices.iter().map(|&p| view(p)).collect();
     let (mut min, mut max) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);

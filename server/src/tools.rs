@@ -1,5 +1,5 @@
 //! The file tools of the command line: `memoreez mesh info`, `memoreez repair`,
-//! `memoreez thumbnail`, `memoreez relief`.
+//! `memoreez engrave`, `memoreez thumbnail`, `memoreez relief`.
 //!
 //! Each prints a human summary by default and JSON with `--json`, and fails
 //! with one `error: …` line and exit code 2 on bad input, never a panic.
@@ -9,6 +9,8 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 use geometry::io::Format;
+use geometry::keepsake::{KeepsakeSpec, TextFinish};
+use geometry::pedestal::{Pedestal, PedestalShape};
 use geometry::{Analysis, AnalysisOptions, Limits, Mesh, MeshError, RepairOptions};
 use serde::Serialize;
 
@@ -22,6 +24,34 @@ pub enum ToolCommand {
     Repair {
         file: PathBuf,
         /// Where to write the repaired model (.stl or .3mf).
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+        /// Print one JSON object instead of a summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stand a model on a pedestal with one or two lines of text on its front,
+    /// joined into one printable solid (STL or 3MF).
+    Engrave {
+        file: PathBuf,
+        /// The first line of text.
+        #[arg(long)]
+        text: String,
+        /// An optional second line.
+        #[arg(long)]
+        text2: Option<String>,
+        #[arg(long, value_enum, default_value = "round")]
+        pedestal: PedestalShapeArg,
+        /// Raise the letters out of the pedestal instead of cutting them in.
+        #[arg(long)]
+        emboss: bool,
+        /// Scale the model (not the pedestal) to this height in millimetres.
+        #[arg(long = "height-mm")]
+        height_mm: Option<f64>,
+        /// Height of a capital letter in millimetres.
+        #[arg(long = "letter-mm", default_value_t = 5.0)]
+        letter_mm: f64,
+        /// Where to write the keepsake (.stl or .3mf).
         #[arg(short = 'o', long = "output")]
         output: PathBuf,
         /// Print one JSON object instead of a summary.
@@ -54,6 +84,17 @@ pub fn run(command: ToolCommand) -> ExitCode {
     match command {
         ToolCommand::Mesh(command) => run_mesh(command),
         ToolCommand::Repair { file, output, json } => run_repair(&file, &output, json),
+        ToolCommand::Engrave { file, text, text2, pedestal, emboss, height_mm, letter_mm, output, json } => {
+            let spec = KeepsakeSpec {
+                pedestal: Pedestal { shape: pedestal.into(), ..Pedestal::default() },
+                text: std::iter::once(text).chain(text2).collect(),
+                finish: if emboss { TextFinish::Embossed } else { TextFinish::Engraved },
+                letter_height_mm: letter_mm,
+                model_height_mm: height_mm,
+                ..KeepsakeSpec::default()
+            };
+            run_engrave(&file, &spec, &output, json)
+        }
         ToolCommand::Relief { image, width_mm, output } => run_relief(&image, width_mm, &output),
         ToolCommand::Thumbnail { file, output, size } => run_thumbnail(&file, &output, size),
     }
@@ -130,6 +171,68 @@ fn repair(file: &Path, output: &Path) -> Result<RepairOutcome, ToolError> {
     write_atomically(output, &encode(&fixed, output_format, file)?)?;
     let analysis = geometry::analyse(&fixed, &AnalysisOptions::default());
     Ok(RepairOutcome { repairs, watertight: analysis.watertight, open_edges: analysis.open_edges })
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum PedestalShapeArg {
+    Round,
+    Square,
+    Hex,
+}
+
+impl From<PedestalShapeArg> for PedestalShape {
+    fn from(shape: PedestalShapeArg) -> Self {
+        match shape {
+            PedestalShapeArg::Round => PedestalShape::Round,
+            PedestalShapeArg::Square => PedestalShape::Square,
+            PedestalShapeArg::Hex => PedestalShape::Hex,
+        }
+    }
+}
+
+#[derive(Serialize, Debug)]
+pub struct EngraveOutcome {
+    triangles: usize,
+    volume_mm3: f64,
+    bbox_mm: [[f64; 3]; 2],
+    watertight: bool,
+    text_area_mm2: f64,
+    scale: f64,
+    repairs: geometry::RepairReport,
+}
+
+/// `memoreez engrave FILE --text "…" [--text2 "…"] [--pedestal …] -o OUT`.
+fn run_engrave(file: &Path, spec: &KeepsakeSpec, output: &Path, json: bool) -> ExitCode {
+    let outcome = (|| {
+        let format = Format::from_name(&output.to_string_lossy())?;
+        let (_, model) = load(file)?;
+        let made = geometry::keepsake::keepsake(&model, spec, &geometry::text::Font::embedded())?;
+        write_atomically(output, &encode(&made.mesh, format, file)?)?;
+        let a = geometry::analyse(&made.mesh, &AnalysisOptions::default());
+        let outcome = EngraveOutcome {
+            triangles: a.triangles,
+            volume_mm3: a.volume_mm3,
+            bbox_mm: a.bbox_mm,
+            watertight: a.watertight,
+            text_area_mm2: made.text_area_mm2,
+            scale: made.scale,
+            repairs: made.repair,
+        };
+        if json {
+            return Ok(serde_json::to_string(&outcome).expect("an outcome serialises"));
+        }
+        let [x, y, z] = a.size_mm();
+        Ok(format!(
+            "{} → {}: {x:.1} × {y:.1} × {z:.1} mm, {} triangles, {:.1} mm² of letters, model: {}; {}",
+            file.display(),
+            output.display(),
+            a.triangles,
+            made.text_area_mm2,
+            outcome.repairs.summary(),
+            if a.watertight { "one watertight solid" } else { "NOT watertight" }
+        ))
+    })();
+    finish(file, outcome)
 }
 
 /// `memoreez relief IMAGE --width-mm W -o OUT.stl|OUT.3mf`.
@@ -226,6 +329,8 @@ pub enum ToolError {
     Output(String),
     #[error(transparent)]
     Relief(#[from] geometry::relief::ReliefError),
+    #[error(transparent)]
+    Keepsake(#[from] geometry::keepsake::KeepsakeError),
     #[error(transparent)]
     Thumbnail(#[from] geometry::thumbnail::ThumbnailError),
 }
