@@ -21,7 +21,8 @@ struct Cases(u64);
 
 impl Cases {
     fn new(salt: u64) -> Cases {
-        let seed = std::env::var("MEMOREEZ_PROPERTY_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed);
+        let seed =
+            std::env::var("MEMOREEZ_PROPERTY_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed);
         Cases((seed ^ salt.wrapping_mul(0x9e37_79b9_7f4a_7c15)) | 1)
     }
 
@@ -51,12 +52,19 @@ impl Cases {
 
     /// A line of 1 to `max` characters a customer might type.
     fn text(&mut self, max: usize) -> String {
-        const EXTRA: &[char] = &['é', 'ü', 'ß', 'ç', 'ñ', 'Æ', 'Ø', 'å', 'õ', '–', '’', '€', '♥', ' ', ' ', ' '];
+        const EXTRA: &[char] =
+            &['é', 'ü', 'ß', 'ç', 'ñ', 'Æ', 'Ø', 'å', 'õ', '–', '’', '€', '♥', ' ', ' ', ' '];
         let len = 1 + self.below(max);
         (0..len)
-            .map(|_| {
-                if self.below(5) == 0 { self.pick(EXTRA) } else { char::from(b'!' + self.below(94) as u8) }
-            })
+            .map(
+                |_| {
+                    if self.below(5) == 0 {
+                        self.pick(EXTRA)
+                    } else {
+                        char::from(b'!' + self.below(94) as u8)
+                    }
+                },
+            )
             .collect()
     }
 }
@@ -70,9 +78,7 @@ fn check_solid(mesh: &Mesh, what: &str) -> Analysis {
 }
 
 fn cube(min: [f64; 3], size: [f64; 3]) -> Mesh {
-    let p = |i: usize| {
-        [0, 1, 2].map(|k| min[k] + if i & (1 << k) == 0 { 0.0 } else { size[k] })
-    };
+    let p = |i: usize| [0, 1, 2].map(|k| min[k] + if i & (1 << k) == 0 { 0.0 } else { size[k] });
     Mesh {
         vertices: (0..8).map(p).collect(),
         triangles: vec![
@@ -200,7 +206,8 @@ fn every_text_is_a_closed_solid_of_area_times_depth() {
             continue;
         };
         let depth = cases.float(0.1, 5.0);
-        let a = analyse(&text.solid([cases.float(-99.0, 99.0), 0.0], -depth, 0.0), &AnalysisOptions::default());
+        let a =
+            analyse(&text.solid([cases.float(-99.0, 99.0), 0.0], -depth, 0.0), &AnalysisOptions::default());
         assert!(a.watertight && a.open_edges == 0 && !a.inverted, "case {case}: {lines:?} {height}: {a:?}");
         let expected = text.area_mm2() * depth;
         assert!((a.volume_mm3 - expected).abs() <= 1e-9 * expected, "case {case}: {lines:?}");
@@ -225,7 +232,8 @@ fn every_pedestal_and_relief_is_a_closed_solid() {
 
         let picture = blobs(&mut cases);
         let options = ReliefOptions { width_mm: cases.float(5.0, 400.0), ..ReliefOptions::default() };
-        let a = check_solid(&relief(&picture, &options).unwrap(), &format!("case {case}: relief {options:?}"));
+        let a =
+            check_solid(&relief(&picture, &options).unwrap(), &format!("case {case}: relief {options:?}"));
         let [sx, sy, _] = a.size_mm();
         assert!((sx.max(sy) - options.width_mm).abs() < 1e-6 * options.width_mm, "case {case}: {sx} {sy}");
     }

@@ -9,8 +9,9 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 use geometry::io::Format;
-use geometry::keepsake::{KeepsakeSpec, TextFinish};
+use geometry::keepsake::{KeepsakeError, KeepsakeSpec, TextFinish};
 use geometry::pedestal::{Pedestal, PedestalShape};
+use geometry::text::TextError;
 use geometry::{Analysis, AnalysisOptions, Limits, Mesh, MeshError, RepairOptions};
 use serde::Serialize;
 
@@ -205,6 +206,11 @@ pub struct EngraveOutcome {
 fn run_engrave(file: &Path, spec: &KeepsakeSpec, output: &Path, json: bool) -> ExitCode {
     let outcome = (|| {
         let format = Format::from_name(&output.to_string_lossy())?;
+        // The library leaves a pedestal plain when the text is blank; asked
+        // to engrave, that is a mistake worth saying.
+        if spec.text.iter().all(|line| line.trim().is_empty()) {
+            return Err(KeepsakeError::from(TextError::Empty).into());
+        }
         let (_, model) = load(file)?;
         let made = geometry::keepsake::keepsake(&model, spec, &geometry::text::Font::embedded())?;
         write_atomically(output, &encode(&made.mesh, format, file)?)?;

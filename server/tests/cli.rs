@@ -214,6 +214,20 @@ fn mesh_info_agrees_with_trimesh() {
     std::fs::write(&path, geometry::io::stl::write_binary(&sphere)).unwrap();
     files.push(path);
 
+    // A keepsake: the sphere on a hex pedestal with engraved text.
+    let spec = geometry::keepsake::KeepsakeSpec {
+        pedestal: geometry::pedestal::Pedestal {
+            shape: geometry::pedestal::PedestalShape::Hex,
+            ..Default::default()
+        },
+        text: vec!["Memoreez".into(), "2026".into()],
+        ..Default::default()
+    };
+    let keepsake = geometry::keepsake::keepsake(&sphere, &spec, &geometry::text::Font::embedded()).unwrap();
+    let path = dir.path().join("keepsake.stl");
+    std::fs::write(&path, geometry::io::stl::write_binary(&keepsake.mesh)).unwrap();
+    files.push(path);
+
     // Two pieces far apart (two shells), as ASCII STL.
     let mut pair = uv_sphere([0.0, 0.0, 5.0], 5.0, 24, 12);
     let other = uv_sphere([40.0, 10.0, 7.5], 7.5, 30, 15);
@@ -278,6 +292,15 @@ print(json.dumps(out))
     }
 }
 
+/// What `prusa-slicer --info` says of a model file.
+fn prusa_info(file: &std::path::Path) -> String {
+    let slicer = std::env::var("MEMOREEZ_PRUSA_SLICER").unwrap_or_else(|_| "prusa-slicer".into());
+    let output = Command::new(&slicer).arg("--info").arg(file).output().unwrap_or_else(|e| {
+        panic!("PrusaSlicer is needed for this test ({slicer}: {e}); ./dev test installs the Debian package")
+    });
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 /// PrusaSlicer, the slicer the lab uses, agrees that repaired output is a
 /// closed solid of the volume we report. `./dev test` installs it.
 #[test]
@@ -287,23 +310,14 @@ fn prusa_slicer_reads_repaired_output_as_manifold() {
                     f 1 4 3 2\nf 1 2 6 5\nf 2 3 7 6\nf 3 4 8 7\nf 4 1 5 8\n";
     let input = dir.path().join("open-box.obj");
     std::fs::write(&input, open_box).unwrap();
-    let slicer = std::env::var("MEMOREEZ_PRUSA_SLICER").unwrap_or_else(|_| "prusa-slicer".into());
-    let info = |file: &std::path::Path| -> String {
-        let output = Command::new(&slicer).arg("--info").arg(file).output().unwrap_or_else(|e| {
-            panic!(
-                "PrusaSlicer is needed for this test ({slicer}: {e}); ./dev test installs the Debian package"
-            )
-        });
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    };
-    assert!(info(&input).contains("manifold = no"), "the input really is open");
+    assert!(prusa_info(&input).contains("manifold = no"), "the input really is open");
 
     for name in ["fixed.stl", "fixed.3mf"] {
         let output = dir.path().join(name);
         let (code, _, stderr) =
             memoreez(&["repair", input.to_str().unwrap(), "-o", output.to_str().unwrap()]);
         assert_eq!(code, 0, "{stderr}");
-        let report = info(&output);
+        let report = prusa_info(&output);
         assert!(report.contains("manifold = yes"), "{name}: {report}");
         let volume: f64 = report
             .lines()
@@ -395,4 +409,88 @@ fn oversized_files_are_refused_before_they_are_read() {
         );
         assert!(!output.exists(), "{name}: nothing is written");
     }
+}
+
+#[test]
+fn engrave_stands_a_model_on_a_lettered_pedestal_as_one_solid() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("box.stl");
+    std::fs::write(&input, box_stl()).unwrap();
+    for (shape, finish, name) in
+        [("round", None, "a.stl"), ("square", Some("--emboss"), "b.3mf"), ("hex", None, "c.3mf")]
+    {
+        let output = dir.path().join(name);
+        let mut args = vec![
+            "engrave",
+            input.to_str().unwrap(),
+            "--text",
+            "Grandma Rosa",
+            "--text2",
+            "1931 – 2024",
+            "--pedestal",
+            shape,
+            "--height-mm",
+            "40",
+            "-o",
+            output.to_str().unwrap(),
+            "--json",
+        ];
+        args.extend(finish);
+        let (code, stdout, stderr) = memoreez(&args);
+        assert_eq!(code, 0, "{shape}: {stderr}");
+        let made: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(made["watertight"], true, "{shape}: {made}");
+        assert!(made["text_area_mm2"].as_f64().unwrap() > 50.0, "{made}");
+        assert!((made["scale"].as_f64().unwrap() - 40.0 / 30.0).abs() < 1e-9, "{made}");
+
+        let (code, stdout, stderr) = memoreez(&["mesh", "info", output.to_str().unwrap(), "--json"]);
+        assert_eq!(code, 0, "{stderr}");
+        let info: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!((info["watertight"].as_bool(), info["shells"].as_u64()), (Some(true), Some(1)), "{info}");
+        let report = prusa_info(&output);
+        assert!(report.contains("manifold = yes"), "{name}: {report}");
+    }
+}
+
+#[test]
+fn engrave_refuses_bad_text_models_and_settings_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("box.stl");
+    std::fs::write(&model, box_stl()).unwrap();
+    let open = dir.path().join("open.obj");
+    // A tube without ends: its rims are longer than repair closes.
+    let mut tube = String::new();
+    for i in 0..100 {
+        let angle = std::f64::consts::TAU * f64::from(i) / 100.0;
+        tube += &format!("v {} {} 0\nv {0} {1} 20\n", 10.0 * angle.cos(), 10.0 * angle.sin());
+    }
+    for i in 0..100 {
+        let (a, b, c, d) = (2 * i + 1, 2 * i + 2, (2 * i + 2) % 200 + 1, (2 * i + 3) % 200 + 1);
+        tube += &format!("f {a} {c} {d}\nf {a} {d} {b}\n");
+    }
+    std::fs::write(&open, tube).unwrap();
+    let out = dir.path().join("out.stl");
+    let (model, open, out_s) = (model.to_str().unwrap(), open.to_str().unwrap(), out.to_str().unwrap());
+    let cases: [(&[&str], &str); 6] = [
+        (&["engrave", model, "--text", "Love 🎉", "-o", out_s], "the font has no letter for '🎉'"),
+        (&["engrave", model, "--text", "   ", "-o", out_s], "there is no text"),
+        (
+            &["engrave", model, "--text", "Hi", "--letter-mm", "90", "-o", out_s],
+            "letter height must be between",
+        ),
+        (
+            &["engrave", model, "--text", "Hi", "--height-mm", "0", "-o", out_s],
+            "the model height must be between",
+        ),
+        (&["engrave", open, "--text", "Hi", "-o", out_s], "not a closed solid even after repair"),
+        (&["engrave", model, "--text", "Hi", "-o", "out.obj"], "write .stl or .3mf"),
+    ];
+    for (args, expected) in cases {
+        let (code, stdout, stderr) = memoreez(args);
+        assert_eq!(code, 2, "{args:?}: {stdout}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("error: ") && stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(!out.exists(), "{args:?} left a file behind");
+    }
+    assert!(std::fs::read_dir(dir.path()).unwrap().count() == 2, "no temporary files left");
 }
