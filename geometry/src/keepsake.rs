@@ -99,7 +99,7 @@ pub struct Keepsake {
 /// Repairs and scales `model`, stands it on a pedestal sized to its
 /// footprint, puts the text on the pedestal's front and joins it all.
 pub fn keepsake(model: &Mesh, spec: &KeepsakeSpec, font: &Font) -> Result<Keepsake, KeepsakeError> {
-    build(model, spec, font, true)
+    join(parts(model, spec, font)?)
 }
 
 /// [`keepsake`], or with `letters` false the same keepsake (pedestal sized
@@ -111,6 +111,31 @@ pub fn build(
     font: &Font,
     letters: bool,
 ) -> Result<Keepsake, KeepsakeError> {
+    let mut parts = parts(model, spec, font)?;
+    if !letters {
+        parts.letters = None;
+    }
+    join(parts)
+}
+
+/// The solids a keepsake is joined from, placed where they belong.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Parts {
+    /// The repaired, scaled model, sunk into the pedestal's top.
+    pub model: Mesh,
+    pub pedestal: Mesh,
+    /// The letters: a cutter reaching into the front when engraved, raised
+    /// letters reaching into it when embossed.
+    pub letters: Option<Mesh>,
+    pub finish: TextFinish,
+    pub repair: RepairReport,
+    pub scale: f64,
+    pub text_area_mm2: f64,
+}
+
+/// Everything [`keepsake`] does before the solid booleans: checks, repair,
+/// scaling, the pedestal and the letters.
+pub fn parts(model: &Mesh, spec: &KeepsakeSpec, font: &Font) -> Result<Parts, KeepsakeError> {
     check_spec(spec)?;
     let text = match spec.text.iter().any(|line| !line.trim().is_empty()) {
         true => {
@@ -120,9 +145,8 @@ pub fn build(
         false => None,
     };
 
-    let (model, report) = repair(model, &RepairOptions::default());
-    let options = AnalysisOptions::default();
-    let analysis = analyse(&model, &options);
+    let (model, repair) = repair(model, &RepairOptions::default());
+    let analysis = analyse(&model, &AnalysisOptions::default());
     if !analysis.watertight {
         return Err(KeepsakeError::NotSolid { open_edges: analysis.open_edges });
     }
@@ -161,28 +185,32 @@ pub fn build(
     let half = [(max[0] - min[0]) / 2.0 * scale, (max[1] - min[1]) / 2.0 * scale];
 
     let pedestal_spec = Pedestal { height_mm: pedestal_height, ..spec.pedestal };
-    let (mut base, front) = pedestal_with_front([[-half[0], -half[1]], half], &pedestal_spec, front_width);
-    let mut text_area_mm2 = 0.0;
-    if let (Some(text), Some([[u0, v0], [u1, v1]]), true) = (&text, text_bounds, letters) {
+    let (pedestal, front) = pedestal_with_front([[-half[0], -half[1]], half], &pedestal_spec, front_width);
+    let letters = text.as_ref().zip(text_bounds).map(|(text, [[u0, v0], [u1, v1]])| {
         let offset = [front.x_centre_mm - (u0 + u1) / 2.0, pedestal_height / 2.0 - (v0 + v1) / 2.0];
-        base = match spec.finish {
-            TextFinish::Engraved => {
-                let cutter = text.solid(offset, front.y_mm - OVERLAP_MM, front.y_mm + spec.depth_mm);
-                boolean::difference(&base, &cutter)?
-            }
-            TextFinish::Embossed => {
-                let letters = text.solid(offset, front.y_mm - spec.depth_mm, front.y_mm + OVERLAP_MM);
-                boolean::union(&base, &letters)?
-            }
-        };
-        text_area_mm2 = text.area_mm2();
-    }
+        match spec.finish {
+            TextFinish::Engraved => text.solid(offset, front.y_mm - OVERLAP_MM, front.y_mm + spec.depth_mm),
+            TextFinish::Embossed => text.solid(offset, front.y_mm - spec.depth_mm, front.y_mm + OVERLAP_MM),
+        }
+    });
+    let text_area_mm2 = text.map_or(0.0, |t| t.area_mm2());
+    Ok(Parts { model: placed, pedestal, letters, finish: spec.finish, repair, scale, text_area_mm2 })
+}
 
-    let mesh = boolean::union(&base, &placed)?;
-    if !analyse(&mesh, &options).watertight {
+/// The solid booleans: letters into (or onto) the pedestal, then the model
+/// onto that; checks the result is one closed solid.
+pub fn join(parts: Parts) -> Result<Keepsake, KeepsakeError> {
+    let Parts { model, pedestal, letters, finish, repair, scale, text_area_mm2 } = parts;
+    let (base, text_area_mm2) = match (letters, finish) {
+        (None, _) => (pedestal, 0.0),
+        (Some(cutter), TextFinish::Engraved) => (boolean::difference(&pedestal, &cutter)?, text_area_mm2),
+        (Some(letters), TextFinish::Embossed) => (boolean::union(&pedestal, &letters)?, text_area_mm2),
+    };
+    let mesh = boolean::union(&base, &model)?;
+    if !analyse(&mesh, &AnalysisOptions::default()).watertight {
         return Err(KeepsakeError::BadResult);
     }
-    Ok(Keepsake { mesh, repair: report, scale, text_area_mm2 })
+    Ok(Keepsake { mesh, repair, scale, text_area_mm2 })
 }
 
 fn check_spec(spec: &KeepsakeSpec) -> Result<(), KeepsakeError> {
