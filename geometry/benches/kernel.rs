@@ -1,13 +1,21 @@
 //! `cargo bench -p geometry`: the kernel's speed on big inputs, printed.
 //!
 //! mesh info on a 1.3 M-triangle binary STL (read + full analysis), side by
-//! side with trimesh (load + volume + watertight) when Python has it. Each
-//! figure is the median of several runs.
+//! side with trimesh (load + volume + watertight) when Python has it;
+//! engraving a 50k-triangle model, natively and in our wasm32 build, side by
+//! side with the npm manifold-3d WASM doing the same booleans in Node; the
+//! relief of a 512 × 512 picture. Each figure is the median of several runs.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use geometry::{AnalysisOptions, Limits, analyse, io, shapes};
+use geometry::keepsake::{KeepsakeSpec, TextFinish, join, keepsake, parts};
+use geometry::pedestal::{Pedestal, PedestalShape};
+use geometry::text::Font;
+use geometry::{AnalysisOptions, Limits, Mesh, analyse, io, shapes};
+
+#[path = "../tests/wasm/build.rs"]
+mod build;
 
 fn median(mut runs: Vec<Duration>) -> Duration {
     runs.sort();
@@ -69,6 +77,8 @@ fn main() {
         relief.as_secs_f64() * 1e3
     );
 
+    engraving(dir.path());
+
     let script = r#"
 import sys, time, trimesh
 runs = []
@@ -92,4 +102,93 @@ print(runs[len(runs) // 2] * 1000)
         }
         _ => println!("trimesh: not installed (pip install trimesh) — comparison skipped"),
     }
+}
+
+/// A part as the Node side reads it: counts, f32 positions, u32 corners.
+fn part_bytes(mesh: &Mesh) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(8 + 12 * (mesh.vertices.len() + mesh.triangles.len()));
+    bytes.extend((mesh.vertices.len() as u32).to_le_bytes());
+    bytes.extend((mesh.triangles.len() as u32).to_le_bytes());
+    bytes.extend(mesh.vertices.iter().flatten().flat_map(|&x| (x as f32).to_le_bytes()));
+    bytes.extend(mesh.triangles.iter().flatten().flat_map(|i| i.to_le_bytes()));
+    bytes
+}
+
+/// Engraving two lines into a round pedestal under a 50k-triangle model.
+fn engraving(dir: &std::path::Path) {
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    // 2 × 224 × 112 ≈ 50 k triangles, read back from STL as both sides read it.
+    let stl = io::stl::write_binary(&shapes::uv_sphere([0.0, 0.0, 30.0], 30.0, 224, 113));
+    let model = io::stl::read(&stl, &Limits::default()).expect("reads");
+    let spec = KeepsakeSpec {
+        pedestal: Pedestal { shape: PedestalShape::Round, ..Pedestal::default() },
+        text: vec!["Grandma Rosa".into(), "1931 – 2024".into()],
+        finish: TextFinish::Engraved,
+        ..KeepsakeSpec::default()
+    };
+    let font = Font::embedded();
+    let whole = time(5, || keepsake(&model, &spec, &font).expect("keepsake"));
+    let prepared = parts(&model, &spec, &font).expect("parts");
+    let prepare = time(5, || parts(&model, &spec, &font).expect("parts"));
+    let booleans = time(5, || join(prepared.clone()).expect("join"));
+    let made = join(prepared.clone()).expect("join");
+    println!(
+        "engraving a {}-triangle model (two lines, round pedestal) → {} triangles:",
+        model.triangles.len(),
+        made.mesh.triangles.len()
+    );
+    println!("  memoreez native, whole keepsake:           {:>8.1} ms", ms(whole));
+    println!("    of which repair, pedestal, letters:      {:>8.1} ms", ms(prepare));
+    println!("    of which the two booleans:               {:>8.1} ms", ms(booleans));
+
+    for (name, part) in [("model", &prepared.model), ("pedestal", &prepared.pedestal)]
+        .into_iter()
+        .chain(prepared.letters.as_ref().map(|letters| ("letters", letters)))
+    {
+        std::fs::write(dir.join(format!("{name}.bin")), part_bytes(part)).expect("write part");
+    }
+    std::fs::write(dir.join("finish.txt"), "engraved").expect("write");
+    let (model_path, spec_path) = (dir.join("model.stl"), dir.join("spec.json"));
+    std::fs::write(&model_path, &stl).expect("write");
+    std::fs::write(&spec_path, serde_json::to_vec(&spec).expect("spec")).expect("write");
+    let module = build::build_wasm_module(true);
+    let end2end = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../end2end");
+    let output = Command::new("node")
+        .current_dir(&end2end)
+        .args([
+            "bench/engrave.mjs".as_ref(),
+            module.as_os_str(),
+            model_path.as_os_str(),
+            spec_path.as_os_str(),
+        ])
+        .args([dir.as_os_str(), "5".as_ref()])
+        .output();
+    let figures: Option<serde_json::Value> = match output {
+        Ok(out) if out.status.success() => serde_json::from_slice(&out.stdout).ok(),
+        Ok(out) => {
+            println!(
+                "  Node side failed: {}",
+                String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or("")
+            );
+            None
+        }
+        Err(e) => {
+            println!("  Node side not run ({e}); install Node.js and run npm ci in end2end/");
+            None
+        }
+    };
+    let Some(figures) = figures else { return };
+    let field = |key: &str| figures[key].as_f64().unwrap_or(f64::NAN);
+    let (manifold, ours_join) = (field("manifold_ms"), field("ours_join_ms"));
+    println!("  memoreez wasm32 in Node, whole keepsake:   {:>8.1} ms", field("ours_prepare_ms") + ours_join);
+    println!("    of which the two booleans:               {:>8.1} ms", ours_join);
+    println!(
+        "  npm manifold-3d WASM, same two booleans:   {:>8.1} ms ({} triangles)",
+        manifold, figures["manifold_triangles"]
+    );
+    println!(
+        "  booleans, ours ÷ manifold-3d: wasm {:.2}×, native {:.2}× (goal ≤ 2×)",
+        ours_join / manifold,
+        ms(booleans) / manifold
+    );
 }
