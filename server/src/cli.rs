@@ -38,15 +38,16 @@ enum ServerCommand {
 
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    // Tool commands work on files alone: no configuration, database or logs.
-    let command = match cli.command.unwrap_or(Command::Serve) {
-        Command::Tool(tool) => return crate::tools::run(tool),
-        Command::Serve => ServerCommand::Serve,
-        Command::Migrate => ServerCommand::Migrate,
-    };
     let config = match Config::load() {
         Ok(config) => config,
         Err(error) => return fail(error),
+    };
+    // Tool commands work on files alone: no database or logs, only the caps
+    // on model files from the configuration.
+    let command = match cli.command.unwrap_or(Command::Serve) {
+        Command::Tool(tool) => return crate::tools::run(tool, &config.model_limits()),
+        Command::Serve => ServerCommand::Serve,
+        Command::Migrate => ServerCommand::Migrate,
     };
     tracing_subscriber::fmt().with_env_filter(EnvFilter::new(&config.log)).with_target(false).init();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

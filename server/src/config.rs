@@ -27,6 +27,10 @@ pub struct Config {
     pub site_root: PathBuf,
     /// Log filter in `tracing` syntax, e.g. `info` or `memoreez=debug,info` (`MEMOREEZ_LOG`).
     pub log: String,
+    /// Largest model file accepted, in MB (`MEMOREEZ_MAX_MODEL_MB`).
+    pub max_model_mb: u64,
+    /// Most triangles accepted in one model (`MEMOREEZ_MAX_MODEL_TRIANGLES`).
+    pub max_model_triangles: usize,
 }
 
 impl Default for Config {
@@ -39,6 +43,8 @@ impl Default for Config {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("target/site")),
             log: "info".to_string(),
+            max_model_mb: 256,
+            max_model_triangles: 5_000_000,
         }
     }
 }
@@ -86,7 +92,21 @@ impl Config {
         if let Err(error) = tracing_subscriber::EnvFilter::try_new(&self.log) {
             return Err(ConfigError(format!("setting MEMOREEZ_LOG: {error}")));
         }
+        if !(1..=4096).contains(&self.max_model_mb) {
+            return Err(ConfigError("setting MEMOREEZ_MAX_MODEL_MB: expected 1 to 4096".into()));
+        }
+        if !(1..=50_000_000).contains(&self.max_model_triangles) {
+            return Err(ConfigError("setting MEMOREEZ_MAX_MODEL_TRIANGLES: expected 1 to 50000000".into()));
+        }
         Ok(())
+    }
+
+    /// The caps every model file is held to.
+    pub fn model_limits(&self) -> geometry::Limits {
+        geometry::Limits {
+            max_bytes: self.max_model_mb * 1024 * 1024,
+            max_triangles: self.max_model_triangles,
+        }
     }
 }
 

@@ -81,10 +81,11 @@ pub enum ToolCommand {
     },
 }
 
-pub fn run(command: ToolCommand) -> ExitCode {
+/// Runs a file tool; every input is held to `limits` (from the configuration).
+pub fn run(command: ToolCommand, limits: &Limits) -> ExitCode {
     match command {
-        ToolCommand::Mesh(command) => run_mesh(command),
-        ToolCommand::Repair { file, output, json } => run_repair(&file, &output, json),
+        ToolCommand::Mesh(command) => run_mesh(command, limits),
+        ToolCommand::Repair { file, output, json } => run_repair(&file, &output, json, limits),
         ToolCommand::Engrave { file, text, text2, pedestal, emboss, height_mm, letter_mm, output, json } => {
             let spec = KeepsakeSpec {
                 pedestal: Pedestal { shape: pedestal.into(), ..Pedestal::default() },
@@ -94,10 +95,10 @@ pub fn run(command: ToolCommand) -> ExitCode {
                 model_height_mm: height_mm,
                 ..KeepsakeSpec::default()
             };
-            run_engrave(&file, &spec, &output, json)
+            run_engrave(&file, &spec, &output, json, limits)
         }
-        ToolCommand::Relief { image, width_mm, output } => run_relief(&image, width_mm, &output),
-        ToolCommand::Thumbnail { file, output, size } => run_thumbnail(&file, &output, size),
+        ToolCommand::Relief { image, width_mm, output } => run_relief(&image, width_mm, &output, limits),
+        ToolCommand::Thumbnail { file, output, size } => run_thumbnail(&file, &output, size, limits),
     }
 }
 
@@ -112,11 +113,11 @@ pub enum MeshCommand {
     },
 }
 
-fn run_mesh(command: MeshCommand) -> ExitCode {
+fn run_mesh(command: MeshCommand, limits: &Limits) -> ExitCode {
     match command {
         MeshCommand::Info { file, json } => finish(
             &file,
-            info(&file).map(|report| {
+            info(&file, limits).map(|report| {
                 if json {
                     serde_json::to_string(&report).expect("a report serialises")
                 } else {
@@ -140,8 +141,8 @@ fn finish(source: &Path, outcome: Result<String, ToolError>) -> ExitCode {
 
 /// `memoreez repair FILE -o OUT`: welds, removes bad faces, orients, closes
 /// small holes; writes STL or 3MF by OUT's extension, atomically.
-fn run_repair(file: &Path, output: &Path, json: bool) -> ExitCode {
-    let outcome = repair(file, output).map(|report| {
+fn run_repair(file: &Path, output: &Path, json: bool, limits: &Limits) -> ExitCode {
+    let outcome = repair(file, output, limits).map(|report| {
         if json {
             serde_json::to_string(&report).expect("a report serialises")
         } else {
@@ -165,9 +166,9 @@ pub struct RepairOutcome {
     open_edges: usize,
 }
 
-fn repair(file: &Path, output: &Path) -> Result<RepairOutcome, ToolError> {
+fn repair(file: &Path, output: &Path, limits: &Limits) -> Result<RepairOutcome, ToolError> {
     let output_format = Format::from_name(&output.to_string_lossy())?;
-    let (_, mesh) = load(file)?;
+    let (_, mesh) = load(file, limits)?;
     let (fixed, repairs) = geometry::repair(&mesh, &RepairOptions::default());
     write_atomically(output, &encode(&fixed, output_format, file)?)?;
     let analysis = geometry::analyse(&fixed, &AnalysisOptions::default());
@@ -203,7 +204,7 @@ pub struct EngraveOutcome {
 }
 
 /// `memoreez engrave FILE --text "…" [--text2 "…"] [--pedestal …] -o OUT`.
-fn run_engrave(file: &Path, spec: &KeepsakeSpec, output: &Path, json: bool) -> ExitCode {
+fn run_engrave(file: &Path, spec: &KeepsakeSpec, output: &Path, json: bool, limits: &Limits) -> ExitCode {
     let outcome = (|| {
         let format = Format::from_name(&output.to_string_lossy())?;
         // The library leaves a pedestal plain when the text is blank; asked
@@ -211,7 +212,7 @@ fn run_engrave(file: &Path, spec: &KeepsakeSpec, output: &Path, json: bool) -> E
         if spec.text.iter().all(|line| line.trim().is_empty()) {
             return Err(KeepsakeError::from(TextError::Empty).into());
         }
-        let (_, model) = load(file)?;
+        let (_, model) = load(file, limits)?;
         let made = geometry::keepsake::keepsake(&model, spec, &geometry::text::Font::embedded())?;
         write_atomically(output, &encode(&made.mesh, format, file)?)?;
         let a = geometry::analyse(&made.mesh, &AnalysisOptions::default());
@@ -242,10 +243,10 @@ fn run_engrave(file: &Path, spec: &KeepsakeSpec, output: &Path, json: bool) -> E
 }
 
 /// `memoreez relief IMAGE --width-mm W -o OUT.stl|OUT.3mf`.
-fn run_relief(image: &Path, width_mm: f64, output: &Path) -> ExitCode {
+fn run_relief(image: &Path, width_mm: f64, output: &Path, limits: &Limits) -> ExitCode {
     let outcome = (|| {
         let format = Format::from_name(&output.to_string_lossy())?;
-        let bytes = read_capped(image, &Limits::default())?;
+        let bytes = read_capped(image, limits)?;
         let options = geometry::relief::ReliefOptions { width_mm, ..Default::default() };
         let mesh = geometry::relief::relief(&bytes, &options)?;
         write_atomically(output, &encode(&mesh, format, image)?)?;
@@ -275,8 +276,8 @@ fn encode(mesh: &Mesh, format: Format, source: &Path) -> Result<Vec<u8>, ToolErr
 }
 
 /// `memoreez thumbnail FILE -o OUT.png [--size N]`.
-fn run_thumbnail(file: &Path, output: &Path, size: u32) -> ExitCode {
-    let outcome = load(file).and_then(|(_, mesh)| {
+fn run_thumbnail(file: &Path, output: &Path, size: u32, limits: &Limits) -> ExitCode {
+    let outcome = load(file, limits).and_then(|(_, mesh)| {
         write_atomically(output, &geometry::thumbnail::render_png(&mesh, size)?)?;
         Ok(format!("{} → {} ({size} × {size} px)", file.display(), output.display()))
     });
@@ -293,11 +294,10 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ToolError> {
 }
 
 /// Reads a model file of any supported format.
-fn load(file: &Path) -> Result<(Format, Mesh), ToolError> {
-    let limits = Limits::default();
+fn load(file: &Path, limits: &Limits) -> Result<(Format, Mesh), ToolError> {
     let format = Format::from_name(&file.to_string_lossy())?;
-    let bytes = read_capped(file, &limits)?;
-    Ok((format, geometry::io::read(format, &bytes, &limits)?))
+    let bytes = read_capped(file, limits)?;
+    Ok((format, geometry::io::read(format, &bytes, limits)?))
 }
 
 /// Reads a user's file, refusing one over the size cap before reading it
@@ -341,8 +341,8 @@ pub enum ToolError {
     Thumbnail(#[from] geometry::thumbnail::ThumbnailError),
 }
 
-pub fn info(file: &Path) -> Result<InfoReport, ToolError> {
-    let (format, mesh) = load(file)?;
+pub fn info(file: &Path, limits: &Limits) -> Result<InfoReport, ToolError> {
+    let (format, mesh) = load(file, limits)?;
     let a: Analysis = geometry::analyse(&mesh, &AnalysisOptions::default());
     Ok(InfoReport {
         format,

@@ -494,3 +494,22 @@ fn engrave_refuses_bad_text_models_and_settings_with_one_line() {
     }
     assert!(std::fs::read_dir(dir.path()).unwrap().count() == 2, "no temporary files left");
 }
+
+#[test]
+fn model_caps_come_from_the_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("box.stl");
+    std::fs::write(&model, box_stl()).unwrap();
+    let model = model.to_str().unwrap();
+    let (code, _, stderr) =
+        memoreez_in(dir.path(), &[("MEMOREEZ_MAX_MODEL_TRIANGLES", "10")], &["mesh", "info", model]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("the model has more than 10 triangles, the limit"), "{stderr}");
+    std::fs::write(dir.path().join("memoreez.toml"), "max_model_mb = 0\n").unwrap();
+    let (code, _, stderr) = memoreez_in(dir.path(), &[], &["mesh", "info", model]);
+    assert_eq!((code, stderr.trim()), (2, "error: setting MEMOREEZ_MAX_MODEL_MB: expected 1 to 4096"));
+    std::fs::write(dir.path().join("memoreez.toml"), "max_model_mb = 1\n").unwrap();
+    let (code, stdout, stderr) = memoreez_in(dir.path(), &[], &["mesh", "info", model, "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("\"triangles\":12"), "{stdout}");
+}
