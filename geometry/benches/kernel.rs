@@ -161,7 +161,7 @@ fn engraving(dir: &std::path::Path) {
             model_path.as_os_str(),
             spec_path.as_os_str(),
         ])
-        .args([dir.as_os_str(), "5".as_ref()])
+        .args([dir.as_os_str(), "7".as_ref()])
         .output();
     let figures: Option<serde_json::Value> = match output {
         Ok(out) if out.status.success() => serde_json::from_slice(&out.stdout).ok(),

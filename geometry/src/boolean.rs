@@ -69,17 +69,7 @@ mod tests {
     use crate::{AnalysisOptions, analyse, shapes::uv_sphere};
 
     fn cube(min: [f64; 3], size: f64) -> Mesh {
-        crate::pedestal::prism(
-            &[
-                [min[0], min[1]],
-                [min[0] + size, min[1]],
-                [min[0] + size, min[1] + size],
-                [min[0], min[1] + size],
-            ],
-            [min[0] + size / 2.0, min[1] + size / 2.0],
-            min[2],
-            min[2] + size,
-        )
+        crate::shapes::cuboid(min, [size; 3])
     }
 
     #[test]

@@ -3,6 +3,29 @@
 
 use crate::Mesh;
 
+/// A box from `min` to `min + size` (mm): 8 vertices, 12 triangles, facing
+/// outwards.
+pub fn cuboid(min: [f64; 3], size: [f64; 3]) -> Mesh {
+    let corner = |i: usize| [0, 1, 2].map(|k| min[k] + if i & (1 << k) == 0 { 0.0 } else { size[k] });
+    Mesh {
+        vertices: (0..8).map(corner).collect(),
+        triangles: vec![
+            [0, 2, 1],
+            [1, 2, 3],
+            [4, 5, 6],
+            [5, 7, 6],
+            [0, 1, 4],
+            [1, 5, 4],
+            [2, 6, 3],
+            [3, 6, 7],
+            [0, 4, 2],
+            [2, 4, 6],
+            [1, 3, 5],
+            [3, 7, 5],
+        ],
+    }
+}
+
 /// A UV sphere of `radius` mm centred at `centre`, with `slices` around and
 /// `stacks` from pole to pole: `2 × slices × (stacks − 1)` triangles,
 /// watertight and facing outwards.

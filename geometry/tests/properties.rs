@@ -12,7 +12,7 @@
 use geometry::keepsake::{KeepsakeSpec, TextFinish, build, keepsake};
 use geometry::pedestal::{Pedestal, PedestalShape, pedestal_with_front};
 use geometry::relief::{ReliefOptions, relief};
-use geometry::shapes::uv_sphere;
+use geometry::shapes::{cuboid, uv_sphere};
 use geometry::text::{Font, layout};
 use geometry::{Analysis, AnalysisOptions, Mesh, analyse, boolean};
 
@@ -77,27 +77,6 @@ fn check_solid(mesh: &Mesh, what: &str) -> Analysis {
     a
 }
 
-fn cube(min: [f64; 3], size: [f64; 3]) -> Mesh {
-    let p = |i: usize| [0, 1, 2].map(|k| min[k] + if i & (1 << k) == 0 { 0.0 } else { size[k] });
-    Mesh {
-        vertices: (0..8).map(p).collect(),
-        triangles: vec![
-            [0, 2, 1],
-            [1, 2, 3],
-            [4, 5, 6],
-            [5, 7, 6],
-            [0, 1, 4],
-            [1, 5, 4],
-            [2, 6, 3],
-            [3, 6, 7],
-            [0, 4, 2],
-            [2, 4, 6],
-            [1, 3, 5],
-            [3, 7, 5],
-        ],
-    }
-}
-
 /// A PNG of a few random discs on white: the pictures customers upload.
 fn blobs(cases: &mut Cases) -> Vec<u8> {
     let side = 64 + cases.below(192) as u32;
@@ -137,7 +116,7 @@ fn model(cases: &mut Cases) -> (Mesh, String) {
         }
         1 => {
             let size = [cases.float(3.0, 80.0), cases.float(3.0, 80.0), cases.float(3.0, 80.0)];
-            (cube([cases.float(-10.0, 10.0), 0.0, 5.0], size), format!("box {size:?}"))
+            (cuboid([cases.float(-10.0, 10.0), 0.0, 5.0], size), format!("box {size:?}"))
         }
         2 => {
             let r = cases.float(5.0, 20.0);

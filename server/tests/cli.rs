@@ -8,29 +8,11 @@ fn memoreez(args: &[&str]) -> (i32, String, String) {
 
 /// A 10 × 20 × 30 mm box as ASCII STL, written the way CAD tools write it.
 fn box_stl() -> String {
-    let (x, y, z) = (10.0, 20.0, 30.0);
-    let p = |i: u8| {
-        [if i & 1 == 0 { 0.0 } else { x }, if i & 2 == 0 { 0.0 } else { y }, if i & 4 == 0 { 0.0 } else { z }]
-    };
-    let faces = [
-        [0, 2, 1],
-        [1, 2, 3],
-        [4, 5, 6],
-        [5, 7, 6],
-        [0, 1, 4],
-        [1, 5, 4],
-        [2, 6, 3],
-        [3, 6, 7],
-        [0, 4, 2],
-        [2, 4, 6],
-        [1, 3, 5],
-        [3, 7, 5],
-    ];
+    let cuboid = geometry::shapes::cuboid([0.0; 3], [10.0, 20.0, 30.0]);
     let mut text = String::from("solid box\n");
-    for face in faces {
+    for corners in cuboid.triangle_corners() {
         text.push_str("  facet normal 0 0 0\n    outer loop\n");
-        for i in face {
-            let [a, b, c] = p(i);
+        for [a, b, c] in corners {
             text.push_str(&format!("      vertex {a:e} {b:e} {c:e}\n"));
         }
         text.push_str("    endloop\n  endfacet\n");
