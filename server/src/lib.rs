@@ -10,7 +10,6 @@ pub mod error;
 pub mod http;
 pub mod serve;
 pub mod session;
-pub mod slicing;
 pub mod state;
 pub mod storage;
 pub mod time;

@@ -2,11 +2,10 @@
 //! `slicing/profiles/`, on generated models: one that needs supports and one
 //! that does not. `./dev test` installs the Debian package `prusa-slicer`.
 
-use std::path::Path;
 use std::process::Command;
 
 use geometry::shapes::cuboid;
-use memoreez::slicing::gcode::{GcodeSummary, grams, summarise};
+use slicing::gcode::{GcodeSummary, grams, summarise};
 
 const PLA: (f64, f64) = (1.75, 1.24);
 
@@ -16,7 +15,7 @@ fn slice(model: &geometry::Mesh, extra_ini: &str) -> GcodeSummary {
     std::fs::write(&stl, geometry::io::stl::write_binary(model)).unwrap();
     let extra = dir.path().join("extra.ini");
     std::fs::write(&extra, extra_ini).unwrap();
-    let profiles = Path::new(env!("CARGO_MANIFEST_DIR")).join("../slicing/profiles");
+    let profiles = slicing::profiles_dir();
     let gcode = dir.path().join("model.gcode");
     let slicer = std::env::var("MEMOREEZ_PRUSA_SLICER").unwrap_or_else(|_| "prusa-slicer".into());
     let output = Command::new(&slicer)
