@@ -11,6 +11,7 @@
 pub mod analysis;
 pub mod boolean;
 pub mod error;
+pub mod estimate;
 pub mod io;
 pub mod keepsake;
 pub mod limits;

@@ -2,44 +2,13 @@
 //! `slicing/profiles/`, on generated models: one that needs supports and one
 //! that does not. `./dev test` installs the Debian package `prusa-slicer`.
 
-use std::process::Command;
-
 use geometry::shapes::cuboid;
-use slicing::gcode::{GcodeSummary, grams, summarise};
+use slicing::gcode::{GcodeSummary, grams};
+
+mod common;
+use common::{mushroom, slice};
 
 const PLA: (f64, f64) = (1.75, 1.24);
-
-fn slice(model: &geometry::Mesh, extra_ini: &str) -> GcodeSummary {
-    let dir = tempfile::tempdir().unwrap();
-    let stl = dir.path().join("model.stl");
-    std::fs::write(&stl, geometry::io::stl::write_binary(model)).unwrap();
-    let extra = dir.path().join("extra.ini");
-    std::fs::write(&extra, extra_ini).unwrap();
-    let profiles = slicing::profiles_dir();
-    let gcode = dir.path().join("model.gcode");
-    let slicer = std::env::var("MEMOREEZ_PRUSA_SLICER").unwrap_or_else(|_| "prusa-slicer".into());
-    let output = Command::new(&slicer)
-        .args(["--loglevel", "1", "--export-gcode", "--load"])
-        .arg(profiles.join("printer.ini"))
-        .arg("--load")
-        .arg(profiles.join("pla.ini"))
-        .arg("--load")
-        .arg(&extra)
-        .arg(&stl)
-        .arg("-o")
-        .arg(&gcode)
-        .output()
-        .unwrap_or_else(|e| panic!("PrusaSlicer is needed ({slicer}: {e}); ./dev test installs it"));
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    summarise(std::io::BufReader::new(std::fs::File::open(&gcode).unwrap())).unwrap()
-}
-
-/// A mushroom: a thin stem under a wide cap, whose underside needs support.
-fn mushroom() -> geometry::Mesh {
-    let stem = cuboid([-4.0, -4.0, 0.0], [8.0, 8.0, 15.0]);
-    let cap = cuboid([-15.0, -15.0, 14.0], [30.0, 30.0, 5.0]);
-    geometry::boolean::union(&stem, &cap).unwrap()
-}
 
 fn check_against_footer(s: &GcodeSummary, what: &str) {
     let (diameter, density) = PLA;
