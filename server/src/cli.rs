@@ -43,9 +43,9 @@ pub fn run() -> ExitCode {
         Err(error) => return fail(error),
     };
     // Tool commands work on files alone: no database or logs, only the caps
-    // on model files from the configuration.
+    // on model files, the slicer and the price books from the configuration.
     let command = match cli.command.unwrap_or(Command::Serve) {
-        Command::Tool(tool) => return crate::tools::run(tool, &config.model_limits()),
+        Command::Tool(tool) => return crate::tools::run(tool, &config),
         Command::Serve => ServerCommand::Serve,
         Command::Migrate => ServerCommand::Migrate,
     };

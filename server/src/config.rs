@@ -11,6 +11,8 @@ use std::path::PathBuf;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
+use slicing::prusa::PrusaSlicer;
+use slicing::quote::PriceBook;
 
 const ENV_PREFIX: &str = "MEMOREEZ_";
 
@@ -31,6 +33,14 @@ pub struct Config {
     pub max_model_mb: u64,
     /// Most triangles accepted in one model (`MEMOREEZ_MAX_MODEL_TRIANGLES`).
     pub max_model_triangles: usize,
+    /// The PrusaSlicer binary, a name on PATH or a path (`MEMOREEZ_PRUSA_SLICER`).
+    pub prusa_slicer: PathBuf,
+    /// A slice running longer is stopped (`MEMOREEZ_SLICE_TIMEOUT_S`).
+    pub slice_timeout_s: u64,
+    /// Prices for keepsakes sold online (`[shop]` in memoreez.toml; integer cents).
+    pub shop: PriceBook,
+    /// Prices for the print lab (`[lab]` in memoreez.toml; integer cents).
+    pub lab: PriceBook,
 }
 
 impl Default for Config {
@@ -45,6 +55,10 @@ impl Default for Config {
             log: "info".to_string(),
             max_model_mb: 256,
             max_model_triangles: 5_000_000,
+            prusa_slicer: PathBuf::from("prusa-slicer"),
+            slice_timeout_s: 300,
+            shop: PriceBook::shop(),
+            lab: PriceBook::lab(),
         }
     }
 }
@@ -98,7 +112,18 @@ impl Config {
         if !(1..=50_000_000).contains(&self.max_model_triangles) {
             return Err(ConfigError("setting MEMOREEZ_MAX_MODEL_TRIANGLES: expected 1 to 50000000".into()));
         }
+        if !(1..=3600).contains(&self.slice_timeout_s) {
+            return Err(ConfigError("setting MEMOREEZ_SLICE_TIMEOUT_S: expected 1 to 3600 seconds".into()));
+        }
         Ok(())
+    }
+
+    /// How to run the slicer.
+    pub fn slicer(&self) -> PrusaSlicer {
+        PrusaSlicer {
+            binary: self.prusa_slicer.clone(),
+            timeout: std::time::Duration::from_secs(self.slice_timeout_s),
+        }
     }
 
     /// The caps every model file is held to.

@@ -14,6 +14,11 @@ use geometry::pedestal::{Pedestal, PedestalShape};
 use geometry::text::TextError;
 use geometry::{Analysis, AnalysisOptions, Limits, Mesh, MeshError, RepairOptions};
 use serde::Serialize;
+use slicing::material::Material;
+use slicing::prusa::PrusaSlicer;
+use slicing::quote::{Engine, PriceBook};
+
+use crate::config::Config;
 
 /// The file tools: each works on files alone.
 #[derive(Subcommand, Debug)]
@@ -59,6 +64,24 @@ pub enum ToolCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Price a model: grams of model and support, print time and the price,
+    /// from PrusaSlicer or the instant estimate.
+    Quote {
+        file: PathBuf,
+        /// Which price book: `shop` (keepsakes) or `lab` (the print lab).
+        #[arg(long, value_enum, default_value = "shop")]
+        profile: PriceProfile,
+        /// `pla`, `petg` or `resin`.
+        #[arg(long, default_value = "pla")]
+        material: Material,
+        /// `auto` (PrusaSlicer when installed and the material is filament,
+        /// else the estimate), `estimate` or `prusa`.
+        #[arg(long, default_value = "auto")]
+        engine: Engine,
+        /// Print one JSON object instead of a summary.
+        #[arg(long)]
+        json: bool,
+    },
     /// Turn a picture's foreground into a printable relief (STL or 3MF).
     Relief {
         image: PathBuf,
@@ -81,9 +104,17 @@ pub enum ToolCommand {
     },
 }
 
-/// Runs a file tool; every input is held to `limits` (from the configuration).
-pub fn run(command: ToolCommand, limits: &Limits) -> ExitCode {
+/// Runs a file tool; every input is held to the configuration's caps.
+pub fn run(command: ToolCommand, config: &Config) -> ExitCode {
+    let limits = &config.model_limits();
     match command {
+        ToolCommand::Quote { file, profile, material, engine, json } => {
+            let book = match profile {
+                PriceProfile::Shop => ("shop", &config.shop),
+                PriceProfile::Lab => ("lab", &config.lab),
+            };
+            run_quote(&file, (material, book, engine), &config.slicer(), json, limits)
+        }
         ToolCommand::Mesh(command) => run_mesh(command, limits),
         ToolCommand::Repair { file, output, json } => run_repair(&file, &output, json, limits),
         ToolCommand::Engrave { file, text, text2, pedestal, emboss, height_mm, letter_mm, output, json } => {
@@ -173,6 +204,58 @@ fn repair(file: &Path, output: &Path, limits: &Limits) -> Result<RepairOutcome, 
     write_atomically(output, &encode(&fixed, output_format, file)?)?;
     let analysis = geometry::analyse(&fixed, &AnalysisOptions::default());
     Ok(RepairOutcome { repairs, watertight: analysis.watertight, open_edges: analysis.open_edges })
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum PriceProfile {
+    Shop,
+    Lab,
+}
+
+/// `memoreez quote FILE [--profile] [--material] [--engine] [--json]`.
+fn run_quote(
+    file: &Path,
+    (material, book, engine): (Material, (&str, &PriceBook), Engine),
+    slicer: &PrusaSlicer,
+    json: bool,
+    limits: &Limits,
+) -> ExitCode {
+    let outcome = (|| {
+        let (_, model) = load(file, limits)?;
+        let (model, _) = geometry::repair(&model, &RepairOptions::default());
+        let analysis = geometry::analyse(&model, &AnalysisOptions::default());
+        if !analysis.watertight {
+            return Err(KeepsakeError::NotSolid { open_edges: analysis.open_edges }.into());
+        }
+        if analysis.volume_mm3 < 1e-3 {
+            return Err(KeepsakeError::NoVolume.into());
+        }
+        let quote = slicing::quote::quote(&model, material, book, engine, slicer)?;
+        if json {
+            return Ok(serde_json::to_string(&quote).expect("a quote serialises"));
+        }
+        let dollars = |cents: u64| format!("{}.{:02}", cents / 100, cents % 100);
+        let p = &quote.price;
+        Ok(format!(
+            "{file}: {total} g ({model} g model + {support} g support), {hours:.1} h, by {engine} ({settings})\n  \
+             material {material} + service {service} + shipping {shipping}{minimum} = {total_price} {currency}{note}",
+            file = file.display(),
+            total = quote.total_g,
+            model = quote.model_g,
+            support = quote.support_g,
+            hours = quote.print_time_s as f64 / 3600.0,
+            engine = quote.engine,
+            settings = quote.settings,
+            material = dollars(p.material_cents),
+            service = dollars(p.service_cents),
+            shipping = dollars(p.shipping_cents),
+            minimum = if p.minimum_applied { " (minimum applies)" } else { "" },
+            total_price = dollars(p.total_cents),
+            currency = p.currency,
+            note = quote.note.as_deref().map(|n| format!("\n  note: {n}")).unwrap_or_default(),
+        ))
+    })();
+    finish(file, outcome)
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -337,6 +420,8 @@ pub enum ToolError {
     Relief(#[from] geometry::relief::ReliefError),
     #[error(transparent)]
     Keepsake(#[from] geometry::keepsake::KeepsakeError),
+    #[error(transparent)]
+    Quote(#[from] slicing::quote::QuoteError),
     #[error(transparent)]
     Thumbnail(#[from] geometry::thumbnail::ThumbnailError),
 }

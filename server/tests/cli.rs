@@ -495,3 +495,101 @@ fn model_caps_come_from_the_configuration() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("\"triangles\":12"), "{stdout}");
 }
+
+/// A stand-in slicer for the failure paths: a shell script.
+fn fake_slicer(dir: &std::path::Path, body: &str) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join("fake-slicer");
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn quote_prices_prusa_slicer_grams_from_the_shop_and_lab_books() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("box.stl");
+    std::fs::write(&model, box_stl()).unwrap();
+    let model = model.to_str().unwrap();
+    let quote = |args: &[&str]| -> serde_json::Value {
+        let (code, stdout, stderr) = memoreez(&[&["quote", model, "--json"], args].concat());
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+        serde_json::from_str(&stdout).unwrap()
+    };
+    let shop = quote(&["--engine", "prusa"]);
+    assert!(shop["engine"].as_str().unwrap().starts_with("prusa-slicer 2."), "{shop}");
+    let (model_g, support_g, total_g) = (
+        shop["model_g"].as_f64().unwrap(),
+        shop["support_g"].as_f64().unwrap(),
+        shop["total_g"].as_f64().unwrap(),
+    );
+    assert_eq!(support_g, 0.0, "a box needs no support: {shop}");
+    assert!((model_g + support_g - total_g).abs() < 0.011 && total_g > 1.0, "{shop}");
+    let price = &shop["price"];
+    let material = price["material_cents"].as_u64().unwrap();
+    assert_eq!(material, (total_g * 3.0).round() as u64, "{shop}");
+    assert_eq!(price["total_cents"].as_u64().unwrap(), material + 1200 + 900);
+    assert_eq!((price["currency"].as_str(), price["minimum_applied"].as_bool()), (Some("USD"), Some(false)));
+
+    let lab = quote(&["--engine", "prusa", "--profile", "lab", "--material", "petg"]);
+    let time = lab["print_time_s"].as_u64().unwrap();
+    assert!(time > 0 && time % 1800 == 0, "lab time rounds up to half hours: {lab}");
+    assert_eq!(lab["price"]["total_cents"].as_u64().unwrap(), 300, "a small print pays the minimum: {lab}");
+    assert_eq!(lab["price"]["minimum_applied"], true);
+
+    let estimate = quote(&["--engine", "estimate"]);
+    assert_eq!(estimate["engine"], "estimate");
+    let error = estimate["model_g"].as_f64().unwrap() / model_g - 1.0;
+    assert!(error.abs() < 0.10, "estimate {estimate} vs slicer {shop}");
+    let resin = quote(&["--material", "resin", "--profile", "lab"]);
+    assert_eq!(resin["engine"], "estimate", "resin is never sliced here");
+    assert!(resin["note"].as_str().unwrap().contains("resin grams are an estimate"), "{resin}");
+}
+
+#[test]
+fn quote_failures_are_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("box.stl");
+    std::fs::write(&model, box_stl()).unwrap();
+    let model = model.to_str().unwrap();
+    let here = dir.path();
+
+    let (code, _, stderr) = memoreez_in(
+        here,
+        &[("MEMOREEZ_PRUSA_SLICER", "/no/such/slicer")],
+        &["quote", model, "--engine", "prusa"],
+    );
+    assert_eq!(code, 2);
+    assert!(stderr.contains("PrusaSlicer is not installed here (looked for /no/such/slicer)"), "{stderr}");
+    // Without the slicer, `auto` falls back to the estimate and says so.
+    let (code, stdout, _) =
+        memoreez_in(here, &[("MEMOREEZ_PRUSA_SLICER", "/no/such/slicer")], &["quote", model, "--json"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("\"engine\":\"estimate\""), "{stdout}");
+
+    let slow = fake_slicer(here, "case \"$1\" in --help) echo PrusaSlicer-9.9.9;; *) sleep 30;; esac");
+    let started = std::time::Instant::now();
+    let (code, _, stderr) = memoreez_in(
+        here,
+        &[("MEMOREEZ_PRUSA_SLICER", &slow), ("MEMOREEZ_SLICE_TIMEOUT_S", "1")],
+        &["quote", model, "--engine", "prusa"],
+    );
+    assert_eq!(code, 2);
+    assert!(stderr.contains("PrusaSlicer took longer than 1 s and was stopped"), "{stderr}");
+    assert!(started.elapsed().as_secs() < 10, "the slow slicer was killed, not waited for");
+
+    let broken = fake_slicer(here, "echo 'Error: the object is too tall for the printer' >&2; exit 1");
+    let (code, _, stderr) =
+        memoreez_in(here, &[("MEMOREEZ_PRUSA_SLICER", &broken)], &["quote", model, "--engine", "prusa"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("PrusaSlicer could not slice this model: Error: the object is too tall"),
+        "{stderr}"
+    );
+
+    let open = here.join("open.obj");
+    std::fs::write(&open, "v 0 0 0\nv 10 0 0\nv 0 10 0\nf 1 2 3\n").unwrap();
+    let (code, _, stderr) = memoreez_in(here, &[], &["quote", open.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert_eq!(stderr.trim(), format!("error: {}: the model has no volume", open.display()));
+}

@@ -1,11 +1,14 @@
 //! Slicing with PrusaSlicer, and what its G-code says.
 //!
 //! A crate of its own, without the web stack, so its benchmark builds in
-//! seconds. The print profiles live beside it in `profiles/`. Issue 4 is in
-//! progress: the G-code reader so far; running the slicer as a job, quotes
-//! and price books come next.
+//! seconds. The print profiles live beside it in `profiles/`. Still to come
+//! (issue 4): slices as background jobs with one slot per core, storing the
+//! G-code, and the quote API.
 
 pub mod gcode;
+pub mod material;
+pub mod prusa;
+pub mod quote;
 
 /// The folder of the `.ini` print profiles kept in the repository.
 pub fn profiles_dir() -> std::path::PathBuf {

@@ -1,0 +1,53 @@
+//! What a print is made of.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Material {
+    Pla,
+    Petg,
+    Resin,
+}
+
+impl Material {
+    /// g/cm³.
+    pub fn density_g_cm3(self) -> f64 {
+        match self {
+            Material::Pla => 1.24,
+            Material::Petg => 1.27,
+            // A typical standard photopolymer resin.
+            Material::Resin => 1.12,
+        }
+    }
+
+    /// Filament diameter, mm; `None` for resin.
+    pub fn filament_diameter_mm(self) -> Option<f64> {
+        match self {
+            Material::Pla | Material::Petg => Some(1.75),
+            Material::Resin => None,
+        }
+    }
+
+    /// The PrusaSlicer profile (in `slicing/profiles/`) loaded over `printer.ini`.
+    pub fn profile(self) -> Option<&'static str> {
+        match self {
+            Material::Pla => Some("pla.ini"),
+            Material::Petg => Some("petg.ini"),
+            Material::Resin => None,
+        }
+    }
+}
+
+impl std::str::FromStr for Material {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        match name {
+            "pla" => Ok(Material::Pla),
+            "petg" => Ok(Material::Petg),
+            "resin" => Ok(Material::Resin),
+            _ => Err("expected pla, petg or resin".into()),
+        }
+    }
+}
