@@ -33,6 +33,8 @@ pub struct Config {
     pub max_model_mb: u64,
     /// Most triangles accepted in one model (`MEMOREEZ_MAX_MODEL_TRIANGLES`).
     pub max_model_triangles: usize,
+    /// The printer's build volume, x × y × z mm (`build_volume_mm` in memoreez.toml).
+    pub build_volume_mm: [f64; 3],
     /// The PrusaSlicer binary, a name on PATH or a path (`MEMOREEZ_PRUSA_SLICER`).
     pub prusa_slicer: PathBuf,
     /// A slice running longer is stopped (`MEMOREEZ_SLICE_TIMEOUT_S`).
@@ -55,6 +57,8 @@ impl Default for Config {
             log: "info".to_string(),
             max_model_mb: 256,
             max_model_triangles: 5_000_000,
+            // The printer of slicing/profiles/printer.ini.
+            build_volume_mm: [250.0, 210.0, 210.0],
             prusa_slicer: PathBuf::from("prusa-slicer"),
             slice_timeout_s: 300,
             shop: PriceBook::shop(),
@@ -111,6 +115,9 @@ impl Config {
         }
         if !(1..=50_000_000).contains(&self.max_model_triangles) {
             return Err(ConfigError("setting MEMOREEZ_MAX_MODEL_TRIANGLES: expected 1 to 50000000".into()));
+        }
+        if !self.build_volume_mm.iter().all(|side| (1.0..=5000.0).contains(side)) {
+            return Err(ConfigError("setting build_volume_mm: each side must be 1 to 5000 mm".into()));
         }
         if !(1..=3600).contains(&self.slice_timeout_s) {
             return Err(ConfigError("setting MEMOREEZ_SLICE_TIMEOUT_S: expected 1 to 3600 seconds".into()));

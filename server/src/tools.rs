@@ -115,7 +115,7 @@ pub fn run(command: ToolCommand, config: &Config) -> ExitCode {
             };
             run_quote(&file, (material, book, engine), &config.slicer(), json, limits)
         }
-        ToolCommand::Mesh(command) => run_mesh(command, limits),
+        ToolCommand::Mesh(command) => run_mesh(command, limits, config.build_volume_mm),
         ToolCommand::Repair { file, output, json } => run_repair(&file, &output, json, limits),
         ToolCommand::Engrave { file, text, text2, pedestal, emboss, height_mm, letter_mm, output, json } => {
             let spec = KeepsakeSpec {
@@ -144,7 +144,7 @@ pub enum MeshCommand {
     },
 }
 
-fn run_mesh(command: MeshCommand, limits: &Limits) -> ExitCode {
+fn run_mesh(command: MeshCommand, limits: &Limits, build_volume_mm: [f64; 3]) -> ExitCode {
     match command {
         MeshCommand::Info { file, json } => finish(
             &file,
@@ -152,7 +152,7 @@ fn run_mesh(command: MeshCommand, limits: &Limits) -> ExitCode {
                 if json {
                     serde_json::to_string(&report).expect("a report serialises")
                 } else {
-                    report.summary(&file)
+                    report.summary(&file, build_volume_mm)
                 }
             }),
         ),
@@ -444,13 +444,16 @@ pub fn info(file: &Path, limits: &Limits) -> Result<InfoReport, ToolError> {
 }
 
 impl InfoReport {
-    fn summary(&self, file: &Path) -> String {
+    fn summary(&self, file: &Path, build_volume_mm: [f64; 3]) -> String {
         let [min, max] = self.bbox_mm;
         let yes_no = |b: bool| if b { "yes" } else { "no" };
+        let size = [0, 1, 2].map(|k| max[k] - min[k]);
+        let fits = size.iter().zip(build_volume_mm).all(|(s, room)| *s <= room);
+        let [bx, by, bz] = build_volume_mm;
         format!(
             "{file}\n  triangles     {}\n  size          {:.1} × {:.1} × {:.1} mm\n  volume        {:.1} mm³\n  \
              surface area  {:.1} mm²\n  watertight    {} ({} open edges)\n  shells        {}\n  \
-             overhangs     {:.1} mm² (supports {})\n",
+             overhangs     {:.1} mm² (supports {})\n  fits printer  {} ({bx} × {by} × {bz} mm)\n",
             self.triangles,
             max[0] - min[0],
             max[1] - min[1],
@@ -462,6 +465,7 @@ impl InfoReport {
             self.shells,
             self.overhang_area_mm2,
             if self.needs_support { "needed" } else { "not needed" },
+            yes_no(fits),
             file = file.display(),
         )
     }

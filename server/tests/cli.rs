@@ -593,3 +593,18 @@ fn quote_failures_are_one_clear_line() {
     assert_eq!(code, 2);
     assert_eq!(stderr.trim(), format!("error: {}: the model has no volume", open.display()));
 }
+
+#[test]
+fn mesh_info_says_whether_the_model_fits_the_configured_printer() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("box.stl");
+    std::fs::write(&model, box_stl()).unwrap();
+    let model = model.to_str().unwrap();
+    let (code, stdout, _) = memoreez_in(dir.path(), &[], &["mesh", "info", model]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("fits printer  yes (250 × 210 × 210 mm)"), "{stdout}");
+    std::fs::write(dir.path().join("memoreez.toml"), "build_volume_mm = [25.0, 25.0, 25.0]\n").unwrap();
+    let (code, stdout, _) = memoreez_in(dir.path(), &[], &["mesh", "info", model]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("fits printer  no (25 × 25 × 25 mm)"), "the box is 30 mm tall: {stdout}");
+}
