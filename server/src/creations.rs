@@ -62,7 +62,7 @@ pub async fn find(db: &Db, visitor: &VisitorId, id: &str) -> Result<Option<Creat
 }
 
 /// 16 random bytes, base64url: unguessable, and short enough for a URL.
-fn new_id() -> String {
+pub(crate) fn new_id() -> String {
     let mut bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)

@@ -7,6 +7,7 @@ use leptos::prelude::LeptosOptions;
 
 use crate::config::Config;
 use crate::db::Db;
+use crate::quotes::SliceSlots;
 use crate::storage::Storage;
 
 #[derive(Clone, Debug)]
@@ -15,6 +16,7 @@ pub struct AppState {
     pub db: Db,
     pub storage: Storage,
     pub leptos: LeptosOptions,
+    pub slice_slots: SliceSlots,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -35,7 +37,7 @@ impl AppState {
             .site_pkg_dir("pkg")
             .site_addr(config.addr)
             .build();
-        Ok(AppState { config: Arc::new(config), db, storage, leptos })
+        Ok(AppState { config: Arc::new(config), db, storage, leptos, slice_slots: SliceSlots::per_core() })
     }
 }
 

@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
 
 use clap::Subcommand;
 use geometry::io::Format;
@@ -230,7 +231,7 @@ fn run_quote(
         if analysis.volume_mm3 < 1e-3 {
             return Err(KeepsakeError::NoVolume.into());
         }
-        let quote = slicing::quote::quote(&model, material, book, engine, slicer)?;
+        let quote = slicing::quote::quote(&model, material, book, engine, slicer, &AtomicBool::new(false))?;
         if json {
             return Ok(serde_json::to_string(&quote).expect("a quote serialises"));
         }

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::gcode::{GcodeSummary, summarise};
@@ -33,6 +34,8 @@ pub enum SliceError {
     Timeout(u64),
     #[error("PrusaSlicer could not slice this model: {0}")]
     Failed(String),
+    #[error("the slice was cancelled")]
+    Cancelled,
     #[error("{0} cannot be sliced with PrusaSlicer")]
     NotFilament(&'static str),
     #[error("slicing failed: {0}")]
@@ -41,6 +44,7 @@ pub enum SliceError {
 
 /// A finished slice: the G-code's summary and the G-code itself, in a
 /// temporary folder that is removed when this is dropped.
+#[derive(Debug)]
 pub struct Slice {
     pub summary: GcodeSummary,
     pub gcode: PathBuf,
@@ -68,7 +72,9 @@ impl PrusaSlicer {
     }
 
     /// Slices `model` (STL, OBJ or 3MF; repaired beforehand) for `material`.
-    pub fn slice(&self, model: &Path, material: Material) -> Result<Slice, SliceError> {
+    /// Setting `cancel` (from another thread, e.g. when the requester goes
+    /// away) stops the slicer within a few milliseconds.
+    pub fn slice(&self, model: &Path, material: Material, cancel: &AtomicBool) -> Result<Slice, SliceError> {
         let profile = material.profile().ok_or(SliceError::NotFilament("resin"))?;
         let folder = tempfile::tempdir()?;
         let gcode = folder.path().join("model.gcode");
@@ -99,10 +105,17 @@ impl PrusaSlicer {
             if let Some(status) = child.try_wait()? {
                 break status;
             }
-            if started.elapsed() > self.timeout {
+            let stop = if cancel.load(Ordering::Relaxed) {
+                Some(SliceError::Cancelled)
+            } else if started.elapsed() > self.timeout {
+                Some(SliceError::Timeout(self.timeout.as_secs()))
+            } else {
+                None
+            };
+            if let Some(error) = stop {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(SliceError::Timeout(self.timeout.as_secs()));
+                return Err(error);
             }
             std::thread::sleep(Duration::from_millis(20));
         };
@@ -124,4 +137,45 @@ fn last_meaningful_line(said: &str) -> String {
         .last()
         .unwrap_or("no reason given")
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+    use std::sync::Arc;
+
+    #[test]
+    fn a_cancelled_slice_stops_the_slicer_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("slow-slicer");
+        std::fs::write(&script, "#!/bin/sh\nexec sleep 30\n").unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let slicer = PrusaSlicer { binary: script, timeout: Duration::from_secs(60) };
+        let cancel = Arc::new(AtomicBool::new(false));
+        let flag = cancel.clone();
+        let canceller = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            flag.store(true, Ordering::Relaxed);
+        });
+        let started = Instant::now();
+        let outcome = slicer.slice(Path::new("model.stl"), Material::Pla, &cancel);
+        canceller.join().unwrap();
+        assert!(matches!(outcome, Err(SliceError::Cancelled)), "{:?}", outcome.err());
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "stopped, not waited for: {:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
+    fn resin_is_not_sent_to_the_slicer() {
+        let outcome =
+            PrusaSlicer::default().slice(Path::new("m.stl"), Material::Resin, &AtomicBool::new(false));
+        assert_eq!(
+            outcome.err().map(|e| e.to_string()).as_deref(),
+            Some("resin cannot be sliced with PrusaSlicer")
+        );
+    }
 }

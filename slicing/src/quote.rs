@@ -2,6 +2,8 @@
 //! priced from a price book in integer cents, with everything recorded that
 //! explains the price and re-creates it.
 
+use std::sync::atomic::AtomicBool;
+
 use serde::{Deserialize, Serialize};
 
 use geometry::Mesh;
@@ -166,6 +168,7 @@ pub fn quote(
     (book_name, book): (&str, &PriceBook),
     engine: Engine,
     slicer: &PrusaSlicer,
+    cancel: &AtomicBool,
 ) -> Result<Quote, QuoteError> {
     let use_slicer = match engine {
         Engine::Prusa => true,
@@ -177,7 +180,7 @@ pub fn quote(
         let folder = tempfile::tempdir()?;
         let stl = folder.path().join("model.stl");
         std::fs::write(&stl, geometry::io::stl::write_binary(model))?;
-        let slice = slicer.slice(&stl, material)?;
+        let slice = slicer.slice(&stl, material, cancel)?;
         let s = &slice.summary;
         let g = |mm: f64| grams(mm, diameter, material.density_g_cm3());
         (

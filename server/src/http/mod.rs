@@ -10,6 +10,7 @@ use std::sync::Arc;
 use app::backend::SharedBackend;
 use app::{App, shell};
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
@@ -29,6 +30,12 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
         .route("/api/creations", post(api::create_creation))
+        // A model file may be as large as the configured cap (plus the form around it).
+        .route(
+            "/api/quotes",
+            post(api::create_quote)
+                .layer(DefaultBodyLimit::max(state.config.max_model_mb as usize * 1024 * 1024 + 64 * 1024)),
+        )
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), move || {
             shell(leptos.clone())
         })

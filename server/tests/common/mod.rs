@@ -111,6 +111,29 @@ impl TestApp {
         self.send(request.body(Body::from(body.to_string())).unwrap()).await
     }
 
+    /// A multipart/form-data POST; each part is (name, file name, bytes).
+    pub async fn post_multipart(&self, path: &str, parts: &[(&str, Option<&str>, &[u8])]) -> Reply {
+        let boundary = "memoreez-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        for (name, file_name, bytes) in parts {
+            body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"").bytes());
+            if let Some(file_name) = file_name {
+                body.extend(
+                    format!("; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream").bytes(),
+                );
+            }
+            body.extend(b"\r\n\r\n");
+            body.extend(*bytes);
+            body.extend(b"\r\n");
+        }
+        body.extend(format!("--{boundary}--\r\n").bytes());
+        let request = Request::post(path)
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(Body::from(body))
+            .unwrap();
+        self.send(request).await
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         use sqlx::Row;
         // `table` is always a literal table name from a test.

@@ -200,6 +200,75 @@ pub async fn pages_render_and_unknown_paths_are_404(kind: Kind) {
     .await;
 }
 
+fn box_stl() -> Vec<u8> {
+    geometry::io::stl::write_binary(&geometry::shapes::cuboid([0.0; 3], [20.0, 20.0, 10.0]))
+}
+
+/// `POST /api/quotes` slices with the real PrusaSlicer, prices from the
+/// configured books and records the quote.
+pub async fn api_quotes_a_model_and_records_it(kind: Kind) {
+    with_app(kind, |app| async move {
+        let stl = box_stl();
+        let reply = app
+            .post_multipart("/api/quotes", &[("file", Some("box.stl"), &stl), ("engine", None, b"prusa")])
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+        let quote = reply.json();
+        assert!(quote["engine"].as_str().unwrap().starts_with("prusa-slicer"), "{quote}");
+        assert!(quote["id"].as_str().is_some_and(|id| !id.is_empty()));
+        let grams = quote["total_g"].as_f64().unwrap();
+        assert!(grams > 2.0 && grams < 4.0, "{quote}");
+        let material = quote["price"]["material_cents"].as_u64().unwrap();
+        assert_eq!(material, (grams * 3.0).round() as u64);
+        assert_eq!(quote["price"]["total_cents"].as_u64().unwrap(), material + 2100);
+
+        let reply = app
+            .post_multipart(
+                "/api/quotes",
+                &[("file", Some("box.stl"), &stl), ("profile", None, b"lab"), ("engine", None, b"estimate")],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+        let lab = reply.json();
+        assert_eq!((lab["engine"].as_str(), lab["profile"].as_str()), (Some("estimate"), Some("lab")));
+        assert_eq!(lab["price"]["total_cents"], 300, "the minimum: {lab}");
+        assert_eq!(app.count("quotes").await, 2);
+    })
+    .await;
+}
+
+pub async fn api_refuses_bad_quote_requests_and_stores_nothing(kind: Kind) {
+    with_app(kind, |app| async move {
+        let stl = box_stl();
+        let open = b"v 0 0 0\nv 10 0 0\nv 0 10 0\nv 0 0 10\nf 1 2 3\n".to_vec();
+        let cases: [(&[(&str, Option<&str>, &[u8])], &str, &str); 6] = [
+            (&[("engine", None, b"estimate")], "file", "Attach a model file"),
+            (&[("file", Some("junk.stl"), b"solid x\nthis is not an STL")], "file", "not a readable STL"),
+            (&[("file", Some("model.step"), &stl)], "file", "unsupported file type"),
+            (&[("file", Some("open.obj"), &open)], "file", ""),
+            (
+                &[("file", Some("box.stl"), &stl), ("material", None, b"wood")],
+                "material",
+                "pla, petg or resin",
+            ),
+            (
+                &[("file", Some("box.stl"), &stl), ("engine", None, b"fast")],
+                "engine",
+                "auto, estimate or prusa",
+            ),
+        ];
+        for (parts, field, words) in cases {
+            let reply = app.post_multipart("/api/quotes", parts).await;
+            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {}", reply.text());
+            let json = reply.json();
+            assert_eq!(json["field"], field, "{json}");
+            assert!(json["error"].as_str().unwrap().contains(words), "{json}");
+        }
+        assert_eq!(app.count("quotes").await, 0);
+    })
+    .await;
+}
+
 #[macro_export]
 macro_rules! backend_suite {
     ($kind:expr) => {
@@ -226,6 +295,14 @@ macro_rules! backend_suite {
         #[tokio::test]
         async fn form_post_without_javascript_redirects_to_the_creation() {
             common::suite::form_post_without_javascript_redirects_to_the_creation($kind).await
+        }
+        #[tokio::test]
+        async fn api_quotes_a_model_and_records_it() {
+            common::suite::api_quotes_a_model_and_records_it($kind).await
+        }
+        #[tokio::test]
+        async fn api_refuses_bad_quote_requests_and_stores_nothing() {
+            common::suite::api_refuses_bad_quote_requests_and_stores_nothing($kind).await
         }
         #[tokio::test]
         async fn pages_render_and_unknown_paths_are_404() {

@@ -1,0 +1,110 @@
+//! Quoting uploaded models on the server: bounded by one slice per core,
+//! stopped when the requester goes away, and recorded.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use geometry::io::Format;
+use geometry::{AnalysisOptions, Limits, MeshError, RepairOptions};
+use slicing::material::Material;
+use slicing::quote::{Engine, PriceBook, Quote, QuoteError};
+use tokio::sync::Semaphore;
+
+use crate::db::Db;
+use crate::time::now_ms;
+
+/// At most one slice per core at once; waiting requests queue.
+#[derive(Clone, Debug)]
+pub struct SliceSlots(Arc<Semaphore>);
+
+impl SliceSlots {
+    pub fn per_core() -> SliceSlots {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        SliceSlots(Arc::new(Semaphore::new(cores)))
+    }
+}
+
+/// What was asked for.
+pub struct QuoteRequest {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub book: (&'static str, PriceBook),
+    pub material: Material,
+    pub engine: Engine,
+}
+
+#[derive(thiserror::Error, Debug)]
+pub enum QuoteFailure {
+    /// The model cannot be quoted as it is (the user can fix it).
+    #[error("{0}")]
+    Model(String),
+    #[error(transparent)]
+    Quote(#[from] QuoteError),
+    #[error("the quote could not be saved: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Sets the flag when dropped: the handler's future is dropped when the
+/// client disconnects, and the slice running for it stops.
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Reads, repairs, slices (or estimates) and prices the model, then records
+/// the quote; returns its id and the quote.
+pub async fn quote_upload(
+    db: &Db,
+    slots: &SliceSlots,
+    slicer: &slicing::prusa::PrusaSlicer,
+    limits: Limits,
+    request: QuoteRequest,
+) -> Result<(String, Quote), QuoteFailure> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let _guard = CancelOnDrop(cancel.clone());
+    let _slot = slots.0.acquire().await.expect("the semaphore is never closed");
+    let slicer = slicer.clone();
+    let quote = tokio::task::spawn_blocking(move || -> Result<Quote, QuoteFailure> {
+        let format = Format::from_name(&request.file_name).map_err(model_error)?;
+        let mesh = geometry::io::read(format, &request.bytes, &limits).map_err(model_error)?;
+        let (mesh, _) = geometry::repair(&mesh, &RepairOptions::default());
+        let analysis = geometry::analyse(&mesh, &AnalysisOptions::default());
+        if !analysis.watertight {
+            return Err(QuoteFailure::Model(format!(
+                "the model is not a closed solid even after repair ({} open edges); it cannot be printed",
+                analysis.open_edges
+            )));
+        }
+        if analysis.volume_mm3 < 1e-3 {
+            return Err(QuoteFailure::Model("the model has no volume".into()));
+        }
+        let (name, book) = &request.book;
+        Ok(slicing::quote::quote(&mesh, request.material, (name, book), request.engine, &slicer, &cancel)?)
+    })
+    .await
+    .map_err(|e| QuoteFailure::Model(format!("the model could not be processed: {e}")))??;
+
+    let id = crate::creations::new_id();
+    let body = serde_json::to_string(&quote).expect("a quote serialises");
+    sqlx::query(
+        "INSERT INTO quotes (id, created_at, engine, material, profile, total_cents, body) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&id)
+    .bind(now_ms())
+    .bind(&quote.engine)
+    .bind(serde_json::to_value(quote.material).expect("serialises").as_str().unwrap_or_default().to_string())
+    .bind(&quote.profile)
+    .bind(quote.price.total_cents as i64)
+    .bind(&body)
+    .execute(db.pool())
+    .await?;
+    Ok((id, quote))
+}
+
+fn model_error(error: MeshError) -> QuoteFailure {
+    QuoteFailure::Model(error.to_string())
+}
