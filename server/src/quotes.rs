@@ -11,6 +11,7 @@ use slicing::quote::{Engine, PriceBook, Quote, QuoteError};
 use tokio::sync::Semaphore;
 
 use crate::db::Db;
+use crate::storage::Storage;
 use crate::time::now_ms;
 
 /// At most one slice per core at once; waiting requests queue.
@@ -42,6 +43,8 @@ pub enum QuoteFailure {
     Quote(#[from] QuoteError),
     #[error("the quote could not be saved: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("the G-code could not be stored: {0}")]
+    Storage(String),
 }
 
 /// Sets the flag when dropped: the handler's future is dropped when the
@@ -58,6 +61,7 @@ impl Drop for CancelOnDrop {
 /// the quote; returns its id and the quote.
 pub async fn quote_upload(
     db: &Db,
+    storage: &Storage,
     slots: &SliceSlots,
     slicer: &slicing::prusa::PrusaSlicer,
     limits: Limits,
@@ -67,29 +71,50 @@ pub async fn quote_upload(
     let _guard = CancelOnDrop(cancel.clone());
     let _slot = slots.0.acquire().await.expect("the semaphore is never closed");
     let slicer = slicer.clone();
-    let quote = tokio::task::spawn_blocking(move || -> Result<Quote, QuoteFailure> {
-        let format = Format::from_name(&request.file_name).map_err(model_error)?;
-        let mesh = geometry::io::read(format, &request.bytes, &limits).map_err(model_error)?;
-        let (mesh, _) = geometry::repair(&mesh, &RepairOptions::default());
-        let analysis = geometry::analyse(&mesh, &AnalysisOptions::default());
-        if !analysis.watertight {
-            return Err(QuoteFailure::Model(format!(
-                "the model is not a closed solid even after repair ({} open edges); it cannot be printed",
-                analysis.open_edges
-            )));
-        }
-        if analysis.volume_mm3 < 1e-3 {
-            return Err(QuoteFailure::Model("the model has no volume".into()));
-        }
-        let (name, book) = &request.book;
-        Ok(slicing::quote::quote(&mesh, request.material, (name, book), request.engine, &slicer, &cancel)?)
-    })
-    .await
-    .map_err(|e| QuoteFailure::Model(format!("the model could not be processed: {e}")))??;
+    let (mut quote, gcode) =
+        tokio::task::spawn_blocking(move || -> Result<(Quote, Option<Vec<u8>>), QuoteFailure> {
+            let format = Format::from_name(&request.file_name).map_err(model_error)?;
+            let mesh = geometry::io::read(format, &request.bytes, &limits).map_err(model_error)?;
+            let (mesh, _) = geometry::repair(&mesh, &RepairOptions::default());
+            let analysis = geometry::analyse(&mesh, &AnalysisOptions::default());
+            if !analysis.watertight {
+                return Err(QuoteFailure::Model(format!(
+                    "the model is not a closed solid even after repair ({} open edges); it cannot be printed",
+                    analysis.open_edges
+                )));
+            }
+            if analysis.volume_mm3 < 1e-3 {
+                return Err(QuoteFailure::Model("the model has no volume".into()));
+            }
+            let (name, book) = &request.book;
+            let (quote, slice) = slicing::quote::quote(
+                &mesh,
+                request.material,
+                (name, book),
+                request.engine,
+                &slicer,
+                &cancel,
+            )?;
+            let gcode = slice.map(|slice| std::fs::read(&slice.gcode)).transpose().map_err(QuoteError::Io)?;
+            Ok((quote, gcode))
+        })
+        .await
+        .map_err(|e| QuoteFailure::Model(format!("the model could not be processed: {e}")))??;
 
     let id = crate::creations::new_id();
+    // The G-code first; if the row cannot be written, the file goes again,
+    // so nothing is left half-recorded.
+    let gcode_key = match gcode {
+        Some(bytes) => {
+            let key = format!("gcode/{id}.gcode");
+            storage.put(&key, bytes).await.map_err(|e| QuoteFailure::Storage(e.to_string()))?;
+            Some(key)
+        }
+        None => None,
+    };
+    quote.gcode = gcode_key.clone();
     let body = serde_json::to_string(&quote).expect("a quote serialises");
-    sqlx::query(
+    let inserted = sqlx::query(
         "INSERT INTO quotes (id, created_at, engine, material, profile, total_cents, body) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -101,7 +126,13 @@ pub async fn quote_upload(
     .bind(quote.price.total_cents as i64)
     .bind(&body)
     .execute(db.pool())
-    .await?;
+    .await;
+    if let Err(error) = inserted {
+        if let Some(key) = &gcode_key {
+            let _ = storage.delete(key).await;
+        }
+        return Err(error.into());
+    }
     Ok((id, quote))
 }
 

@@ -231,7 +231,8 @@ fn run_quote(
         if analysis.volume_mm3 < 1e-3 {
             return Err(KeepsakeError::NoVolume.into());
         }
-        let quote = slicing::quote::quote(&model, material, book, engine, slicer, &AtomicBool::new(false))?;
+        let (quote, _) =
+            slicing::quote::quote(&model, material, book, engine, slicer, &AtomicBool::new(false))?;
         if json {
             return Ok(serde_json::to_string(&quote).expect("a quote serialises"));
         }

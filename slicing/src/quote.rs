@@ -11,7 +11,7 @@ use geometry::estimate::{PrintSettings, estimate};
 
 use crate::gcode::grams;
 use crate::material::Material;
-use crate::prusa::{PrusaSlicer, SliceError};
+use crate::prusa::{PrusaSlicer, Slice, SliceError};
 
 /// Prices, in integer cents of `currency`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -143,6 +143,9 @@ pub struct Quote {
     pub price: Price,
     /// Anything a reader should know, e.g. that resin grams are estimated.
     pub note: Option<String>,
+    /// Where the server keeps this slice's G-code (a storage key), once kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gcode: Option<String>,
 }
 
 #[derive(thiserror::Error, Debug)]
@@ -161,7 +164,8 @@ const ESTIMATE_MM3_PER_S: f64 = 2.6;
 const RESIN_LAYER_MM: f64 = 0.05;
 const RESIN_SECONDS_PER_LAYER: f64 = 8.0;
 
-/// Quotes a closed, repaired `model` standing as it should print.
+/// Quotes a closed, repaired `model` standing as it should print. With the
+/// slicer, the slice (its G-code) comes back too, for keeping.
 pub fn quote(
     model: &Mesh,
     material: Material,
@@ -169,19 +173,21 @@ pub fn quote(
     engine: Engine,
     slicer: &PrusaSlicer,
     cancel: &AtomicBool,
-) -> Result<Quote, QuoteError> {
+) -> Result<(Quote, Option<Slice>), QuoteError> {
     let use_slicer = match engine {
         Engine::Prusa => true,
         Engine::Estimate => false,
         Engine::Auto => material.filament_diameter_mm().is_some() && slicer.available(),
     };
+    let mut kept = None;
     let (engine, settings, model_g, support_g, seconds, note) = if use_slicer {
         let diameter = material.filament_diameter_mm().ok_or(SliceError::NotFilament("resin"))?;
         let folder = tempfile::tempdir()?;
         let stl = folder.path().join("model.stl");
         std::fs::write(&stl, geometry::io::stl::write_binary(model))?;
         let slice = slicer.slice(&stl, material, cancel)?;
-        let s = &slice.summary;
+        let s = slice.summary.clone();
+        kept = Some(slice);
         let g = |mm: f64| grams(mm, diameter, material.density_g_cm3());
         (
             slicer.engine_name(),
@@ -230,7 +236,7 @@ pub fn quote(
     let round = |g: f64| (g * 100.0).round() / 100.0;
     let (model_g, support_g) = (round(model_g), round(support_g));
     let total_g = round(model_g + support_g);
-    Ok(Quote {
+    let quote = Quote {
         engine,
         material,
         profile: book_name.to_string(),
@@ -241,7 +247,9 @@ pub fn quote(
         print_time_s: book.shown_time_s(seconds),
         price: book.price(material, total_g),
         note,
-    })
+        gcode: None,
+    };
+    Ok((quote, kept))
 }
 
 #[cfg(test)]

@@ -115,6 +115,7 @@ pub async fn create_quote(
     let request = QuoteRequest { file_name, bytes, book, material, engine };
     let outcome = quotes::quote_upload(
         &state.db,
+        &state.storage,
         &state.slice_slots,
         &state.config.slicer(),
         state.config.model_limits(),

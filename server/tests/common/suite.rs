@@ -221,6 +221,12 @@ pub async fn api_quotes_a_model_and_records_it(kind: Kind) {
         let material = quote["price"]["material_cents"].as_u64().unwrap();
         assert_eq!(material, (grams * 3.0).round() as u64);
         assert_eq!(quote["price"]["total_cents"].as_u64().unwrap(), material + 2100);
+        // The slice's G-code is kept in storage, and its own footer agrees.
+        let key = quote["gcode"].as_str().expect("a sliced quote keeps its G-code");
+        let gcode = app.state.storage.get(key).await.expect("stored");
+        let summary = slicing::gcode::summarise(&gcode[..]).unwrap();
+        let footer = summary.slicer_total_g.unwrap();
+        assert!((footer - grams).abs() <= 0.011, "{footer} vs {grams}");
 
         let reply = app
             .post_multipart(
@@ -232,6 +238,7 @@ pub async fn api_quotes_a_model_and_records_it(kind: Kind) {
         let lab = reply.json();
         assert_eq!((lab["engine"].as_str(), lab["profile"].as_str()), (Some("estimate"), Some("lab")));
         assert_eq!(lab["price"]["total_cents"], 300, "the minimum: {lab}");
+        assert!(lab.get("gcode").is_none(), "an estimate has no G-code: {lab}");
         assert_eq!(app.count("quotes").await, 2);
     })
     .await;
