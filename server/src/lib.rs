@@ -8,6 +8,7 @@ pub mod creations;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod jobs;
 pub mod quotes;
 pub mod serve;
 pub mod session;

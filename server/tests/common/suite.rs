@@ -276,6 +276,92 @@ pub async fn api_refuses_bad_quote_requests_and_stores_nothing(kind: Kind) {
     .await;
 }
 
+/// The job queue: one claimer per job, leases that run out, bounded retries.
+pub async fn jobs_are_claimed_once_leased_retried_and_bounded(kind: Kind) {
+    use memoreez::jobs;
+    use serde_json::json;
+    with_app(kind, |app| async move {
+        let db = &app.state.db;
+        let a = jobs::enqueue(db, "slice", &json!({"model": "a.stl"}), 2).await.unwrap();
+        let claimed = jobs::claim(db, "slice", "w1", 60_000).await.unwrap().expect("a queued job");
+        assert_eq!((claimed.id.as_str(), claimed.attempt), (a.as_str(), 1));
+        assert_eq!(claimed.payload, json!({"model": "a.stl"}));
+        assert!(jobs::claim(db, "slice", "w2", 60_000).await.unwrap().is_none(), "leased to w1");
+        assert!(jobs::claim(db, "mesh", "w2", 60_000).await.unwrap().is_none(), "other kinds are apart");
+        assert!(jobs::heartbeat(db, &a, "w1", 60_000, "slicing", 40).await.unwrap());
+        let seen = jobs::view(db, &a).await.unwrap().unwrap();
+        assert_eq!(
+            (seen.status.as_str(), seen.stage.as_deref(), seen.percent),
+            ("running", Some("slicing"), Some(40))
+        );
+
+        // A failed attempt goes back to the queue while attempts are left.
+        assert!(jobs::fail(db, &a, "w1", "the slicer crashed").await.unwrap());
+        let again = jobs::claim(db, "slice", "w2", 60_000).await.unwrap().unwrap();
+        assert_eq!(again.attempt, 2);
+        assert!(jobs::complete(db, &a, "w2", &json!({"grams": 12.5})).await.unwrap());
+        let done = jobs::view(db, &a).await.unwrap().unwrap();
+        assert_eq!((done.status.as_str(), done.result), ("done", Some(json!({"grams": 12.5}))));
+
+        // A lease that runs out lets another worker take over; the first can
+        // then neither report nor finish.
+        let b = jobs::enqueue(db, "slice", &json!({}), 2).await.unwrap();
+        jobs::claim(db, "slice", "w1", -1).await.unwrap().unwrap();
+        let taken = jobs::claim(db, "slice", "w2", 60_000).await.unwrap().unwrap();
+        assert_eq!((taken.id.as_str(), taken.attempt), (b.as_str(), 2));
+        assert!(!jobs::heartbeat(db, &b, "w1", 60_000, "late", 90).await.unwrap());
+        assert!(!jobs::complete(db, &b, "w1", &json!({})).await.unwrap());
+        assert!(jobs::fail(db, &b, "w2", "out of filament").await.unwrap());
+        let failed = jobs::view(db, &b).await.unwrap().unwrap();
+        assert_eq!((failed.status.as_str(), failed.error.as_deref()), ("failed", Some("out of filament")));
+        assert!(jobs::claim(db, "slice", "w3", 60_000).await.unwrap().is_none(), "no attempts left");
+
+        // A job whose worker keeps vanishing is given up, with a reason.
+        let c = jobs::enqueue(db, "slice", &json!({}), 1).await.unwrap();
+        jobs::claim(db, "slice", "w1", -1).await.unwrap().unwrap();
+        assert_eq!(jobs::give_up_abandoned(db).await.unwrap(), 1);
+        let given_up = jobs::view(db, &c).await.unwrap().unwrap();
+        assert_eq!(given_up.status, "failed");
+        assert_eq!(
+            given_up.error.as_deref(),
+            Some("the worker stopped answering (gave up after 1 attempts)")
+        );
+    })
+    .await;
+}
+
+/// Many workers claiming at once: every job is taken exactly once.
+pub async fn concurrent_claims_take_each_job_once(kind: Kind) {
+    use memoreez::jobs;
+    with_app(kind, |app| async move {
+        let db = app.state.db.clone();
+        let mut queued = Vec::new();
+        for i in 0..24 {
+            queued.push(jobs::enqueue(&db, "slice", &serde_json::json!({ "n": i }), 3).await.unwrap());
+        }
+        let workers: Vec<_> = (0..6)
+            .map(|w| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    let mut mine = Vec::new();
+                    while let Some(job) = jobs::claim(&db, "slice", &format!("w{w}"), 60_000).await.unwrap() {
+                        mine.push(job.id);
+                    }
+                    mine
+                })
+            })
+            .collect();
+        let mut claimed = Vec::new();
+        for worker in workers {
+            claimed.extend(worker.await.unwrap());
+        }
+        claimed.sort();
+        queued.sort();
+        assert_eq!(claimed, queued, "each job once, none lost");
+    })
+    .await;
+}
+
 #[macro_export]
 macro_rules! backend_suite {
     ($kind:expr) => {
@@ -310,6 +396,14 @@ macro_rules! backend_suite {
         #[tokio::test]
         async fn api_refuses_bad_quote_requests_and_stores_nothing() {
             common::suite::api_refuses_bad_quote_requests_and_stores_nothing($kind).await
+        }
+        #[tokio::test]
+        async fn jobs_are_claimed_once_leased_retried_and_bounded() {
+            common::suite::jobs_are_claimed_once_leased_retried_and_bounded($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn concurrent_claims_take_each_job_once() {
+            common::suite::concurrent_claims_take_each_job_once($kind).await
         }
         #[tokio::test]
         async fn pages_render_and_unknown_paths_are_404() {

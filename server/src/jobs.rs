@@ -1,0 +1,193 @@
+//! The job queue: long work as rows with a lease (see migration 0003).
+//!
+//! A worker `claim`s the oldest queued job of a kind (or one whose lease ran
+//! out), `heartbeat`s while it works — extending the lease and reporting
+//! progress — and ends it with `complete` or `fail`. Every write after the
+//! claim names the lease owner, so a worker whose lease was taken over can
+//! no longer touch the job: a job never runs twice at once to completion.
+
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::db::{Backend, Db};
+use crate::time::now_ms;
+
+/// A claimed job, as its worker sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Claimed {
+    pub id: String,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    /// 1 on the first run.
+    pub attempt: i64,
+}
+
+/// A job as anyone watching it sees it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct JobView {
+    pub id: String,
+    pub kind: String,
+    pub status: String,
+    pub attempts: i64,
+    pub stage: Option<String>,
+    pub percent: Option<i64>,
+    pub result: Option<serde_json::Value>,
+    pub error: Option<String>,
+}
+
+/// Queues a job; returns its id.
+pub async fn enqueue(
+    db: &Db,
+    kind: &str,
+    payload: &serde_json::Value,
+    max_attempts: i64,
+) -> sqlx::Result<String> {
+    let id = crate::creations::new_id();
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO jobs (id, kind, payload, status, attempts, max_attempts, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'queued', 0, $4, $5, $5)",
+    )
+    .bind(&id)
+    .bind(kind)
+    .bind(payload.to_string())
+    .bind(max_attempts.max(1))
+    .bind(now)
+    .execute(db.pool())
+    .await?;
+    Ok(id)
+}
+
+/// Takes the oldest claimable job of `kind` for `owner`, leased for
+/// `lease_ms`. Claimable: queued, or running with a lease that ran out and
+/// attempts left. One statement, so two workers never get the same job.
+pub async fn claim(db: &Db, kind: &str, owner: &str, lease_ms: i64) -> sqlx::Result<Option<Claimed>> {
+    let now = now_ms();
+    let claimable =
+        "(status = 'queued' OR (status = 'running' AND lease_expires_at < $3)) AND attempts < max_attempts";
+    // PostgreSQL: SKIP LOCKED lets concurrent claimers pass each other by;
+    // the outer condition is checked again on the locked row. SQLite runs one
+    // writer at a time, so the statement alone is atomic.
+    let lock = match db.backend() {
+        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    let sql = format!(
+        "UPDATE jobs SET status = 'running', lease_owner = $1, lease_expires_at = $2, attempts = attempts + 1, \
+         progress_stage = NULL, progress_percent = NULL, updated_at = $3 \
+         WHERE id = (SELECT id FROM jobs WHERE kind = $4 AND {claimable} ORDER BY created_at, id LIMIT 1 {lock}) \
+         AND {claimable} \
+         RETURNING id, kind, payload, attempts"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(owner)
+        .bind(now + lease_ms)
+        .bind(now)
+        .bind(kind)
+        .fetch_optional(db.pool())
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let payload: String = row.try_get("payload")?;
+    Ok(Some(Claimed {
+        id: row.try_get("id")?,
+        kind: row.try_get("kind")?,
+        payload: serde_json::from_str(&payload).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        attempt: row.try_get("attempts")?,
+    }))
+}
+
+/// Extends the lease and records progress. `false`: the lease is no longer
+/// this worker's (it ran out and another took the job); stop working.
+pub async fn heartbeat(
+    db: &Db,
+    id: &str,
+    owner: &str,
+    lease_ms: i64,
+    stage: &str,
+    percent: i64,
+) -> sqlx::Result<bool> {
+    let now = now_ms();
+    let done = sqlx::query(
+        "UPDATE jobs SET lease_expires_at = $1, progress_stage = $2, progress_percent = $3, updated_at = $4 \
+         WHERE id = $5 AND lease_owner = $6 AND status = 'running'",
+    )
+    .bind(now + lease_ms)
+    .bind(stage)
+    .bind(percent.clamp(0, 100))
+    .bind(now)
+    .bind(id)
+    .bind(owner)
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Ends the job with its result. `false`: the lease was lost first.
+pub async fn complete(db: &Db, id: &str, owner: &str, result: &serde_json::Value) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE jobs SET status = 'done', result = $1, progress_percent = 100, lease_owner = NULL, \
+         lease_expires_at = NULL, updated_at = $2 WHERE id = $3 AND lease_owner = $4 AND status = 'running'",
+    )
+    .bind(result.to_string())
+    .bind(now_ms())
+    .bind(id)
+    .bind(owner)
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records a failed attempt: back in the queue while attempts are left,
+/// otherwise failed for good. `reason` is shown to people.
+pub async fn fail(db: &Db, id: &str, owner: &str, reason: &str) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE jobs SET status = CASE WHEN attempts < max_attempts THEN 'queued' ELSE 'failed' END, \
+         error = $1, lease_owner = NULL, lease_expires_at = NULL, updated_at = $2 \
+         WHERE id = $3 AND lease_owner = $4 AND status = 'running'",
+    )
+    .bind(reason)
+    .bind(now_ms())
+    .bind(id)
+    .bind(owner)
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Fails for good every job whose lease ran out with no attempts left (a
+/// worker that kept dying on it); returns how many.
+pub async fn give_up_abandoned(db: &Db) -> sqlx::Result<u64> {
+    let now = now_ms();
+    let done = sqlx::query(
+        "UPDATE jobs SET status = 'failed', error = COALESCE(error, 'the worker stopped answering') || \
+         ' (gave up after ' || CAST(attempts AS TEXT) || ' attempts)', lease_owner = NULL, \
+         lease_expires_at = NULL, updated_at = $1 \
+         WHERE status = 'running' AND lease_expires_at < $1 AND attempts >= max_attempts",
+    )
+    .bind(now)
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// The job as a watcher sees it, if it exists.
+pub async fn view(db: &Db, id: &str) -> sqlx::Result<Option<JobView>> {
+    let row = sqlx::query(
+        "SELECT id, kind, status, attempts, progress_stage, progress_percent, result, error FROM jobs WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let result: Option<String> = row.try_get("result")?;
+    Ok(Some(JobView {
+        id: row.try_get("id")?,
+        kind: row.try_get("kind")?,
+        status: row.try_get("status")?,
+        attempts: row.try_get("attempts")?,
+        stage: row.try_get("progress_stage")?,
+        percent: row.try_get("progress_percent")?,
+        result: result.and_then(|r| serde_json::from_str(&r).ok()),
+        error: row.try_get("error")?,
+    }))
+}
