@@ -154,6 +154,21 @@ pub async fn fail(db: &Db, id: &str, owner: &str, reason: &str) -> sqlx::Result<
     Ok(done.rows_affected() == 1)
 }
 
+/// Fails the job for good, whatever attempts are left: retrying cannot help
+/// (the user's file is unusable, say). `reason` is shown to people.
+pub async fn reject(db: &Db, id: &str, owner: &str, reason: &str) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE jobs SET status = 'failed', error = $1, lease_owner = NULL, lease_expires_at = NULL,          updated_at = $2 WHERE id = $3 AND lease_owner = $4 AND status = 'running'",
+    )
+    .bind(reason)
+    .bind(now_ms())
+    .bind(id)
+    .bind(owner)
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Fails for good every job whose lease ran out with no attempts left (a
 /// worker that kept dying on it); returns how many.
 pub async fn give_up_abandoned(db: &Db) -> sqlx::Result<u64> {

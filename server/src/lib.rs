@@ -16,3 +16,4 @@ pub mod state;
 pub mod storage;
 pub mod time;
 pub mod tools;
+pub mod workers;

@@ -139,3 +139,33 @@ pub async fn quote_upload(
 fn model_error(error: MeshError) -> QuoteFailure {
     QuoteFailure::Model(error.to_string())
 }
+
+/// Keeps the upload in storage and queues a `quote` job for it; returns the job's id.
+pub async fn enqueue_quote(
+    db: &Db,
+    storage: &Storage,
+    file_name: &str,
+    bytes: Vec<u8>,
+    profile: &str,
+    material: Material,
+    engine: Engine,
+) -> Result<String, QuoteFailure> {
+    let extension = Format::from_name(file_name).map_err(model_error)?.extension();
+    let upload = format!("uploads/{}.{extension}", crate::creations::new_id());
+    storage.put(&upload, bytes).await.map_err(|e| QuoteFailure::Storage(e.to_string()))?;
+    let job = crate::workers::QuoteJob {
+        upload: upload.clone(),
+        file_name: file_name.to_string(),
+        profile: profile.to_string(),
+        material,
+        engine,
+    };
+    let payload = serde_json::to_value(&job).expect("a job serialises");
+    match crate::jobs::enqueue(db, crate::workers::QUOTE, &payload, 3).await {
+        Ok(id) => Ok(id),
+        Err(error) => {
+            let _ = storage.delete(&upload).await;
+            Err(error.into())
+        }
+    }
+}

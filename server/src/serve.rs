@@ -23,6 +23,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let state = AppState::open(config).await?;
     let listener = TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
     let local = listener.local_addr()?;
+    crate::workers::spawn(&state);
     tracing::info!(database = ?state.db.backend(), "Memoreez is listening on http://{local}");
     axum::serve(listener, crate::http::router(state.clone()))
         .with_graceful_shutdown(shutdown_signal())

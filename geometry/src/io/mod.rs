@@ -17,6 +17,15 @@ pub enum Format {
 }
 
 impl Format {
+    /// The usual file extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Stl => "stl",
+            Format::Obj => "obj",
+            Format::ThreeMf => "3mf",
+        }
+    }
+
     /// Guesses the format from a file name's extension.
     pub fn from_name(name: &str) -> Result<Format, MeshError> {
         let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();

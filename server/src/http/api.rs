@@ -71,6 +71,8 @@ pub async fn create_creation(
 /// `profile` (shop|lab), `material` (pla|petg|resin), `engine`
 /// (auto|estimate|prusa) → `201` with the quote as `memoreez quote --json`
 /// prints it, plus its `id`. The slice stops if the client goes away.
+/// With `wait=false`: `202 {"job_id", "events_url"}` and the quote is made
+/// by a background worker.
 pub async fn create_quote(
     State(state): State<AppState>,
     multipart: Result<Multipart, MultipartRejection>,
@@ -79,12 +81,25 @@ pub async fn create_quote(
         multipart.map_err(|r| ApiError::Body { status: r.status(), message: r.body_text() })?;
     let (mut file, mut profile, mut material, mut engine) =
         (None, "shop".to_string(), Material::Pla, Engine::Auto);
+    let mut wait = true;
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or_default().to_string();
         match name.as_str() {
             "file" => {
                 let file_name = field.file_name().unwrap_or("model").to_string();
                 file = Some((file_name, field.bytes().await.map_err(multipart_error)?.to_vec()));
+            }
+            "wait" => {
+                wait = match field.text().await.map_err(multipart_error)?.as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => {
+                        return Err(ApiError::Invalid {
+                            field: "wait",
+                            message: "expected true or false".into(),
+                        });
+                    }
+                };
             }
             "profile" | "material" | "engine" => {
                 let value = field.text().await.map_err(multipart_error)?;
@@ -107,6 +122,19 @@ pub async fn create_quote(
             message: "Attach a model file (STL, OBJ or 3MF).".into(),
         });
     };
+    if !wait {
+        // As a background job: answer at once; progress and the quote come
+        // over GET /api/jobs/{id}/events.
+        let job_id =
+            quotes::enqueue_quote(&state.db, &state.storage, &file_name, bytes, &profile, material, engine)
+                .await
+                .map_err(|failure| match failure {
+                    QuoteFailure::Model(message) => ApiError::Invalid { field: "file", message },
+                    other => ApiError::Internal(other.to_string()),
+                })?;
+        let events_url = format!("/api/jobs/{job_id}/events");
+        return Ok((StatusCode::ACCEPTED, Json(json!({ "job_id": job_id, "events_url": events_url }))));
+    }
     let book = if profile == "lab" {
         ("lab", state.config.lab.clone())
     } else {

@@ -4,6 +4,7 @@
 
 mod api;
 mod health;
+mod jobs;
 
 use std::sync::Arc;
 
@@ -30,6 +31,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
         .route("/api/creations", post(api::create_creation))
+        .route("/api/jobs/{id}/events", get(jobs::events))
         // A model file may be as large as the configured cap (plus the form around it).
         .route(
             "/api/quotes",

@@ -276,6 +276,61 @@ pub async fn api_refuses_bad_quote_requests_and_stores_nothing(kind: Kind) {
     .await;
 }
 
+/// `wait=false`: the quote is made by a background worker and its progress
+/// and result come over server-sent events.
+pub async fn api_quotes_in_the_background_with_progress_over_sse(kind: Kind) {
+    with_app(kind, |app| async move {
+        memoreez::workers::spawn(&app.state);
+        let stl = box_stl();
+        let reply = app
+            .post_multipart("/api/quotes", &[("file", Some("box.stl"), &stl), ("wait", None, b"false")])
+            .await;
+        assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.text());
+        let accepted = reply.json();
+        let events_url = accepted["events_url"].as_str().unwrap().to_string();
+        assert_eq!(events_url, format!("/api/jobs/{}/events", accepted["job_id"].as_str().unwrap()));
+
+        let events = app.get(&events_url, None).await;
+        assert_eq!(events.status, StatusCode::OK);
+        let text = events.text();
+        let data = |name: &str| -> Option<serde_json::Value> {
+            let at = text.find(&format!("event: {name}\n"))?;
+            let line = text[at..].lines().nth(1)?;
+            serde_json::from_str(line.strip_prefix("data: ")?).ok()
+        };
+        assert!(data("progress").is_some(), "progress before the end: {text}");
+        let done = data("done").unwrap_or_else(|| panic!("no done event: {text}"));
+        assert!(done["quote"]["total_g"].as_f64().unwrap() > 1.0, "{done}");
+        assert!(done["quote_id"].as_str().is_some_and(|id| !id.is_empty()), "{done}");
+        assert_eq!(app.count("quotes").await, 1);
+
+        // A broken file fails for good, with the reason, without retries.
+        let reply = app
+            .post_multipart(
+                "/api/quotes",
+                &[("file", Some("junk.stl"), b"solid junk\nnonsense"), ("wait", None, b"false")],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::ACCEPTED);
+        let events_url = reply.json()["events_url"].as_str().unwrap().to_string();
+        let text = app.get(&events_url, None).await.text();
+        assert!(text.contains("event: failed") && text.contains("not a readable STL file"), "{text}");
+        let job = memoreez::jobs::view(&app.state.db, reply_job_id(&events_url)).await.unwrap().unwrap();
+        assert_eq!((job.status.as_str(), job.attempts), ("failed", 1));
+
+        assert_eq!(app.get("/api/jobs/no-such-job/events", None).await.status, StatusCode::NOT_FOUND);
+        let reply = app
+            .post_multipart("/api/quotes", &[("file", Some("model.step"), &stl), ("wait", None, b"false")])
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.text());
+    })
+    .await;
+}
+
+fn reply_job_id(events_url: &str) -> &str {
+    events_url.trim_start_matches("/api/jobs/").trim_end_matches("/events")
+}
+
 /// The job queue: one claimer per job, leases that run out, bounded retries.
 pub async fn jobs_are_claimed_once_leased_retried_and_bounded(kind: Kind) {
     use memoreez::jobs;
@@ -396,6 +451,10 @@ macro_rules! backend_suite {
         #[tokio::test]
         async fn api_refuses_bad_quote_requests_and_stores_nothing() {
             common::suite::api_refuses_bad_quote_requests_and_stores_nothing($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn api_quotes_in_the_background_with_progress_over_sse() {
+            common::suite::api_quotes_in_the_background_with_progress_over_sse($kind).await
         }
         #[tokio::test]
         async fn jobs_are_claimed_once_leased_retried_and_bounded() {

@@ -1,0 +1,133 @@
+//! In-process workers: they take `quote` jobs from the queue and run them,
+//! one per core (the slice slots bound the slicer anyway). Any number of
+//! server instances can run them side by side: the queue hands each job to
+//! one worker.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use slicing::material::Material;
+use slicing::prusa::SliceError;
+use slicing::quote::{Engine, QuoteError};
+
+use crate::jobs::{self, Claimed};
+use crate::quotes::{self, QuoteFailure, QuoteRequest};
+use crate::state::AppState;
+
+pub const QUOTE: &str = "quote";
+/// A lease outlives a few missed heartbeats.
+const LEASE_MS: i64 = 30_000;
+const HEARTBEAT: Duration = Duration::from_secs(5);
+const IDLE: Duration = Duration::from_millis(250);
+
+/// What a `quote` job carries: the upload (kept in storage) and the choices.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct QuoteJob {
+    pub upload: String,
+    pub file_name: String,
+    pub profile: String,
+    pub material: Material,
+    pub engine: Engine,
+}
+
+/// Starts one worker per core; they run until the process ends (a job cut
+/// off mid-way goes back to the queue when its lease runs out).
+pub fn spawn(state: &AppState) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for n in 0..cores {
+        let state = state.clone();
+        let owner = format!("{}:{}:{n}", hostname(), std::process::id());
+        tokio::spawn(async move { work(state, owner).await });
+    }
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "local".into())
+}
+
+async fn work(state: AppState, owner: String) {
+    loop {
+        match jobs::claim(&state.db, QUOTE, &owner, LEASE_MS).await {
+            Ok(Some(job)) => run(&state, &owner, job).await,
+            Ok(None) => {
+                let _ = jobs::give_up_abandoned(&state.db).await;
+                tokio::time::sleep(IDLE).await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot claim jobs");
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+        }
+    }
+}
+
+async fn run(state: &AppState, owner: &str, job: Claimed) {
+    let outcome = tokio::select! {
+        outcome = quote(state, &job) => outcome,
+        // Dropping the quote's future stops its slice.
+        () = keep_lease(state, owner, &job.id) => Err(Outcome::LeaseLost),
+    };
+    let db = &state.db;
+    let recorded = match outcome {
+        Ok(result) => jobs::complete(db, &job.id, owner, &result).await,
+        Err(Outcome::Reject(reason)) => jobs::reject(db, &job.id, owner, &reason).await,
+        Err(Outcome::Retry(reason)) => jobs::fail(db, &job.id, owner, &reason).await,
+        Err(Outcome::LeaseLost) => Ok(false),
+    };
+    if let Err(error) = recorded {
+        tracing::warn!(%error, job = %job.id, "cannot record the job's end");
+    }
+}
+
+enum Outcome {
+    /// Retrying cannot help; the reason is for the user.
+    Reject(String),
+    Retry(String),
+    LeaseLost,
+}
+
+/// Heartbeats until the lease is lost (then returns).
+async fn keep_lease(state: &AppState, owner: &str, id: &str) {
+    loop {
+        match jobs::heartbeat(&state.db, id, owner, LEASE_MS, "slicing", 10).await {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(error) => tracing::warn!(%error, job = %id, "heartbeat failed"),
+        }
+        tokio::time::sleep(HEARTBEAT).await;
+    }
+}
+
+async fn quote(state: &AppState, job: &Claimed) -> Result<serde_json::Value, Outcome> {
+    let spec: QuoteJob =
+        serde_json::from_value(job.payload.clone()).map_err(|e| Outcome::Reject(format!("bad job: {e}")))?;
+    let bytes = state.storage.get(&spec.upload).await.map_err(|e| Outcome::Retry(e.to_string()))?;
+    let book = match spec.profile.as_str() {
+        "lab" => ("lab", state.config.lab.clone()),
+        _ => ("shop", state.config.shop.clone()),
+    };
+    let request = QuoteRequest {
+        file_name: spec.file_name,
+        bytes: bytes.to_vec(),
+        book,
+        material: spec.material,
+        engine: spec.engine,
+    };
+    let outcome = quotes::quote_upload(
+        &state.db,
+        &state.storage,
+        &state.slice_slots,
+        &state.config.slicer(),
+        state.config.model_limits(),
+        request,
+    )
+    .await;
+    match outcome {
+        Ok((id, quote)) => Ok(serde_json::json!({ "quote_id": id, "quote": quote })),
+        Err(QuoteFailure::Model(reason)) => Err(Outcome::Reject(reason)),
+        Err(QuoteFailure::Quote(QuoteError::Slice(
+            error @ (SliceError::Failed(_) | SliceError::NotFilament(_)),
+        ))) => Err(Outcome::Reject(error.to_string())),
+        Err(other) => Err(Outcome::Retry(other.to_string())),
+    }
+}
