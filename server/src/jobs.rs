@@ -124,48 +124,44 @@ pub async fn heartbeat(
 
 /// Ends the job with its result. `false`: the lease was lost first.
 pub async fn complete(db: &Db, id: &str, owner: &str, result: &serde_json::Value) -> sqlx::Result<bool> {
-    let done = sqlx::query(
-        "UPDATE jobs SET status = 'done', result = $1, progress_percent = 100, lease_owner = NULL, \
-         lease_expires_at = NULL, updated_at = $2 WHERE id = $3 AND lease_owner = $4 AND status = 'running'",
-    )
-    .bind(result.to_string())
-    .bind(now_ms())
-    .bind(id)
-    .bind(owner)
-    .execute(db.pool())
-    .await?;
-    Ok(done.rows_affected() == 1)
+    end_lease(db, id, owner, "'done'", (Some(result.to_string()), None)).await
 }
 
 /// Records a failed attempt: back in the queue while attempts are left,
 /// otherwise failed for good. `reason` is shown to people.
 pub async fn fail(db: &Db, id: &str, owner: &str, reason: &str) -> sqlx::Result<bool> {
-    let done = sqlx::query(
-        "UPDATE jobs SET status = CASE WHEN attempts < max_attempts THEN 'queued' ELSE 'failed' END, \
-         error = $1, lease_owner = NULL, lease_expires_at = NULL, updated_at = $2 \
-         WHERE id = $3 AND lease_owner = $4 AND status = 'running'",
-    )
-    .bind(reason)
-    .bind(now_ms())
-    .bind(id)
-    .bind(owner)
-    .execute(db.pool())
-    .await?;
-    Ok(done.rows_affected() == 1)
+    let status = "CASE WHEN attempts < max_attempts THEN 'queued' ELSE 'failed' END";
+    end_lease(db, id, owner, status, (None, Some(reason))).await
 }
 
 /// Fails the job for good, whatever attempts are left: retrying cannot help
 /// (the user's file is unusable, say). `reason` is shown to people.
 pub async fn reject(db: &Db, id: &str, owner: &str, reason: &str) -> sqlx::Result<bool> {
-    let done = sqlx::query(
-        "UPDATE jobs SET status = 'failed', error = $1, lease_owner = NULL, lease_expires_at = NULL,          updated_at = $2 WHERE id = $3 AND lease_owner = $4 AND status = 'running'",
-    )
-    .bind(reason)
-    .bind(now_ms())
-    .bind(id)
-    .bind(owner)
-    .execute(db.pool())
-    .await?;
+    end_lease(db, id, owner, "'failed'", (None, Some(reason))).await
+}
+
+/// Releases `owner`'s lease, setting the status (an SQL expression from
+/// this module, never user input) and the result or the error.
+async fn end_lease(
+    db: &Db,
+    id: &str,
+    owner: &str,
+    status: &'static str,
+    (result, error): (Option<String>, Option<&str>),
+) -> sqlx::Result<bool> {
+    let sql = format!(
+        "UPDATE jobs SET status = {status}, result = COALESCE($1, result), error = COALESCE($2, error), \
+         lease_owner = NULL, lease_expires_at = NULL, updated_at = $3 \
+         WHERE id = $4 AND lease_owner = $5 AND status = 'running'"
+    );
+    let done = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(result)
+        .bind(error)
+        .bind(now_ms())
+        .bind(id)
+        .bind(owner)
+        .execute(db.pool())
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 

@@ -11,6 +11,7 @@ use slicing::quote::{Engine, PriceBook, Quote, QuoteError};
 use tokio::sync::Semaphore;
 
 use crate::db::Db;
+use crate::state::AppState;
 use crate::storage::Storage;
 use crate::time::now_ms;
 
@@ -168,4 +169,11 @@ pub async fn enqueue_quote(
             Err(error.into())
         }
     }
+}
+
+/// [`quote_upload`] with everything it needs taken from the app's state.
+pub async fn quote_with(state: &AppState, request: QuoteRequest) -> Result<(String, Quote), QuoteFailure> {
+    let slicer = state.config.slicer();
+    let limits = state.config.model_limits();
+    quote_upload(&state.db, &state.storage, &state.slice_slots, &slicer, limits, request).await
 }

@@ -113,15 +113,7 @@ async fn quote(state: &AppState, job: &Claimed) -> Result<serde_json::Value, Out
         material: spec.material,
         engine: spec.engine,
     };
-    let outcome = quotes::quote_upload(
-        &state.db,
-        &state.storage,
-        &state.slice_slots,
-        &state.config.slicer(),
-        state.config.model_limits(),
-        request,
-    )
-    .await;
+    let outcome = quotes::quote_with(state, request).await;
     match outcome {
         Ok((id, quote)) => Ok(serde_json::json!({ "quote_id": id, "quote": quote })),
         Err(QuoteFailure::Model(reason)) => Err(Outcome::Reject(reason)),

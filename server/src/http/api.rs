@@ -141,15 +141,7 @@ pub async fn create_quote(
         ("shop", state.config.shop.clone())
     };
     let request = QuoteRequest { file_name, bytes, book, material, engine };
-    let outcome = quotes::quote_upload(
-        &state.db,
-        &state.storage,
-        &state.slice_slots,
-        &state.config.slicer(),
-        state.config.model_limits(),
-        request,
-    )
-    .await;
+    let outcome = quotes::quote_with(&state, request).await;
     let (id, quote) = outcome.map_err(|failure| match failure {
         QuoteFailure::Model(message) => ApiError::Invalid { field: "file", message },
         QuoteFailure::Quote(QuoteError::Slice(error @ SliceError::Failed(_))) => {
