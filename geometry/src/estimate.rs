@@ -12,7 +12,7 @@
 //! shapes; `slicing/tests/estimate.rs` measures the error every run.
 
 use crate::Mesh;
-use crate::vec3::{cross, norm, sub};
+use crate::vec3::{cross, dot, norm, sub};
 
 /// What the estimate needs to know about the print settings.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -59,8 +59,7 @@ pub fn estimate(mesh: &Mesh, settings: &PrintSettings) -> Estimate {
     let (mut volume, mut shell, mut support) = (0.0, 0.0, 0.0);
     for &t in &mesh.triangles {
         let [a, b, c] = mesh.corners(t);
-        volume += a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0])
-            + a[2] * (b[0] * c[1] - b[1] * c[0]);
+        volume += dot(a, cross(b, c));
         let normal = cross(sub(b, a), sub(c, a));
         let twice_area = norm(normal);
         if twice_area == 0.0 {

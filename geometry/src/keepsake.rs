@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::boolean::{self, BooleanError};
 use crate::pedestal::{Pedestal, pedestal_with_front};
 use crate::text::{Font, TextError};
-use crate::{AnalysisOptions, Mesh, RepairOptions, RepairReport, analyse, repair};
+use crate::{AnalysisOptions, Mesh, RepairReport, SolidError, analyse, repair_solid};
 
 /// Whether letters are cut into the pedestal or stand out of it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,11 +72,9 @@ pub enum KeepsakeError {
     Text(#[from] TextError),
     #[error("{name} must be between {min} and {max} mm")]
     OutOfRange { name: &'static str, min: f64, max: f64 },
-    #[error(
-        "the model is not a closed solid even after repair ({open_edges} open edges); it cannot be printed"
-    )]
+    #[error("{}", SolidError::NotSolid { open_edges: *open_edges })]
     NotSolid { open_edges: usize },
-    #[error("the model has no volume")]
+    #[error("{}", SolidError::NoVolume)]
     NoVolume,
     #[error("{0}")]
     Boolean(#[from] BooleanError),
@@ -145,14 +143,7 @@ pub fn parts(model: &Mesh, spec: &KeepsakeSpec, font: &Font) -> Result<Parts, Ke
         false => None,
     };
 
-    let (model, repair) = repair(model, &RepairOptions::default());
-    let analysis = analyse(&model, &AnalysisOptions::default());
-    if !analysis.watertight {
-        return Err(KeepsakeError::NotSolid { open_edges: analysis.open_edges });
-    }
-    if analysis.volume_mm3 <= 0.0 {
-        return Err(KeepsakeError::NoVolume);
-    }
+    let (model, repair, analysis) = repair_solid(model)?;
 
     // The pedestal must be tall and wide enough for the letters.
     let text_bounds = text.as_ref().map(|t| t.bounds_mm());
@@ -211,6 +202,15 @@ pub fn join(parts: Parts) -> Result<Keepsake, KeepsakeError> {
         return Err(KeepsakeError::BadResult);
     }
     Ok(Keepsake { mesh, repair, scale, text_area_mm2 })
+}
+
+impl From<SolidError> for KeepsakeError {
+    fn from(error: SolidError) -> Self {
+        match error {
+            SolidError::NotSolid { open_edges } => KeepsakeError::NotSolid { open_edges },
+            SolidError::NoVolume => KeepsakeError::NoVolume,
+        }
+    }
 }
 
 fn check_spec(spec: &KeepsakeSpec) -> Result<(), KeepsakeError> {

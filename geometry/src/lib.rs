@@ -28,7 +28,7 @@ pub use analysis::{Analysis, AnalysisOptions, analyse};
 pub use error::MeshError;
 pub use limits::Limits;
 pub use mesh::Mesh;
-pub use repair::{RepairOptions, RepairReport, repair};
+pub use repair::{RepairOptions, RepairReport, SolidError, repair, repair_solid};
 
 /// Millimetres: the only length unit in the kernel.
 pub type Millimetres = f64;

@@ -57,6 +57,35 @@ impl RepairReport {
     }
 }
 
+/// Why a model cannot be printed even after [`repair`].
+#[derive(thiserror::Error, Debug, Clone, PartialEq)]
+pub enum SolidError {
+    #[error(
+        "the model is not a closed solid even after repair ({open_edges} open edges); it cannot be printed"
+    )]
+    NotSolid { open_edges: usize },
+    #[error("the model has no volume")]
+    NoVolume,
+}
+
+/// Below this (mm³) a closed surface is flat, not a solid.
+const LEAST_VOLUME_MM3: f64 = 1e-3;
+
+/// Repairs `mesh` with the default options and checks that the result is a
+/// printable solid: closed, with volume. What every quote and keepsake
+/// starts from.
+pub fn repair_solid(mesh: &Mesh) -> Result<(Mesh, RepairReport, crate::Analysis), SolidError> {
+    let (mesh, report) = repair(mesh, &RepairOptions::default());
+    let analysis = crate::analyse(&mesh, &crate::AnalysisOptions::default());
+    if !analysis.watertight {
+        return Err(SolidError::NotSolid { open_edges: analysis.open_edges });
+    }
+    if analysis.volume_mm3 < LEAST_VOLUME_MM3 {
+        return Err(SolidError::NoVolume);
+    }
+    Ok((mesh, report, analysis))
+}
+
 pub fn repair(mesh: &Mesh, options: &RepairOptions) -> (Mesh, RepairReport) {
     let mut report = RepairReport::default();
     let (vertices, remap) = weld(&mesh.vertices, options.weld_tolerance_mm);

@@ -125,6 +125,15 @@ impl Config {
         Ok(())
     }
 
+    /// The price book called `name` (`shop` or `lab`), with its name.
+    pub fn price_book(&self, name: &str) -> Option<(&'static str, PriceBook)> {
+        match name {
+            "shop" => Some(("shop", self.shop.clone())),
+            "lab" => Some(("lab", self.lab.clone())),
+            _ => None,
+        }
+    }
+
     /// How to run the slicer.
     pub fn slicer(&self) -> PrusaSlicer {
         PrusaSlicer {

@@ -5,8 +5,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use geometry::io::Format;
-use geometry::{AnalysisOptions, Limits, MeshError, RepairOptions};
+use geometry::{Limits, MeshError};
 use slicing::material::Material;
+use slicing::prusa::SliceError;
 use slicing::quote::{Engine, PriceBook, Quote, QuoteError};
 use tokio::sync::Semaphore;
 
@@ -48,6 +49,34 @@ pub enum QuoteFailure {
     Storage(String),
 }
 
+/// Whose a failure is: what the API answers, and whether a job is retried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Blame {
+    /// The uploaded model (or its slice) is unusable; retrying cannot help.
+    File,
+    /// The engine cannot quote this material.
+    Engine,
+    /// The slicer is missing or too slow here; it may work later.
+    Service,
+    /// Our fault (storage, database).
+    Internal,
+}
+
+impl QuoteFailure {
+    pub fn blame(&self) -> Blame {
+        match self {
+            QuoteFailure::Model(_) | QuoteFailure::Quote(QuoteError::Slice(SliceError::Failed(_))) => {
+                Blame::File
+            }
+            QuoteFailure::Quote(QuoteError::Slice(SliceError::NotFilament(_))) => Blame::Engine,
+            QuoteFailure::Quote(QuoteError::Slice(SliceError::Missing(_) | SliceError::Timeout(_))) => {
+                Blame::Service
+            }
+            _ => Blame::Internal,
+        }
+    }
+}
+
 /// Sets the flag when dropped: the handler's future is dropped when the
 /// client disconnects, and the slice running for it stops.
 struct CancelOnDrop(Arc<AtomicBool>);
@@ -70,23 +99,18 @@ pub async fn quote_upload(
 ) -> Result<(String, Quote), QuoteFailure> {
     let cancel = Arc::new(AtomicBool::new(false));
     let _guard = CancelOnDrop(cancel.clone());
-    let _slot = slots.0.acquire().await.expect("the semaphore is never closed");
+    // Only the slicer needs a slot: an instant estimate does not queue behind slices.
+    let _slot = match request.engine {
+        Engine::Estimate => None,
+        _ => Some(slots.0.acquire().await.expect("the semaphore is never closed")),
+    };
     let slicer = slicer.clone();
     let (mut quote, gcode) =
         tokio::task::spawn_blocking(move || -> Result<(Quote, Option<Vec<u8>>), QuoteFailure> {
             let format = Format::from_name(&request.file_name).map_err(model_error)?;
             let mesh = geometry::io::read(format, &request.bytes, &limits).map_err(model_error)?;
-            let (mesh, _) = geometry::repair(&mesh, &RepairOptions::default());
-            let analysis = geometry::analyse(&mesh, &AnalysisOptions::default());
-            if !analysis.watertight {
-                return Err(QuoteFailure::Model(format!(
-                    "the model is not a closed solid even after repair ({} open edges); it cannot be printed",
-                    analysis.open_edges
-                )));
-            }
-            if analysis.volume_mm3 < 1e-3 {
-                return Err(QuoteFailure::Model("the model has no volume".into()));
-            }
+            let (mesh, _, _) =
+                geometry::repair_solid(&mesh).map_err(|e| QuoteFailure::Model(e.to_string()))?;
             let (name, book) = &request.book;
             let (quote, slice) = slicing::quote::quote(
                 &mesh,
@@ -122,7 +146,7 @@ pub async fn quote_upload(
     .bind(&id)
     .bind(now_ms())
     .bind(&quote.engine)
-    .bind(serde_json::to_value(quote.material).expect("serialises").as_str().unwrap_or_default().to_string())
+    .bind(quote.material.name())
     .bind(&quote.profile)
     .bind(quote.price.total_cents as i64)
     .bind(&body)

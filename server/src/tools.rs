@@ -110,10 +110,12 @@ pub fn run(command: ToolCommand, config: &Config) -> ExitCode {
     let limits = &config.model_limits();
     match command {
         ToolCommand::Quote { file, profile, material, engine, json } => {
-            let book = match profile {
-                PriceProfile::Shop => ("shop", &config.shop),
-                PriceProfile::Lab => ("lab", &config.lab),
+            let name = match profile {
+                PriceProfile::Shop => "shop",
+                PriceProfile::Lab => "lab",
             };
+            let (name, book) = config.price_book(name).expect("shop and lab always exist");
+            let book = (name, &book);
             run_quote(&file, (material, book, engine), &config.slicer(), json, limits)
         }
         ToolCommand::Mesh(command) => run_mesh(command, limits, config.build_volume_mm),
@@ -223,14 +225,7 @@ fn run_quote(
 ) -> ExitCode {
     let outcome = (|| {
         let (_, model) = load(file, limits)?;
-        let (model, _) = geometry::repair(&model, &RepairOptions::default());
-        let analysis = geometry::analyse(&model, &AnalysisOptions::default());
-        if !analysis.watertight {
-            return Err(KeepsakeError::NotSolid { open_edges: analysis.open_edges }.into());
-        }
-        if analysis.volume_mm3 < 1e-3 {
-            return Err(KeepsakeError::NoVolume.into());
-        }
+        let (model, _, _) = geometry::repair_solid(&model)?;
         let (quote, _) =
             slicing::quote::quote(&model, material, book, engine, slicer, &AtomicBool::new(false))?;
         if json {
@@ -424,6 +419,8 @@ pub enum ToolError {
     Keepsake(#[from] geometry::keepsake::KeepsakeError),
     #[error(transparent)]
     Quote(#[from] slicing::quote::QuoteError),
+    #[error(transparent)]
+    Solid(#[from] geometry::SolidError),
     #[error(transparent)]
     Thumbnail(#[from] geometry::thumbnail::ThumbnailError),
 }

@@ -7,11 +7,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use slicing::material::Material;
-use slicing::prusa::SliceError;
-use slicing::quote::{Engine, QuoteError};
+use slicing::quote::Engine;
 
 use crate::jobs::{self, Claimed};
-use crate::quotes::{self, QuoteFailure, QuoteRequest};
+use crate::quotes::{self, Blame, QuoteRequest};
 use crate::state::AppState;
 
 pub const QUOTE: &str = "quote";
@@ -19,6 +18,7 @@ pub const QUOTE: &str = "quote";
 const LEASE_MS: i64 = 30_000;
 const HEARTBEAT: Duration = Duration::from_secs(5);
 const IDLE: Duration = Duration::from_millis(250);
+const SWEEP: Duration = Duration::from_secs(30);
 
 /// What a `quote` job carries: the upload (kept in storage) and the choices.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -39,6 +39,17 @@ pub fn spawn(state: &AppState) {
         let owner = format!("{}:{}:{n}", hostname(), std::process::id());
         tokio::spawn(async move { work(state, owner).await });
     }
+    // One sweep per process, not per idle poll: giving up on abandoned jobs
+    // is a write, and SQLite has one writer.
+    let db = state.db.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(SWEEP).await;
+            if let Err(error) = jobs::give_up_abandoned(&db).await {
+                tracing::warn!(%error, "cannot sweep abandoned jobs");
+            }
+        }
+    });
 }
 
 fn hostname() -> String {
@@ -49,10 +60,7 @@ async fn work(state: AppState, owner: String) {
     loop {
         match jobs::claim(&state.db, QUOTE, &owner, LEASE_MS).await {
             Ok(Some(job)) => run(&state, &owner, job).await,
-            Ok(None) => {
-                let _ = jobs::give_up_abandoned(&state.db).await;
-                tokio::time::sleep(IDLE).await;
-            }
+            Ok(None) => tokio::time::sleep(IDLE).await,
             Err(error) => {
                 tracing::warn!(%error, "cannot claim jobs");
                 tokio::time::sleep(Duration::from_secs(2)).await;
@@ -102,10 +110,8 @@ async fn quote(state: &AppState, job: &Claimed) -> Result<serde_json::Value, Out
     let spec: QuoteJob =
         serde_json::from_value(job.payload.clone()).map_err(|e| Outcome::Reject(format!("bad job: {e}")))?;
     let bytes = state.storage.get(&spec.upload).await.map_err(|e| Outcome::Retry(e.to_string()))?;
-    let book = match spec.profile.as_str() {
-        "lab" => ("lab", state.config.lab.clone()),
-        _ => ("shop", state.config.shop.clone()),
-    };
+    let book =
+        state.config.price_book(&spec.profile).ok_or_else(|| Outcome::Reject("unknown price book".into()))?;
     let request = QuoteRequest {
         file_name: spec.file_name,
         bytes: bytes.to_vec(),
@@ -116,10 +122,9 @@ async fn quote(state: &AppState, job: &Claimed) -> Result<serde_json::Value, Out
     let outcome = quotes::quote_with(state, request).await;
     match outcome {
         Ok((id, quote)) => Ok(serde_json::json!({ "quote_id": id, "quote": quote })),
-        Err(QuoteFailure::Model(reason)) => Err(Outcome::Reject(reason)),
-        Err(QuoteFailure::Quote(QuoteError::Slice(
-            error @ (SliceError::Failed(_) | SliceError::NotFilament(_)),
-        ))) => Err(Outcome::Reject(error.to_string())),
-        Err(other) => Err(Outcome::Retry(other.to_string())),
+        Err(failure) => match failure.blame() {
+            Blame::File | Blame::Engine => Err(Outcome::Reject(failure.to_string())),
+            Blame::Service | Blame::Internal => Err(Outcome::Retry(failure.to_string())),
+        },
     }
 }

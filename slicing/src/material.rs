@@ -11,6 +11,15 @@ pub enum Material {
 }
 
 impl Material {
+    /// The name used in the API, the CLI and the database.
+    pub fn name(self) -> &'static str {
+        match self {
+            Material::Pla => "pla",
+            Material::Petg => "petg",
+            Material::Resin => "resin",
+        }
+    }
+
     /// g/cm³.
     pub fn density_g_cm3(self) -> f64 {
         match self {
@@ -43,11 +52,9 @@ impl std::str::FromStr for Material {
     type Err = String;
 
     fn from_str(name: &str) -> Result<Self, Self::Err> {
-        match name {
-            "pla" => Ok(Material::Pla),
-            "petg" => Ok(Material::Petg),
-            "resin" => Ok(Material::Resin),
-            _ => Err("expected pla, petg or resin".into()),
-        }
+        [Material::Pla, Material::Petg, Material::Resin]
+            .into_iter()
+            .find(|m| m.name() == name)
+            .ok_or_else(|| "expected pla, petg or resin".into())
     }
 }

@@ -52,23 +52,17 @@ pub struct Slice {
 }
 
 impl PrusaSlicer {
-    /// `prusa-slicer 2.5.0`, for the quote's record. PrusaSlicer 2.5 has no
-    /// --version; its help names it as `PrusaSlicer-2.5.0+UNKNOWN based on …`.
-    pub fn engine_name(&self) -> String {
-        let help = Command::new(&self.binary).arg("--help").stderr(Stdio::null()).output();
-        let version = help.ok().and_then(|out| {
-            let text = String::from_utf8_lossy(&out.stdout).into_owned();
-            text.lines().find_map(|line| {
-                let rest = line.trim().strip_prefix("PrusaSlicer-")?;
-                Some(rest.split(['+', ' ']).next()?.to_string())
-            })
+    /// `prusa-slicer 2.5.0`, for the quote's record, or `None` when the
+    /// binary cannot be started. PrusaSlicer 2.5 has no --version; its help
+    /// names it as `PrusaSlicer-2.5.0+UNKNOWN based on …`.
+    pub fn engine_name(&self) -> Option<String> {
+        let help = Command::new(&self.binary).arg("--help").stderr(Stdio::null()).output().ok()?;
+        let text = String::from_utf8_lossy(&help.stdout);
+        let version = text.lines().find_map(|line| {
+            let rest = line.trim().strip_prefix("PrusaSlicer-")?;
+            Some(rest.split(['+', ' ']).next()?.to_string())
         });
-        format!("prusa-slicer {}", version.as_deref().unwrap_or("(unknown version)"))
-    }
-
-    /// Whether the binary can be started at all.
-    pub fn available(&self) -> bool {
-        Command::new(&self.binary).arg("--help").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
+        Some(format!("prusa-slicer {}", version.as_deref().unwrap_or("(unknown version)")))
     }
 
     /// Slices `model` (STL, OBJ or 3MF; repaired beforehand) for `material`.

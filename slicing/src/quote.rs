@@ -174,10 +174,15 @@ pub fn quote(
     slicer: &PrusaSlicer,
     cancel: &AtomicBool,
 ) -> Result<(Quote, Option<Slice>), QuoteError> {
+    // One look at the slicer: whether `auto` can use it, and its name.
+    let slicer_name = match engine {
+        Engine::Estimate => None,
+        Engine::Auto | Engine::Prusa => material.filament_diameter_mm().and_then(|_| slicer.engine_name()),
+    };
     let use_slicer = match engine {
         Engine::Prusa => true,
         Engine::Estimate => false,
-        Engine::Auto => material.filament_diameter_mm().is_some() && slicer.available(),
+        Engine::Auto => slicer_name.is_some(),
     };
     let mut kept = None;
     let (engine, settings, model_g, support_g, seconds, note) = if use_slicer {
@@ -190,7 +195,7 @@ pub fn quote(
         kept = Some(slice);
         let g = |mm: f64| grams(mm, diameter, material.density_g_cm3());
         (
-            slicer.engine_name(),
+            slicer_name.unwrap_or_else(|| "prusa-slicer".into()),
             format!("printer.ini + {}", material.profile().unwrap_or_default()),
             g(s.model_mm + s.skirt_mm + s.other_mm),
             g(s.support_mm),

@@ -14,12 +14,11 @@ use serde::Deserialize;
 use serde_json::json;
 
 use slicing::material::Material;
-use slicing::prusa::SliceError;
-use slicing::quote::{Engine, QuoteError};
+use slicing::quote::Engine;
 
 use crate::creations;
 use crate::error::ApiError;
-use crate::quotes::{self, QuoteFailure, QuoteRequest};
+use crate::quotes::{self, Blame, QuoteFailure, QuoteRequest};
 use crate::session::Visitor;
 use crate::state::AppState;
 
@@ -84,43 +83,23 @@ pub async fn create_quote(
     let mut wait = true;
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or("model").to_string();
+            file = Some((file_name, field.bytes().await.map_err(multipart_error)?.to_vec()));
+            continue;
+        }
+        let value = field.text().await.map_err(multipart_error)?;
         match name.as_str() {
-            "file" => {
-                let file_name = field.file_name().unwrap_or("model").to_string();
-                file = Some((file_name, field.bytes().await.map_err(multipart_error)?.to_vec()));
-            }
-            "wait" => {
-                wait = match field.text().await.map_err(multipart_error)?.as_str() {
-                    "true" => true,
-                    "false" => false,
-                    _ => {
-                        return Err(ApiError::Invalid {
-                            field: "wait",
-                            message: "expected true or false".into(),
-                        });
-                    }
-                };
-            }
-            "profile" | "material" | "engine" => {
-                let value = field.text().await.map_err(multipart_error)?;
-                let invalid = |message: String| ApiError::Invalid { field: static_name(&name), message };
-                match name.as_str() {
-                    "profile" if value == "shop" || value == "lab" => profile = value,
-                    "profile" => return Err(invalid("expected shop or lab".into())),
-                    "material" => material = value.parse().map_err(invalid)?,
-                    _ => engine = value.parse().map_err(invalid)?,
-                }
-            }
-            _ => {
-                return Err(ApiError::Invalid { field: "form", message: format!("unknown field {name:?}") });
-            }
+            "wait" => wait = value.parse().map_err(|_| invalid("wait", "expected true or false"))?,
+            "profile" if state.config.price_book(&value).is_some() => profile = value,
+            "profile" => return Err(invalid("profile", "expected shop or lab")),
+            "material" => material = value.parse().map_err(|e: String| invalid("material", e))?,
+            "engine" => engine = value.parse().map_err(|e: String| invalid("engine", e))?,
+            _ => return Err(invalid("form", format!("unknown field {name:?}"))),
         }
     }
     let Some((file_name, bytes)) = file else {
-        return Err(ApiError::Invalid {
-            field: "file",
-            message: "Attach a model file (STL, OBJ or 3MF).".into(),
-        });
+        return Err(invalid("file", "Attach a model file (STL, OBJ or 3MF)."));
     };
     if !wait {
         // As a background job: answer at once; progress and the quote come
@@ -128,43 +107,29 @@ pub async fn create_quote(
         let job_id =
             quotes::enqueue_quote(&state.db, &state.storage, &file_name, bytes, &profile, material, engine)
                 .await
-                .map_err(|failure| match failure {
-                    QuoteFailure::Model(message) => ApiError::Invalid { field: "file", message },
-                    other => ApiError::Internal(other.to_string()),
-                })?;
+                .map_err(quote_error)?;
         let events_url = format!("/api/jobs/{job_id}/events");
         return Ok((StatusCode::ACCEPTED, Json(json!({ "job_id": job_id, "events_url": events_url }))));
     }
-    let book = if profile == "lab" {
-        ("lab", state.config.lab.clone())
-    } else {
-        ("shop", state.config.shop.clone())
-    };
+    let book = state.config.price_book(&profile).expect("the profile was checked");
     let request = QuoteRequest { file_name, bytes, book, material, engine };
-    let outcome = quotes::quote_with(&state, request).await;
-    let (id, quote) = outcome.map_err(|failure| match failure {
-        QuoteFailure::Model(message) => ApiError::Invalid { field: "file", message },
-        QuoteFailure::Quote(QuoteError::Slice(error @ SliceError::Failed(_))) => {
-            ApiError::Invalid { field: "file", message: error.to_string() }
-        }
-        QuoteFailure::Quote(QuoteError::Slice(error @ (SliceError::Missing(_) | SliceError::Timeout(_)))) => {
-            ApiError::Body { status: StatusCode::SERVICE_UNAVAILABLE, message: error.to_string() }
-        }
-        QuoteFailure::Quote(QuoteError::Slice(error @ SliceError::NotFilament(_))) => {
-            ApiError::Invalid { field: "engine", message: error.to_string() }
-        }
-        other => ApiError::Internal(other.to_string()),
-    })?;
+    let (id, quote) = quotes::quote_with(&state, request).await.map_err(quote_error)?;
     let mut body = serde_json::to_value(&quote).expect("a quote serialises");
     body["id"] = json!(id);
     Ok((StatusCode::CREATED, Json(body)))
 }
 
-fn static_name(name: &str) -> &'static str {
-    match name {
-        "profile" => "profile",
-        "material" => "material",
-        _ => "engine",
+fn invalid(field: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError::Invalid { field, message: message.into() }
+}
+
+fn quote_error(failure: QuoteFailure) -> ApiError {
+    let message = failure.to_string();
+    match failure.blame() {
+        Blame::File => invalid("file", message),
+        Blame::Engine => invalid("engine", message),
+        Blame::Service => ApiError::Body { status: StatusCode::SERVICE_UNAVAILABLE, message },
+        Blame::Internal => ApiError::Internal(message),
     }
 }
 
