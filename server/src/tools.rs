@@ -226,8 +226,14 @@ fn run_quote(
     let outcome = (|| {
         let (_, model) = load(file, limits)?;
         let (model, _, _) = geometry::repair_solid(&model)?;
-        let (quote, _) =
-            slicing::quote::quote(&model, material, book, engine, slicer, &AtomicBool::new(false))?;
+        let (quote, _) = slicing::quote::quote(
+            &model,
+            material,
+            book,
+            engine,
+            slicer,
+            (&AtomicBool::new(false), &|_, _| {}),
+        )?;
         if json {
             return Ok(serde_json::to_string(&quote).expect("a quote serialises"));
         }

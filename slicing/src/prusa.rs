@@ -9,6 +9,10 @@ use std::time::{Duration, Instant};
 use crate::gcode::{GcodeSummary, summarise};
 use crate::material::Material;
 
+/// Hears a slice's progress: a percent that only rises, and what the slicer
+/// is doing.
+pub type Progress<'a> = &'a dyn Fn(u8, &str);
+
 /// How to reach the slicer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PrusaSlicer {
@@ -67,8 +71,16 @@ impl PrusaSlicer {
 
     /// Slices `model` (STL, OBJ or 3MF; repaired beforehand) for `material`.
     /// Setting `cancel` (from another thread, e.g. when the requester goes
-    /// away) stops the slicer within a few milliseconds.
-    pub fn slice(&self, model: &Path, material: Material, cancel: &AtomicBool) -> Result<Slice, SliceError> {
+    /// away) stops the slicer within a few milliseconds. `report` hears the
+    /// slicer's own progress as it goes: a percent that only rises, and what
+    /// it is doing ("Generating support material").
+    pub fn slice(
+        &self,
+        model: &Path,
+        material: Material,
+        cancel: &AtomicBool,
+        report: Progress<'_>,
+    ) -> Result<Slice, SliceError> {
         let profile = material.profile().ok_or(SliceError::NotFilament("resin"))?;
         let folder = tempfile::tempdir()?;
         let gcode = folder.path().join("model.gcode");
@@ -95,8 +107,11 @@ impl PrusaSlicer {
                 _ => SliceError::Io(e),
             })?;
         let started = Instant::now();
+        let mut progress = ProgressLines::open(&log_path)?;
         let status = loop {
-            if let Some(status) = child.try_wait()? {
+            let finished = child.try_wait()?;
+            progress.read_new(report);
+            if let Some(status) = finished {
                 break status;
             }
             let stop = if cancel.load(Ordering::Relaxed) {
@@ -122,13 +137,52 @@ impl PrusaSlicer {
     }
 }
 
+/// Follows the slicer's log as it is written and picks out its progress
+/// lines, `70 => Infilling layers`. PrusaSlicer's percents are per step and
+/// not in order (70 comes before 30), so the percent reported is the highest
+/// seen: a bar that never goes backwards.
+struct ProgressLines {
+    log: std::fs::File,
+    pending: Vec<u8>,
+    highest: u8,
+}
+
+impl ProgressLines {
+    fn open(path: &Path) -> std::io::Result<ProgressLines> {
+        Ok(ProgressLines { log: std::fs::File::open(path)?, pending: Vec::new(), highest: 0 })
+    }
+
+    fn read_new(&mut self, report: Progress<'_>) {
+        use std::io::Read;
+        // An unreadable log only costs progress reports, never the slice.
+        if self.log.read_to_end(&mut self.pending).is_err() {
+            return;
+        }
+        while let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.pending.drain(..=end).collect();
+            if let Some((percent, text)) = progress_line(&String::from_utf8_lossy(&line)) {
+                self.highest = self.highest.max(percent);
+                report(self.highest, text.trim_end_matches(|c: char| c == '.' || c.is_whitespace()));
+            }
+        }
+    }
+}
+
+/// `("70", "Infilling layers")` from `70 => Infilling layers`; the export
+/// line's path is left out (it names our temporary folder).
+fn progress_line(line: &str) -> Option<(u8, &str)> {
+    let (percent, text) = line.trim().split_once(" => ")?;
+    let percent = percent.parse::<u8>().ok().filter(|p| *p <= 100)?;
+    let text = text.split(" to ").next().unwrap_or(text).trim();
+    Some((percent, text))
+}
+
 /// The slicer's last line that says something (not a log prefix or progress).
 fn last_meaningful_line(said: &str) -> String {
     said.lines()
         .map(|line| line.rsplit("] ").next().unwrap_or(line).trim())
         .map(|line| line.strip_prefix("what():").unwrap_or(line).trim())
-        .filter(|line| !line.is_empty() && !line.contains("=>") && !line.starts_with("Initializing"))
-        .last()
+        .rfind(|line| !line.is_empty() && !line.contains("=>") && !line.starts_with("Initializing"))
         .unwrap_or("no reason given")
         .to_string()
 }
@@ -153,7 +207,7 @@ mod tests {
             flag.store(true, Ordering::Relaxed);
         });
         let started = Instant::now();
-        let outcome = slicer.slice(Path::new("model.stl"), Material::Pla, &cancel);
+        let outcome = slicer.slice(Path::new("model.stl"), Material::Pla, &cancel, &|_, _| {});
         canceller.join().unwrap();
         assert!(matches!(outcome, Err(SliceError::Cancelled)), "{:?}", outcome.err());
         assert!(
@@ -164,9 +218,47 @@ mod tests {
     }
 
     #[test]
+    fn progress_lines_are_read_as_a_rising_percent_and_a_plain_stage() {
+        assert_eq!(progress_line("70 => Infilling layers\n"), Some((70, "Infilling layers")));
+        assert_eq!(
+            progress_line("90 => Exporting G-code to /tmp/x/model.gcode"),
+            Some((90, "Exporting G-code"))
+        );
+        assert_eq!(progress_line("[trace] Initializing StaticPrintConfigs"), None);
+        assert_eq!(progress_line("900 => Too much"), None);
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log");
+        std::fs::write(
+            &path,
+            "[trace] hello\n10 => Processing triangulated mesh\n70 => Infilling layers\n30 => Prep",
+        )
+        .unwrap();
+        let mut lines = ProgressLines::open(&path).unwrap();
+        let heard = std::cell::RefCell::new(Vec::new());
+        let report = |p: u8, t: &str| heard.borrow_mut().push((p, t.to_string()));
+        lines.read_new(&report);
+        // A half-written line waits for its end.
+        std::fs::write(&path, "[trace] hello\n10 => Processing triangulated mesh\n70 => Infilling layers\n30 => Preparing infill\n").unwrap();
+        lines.read_new(&report);
+        assert_eq!(
+            heard.into_inner(),
+            [
+                (10, "Processing triangulated mesh".to_string()),
+                (70, "Infilling layers".into()),
+                (70, "Preparing infill".into())
+            ]
+        );
+    }
+
+    #[test]
     fn resin_is_not_sent_to_the_slicer() {
-        let outcome =
-            PrusaSlicer::default().slice(Path::new("m.stl"), Material::Resin, &AtomicBool::new(false));
+        let outcome = PrusaSlicer::default().slice(
+            Path::new("m.stl"),
+            Material::Resin,
+            &AtomicBool::new(false),
+            &|_, _| {},
+        );
         assert_eq!(
             outcome.err().map(|e| e.to_string()).as_deref(),
             Some("resin cannot be sliced with PrusaSlicer")

@@ -11,7 +11,7 @@ use geometry::estimate::{PrintSettings, estimate};
 
 use crate::gcode::grams;
 use crate::material::Material;
-use crate::prusa::{PrusaSlicer, Slice, SliceError};
+use crate::prusa::{Progress, PrusaSlicer, Slice, SliceError};
 
 /// Prices, in integer cents of `currency`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -165,14 +165,15 @@ const RESIN_LAYER_MM: f64 = 0.05;
 const RESIN_SECONDS_PER_LAYER: f64 = 8.0;
 
 /// Quotes a closed, repaired `model` standing as it should print. With the
-/// slicer, the slice (its G-code) comes back too, for keeping.
+/// slicer, the slice (its G-code) comes back too, for keeping, and `report`
+/// hears the slicer's progress (see [`PrusaSlicer::slice`]).
 pub fn quote(
     model: &Mesh,
     material: Material,
     (book_name, book): (&str, &PriceBook),
     engine: Engine,
     slicer: &PrusaSlicer,
-    cancel: &AtomicBool,
+    (cancel, report): (&AtomicBool, Progress<'_>),
 ) -> Result<(Quote, Option<Slice>), QuoteError> {
     // One look at the slicer: whether `auto` can use it, and its name.
     let slicer_name = match engine {
@@ -190,7 +191,7 @@ pub fn quote(
         let folder = tempfile::tempdir()?;
         let stl = folder.path().join("model.stl");
         std::fs::write(&stl, geometry::io::stl::write_binary(model))?;
-        let slice = slicer.slice(&stl, material, cancel)?;
+        let slice = slicer.slice(&stl, material, cancel, report)?;
         let s = slice.summary.clone();
         kept = Some(slice);
         let g = |mm: f64| grams(mm, diameter, material.density_g_cm3());

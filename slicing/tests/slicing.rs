@@ -45,3 +45,30 @@ fn grams_split_into_model_and_support_and_add_up_to_the_slicers_total() {
         );
     }
 }
+
+/// `PrusaSlicer::slice` passes on the slicer's own steps as they happen: a
+/// rising percent, in words a customer can read, ending at the export.
+#[test]
+fn the_slicers_own_progress_is_reported_as_it_goes() {
+    use std::sync::atomic::AtomicBool;
+
+    let dir = tempfile::tempdir().unwrap();
+    let stl = dir.path().join("mushroom.stl");
+    std::fs::write(&stl, geometry::io::stl::write_binary(&mushroom())).unwrap();
+    let slicer = slicing::prusa::PrusaSlicer {
+        binary: std::env::var("MEMOREEZ_PRUSA_SLICER").unwrap_or_else(|_| "prusa-slicer".into()).into(),
+        ..Default::default()
+    };
+    let heard = std::sync::Mutex::new(Vec::new());
+    let report = |percent: u8, stage: &str| heard.lock().unwrap().push((percent, stage.to_string()));
+    let slice = slicer.slice(&stl, slicing::material::Material::Pla, &AtomicBool::new(false), &report).unwrap();
+    assert!(slice.summary.support_mm > 0.0);
+    let heard = heard.into_inner().unwrap();
+    eprintln!("{heard:?}");
+    assert!(heard.windows(2).all(|w| w[0].0 <= w[1].0), "never backwards: {heard:?}");
+    let stages: Vec<&str> = heard.iter().map(|(_, stage)| stage.as_str()).collect();
+    for step in ["Processing triangulated mesh", "Generating perimeters", "Generating support material"] {
+        assert!(stages.contains(&step), "{step}: {stages:?}");
+    }
+    assert_eq!(heard.last().map(|(p, s)| (*p, s.as_str())), Some((90, "Exporting G-code")), "{heard:?}");
+}
