@@ -10,6 +10,7 @@ use leptos::prelude::*;
 
 use crate::creation::Creation;
 use crate::error::AppError;
+use crate::quote::QuoteProgress;
 use crate::story::Story;
 
 #[async_trait::async_trait]
@@ -18,6 +19,14 @@ pub trait Backend: Send + Sync + 'static {
     async fn create_creation(&self, request: &Parts, story: Story) -> Result<String, AppError>;
     /// The creation, or [`AppError::NotFound`] when it does not exist or is not the visitor's.
     async fn creation(&self, request: &Parts, id: &str) -> Result<Creation, AppError>;
+    /// Reads the quote form, estimates at once and queues the slice; returns the job's id.
+    async fn start_quote(
+        &self,
+        request: &Parts,
+        form: leptos::server_fn::codec::MultipartData,
+    ) -> Result<String, AppError>;
+    /// The quote job's state, or [`AppError::NotFound`].
+    async fn quote_progress(&self, request: &Parts, job_id: &str) -> Result<QuoteProgress, AppError>;
 }
 
 /// The backend as the server provides it to every render and server function.

@@ -20,7 +20,8 @@ pub struct Creation {
 /// plain 302; with the app hydrated the router follows it client-side.
 #[server(endpoint = "create_creation")]
 pub async fn create_creation(hobbies: String, facts: String) -> Result<String, AppError> {
-    let story = Story::from_form(&hobbies, &facts).map_err(AppError::InvalidStory)?;
+    let story =
+        crate::error::with_status(Story::from_form(&hobbies, &facts).map_err(AppError::InvalidStory))?;
     let (backend, request) = crate::backend::from_context()?;
     let id = backend.create_creation(&request, story).await?;
     leptos_axum::redirect(&format!("/create/{id}"));

@@ -14,6 +14,9 @@ use crate::story::StoryError;
 pub enum AppError {
     #[error("{0}")]
     InvalidStory(StoryError),
+    /// A form field's value cannot be used; `field` is the form's name for it.
+    #[error("{message}")]
+    Invalid { field: String, message: String },
     #[error("We couldn't find that page.")]
     NotFound,
     /// Something failed on the server; the cause is logged there, never shown.
@@ -35,4 +38,40 @@ impl FromServerFnError for AppError {
             other => AppError::Unreachable(other.to_string()),
         }
     }
+}
+
+impl AppError {
+    /// The HTTP status a server function answers this error with.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::InvalidStory(_) | AppError::Invalid { .. } => 422,
+            AppError::NotFound => 404,
+            AppError::Internal => 500,
+            AppError::Unreachable(_) => 502,
+        }
+    }
+}
+
+/// Sets the response's status from a server function's error (leptos would
+/// answer every error with 500, telling a script its own mistake was ours).
+/// A plain browser form is left alone: it is redirected back to its page.
+#[cfg(feature = "ssr")]
+pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    use leptos::prelude::use_context;
+    let from_a_form = use_context::<http::request::Parts>().is_some_and(|request| {
+        request
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|a| a.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"))
+    });
+    if from_a_form {
+        return result;
+    }
+    if let (Err(error), Some(response)) = (&result, use_context::<leptos_axum::ResponseOptions>())
+        && let Ok(status) = http::StatusCode::from_u16(error.status())
+    {
+        response.set_status(status);
+    }
+    result
 }

@@ -7,6 +7,7 @@
 pub mod creation;
 pub mod error;
 pub mod pages;
+pub mod quote;
 pub mod story;
 
 #[cfg(feature = "ssr")]
@@ -17,6 +18,7 @@ use leptos_meta::{MetaTags, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
+use crate::pages::quote::{QuoteJobPage, QuotePage};
 use crate::pages::{creation::CreationPage, home::HomePage, not_found::NotFound};
 
 /// The HTML document around the app; rendered only on the server.
@@ -53,6 +55,10 @@ pub fn App() -> impl IntoView {
                     " Memoreez"
                 </A>
                 <p class="tagline">"Their story, printed in 3D."</p>
+                <nav class="site-nav" aria-label="Main">
+                    <A href="/">"Create a keepsake"</A>
+                    <A href="/quote">"Price a model"</A>
+                </nav>
             </header>
             <main class="page">
                 <Routes fallback=|| view! { <NotFound/> }>
@@ -60,6 +66,8 @@ pub fn App() -> impl IntoView {
                     // Async: the page waits for the creation so an unknown id
                     // can answer with a real 404 status, not a 200 error page.
                     <Route path=path!("/create/:id") view=CreationPage ssr=SsrMode::Async/>
+                    <Route path=path!("/quote") view=QuotePage/>
+                    <Route path=path!("/quote/:job") view=QuoteJobPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="site-footer">

@@ -4,12 +4,18 @@
 use app::backend::Backend;
 use app::creation::Creation;
 use app::error::AppError;
+use app::quote::{QuoteProgress, QuoteStatus};
 use app::story::Story;
 use http::request::Parts;
+use leptos::server_fn::codec::MultipartData;
 
 use crate::creations;
+use crate::jobs::{self, JobView};
+use crate::quote_form::{self, FormError};
+use crate::quotes::{self, Blame};
 use crate::session::Visitor;
 use crate::state::AppState;
+use crate::workers;
 
 #[async_trait::async_trait]
 impl Backend for AppState {
@@ -23,6 +29,56 @@ impl Backend for AppState {
             return Err(AppError::NotFound);
         };
         creations::find(&self.db, &visitor, id).await.map_err(internal)?.ok_or(AppError::NotFound)
+    }
+
+    async fn start_quote(&self, _request: &Parts, form: MultipartData) -> Result<String, AppError> {
+        let form = form.into_inner().ok_or_else(|| internal("the browser's form data reached the server"))?;
+        let form = quote_form::read_fields(form, &self.config).await.map_err(|error| {
+            let message = error.to_string();
+            let field = match error {
+                FormError::Invalid { field, .. } => field,
+                FormError::TooLarge(_) | FormError::Malformed(_) => "file",
+            };
+            AppError::Invalid { field: field.into(), message }
+        })?;
+        match quotes::start(self, form.request).await {
+            Ok(started) => Ok(started.job_id),
+            Err(failure) => Err(match failure.blame() {
+                Blame::File | Blame::Engine => {
+                    AppError::Invalid { field: "file".into(), message: failure.to_string() }
+                }
+                Blame::Service | Blame::Internal => internal(failure),
+            }),
+        }
+    }
+
+    async fn quote_progress(&self, _request: &Parts, job_id: &str) -> Result<QuoteProgress, AppError> {
+        // The job's id is the link to it: long and random, like an order's token.
+        let job = jobs::view(&self.db, job_id).await.map_err(internal)?;
+        let job = job.filter(|job| job.kind == workers::QUOTE).ok_or(AppError::NotFound)?;
+        Ok(quote_progress(job))
+    }
+}
+
+/// A quote job as its page shows it.
+fn quote_progress(job: JobView) -> QuoteProgress {
+    let status = match job.status.as_str() {
+        "done" => QuoteStatus::Done,
+        "failed" => QuoteStatus::Failed,
+        "running" => QuoteStatus::Running,
+        _ => QuoteStatus::Queued,
+    };
+    let summary =
+        |value: Option<&serde_json::Value>| value.and_then(|v| serde_json::from_value(v.clone()).ok());
+    QuoteProgress {
+        file_name: job.payload["file_name"].as_str().unwrap_or("model").to_string(),
+        status,
+        stage: job.stage.unwrap_or_else(|| "Waiting in the queue".into()),
+        percent: job.percent.unwrap_or(0).clamp(0, 100) as u8,
+        estimate: summary(job.payload.get("estimate")),
+        quote: summary(job.result.as_ref().and_then(|result| result.get("quote"))),
+        error: job.error.filter(|_| status == QuoteStatus::Failed),
+        job_id: job.id,
     }
 }
 

@@ -33,6 +33,8 @@ pub struct JobView {
     pub percent: Option<i64>,
     pub result: Option<serde_json::Value>,
     pub error: Option<String>,
+    /// What the job was given (for a page that shows what was asked).
+    pub payload: serde_json::Value,
 }
 
 /// Queues a job; returns its id.
@@ -184,13 +186,15 @@ pub async fn give_up_abandoned(db: &Db) -> sqlx::Result<u64> {
 /// The job as a watcher sees it, if it exists.
 pub async fn view(db: &Db, id: &str) -> sqlx::Result<Option<JobView>> {
     let row = sqlx::query(
-        "SELECT id, kind, status, attempts, progress_stage, progress_percent, result, error FROM jobs WHERE id = $1",
+        "SELECT id, kind, status, attempts, progress_stage, progress_percent, result, error, payload \
+         FROM jobs WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(db.pool())
     .await?;
     let Some(row) = row else { return Ok(None) };
     let result: Option<String> = row.try_get("result")?;
+    let payload: String = row.try_get("payload")?;
     Ok(Some(JobView {
         id: row.try_get("id")?,
         kind: row.try_get("kind")?,
@@ -200,5 +204,6 @@ pub async fn view(db: &Db, id: &str) -> sqlx::Result<Option<JobView>> {
         percent: row.try_get("progress_percent")?,
         result: result.and_then(|r| serde_json::from_str(&r).ok()),
         error: row.try_get("error")?,
+        payload: serde_json::from_str(&payload).unwrap_or_default(),
     }))
 }

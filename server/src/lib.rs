@@ -9,6 +9,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod jobs;
+pub mod quote_form;
 pub mod quotes;
 pub mod serve;
 pub mod session;

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use geometry::io::Format;
 use geometry::{Limits, MeshError};
 use slicing::material::Material;
-use slicing::prusa::SliceError;
+use slicing::prusa::{Progress, SliceError};
 use slicing::quote::{Engine, PriceBook, Quote, QuoteError};
 use tokio::sync::Semaphore;
 
@@ -47,6 +47,13 @@ pub enum QuoteFailure {
     Database(#[from] sqlx::Error),
     #[error("the G-code could not be stored: {0}")]
     Storage(String),
+    /// A bug: the work panicked. Logged; the user sees only that it was our fault.
+    #[error("the quote failed on our side: {0}")]
+    Crashed(String),
+}
+
+fn crashed(error: tokio::task::JoinError) -> QuoteFailure {
+    QuoteFailure::Crashed(error.to_string())
 }
 
 /// Whose a failure is: what the API answers, and whether a job is retried.
@@ -77,6 +84,15 @@ impl QuoteFailure {
     }
 }
 
+/// Hears where a quote is: what it is doing, in words for the customer, and
+/// how far it is, 0–100 (never going backwards).
+pub type Report = Arc<dyn Fn(&str, u8) + Send + Sync>;
+
+/// A [`Report`] nobody listens to.
+pub fn unheard() -> Report {
+    Arc::new(|_, _| {})
+}
+
 /// Sets the flag when dropped: the handler's future is dropped when the
 /// client disconnects, and the slice running for it stops.
 struct CancelOnDrop(Arc<AtomicBool>);
@@ -96,36 +112,43 @@ pub async fn quote_upload(
     slicer: &slicing::prusa::PrusaSlicer,
     limits: Limits,
     request: QuoteRequest,
+    report: Report,
 ) -> Result<(String, Quote), QuoteFailure> {
     let cancel = Arc::new(AtomicBool::new(false));
     let _guard = CancelOnDrop(cancel.clone());
     // Only the slicer needs a slot: an instant estimate does not queue behind slices.
     let _slot = match request.engine {
         Engine::Estimate => None,
-        _ => Some(slots.0.acquire().await.expect("the semaphore is never closed")),
+        _ => {
+            report("Waiting for a free slicer", 0);
+            Some(slots.0.acquire().await.expect("the semaphore is never closed"))
+        }
     };
     let slicer = slicer.clone();
+    let reporter = report.clone();
     let (mut quote, gcode) =
         tokio::task::spawn_blocking(move || -> Result<(Quote, Option<Vec<u8>>), QuoteFailure> {
-            let format = Format::from_name(&request.file_name).map_err(model_error)?;
-            let mesh = geometry::io::read(format, &request.bytes, &limits).map_err(model_error)?;
-            let (mesh, _, _) =
-                geometry::repair_solid(&mesh).map_err(|e| QuoteFailure::Model(e.to_string()))?;
+            let report = reporter;
+            report("Reading the model", 2);
+            let mesh = read_model(&request.file_name, &request.bytes, &limits)?;
             let (name, book) = &request.book;
+            // The slicer's own 0–100 fills 10–90 of the bar.
+            let slicing = |percent: u8, stage: &str| report(stage, 10 + (u16::from(percent) * 4 / 5) as u8);
             let (quote, slice) = slicing::quote::quote(
                 &mesh,
                 request.material,
                 (name, book),
                 request.engine,
                 &slicer,
-                &cancel,
+                (&cancel, &slicing),
             )?;
             let gcode = slice.map(|slice| std::fs::read(&slice.gcode)).transpose().map_err(QuoteError::Io)?;
             Ok((quote, gcode))
         })
         .await
-        .map_err(|e| QuoteFailure::Model(format!("the model could not be processed: {e}")))??;
+        .map_err(crashed)??;
 
+    report("Saving the quote", 95);
     let id = crate::creations::new_id();
     // The G-code first; if the row cannot be written, the file goes again,
     // so nothing is left half-recorded.
@@ -161,33 +184,61 @@ pub async fn quote_upload(
     Ok((id, quote))
 }
 
+/// The upload as a closed solid ready to slice, or why it cannot be one.
+pub fn read_model(file_name: &str, bytes: &[u8], limits: &Limits) -> Result<geometry::Mesh, QuoteFailure> {
+    let format = Format::from_name(file_name).map_err(model_error)?;
+    let mesh = geometry::io::read(format, bytes, limits).map_err(model_error)?;
+    let (mesh, _, _) = geometry::repair_solid(&mesh).map_err(|e| QuoteFailure::Model(e.to_string()))?;
+    Ok(mesh)
+}
+
 fn model_error(error: MeshError) -> QuoteFailure {
     QuoteFailure::Model(error.to_string())
 }
 
-/// Keeps the upload in storage and queues a `quote` job for it; returns the job's id.
-pub async fn enqueue_quote(
-    db: &Db,
-    storage: &Storage,
-    file_name: &str,
-    bytes: Vec<u8>,
-    profile: &str,
-    material: Material,
-    engine: Engine,
-) -> Result<String, QuoteFailure> {
-    let extension = Format::from_name(file_name).map_err(model_error)?.extension();
+/// The instant estimate for an upload: no slicer, no queue, no record; a
+/// model that cannot be read fails here, before anything is stored.
+pub async fn estimate_now(request: &QuoteRequest, limits: Limits) -> Result<Quote, QuoteFailure> {
+    let (file_name, bytes) = (request.file_name.clone(), request.bytes.clone());
+    let (material, (name, book)) = (request.material, request.book.clone());
+    tokio::task::spawn_blocking(move || {
+        let mesh = read_model(&file_name, &bytes, &limits)?;
+        let slicer = slicing::prusa::PrusaSlicer::default();
+        let quiet: (&AtomicBool, Progress<'_>) = (&AtomicBool::new(false), &|_, _| {});
+        let (quote, _) =
+            slicing::quote::quote(&mesh, material, (name, &book), Engine::Estimate, &slicer, quiet)?;
+        Ok(quote)
+    })
+    .await
+    .map_err(crashed)?
+}
+
+/// A quote on its way: the job making it and the estimate to show meanwhile.
+pub struct Started {
+    pub job_id: String,
+    pub estimate: Quote,
+}
+
+/// Estimates at once, then keeps the upload in storage and queues a `quote`
+/// job for the real figures (the estimate rides along in the job, so any
+/// page showing the job can show it).
+pub async fn start(state: &AppState, request: QuoteRequest) -> Result<Started, QuoteFailure> {
+    let estimate = estimate_now(&request, state.config.model_limits()).await?;
+    let storage = &state.storage;
+    let extension = Format::from_name(&request.file_name).map_err(model_error)?.extension();
     let upload = format!("uploads/{}.{extension}", crate::creations::new_id());
-    storage.put(&upload, bytes).await.map_err(|e| QuoteFailure::Storage(e.to_string()))?;
+    storage.put(&upload, request.bytes).await.map_err(|e| QuoteFailure::Storage(e.to_string()))?;
     let job = crate::workers::QuoteJob {
         upload: upload.clone(),
-        file_name: file_name.to_string(),
-        profile: profile.to_string(),
-        material,
-        engine,
+        file_name: request.file_name,
+        profile: request.book.0.to_string(),
+        material: request.material,
+        engine: request.engine,
+        estimate: Some(serde_json::to_value(&estimate).expect("a quote serialises")),
     };
     let payload = serde_json::to_value(&job).expect("a job serialises");
-    match crate::jobs::enqueue(db, crate::workers::QUOTE, &payload, 3).await {
-        Ok(id) => Ok(id),
+    match crate::jobs::enqueue(&state.db, crate::workers::QUOTE, &payload, 3).await {
+        Ok(job_id) => Ok(Started { job_id, estimate }),
         Err(error) => {
             let _ = storage.delete(&upload).await;
             Err(error.into())
@@ -196,8 +247,12 @@ pub async fn enqueue_quote(
 }
 
 /// [`quote_upload`] with everything it needs taken from the app's state.
-pub async fn quote_with(state: &AppState, request: QuoteRequest) -> Result<(String, Quote), QuoteFailure> {
+pub async fn quote_with(
+    state: &AppState,
+    request: QuoteRequest,
+    report: Report,
+) -> Result<(String, Quote), QuoteFailure> {
     let slicer = state.config.slicer();
     let limits = state.config.model_limits();
-    quote_upload(&state.db, &state.storage, &state.slice_slots, &slicer, limits, request).await
+    quote_upload(&state.db, &state.storage, &state.slice_slots, &slicer, limits, request, report).await
 }

@@ -3,14 +3,16 @@
 //! server instances can run them side by side: the queue hands each job to
 //! one worker.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use slicing::material::Material;
 use slicing::quote::Engine;
+use tokio::sync::watch;
 
 use crate::jobs::{self, Claimed};
-use crate::quotes::{self, Blame, QuoteRequest};
+use crate::quotes::{self, Blame, QuoteRequest, Report};
 use crate::state::AppState;
 
 pub const QUOTE: &str = "quote";
@@ -19,6 +21,7 @@ const LEASE_MS: i64 = 30_000;
 const HEARTBEAT: Duration = Duration::from_secs(5);
 const IDLE: Duration = Duration::from_millis(250);
 const SWEEP: Duration = Duration::from_secs(30);
+const PROGRESS_EVERY: Duration = Duration::from_millis(200);
 
 /// What a `quote` job carries: the upload (kept in storage) and the choices.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -28,6 +31,9 @@ pub struct QuoteJob {
     pub profile: String,
     pub material: Material,
     pub engine: Engine,
+    /// The instant estimate made when the job was queued, to show while it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimate: Option<serde_json::Value>,
 }
 
 /// Starts one worker per core; they run until the process ends (a job cut
@@ -70,10 +76,14 @@ async fn work(state: AppState, owner: String) {
 }
 
 async fn run(state: &AppState, owner: &str, job: Claimed) {
+    let (progress, heard) = watch::channel(("Starting".to_string(), 0u8));
+    let report: Report = Arc::new(move |stage: &str, percent: u8| {
+        progress.send_replace((stage.to_string(), percent));
+    });
     let outcome = tokio::select! {
-        outcome = quote(state, &job) => outcome,
+        outcome = quote(state, &job, report) => outcome,
         // Dropping the quote's future stops its slice.
-        () = keep_lease(state, owner, &job.id) => Err(Outcome::LeaseLost),
+        () = keep_lease(state, owner, &job.id, heard) => Err(Outcome::LeaseLost),
     };
     let db = &state.db;
     let recorded = match outcome {
@@ -94,19 +104,28 @@ enum Outcome {
     LeaseLost,
 }
 
-/// Heartbeats until the lease is lost (then returns).
-async fn keep_lease(state: &AppState, owner: &str, id: &str) {
+/// Heartbeats until the lease is lost (then returns), recording the job's
+/// progress with each beat: at once when it changes, at least every
+/// [`HEARTBEAT`] otherwise.
+async fn keep_lease(state: &AppState, owner: &str, id: &str, mut heard: watch::Receiver<(String, u8)>) {
     loop {
-        match jobs::heartbeat(&state.db, id, owner, LEASE_MS, "slicing", 10).await {
+        let (stage, percent) = heard.borrow_and_update().clone();
+        match jobs::heartbeat(&state.db, id, owner, LEASE_MS, &stage, percent.into()).await {
             Ok(true) => {}
             Ok(false) => return,
             Err(error) => tracing::warn!(%error, job = %id, "heartbeat failed"),
         }
-        tokio::time::sleep(HEARTBEAT).await;
+        tokio::select! {
+            // A closed channel means the job is ending; the lease is released there.
+            changed = heard.changed() => if changed.is_err() { std::future::pending::<()>().await },
+            () = tokio::time::sleep(HEARTBEAT) => {},
+        }
+        // Several quick changes become one write: the row is read by watchers every 200 ms anyway.
+        tokio::time::sleep(PROGRESS_EVERY).await;
     }
 }
 
-async fn quote(state: &AppState, job: &Claimed) -> Result<serde_json::Value, Outcome> {
+async fn quote(state: &AppState, job: &Claimed, report: Report) -> Result<serde_json::Value, Outcome> {
     let spec: QuoteJob =
         serde_json::from_value(job.payload.clone()).map_err(|e| Outcome::Reject(format!("bad job: {e}")))?;
     let bytes = state.storage.get(&spec.upload).await.map_err(|e| Outcome::Retry(e.to_string()))?;
@@ -119,12 +138,17 @@ async fn quote(state: &AppState, job: &Claimed) -> Result<serde_json::Value, Out
         material: spec.material,
         engine: spec.engine,
     };
-    let outcome = quotes::quote_with(state, request).await;
+    let outcome = quotes::quote_with(state, request, report).await;
     match outcome {
         Ok((id, quote)) => Ok(serde_json::json!({ "quote_id": id, "quote": quote })),
         Err(failure) => match failure.blame() {
             Blame::File | Blame::Engine => Err(Outcome::Reject(failure.to_string())),
-            Blame::Service | Blame::Internal => Err(Outcome::Retry(failure.to_string())),
+            Blame::Service => Err(Outcome::Retry(failure.to_string())),
+            // The reason is shown to people: the cause goes to the log only.
+            Blame::Internal => {
+                tracing::error!(%failure, job = %job.id, "quote job failed");
+                Err(Outcome::Retry("Something went wrong on our side; we have been told.".into()))
+            }
         },
     }
 }

@@ -3,3 +3,4 @@
 pub mod creation;
 pub mod home;
 pub mod not_found;
+pub mod quote;

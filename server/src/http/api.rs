@@ -4,21 +4,20 @@
 use app::story::{Story, StoryField};
 use axum::Extension;
 use axum::Json;
+use axum::body::Body;
 use axum::extract::State;
-use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
 use axum::extract::rejection::JsonRejection;
 use axum::response::IntoResponse;
+use http::HeaderMap;
 use http::StatusCode;
-use http::header::LOCATION;
+use http::header::{CONTENT_TYPE, LOCATION};
 use serde::Deserialize;
 use serde_json::json;
 
-use slicing::material::Material;
-use slicing::quote::Engine;
-
 use crate::creations;
 use crate::error::ApiError;
-use crate::quotes::{self, Blame, QuoteFailure, QuoteRequest};
+use crate::quote_form::{self, FormError, QuoteForm};
+use crate::quotes::{self, Blame, QuoteFailure};
 use crate::session::Visitor;
 use crate::state::AppState;
 
@@ -70,53 +69,45 @@ pub async fn create_creation(
 /// `profile` (shop|lab), `material` (pla|petg|resin), `engine`
 /// (auto|estimate|prusa) → `201` with the quote as `memoreez quote --json`
 /// prints it, plus its `id`. The slice stops if the client goes away.
-/// With `wait=false`: `202 {"job_id", "events_url"}` and the quote is made
-/// by a background worker.
+/// With `wait=false`: `202 {"job_id", "events_url", "estimate"}` (the
+/// instant estimate) and the quote is made by a background worker.
 pub async fn create_quote(
     State(state): State<AppState>,
-    multipart: Result<Multipart, MultipartRejection>,
+    headers: HeaderMap,
+    body: Body,
 ) -> Result<impl IntoResponse, ApiError> {
-    let mut multipart =
-        multipart.map_err(|r| ApiError::Body { status: r.status(), message: r.body_text() })?;
-    let (mut file, mut profile, mut material, mut engine) =
-        (None, "shop".to_string(), Material::Pla, Engine::Auto);
-    let mut wait = true;
-    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
-        let name = field.name().unwrap_or_default().to_string();
-        if name == "file" {
-            let file_name = field.file_name().unwrap_or("model").to_string();
-            file = Some((file_name, field.bytes().await.map_err(multipart_error)?.to_vec()));
-            continue;
-        }
-        let value = field.text().await.map_err(multipart_error)?;
-        match name.as_str() {
-            "wait" => wait = value.parse().map_err(|_| invalid("wait", "expected true or false"))?,
-            "profile" if state.config.price_book(&value).is_some() => profile = value,
-            "profile" => return Err(invalid("profile", "expected shop or lab")),
-            "material" => material = value.parse().map_err(|e: String| invalid("material", e))?,
-            "engine" => engine = value.parse().map_err(|e: String| invalid("engine", e))?,
-            _ => return Err(invalid("form", format!("unknown field {name:?}"))),
-        }
-    }
-    let Some((file_name, bytes)) = file else {
-        return Err(invalid("file", "Attach a model file (STL, OBJ or 3MF)."));
-    };
+    let boundary = headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| multer::parse_boundary(value).ok())
+        .ok_or_else(|| ApiError::Body {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            message: "Expected a multipart/form-data body with the model as `file`.".into(),
+        })?;
+    let QuoteForm { request, wait } =
+        quote_form::read(body.into_data_stream(), boundary, &state.config).await.map_err(form_error)?;
     if !wait {
-        // As a background job: answer at once; progress and the quote come
-        // over GET /api/jobs/{id}/events.
-        let job_id =
-            quotes::enqueue_quote(&state.db, &state.storage, &file_name, bytes, &profile, material, engine)
-                .await
-                .map_err(quote_error)?;
-        let events_url = format!("/api/jobs/{job_id}/events");
-        return Ok((StatusCode::ACCEPTED, Json(json!({ "job_id": job_id, "events_url": events_url }))));
+        // As a background job: answer at once with the instant estimate;
+        // progress and the real quote come over GET /api/jobs/{id}/events.
+        let started = quotes::start(&state, request).await.map_err(quote_error)?;
+        let events_url = format!("/api/jobs/{}/events", started.job_id);
+        let body =
+            json!({ "job_id": started.job_id, "events_url": events_url, "estimate": started.estimate });
+        return Ok((StatusCode::ACCEPTED, Json(body)));
     }
-    let book = state.config.price_book(&profile).expect("the profile was checked");
-    let request = QuoteRequest { file_name, bytes, book, material, engine };
-    let (id, quote) = quotes::quote_with(&state, request).await.map_err(quote_error)?;
+    let (id, quote) = quotes::quote_with(&state, request, quotes::unheard()).await.map_err(quote_error)?;
     let mut body = serde_json::to_value(&quote).expect("a quote serialises");
     body["id"] = json!(id);
     Ok((StatusCode::CREATED, Json(body)))
+}
+
+fn form_error(error: FormError) -> ApiError {
+    let message = error.to_string();
+    match error {
+        FormError::Invalid { field, .. } => invalid(field, message),
+        FormError::TooLarge(_) => ApiError::Body { status: StatusCode::PAYLOAD_TOO_LARGE, message },
+        FormError::Malformed(_) => ApiError::Body { status: StatusCode::BAD_REQUEST, message },
+    }
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> ApiError {
@@ -131,8 +122,4 @@ fn quote_error(failure: QuoteFailure) -> ApiError {
         Blame::Service => ApiError::Body { status: StatusCode::SERVICE_UNAVAILABLE, message },
         Blame::Internal => ApiError::Internal(message),
     }
-}
-
-fn multipart_error(error: MultipartError) -> ApiError {
-    ApiError::Body { status: error.status(), message: error.body_text() }
 }

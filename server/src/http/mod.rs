@@ -11,9 +11,14 @@ use std::sync::Arc;
 use app::backend::SharedBackend;
 use app::{App, shell};
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use http::StatusCode;
+use http::header::CONTENT_TYPE;
 use leptos::prelude::provide_context;
+use leptos::server_fn::ServerFn;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
@@ -32,16 +37,13 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::ready))
         .route("/api/creations", post(api::create_creation))
         .route("/api/jobs/{id}/events", get(jobs::events))
-        // A model file may be as large as the configured cap (plus the form around it).
-        .route(
-            "/api/quotes",
-            post(api::create_quote)
-                .layer(DefaultBodyLimit::max(state.config.max_model_mb as usize * 1024 * 1024 + 64 * 1024)),
-        )
+        // The form reader caps the file at the configured size as it streams in.
+        .route("/api/quotes", post(api::create_quote))
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), move || {
             shell(leptos.clone())
         })
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(axum::middleware::from_fn(multipart_guard))
         .layer(axum::middleware::from_fn(session::middleware))
         .layer(CompressionLayer::new())
         // One line per request at info: method, path, status and latency.
@@ -51,4 +53,23 @@ pub fn router(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .with_state(state)
+}
+
+/// The multipart server functions' decoder panics on a body without a
+/// multipart boundary (server_fn 0.8 `expect`s one), so such a request is
+/// answered here, before it gets there.
+async fn multipart_guard(request: Request, next: Next) -> Response {
+    let multipart_paths = [app::quote::StartQuote::PATH];
+    if multipart_paths.contains(&request.uri().path()) {
+        let boundary = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| multer::parse_boundary(value).is_ok());
+        if !boundary {
+            return (StatusCode::UNSUPPORTED_MEDIA_TYPE, "Expected a multipart/form-data body.")
+                .into_response();
+        }
+    }
+    next.run(request).await
 }

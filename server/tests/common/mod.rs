@@ -4,8 +4,6 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
-
 use axum::Router;
 use axum::body::Body;
 use bytes::Bytes;
@@ -79,7 +77,7 @@ impl TestApp {
         let config = Config {
             database_url,
             files_dir: dir.path().join("files"),
-            site_root: PathBuf::from(dir.path().join("site")),
+            site_root: dir.path().join("site"),
             ..Config::default()
         };
         let state = AppState::open(config).await.expect("app state opens");
@@ -113,24 +111,9 @@ impl TestApp {
 
     /// A multipart/form-data POST; each part is (name, file name, bytes).
     pub async fn post_multipart(&self, path: &str, parts: &[(&str, Option<&str>, &[u8])]) -> Reply {
-        let boundary = "memoreez-test-boundary-7MA4YWxkTrZu0gW";
-        let mut body = Vec::new();
-        for (name, file_name, bytes) in parts {
-            body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"").bytes());
-            if let Some(file_name) = file_name {
-                body.extend(
-                    format!("; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream").bytes(),
-                );
-            }
-            body.extend(b"\r\n\r\n");
-            body.extend(*bytes);
-            body.extend(b"\r\n");
-        }
-        body.extend(format!("--{boundary}--\r\n").bytes());
-        let request = Request::post(path)
-            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
-            .body(Body::from(body))
-            .unwrap();
+        let (content_type, body) = multipart_body(parts);
+        let request =
+            Request::post(path).header("content-type", content_type).body(Body::from(body)).unwrap();
         self.send(request).await
     }
 
@@ -157,6 +140,25 @@ impl TestApp {
             admin.close().await;
         }
     }
+}
+
+/// A multipart/form-data body and its content type; each part is (name, file name, bytes).
+pub fn multipart_body(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "memoreez-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, file_name, bytes) in parts {
+        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"").bytes());
+        if let Some(file_name) = file_name {
+            body.extend(
+                format!("; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream").bytes(),
+            );
+        }
+        body.extend(b"\r\n\r\n");
+        body.extend(*bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 async fn admin_pool() -> sqlx::AnyPool {

@@ -164,7 +164,7 @@ pub async fn form_post_without_javascript_redirects_to_the_creation(kind: Kind) 
             .body(Body::from("hobbies=+,+&facts=nothing"))
             .unwrap();
         let reply = app.send(request).await;
-        assert!(reply.status.is_server_error() || reply.status.is_client_error(), "{}", reply.status);
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
         let error: app::error::AppError = serde_json::from_slice(&reply.body).expect("typed error");
         assert_eq!(error, app::error::AppError::InvalidStory(app::story::StoryError::NoHobby));
 
@@ -248,10 +248,10 @@ pub async fn api_refuses_bad_quote_requests_and_stores_nothing(kind: Kind) {
     with_app(kind, |app| async move {
         let stl = box_stl();
         let open = b"v 0 0 0\nv 10 0 0\nv 0 10 0\nv 0 0 10\nf 1 2 3\n".to_vec();
-        let cases: [(&[(&str, Option<&str>, &[u8])], &str, &str); 6] = [
-            (&[("engine", None, b"estimate")], "file", "Attach a model file"),
+        let cases: [(&[Part], &str, &str); 6] = [
+            (&[("engine", None, b"estimate")], "file", "Choose a model file"),
             (&[("file", Some("junk.stl"), b"solid x\nthis is not an STL")], "file", "not a readable STL"),
-            (&[("file", Some("model.step"), &stl)], "file", "unsupported file type"),
+            (&[("file", Some("model.step"), &stl)], "file", "not a model file"),
             (&[("file", Some("open.obj"), &open)], "file", ""),
             (
                 &[("file", Some("box.stl"), &stl), ("material", None, b"wood")],
@@ -270,10 +270,29 @@ pub async fn api_refuses_bad_quote_requests_and_stores_nothing(kind: Kind) {
             let json = reply.json();
             assert_eq!(json["field"], field, "{json}");
             assert!(json["error"].as_str().unwrap().contains(words), "{json}");
+            // The same refusals when the quote would be made in the background.
+            let background = [parts, &[("wait", None, b"false")]].concat();
+            let reply = app.post_multipart("/api/quotes", &background).await;
+            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {}", reply.text());
         }
-        assert_eq!(app.count("quotes").await, 0);
+        let request = Request::post("/api/quotes")
+            .header("content-type", "application/json")
+            .body(Body::from(r#"{"file": "box.stl"}"#))
+            .unwrap();
+        let reply = app.send(request).await;
+        assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{}", reply.text());
+        assert!(reply.json()["error"].as_str().unwrap().contains("multipart/form-data"));
+        assert_eq!((app.count("quotes").await, app.count("jobs").await), (0, 0));
+        assert_eq!(stored_uploads(&app), 0, "no upload kept for a refused quote");
     })
     .await;
+}
+
+/// One part of a multipart form: (name, file name, bytes).
+type Part<'a> = (&'a str, Option<&'a str>, &'a [u8]);
+
+fn stored_uploads(app: &super::TestApp) -> usize {
+    std::fs::read_dir(app.dir.path().join("files/uploads")).map(|dir| dir.count()).unwrap_or(0)
 }
 
 /// `wait=false`: the quote is made by a background worker and its progress
@@ -304,18 +323,28 @@ pub async fn api_quotes_in_the_background_with_progress_over_sse(kind: Kind) {
         assert!(done["quote_id"].as_str().is_some_and(|id| !id.is_empty()), "{done}");
         assert_eq!(app.count("quotes").await, 1);
 
-        // A broken file fails for good, with the reason, without retries.
-        let reply = app
-            .post_multipart(
-                "/api/quotes",
-                &[("file", Some("junk.stl"), b"solid junk\nnonsense"), ("wait", None, b"false")],
-            )
-            .await;
-        assert_eq!(reply.status, StatusCode::ACCEPTED);
-        let events_url = reply.json()["events_url"].as_str().unwrap().to_string();
-        let text = app.get(&events_url, None).await.text();
+        assert!(accepted["estimate"]["total_g"].as_f64().unwrap() > 1.0, "an instant estimate: {accepted}");
+        assert_eq!(accepted["estimate"]["engine"], "estimate");
+        // The bar never goes backwards.
+        let percents: Vec<u64> = text
+            .lines()
+            .filter_map(|line| line.strip_prefix("data: "))
+            .filter_map(|data| serde_json::from_str::<serde_json::Value>(data).ok()?["percent"].as_u64())
+            .collect();
+        assert!(percents.windows(2).all(|w| w[0] <= w[1]), "{percents:?}");
+
+        // The worker checks the file again: a queued job whose file cannot
+        // be used fails for good, with the reason, without retries. (The API
+        // refuses such a file up front, so this one is queued directly.)
+        app.state.storage.put("uploads/junk.stl", b"solid junk\nnonsense".to_vec()).await.unwrap();
+        let payload = serde_json::json!({
+            "upload": "uploads/junk.stl", "file_name": "junk.stl", "profile": "shop",
+            "material": "pla", "engine": "auto"
+        });
+        let job_id = memoreez::jobs::enqueue(&app.state.db, "quote", &payload, 3).await.unwrap();
+        let text = app.get(&format!("/api/jobs/{job_id}/events"), None).await.text();
         assert!(text.contains("event: failed") && text.contains("not a readable STL file"), "{text}");
-        let job = memoreez::jobs::view(&app.state.db, reply_job_id(&events_url)).await.unwrap().unwrap();
+        let job = memoreez::jobs::view(&app.state.db, &job_id).await.unwrap().unwrap();
         assert_eq!((job.status.as_str(), job.attempts), ("failed", 1));
 
         assert_eq!(app.get("/api/jobs/no-such-job/events", None).await.status, StatusCode::NOT_FOUND);
@@ -327,8 +356,73 @@ pub async fn api_quotes_in_the_background_with_progress_over_sse(kind: Kind) {
     .await;
 }
 
-fn reply_job_id(events_url: &str) -> &str {
-    events_url.trim_start_matches("/api/jobs/").trim_end_matches("/events")
+/// The quote page's form, as a browser without JavaScript sends it: a
+/// redirect to the quote's page, which shows the estimate at once and the
+/// exact price when the slice is done; a bad file comes back to the form
+/// with its reason.
+pub async fn quote_page_without_javascript(kind: Kind) {
+    with_app(kind, |app| async move {
+        let form = Request::post("/api/start_quote").header("accept", "text/html");
+        let reply = app
+            .send(multipart(form, &[("file", Some("box.stl"), &box_stl()), ("material", None, b"petg")]))
+            .await;
+        assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.text());
+        let location = reply.header("location").expect("redirect");
+        assert!(location.starts_with("/quote/"), "{location}");
+
+        let page = app.get(&location, None).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let html = page.text();
+        assert!(html.contains("box.stl") && html.contains("Instant estimate"), "{html}");
+        assert!(html.contains("data-testid=\"quote-progress\"") && html.contains("http-equiv=\"refresh\""));
+
+        memoreez::workers::spawn(&app.state);
+        let mut html = String::new();
+        for _ in 0..300 {
+            html = app.get(&location, None).await.text();
+            if html.contains("Exact price") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(html.contains("Exact price") && html.contains("Sliced by prusa-slicer"), "{html}");
+        assert!(html.contains("PETG") && !html.contains("http-equiv=\"refresh\""), "{html}");
+
+        // A wrong file goes back to the form, which says why.
+        let form = Request::post("/api/start_quote")
+            .header("accept", "text/html")
+            .header("referer", "http://127.0.0.1:3000/quote");
+        let reply = app.send(multipart(form, &[("file", Some("photo.png"), b"PNG")])).await;
+        assert_eq!(reply.status, StatusCode::FOUND);
+        let back = reply.header("location").expect("back to the form");
+        let back = back.trim_start_matches("http://127.0.0.1:3000");
+        assert!(back.starts_with("/quote?"), "{back}");
+        let html = app.get(back, None).await.text();
+        assert!(html.contains("That is not a model file"), "{html}");
+
+        // A script gets the typed error; a body that is not a form gets 415, not a crash.
+        let reply =
+            app.send(multipart(Request::post("/api/start_quote"), &[("file", Some("a.stl"), b"junk")])).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let error: app::error::AppError = serde_json::from_slice(&reply.body).expect("typed error");
+        assert!(
+            matches!(&error, app::error::AppError::Invalid { field, .. } if field == "file"),
+            "{error:?}"
+        );
+        let request =
+            Request::post("/api/start_quote").header("content-type", "text/plain").body(Body::from("x"));
+        assert_eq!(app.send(request.unwrap()).await.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+        assert_eq!(app.get("/quote/no-such-job", None).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(app.count("jobs").await, 1, "refused forms queue nothing");
+    })
+    .await;
+}
+
+/// `request` with a multipart/form-data body; each part is (name, file name, bytes).
+fn multipart(request: http::request::Builder, parts: &[(&str, Option<&str>, &[u8])]) -> Request<Body> {
+    let (content_type, body) = super::multipart_body(parts);
+    request.header("content-type", content_type).body(Body::from(body)).unwrap()
 }
 
 /// The job queue: one claimer per job, leases that run out, bounded retries.
@@ -455,6 +549,10 @@ macro_rules! backend_suite {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn api_quotes_in_the_background_with_progress_over_sse() {
             common::suite::api_quotes_in_the_background_with_progress_over_sse($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn quote_page_without_javascript() {
+            common::suite::quote_page_without_javascript($kind).await
         }
         #[tokio::test]
         async fn jobs_are_claimed_once_leased_retried_and_bounded() {

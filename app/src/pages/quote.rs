@@ -1,0 +1,320 @@
+//! `/quote`: upload a model and get a price; `/quote/{job}`: the instant
+//! estimate at once, the slicer's progress live, then the exact price.
+
+use leptos::either::{Either, EitherOf3};
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos::server::ServerActionError;
+use leptos::server_fn::ServerFn;
+use leptos::server_fn::error::ServerFnUrlError;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use wasm_bindgen::JsCast;
+use web_sys::{FormData, HtmlFormElement, HtmlInputElement};
+
+use crate::error::AppError;
+use crate::pages::not_found::NotFound;
+use crate::quote::{
+    MATERIALS, PROFILES, QuoteProgress, QuoteStatus, QuoteSummary, StartQuote, check_model_file_name,
+    duration, get_quote_progress, money, start_quote,
+};
+
+/// The upload form.
+#[component]
+pub fn QuotePage() -> impl IntoView {
+    let start = Action::new_local(|form: &FormData| start_quote(form.clone().into()));
+    // Without JavaScript a refused form comes back here with the error in the URL.
+    let returned_error = use_context::<ServerActionError>()
+        .filter(|error| error.path() == StartQuote::PATH)
+        .map(|error| ServerFnUrlError::<AppError>::decode_err(error.err()));
+    let local_error = RwSignal::new(None::<AppError>);
+    let pending = start.pending();
+    let error = Memo::new(move |_| {
+        local_error
+            .get()
+            .or_else(|| start.value().get().and_then(Result::err))
+            .or_else(|| returned_error.clone())
+    });
+    let file_error = move || match error.get() {
+        Some(AppError::Invalid { field, message }) if field == "file" => Some(message),
+        _ => None,
+    };
+    let form_error = move || match error.get() {
+        Some(AppError::Invalid { field, .. }) if field == "file" => None,
+        Some(error) => Some(error.to_string()),
+        None => None,
+    };
+
+    let on_submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        let Some(form) = event.target().and_then(|t| t.dyn_into::<HtmlFormElement>().ok()) else { return };
+        let file_name = form
+            .elements()
+            .named_item("file")
+            .and_then(|input| input.dyn_into::<HtmlInputElement>().ok())
+            .and_then(|input| input.files())
+            .and_then(|files| files.get(0))
+            .map(|file| file.name())
+            .unwrap_or_default();
+        // Checked here first, so a wrong file is never sent; the server checks again.
+        if let Err(error) = check_model_file_name(&file_name) {
+            local_error.set(Some(error));
+            return;
+        }
+        local_error.set(None);
+        match FormData::new_with_form(&form) {
+            Ok(data) => {
+                start.dispatch_local(data);
+            }
+            Err(_) => local_error.set(Some(AppError::Internal)),
+        }
+    };
+
+    view! {
+        <Title text="Price a model · Memoreez"/>
+        <section class="hero">
+            <h1>"Price a model"</h1>
+            <p class="lede">
+                "Upload a 3D model and see what it costs to print: an instant estimate first, then the "
+                "exact figures from our slicer, with model and support plastic counted separately."
+            </p>
+        </section>
+        <form
+            class="card quote-form"
+            method="post"
+            enctype="multipart/form-data"
+            action=StartQuote::url()
+            on:submit=on_submit
+            prop:noValidate=true
+        >
+            <div class="field">
+                <label for="file">"Model file"</label>
+                <input
+                    id="file"
+                    name="file"
+                    type="file"
+                    required
+                    accept=".stl,.obj,.3mf"
+                    aria-describedby="file-hint file-error"
+                    data-testid="quote-file"
+                />
+                <p id="file-hint" class="hint">"STL, OBJ or 3MF, in millimetres."</p>
+                <p id="file-error" class="field-error" role="alert">{file_error}</p>
+            </div>
+            <div class="field-row">
+                <div class="field">
+                    <label for="material">"Material"</label>
+                    <select id="material" name="material">
+                        {MATERIALS.map(|(value, label)| view! { <option value=value>{label}</option> }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="profile">"Prices"</label>
+                    <select id="profile" name="profile">
+                        {PROFILES.map(|(value, label)| view! { <option value=value>{label}</option> }).collect_view()}
+                    </select>
+                </div>
+            </div>
+            <p class="form-error" role="alert">{form_error}</p>
+            <button type="submit" class="button" disabled=pending>
+                {move || if pending.get() { "Reading your model…" } else { "Get a price" }}
+            </button>
+        </form>
+    }
+}
+
+/// `/quote/{job}`: the quote as it is made.
+#[component]
+pub fn QuoteJobPage() -> impl IntoView {
+    let params = use_params_map();
+    let job = move || params.read().get("job").unwrap_or_default();
+    let progress = Resource::new(job, get_quote_progress);
+
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading your quote…"</p> }>
+            {move || Suspend::new(async move {
+                match progress.await {
+                    Ok(progress) => EitherOf3::A(view! { <QuoteJob progress/> }),
+                    Err(AppError::NotFound) => EitherOf3::B(view! { <NotFound/> }),
+                    Err(error) => EitherOf3::C(view! {
+                        <Title text="Something went wrong · Memoreez"/>
+                        <section class="card" role="alert">
+                            <h1>"We couldn't load this quote"</h1>
+                            <p>{error.to_string()}</p>
+                        </section>
+                    }),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn QuoteJob(progress: QuoteProgress) -> impl IntoView {
+    let QuoteProgress { job_id, file_name, status, stage, percent, estimate, quote, error } = progress;
+    let status = RwSignal::new(status);
+    let stage = RwSignal::new(stage);
+    let percent = RwSignal::new(percent);
+    let quote = RwSignal::new(quote);
+    let error = RwSignal::new(error);
+    let running = move || matches!(status.get(), QuoteStatus::Queued | QuoteStatus::Running);
+
+    #[cfg(feature = "hydrate")]
+    if running() {
+        follow_job(job_id.clone(), Follow { status, stage, percent, quote, error });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = &job_id;
+
+    view! {
+        <Title text=format!("Price for {file_name} · Memoreez")/>
+        // Without JavaScript, the page reloads itself until the quote is ready.
+        <Show when=running>
+            <noscript>
+                <meta http-equiv="refresh" content="3"/>
+            </noscript>
+        </Show>
+        <section class="hero">
+            <p class="eyebrow">"Your quote"</p>
+            <h1 data-testid="quote-file-name">{file_name}</h1>
+        </section>
+        {estimate.map(|estimate| view! { <QuoteCard quote=estimate title="Instant estimate" testid="estimate"/> })}
+        <Show when=running>
+            <section class="card slicing" aria-live="polite" data-testid="quote-progress">
+                <h2>"Working out the exact price"</h2>
+                <progress max="100" value=move || percent.get()></progress>
+                <p class="stage">{move || format!("{} · {} %", stage.get(), percent.get())}</p>
+            </section>
+        </Show>
+        {move || {
+            quote
+                .get()
+                .map(|quote| {
+                    let title = if quote.is_estimate() { "Price (estimated)" } else { "Exact price" };
+                    view! { <QuoteCard quote title testid="quote"/> }
+                })
+        }}
+        {move || {
+            (status.get() == QuoteStatus::Failed)
+                .then(|| {
+                    view! {
+                        <section class="card" role="alert" data-testid="quote-failed">
+                            <h2>"We couldn't price this model"</h2>
+                            <p>{error.get().unwrap_or_else(|| "The slice failed.".into())}</p>
+                        </section>
+                    }
+                })
+        }}
+        <p class="actions">
+            <A href="/quote" attr:class="button secondary">"Price another model"</A>
+        </p>
+    }
+}
+
+#[component]
+fn QuoteCard(quote: QuoteSummary, title: &'static str, testid: &'static str) -> impl IntoView {
+    let price = quote.price.clone();
+    let currency = price.currency.clone();
+    let line = move |label: &'static str, cents: u64| {
+        (cents > 0).then(|| view! { <tr><th scope="row">{label}</th><td>{money(cents)}</td></tr> })
+    };
+    let source = if quote.is_estimate() {
+        Either::Left(view! { <p class="hint">"Estimated from the model's volume and surface"</p> })
+    } else {
+        Either::Right(
+            view! { <p class="hint">{format!("Sliced by {} ({})", quote.engine, quote.settings)}</p> },
+        )
+    };
+    view! {
+        <section class="card quote" data-testid=testid>
+            <h2>{title}</h2>
+            {source}
+            <p class="price" data-testid=format!("{testid}-total")>
+                {format!("{} {}", money(price.total_cents), currency)}
+            </p>
+            <dl class="figures">
+                <dt>"Model"</dt><dd data-testid=format!("{testid}-model-g")>{format!("{:.1} g", quote.model_g)}</dd>
+                <dt>"Supports"</dt><dd data-testid=format!("{testid}-support-g")>{format!("{:.1} g", quote.support_g)}</dd>
+                <dt>"Print time"</dt><dd>{duration(quote.print_time_s)}</dd>
+            </dl>
+            <table class="breakdown">
+                <tbody>
+                    <tr>
+                        <th scope="row">{format!("{} ({:.1} g)", quote.material.to_uppercase(), quote.total_g)}</th>
+                        <td>{money(price.material_cents)}</td>
+                    </tr>
+                    {line("Service", price.service_cents)}
+                    {line("Shipping", price.shipping_cents)}
+                    {price.minimum_applied.then(|| view! { <tr><th scope="row" colspan="2">"Minimum order applies"</th></tr> })}
+                    <tr class="total"><th scope="row">"Total"</th><td>{money(price.total_cents)}</td></tr>
+                </tbody>
+            </table>
+            {quote.note.map(|note| view! { <p class="note">{note}</p> })}
+        </section>
+    }
+}
+
+/// The signals a job's events update.
+#[cfg(feature = "hydrate")]
+struct Follow {
+    status: RwSignal<QuoteStatus>,
+    stage: RwSignal<String>,
+    percent: RwSignal<u8>,
+    quote: RwSignal<Option<QuoteSummary>>,
+    error: RwSignal<Option<String>>,
+}
+
+/// Listens to `GET /api/jobs/{id}/events` until the job ends or the page
+/// goes away (dropping the stream closes the connection).
+#[cfg(feature = "hydrate")]
+fn follow_job(job_id: String, signals: Follow) {
+    use futures::StreamExt;
+    use gloo_net::eventsource::futures::EventSource;
+
+    use crate::quote::{JobFailed, ProgressEvent, QuoteDone};
+
+    leptos::task::spawn_local_scoped_with_cancellation(async move {
+        let Follow { status, stage, percent, quote, error } = signals;
+        let lost = move || {
+            status.set(QuoteStatus::Failed);
+            error.set(Some("Lost touch with the server; reload the page to see the quote.".into()));
+        };
+        let Ok(mut source) = EventSource::new(&format!("/api/jobs/{job_id}/events")) else { return lost() };
+        let (Ok(progress), Ok(done), Ok(failed)) =
+            (source.subscribe("progress"), source.subscribe("done"), source.subscribe("failed"))
+        else {
+            return lost();
+        };
+        let mut events = futures::stream::select_all([progress, done, failed]);
+        while let Some(Ok((name, message))) = events.next().await {
+            let data = message.data().as_string().unwrap_or_default();
+            match name.as_str() {
+                "progress" => {
+                    if let Ok(event) = serde_json::from_str::<ProgressEvent>(&data) {
+                        status.set(QuoteStatus::Running);
+                        stage.set(event.stage);
+                        percent.set(event.percent);
+                    }
+                }
+                "done" => {
+                    match serde_json::from_str::<QuoteDone>(&data) {
+                        Ok(done) => {
+                            quote.set(Some(done.quote));
+                            status.set(QuoteStatus::Done);
+                        }
+                        Err(_) => lost(),
+                    }
+                    break;
+                }
+                _ => {
+                    let reason = serde_json::from_str::<JobFailed>(&data).map(|f| f.reason);
+                    error.set(Some(reason.unwrap_or_else(|_| "The slice failed.".into())));
+                    status.set(QuoteStatus::Failed);
+                    break;
+                }
+            }
+        }
+        source.close();
+    });
+}

@@ -1,0 +1,180 @@
+//! Reading a quote form (multipart: `file`, and optionally `profile`,
+//! `material`, `engine`, `wait`). The JSON API and the page's server function
+//! both take it, so both read it here, with the same limits and messages.
+
+use futures_util::Stream;
+use slicing::material::Material;
+use slicing::quote::Engine;
+
+use crate::config::Config;
+use crate::quotes::QuoteRequest;
+
+/// A short field (a name, a choice) is never longer than this.
+const TEXT_FIELD_MAX: usize = 1024;
+
+pub struct QuoteForm {
+    pub request: QuoteRequest,
+    /// `false`: answer at once and slice in the background (the API's `wait=false`).
+    pub wait: bool,
+}
+
+#[derive(thiserror::Error, Debug)]
+pub enum FormError {
+    /// A field's value cannot be used; `field` names it.
+    #[error("{message}")]
+    Invalid { field: &'static str, message: String },
+    #[error("The file is larger than the {0} MB limit.")]
+    TooLarge(u64),
+    #[error("The form could not be read: {0}")]
+    Malformed(String),
+}
+
+/// The multipart body `stream` with this `boundary`, read into a request.
+/// The file is read in chunks and refused as soon as it passes the
+/// configured size, so an oversized upload is never held whole.
+pub async fn read<S, O, E>(stream: S, boundary: String, config: &Config) -> Result<QuoteForm, FormError>
+where
+    S: Stream<Item = Result<O, E>> + Send + 'static,
+    O: Into<bytes::Bytes> + 'static,
+    E: Into<Box<dyn std::error::Error + Send + Sync>> + 'static,
+{
+    read_fields(multer::Multipart::new(stream, boundary), config).await
+}
+
+/// [`read`] for a form already opened (the server function's).
+pub async fn read_fields(mut form: multer::Multipart<'_>, config: &Config) -> Result<QuoteForm, FormError> {
+    let max_file = config.max_model_mb * 1024 * 1024;
+    let (mut file, mut profile, mut material, mut engine, mut wait) =
+        (None, "shop".to_string(), Material::Pla, Engine::Auto, true);
+    while let Some(mut field) = form.next_field().await.map_err(malformed)? {
+        let name = field.name().unwrap_or_default().to_string();
+        let limit = if name == "file" { max_file as usize } else { TEXT_FIELD_MAX };
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(malformed)? {
+            if bytes.len() + chunk.len() > limit {
+                return Err(match name.as_str() {
+                    "file" => FormError::TooLarge(config.max_model_mb),
+                    _ => invalid("form", format!("the field {name:?} is too long")),
+                });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or_default().to_string();
+            // A form sent with no file chosen has an empty, nameless part.
+            if !(file_name.is_empty() && bytes.is_empty()) {
+                file = Some((file_name, bytes));
+            }
+            continue;
+        }
+        let value = String::from_utf8(bytes).map_err(|_| invalid("form", format!("{name:?} is not text")))?;
+        let value = value.trim().to_string();
+        match name.as_str() {
+            "wait" => wait = value.parse().map_err(|_| invalid("wait", "expected true or false"))?,
+            "profile" if config.price_book(&value).is_some() => profile = value,
+            "profile" => return Err(invalid("profile", "expected shop or lab")),
+            "material" => material = value.parse().map_err(|e: String| invalid("material", e))?,
+            "engine" => engine = value.parse().map_err(|e: String| invalid("engine", e))?,
+            _ => return Err(invalid("form", format!("unknown field {name:?}"))),
+        }
+    }
+    // The browser checks the same before sending.
+    let (file_name, bytes) = file.unwrap_or_default();
+    if let Err(app::error::AppError::Invalid { message, .. }) = app::quote::check_model_file_name(&file_name)
+    {
+        return Err(invalid("file", message));
+    }
+    let book = config.price_book(&profile).expect("the profile was checked");
+    Ok(QuoteForm { request: QuoteRequest { file_name, bytes, book, material, engine }, wait })
+}
+
+fn invalid(field: &'static str, message: impl Into<String>) -> FormError {
+    FormError::Invalid { field, message: message.into() }
+}
+
+fn malformed(error: multer::Error) -> FormError {
+    FormError::Malformed(error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BOUNDARY: &str = "b0undary";
+
+    /// A multipart body; each part is (name, file name, bytes).
+    fn body(parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
+        let mut body = Vec::new();
+        for (name, file_name, bytes) in parts {
+            body.extend(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"").bytes());
+            if let Some(file_name) = file_name {
+                body.extend(format!("; filename=\"{file_name}\"").bytes());
+            }
+            body.extend(b"\r\n\r\n");
+            body.extend(*bytes);
+            body.extend(b"\r\n");
+        }
+        body.extend(format!("--{BOUNDARY}--\r\n").bytes());
+        body
+    }
+
+    async fn read_body(body: Vec<u8>, config: &Config) -> Result<QuoteForm, FormError> {
+        // In 64 KiB pieces, as a network would deliver it.
+        let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+            body.chunks(64 * 1024).map(|c| Ok(c.to_vec())).collect();
+        read(futures_util::stream::iter(chunks), BOUNDARY.into(), config).await
+    }
+
+    fn refused(outcome: Result<QuoteForm, FormError>) -> (String, String) {
+        match outcome {
+            Ok(_) => panic!("accepted"),
+            Err(FormError::Invalid { field, message }) => (field.to_string(), message),
+            Err(other) => (String::new(), other.to_string()),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_full_form_is_read_into_a_request() {
+        let config = Config::default();
+        let form = read_body(
+            body(&[
+                ("file", Some("Bust.STL"), b"solid x"),
+                ("profile", None, b"lab"),
+                ("material", None, b"petg"),
+                ("engine", None, b"estimate"),
+                ("wait", None, b"false"),
+            ]),
+            &config,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        let QuoteRequest { file_name, bytes, book, material, engine } = form.request;
+        assert_eq!((file_name.as_str(), bytes.as_slice()), ("Bust.STL", &b"solid x"[..]));
+        assert_eq!((book.0, material, engine, form.wait), ("lab", Material::Petg, Engine::Estimate, false));
+    }
+
+    #[tokio::test]
+    async fn every_bad_form_is_refused_with_its_field() {
+        let config = Config { max_model_mb: 1, ..Config::default() };
+        let big = vec![7u8; 1024 * 1024 + 1];
+        let cases: [(Vec<u8>, &str, &str); 8] = [
+            (body(&[("material", None, b"pla")]), "file", "Choose a model file"),
+            (body(&[("file", Some(""), b"")]), "file", "Choose a model file"),
+            (body(&[("file", Some("photo.png"), b"x")]), "file", "not a model file"),
+            (
+                body(&[("file", Some("a.stl"), b"x"), ("colour", None, b"red")]),
+                "form",
+                "unknown field \"colour\"",
+            ),
+            (body(&[("file", Some("a.stl"), b"x"), ("profile", None, b"vip")]), "profile", "shop or lab"),
+            (body(&[("file", Some("a.stl"), b"x"), ("notes", None, &[b'n'; 2000])]), "form", "too long"),
+            (body(&[("file", Some("big.stl"), &big)]), "", "larger than the 1 MB limit"),
+            (body(&[("file", Some("a.stl"), b"x")])[..40].to_vec(), "", "could not be read"),
+        ];
+        for (body, field, words) in cases {
+            let (got_field, message) = refused(read_body(body, &config).await);
+            assert_eq!(got_field, field, "{message}");
+            assert!(message.contains(words), "{field}: {message}");
+        }
+    }
+}
