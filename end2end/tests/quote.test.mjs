@@ -1,0 +1,90 @@
+// Pricing a model: upload → instant estimate → the slicer's exact price, live.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+
+import { launch, openPage, visit } from './browser.mjs';
+
+let browser;
+before(async () => {
+  browser = await launch();
+  mkdirSync('test-results', { recursive: true });
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** A binary STL of an axis-aligned box from the origin to [x, y, z] mm. */
+function boxStl([x, y, z]) {
+  const v = [[0, 0, 0], [x, 0, 0], [x, y, 0], [0, y, 0], [0, 0, z], [x, 0, z], [x, y, z], [0, y, z]];
+  const faces = [[0, 2, 1], [0, 3, 2], [4, 5, 6], [4, 6, 7], [0, 1, 5], [0, 5, 4],
+    [1, 2, 6], [1, 6, 5], [2, 3, 7], [2, 7, 6], [3, 0, 4], [3, 4, 7]];
+  const buffer = Buffer.alloc(84 + faces.length * 50);
+  buffer.writeUInt32LE(faces.length, 80);
+  faces.forEach((face, i) => {
+    const at = 84 + i * 50;
+    face.forEach((corner, k) => v[corner].forEach((c, j) => buffer.writeFloatLE(c, at + 12 + k * 12 + j * 4)));
+  });
+  return buffer;
+}
+
+const grams = async (page, testid) => parseFloat(await page.textContent(`[data-testid="${testid}"]`));
+
+test('an uploaded model gets an instant estimate, then the exact price from the slicer', async () => {
+  const { context, page, problems } = await openPage(browser);
+  await visit(page, '/quote');
+  await page.setInputFiles('#file', { name: 'box.stl', mimeType: 'model/stl', buffer: boxStl([20, 20, 10]) });
+  await page.selectOption('#material', 'petg');
+  await page.click('button[type="submit"]');
+
+  await page.waitForURL(/\/quote\/[A-Za-z0-9_-]{22}$/, { timeout: 15_000 });
+  await page.waitForSelector('[data-testid="estimate"]');
+  assert.equal((await page.textContent('[data-testid="quote-file-name"]')).trim(), 'box.stl');
+  const estimated = await grams(page, 'estimate-model-g');
+
+  // The exact figures arrive over server-sent events, without a reload.
+  await page.waitForSelector('[data-testid="quote"]', { timeout: 60_000 });
+  assert.match(await page.textContent('[data-testid="quote"]'), /Sliced by prusa-slicer 2\.\d/);
+  assert.match(await page.textContent('[data-testid="quote"]'), /PETG/);
+  const sliced = await grams(page, 'quote-model-g');
+  assert.ok(sliced > 1 && Math.abs(estimated - sliced) / sliced < 0.25, `estimate ${estimated} g vs ${sliced} g`);
+  assert.match(await page.textContent('[data-testid="quote-total"]'), /^2\d\.\d\d USD$/);
+  assert.equal(await page.isVisible('[data-testid="quote-progress"]'), false);
+  await page.screenshot({ path: 'test-results/quote.png', fullPage: true });
+
+  // The quote is kept: a reload renders it from the server.
+  await page.reload();
+  assert.equal(await grams(page, 'quote-model-g'), sliced);
+
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a file that is not a model gets an error next to the field and is not sent', async () => {
+  const { context, page, problems } = await openPage(browser);
+  await visit(page, '/quote');
+  let sent = 0;
+  page.on('request', (request) => {
+    if (request.method() === 'POST') sent += 1;
+  });
+
+  await page.click('button[type="submit"]');
+  await page.waitForSelector('#file-error:has-text("Choose a model file (STL, OBJ or 3MF).")');
+  await page.setInputFiles('#file', { name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from('PNG') });
+  await page.click('button[type="submit"]');
+  await page.waitForSelector('#file-error:has-text("That is not a model file")');
+  assert.equal(sent, 0);
+
+  // A model file the server cannot read: sent, refused, said next to the field.
+  await page.setInputFiles('#file', { name: 'broken.stl', mimeType: 'model/stl', buffer: Buffer.from('solid x\nnonsense') });
+  await page.click('button[type="submit"]');
+  await page.waitForSelector('#file-error:has-text("not a readable STL")');
+  assert.equal(sent, 1);
+  assert.equal(new URL(page.url()).pathname, '/quote');
+  await page.screenshot({ path: 'test-results/quote-errors.png', fullPage: true });
+
+  // The browser logs the refused request (422) as a console error; nothing else may appear.
+  assert.deepEqual(problems.filter((p) => !p.includes('422')), []);
+  await context.close();
+});
