@@ -61,7 +61,8 @@ fn the_slicers_own_progress_is_reported_as_it_goes() {
     };
     let heard = std::sync::Mutex::new(Vec::new());
     let report = |percent: u8, stage: &str| heard.lock().unwrap().push((percent, stage.to_string()));
-    let slice = slicer.slice(&stl, slicing::material::Material::Pla, &AtomicBool::new(false), &report).unwrap();
+    let slice =
+        slicer.slice(&stl, slicing::material::Material::Pla, &AtomicBool::new(false), &report).unwrap();
     assert!(slice.summary.support_mm > 0.0);
     let heard = heard.into_inner().unwrap();
     eprintln!("{heard:?}");

@@ -1,11 +1,9 @@
-use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::creation::{Creation, get_creation};
-use crate::error::AppError;
-use crate::pages::not_found::NotFound;
+use crate::pages::loaded::loaded_page;
 
 /// `/create/{id}`: the stored story. Concepts will appear here next.
 #[component]
@@ -14,23 +12,9 @@ pub fn CreationPage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let creation = Resource::new(id, get_creation);
 
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading your story…"</p> }>
-            {move || Suspend::new(async move {
-                match creation.await {
-                    Ok(creation) => EitherOf3::A(view! { <StoryCard creation/> }),
-                    Err(AppError::NotFound) => EitherOf3::B(view! { <NotFound/> }),
-                    Err(error) => EitherOf3::C(view! {
-                        <Title text="Something went wrong · Memoreez"/>
-                        <section class="card" role="alert">
-                            <h1>"We couldn't load this creation"</h1>
-                            <p>{error.to_string()}</p>
-                        </section>
-                    }),
-                }
-            })}
-        </Suspense>
-    }
+    loaded_page(creation, ("Loading your story…", "We couldn't load this creation"), |creation| {
+        view! { <StoryCard creation/> }
+    })
 }
 
 #[component]

@@ -2,5 +2,6 @@
 
 pub mod creation;
 pub mod home;
+pub mod loaded;
 pub mod not_found;
 pub mod quote;

@@ -1,7 +1,7 @@
 //! `/quote`: upload a model and get a price; `/quote/{job}`: the instant
 //! estimate at once, the slicer's progress live, then the exact price.
 
-use leptos::either::{Either, EitherOf3};
+use leptos::either::Either;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::server::ServerActionError;
@@ -14,7 +14,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{FormData, HtmlFormElement, HtmlInputElement};
 
 use crate::error::AppError;
-use crate::pages::not_found::NotFound;
+use crate::pages::loaded::loaded_page;
 use crate::quote::{
     MATERIALS, PROFILES, QuoteProgress, QuoteStatus, QuoteSummary, StartQuote, check_model_file_name,
     duration, get_quote_progress, money, start_quote,
@@ -131,23 +131,9 @@ pub fn QuoteJobPage() -> impl IntoView {
     let job = move || params.read().get("job").unwrap_or_default();
     let progress = Resource::new(job, get_quote_progress);
 
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading your quote…"</p> }>
-            {move || Suspend::new(async move {
-                match progress.await {
-                    Ok(progress) => EitherOf3::A(view! { <QuoteJob progress/> }),
-                    Err(AppError::NotFound) => EitherOf3::B(view! { <NotFound/> }),
-                    Err(error) => EitherOf3::C(view! {
-                        <Title text="Something went wrong · Memoreez"/>
-                        <section class="card" role="alert">
-                            <h1>"We couldn't load this quote"</h1>
-                            <p>{error.to_string()}</p>
-                        </section>
-                    }),
-                }
-            })}
-        </Suspense>
-    }
+    loaded_page(progress, ("Loading your quote…", "We couldn't load this quote"), |progress| {
+        view! { <QuoteJob progress/> }
+    })
 }
 
 #[component]
