@@ -266,6 +266,13 @@ impl Text {
         twice as f64 / 2.0 / (UNITS_PER_MM * UNITS_PER_MM)
     }
 
+    /// Every closed outline of the letters, mm (outer boundaries and holes;
+    /// fill them with the non-zero rule). For drawing the text in 2D.
+    pub fn outlines_mm(&self) -> Vec<Vec<[f64; 2]>> {
+        let to_mm = |p: &IntPoint| [f64::from(p.x) / UNITS_PER_MM, f64::from(p.y) / UNITS_PER_MM];
+        self.shapes.iter().flatten().map(|contour| contour.iter().map(to_mm).collect()).collect()
+    }
+
     /// `[[min u, min v], [max u, max v]]` of the letters, mm.
     pub fn bounds_mm(&self) -> [[f64; 2]; 2] {
         let points = self.shapes.iter().flatten().flatten();

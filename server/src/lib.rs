@@ -3,6 +3,7 @@
 
 pub mod backend;
 pub mod cli;
+pub mod concepts;
 pub mod config;
 pub mod creations;
 pub mod db;
