@@ -93,6 +93,25 @@ pub enum ToolCommand {
         #[arg(short = 'o', long = "output")]
         output: PathBuf,
     },
+    /// Draw a story's four concept designs (the offline emblems) as PNGs
+    /// into a folder, with what each one shows.
+    Concepts {
+        /// The person's hobbies, comma-separated.
+        #[arg(long)]
+        hobbies: String,
+        /// A few facts about them.
+        #[arg(long, default_value = "")]
+        facts: String,
+        /// Which four: 0 first, 1 for the next four ("Explore more"), …
+        #[arg(long, default_value_t = 0)]
+        batch: usize,
+        /// The folder to write concept-N.png into (made if missing).
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+        /// Print one JSON array instead of a summary.
+        #[arg(long)]
+        json: bool,
+    },
     /// Draw a shaded picture of a model into a PNG (no GPU needed).
     Thumbnail {
         file: PathBuf,
@@ -133,6 +152,9 @@ pub fn run(command: ToolCommand, config: &Config) -> ExitCode {
         }
         ToolCommand::Relief { image, width_mm, output } => run_relief(&image, width_mm, &output, limits),
         ToolCommand::Thumbnail { file, output, size } => run_thumbnail(&file, &output, size, limits),
+        ToolCommand::Concepts { hobbies, facts, batch, output, json } => {
+            run_concepts(&hobbies, &facts, batch, &output, json)
+        }
     }
 }
 
@@ -368,6 +390,47 @@ fn run_thumbnail(file: &Path, output: &Path, size: u32, limits: &Limits) -> Exit
         Ok(format!("{} → {} ({size} × {size} px)", file.display(), output.display()))
     });
     finish(file, outcome)
+}
+
+/// The most batches of concepts a story gets ("Explore more" 99 times).
+const MAX_BATCH: usize = 99;
+
+/// `memoreez concepts --hobbies … [--facts …] [--batch N] -o DIR [--json]`.
+fn run_concepts(hobbies: &str, facts: &str, batch: usize, output: &Path, json: bool) -> ExitCode {
+    use crate::concepts::{PER_BATCH, compose_briefs, emblem};
+    let story = match app::story::Story::from_form(hobbies, facts) {
+        Ok(story) => story,
+        Err(error) => return crate::cli::fail(error),
+    };
+    if batch > MAX_BATCH {
+        return crate::cli::fail(format!("--batch must be between 0 and {MAX_BATCH}"));
+    }
+    let outcome = (|| -> Result<String, ToolError> {
+        std::fs::create_dir_all(output)?;
+        let mut made = Vec::new();
+        for (slot, brief) in compose_briefs(&story, batch).into_iter().enumerate() {
+            let path = output.join(format!("concept-{}.png", batch * PER_BATCH + slot));
+            let png = emblem::render(&brief).map_err(|e| ToolError::Output(e.to_string()))?;
+            write_atomically(&path, &png)?;
+            made.push(serde_json::json!({ "file": path, "title": brief.title, "caption": brief.caption,
+                "motif": brief.motif, "frame": brief.frame, "prompt": brief.prompt }));
+        }
+        if json {
+            return Ok(serde_json::Value::from(made).to_string());
+        }
+        let lines: Vec<String> = made
+            .iter()
+            .map(|m| {
+                format!(
+                    "{} — {}",
+                    m["file"].as_str().unwrap_or_default(),
+                    m["title"].as_str().unwrap_or_default()
+                )
+            })
+            .collect();
+        Ok(lines.join("\n"))
+    })();
+    finish(output, outcome)
 }
 
 /// Writes beside the target and renames, so a failure never leaves half a file.

@@ -608,3 +608,46 @@ fn mesh_info_says_whether_the_model_fits_the_configured_printer() {
     assert_eq!(code, 0);
     assert!(stdout.contains("fits printer  no (25 × 25 × 25 mm)"), "the box is 30 mm tall: {stdout}");
 }
+
+#[test]
+fn concepts_draws_four_emblems_that_each_become_a_relief() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("concepts");
+    let (code, stdout, stderr) = memoreez(&[
+        "concepts",
+        "--hobbies",
+        "sailing, jazz piano",
+        "--facts",
+        "Retired music teacher. Sails every summer.",
+        "--batch",
+        "1",
+        "-o",
+        out.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let made: Vec<serde_json::Value> = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(made.len(), 4);
+    for (n, concept) in made.iter().enumerate() {
+        let file = concept["file"].as_str().unwrap();
+        assert!(file.ends_with(&format!("concept-{}.png", 4 + n)), "batch 1 is concepts 4–7: {file}");
+        assert!(concept["prompt"].as_str().unwrap().contains("plain white background"), "{concept}");
+        let relief = dir.path().join(format!("relief-{n}.stl"));
+        let (code, stdout, stderr) = memoreez(&["relief", file, "-o", relief.to_str().unwrap()]);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stdout.contains("watertight"), "{stdout}");
+    }
+
+    for (args, expected) in [
+        (vec!["concepts", "--hobbies", " , ", "-o", "x"], "Add at least one hobby."),
+        (
+            vec!["concepts", "--hobbies", "golf", "--batch", "100", "-o", "x"],
+            "--batch must be between 0 and 99",
+        ),
+    ] {
+        let (code, _, stderr) = memoreez(&args);
+        assert_eq!(code, 2, "{stderr}");
+        assert_eq!(stderr.trim(), format!("error: {expected}"));
+    }
+    assert!(!std::path::Path::new("x").exists(), "nothing written for a refused story");
+}

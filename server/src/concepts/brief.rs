@@ -161,7 +161,9 @@ mod tests {
         let second = compose_briefs(&story, 1);
         for brief in &second {
             assert!(
-                !first.iter().any(|f| (f.motif, f.frame, f.palette) == (brief.motif, brief.frame, brief.palette)),
+                !first
+                    .iter()
+                    .any(|f| (f.motif, f.frame, f.palette) == (brief.motif, brief.frame, brief.palette)),
                 "{brief:?} repeats batch 0"
             );
         }

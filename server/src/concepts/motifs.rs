@@ -28,7 +28,10 @@ pub enum Motif {
 /// Words in a hobby that choose its motif (the first match wins).
 const KEYWORDS: [(Motif, &[&str]); 13] = [
     (Motif::Sailboat, &["sail", "boat", "sea", "ocean", "yacht", "row", "kayak", "canoe", "cruise"]),
-    (Motif::MusicNote, &["music", "piano", "jazz", "guitar", "sing", "choir", "violin", "band", "drum", "opera", "song"]),
+    (
+        Motif::MusicNote,
+        &["music", "piano", "jazz", "guitar", "sing", "choir", "violin", "band", "drum", "opera", "song"],
+    ),
     (Motif::Flower, &["garden", "flower", "plant", "rose", "bloom", "floral"]),
     (Motif::Paw, &["dog", "cat", "pet", "pupp", "kitten", "beagle", "animal", "horse"]),
     (Motif::Book, &["read", "book", "librar", "writ", "poet", "literat", "stud", "teach"]),
@@ -132,7 +135,14 @@ impl Motif {
                 shapes.ring(26.0, 64.0, 18.0, 5.0);
                 shapes.ring(74.0, 64.0, 18.0, 5.0);
                 shapes.polygon(&[(26.0, 62.0), (46.0, 36.0), (50.0, 40.0), (30.0, 66.0)]);
-                shapes.polygon(&[(46.0, 36.0), (72.0, 36.0), (76.0, 62.0), (70.0, 64.0), (67.0, 42.0), (48.0, 42.0)]);
+                shapes.polygon(&[
+                    (46.0, 36.0),
+                    (72.0, 36.0),
+                    (76.0, 62.0),
+                    (70.0, 64.0),
+                    (67.0, 42.0),
+                    (48.0, 42.0),
+                ]);
                 shapes.polygon(&[(44.0, 62.0), (50.0, 38.0), (55.0, 39.0), (49.0, 64.0)]);
                 shapes.rect(40.0, 28.0, 14.0, 5.0);
             }
