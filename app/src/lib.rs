@@ -4,6 +4,7 @@
 //! server functions) and with `hydrate` into the browser bundle (making that
 //! HTML interactive). Types shared by both sides live here.
 
+pub mod concept;
 pub mod creation;
 pub mod error;
 pub mod pages;

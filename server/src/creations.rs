@@ -37,6 +37,11 @@ pub async fn create(db: &Db, visitor: &VisitorId, story: &Story) -> Result<Strin
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
+    // The first four concepts start drawing at once, while the browser is
+    // on its way to them. If this fails the concepts page adds them later.
+    if let Err(error) = crate::concepts::store::add_batch(db, &id, story).await {
+        tracing::warn!(%error, creation = %id, "cannot queue the first concepts yet");
+    }
     Ok(id)
 }
 

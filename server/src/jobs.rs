@@ -44,6 +44,17 @@ pub async fn enqueue(
     payload: &serde_json::Value,
     max_attempts: i64,
 ) -> sqlx::Result<String> {
+    enqueue_with(db.pool(), kind, payload, max_attempts).await
+}
+
+/// [`enqueue`] on a connection or transaction, so a job can be queued
+/// together with the rows it works on.
+pub async fn enqueue_with<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    kind: &str,
+    payload: &serde_json::Value,
+    max_attempts: i64,
+) -> sqlx::Result<String> {
     let id = crate::creations::new_id();
     let now = now_ms();
     sqlx::query(
@@ -55,21 +66,23 @@ pub async fn enqueue(
     .bind(payload.to_string())
     .bind(max_attempts.max(1))
     .bind(now)
-    .execute(db.pool())
+    .execute(executor)
     .await?;
     Ok(id)
 }
 
-/// Takes the oldest claimable job of `kind` for `owner`, leased for
+/// Takes the oldest claimable job of one of `kinds` for `owner`, leased for
 /// `lease_ms`. Claimable: queued, or running with a lease that ran out and
 /// attempts left. One statement, so two workers never get the same job.
-pub async fn claim(db: &Db, kind: &str, owner: &str, lease_ms: i64) -> sqlx::Result<Option<Claimed>> {
+pub async fn claim(db: &Db, kinds: &[&str], owner: &str, lease_ms: i64) -> sqlx::Result<Option<Claimed>> {
     let now = now_ms();
     let claimable =
         "(status = 'queued' OR (status = 'running' AND lease_expires_at < $3)) AND attempts < max_attempts";
     // PostgreSQL: SKIP LOCKED lets concurrent claimers pass each other by;
     // the outer condition is checked again on the locked row. SQLite runs one
     // writer at a time, so the statement alone is atomic.
+    // $4, $5, …: one placeholder per kind (the kinds are bound, never spliced in).
+    let placeholders = (0..kinds.len()).map(|i| format!("${}", i + 4)).collect::<Vec<_>>().join(", ");
     let lock = match db.backend() {
         Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
@@ -77,17 +90,15 @@ pub async fn claim(db: &Db, kind: &str, owner: &str, lease_ms: i64) -> sqlx::Res
     let sql = format!(
         "UPDATE jobs SET status = 'running', lease_owner = $1, lease_expires_at = $2, attempts = attempts + 1, \
          progress_stage = NULL, progress_percent = NULL, updated_at = $3 \
-         WHERE id = (SELECT id FROM jobs WHERE kind = $4 AND {claimable} ORDER BY created_at, id LIMIT 1 {lock}) \
+         WHERE id = (SELECT id FROM jobs WHERE kind IN ({placeholders}) AND {claimable} ORDER BY created_at, id LIMIT 1 {lock}) \
          AND {claimable} \
          RETURNING id, kind, payload, attempts"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(owner)
-        .bind(now + lease_ms)
-        .bind(now)
-        .bind(kind)
-        .fetch_optional(db.pool())
-        .await?;
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(owner).bind(now + lease_ms).bind(now);
+    for kind in kinds {
+        query = query.bind(*kind);
+    }
+    let row = query.fetch_optional(db.pool()).await?;
     let Some(row) = row else { return Ok(None) };
     let payload: String = row.try_get("payload")?;
     Ok(Some(Claimed {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
+use crate::concepts::ImageMaker;
 use crate::config::Config;
 use crate::db::Db;
 use crate::quotes::SliceSlots;
@@ -17,6 +18,8 @@ pub struct AppState {
     pub storage: Storage,
     pub leptos: LeptosOptions,
     pub slice_slots: SliceSlots,
+    /// Draws concept pictures (the embedded emblems unless configured otherwise).
+    pub images: Arc<dyn ImageMaker>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -37,7 +40,14 @@ impl AppState {
             .site_pkg_dir("pkg")
             .site_addr(config.addr)
             .build();
-        Ok(AppState { config: Arc::new(config), db, storage, leptos, slice_slots: SliceSlots::per_core() })
+        Ok(AppState {
+            config: Arc::new(config),
+            db,
+            storage,
+            leptos,
+            slice_slots: SliceSlots::per_core(),
+            images: crate::concepts::image_maker(),
+        })
     }
 }
 

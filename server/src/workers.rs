@@ -1,5 +1,5 @@
-//! In-process workers: they take `quote` jobs from the queue and run them,
-//! one per core (the slice slots bound the slicer anyway). Any number of
+//! In-process workers: they take `concept` and `quote` jobs from the queue
+//! and run them, one per core (the slice slots bound the slicer anyway). Any number of
 //! server instances can run them side by side: the queue hands each job to
 //! one worker.
 
@@ -11,6 +11,7 @@ use slicing::material::Material;
 use slicing::quote::Engine;
 use tokio::sync::watch;
 
+use crate::concepts::store::{self as concepts, CONCEPT_JOB, ConceptJob};
 use crate::jobs::{self, Claimed};
 use crate::quotes::{self, Blame, QuoteRequest, Report};
 use crate::state::AppState;
@@ -64,7 +65,8 @@ fn hostname() -> String {
 
 async fn work(state: AppState, owner: String) {
     loop {
-        match jobs::claim(&state.db, QUOTE, &owner, LEASE_MS).await {
+        // Concepts first: a customer is watching them appear.
+        match jobs::claim(&state.db, &[CONCEPT_JOB, QUOTE], &owner, LEASE_MS).await {
             Ok(Some(job)) => run(&state, &owner, job).await,
             Ok(None) => tokio::time::sleep(IDLE).await,
             Err(error) => {
@@ -80,8 +82,15 @@ async fn run(state: &AppState, owner: &str, job: Claimed) {
     let report: Report = Arc::new(move |stage: &str, percent: u8| {
         progress.send_replace((stage.to_string(), percent));
     });
+    let work = async {
+        match job.kind.as_str() {
+            QUOTE => quote(state, &job, report).await,
+            CONCEPT_JOB => concept(state, &job, report).await,
+            other => Err(Outcome::Reject(format!("no worker here does {other:?} jobs"))),
+        }
+    };
     let outcome = tokio::select! {
-        outcome = quote(state, &job, report) => outcome,
+        outcome = work => outcome,
         // Dropping the quote's future stops its slice.
         () = keep_lease(state, owner, &job.id, heard) => Err(Outcome::LeaseLost),
     };
@@ -151,4 +160,30 @@ async fn quote(state: &AppState, job: &Claimed, report: Report) -> Result<serde_
             }
         },
     }
+}
+
+/// Draws one concept and records it, ready or failed: a concept that cannot
+/// be drawn fails alone (its card says why and offers a retry), never the
+/// whole gallery.
+async fn concept(state: &AppState, job: &Claimed, report: Report) -> Result<serde_json::Value, Outcome> {
+    let spec: ConceptJob =
+        serde_json::from_value(job.payload.clone()).map_err(|e| Outcome::Reject(format!("bad job: {e}")))?;
+    let (creation, index) = (spec.creation_id.as_str(), spec.index);
+    let brief =
+        concepts::brief(&state.db, creation, index).await.map_err(|e| Outcome::Retry(e.to_string()))?;
+    report("Drawing", 10);
+    let outcome = match state.images.draw(&brief).await {
+        Ok(png) => {
+            let key = concepts::image_key(creation, index);
+            state.storage.put(&key, png).await.map_err(|e| Outcome::Retry(e.to_string()))?;
+            Ok(key)
+        }
+        Err(reason) => {
+            tracing::warn!(%reason, creation, index, "a concept could not be drawn");
+            Err(format!("This design could not be drawn: {reason}"))
+        }
+    };
+    let ready = outcome.is_ok();
+    concepts::finish(&state.db, creation, index, outcome).await.map_err(|e| Outcome::Retry(e.to_string()))?;
+    Ok(serde_json::json!({ "creation_id": creation, "index": index, "ready": ready }))
 }

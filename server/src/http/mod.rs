@@ -3,6 +3,7 @@
 //! request tracing.
 
 mod api;
+mod concepts;
 mod health;
 mod jobs;
 
@@ -37,6 +38,10 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::ready))
         .route("/api/creations", post(api::create_creation))
         .route("/api/jobs/{id}/events", get(jobs::events))
+        .route("/api/creations/{id}/concepts", post(concepts::explore_more))
+        .route("/api/creations/{id}/concepts/stream", get(concepts::stream))
+        .route("/api/creations/{id}/concepts/{index}/retry", post(concepts::retry))
+        .route("/media/concepts/{id}/{file}", get(concepts::image))
         // The form reader caps the file at the configured size as it streams in.
         .route("/api/quotes", post(api::create_quote))
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), move || {

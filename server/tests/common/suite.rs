@@ -425,6 +425,126 @@ fn multipart(request: http::request::Builder, parts: &[(&str, Option<&str>, &[u8
     request.header("content-type", content_type).body(Body::from(body)).unwrap()
 }
 
+/// Draws like the embedded maker, but fails the first drawing it is asked
+/// for: a flaky image service.
+#[derive(Debug, Default)]
+struct FailsOnce(std::sync::atomic::AtomicBool);
+
+#[async_trait::async_trait]
+impl memoreez::concepts::ImageMaker for FailsOnce {
+    async fn draw(&self, brief: &memoreez::concepts::Brief) -> Result<Vec<u8>, String> {
+        if !self.0.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return Err("the image service timed out".into());
+        }
+        memoreez::concepts::Emblems.draw(brief).await
+    }
+}
+
+/// The events of an SSE body as (name, id, data).
+fn sse_events(text: &str) -> Vec<(String, String, serde_json::Value)> {
+    text.split("\n\n")
+        .filter_map(|block| {
+            let field = |name: &str| {
+                block.lines().find_map(|l| l.strip_prefix(&format!("{name}: ")).map(str::to_string))
+            };
+            Some((
+                field("event")?,
+                field("id").unwrap_or_default(),
+                serde_json::from_str(&field("data")?).ok()?,
+            ))
+        })
+        .collect()
+}
+
+/// A story's four concepts stream in as they are drawn; a reconnect resumes
+/// without repeats; "Explore more" adds four; a failed one is retried; the
+/// pictures are the visitor's alone.
+pub async fn concepts_stream_in_and_resume(kind: Kind) {
+    with_app(kind, |app| async move {
+        let created = app.post_json("/api/creations", r#"{"hobbies": "sailing, jazz piano"}"#, None).await;
+        let id = created.json()["id"].as_str().unwrap().to_string();
+        let cookie = created.visitor_cookie().unwrap();
+        let mut state = app.state.clone();
+        state.images = std::sync::Arc::new(FailsOnce::default());
+        memoreez::workers::spawn(&state);
+
+        let url = format!("/api/creations/{id}/concepts/stream");
+        let events = sse_events(&app.get(&url, Some(&cookie)).await.text());
+        let names: Vec<&str> = events.iter().map(|(name, _, _)| name.as_str()).collect();
+        assert_eq!(names.len(), 5, "{events:?}");
+        assert_eq!(names.last(), Some(&"done"));
+        let mut indices: Vec<u64> =
+            events[..4].iter().map(|(_, _, data)| data["index"].as_u64().unwrap()).collect();
+        indices.sort();
+        assert_eq!(indices, [0, 1, 2, 3], "each concept once: {events:?}");
+        // One drawing failed (the service timed out): that card says why; the others show.
+        let failed: Vec<_> = events.iter().filter(|(name, _, _)| name == "concept_failed").collect();
+        assert_eq!(failed.len(), 1, "{events:?}");
+        let failed_index = failed[0].2["index"].as_u64().unwrap();
+        assert!(failed[0].2["reason"].as_str().unwrap().contains("timed out"));
+        let ready = events.iter().find(|(name, _, _)| name == "concept").unwrap();
+        let image_url = ready.2["image_url"].as_str().unwrap().to_string();
+        let image = app.get(&image_url, Some(&cookie)).await;
+        assert_eq!(image.status, StatusCode::OK);
+        assert_eq!(image.header("content-type").as_deref(), Some("image/png"));
+        assert!(image.body.starts_with(b"\x89PNG"), "a PNG");
+        assert_eq!(app.get(&image_url, None).await.status, StatusCode::NOT_FOUND, "not someone else's");
+
+        // Reconnecting after the second event gets the rest, nothing twice.
+        let last_event_id = &events[1].1;
+        let request = Request::get(&url).header("cookie", &cookie).header("last-event-id", last_event_id);
+        let rest = sse_events(&app.send(request.body(Body::empty()).unwrap()).await.text());
+        let mut again: Vec<u64> =
+            events[..2].iter().chain(&rest).filter_map(|(_, _, d)| d["index"].as_u64()).collect();
+        again.sort();
+        assert_eq!(again, [0, 1, 2, 3], "resumed without repeats: {rest:?}");
+
+        // Retry the failed one: it arrives as a picture, on its own.
+        let seen = events.last().unwrap().1.clone();
+        let retry = format!("/api/creations/{id}/concepts/{failed_index}/retry");
+        assert_eq!(app.post_json(&retry, "", Some(&cookie)).await.status, StatusCode::ACCEPTED);
+        let after = sse_events(&app.get(&format!("{url}?seen={seen}"), Some(&cookie)).await.text());
+        assert_eq!(after.len(), 2, "{after:?}");
+        assert_eq!((after[0].0.as_str(), after[0].2["index"].as_u64()), ("concept", Some(failed_index)));
+        let ready_retry = format!("/api/creations/{id}/concepts/0/retry");
+        let not_failed =
+            if failed_index == 0 { format!("/api/creations/{id}/concepts/1/retry") } else { ready_retry };
+        assert_eq!(app.post_json(&not_failed, "", Some(&cookie)).await.status, StatusCode::CONFLICT);
+
+        // Explore more: four more, different designs, streamed after what was seen.
+        let more = app.post_json(&format!("/api/creations/{id}/concepts"), "", Some(&cookie)).await;
+        assert_eq!(more.status, StatusCode::ACCEPTED, "{}", more.text());
+        assert_eq!(more.json()["indices"], serde_json::json!([4, 5, 6, 7]));
+        let seen = after.last().unwrap().1.clone();
+        let fresh = sse_events(&app.get(&format!("{url}?seen={seen}"), Some(&cookie)).await.text());
+        let mut fresh_indices: Vec<u64> = fresh.iter().filter_map(|(_, _, d)| d["index"].as_u64()).collect();
+        fresh_indices.sort();
+        assert_eq!(fresh_indices, [4, 5, 6, 7], "{fresh:?}");
+        let titles: std::collections::HashSet<String> = fresh
+            .iter()
+            .chain(&events)
+            .filter_map(|(_, _, d)| d["title"].as_str().map(String::from))
+            .collect();
+        assert!(titles.len() >= 6, "new designs, not repeats: {titles:?}");
+
+        // Up to 40 designs, then a clear no.
+        for _ in 0..8 {
+            let more = app.post_json(&format!("/api/creations/{id}/concepts"), "", Some(&cookie)).await;
+            assert_eq!(more.status, StatusCode::ACCEPTED);
+        }
+        let enough = app.post_json(&format!("/api/creations/{id}/concepts"), "", Some(&cookie)).await;
+        assert_eq!(enough.status, StatusCode::CONFLICT);
+        assert!(enough.json()["error"].as_str().unwrap().contains("every design"));
+        assert_eq!(app.count("concepts").await, 40);
+
+        // Someone else's or an unknown creation: 404, no events.
+        assert_eq!(app.get(&url, None).await.status, StatusCode::NOT_FOUND);
+        let unknown = "/api/creations/AAAAAAAAAAAAAAAAAAAAAA/concepts/stream";
+        assert_eq!(app.get(unknown, Some(&cookie)).await.status, StatusCode::NOT_FOUND);
+    })
+    .await;
+}
+
 /// The job queue: one claimer per job, leases that run out, bounded retries.
 pub async fn jobs_are_claimed_once_leased_retried_and_bounded(kind: Kind) {
     use memoreez::jobs;
@@ -432,11 +552,11 @@ pub async fn jobs_are_claimed_once_leased_retried_and_bounded(kind: Kind) {
     with_app(kind, |app| async move {
         let db = &app.state.db;
         let a = jobs::enqueue(db, "slice", &json!({"model": "a.stl"}), 2).await.unwrap();
-        let claimed = jobs::claim(db, "slice", "w1", 60_000).await.unwrap().expect("a queued job");
+        let claimed = jobs::claim(db, &["slice"], "w1", 60_000).await.unwrap().expect("a queued job");
         assert_eq!((claimed.id.as_str(), claimed.attempt), (a.as_str(), 1));
         assert_eq!(claimed.payload, json!({"model": "a.stl"}));
-        assert!(jobs::claim(db, "slice", "w2", 60_000).await.unwrap().is_none(), "leased to w1");
-        assert!(jobs::claim(db, "mesh", "w2", 60_000).await.unwrap().is_none(), "other kinds are apart");
+        assert!(jobs::claim(db, &["slice"], "w2", 60_000).await.unwrap().is_none(), "leased to w1");
+        assert!(jobs::claim(db, &["mesh"], "w2", 60_000).await.unwrap().is_none(), "other kinds are apart");
         assert!(jobs::heartbeat(db, &a, "w1", 60_000, "slicing", 40).await.unwrap());
         let seen = jobs::view(db, &a).await.unwrap().unwrap();
         assert_eq!(
@@ -446,7 +566,7 @@ pub async fn jobs_are_claimed_once_leased_retried_and_bounded(kind: Kind) {
 
         // A failed attempt goes back to the queue while attempts are left.
         assert!(jobs::fail(db, &a, "w1", "the slicer crashed").await.unwrap());
-        let again = jobs::claim(db, "slice", "w2", 60_000).await.unwrap().unwrap();
+        let again = jobs::claim(db, &["slice"], "w2", 60_000).await.unwrap().unwrap();
         assert_eq!(again.attempt, 2);
         assert!(jobs::complete(db, &a, "w2", &json!({"grams": 12.5})).await.unwrap());
         let done = jobs::view(db, &a).await.unwrap().unwrap();
@@ -455,19 +575,19 @@ pub async fn jobs_are_claimed_once_leased_retried_and_bounded(kind: Kind) {
         // A lease that runs out lets another worker take over; the first can
         // then neither report nor finish.
         let b = jobs::enqueue(db, "slice", &json!({}), 2).await.unwrap();
-        jobs::claim(db, "slice", "w1", -1).await.unwrap().unwrap();
-        let taken = jobs::claim(db, "slice", "w2", 60_000).await.unwrap().unwrap();
+        jobs::claim(db, &["slice"], "w1", -1).await.unwrap().unwrap();
+        let taken = jobs::claim(db, &["slice"], "w2", 60_000).await.unwrap().unwrap();
         assert_eq!((taken.id.as_str(), taken.attempt), (b.as_str(), 2));
         assert!(!jobs::heartbeat(db, &b, "w1", 60_000, "late", 90).await.unwrap());
         assert!(!jobs::complete(db, &b, "w1", &json!({})).await.unwrap());
         assert!(jobs::fail(db, &b, "w2", "out of filament").await.unwrap());
         let failed = jobs::view(db, &b).await.unwrap().unwrap();
         assert_eq!((failed.status.as_str(), failed.error.as_deref()), ("failed", Some("out of filament")));
-        assert!(jobs::claim(db, "slice", "w3", 60_000).await.unwrap().is_none(), "no attempts left");
+        assert!(jobs::claim(db, &["slice"], "w3", 60_000).await.unwrap().is_none(), "no attempts left");
 
         // A job whose worker keeps vanishing is given up, with a reason.
         let c = jobs::enqueue(db, "slice", &json!({}), 1).await.unwrap();
-        jobs::claim(db, "slice", "w1", -1).await.unwrap().unwrap();
+        jobs::claim(db, &["slice"], "w1", -1).await.unwrap().unwrap();
         assert_eq!(jobs::give_up_abandoned(db).await.unwrap(), 1);
         let given_up = jobs::view(db, &c).await.unwrap().unwrap();
         assert_eq!(given_up.status, "failed");
@@ -493,7 +613,9 @@ pub async fn concurrent_claims_take_each_job_once(kind: Kind) {
                 let db = db.clone();
                 tokio::spawn(async move {
                     let mut mine = Vec::new();
-                    while let Some(job) = jobs::claim(&db, "slice", &format!("w{w}"), 60_000).await.unwrap() {
+                    while let Some(job) =
+                        jobs::claim(&db, &["slice"], &format!("w{w}"), 60_000).await.unwrap()
+                    {
                         mine.push(job.id);
                     }
                     mine
@@ -553,6 +675,10 @@ macro_rules! backend_suite {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn quote_page_without_javascript() {
             common::suite::quote_page_without_javascript($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn concepts_stream_in_and_resume() {
+            common::suite::concepts_stream_in_and_resume($kind).await
         }
         #[tokio::test]
         async fn jobs_are_claimed_once_leased_retried_and_bounded() {
