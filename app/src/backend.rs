@@ -19,6 +19,14 @@ pub trait Backend: Send + Sync + 'static {
     async fn create_creation(&self, request: &Parts, story: Story) -> Result<String, AppError>;
     /// The creation, or [`AppError::NotFound`] when it does not exist or is not the visitor's.
     async fn creation(&self, request: &Parts, id: &str) -> Result<Creation, AppError>;
+    /// The creation and its concepts (queuing the first four if missing).
+    async fn gallery(&self, request: &Parts, id: &str) -> Result<crate::concept::Gallery, AppError>;
+    async fn explore_more(&self, request: &Parts, id: &str) -> Result<Vec<u32>, AppError>;
+    async fn retry_concept(&self, request: &Parts, id: &str, index: u32) -> Result<(), AppError>;
+    /// Queues the model of a ready concept; returns the mesh job's id.
+    async fn select_concept(&self, request: &Parts, id: &str, index: u32) -> Result<String, AppError>;
+    /// The creation's model: where its making is, and the result.
+    async fn model(&self, request: &Parts, id: &str) -> Result<crate::model::ModelView, AppError>;
     /// Reads the quote form, estimates at once and queues the slice; returns the job's id.
     async fn start_quote(
         &self,

@@ -24,7 +24,7 @@ pub async fn create_creation(hobbies: String, facts: String) -> Result<String, A
         crate::error::with_status(Story::from_form(&hobbies, &facts).map_err(AppError::InvalidStory))?;
     let (backend, request) = crate::backend::from_context()?;
     let id = backend.create_creation(&request, story).await?;
-    leptos_axum::redirect(&format!("/create/{id}"));
+    leptos_axum::redirect(&format!("/create/{id}/concepts"));
     Ok(id)
 }
 

@@ -7,6 +7,8 @@
 pub mod concept;
 pub mod creation;
 pub mod error;
+pub mod job;
+pub mod model;
 pub mod pages;
 pub mod quote;
 pub mod story;
@@ -19,6 +21,8 @@ use leptos_meta::{MetaTags, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
+use crate::pages::gallery::GalleryPage;
+use crate::pages::model::ModelPage;
 use crate::pages::quote::{QuoteJobPage, QuotePage};
 use crate::pages::{creation::CreationPage, home::HomePage, not_found::NotFound};
 
@@ -67,6 +71,8 @@ pub fn App() -> impl IntoView {
                     // Async: the page waits for the creation so an unknown id
                     // can answer with a real 404 status, not a 200 error page.
                     <Route path=path!("/create/:id") view=CreationPage ssr=SsrMode::Async/>
+                    <Route path=path!("/create/:id/concepts") view=GalleryPage ssr=SsrMode::Async/>
+                    <Route path=path!("/create/:id/model") view=ModelPage ssr=SsrMode::Async/>
                     <Route path=path!("/quote") view=QuotePage/>
                     <Route path=path!("/quote/:job") view=QuoteJobPage ssr=SsrMode::Async/>
                 </Routes>

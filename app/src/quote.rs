@@ -6,6 +6,7 @@ use leptos::server_fn::codec::{MultipartData, MultipartFormData};
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+use crate::job::JobStatus;
 
 /// A quote's price, in integer cents of `currency`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,20 +42,12 @@ impl QuoteSummary {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum QuoteStatus {
-    Queued,
-    Running,
-    Done,
-    Failed,
-}
-
 /// Where a quote job is, for its page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct QuoteProgress {
     pub job_id: String,
     pub file_name: String,
-    pub status: QuoteStatus,
+    pub status: JobStatus,
     /// What it is doing, in words ("Generating support material").
     pub stage: String,
     pub percent: u8,
@@ -64,23 +57,10 @@ pub struct QuoteProgress {
     pub error: Option<String>,
 }
 
-/// One progress report from `GET /api/jobs/{id}/events`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct ProgressEvent {
-    pub stage: String,
-    pub percent: u8,
-}
-
 /// The `done` event's data for a quote job.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct QuoteDone {
     pub quote: QuoteSummary,
-}
-
-/// The `failed` event's data.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct JobFailed {
-    pub reason: String,
 }
 
 /// The materials the form offers, as (value, label).

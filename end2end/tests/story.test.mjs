@@ -27,7 +27,13 @@ test('a story submitted on the home page is shown on /create/{id}', async () => 
   await page.screenshot({ path: 'test-results/home-filled.png', fullPage: true });
 
   await page.click('button[type="submit"]');
-  await page.waitForURL(/\/create\/[A-Za-z0-9_-]{22}$/, { timeout: 15_000 });
+  // The browser goes straight to the designs being drawn from the story.
+  await page.waitForURL(/\/create\/[A-Za-z0-9_-]{22}\/concepts$/, { timeout: 15_000 });
+  assert.equal(
+    (await page.textContent('[data-testid="story-headline"]')).trim(),
+    'Designs for someone who loves sailing, jazz piano',
+  );
+  await page.goto(page.url().replace(/\/concepts$/, ''));
   await page.waitForSelector('[data-testid="creation"]');
   assert.equal(
     (await page.textContent('[data-testid="story-headline"]')).trim(),

@@ -4,13 +4,19 @@
 use app::backend::Backend;
 use app::creation::Creation;
 use app::error::AppError;
-use app::quote::{QuoteProgress, QuoteStatus};
+use app::job::JobStatus;
+use app::quote::QuoteProgress;
 use app::story::Story;
 use http::request::Parts;
 use leptos::server_fn::codec::MultipartData;
 
+use app::concept::Gallery;
+use app::model::ModelView;
+
+use crate::concepts::store::{self as concepts, ConceptError};
 use crate::creations;
 use crate::jobs::{self, JobView};
+use crate::models::{self, ModelError};
 use crate::quote_form::{self, FormError};
 use crate::quotes::{self, Blame};
 use crate::session::Visitor;
@@ -29,6 +35,38 @@ impl Backend for AppState {
             return Err(AppError::NotFound);
         };
         creations::find(&self.db, &visitor, id).await.map_err(internal)?.ok_or(AppError::NotFound)
+    }
+
+    async fn gallery(&self, request: &Parts, id: &str) -> Result<Gallery, AppError> {
+        let creation = self.creation(request, id).await?;
+        let mut concepts = concepts::list(&self.db, id).await.map_err(internal)?;
+        if concepts.is_empty() {
+            // Queued when the story was stored; this heals a creation whose first batch failed to queue.
+            concepts::add_batch(&self.db, id, &creation.story).await.map_err(internal)?;
+            concepts = concepts::list(&self.db, id).await.map_err(internal)?;
+        }
+        let selected = models::selected(&self.db, id).await.map_err(internal)?;
+        Ok(Gallery { creation, concepts, selected })
+    }
+
+    async fn explore_more(&self, request: &Parts, id: &str) -> Result<Vec<u32>, AppError> {
+        let creation = self.creation(request, id).await?;
+        concepts::add_batch(&self.db, id, &creation.story).await.map_err(concept_error)
+    }
+
+    async fn retry_concept(&self, request: &Parts, id: &str, index: u32) -> Result<(), AppError> {
+        self.creation(request, id).await?;
+        concepts::retry(&self.db, id, index).await.map_err(concept_error)
+    }
+
+    async fn select_concept(&self, request: &Parts, id: &str, index: u32) -> Result<String, AppError> {
+        self.creation(request, id).await?;
+        models::select(&self.db, id, index).await.map_err(model_error)
+    }
+
+    async fn model(&self, request: &Parts, id: &str) -> Result<ModelView, AppError> {
+        self.creation(request, id).await?;
+        models::view(&self.db, id).await.map_err(model_error)
     }
 
     async fn start_quote(&self, _request: &Parts, form: MultipartData) -> Result<String, AppError> {
@@ -60,14 +98,28 @@ impl Backend for AppState {
     }
 }
 
+fn concept_error(error: ConceptError) -> AppError {
+    match error {
+        ConceptError::NoMore | ConceptError::NotFailed => {
+            AppError::Invalid { field: "concept".into(), message: error.to_string() }
+        }
+        ConceptError::NotFound => AppError::NotFound,
+        ConceptError::Database(error) => internal(error),
+    }
+}
+
+fn model_error(error: ModelError) -> AppError {
+    match error {
+        ModelError::NotReady => AppError::Invalid { field: "concept".into(), message: error.to_string() },
+        ModelError::NotFound => AppError::NotFound,
+        ModelError::Concepts(error) => concept_error(error),
+        ModelError::Database(error) => internal(error),
+    }
+}
+
 /// A quote job as its page shows it.
 fn quote_progress(job: JobView) -> QuoteProgress {
-    let status = match job.status.as_str() {
-        "done" => QuoteStatus::Done,
-        "failed" => QuoteStatus::Failed,
-        "running" => QuoteStatus::Running,
-        _ => QuoteStatus::Queued,
-    };
+    let status = JobStatus::from_row(&job.status);
     let summary =
         |value: Option<&serde_json::Value>| value.and_then(|v| serde_json::from_value(v.clone()).ok());
     QuoteProgress {
@@ -77,7 +129,7 @@ fn quote_progress(job: JobView) -> QuoteProgress {
         percent: job.percent.unwrap_or(0).clamp(0, 100) as u8,
         estimate: summary(job.payload.get("estimate")),
         quote: summary(job.result.as_ref().and_then(|result| result.get("quote"))),
-        error: job.error.filter(|_| status == QuoteStatus::Failed),
+        error: job.error.filter(|_| status == JobStatus::Failed),
         job_id: job.id,
     }
 }

@@ -10,6 +10,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod jobs;
+pub mod models;
 pub mod quote_form;
 pub mod quotes;
 pub mod serve;

@@ -13,6 +13,7 @@ use tokio::sync::watch;
 
 use crate::concepts::store::{self as concepts, CONCEPT_JOB, ConceptJob};
 use crate::jobs::{self, Claimed};
+use crate::models::{self, MESH_JOB, MakeError};
 use crate::quotes::{self, Blame, QuoteRequest, Report};
 use crate::state::AppState;
 
@@ -66,7 +67,7 @@ fn hostname() -> String {
 async fn work(state: AppState, owner: String) {
     loop {
         // Concepts first: a customer is watching them appear.
-        match jobs::claim(&state.db, &[CONCEPT_JOB, QUOTE], &owner, LEASE_MS).await {
+        match jobs::claim(&state.db, &[CONCEPT_JOB, MESH_JOB, QUOTE], &owner, LEASE_MS).await {
             Ok(Some(job)) => run(&state, &owner, job).await,
             Ok(None) => tokio::time::sleep(IDLE).await,
             Err(error) => {
@@ -86,6 +87,14 @@ async fn run(state: &AppState, owner: &str, job: Claimed) {
         match job.kind.as_str() {
             QUOTE => quote(state, &job, report).await,
             CONCEPT_JOB => concept(state, &job, report).await,
+            MESH_JOB => match models::make_for(state, &job.payload, report).await {
+                Ok(done) => Ok(serde_json::to_value(done).expect("serialises")),
+                Err(MakeError::Unusable(reason)) => Err(Outcome::Reject(reason)),
+                Err(MakeError::Transient(reason)) => {
+                    tracing::error!(%reason, job = %job.id, "mesh job failed");
+                    Err(Outcome::Retry("Something went wrong on our side; we have been told.".into()))
+                }
+            },
             other => Err(Outcome::Reject(format!("no worker here does {other:?} jobs"))),
         }
     };

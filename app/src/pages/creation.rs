@@ -19,7 +19,7 @@ pub fn CreationPage() -> impl IntoView {
 
 #[component]
 fn StoryCard(creation: Creation) -> impl IntoView {
-    let Creation { story, .. } = creation;
+    let Creation { id, story, .. } = creation;
     let headline = format!("A keepsake for someone who loves {}", story.hobbies.join(", "));
     let has_facts = !story.facts.is_empty();
 
@@ -36,10 +36,10 @@ fn StoryCard(creation: Creation) -> impl IntoView {
             </Show>
             <div class="next-step">
                 <h2>"What happens next"</h2>
-                <p>
-                    "Your story is saved. Turning it into four concept images is being built "
-                    "and is not available yet; this page will show them as soon as it is."
-                </p>
+                <p>"Your story is saved, and four designs are being drawn from it."</p>
+                <a class="button" href=format!("/create/{id}/concepts") data-testid="see-designs">
+                    "See your designs"
+                </a>
             </div>
         </article>
     }

@@ -1,7 +1,10 @@
 //! One file per page.
 
 pub mod creation;
+pub mod gallery;
 pub mod home;
+pub mod job_events;
 pub mod loaded;
+pub mod model;
 pub mod not_found;
 pub mod quote;

@@ -14,10 +14,12 @@ use wasm_bindgen::JsCast;
 use web_sys::{FormData, HtmlFormElement, HtmlInputElement};
 
 use crate::error::AppError;
+use crate::job::JobStatus;
+use crate::pages::job_events::{JobWatch, follow_job};
 use crate::pages::loaded::loaded_page;
 use crate::quote::{
-    MATERIALS, PROFILES, QuoteProgress, QuoteStatus, QuoteSummary, StartQuote, check_model_file_name,
-    duration, get_quote_progress, money, start_quote,
+    MATERIALS, PROFILES, QuoteDone, QuoteProgress, QuoteSummary, StartQuote, check_model_file_name, duration,
+    get_quote_progress, money, start_quote,
 };
 
 /// The upload form.
@@ -144,14 +146,31 @@ fn QuoteJob(progress: QuoteProgress) -> impl IntoView {
     let percent = RwSignal::new(percent);
     let quote = RwSignal::new(quote);
     let error = RwSignal::new(error);
-    let running = move || matches!(status.get(), QuoteStatus::Queued | QuoteStatus::Running);
+    let running = move || matches!(status.get(), JobStatus::Queued | JobStatus::Running);
 
-    #[cfg(feature = "hydrate")]
     if running() {
-        follow_job(job_id.clone(), Follow { status, stage, percent, quote, error });
+        follow_job(
+            job_id,
+            JobWatch {
+                progress: Box::new(move |event| {
+                    status.set(JobStatus::Running);
+                    stage.set(event.stage);
+                    percent.set(event.percent);
+                }),
+                done: Box::new(move |data| match serde_json::from_str::<QuoteDone>(&data) {
+                    Ok(done) => {
+                        quote.set(Some(done.quote));
+                        status.set(JobStatus::Done);
+                    }
+                    Err(_) => error.set(Some("The quote arrived unreadable; reload the page.".into())),
+                }),
+                failed: Box::new(move |reason| {
+                    error.set(Some(reason));
+                    status.set(JobStatus::Failed);
+                }),
+            },
+        );
     }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = &job_id;
 
     view! {
         <Title text=format!("Price for {file_name} · Memoreez")/>
@@ -182,7 +201,7 @@ fn QuoteJob(progress: QuoteProgress) -> impl IntoView {
                 })
         }}
         {move || {
-            (status.get() == QuoteStatus::Failed)
+            (status.get() == JobStatus::Failed)
                 .then(|| {
                     view! {
                         <section class="card" role="alert" data-testid="quote-failed">
@@ -239,68 +258,4 @@ fn QuoteCard(quote: QuoteSummary, title: &'static str, testid: &'static str) -> 
             {quote.note.map(|note| view! { <p class="note">{note}</p> })}
         </section>
     }
-}
-
-/// The signals a job's events update.
-#[cfg(feature = "hydrate")]
-struct Follow {
-    status: RwSignal<QuoteStatus>,
-    stage: RwSignal<String>,
-    percent: RwSignal<u8>,
-    quote: RwSignal<Option<QuoteSummary>>,
-    error: RwSignal<Option<String>>,
-}
-
-/// Listens to `GET /api/jobs/{id}/events` until the job ends or the page
-/// goes away (dropping the stream closes the connection).
-#[cfg(feature = "hydrate")]
-fn follow_job(job_id: String, signals: Follow) {
-    use futures::StreamExt;
-    use gloo_net::eventsource::futures::EventSource;
-
-    use crate::quote::{JobFailed, ProgressEvent, QuoteDone};
-
-    leptos::task::spawn_local_scoped_with_cancellation(async move {
-        let Follow { status, stage, percent, quote, error } = signals;
-        let lost = move || {
-            status.set(QuoteStatus::Failed);
-            error.set(Some("Lost touch with the server; reload the page to see the quote.".into()));
-        };
-        let Ok(mut source) = EventSource::new(&format!("/api/jobs/{job_id}/events")) else { return lost() };
-        let (Ok(progress), Ok(done), Ok(failed)) =
-            (source.subscribe("progress"), source.subscribe("done"), source.subscribe("failed"))
-        else {
-            return lost();
-        };
-        let mut events = futures::stream::select_all([progress, done, failed]);
-        while let Some(Ok((name, message))) = events.next().await {
-            let data = message.data().as_string().unwrap_or_default();
-            match name.as_str() {
-                "progress" => {
-                    if let Ok(event) = serde_json::from_str::<ProgressEvent>(&data) {
-                        status.set(QuoteStatus::Running);
-                        stage.set(event.stage);
-                        percent.set(event.percent);
-                    }
-                }
-                "done" => {
-                    match serde_json::from_str::<QuoteDone>(&data) {
-                        Ok(done) => {
-                            quote.set(Some(done.quote));
-                            status.set(QuoteStatus::Done);
-                        }
-                        Err(_) => lost(),
-                    }
-                    break;
-                }
-                _ => {
-                    let reason = serde_json::from_str::<JobFailed>(&data).map(|f| f.reason);
-                    error.set(Some(reason.unwrap_or_else(|_| "The slice failed.".into())));
-                    status.set(QuoteStatus::Failed);
-                    break;
-                }
-            }
-        }
-        source.close();
-    });
 }

@@ -6,6 +6,7 @@ mod api;
 mod concepts;
 mod health;
 mod jobs;
+mod models;
 
 use std::sync::Arc;
 
@@ -42,6 +43,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/creations/{id}/concepts/stream", get(concepts::stream))
         .route("/api/creations/{id}/concepts/{index}/retry", post(concepts::retry))
         .route("/media/concepts/{id}/{file}", get(concepts::image))
+        .route("/api/creations/{id}/select", post(models::select))
+        .route("/media/models/{id}/{file}", get(models::media))
         // The form reader caps the file at the configured size as it streams in.
         .route("/api/quotes", post(api::create_quote))
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), move || {

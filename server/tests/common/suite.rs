@@ -545,6 +545,66 @@ pub async fn concepts_stream_in_and_resume(kind: Kind) {
     .await;
 }
 
+/// The whole embedded flow: story → four concepts → pick one → a mesh job
+/// makes a watertight model, stored with its picture; the pages show each step.
+pub async fn picking_a_concept_makes_a_watertight_model(kind: Kind) {
+    with_app(kind, |app| async move {
+        let created = app
+            .post_json("/api/creations", r#"{"hobbies": ["gardening"], "facts": "Grows tomatoes."}"#, None)
+            .await;
+        let id = created.json()["id"].as_str().unwrap().to_string();
+        let cookie = created.visitor_cookie().unwrap();
+        memoreez::workers::spawn(&app.state);
+
+        // The gallery page renders the four cards (placeholders or pictures).
+        let page = app.get(&format!("/create/{id}/concepts"), Some(&cookie)).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert_eq!(page.text().matches("data-testid=\"concept\"").count(), 4, "{}", page.text());
+        let events =
+            sse_events(&app.get(&format!("/api/creations/{id}/concepts/stream"), Some(&cookie)).await.text());
+        assert_eq!(events.iter().filter(|(name, _, _)| name == "concept").count(), 4, "{events:?}");
+
+        let select = format!("/api/creations/{id}/select");
+        for (body, status) in [
+            (r#"{"concept": 9}"#, StatusCode::UNPROCESSABLE_ENTITY),
+            (r#"{"concept": "one"}"#, StatusCode::UNPROCESSABLE_ENTITY),
+            ("nope", StatusCode::BAD_REQUEST),
+        ] {
+            let reply = app.post_json(&select, body, Some(&cookie)).await;
+            assert_eq!(reply.status, status, "{body}: {}", reply.text());
+        }
+        assert_eq!(
+            app.post_json(&select, r#"{"concept": 0}"#, None).await.status,
+            StatusCode::NOT_FOUND,
+            "not yours"
+        );
+        let picked = app.post_json(&select, r#"{"concept": 2}"#, Some(&cookie)).await;
+        assert_eq!(picked.status, StatusCode::ACCEPTED, "{}", picked.text());
+        let picked = picked.json();
+        let again = app.post_json(&select, r#"{"concept": 2}"#, Some(&cookie)).await.json();
+        assert_eq!(again["job_id"], picked["job_id"], "picking the same design again is the same job");
+
+        let events = sse_events(&app.get(picked["events_url"].as_str().unwrap(), None).await.text());
+        let (_, _, done) =
+            events.iter().find(|(name, _, _)| name == "done").unwrap_or_else(|| panic!("{events:?}"));
+        let stl = app.get(done["mesh_url"].as_str().unwrap(), Some(&cookie)).await;
+        assert_eq!(stl.status, StatusCode::OK);
+        let mesh =
+            geometry::io::read(geometry::io::Format::Stl, &stl.body, &geometry::Limits::default()).unwrap();
+        let info = geometry::analyse(&mesh, &Default::default());
+        assert!(info.watertight && info.shells == 1 && info.volume_mm3 > 1000.0, "{info:?}");
+        let picture = app.get(done["thumbnail_url"].as_str().unwrap(), Some(&cookie)).await;
+        assert!(picture.body.starts_with(b"\x89PNG"));
+        assert_eq!(app.get(done["mesh_url"].as_str().unwrap(), None).await.status, StatusCode::NOT_FOUND);
+
+        let page = app.get(&format!("/create/{id}/model"), Some(&cookie)).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text().contains("Download the STL") && page.text().contains("not available yet"));
+        assert_eq!(app.get(&format!("/create/{id}/model"), None).await.status, StatusCode::NOT_FOUND);
+    })
+    .await;
+}
+
 /// The job queue: one claimer per job, leases that run out, bounded retries.
 pub async fn jobs_are_claimed_once_leased_retried_and_bounded(kind: Kind) {
     use memoreez::jobs;
@@ -679,6 +739,10 @@ macro_rules! backend_suite {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn concepts_stream_in_and_resume() {
             common::suite::concepts_stream_in_and_resume($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn picking_a_concept_makes_a_watertight_model() {
+            common::suite::picking_a_concept_makes_a_watertight_model($kind).await
         }
         #[tokio::test]
         async fn jobs_are_claimed_once_leased_retried_and_bounded() {

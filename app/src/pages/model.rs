@@ -1,0 +1,120 @@
+//! `/create/{id}/model`: the chosen concept becoming a 3D model — the mesh
+//! job's stages live, then a picture of the model and its STL.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::job::JobStatus;
+use crate::model::{MeshDone, ModelView, get_model};
+use crate::pages::job_events::{JobWatch, follow_job};
+use crate::pages::loaded::loaded_page;
+
+#[component]
+pub fn ModelPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let model = Resource::new(id, get_model);
+    loaded_page(model, ("Loading your model…", "We couldn't load your model"), |model| {
+        view! { <ModelProgress model/> }
+    })
+}
+
+#[component]
+fn ModelProgress(model: ModelView) -> impl IntoView {
+    let ModelView {
+        creation_id,
+        concept_title,
+        concept_image_url,
+        job_id,
+        status,
+        stage,
+        percent,
+        mesh_url,
+        thumbnail_url,
+        error,
+    } = model;
+    let status = RwSignal::new(status);
+    let stage = RwSignal::new(stage);
+    let percent = RwSignal::new(percent);
+    let made = RwSignal::new(mesh_url.zip(thumbnail_url));
+    let error = RwSignal::new(error);
+    let running = move || !status.get().is_finished();
+
+    if running() {
+        follow_job(
+            job_id,
+            JobWatch {
+                progress: Box::new(move |event| {
+                    status.set(JobStatus::Running);
+                    stage.set(event.stage);
+                    percent.set(event.percent);
+                }),
+                done: Box::new(move |data| match serde_json::from_str::<MeshDone>(&data) {
+                    Ok(done) => {
+                        made.set(Some((done.mesh_url, done.thumbnail_url)));
+                        status.set(JobStatus::Done);
+                    }
+                    Err(_) => error.set(Some("The model arrived unreadable; reload the page.".into())),
+                }),
+                failed: Box::new(move |reason| {
+                    error.set(Some(reason));
+                    status.set(JobStatus::Failed);
+                }),
+            },
+        );
+    }
+
+    view! {
+        <Title text="Your model · Memoreez"/>
+        <Show when=running>
+            <noscript>
+                <meta http-equiv="refresh" content="2"/>
+            </noscript>
+        </Show>
+        <section class="hero">
+            <p class="eyebrow">"Your model"</p>
+            <h1>{concept_title.clone()}</h1>
+        </section>
+        <div class="model-row">
+            <figure class="card model-source">
+                <img src=concept_image_url alt=concept_title width="512" height="512"/>
+                <figcaption>"The design you chose"</figcaption>
+            </figure>
+            <section class="card model-result" aria-live="polite" data-testid="model">
+                {move || match (status.get(), made.get()) {
+                    (JobStatus::Done, Some((mesh_url, thumbnail_url))) => view! {
+                        <img src=thumbnail_url alt="Your 3D model" width="512" height="512" data-testid="model-thumbnail"/>
+                        <p>"Your model is ready: one closed, printable solid."</p>
+                        <p>
+                            <a class="button" href=mesh_url download="memoreez-model.stl" data-testid="model-download">
+                                "Download the STL"
+                            </a>
+                        </p>
+                        <p class="note">
+                            "Next: the studio, where you stand it on a pedestal, add words and get the price. "
+                            "The studio is being built and is not available yet."
+                        </p>
+                    }
+                    .into_any(),
+                    (JobStatus::Failed, _) => view! {
+                        <div role="alert" data-testid="model-failed">
+                            <h2>"We couldn't make this model"</h2>
+                            <p>{move || error.get().unwrap_or_default()}</p>
+                            <p><a href=format!("/create/{creation_id}/concepts")>"Choose another design"</a></p>
+                        </div>
+                    }
+                    .into_any(),
+                    _ => view! {
+                        <h2>"Making your 3D model"</h2>
+                        <progress max="100" value=move || percent.get()></progress>
+                        <p class="stage" data-testid="model-stage">
+                            {move || format!("{} · {} %", stage.get(), percent.get())}
+                        </p>
+                    }
+                    .into_any(),
+                }}
+            </section>
+        </div>
+    }
+}

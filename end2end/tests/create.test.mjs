@@ -1,0 +1,63 @@
+// Create a keepsake: story → four designs filling in live → explore more →
+// pick one → the model's making, live → a picture of the model and its STL.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+
+import { launch, openPage, visit } from './browser.mjs';
+
+let browser;
+before(async () => {
+  browser = await launch();
+  mkdirSync('test-results', { recursive: true });
+});
+after(async () => {
+  await browser?.close();
+});
+
+const cards = (page, status) =>
+  page.$$eval(`[data-testid="concept"]${status ? `[data-status="${status}"]` : ''}`, (list) => list.length);
+
+test('designs fill in as they are drawn; one picked becomes a model', async () => {
+  const { context, page, problems } = await openPage(browser);
+  await visit(page, '/');
+  await page.fill('#hobbies', 'gardening, birdwatching');
+  await page.fill('#facts', 'Grows tomatoes.');
+  await page.click('button[type="submit"]');
+  await page.waitForURL(/\/create\/[A-Za-z0-9_-]{22}\/concepts$/, { timeout: 15_000 });
+  await page.waitForSelector('html[data-hydrated="true"]');
+
+  // Four cards at once; all four pictures arrive without a reload.
+  assert.equal(await cards(page), 4);
+  await page.waitForFunction(() => document.querySelectorAll('[data-status="ready"]').length === 4, null, {
+    timeout: 30_000,
+  });
+  // Every picture loads (a 512 px PNG each).
+  await page.waitForFunction(() => {
+    const imgs = [...document.querySelectorAll('[data-testid="concept"] img')];
+    return imgs.length === 4 && imgs.every((img) => img.complete && img.naturalWidth === 512);
+  }, null, { timeout: 15_000 });
+  await page.screenshot({ path: 'test-results/concepts.png', fullPage: true });
+
+  // Explore more: four more placeholders, filled in turn.
+  await page.click('[data-testid="explore-more"]');
+  await page.waitForFunction(() => document.querySelectorAll('[data-status="ready"]').length === 8, null, {
+    timeout: 30_000,
+  });
+  const titles = await page.$$eval('[data-testid="concept"] .concept-title', (list) => list.map((t) => t.textContent));
+  assert.ok(new Set(titles).size >= 6, `different designs: ${titles}`);
+
+  // Pick the first: the model page shows the making, then the model.
+  await page.click('[data-testid="concept"][data-index="0"] button');
+  await page.waitForURL(/\/create\/[A-Za-z0-9_-]{22}\/model$/, { timeout: 15_000 });
+  await page.waitForSelector('[data-testid="model-thumbnail"]', { timeout: 60_000 });
+  const href = await page.getAttribute('[data-testid="model-download"]', 'href');
+  const stl = await page.request.get(new URL(href, page.url()).href);
+  assert.equal(stl.status(), 200);
+  assert.ok((await stl.body()).length > 10_000, 'a real model');
+  await page.screenshot({ path: 'test-results/model.png', fullPage: true });
+
+  assert.deepEqual(problems, []);
+  await context.close();
+});
