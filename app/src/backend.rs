@@ -19,6 +19,8 @@ pub trait Backend: Send + Sync + 'static {
     async fn create_creation(&self, request: &Parts, story: Story) -> Result<String, AppError>;
     /// The creation, or [`AppError::NotFound`] when it does not exist or is not the visitor's.
     async fn creation(&self, request: &Parts, id: &str) -> Result<Creation, AppError>;
+    /// The visitor's creations, newest first (none for a first visit).
+    async fn my_creations(&self, request: &Parts) -> Result<Vec<crate::creation::MyCreation>, AppError>;
     /// The creation and its concepts (queuing the first four if missing).
     async fn gallery(&self, request: &Parts, id: &str) -> Result<crate::concept::Gallery, AppError>;
     async fn explore_more(&self, request: &Parts, id: &str) -> Result<Vec<u32>, AppError>;

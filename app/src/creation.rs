@@ -34,3 +34,23 @@ pub async fn get_creation(id: String) -> Result<Creation, AppError> {
     let (backend, request) = crate::backend::from_context()?;
     backend.creation(&request, &id).await
 }
+
+/// One of the visitor's creations, for "My models".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyCreation {
+    pub id: String,
+    pub hobbies: Vec<String>,
+    /// The model's picture once made, else the first ready design's.
+    pub picture_url: Option<String>,
+    /// Where to go on: the model page once a design is picked, else the designs.
+    pub link: String,
+    /// Where it stands, in words: "Model ready", "Model being made", "Choosing a design".
+    pub stage: String,
+}
+
+/// The visitor's creations, newest first (this browser's, across visits).
+#[server(endpoint = "my_creations")]
+pub async fn my_creations() -> Result<Vec<MyCreation>, AppError> {
+    let (backend, request) = crate::backend::from_context()?;
+    backend.my_creations(&request).await
+}

@@ -23,6 +23,7 @@ use leptos_router::{SsrMode, path};
 
 use crate::pages::gallery::GalleryPage;
 use crate::pages::model::ModelPage;
+use crate::pages::my_models::MyModelsPage;
 use crate::pages::quote::{QuoteJobPage, QuotePage};
 use crate::pages::{creation::CreationPage, home::HomePage, not_found::NotFound};
 
@@ -62,6 +63,7 @@ pub fn App() -> impl IntoView {
                 <p class="tagline">"Their story, printed in 3D."</p>
                 <nav class="site-nav" aria-label="Main">
                     <A href="/">"Create a keepsake"</A>
+                    <A href="/my">"My models"</A>
                     <A href="/quote">"Price a model"</A>
                 </nav>
             </header>
@@ -73,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/create/:id") view=CreationPage ssr=SsrMode::Async/>
                     <Route path=path!("/create/:id/concepts") view=GalleryPage ssr=SsrMode::Async/>
                     <Route path=path!("/create/:id/model") view=ModelPage ssr=SsrMode::Async/>
+                    <Route path=path!("/my") view=MyModelsPage ssr=SsrMode::Async/>
                     <Route path=path!("/quote") view=QuotePage/>
                     <Route path=path!("/quote/:job") view=QuoteJobPage ssr=SsrMode::Async/>
                 </Routes>

@@ -58,6 +58,14 @@ test('designs fill in as they are drawn; one picked becomes a model', async () =
   assert.ok((await stl.body()).length > 10_000, 'a real model');
   await page.screenshot({ path: 'test-results/model.png', fullPage: true });
 
+  // "My models" lists it with the model's picture, on a later visit too.
+  await page.click('text=My models');
+  await page.waitForSelector('[data-testid="my-model"]');
+  assert.equal(await page.$$eval('[data-testid="my-model"]', (list) => list.length), 1);
+  assert.match(await page.textContent('[data-testid="my-model"]'), /Model ready/);
+  await page.reload();
+  assert.match(await page.getAttribute('[data-testid="my-model"] img', 'src'), /\/thumbnail\.png$/);
+
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -37,6 +37,11 @@ impl Backend for AppState {
         creations::find(&self.db, &visitor, id).await.map_err(internal)?.ok_or(AppError::NotFound)
     }
 
+    async fn my_creations(&self, request: &Parts) -> Result<Vec<app::creation::MyCreation>, AppError> {
+        let Some(visitor) = visitor(request)?.existing_id() else { return Ok(Vec::new()) };
+        creations::list_for(&self.db, &visitor).await.map_err(internal)
+    }
+
     async fn gallery(&self, request: &Parts, id: &str) -> Result<Gallery, AppError> {
         let creation = self.creation(request, id).await?;
         let mut concepts = concepts::list(&self.db, id).await.map_err(internal)?;

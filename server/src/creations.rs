@@ -1,6 +1,6 @@
 //! Storing and finding creations.
 
-use app::creation::Creation;
+use app::creation::{Creation, MyCreation};
 use app::story::Story;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -75,4 +75,45 @@ pub(crate) fn new_id() -> String {
 
 fn is_well_formed_id(id: &str) -> bool {
     id.len() == 22 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The visitor's creations, newest first, with what each has come to.
+pub async fn list_for(db: &Db, visitor: &VisitorId) -> Result<Vec<MyCreation>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT c.id, c.hobbies, c.selected_idx, j.status AS mesh_status, \
+         (SELECT MIN(k.idx) FROM concepts k WHERE k.creation_id = c.id AND k.status = 'ready') AS first_ready \
+         FROM creations c LEFT JOIN jobs j ON j.id = c.mesh_job_id \
+         WHERE c.visitor = $1 ORDER BY c.created_at DESC, c.id LIMIT 200",
+    )
+    .bind(&visitor.0)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let id: String = row.try_get("id")?;
+            let hobbies: String = row.try_get("hobbies")?;
+            let hobbies = serde_json::from_str(&hobbies).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            let selected: Option<i64> = row.try_get("selected_idx")?;
+            let mesh_status: Option<String> = row.try_get("mesh_status")?;
+            let first_ready: Option<i64> = row.try_get("first_ready")?;
+            let (picture_url, link, stage) = match (selected, mesh_status.as_deref()) {
+                (Some(_), Some("done")) => (
+                    Some(format!("/media/models/{id}/thumbnail.png")),
+                    format!("/create/{id}/model"),
+                    "Model ready",
+                ),
+                (Some(index), status) => (
+                    Some(crate::concepts::store::image_url(&id, index as u32)),
+                    format!("/create/{id}/model"),
+                    if status == Some("failed") { "The model could not be made" } else { "Model being made" },
+                ),
+                (None, _) => (
+                    first_ready.map(|index| crate::concepts::store::image_url(&id, index as u32)),
+                    format!("/create/{id}/concepts"),
+                    "Choosing a design",
+                ),
+            };
+            Ok(MyCreation { id, hobbies, picture_url, link, stage: stage.to_string() })
+        })
+        .collect()
 }

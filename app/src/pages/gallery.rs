@@ -10,6 +10,7 @@ use crate::concept::{
     Concept, ConceptStatus, Gallery, MAX_CONCEPTS, PER_BATCH, explore_more, get_gallery, retry_concept,
     select_concept,
 };
+use crate::pages::job_events::RefreshWhile;
 use crate::pages::loaded::loaded_page;
 
 #[component]
@@ -84,12 +85,7 @@ fn ConceptGallery(gallery: Gallery) -> impl IntoView {
                 <p><a href=format!("/create/{id}/model")>"See the model you picked"</a></p>
             })}
         </section>
-        // Without JavaScript the page reloads itself while designs are being drawn.
-        <Show when=pending>
-            <noscript>
-                <meta http-equiv="refresh" content="2"/>
-            </noscript>
-        </Show>
+        <RefreshWhile when=pending seconds=2/>
         <ul class="concepts" data-testid="concepts" aria-live="polite">
             <For each=move || concepts.get() key=|c| (c.index, c.status, c.title.clone()) let:concept>
                 <ConceptCard concept retry select/>

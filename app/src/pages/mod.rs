@@ -6,5 +6,6 @@ pub mod home;
 pub mod job_events;
 pub mod loaded;
 pub mod model;
+pub mod my_models;
 pub mod not_found;
 pub mod quote;

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::job::JobStatus;
 use crate::model::{MeshDone, ModelView, get_model};
-use crate::pages::job_events::{JobWatch, follow_job};
+use crate::pages::job_events::{JobSignals, RefreshWhile};
 use crate::pages::loaded::loaded_page;
 
 #[component]
@@ -34,44 +34,17 @@ fn ModelProgress(model: ModelView) -> impl IntoView {
         thumbnail_url,
         error,
     } = model;
-    let status = RwSignal::new(status);
-    let stage = RwSignal::new(stage);
-    let percent = RwSignal::new(percent);
-    let made = RwSignal::new(mesh_url.zip(thumbnail_url));
-    let error = RwSignal::new(error);
-    let running = move || !status.get().is_finished();
-
-    if running() {
-        follow_job(
-            job_id,
-            JobWatch {
-                progress: Box::new(move |event| {
-                    status.set(JobStatus::Running);
-                    stage.set(event.stage);
-                    percent.set(event.percent);
-                }),
-                done: Box::new(move |data| match serde_json::from_str::<MeshDone>(&data) {
-                    Ok(done) => {
-                        made.set(Some((done.mesh_url, done.thumbnail_url)));
-                        status.set(JobStatus::Done);
-                    }
-                    Err(_) => error.set(Some("The model arrived unreadable; reload the page.".into())),
-                }),
-                failed: Box::new(move |reason| {
-                    error.set(Some(reason));
-                    status.set(JobStatus::Failed);
-                }),
-            },
-        );
-    }
+    let job = JobSignals::new(status, stage, percent, error);
+    let made = RwSignal::new(
+        mesh_url.zip(thumbnail_url).map(|(mesh_url, thumbnail_url)| MeshDone { mesh_url, thumbnail_url }),
+    );
+    job.follow(job_id, made);
+    let JobSignals { status, stage, percent, error } = job;
+    let running = move || job.running();
 
     view! {
         <Title text="Your model · Memoreez"/>
-        <Show when=running>
-            <noscript>
-                <meta http-equiv="refresh" content="2"/>
-            </noscript>
-        </Show>
+        <RefreshWhile when=running seconds=2/>
         <section class="hero">
             <p class="eyebrow">"Your model"</p>
             <h1>{concept_title.clone()}</h1>
@@ -83,7 +56,7 @@ fn ModelProgress(model: ModelView) -> impl IntoView {
             </figure>
             <section class="card model-result" aria-live="polite" data-testid="model">
                 {move || match (status.get(), made.get()) {
-                    (JobStatus::Done, Some((mesh_url, thumbnail_url))) => view! {
+                    (JobStatus::Done, Some(MeshDone { mesh_url, thumbnail_url })) => view! {
                         <img src=thumbnail_url alt="Your 3D model" width="512" height="512" data-testid="model-thumbnail"/>
                         <p>"Your model is ready: one closed, printable solid."</p>
                         <p>

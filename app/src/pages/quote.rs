@@ -15,7 +15,7 @@ use web_sys::{FormData, HtmlFormElement, HtmlInputElement};
 
 use crate::error::AppError;
 use crate::job::JobStatus;
-use crate::pages::job_events::{JobWatch, follow_job};
+use crate::pages::job_events::{JobSignals, RefreshWhile};
 use crate::pages::loaded::loaded_page;
 use crate::quote::{
     MATERIALS, PROFILES, QuoteDone, QuoteProgress, QuoteSummary, StartQuote, check_model_file_name, duration,
@@ -141,45 +141,15 @@ pub fn QuoteJobPage() -> impl IntoView {
 #[component]
 fn QuoteJob(progress: QuoteProgress) -> impl IntoView {
     let QuoteProgress { job_id, file_name, status, stage, percent, estimate, quote, error } = progress;
-    let status = RwSignal::new(status);
-    let stage = RwSignal::new(stage);
-    let percent = RwSignal::new(percent);
-    let quote = RwSignal::new(quote);
-    let error = RwSignal::new(error);
-    let running = move || matches!(status.get(), JobStatus::Queued | JobStatus::Running);
-
-    if running() {
-        follow_job(
-            job_id,
-            JobWatch {
-                progress: Box::new(move |event| {
-                    status.set(JobStatus::Running);
-                    stage.set(event.stage);
-                    percent.set(event.percent);
-                }),
-                done: Box::new(move |data| match serde_json::from_str::<QuoteDone>(&data) {
-                    Ok(done) => {
-                        quote.set(Some(done.quote));
-                        status.set(JobStatus::Done);
-                    }
-                    Err(_) => error.set(Some("The quote arrived unreadable; reload the page.".into())),
-                }),
-                failed: Box::new(move |reason| {
-                    error.set(Some(reason));
-                    status.set(JobStatus::Failed);
-                }),
-            },
-        );
-    }
+    let job = JobSignals::new(status, stage, percent, error);
+    let done = RwSignal::new(quote.map(|quote| QuoteDone { quote }));
+    job.follow(job_id, done);
+    let JobSignals { status, stage, percent, error } = job;
+    let running = move || job.running();
 
     view! {
         <Title text=format!("Price for {file_name} · Memoreez")/>
-        // Without JavaScript, the page reloads itself until the quote is ready.
-        <Show when=running>
-            <noscript>
-                <meta http-equiv="refresh" content="3"/>
-            </noscript>
-        </Show>
+        <RefreshWhile when=running seconds=3/>
         <section class="hero">
             <p class="eyebrow">"Your quote"</p>
             <h1 data-testid="quote-file-name">{file_name}</h1>
@@ -193,9 +163,9 @@ fn QuoteJob(progress: QuoteProgress) -> impl IntoView {
             </section>
         </Show>
         {move || {
-            quote
+            done
                 .get()
-                .map(|quote| {
+                .map(|QuoteDone { quote }| {
                     let title = if quote.is_estimate() { "Price (estimated)" } else { "Exact price" };
                     view! { <QuoteCard quote title testid="quote"/> }
                 })

@@ -601,6 +601,18 @@ pub async fn picking_a_concept_makes_a_watertight_model(kind: Kind) {
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.text().contains("Download the STL") && page.text().contains("not available yet"));
         assert_eq!(app.get(&format!("/create/{id}/model"), None).await.status, StatusCode::NOT_FOUND);
+
+        // "My models": this browser's creations, newest first, each with where it stands.
+        let second = app.post_json("/api/creations", r#"{"hobbies": "chess"}"#, Some(&cookie)).await;
+        assert_eq!(second.status, StatusCode::CREATED);
+        let html = app.get("/my", Some(&cookie)).await.text();
+        assert_eq!(html.matches("data-testid=\"my-model\"").count(), 2, "{html}");
+        let (chess, gardening) = (html.find(">chess<").unwrap(), html.find(">gardening<").unwrap());
+        assert!(chess < gardening, "newest first");
+        assert!(html.contains("Model ready") && html.contains(&format!("/media/models/{id}/thumbnail.png")));
+        assert!(html.contains("Choosing a design"));
+        let stranger = app.get("/my", None).await.text();
+        assert!(stranger.contains("data-testid=\"no-models\"") && !stranger.contains("gardening"));
     })
     .await;
 }
