@@ -92,7 +92,7 @@ mod tests {
         assert!(again.has(2, ConceptStatus::Ready) && again.has(0, ConceptStatus::Failed));
         assert!(!again.has(1, ConceptStatus::Ready), "never sent");
         assert!(!again.has(0, ConceptStatus::Ready), "failed, then retried: sent again");
-        assert_eq!(Delivered::parse("rx<script>").as_str(), "r---------", "junk reads as not delivered");
+        assert_eq!(Delivered::parse("rx<b>1</b>").as_str(), "r---------", "junk reads as not delivered");
         assert_eq!(Delivered::parse(&"r".repeat(5000)).as_str().len(), MAX_CONCEPTS);
     }
 }

@@ -43,6 +43,33 @@ pub struct Config {
     pub shop: PriceBook,
     /// Prices for the print lab (`[lab]` in memoreez.toml; integer cents).
     pub lab: PriceBook,
+    /// Who draws concept pictures (`MEMOREEZ_IMAGE_PROVIDER`): `embedded`
+    /// (offline emblems), `openai` (any OpenAI-compatible images API; key in
+    /// `MEMOREEZ_IMAGE_API_KEY`) or `cloudflare` (Workers AI; token in
+    /// `MEMOREEZ_CLOUDFLARE_API_TOKEN`, account in `MEMOREEZ_CLOUDFLARE_ACCOUNT_ID`).
+    pub image_provider: ImageProvider,
+    /// The service's base URL; empty: the provider's public one (`MEMOREEZ_IMAGE_API_URL`).
+    pub image_api_url: String,
+    /// The model; empty: `gpt-image-1` / `@cf/black-forest-labs/flux-1-schnell` (`MEMOREEZ_IMAGE_MODEL`).
+    pub image_model: String,
+    /// One call to the image service may take this long (`MEMOREEZ_IMAGE_TIMEOUT_S`).
+    pub image_timeout_s: u64,
+    /// At most this many calls to the image service at once (`MEMOREEZ_IMAGE_CONCURRENCY`).
+    pub image_concurrency: usize,
+    /// Cloudflare's account id (`MEMOREEZ_CLOUDFLARE_ACCOUNT_ID`).
+    pub cloudflare_account_id: String,
+}
+
+/// The environment variables that hold secrets: never read from a file.
+pub const IMAGE_API_KEY: &str = "MEMOREEZ_IMAGE_API_KEY";
+pub const CLOUDFLARE_API_TOKEN: &str = "MEMOREEZ_CLOUDFLARE_API_TOKEN";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImageProvider {
+    Embedded,
+    Openai,
+    Cloudflare,
 }
 
 impl Default for Config {
@@ -63,6 +90,12 @@ impl Default for Config {
             slice_timeout_s: 300,
             shop: PriceBook::shop(),
             lab: PriceBook::lab(),
+            image_provider: ImageProvider::Embedded,
+            image_api_url: String::new(),
+            image_model: String::new(),
+            image_timeout_s: 60,
+            image_concurrency: 2,
+            cloudflare_account_id: String::new(),
         }
     }
 }
@@ -88,7 +121,12 @@ impl Config {
         Config::from_figment(
             Figment::from(Serialized::defaults(Config::default()))
                 .merge(Toml::file(file))
-                .merge(Env::prefixed(ENV_PREFIX).ignore(&["config"])),
+                // Secrets stay in the environment, read where they are used.
+                .merge(Env::prefixed(ENV_PREFIX).ignore(&[
+                    "config",
+                    "image_api_key",
+                    "cloudflare_api_token",
+                ])),
         )
     }
 
@@ -118,6 +156,27 @@ impl Config {
         }
         if !self.build_volume_mm.iter().all(|side| (1.0..=5000.0).contains(side)) {
             return Err(ConfigError("setting build_volume_mm: each side must be 1 to 5000 mm".into()));
+        }
+        let missing = |name: &str| std::env::var(name).map_or(true, |value| value.trim().is_empty());
+        match self.image_provider {
+            ImageProvider::Openai if missing(IMAGE_API_KEY) => {
+                return Err(ConfigError(format!(
+                    "setting MEMOREEZ_IMAGE_PROVIDER=openai needs {IMAGE_API_KEY}"
+                )));
+            }
+            ImageProvider::Cloudflare
+                if missing(CLOUDFLARE_API_TOKEN) || self.cloudflare_account_id.is_empty() =>
+            {
+                return Err(ConfigError(format!(
+                    "setting MEMOREEZ_IMAGE_PROVIDER=cloudflare needs {CLOUDFLARE_API_TOKEN} and MEMOREEZ_CLOUDFLARE_ACCOUNT_ID"
+                )));
+            }
+            _ => {}
+        }
+        if !(1..=600).contains(&self.image_timeout_s) || !(1..=64).contains(&self.image_concurrency) {
+            return Err(ConfigError(
+                "setting MEMOREEZ_IMAGE_TIMEOUT_S / MEMOREEZ_IMAGE_CONCURRENCY: expected 1–600 s and 1–64 calls".into(),
+            ));
         }
         if !(1..=3600).contains(&self.slice_timeout_s) {
             return Err(ConfigError("setting MEMOREEZ_SLICE_TIMEOUT_S: expected 1 to 3600 seconds".into()));
@@ -208,5 +267,20 @@ mod tests {
                 .starts_with("setting MEMOREEZ_DATABASE_URL: ")
         );
         assert!(from_toml("log = \"info,=[\"").unwrap_err().0.starts_with("setting MEMOREEZ_LOG: "));
+    }
+
+    #[test]
+    fn a_real_image_service_needs_its_secret_from_the_environment() {
+        // The secrets are never set where the tests run; they may not come from a file.
+        assert!(
+            std::env::var_os(IMAGE_API_KEY).is_none() && std::env::var_os(CLOUDFLARE_API_TOKEN).is_none()
+        );
+        let error = from_toml("image_provider = \"openai\"\nimage_api_key = \"in-a-file\"").unwrap_err();
+        assert_eq!(error.0, "setting MEMOREEZ_IMAGE_PROVIDER=openai needs MEMOREEZ_IMAGE_API_KEY");
+        let error = from_toml("image_provider = \"cloudflare\"\ncloudflare_account_id = \"a\"").unwrap_err();
+        assert!(error.0.contains(CLOUDFLARE_API_TOKEN), "{}", error.0);
+        assert!(from_toml("image_provider = \"dalle\"").unwrap_err().0.starts_with("setting image_provider"));
+        assert!(from_toml("image_timeout_s = 0").unwrap_err().0.contains("MEMOREEZ_IMAGE_TIMEOUT_S"));
+        assert_eq!(from_toml("").unwrap().image_provider, ImageProvider::Embedded);
     }
 }

@@ -40,13 +40,14 @@ impl AppState {
             .site_pkg_dir("pkg")
             .site_addr(config.addr)
             .build();
+        let images = crate::concepts::image_maker(&config);
         Ok(AppState {
             config: Arc::new(config),
             db,
             storage,
             leptos,
             slice_slots: SliceSlots::per_core(),
-            images: crate::concepts::image_maker(),
+            images,
         })
     }
 }

@@ -8,6 +8,7 @@
 pub mod brief;
 pub mod emblem;
 mod motifs;
+pub mod remote;
 pub mod store;
 
 use std::sync::Arc;
@@ -37,7 +38,28 @@ impl ImageMaker for Emblems {
     }
 }
 
-/// The image maker the configuration chooses.
-pub fn image_maker() -> Arc<dyn ImageMaker> {
-    Arc::new(Emblems)
+/// The image maker the configuration chooses (keys come from the
+/// environment only; [`Config`](crate::config::Config) checks they are there).
+pub fn image_maker(config: &crate::config::Config) -> Arc<dyn ImageMaker> {
+    use crate::config::ImageProvider;
+    use remote::{ImageService, RemoteImages};
+    let secret = |name: &str| std::env::var(name).unwrap_or_default();
+    let or =
+        |value: &str, default: &str| if value.is_empty() { default.to_string() } else { value.to_string() };
+    let service = match config.image_provider {
+        ImageProvider::Embedded => return Arc::new(Emblems),
+        ImageProvider::Openai => ImageService::OpenAi {
+            base: or(&config.image_api_url, "https://api.openai.com/v1"),
+            model: or(&config.image_model, "gpt-image-1"),
+            key: secret(crate::config::IMAGE_API_KEY),
+        },
+        ImageProvider::Cloudflare => ImageService::Cloudflare {
+            base: or(&config.image_api_url, "https://api.cloudflare.com/client/v4"),
+            account: config.cloudflare_account_id.clone(),
+            model: or(&config.image_model, "@cf/black-forest-labs/flux-1-schnell"),
+            token: secret(crate::config::CLOUDFLARE_API_TOKEN),
+        },
+    };
+    let timeout = std::time::Duration::from_secs(config.image_timeout_s);
+    Arc::new(RemoteImages::new(service, timeout, config.image_concurrency))
 }

@@ -142,6 +142,8 @@ pub async fn image(
         return Err(ApiError::NotFound);
     }
     let png = state.storage.get(&store::image_key(&id, index)).await.map_err(|_| ApiError::NotFound)?;
+    // Image services may answer JPEG; the name stays .png, the type says what it is.
+    let content_type = if png.starts_with(&[0xFF, 0xD8, 0xFF]) { "image/jpeg" } else { "image/png" };
     // A ready picture never changes; it is private to the visitor.
-    Ok(([(CONTENT_TYPE, "image/png"), (CACHE_CONTROL, "private, max-age=31536000, immutable")], png))
+    Ok(([(CONTENT_TYPE, content_type), (CACHE_CONTROL, "private, max-age=31536000, immutable")], png))
 }

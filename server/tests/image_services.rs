@@ -1,0 +1,236 @@
+//! The real image-service clients against local HTTP servers that speak
+//! each service's documented protocol: the requests are checked field by
+//! field, and the answers include errors, slowness and nonsense.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use memoreez::concepts::remote::{ImageService, RemoteImages};
+use memoreez::concepts::{Brief, ImageMaker, compose_briefs};
+use serde_json::{Value, json};
+
+mod common;
+
+/// What the fake service answers to the n-th call (from 0).
+type Script = Arc<dyn Fn(usize, &HeaderMap, &Value) -> Response + Send + Sync>;
+
+#[derive(Clone)]
+struct Fake {
+    calls: Arc<AtomicUsize>,
+    in_flight: Arc<AtomicUsize>,
+    most_in_flight: Arc<AtomicUsize>,
+    /// How long each answer takes.
+    delay: Duration,
+    script: Script,
+}
+
+async fn answer(State(fake): State<Fake>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+    let n = fake.calls.fetch_add(1, Ordering::SeqCst);
+    let now = fake.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    fake.most_in_flight.fetch_max(now, Ordering::SeqCst);
+    tokio::time::sleep(fake.delay).await;
+    let response = (fake.script)(n, &headers, &body);
+    fake.in_flight.fetch_sub(1, Ordering::SeqCst);
+    response
+}
+
+/// Serves `script` at `path` on a free local port; returns the base URL.
+async fn serve(path: &str, script: Script) -> (String, Fake) {
+    // Long enough for overlapping calls to overlap.
+    serve_slowly(path, Duration::from_millis(30), script).await
+}
+
+async fn serve_slowly(path: &str, delay: Duration, script: Script) -> (String, Fake) {
+    let fake = Fake {
+        calls: Arc::default(),
+        in_flight: Arc::default(),
+        most_in_flight: Arc::default(),
+        delay,
+        script,
+    };
+    let app = Router::new().route(path, post(answer)).with_state(fake.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}"), fake)
+}
+
+fn picture(format: image::ImageFormat) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(64, 64, |x, y| image::Rgb([x as u8 * 4, y as u8 * 4, 128]));
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut bytes, format).unwrap();
+    bytes.into_inner()
+}
+
+fn brief() -> Brief {
+    let story = app::story::Story::new(vec!["sailing"], "Loves the sea.").unwrap();
+    compose_briefs(&story, 0).remove(0)
+}
+
+fn openai(base: &str) -> RemoteImages {
+    let service = ImageService::OpenAi {
+        base: format!("{base}/v1"),
+        model: "gpt-image-1".into(),
+        key: "test-key".into(),
+    };
+    RemoteImages::new(service, Duration::from_secs(5), 2).with_retries(3, Duration::from_millis(10))
+}
+
+fn openai_ok(png: Vec<u8>) -> Script {
+    Arc::new(move |_, _, _| {
+        Json(json!({ "created": 1, "data": [{ "b64_json": STANDARD.encode(&png) }] })).into_response()
+    })
+}
+
+#[tokio::test]
+async fn openai_compatible_images_are_asked_for_as_documented() {
+    let png = picture(image::ImageFormat::Png);
+    let seen = Arc::new(std::sync::Mutex::new(None));
+    let record = seen.clone();
+    let answer = openai_ok(png.clone());
+    let script: Script = Arc::new(move |n, headers, body| {
+        *record.lock().unwrap() = Some((headers.get("authorization").cloned(), body.clone()));
+        answer(n, headers, body)
+    });
+    let (base, fake) = serve("/v1/images/generations", script).await;
+    let drawn = openai(&base).draw(&brief()).await.unwrap();
+    assert_eq!(drawn, png, "the service's picture, byte for byte");
+    assert_eq!(fake.calls.load(Ordering::SeqCst), 1);
+
+    let (auth, body) = seen.lock().unwrap().clone().unwrap();
+    assert_eq!(auth.unwrap(), "Bearer test-key");
+    assert_eq!(body["model"], "gpt-image-1");
+    assert_eq!(body["n"], 1);
+    assert_eq!(body["response_format"], "b64_json");
+    assert_eq!(body["size"], "1024x1024");
+    let prompt = body["prompt"].as_str().unwrap();
+    assert!(prompt.contains("sailboat") && prompt.contains("plain white background"), "{prompt}");
+}
+
+#[tokio::test]
+async fn cloudflare_workers_ai_is_asked_for_as_documented() {
+    let jpeg = picture(image::ImageFormat::Jpeg);
+    let answer = jpeg.clone();
+    let script: Script = Arc::new(move |_, headers, body| {
+        assert_eq!(headers.get("authorization").unwrap(), "Bearer cf-token");
+        assert!(body["prompt"].as_str().unwrap().contains("sailboat"));
+        assert_eq!(body["steps"], 4);
+        let result = json!({ "result": { "image": STANDARD.encode(&answer) }, "success": true, "errors": [], "messages": [] });
+        Json(result).into_response()
+    });
+    let path = "/client/v4/accounts/acc123/ai/run/@cf/black-forest-labs/flux-1-schnell";
+    let (base, fake) = serve(path, script).await;
+    let service = ImageService::Cloudflare {
+        base: format!("{base}/client/v4"),
+        account: "acc123".into(),
+        model: "@cf/black-forest-labs/flux-1-schnell".into(),
+        token: "cf-token".into(),
+    };
+    let drawn = RemoteImages::new(service, Duration::from_secs(5), 1).draw(&brief()).await.unwrap();
+    assert_eq!(drawn, jpeg);
+    assert_eq!(fake.calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn passing_failures_are_retried_and_lasting_ones_are_said_plainly() {
+    let png = picture(image::ImageFormat::Png);
+    // Busy twice, then fine: three calls, one picture.
+    let ok = openai_ok(png.clone());
+    let busy: Script =
+        Arc::new(
+            move |n, h, b| {
+                if n < 2 { (StatusCode::SERVICE_UNAVAILABLE, "busy").into_response() } else { ok(n, h, b) }
+            },
+        );
+    let (base, fake) = serve("/v1/images/generations", busy).await;
+    assert_eq!(openai(&base).draw(&brief()).await.unwrap(), png);
+    assert_eq!(fake.calls.load(Ordering::SeqCst), 3);
+
+    // A refusal is not retried, and its words reach the customer.
+    let refuse: Script = Arc::new(|_, _, _| {
+        let body = json!({ "error": { "message": "Your request was rejected by the safety system.", "type": "invalid_request_error" } });
+        (StatusCode::BAD_REQUEST, Json(body)).into_response()
+    });
+    let (base, fake) = serve("/v1/images/generations", refuse).await;
+    let error = openai(&base).draw(&brief()).await.unwrap_err();
+    assert_eq!(error, "the image service said 400: Your request was rejected by the safety system.");
+    assert_eq!(fake.calls.load(Ordering::SeqCst), 1);
+
+    // Too slow: each call is cut off at the timeout, and tried again up to the limit.
+    let slow: Script = Arc::new(|_, _, _| (StatusCode::OK, "late").into_response());
+    let (base, fake) = serve_slowly("/v1/images/generations", Duration::from_millis(1500), slow).await;
+    let service = ImageService::OpenAi { base: format!("{base}/v1"), model: "m".into(), key: "k".into() };
+    let client =
+        RemoteImages::new(service, Duration::from_secs(1), 2).with_retries(2, Duration::from_millis(10));
+    let started = std::time::Instant::now();
+    assert_eq!(client.draw(&brief()).await.unwrap_err(), "the image service did not answer within 1 s");
+    assert!(
+        started.elapsed() < Duration::from_millis(2900),
+        "cut off, not waited for: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(fake.calls.load(Ordering::SeqCst), 2);
+
+    // Nonsense answers are refused, not stored.
+    for (body, words) in [
+        (json!({ "data": [] }), "no image in the answer"),
+        (json!({ "data": [{ "b64_json": STANDARD.encode("hello") }] }), "neither PNG nor JPEG"),
+        (json!({ "data": [{ "b64_json": "%%%" }] }), "bad base64"),
+    ] {
+        let script: Script = Arc::new(move |_, _, _| Json(body.clone()).into_response());
+        let (base, _) = serve("/v1/images/generations", script).await;
+        let error = openai(&base).draw(&brief()).await.unwrap_err();
+        assert!(error.contains(words), "{error}");
+    }
+    let (base, _) =
+        serve("/v1/images/generations", Arc::new(|_, _, _| "<html>oops</html>".into_response())).await;
+    assert!(openai(&base).draw(&brief()).await.unwrap_err().contains("not JSON"));
+}
+
+#[tokio::test]
+async fn no_more_calls_at_once_than_allowed() {
+    let (base, fake) = serve("/v1/images/generations", openai_ok(picture(image::ImageFormat::Png))).await;
+    let service = ImageService::OpenAi { base: format!("{base}/v1"), model: "m".into(), key: "k".into() };
+    let client = Arc::new(RemoteImages::new(service, Duration::from_secs(5), 2));
+    let draws: Vec<_> = (0..6)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.draw(&brief()).await })
+        })
+        .collect();
+    for draw in draws {
+        draw.await.unwrap().unwrap();
+    }
+    assert_eq!(fake.calls.load(Ordering::SeqCst), 6);
+    assert_eq!(fake.most_in_flight.load(Ordering::SeqCst), 2);
+}
+
+/// The app with a real image service: the gallery fills with its pictures.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gallery_shows_the_services_pictures() {
+    let png = picture(image::ImageFormat::Png);
+    let (base, fake) = serve("/v1/images/generations", openai_ok(png.clone())).await;
+    common::with_app(common::Kind::Sqlite, |app| async move {
+        let created = app.post_json("/api/creations", r#"{"hobbies": "sailing"}"#, None).await;
+        let id = created.json()["id"].as_str().unwrap().to_string();
+        let cookie = created.visitor_cookie().unwrap();
+        let mut state = app.state.clone();
+        state.images = Arc::new(openai(&base));
+        memoreez::workers::spawn(&state);
+        let stream = app.get(&format!("/api/creations/{id}/concepts/stream"), Some(&cookie)).await.text();
+        assert_eq!(stream.matches("event: concept\n").count(), 4, "{stream}");
+        let image = app.get(&format!("/media/concepts/{id}/0.png"), Some(&cookie)).await;
+        assert_eq!(&image.body[..], &png[..]);
+        assert_eq!(fake.calls.load(Ordering::SeqCst), 4);
+    })
+    .await;
+}
