@@ -27,7 +27,7 @@ use crate::workers;
 impl Backend for AppState {
     async fn create_creation(&self, request: &Parts, story: Story) -> Result<String, AppError> {
         let visitor = visitor(request)?.id();
-        creations::create(&self.db, &visitor, &story).await.map_err(internal)
+        creations::create_and_start(self, &visitor, &story).await.map_err(internal)
     }
 
     async fn creation(&self, request: &Parts, id: &str) -> Result<Creation, AppError> {
@@ -47,7 +47,9 @@ impl Backend for AppState {
         let mut concepts = concepts::list(&self.db, id).await.map_err(internal)?;
         if concepts.is_empty() {
             // Queued when the story was stored; this heals a creation whose first batch failed to queue.
-            concepts::add_batch(&self.db, id, &creation.story).await.map_err(internal)?;
+            concepts::add_batch(&self.db, self.writer.as_ref(), id, &creation.story)
+                .await
+                .map_err(internal)?;
             concepts = concepts::list(&self.db, id).await.map_err(internal)?;
         }
         let selected = models::selected(&self.db, id).await.map_err(internal)?;
@@ -56,7 +58,7 @@ impl Backend for AppState {
 
     async fn explore_more(&self, request: &Parts, id: &str) -> Result<Vec<u32>, AppError> {
         let creation = self.creation(request, id).await?;
-        concepts::add_batch(&self.db, id, &creation.story).await.map_err(concept_error)
+        concepts::add_batch(&self.db, self.writer.as_ref(), id, &creation.story).await.map_err(concept_error)
     }
 
     async fn retry_concept(&self, request: &Parts, id: &str, index: u32) -> Result<(), AppError> {

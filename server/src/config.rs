@@ -47,7 +47,7 @@ pub struct Config {
     /// (offline emblems), `openai` (any OpenAI-compatible images API; key in
     /// `MEMOREEZ_IMAGE_API_KEY`) or `cloudflare` (Workers AI; token in
     /// `MEMOREEZ_CLOUDFLARE_API_TOKEN`, account in `MEMOREEZ_CLOUDFLARE_ACCOUNT_ID`).
-    pub image_provider: ImageProvider,
+    pub image_provider: Provider,
     /// The service's base URL; empty: the provider's public one (`MEMOREEZ_IMAGE_API_URL`).
     pub image_api_url: String,
     /// The model; empty: `gpt-image-1` / `@cf/black-forest-labs/flux-1-schnell` (`MEMOREEZ_IMAGE_MODEL`).
@@ -56,6 +56,16 @@ pub struct Config {
     pub image_timeout_s: u64,
     /// At most this many calls to the image service at once (`MEMOREEZ_IMAGE_CONCURRENCY`).
     pub image_concurrency: usize,
+    /// Who writes the concept briefs (`MEMOREEZ_PROMPT_PROVIDER`): `embedded`
+    /// (the offline composer), `openai` (any OpenAI-compatible chat API, e.g.
+    /// Ollama; key in `MEMOREEZ_PROMPT_API_KEY`) or `cloudflare` (Workers AI Llama).
+    pub prompt_provider: Provider,
+    /// The chat service's base URL; empty: the provider's public one (`MEMOREEZ_PROMPT_API_URL`).
+    pub prompt_api_url: String,
+    /// The chat model; empty: `gpt-4o-mini` / `@cf/meta/llama-3.1-8b-instruct` (`MEMOREEZ_PROMPT_MODEL`).
+    pub prompt_model: String,
+    /// One call to the chat service may take this long (`MEMOREEZ_PROMPT_TIMEOUT_S`).
+    pub prompt_timeout_s: u64,
     /// Cloudflare's account id (`MEMOREEZ_CLOUDFLARE_ACCOUNT_ID`).
     pub cloudflare_account_id: String,
 }
@@ -63,10 +73,12 @@ pub struct Config {
 /// The environment variables that hold secrets: never read from a file.
 pub const IMAGE_API_KEY: &str = "MEMOREEZ_IMAGE_API_KEY";
 pub const CLOUDFLARE_API_TOKEN: &str = "MEMOREEZ_CLOUDFLARE_API_TOKEN";
+pub const PROMPT_API_KEY: &str = "MEMOREEZ_PROMPT_API_KEY";
 
+/// Where a capability comes from: the embedded default or a real service.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum ImageProvider {
+pub enum Provider {
     Embedded,
     Openai,
     Cloudflare,
@@ -90,11 +102,15 @@ impl Default for Config {
             slice_timeout_s: 300,
             shop: PriceBook::shop(),
             lab: PriceBook::lab(),
-            image_provider: ImageProvider::Embedded,
+            image_provider: Provider::Embedded,
             image_api_url: String::new(),
             image_model: String::new(),
             image_timeout_s: 60,
             image_concurrency: 2,
+            prompt_provider: Provider::Embedded,
+            prompt_api_url: String::new(),
+            prompt_model: String::new(),
+            prompt_timeout_s: 30,
             cloudflare_account_id: String::new(),
         }
     }
@@ -158,20 +174,26 @@ impl Config {
             return Err(ConfigError("setting build_volume_mm: each side must be 1 to 5000 mm".into()));
         }
         let missing = |name: &str| std::env::var(name).map_or(true, |value| value.trim().is_empty());
-        match self.image_provider {
-            ImageProvider::Openai if missing(IMAGE_API_KEY) => {
-                return Err(ConfigError(format!(
-                    "setting MEMOREEZ_IMAGE_PROVIDER=openai needs {IMAGE_API_KEY}"
-                )));
+        for (setting, provider, key) in [
+            ("MEMOREEZ_IMAGE_PROVIDER", self.image_provider, IMAGE_API_KEY),
+            ("MEMOREEZ_PROMPT_PROVIDER", self.prompt_provider, PROMPT_API_KEY),
+        ] {
+            match provider {
+                Provider::Openai if missing(key) => {
+                    return Err(ConfigError(format!("setting {setting}=openai needs {key}")));
+                }
+                Provider::Cloudflare
+                    if missing(CLOUDFLARE_API_TOKEN) || self.cloudflare_account_id.is_empty() =>
+                {
+                    return Err(ConfigError(format!(
+                        "setting {setting}=cloudflare needs {CLOUDFLARE_API_TOKEN} and MEMOREEZ_CLOUDFLARE_ACCOUNT_ID"
+                    )));
+                }
+                _ => {}
             }
-            ImageProvider::Cloudflare
-                if missing(CLOUDFLARE_API_TOKEN) || self.cloudflare_account_id.is_empty() =>
-            {
-                return Err(ConfigError(format!(
-                    "setting MEMOREEZ_IMAGE_PROVIDER=cloudflare needs {CLOUDFLARE_API_TOKEN} and MEMOREEZ_CLOUDFLARE_ACCOUNT_ID"
-                )));
-            }
-            _ => {}
+        }
+        if !(1..=600).contains(&self.prompt_timeout_s) {
+            return Err(ConfigError("setting MEMOREEZ_PROMPT_TIMEOUT_S: expected 1–600 s".into()));
         }
         if !(1..=600).contains(&self.image_timeout_s) || !(1..=64).contains(&self.image_concurrency) {
             return Err(ConfigError(
@@ -280,7 +302,9 @@ mod tests {
         let error = from_toml("image_provider = \"cloudflare\"\ncloudflare_account_id = \"a\"").unwrap_err();
         assert!(error.0.contains(CLOUDFLARE_API_TOKEN), "{}", error.0);
         assert!(from_toml("image_provider = \"dalle\"").unwrap_err().0.starts_with("setting image_provider"));
+        let error = from_toml("prompt_provider = \"openai\"").unwrap_err();
+        assert_eq!(error.0, "setting MEMOREEZ_PROMPT_PROVIDER=openai needs MEMOREEZ_PROMPT_API_KEY");
         assert!(from_toml("image_timeout_s = 0").unwrap_err().0.contains("MEMOREEZ_IMAGE_TIMEOUT_S"));
-        assert_eq!(from_toml("").unwrap().image_provider, ImageProvider::Embedded);
+        assert_eq!(from_toml("").unwrap().image_provider, Provider::Embedded);
     }
 }

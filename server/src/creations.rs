@@ -37,9 +37,20 @@ pub async fn create(db: &Db, visitor: &VisitorId, story: &Story) -> Result<Strin
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    // The first four concepts start drawing at once, while the browser is
-    // on its way to them. If this fails the concepts page adds them later.
-    if let Err(error) = crate::concepts::store::add_batch(db, &id, story).await {
+    Ok(id)
+}
+
+/// Stores the story and queues its first four concepts, which start drawing
+/// while the browser is on its way to them. If queuing fails, the concepts
+/// page adds them when it is opened.
+pub async fn create_and_start(
+    state: &crate::state::AppState,
+    visitor: &VisitorId,
+    story: &Story,
+) -> Result<String, sqlx::Error> {
+    let id = create(&state.db, visitor, story).await?;
+    if let Err(error) = crate::concepts::store::add_batch(&state.db, state.writer.as_ref(), &id, story).await
+    {
         tracing::warn!(%error, creation = %id, "cannot queue the first concepts yet");
     }
     Ok(id)

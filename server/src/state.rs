@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
-use crate::concepts::ImageMaker;
+use crate::concepts::{ImageMaker, PromptWriter};
 use crate::config::Config;
 use crate::db::Db;
 use crate::quotes::SliceSlots;
@@ -20,6 +20,8 @@ pub struct AppState {
     pub slice_slots: SliceSlots,
     /// Draws concept pictures (the embedded emblems unless configured otherwise).
     pub images: Arc<dyn ImageMaker>,
+    /// Writes concept briefs (the embedded composer unless configured otherwise).
+    pub writer: Arc<dyn PromptWriter>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -41,6 +43,7 @@ impl AppState {
             .site_addr(config.addr)
             .build();
         let images = crate::concepts::image_maker(&config);
+        let writer = crate::concepts::prompt_writer(&config);
         Ok(AppState {
             config: Arc::new(config),
             db,
@@ -48,6 +51,7 @@ impl AppState {
             leptos,
             slice_slots: SliceSlots::per_core(),
             images,
+            writer,
         })
     }
 }

@@ -5,7 +5,7 @@ use app::concept::{Concept, ConceptStatus};
 use app::story::Story;
 use sqlx::Row;
 
-use super::{Brief, MAX_CONCEPTS, PER_BATCH, compose_briefs};
+use super::{Brief, MAX_CONCEPTS, PER_BATCH, PromptWriter};
 use crate::db::Db;
 use crate::jobs;
 use crate::time::now_ms;
@@ -33,7 +33,12 @@ pub struct ConceptJob {
 
 /// Adds the next four concepts of the creation and queues their drawing;
 /// returns their indices. Two requests at once add one batch, not two.
-pub async fn add_batch(db: &Db, creation_id: &str, story: &Story) -> Result<Vec<u32>, ConceptError> {
+pub async fn add_batch(
+    db: &Db,
+    writer: &dyn PromptWriter,
+    creation_id: &str,
+    story: &Story,
+) -> Result<Vec<u32>, ConceptError> {
     let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM concepts WHERE creation_id = $1")
         .bind(creation_id)
         .fetch_one(db.pool())
@@ -43,10 +48,12 @@ pub async fn add_batch(db: &Db, creation_id: &str, story: &Story) -> Result<Vec<
     if first + PER_BATCH > MAX_CONCEPTS {
         return Err(ConceptError::NoMore);
     }
+    // Written before the transaction: a chat model may take seconds.
+    let briefs = writer.briefs(story, first / PER_BATCH).await;
     let now = now_ms();
     let mut tx = db.pool().begin().await?;
     let mut indices = Vec::new();
-    for (slot, brief) in compose_briefs(story, first / PER_BATCH).into_iter().enumerate() {
+    for (slot, brief) in briefs.into_iter().enumerate() {
         let index = (first + slot) as u32;
         let payload = serde_json::to_value(ConceptJob { creation_id: creation_id.into(), index })
             .expect("a job serialises");

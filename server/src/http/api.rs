@@ -60,7 +60,7 @@ pub async fn create_creation(
         },
         message: error.to_string(),
     })?;
-    let id = creations::create(&state.db, &visitor.id(), &story).await?;
+    let id = creations::create_and_start(&state, &visitor.id(), &story).await?;
     let url = format!("/create/{id}");
     Ok((StatusCode::CREATED, [(LOCATION, url.clone())], Json(json!({ "id": id, "url": url }))))
 }

@@ -113,7 +113,7 @@ pub async fn explore_more(
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     let creation = owned_creation(&state, &visitor, &id).await?;
-    let indices = store::add_batch(&state.db, &id, &creation.story).await?;
+    let indices = store::add_batch(&state.db, state.writer.as_ref(), &id, &creation.story).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({ "indices": indices }))))
 }
 

@@ -1,6 +1,7 @@
-//! The real image-service clients against local HTTP servers that speak
-//! each service's documented protocol: the requests are checked field by
-//! field, and the answers include errors, slowness and nonsense.
+//! The real AI-service clients (image makers and prompt writers) against
+//! local HTTP servers that speak each service's documented protocol: the
+//! requests are checked field by field, and the answers include errors,
+//! slowness and nonsense.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,7 +16,9 @@ use axum::routing::post;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use memoreez::concepts::remote::{ImageService, RemoteImages};
-use memoreez::concepts::{Brief, ImageMaker, compose_briefs};
+use memoreez::concepts::service::Service;
+use memoreez::concepts::writer::{ChatService, ChatWriter};
+use memoreez::concepts::{Brief, ImageMaker, PromptWriter, compose_briefs};
 use serde_json::{Value, json};
 
 mod common;
@@ -82,7 +85,10 @@ fn openai(base: &str) -> RemoteImages {
         model: "gpt-image-1".into(),
         key: "test-key".into(),
     };
-    RemoteImages::new(service, Duration::from_secs(5), 2).with_retries(3, Duration::from_millis(10))
+    RemoteImages::new(
+        service,
+        Service::new(Duration::from_secs(5), 2).with_retries(3, Duration::from_millis(10)),
+    )
 }
 
 fn openai_ok(png: Vec<u8>) -> Script {
@@ -135,7 +141,8 @@ async fn cloudflare_workers_ai_is_asked_for_as_documented() {
         model: "@cf/black-forest-labs/flux-1-schnell".into(),
         token: "cf-token".into(),
     };
-    let drawn = RemoteImages::new(service, Duration::from_secs(5), 1).draw(&brief()).await.unwrap();
+    let drawn =
+        RemoteImages::new(service, Service::new(Duration::from_secs(5), 1)).draw(&brief()).await.unwrap();
     assert_eq!(drawn, jpeg);
     assert_eq!(fake.calls.load(Ordering::SeqCst), 1);
 }
@@ -169,8 +176,8 @@ async fn passing_failures_are_retried_and_lasting_ones_are_said_plainly() {
     let slow: Script = Arc::new(|_, _, _| (StatusCode::OK, "late").into_response());
     let (base, fake) = serve_slowly("/v1/images/generations", Duration::from_millis(1500), slow).await;
     let service = ImageService::OpenAi { base: format!("{base}/v1"), model: "m".into(), key: "k".into() };
-    let client =
-        RemoteImages::new(service, Duration::from_secs(1), 2).with_retries(2, Duration::from_millis(10));
+    let calls = Service::new(Duration::from_secs(1), 2).with_retries(2, Duration::from_millis(10));
+    let client = RemoteImages::new(service, calls);
     let started = std::time::Instant::now();
     assert_eq!(client.draw(&brief()).await.unwrap_err(), "the image service did not answer within 1 s");
     assert!(
@@ -182,7 +189,7 @@ async fn passing_failures_are_retried_and_lasting_ones_are_said_plainly() {
 
     // Nonsense answers are refused, not stored.
     for (body, words) in [
-        (json!({ "data": [] }), "no image in the answer"),
+        (json!({ "data": [] }), "no image in it"),
         (json!({ "data": [{ "b64_json": STANDARD.encode("hello") }] }), "neither PNG nor JPEG"),
         (json!({ "data": [{ "b64_json": "%%%" }] }), "bad base64"),
     ] {
@@ -193,14 +200,14 @@ async fn passing_failures_are_retried_and_lasting_ones_are_said_plainly() {
     }
     let (base, _) =
         serve("/v1/images/generations", Arc::new(|_, _, _| "<html>oops</html>".into_response())).await;
-    assert!(openai(&base).draw(&brief()).await.unwrap_err().contains("not JSON"));
+    assert!(openai(&base).draw(&brief()).await.unwrap_err().contains("an answer that is not JSON"));
 }
 
 #[tokio::test]
 async fn no_more_calls_at_once_than_allowed() {
     let (base, fake) = serve("/v1/images/generations", openai_ok(picture(image::ImageFormat::Png))).await;
     let service = ImageService::OpenAi { base: format!("{base}/v1"), model: "m".into(), key: "k".into() };
-    let client = Arc::new(RemoteImages::new(service, Duration::from_secs(5), 2));
+    let client = Arc::new(RemoteImages::new(service, Service::new(Duration::from_secs(5), 2)));
     let draws: Vec<_> = (0..6)
         .map(|_| {
             let client = client.clone();
@@ -233,4 +240,111 @@ async fn the_gallery_shows_the_services_pictures() {
         assert_eq!(fake.calls.load(Ordering::SeqCst), 4);
     })
     .await;
+}
+
+fn story() -> app::story::Story {
+    app::story::Story::new(vec!["sailing", "jazz piano"], "Retired music teacher.").unwrap()
+}
+
+/// A chat answer with four concepts, as the model might write it (in a code fence).
+fn four_concepts() -> String {
+    let concept =
+        |n: usize| json!({ "title": format!("Idea {n}"), "prompt": format!("A keepsake idea number {n}.") });
+    let list = json!({ "concepts": [concept(1), concept(2), concept(3), concept(4)] });
+    format!("Here are your concepts:\n```json\n{list}\n```")
+}
+
+fn chat_writer(base: &str) -> ChatWriter {
+    let service =
+        ChatService::OpenAi { base: format!("{base}/v1"), model: "llama3.1".into(), key: "chat-key".into() };
+    ChatWriter::new(
+        service,
+        Service::new(Duration::from_secs(5), 2).with_retries(2, Duration::from_millis(10)),
+    )
+}
+
+#[tokio::test]
+async fn an_openai_compatible_chat_writes_the_briefs() {
+    let script: Script = Arc::new(|_, headers, body| {
+        assert_eq!(headers.get("authorization").unwrap(), "Bearer chat-key");
+        assert_eq!(body["model"], "llama3.1");
+        assert_eq!(body["response_format"]["type"], "json_object");
+        assert_eq!(body["messages"][0]["role"], "system");
+        assert!(body["messages"][0]["content"].as_str().unwrap().contains("plain white background"));
+        assert_eq!(body["messages"][1]["role"], "user");
+        let asked = body["messages"][1]["content"].as_str().unwrap();
+        assert!(asked.contains("sailing, jazz piano") && asked.contains("Retired music teacher."), "{asked}");
+        let answer = json!({ "id": "c1", "object": "chat.completion",
+            "choices": [{ "index": 0, "message": { "role": "assistant", "content": four_concepts() }, "finish_reason": "stop" }] });
+        Json(answer).into_response()
+    });
+    let (base, fake) = serve("/v1/chat/completions", script).await;
+    let briefs = chat_writer(&base).briefs(&story(), 0).await;
+    assert_eq!(fake.calls.load(Ordering::SeqCst), 1);
+    let titles: Vec<&str> = briefs.iter().map(|b| b.title.as_str()).collect();
+    assert_eq!(titles, ["Idea 1", "Idea 2", "Idea 3", "Idea 4"]);
+    for brief in &briefs {
+        assert!(
+            brief.prompt.contains("A keepsake idea") && brief.prompt.contains("fully clothed"),
+            "{}",
+            brief.prompt
+        );
+    }
+    // The picture parts stay the composer's, so the embedded emblems still draw them.
+    let composed = compose_briefs(&story(), 0);
+    assert_eq!(
+        briefs.iter().map(|b| b.motif).collect::<Vec<_>>(),
+        composed.iter().map(|b| b.motif).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn cloudflare_llama_writes_the_briefs() {
+    let script: Script = Arc::new(|_, headers, body| {
+        assert_eq!(headers.get("authorization").unwrap(), "Bearer cf-token");
+        assert_eq!(body["messages"].as_array().unwrap().len(), 2);
+        let answer = json!({ "result": { "response": four_concepts() }, "success": true, "errors": [], "messages": [] });
+        Json(answer).into_response()
+    });
+    let path = "/client/v4/accounts/acc9/ai/run/@cf/meta/llama-3.1-8b-instruct";
+    let (base, _) = serve(path, script).await;
+    let service = ChatService::Cloudflare {
+        base: format!("{base}/client/v4"),
+        account: "acc9".into(),
+        model: "@cf/meta/llama-3.1-8b-instruct".into(),
+        token: "cf-token".into(),
+    };
+    let briefs = ChatWriter::new(service, Service::new(Duration::from_secs(5), 1)).briefs(&story(), 1).await;
+    assert_eq!(briefs[3].title, "Idea 4");
+}
+
+#[tokio::test]
+async fn a_muddled_chat_is_asked_again_then_the_composer_stands_in() {
+    let reply = |content: String| {
+        Json(json!({ "choices": [{ "message": { "role": "assistant", "content": content } }] }))
+            .into_response()
+    };
+    // Nonsense first, then four concepts: asked twice, the second answer used.
+    let script: Script = Arc::new(move |n, _, _| {
+        if n == 0 { reply("Sorry, I am only a language model.".into()) } else { reply(four_concepts()) }
+    });
+    let (base, fake) = serve("/v1/chat/completions", script).await;
+    assert_eq!(chat_writer(&base).briefs(&story(), 0).await[0].title, "Idea 1");
+    assert_eq!(fake.calls.load(Ordering::SeqCst), 2);
+
+    // Always nonsense, or always down: the composer's briefs, never an error.
+    let composed: Vec<String> = compose_briefs(&story(), 0).into_iter().map(|b| b.title).collect();
+    let muddled: Script = Arc::new(move |_, _, _| reply("{\"concepts\": [1, 2]}".into()));
+    let down: Script = Arc::new(|_, _, _| (StatusCode::BAD_GATEWAY, "down").into_response());
+    for (script, calls) in [(muddled, 2), (down, 4)] {
+        let (base, fake) = serve("/v1/chat/completions", script).await;
+        let titles: Vec<String> =
+            chat_writer(&base).briefs(&story(), 0).await.into_iter().map(|b| b.title).collect();
+        assert_eq!(titles, composed);
+        assert_eq!(
+            fake.calls.load(Ordering::SeqCst),
+            calls,
+            "two asks, each retried once when the service is down"
+        );
+    }
 }

@@ -1,0 +1,109 @@
+//! Calling a JSON web service the way every provider client should: a
+//! timeout per call, bounded retries with doubling waits for failures a
+//! retry can cure (timeouts, network errors, 429 and 5xx answers), and a cap
+//! on calls at once.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::Semaphore;
+
+#[derive(Debug)]
+pub struct Service {
+    client: reqwest::Client,
+    timeout: Duration,
+    attempts: u32,
+    backoff: Duration,
+    permits: Semaphore,
+}
+
+/// Why a call failed, worded to follow the service's name: "the image
+/// service did not answer within 60 s".
+#[derive(thiserror::Error, Debug)]
+pub enum CallError {
+    #[error("did not answer within {0} s")]
+    Timeout(u64),
+    #[error("could not be reached: {0}")]
+    Network(String),
+    #[error("said {status}: {message}")]
+    Status { status: u16, message: String },
+    #[error("gave an answer that is not JSON ({0})")]
+    NotJson(String),
+}
+
+impl CallError {
+    fn retryable(&self) -> bool {
+        match self {
+            CallError::Timeout(_) | CallError::Network(_) => true,
+            CallError::Status { status, .. } => *status == 429 || *status >= 500,
+            CallError::NotJson(_) => false,
+        }
+    }
+}
+
+impl Service {
+    pub fn new(timeout: Duration, concurrency: usize) -> Service {
+        Service {
+            client: reqwest::Client::new(),
+            timeout,
+            attempts: 3,
+            backoff: Duration::from_millis(500),
+            permits: Semaphore::new(concurrency.max(1)),
+        }
+    }
+
+    /// How many calls a request may take, and the first wait between them.
+    pub fn with_retries(mut self, attempts: u32, backoff: Duration) -> Service {
+        self.attempts = attempts.max(1);
+        self.backoff = backoff;
+        self
+    }
+
+    /// POSTs `body` as JSON with a bearer `token`; the answer's JSON.
+    pub async fn post_json(&self, url: &str, token: &str, body: &Value) -> Result<Value, CallError> {
+        let _permit = self.permits.acquire().await.expect("the semaphore is never closed");
+        let mut wait = self.backoff;
+        let mut attempt = 1;
+        loop {
+            match self.once(url, token, body).await {
+                Err(error) if error.retryable() && attempt < self.attempts => {
+                    tracing::warn!(%error, attempt, url, "a service call failed; trying again");
+                    tokio::time::sleep(wait).await;
+                    wait *= 2;
+                    attempt += 1;
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
+    async fn once(&self, url: &str, token: &str, body: &Value) -> Result<Value, CallError> {
+        let request = self.client.post(url).bearer_auth(token).json(body).timeout(self.timeout);
+        let response = request.send().await.map_err(|e| self.transport(e))?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(|e| self.transport(e))?;
+        if !status.is_success() {
+            return Err(CallError::Status { status: status.as_u16(), message: service_message(&bytes) });
+        }
+        serde_json::from_slice(&bytes).map_err(|e| CallError::NotJson(e.to_string()))
+    }
+
+    fn transport(&self, error: reqwest::Error) -> CallError {
+        if error.is_timeout() {
+            CallError::Timeout(self.timeout.as_secs().max(1))
+        } else {
+            CallError::Network(error.without_url().to_string())
+        }
+    }
+}
+
+/// The service's own words from an error body (OpenAI: `error.message`;
+/// Cloudflare: `errors[0].message`), else the start of the body.
+fn service_message(body: &[u8]) -> String {
+    let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    let said = parsed.as_ref().and_then(|v| {
+        v.pointer("/error/message").or_else(|| v.pointer("/errors/0/message")).and_then(Value::as_str)
+    });
+    let text = said.map(str::to_string).unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
+    text.chars().take(200).collect()
+}
