@@ -68,6 +68,20 @@ pub struct Config {
     pub prompt_timeout_s: u64,
     /// Cloudflare's account id (`MEMOREEZ_CLOUDFLARE_ACCOUNT_ID`).
     pub cloudflare_account_id: String,
+    /// Who turns a chosen picture into a model (`MEMOREEZ_MESH_PROVIDER`):
+    /// `embedded` (a relief, offline) or `hunyuan3d` (its API server).
+    pub mesh_provider: MeshProvider,
+    /// The 3D service's base URL (`MEMOREEZ_MESH_API_URL`).
+    pub mesh_api_url: String,
+    /// One call to the 3D service may take this long (`MEMOREEZ_MESH_TIMEOUT_S`).
+    pub mesh_timeout_s: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MeshProvider {
+    Embedded,
+    Hunyuan3d,
 }
 
 /// The environment variables that hold secrets: never read from a file.
@@ -112,6 +126,9 @@ impl Default for Config {
             prompt_model: String::new(),
             prompt_timeout_s: 30,
             cloudflare_account_id: String::new(),
+            mesh_provider: MeshProvider::Embedded,
+            mesh_api_url: "http://127.0.0.1:8081".to_string(),
+            mesh_timeout_s: 600,
         }
     }
 }
@@ -191,6 +208,9 @@ impl Config {
                 }
                 _ => {}
             }
+        }
+        if !(1..=3600).contains(&self.mesh_timeout_s) {
+            return Err(ConfigError("setting MEMOREEZ_MESH_TIMEOUT_S: expected 1–3600 s".into()));
         }
         if !(1..=600).contains(&self.prompt_timeout_s) {
             return Err(ConfigError("setting MEMOREEZ_PROMPT_TIMEOUT_S: expected 1–600 s".into()));

@@ -10,6 +10,7 @@ use sqlx::Row;
 
 use crate::concepts::store as concepts;
 use crate::db::Db;
+use crate::image_to_3d::{MakeError, ModelMaker};
 use crate::jobs;
 use crate::quotes::Report;
 use crate::state::AppState;
@@ -33,15 +34,6 @@ pub enum ModelError {
     Database(#[from] sqlx::Error),
     #[error(transparent)]
     Concepts(#[from] concepts::ConceptError),
-}
-
-/// Why a model could not be made, and whether trying again can help.
-#[derive(Debug)]
-pub enum MakeError {
-    /// The picture cannot become a model; for the customer.
-    Unusable(String),
-    /// Storage or the database failed; worth another attempt.
-    Transient(String),
 }
 
 pub fn mesh_key(creation_id: &str) -> String {
@@ -128,22 +120,30 @@ pub async fn view(db: &Db, creation_id: &str) -> Result<ModelView, ModelError> {
     })
 }
 
-/// The mesh job's work: picture → relief → repaired, watertight solid →
-/// stored with its thumbnail.
-pub async fn make(storage: &Storage, job: &MeshJob, report: Report) -> Result<MeshDone, MakeError> {
+/// The longest side of a finished model, mm: a keepsake that sits in a hand.
+pub const MODEL_SIZE_MM: f64 = 80.0;
+
+/// The mesh job's work: picture → the configured maker's model → repaired,
+/// watertight, scaled to [`MODEL_SIZE_MM`] and standing at z = 0 → stored
+/// with its thumbnail.
+pub async fn make(
+    storage: &Storage,
+    maker: &dyn ModelMaker,
+    job: &MeshJob,
+    report: Report,
+) -> Result<MeshDone, MakeError> {
     let (creation, index) = (job.creation_id.as_str(), job.index);
     report("Reading the design", 5);
     let png = storage
         .get(&concepts::image_key(creation, index))
         .await
         .map_err(|e| MakeError::Transient(format!("the design's picture cannot be read: {e}")))?;
-    let made = tokio::task::spawn_blocking(move || -> Result<(Vec<u8>, Vec<u8>), MakeError> {
-        report("Removing the background and shaping the model", 20);
-        let relief = geometry::relief::relief(&png, &geometry::relief::ReliefOptions::default())
-            .map_err(|e| MakeError::Unusable(format!("This design cannot become a model: {e}")))?;
+    let raw = maker.make(png.to_vec(), report.clone()).await?;
+    let (stl, thumbnail) = tokio::task::spawn_blocking(move || -> Result<(Vec<u8>, Vec<u8>), MakeError> {
         report("Checking that it prints as one solid", 70);
-        let (mesh, _, _) = geometry::repair_solid(&relief)
+        let (mesh, _, _) = geometry::repair_solid(&raw)
             .map_err(|e| MakeError::Unusable(format!("The model is not a printable solid: {e}")))?;
+        let mesh = stand_at_size(mesh, MODEL_SIZE_MM);
         report("Taking its picture", 85);
         let thumbnail = geometry::thumbnail::render_png(&mesh, 512)
             .map_err(|e| MakeError::Transient(format!("the model's picture failed: {e}")))?;
@@ -151,7 +151,6 @@ pub async fn make(storage: &Storage, job: &MeshJob, report: Report) -> Result<Me
     })
     .await
     .map_err(|e| MakeError::Transient(format!("the model's making stopped: {e}")))??;
-    let (stl, thumbnail) = made;
     let store = |key: String, bytes: Vec<u8>| async move {
         storage.put(&key, bytes).await.map_err(|e| MakeError::Transient(e.to_string()))
     };
@@ -160,7 +159,20 @@ pub async fn make(storage: &Storage, job: &MeshJob, report: Report) -> Result<Me
     Ok(mesh_done(creation))
 }
 
-/// [`make`] for a claimed job's payload.
+/// `mesh` scaled so its longest side is `size_mm`, centred on x = y = 0,
+/// standing on z = 0.
+pub fn stand_at_size(mut mesh: geometry::Mesh, size_mm: f64) -> geometry::Mesh {
+    let [min, max] = geometry::analysis::bounding_box(&mesh);
+    let longest = (0..3).map(|i| max[i] - min[i]).fold(0.0, f64::max);
+    let scale = if longest > 0.0 { size_mm / longest } else { 1.0 };
+    let centre = [(min[0] + max[0]) / 2.0, (min[1] + max[1]) / 2.0];
+    for v in &mut mesh.vertices {
+        *v = [(v[0] - centre[0]) * scale, (v[1] - centre[1]) * scale, (v[2] - min[2]) * scale];
+    }
+    mesh
+}
+
+/// [`make`] for a claimed job's payload, with the app's model maker.
 pub async fn make_for(
     state: &AppState,
     payload: &serde_json::Value,
@@ -168,5 +180,5 @@ pub async fn make_for(
 ) -> Result<MeshDone, MakeError> {
     let job: MeshJob =
         serde_json::from_value(payload.clone()).map_err(|e| MakeError::Unusable(format!("bad job: {e}")))?;
-    make(&state.storage, &job, report).await
+    make(&state.storage, state.models.as_ref(), &job, report).await
 }

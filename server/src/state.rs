@@ -8,6 +8,7 @@ use leptos::prelude::LeptosOptions;
 use crate::concepts::{ImageMaker, PromptWriter};
 use crate::config::Config;
 use crate::db::Db;
+use crate::image_to_3d::{Hunyuan3d, ModelMaker, Relief};
 use crate::quotes::SliceSlots;
 use crate::storage::Storage;
 
@@ -22,6 +23,8 @@ pub struct AppState {
     pub images: Arc<dyn ImageMaker>,
     /// Writes concept briefs (the embedded composer unless configured otherwise).
     pub writer: Arc<dyn PromptWriter>,
+    /// Turns a chosen picture into a model (the embedded relief unless configured otherwise).
+    pub models: Arc<dyn ModelMaker>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -44,6 +47,7 @@ impl AppState {
             .build();
         let images = crate::concepts::image_maker(&config);
         let writer = crate::concepts::prompt_writer(&config);
+        let models = model_maker(&config);
         Ok(AppState {
             config: Arc::new(config),
             db,
@@ -52,6 +56,7 @@ impl AppState {
             slice_slots: SliceSlots::per_core(),
             images,
             writer,
+            models,
         })
     }
 }
@@ -63,4 +68,19 @@ pub enum StartError {
     Database(#[from] crate::db::DbError),
     #[error(transparent)]
     Storage(#[from] crate::storage::StorageError),
+}
+
+/// The image → 3D maker the configuration chooses.
+fn model_maker(config: &Config) -> Arc<dyn ModelMaker> {
+    match config.mesh_provider {
+        crate::config::MeshProvider::Embedded => Arc::new(Relief),
+        crate::config::MeshProvider::Hunyuan3d => Arc::new(Hunyuan3d {
+            base: config.mesh_api_url.clone(),
+            calls: crate::concepts::service::Service::new(
+                std::time::Duration::from_secs(config.mesh_timeout_s),
+                1,
+            ),
+            max_triangles: config.max_model_triangles,
+        }),
+    }
 }

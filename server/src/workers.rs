@@ -12,8 +12,9 @@ use slicing::quote::Engine;
 use tokio::sync::watch;
 
 use crate::concepts::store::{self as concepts, CONCEPT_JOB, ConceptJob};
+use crate::image_to_3d::MakeError;
 use crate::jobs::{self, Claimed};
-use crate::models::{self, MESH_JOB, MakeError};
+use crate::models::{self, MESH_JOB};
 use crate::quotes::{self, Blame, QuoteRequest, Report};
 use crate::state::AppState;
 

@@ -19,6 +19,7 @@ use memoreez::concepts::remote::{ImageService, RemoteImages};
 use memoreez::concepts::service::Service;
 use memoreez::concepts::writer::{ChatService, ChatWriter};
 use memoreez::concepts::{Brief, ImageMaker, PromptWriter, compose_briefs};
+use memoreez::image_to_3d::{Hunyuan3d, MakeError, ModelMaker};
 use serde_json::{Value, json};
 
 mod common;
@@ -347,4 +348,142 @@ async fn a_muddled_chat_is_asked_again_then_the_composer_stands_in() {
             "two asks, each retried once when the service is down"
         );
     }
+}
+
+/// A GLB of a 20 mm cube (in metres, as glTF has it) whose node stretches it
+/// twice as tall along glTF's Y (up): 20 × 20 × 40 mm once read.
+fn cube_glb() -> Vec<u8> {
+    let s = 0.02f32;
+    let corners = [
+        [0.0, 0.0, 0.0],
+        [s, 0.0, 0.0],
+        [s, s, 0.0],
+        [0.0, s, 0.0],
+        [0.0, 0.0, s],
+        [s, 0.0, s],
+        [s, s, s],
+        [0.0, s, s],
+    ];
+    let faces: [u32; 36] = [
+        0, 2, 1, 0, 3, 2, 4, 5, 6, 4, 6, 7, 0, 1, 5, 0, 5, 4, 1, 2, 6, 1, 6, 5, 2, 3, 7, 2, 7, 6, 3, 0, 4, 3,
+        4, 7,
+    ];
+    let mut bin: Vec<u8> = corners.iter().flatten().flat_map(|c: &f32| c.to_le_bytes()).collect();
+    bin.extend(faces.iter().flat_map(|i| i.to_le_bytes()));
+    let json = json!({
+        "asset": { "version": "2.0" }, "scene": 0, "scenes": [{ "nodes": [0] }],
+        "nodes": [{ "mesh": 0, "scale": [1.0, 2.0, 1.0] }],
+        "meshes": [{ "primitives": [{ "attributes": { "POSITION": 0 }, "indices": 1 }] }],
+        "accessors": [
+            { "bufferView": 0, "componentType": 5126, "count": 8, "type": "VEC3", "min": [0.0, 0.0, 0.0], "max": [s, s, s] },
+            { "bufferView": 1, "componentType": 5125, "count": 36, "type": "SCALAR" }
+        ],
+        "bufferViews": [{ "buffer": 0, "byteOffset": 0, "byteLength": 96 }, { "buffer": 0, "byteOffset": 96, "byteLength": 144 }],
+        "buffers": [{ "byteLength": bin.len() }]
+    });
+    let mut json = json.to_string().into_bytes();
+    while !json.len().is_multiple_of(4) {
+        json.push(b' ');
+    }
+    let total = 12 + 8 + json.len() + 8 + bin.len();
+    let mut glb = Vec::new();
+    glb.extend(b"glTF");
+    glb.extend(2u32.to_le_bytes());
+    glb.extend((total as u32).to_le_bytes());
+    glb.extend((json.len() as u32).to_le_bytes());
+    glb.extend(b"JSON");
+    glb.extend(json);
+    glb.extend((bin.len() as u32).to_le_bytes());
+    glb.extend(b"BIN\0");
+    glb.extend(bin);
+    glb
+}
+
+fn hunyuan(base: &str) -> Hunyuan3d {
+    let calls = Service::new(Duration::from_secs(5), 1).with_retries(2, Duration::from_millis(10));
+    Hunyuan3d { base: base.to_string(), calls, max_triangles: 1_000_000 }
+}
+
+fn bbox_size(mesh: &geometry::Mesh) -> [f64; 3] {
+    let [min, max] = geometry::analysis::bounding_box(mesh);
+    [0, 1, 2].map(|i| ((max[i] - min[i]) * 1000.0).round() / 1000.0)
+}
+
+#[tokio::test]
+async fn hunyuan3d_turns_the_picture_into_a_model() {
+    let png = picture(image::ImageFormat::Png);
+    let sent = png.clone();
+    let script: Script = Arc::new(move |_, _, body| {
+        assert_eq!(STANDARD.decode(body["image"].as_str().unwrap()).unwrap(), sent, "the picture, base64");
+        assert_eq!(body["type"], "glb");
+        assert_eq!(body["texture"], false);
+        assert_eq!(body["octree_resolution"], 256);
+        assert_eq!(body["face_count"], 40000);
+        ([("content-type", "model/gltf-binary")], cube_glb()).into_response()
+    });
+    let (base, _) = serve("/generate", script).await;
+    let mesh = hunyuan(&base).make(png, Arc::new(|_, _| {})).await.unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(bbox_size(&mesh), [20.0, 20.0, 40.0], "metres → mm, node scale, Y-up → Z-up");
+    let (solid, _, info) = geometry::repair_solid(&mesh).unwrap();
+    assert!(info.watertight);
+    assert_eq!(bbox_size(&memoreez::models::stand_at_size(solid, 80.0)), [40.0, 40.0, 80.0]);
+}
+
+#[tokio::test]
+async fn a_3d_service_that_fails_or_answers_nonsense_is_said_plainly() {
+    let png = picture(image::ImageFormat::Png);
+    let cases: [(Script, bool, &str); 3] = [
+        (
+            Arc::new(|_, _, _| (StatusCode::OK, "not a model").into_response()),
+            false,
+            "not a readable GLB model",
+        ),
+        (
+            Arc::new(|_, _, _| {
+                (StatusCode::UNPROCESSABLE_ENTITY, "{\"detail\": \"bad image\"}").into_response()
+            }),
+            false,
+            "said 422",
+        ),
+        (
+            Arc::new(|_, _, _| (StatusCode::INTERNAL_SERVER_ERROR, "CUDA out of memory").into_response()),
+            true,
+            "CUDA out of memory",
+        ),
+    ];
+    for (script, transient, words) in cases {
+        let (base, _) = serve("/generate", script).await;
+        match hunyuan(&base).make(png.clone(), Arc::new(|_, _| {})).await {
+            Err(MakeError::Transient(said)) if transient => assert!(said.contains(words), "{said}"),
+            Err(MakeError::Unusable(said)) if !transient => assert!(said.contains(words), "{said}"),
+            other => panic!("{words}: {other:?}"),
+        }
+    }
+}
+
+/// The app with Hunyuan3D: a pick becomes the service's model, checked and
+/// scaled to 80 mm.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_picked_design_becomes_the_3d_services_model() {
+    let (base, fake) = serve("/generate", Arc::new(|_, _, _| cube_glb().into_response())).await;
+    common::with_app(common::Kind::Sqlite, |app| async move {
+        let created = app.post_json("/api/creations", r#"{"hobbies": "sailing"}"#, None).await;
+        let id = created.json()["id"].as_str().unwrap().to_string();
+        let cookie = created.visitor_cookie().unwrap();
+        let mut state = app.state.clone();
+        state.models = Arc::new(hunyuan(&base));
+        memoreez::workers::spawn(&state);
+        app.get(&format!("/api/creations/{id}/concepts/stream"), Some(&cookie)).await;
+        let picked =
+            app.post_json(&format!("/api/creations/{id}/select"), r#"{"concept": 1}"#, Some(&cookie)).await;
+        let events = app.get(picked.json()["events_url"].as_str().unwrap(), None).await.text();
+        assert!(events.contains("event: done"), "{events}");
+        let stl = app.get(&format!("/media/models/{id}/model.stl"), Some(&cookie)).await;
+        let mesh =
+            geometry::io::read(geometry::io::Format::Stl, &stl.body, &geometry::Limits::default()).unwrap();
+        assert_eq!(bbox_size(&mesh), [40.0, 40.0, 80.0]);
+        assert!(geometry::analyse(&mesh, &Default::default()).watertight);
+        assert_eq!(fake.calls.load(Ordering::SeqCst), 1);
+    })
+    .await;
 }

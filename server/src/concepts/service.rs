@@ -61,6 +61,13 @@ impl Service {
 
     /// POSTs `body` as JSON with a bearer `token`; the answer's JSON.
     pub async fn post_json(&self, url: &str, token: &str, body: &Value) -> Result<Value, CallError> {
+        let bytes = self.post(url, token, body).await?;
+        serde_json::from_slice(&bytes).map_err(|e| CallError::NotJson(e.to_string()))
+    }
+
+    /// POSTs `body` as JSON (with a bearer `token` unless it is empty); the
+    /// answer's bytes, whatever they are (a model file, say).
+    pub async fn post(&self, url: &str, token: &str, body: &Value) -> Result<bytes::Bytes, CallError> {
         let _permit = self.permits.acquire().await.expect("the semaphore is never closed");
         let mut wait = self.backoff;
         let mut attempt = 1;
@@ -77,15 +84,18 @@ impl Service {
         }
     }
 
-    async fn once(&self, url: &str, token: &str, body: &Value) -> Result<Value, CallError> {
-        let request = self.client.post(url).bearer_auth(token).json(body).timeout(self.timeout);
+    async fn once(&self, url: &str, token: &str, body: &Value) -> Result<bytes::Bytes, CallError> {
+        let mut request = self.client.post(url).json(body).timeout(self.timeout);
+        if !token.is_empty() {
+            request = request.bearer_auth(token);
+        }
         let response = request.send().await.map_err(|e| self.transport(e))?;
         let status = response.status();
         let bytes = response.bytes().await.map_err(|e| self.transport(e))?;
         if !status.is_success() {
             return Err(CallError::Status { status: status.as_u16(), message: service_message(&bytes) });
         }
-        serde_json::from_slice(&bytes).map_err(|e| CallError::NotJson(e.to_string()))
+        Ok(bytes)
     }
 
     fn transport(&self, error: reqwest::Error) -> CallError {

@@ -1,0 +1,86 @@
+//! Image → 3D: a picture becomes a model. The embedded maker raises a relief
+//! of the picture's foreground (offline, instant); Hunyuan3D-2's API server
+//! (`POST {base}/generate`, base64 image in, GLB out) makes a full 3D shape
+//! on a GPU. Whatever comes back is checked by the caller
+//! ([`crate::models::make`]): repaired, watertight, scaled.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use geometry::Mesh;
+use serde_json::json;
+
+use crate::concepts::service::Service;
+use crate::quotes::Report;
+
+/// Why a model could not be made, and whether trying again can help.
+#[derive(Debug)]
+pub enum MakeError {
+    /// The picture (or the service's answer) cannot become a model; for the customer.
+    Unusable(String),
+    /// Storage, the database or the service failed; worth another attempt.
+    Transient(String),
+}
+
+#[async_trait::async_trait]
+pub trait ModelMaker: Send + Sync + std::fmt::Debug {
+    /// A model from a PNG or JPEG picture, not yet checked.
+    async fn make(&self, picture: Vec<u8>, report: Report) -> Result<Mesh, MakeError>;
+}
+
+/// The embedded maker: [`geometry::relief::relief`].
+#[derive(Debug)]
+pub struct Relief;
+
+#[async_trait::async_trait]
+impl ModelMaker for Relief {
+    async fn make(&self, picture: Vec<u8>, report: Report) -> Result<Mesh, MakeError> {
+        report("Removing the background and shaping the model", 20);
+        tokio::task::spawn_blocking(move || {
+            geometry::relief::relief(&picture, &geometry::relief::ReliefOptions::default())
+                .map_err(|e| MakeError::Unusable(format!("This design cannot become a model: {e}")))
+        })
+        .await
+        .map_err(|e| MakeError::Transient(format!("the model's making stopped: {e}")))?
+    }
+}
+
+/// Hunyuan3D-2's API server (`api_server.py`), shape only (no texture).
+#[derive(Debug)]
+pub struct Hunyuan3d {
+    /// e.g. `http://127.0.0.1:8081`
+    pub base: String,
+    pub calls: Service,
+    pub max_triangles: usize,
+}
+
+#[async_trait::async_trait]
+impl ModelMaker for Hunyuan3d {
+    async fn make(&self, picture: Vec<u8>, report: Report) -> Result<Mesh, MakeError> {
+        report("Shaping the model on the GPU", 20);
+        let body = json!({
+            "image": STANDARD.encode(&picture),
+            "type": "glb",
+            "texture": false,
+            "octree_resolution": 256,
+            "face_count": 40000,
+        });
+        let url = format!("{}/generate", self.base.trim_end_matches('/'));
+        let glb = self.calls.post(&url, "", &body).await.map_err(|e| {
+            let said = format!("the 3D service {e}");
+            match e {
+                crate::concepts::service::CallError::Status { status, .. }
+                    if status < 500 && status != 429 =>
+                {
+                    MakeError::Unusable(said)
+                }
+                _ => MakeError::Transient(said),
+            }
+        })?;
+        report("Reading the model", 60);
+        let max = self.max_triangles;
+        tokio::task::spawn_blocking(move || crate::glb::read(&glb, max))
+            .await
+            .map_err(|e| MakeError::Transient(format!("the model's reading stopped: {e}")))?
+            .map_err(|e| MakeError::Unusable(format!("The 3D service's model is unusable: {e}")))
+    }
+}
