@@ -15,9 +15,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use memoreez::concepts::remote::{ImageService, RemoteImages};
-use memoreez::concepts::service::Service;
-use memoreez::concepts::writer::{ChatService, ChatWriter};
+use memoreez::concepts::remote::RemoteImages;
+use memoreez::concepts::service::{Endpoint, Service};
+use memoreez::concepts::writer::ChatWriter;
 use memoreez::concepts::{Brief, ImageMaker, PromptWriter, compose_briefs};
 use memoreez::image_to_3d::{Hunyuan3d, MakeError, ModelMaker};
 use serde_json::{Value, json};
@@ -81,11 +81,8 @@ fn brief() -> Brief {
 }
 
 fn openai(base: &str) -> RemoteImages {
-    let service = ImageService::OpenAi {
-        base: format!("{base}/v1"),
-        model: "gpt-image-1".into(),
-        key: "test-key".into(),
-    };
+    let service =
+        Endpoint::OpenAi { base: format!("{base}/v1"), model: "gpt-image-1".into(), key: "test-key".into() };
     RemoteImages::new(
         service,
         Service::new(Duration::from_secs(5), 2).with_retries(3, Duration::from_millis(10)),
@@ -136,7 +133,7 @@ async fn cloudflare_workers_ai_is_asked_for_as_documented() {
     });
     let path = "/client/v4/accounts/acc123/ai/run/@cf/black-forest-labs/flux-1-schnell";
     let (base, fake) = serve(path, script).await;
-    let service = ImageService::Cloudflare {
+    let service = Endpoint::Cloudflare {
         base: format!("{base}/client/v4"),
         account: "acc123".into(),
         model: "@cf/black-forest-labs/flux-1-schnell".into(),
@@ -176,7 +173,7 @@ async fn passing_failures_are_retried_and_lasting_ones_are_said_plainly() {
     // Too slow: each call is cut off at the timeout, and tried again up to the limit.
     let slow: Script = Arc::new(|_, _, _| (StatusCode::OK, "late").into_response());
     let (base, fake) = serve_slowly("/v1/images/generations", Duration::from_millis(1500), slow).await;
-    let service = ImageService::OpenAi { base: format!("{base}/v1"), model: "m".into(), key: "k".into() };
+    let service = Endpoint::OpenAi { base: format!("{base}/v1"), model: "m".into(), key: "k".into() };
     let calls = Service::new(Duration::from_secs(1), 2).with_retries(2, Duration::from_millis(10));
     let client = RemoteImages::new(service, calls);
     let started = std::time::Instant::now();
@@ -207,7 +204,7 @@ async fn passing_failures_are_retried_and_lasting_ones_are_said_plainly() {
 #[tokio::test]
 async fn no_more_calls_at_once_than_allowed() {
     let (base, fake) = serve("/v1/images/generations", openai_ok(picture(image::ImageFormat::Png))).await;
-    let service = ImageService::OpenAi { base: format!("{base}/v1"), model: "m".into(), key: "k".into() };
+    let service = Endpoint::OpenAi { base: format!("{base}/v1"), model: "m".into(), key: "k".into() };
     let client = Arc::new(RemoteImages::new(service, Service::new(Duration::from_secs(5), 2)));
     let draws: Vec<_> = (0..6)
         .map(|_| {
@@ -257,7 +254,7 @@ fn four_concepts() -> String {
 
 fn chat_writer(base: &str) -> ChatWriter {
     let service =
-        ChatService::OpenAi { base: format!("{base}/v1"), model: "llama3.1".into(), key: "chat-key".into() };
+        Endpoint::OpenAi { base: format!("{base}/v1"), model: "llama3.1".into(), key: "chat-key".into() };
     ChatWriter::new(
         service,
         Service::new(Duration::from_secs(5), 2).with_retries(2, Duration::from_millis(10)),
@@ -309,7 +306,7 @@ async fn cloudflare_llama_writes_the_briefs() {
     });
     let path = "/client/v4/accounts/acc9/ai/run/@cf/meta/llama-3.1-8b-instruct";
     let (base, _) = serve(path, script).await;
-    let service = ChatService::Cloudflare {
+    let service = Endpoint::Cloudflare {
         base: format!("{base}/client/v4"),
         account: "acc9".into(),
         model: "@cf/meta/llama-3.1-8b-instruct".into(),

@@ -44,50 +44,28 @@ impl ImageMaker for Emblems {
 /// The image maker the configuration chooses (keys come from the
 /// environment only; [`Config`](crate::config::Config) checks they are there).
 pub fn image_maker(config: &crate::config::Config) -> Arc<dyn ImageMaker> {
-    use crate::config::Provider;
-    use remote::{ImageService, RemoteImages};
-    let secret = |name: &str| std::env::var(name).unwrap_or_default();
-    let or =
-        |value: &str, default: &str| if value.is_empty() { default.to_string() } else { value.to_string() };
-    let service = match config.image_provider {
-        Provider::Embedded => return Arc::new(Emblems),
-        Provider::Openai => ImageService::OpenAi {
-            base: or(&config.image_api_url, "https://api.openai.com/v1"),
-            model: or(&config.image_model, "gpt-image-1"),
-            key: secret(crate::config::IMAGE_API_KEY),
-        },
-        Provider::Cloudflare => ImageService::Cloudflare {
-            base: or(&config.image_api_url, "https://api.cloudflare.com/client/v4"),
-            account: config.cloudflare_account_id.clone(),
-            model: or(&config.image_model, "@cf/black-forest-labs/flux-1-schnell"),
-            token: secret(crate::config::CLOUDFLARE_API_TOKEN),
-        },
-    };
+    let endpoint = service::Endpoint::configured(
+        config.image_provider,
+        (&config.image_api_url, &config.image_model),
+        crate::config::IMAGE_API_KEY,
+        ("gpt-image-1", "@cf/black-forest-labs/flux-1-schnell"),
+        &config.cloudflare_account_id,
+    );
+    let Some(endpoint) = endpoint else { return Arc::new(Emblems) };
     let timeout = std::time::Duration::from_secs(config.image_timeout_s);
-    Arc::new(RemoteImages::new(service, service::Service::new(timeout, config.image_concurrency)))
+    Arc::new(remote::RemoteImages::new(endpoint, service::Service::new(timeout, config.image_concurrency)))
 }
 
 /// The prompt writer the configuration chooses.
 pub fn prompt_writer(config: &crate::config::Config) -> Arc<dyn PromptWriter> {
-    use crate::config::Provider;
-    use writer::{ChatService, ChatWriter, Composer};
-    let secret = |name: &str| std::env::var(name).unwrap_or_default();
-    let or =
-        |value: &str, default: &str| if value.is_empty() { default.to_string() } else { value.to_string() };
-    let service = match config.prompt_provider {
-        Provider::Embedded => return Arc::new(Composer),
-        Provider::Openai => ChatService::OpenAi {
-            base: or(&config.prompt_api_url, "https://api.openai.com/v1"),
-            model: or(&config.prompt_model, "gpt-4o-mini"),
-            key: secret(crate::config::PROMPT_API_KEY),
-        },
-        Provider::Cloudflare => ChatService::Cloudflare {
-            base: or(&config.prompt_api_url, "https://api.cloudflare.com/client/v4"),
-            account: config.cloudflare_account_id.clone(),
-            model: or(&config.prompt_model, "@cf/meta/llama-3.1-8b-instruct"),
-            token: secret(crate::config::CLOUDFLARE_API_TOKEN),
-        },
-    };
+    let endpoint = service::Endpoint::configured(
+        config.prompt_provider,
+        (&config.prompt_api_url, &config.prompt_model),
+        crate::config::PROMPT_API_KEY,
+        ("gpt-4o-mini", "@cf/meta/llama-3.1-8b-instruct"),
+        &config.cloudflare_account_id,
+    );
+    let Some(endpoint) = endpoint else { return Arc::new(writer::Composer) };
     let timeout = std::time::Duration::from_secs(config.prompt_timeout_s);
-    Arc::new(ChatWriter::new(service, service::Service::new(timeout, 4)))
+    Arc::new(writer::ChatWriter::new(endpoint, service::Service::new(timeout, 4)))
 }

@@ -9,27 +9,18 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
-use super::service::Service;
+use super::service::{Endpoint, Service};
 use super::{Brief, ImageMaker};
-
-/// Which service, and how to reach it.
-#[derive(Clone, Debug)]
-pub enum ImageService {
-    /// `base` ends before `/images/generations`, e.g. `https://api.openai.com/v1`.
-    OpenAi { base: String, model: String, key: String },
-    /// `base` ends before `/accounts/…`, e.g. `https://api.cloudflare.com/client/v4`.
-    Cloudflare { base: String, account: String, model: String, token: String },
-}
 
 #[derive(Debug)]
 pub struct RemoteImages {
-    service: ImageService,
+    endpoint: Endpoint,
     calls: Service,
 }
 
 impl RemoteImages {
-    pub fn new(service: ImageService, calls: Service) -> RemoteImages {
-        RemoteImages { service, calls }
+    pub fn new(endpoint: Endpoint, calls: Service) -> RemoteImages {
+        RemoteImages { endpoint, calls }
     }
 }
 
@@ -37,23 +28,18 @@ impl RemoteImages {
 impl ImageMaker for RemoteImages {
     async fn draw(&self, brief: &Brief) -> Result<Vec<u8>, String> {
         let prompt = &brief.prompt;
-        let answer = match &self.service {
-            ImageService::OpenAi { base, model, key } => {
-                let body = json!({
-                    "model": model, "prompt": prompt, "n": 1, "size": "1024x1024", "response_format": "b64_json",
-                });
-                let url = format!("{}/images/generations", base.trim_end_matches('/'));
-                self.calls.post_json(&url, key, &body).await
-            }
-            ImageService::Cloudflare { base, account, model, token } => {
-                let url = format!("{}/accounts/{account}/ai/run/{model}", base.trim_end_matches('/'));
-                self.calls.post_json(&url, token, &json!({ "prompt": prompt, "steps": 4 })).await
-            }
+        let body = match &self.endpoint {
+            Endpoint::OpenAi { model, .. } => json!({
+                "model": model, "prompt": prompt, "n": 1, "size": "1024x1024", "response_format": "b64_json",
+            }),
+            Endpoint::Cloudflare { .. } => json!({ "prompt": prompt, "steps": 4 }),
         };
+        let url = self.endpoint.url("images/generations");
+        let answer = self.calls.post_json(&url, self.endpoint.token(), &body).await;
         let answer = answer.map_err(|e| format!("the image service {e}"))?;
-        let encoded = match &self.service {
-            ImageService::OpenAi { .. } => answer.pointer("/data/0/b64_json"),
-            ImageService::Cloudflare { .. } => answer.pointer("/result/image"),
+        let encoded = match &self.endpoint {
+            Endpoint::OpenAi { .. } => answer.pointer("/data/0/b64_json"),
+            Endpoint::Cloudflare { .. } => answer.pointer("/result/image"),
         }
         .and_then(Value::as_str)
         .ok_or("the image service's answer had no image in it")?;

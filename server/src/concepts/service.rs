@@ -8,6 +8,68 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
+/// Where an AI service is, and who we are to it.
+#[derive(Clone, Debug)]
+pub enum Endpoint {
+    /// Any OpenAI-compatible API (OpenAI, Ollama, vLLM, LocalAI); `base`
+    /// ends before the operation's path, e.g. `https://api.openai.com/v1`.
+    OpenAi { base: String, model: String, key: String },
+    /// Cloudflare Workers AI; `base` ends before `/accounts/…`, e.g.
+    /// `https://api.cloudflare.com/client/v4`.
+    Cloudflare { base: String, account: String, model: String, token: String },
+}
+
+impl Endpoint {
+    /// Where to POST: OpenAI's `openai_path` (`images/generations`), or
+    /// Cloudflare's run of the model.
+    pub fn url(&self, openai_path: &str) -> String {
+        match self {
+            Endpoint::OpenAi { base, .. } => format!("{}/{openai_path}", base.trim_end_matches('/')),
+            Endpoint::Cloudflare { base, account, model, .. } => {
+                format!("{}/accounts/{account}/ai/run/{model}", base.trim_end_matches('/'))
+            }
+        }
+    }
+
+    pub fn token(&self) -> &str {
+        match self {
+            Endpoint::OpenAi { key, .. } => key,
+            Endpoint::Cloudflare { token, .. } => token,
+        }
+    }
+
+    /// The endpoint a configured provider names (`None`: the embedded one).
+    /// Secrets come from the environment variable `key_env` (OpenAI) or
+    /// `MEMOREEZ_CLOUDFLARE_API_TOKEN`; empty settings take the public URLs
+    /// and the default models `(openai, cloudflare)`.
+    pub fn configured(
+        provider: crate::config::Provider,
+        (url, model): (&str, &str),
+        key_env: &str,
+        (openai_model, cloudflare_model): (&str, &str),
+        account: &str,
+    ) -> Option<Endpoint> {
+        let secret = |name: &str| std::env::var(name).unwrap_or_default();
+        let or = |value: &str, default: &str| {
+            if value.is_empty() { default.to_string() } else { value.to_string() }
+        };
+        match provider {
+            crate::config::Provider::Embedded => None,
+            crate::config::Provider::Openai => Some(Endpoint::OpenAi {
+                base: or(url, "https://api.openai.com/v1"),
+                model: or(model, openai_model),
+                key: secret(key_env),
+            }),
+            crate::config::Provider::Cloudflare => Some(Endpoint::Cloudflare {
+                base: or(url, "https://api.cloudflare.com/client/v4"),
+                account: account.to_string(),
+                model: or(model, cloudflare_model),
+                token: secret(crate::config::CLOUDFLARE_API_TOKEN),
+            }),
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct Service {
     client: reqwest::Client,

@@ -8,7 +8,7 @@ use app::story::Story;
 use serde_json::{Value, json};
 
 use super::brief::PRINTABILITY;
-use super::service::Service;
+use super::service::{Endpoint, Service};
 use super::{Brief, PER_BATCH, compose_briefs};
 
 #[async_trait::async_trait]
@@ -29,18 +29,9 @@ impl PromptWriter for Composer {
     }
 }
 
-/// Which chat service, and how to reach it.
-#[derive(Clone, Debug)]
-pub enum ChatService {
-    /// `base` ends before `/chat/completions`, e.g. `http://127.0.0.1:11434/v1` for Ollama.
-    OpenAi { base: String, model: String, key: String },
-    /// `base` ends before `/accounts/…`.
-    Cloudflare { base: String, account: String, model: String, token: String },
-}
-
 #[derive(Debug)]
 pub struct ChatWriter {
-    service: ChatService,
+    endpoint: Endpoint,
     calls: Service,
 }
 
@@ -50,8 +41,8 @@ const TITLE_CHARS: usize = 60;
 const PROMPT_CHARS: usize = 800;
 
 impl ChatWriter {
-    pub fn new(service: ChatService, calls: Service) -> ChatWriter {
-        ChatWriter { service, calls }
+    pub fn new(endpoint: Endpoint, calls: Service) -> ChatWriter {
+        ChatWriter { endpoint, calls }
     }
 
     async fn ask(&self, story: &Story, batch: usize) -> Result<String, String> {
@@ -59,24 +50,22 @@ impl ChatWriter {
             { "role": "system", "content": SYSTEM },
             { "role": "user", "content": request_for(story, batch) },
         ]);
-        let (url, token, body) = match &self.service {
-            ChatService::OpenAi { base, model, key } => (
-                format!("{}/chat/completions", base.trim_end_matches('/')),
-                key,
+        let body = match &self.endpoint {
+            Endpoint::OpenAi { model, .. } => {
                 json!({ "model": model, "messages": messages, "temperature": 0.9,
-                        "response_format": { "type": "json_object" } }),
-            ),
-            ChatService::Cloudflare { base, account, model, token } => (
-                format!("{}/accounts/{account}/ai/run/{model}", base.trim_end_matches('/')),
-                token,
-                json!({ "messages": messages, "max_tokens": 1200 }),
-            ),
+                    "response_format": { "type": "json_object" } })
+            }
+            Endpoint::Cloudflare { .. } => json!({ "messages": messages, "max_tokens": 1200 }),
         };
-        let answer =
-            self.calls.post_json(&url, token, &body).await.map_err(|e| format!("the prompt service {e}"))?;
-        let text = match &self.service {
-            ChatService::OpenAi { .. } => answer.pointer("/choices/0/message/content"),
-            ChatService::Cloudflare { .. } => answer.pointer("/result/response"),
+        let url = self.endpoint.url("chat/completions");
+        let answer = self
+            .calls
+            .post_json(&url, self.endpoint.token(), &body)
+            .await
+            .map_err(|e| format!("the prompt service {e}"))?;
+        let text = match &self.endpoint {
+            Endpoint::OpenAi { .. } => answer.pointer("/choices/0/message/content"),
+            Endpoint::Cloudflare { .. } => answer.pointer("/result/response"),
         };
         text.and_then(Value::as_str).map(str::to_string).ok_or_else(|| "no text in the answer".into())
     }
