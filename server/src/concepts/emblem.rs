@@ -37,7 +37,13 @@ pub fn render(brief: &Brief) -> Result<Vec<u8>, EmblemError> {
     let [rim, field, light] = PALETTES[brief.palette % PALETTES.len()];
 
     let (outer, inner) = frame(brief.frame);
-    fill(&mut pixmap, &outer, rim, Transform::identity());
+    // The outline is drawn hard-edged: anti-aliased edge pixels are the rim's
+    // dark blended with white, lighter than the rim, and the relief would
+    // raise them into a fringe of spikes around the model.
+    let mut hard = Paint::default();
+    hard.set_color_rgba8(rim.0, rim.1, rim.2, 255);
+    hard.anti_alias = false;
+    pixmap.fill_path(&outer, &hard, FillRule::EvenOdd, Transform::identity(), None);
     fill(&mut pixmap, &inner, field, Transform::identity());
 
     let words = caption(&brief.caption);
@@ -53,12 +59,12 @@ pub fn render(brief: &Brief) -> Result<Vec<u8>, EmblemError> {
     }
 
     if let Some((outlines, [[u0, v0], [u1, v1]])) = words {
-        let banner = Rect::from_xywh(96.0, 322.0, 320.0, 56.0).map(PathBuilder::from_rect);
+        let banner = Rect::from_xywh(108.0, 322.0, 296.0, 56.0).map(PathBuilder::from_rect);
         if let Some(banner) = banner {
             fill(&mut pixmap, &banner, rim, Transform::identity());
         }
-        // Letters fitted into 296 × 34 px, centred in the banner, v flipped (up in mm, down in pixels).
-        let s = (296.0 / (u1 - u0)).min(34.0 / (v1 - v0)) as f32;
+        // Letters fitted into 276 × 34 px, centred in the banner, v flipped (up in mm, down in pixels).
+        let s = (276.0 / (u1 - u0)).min(34.0 / (v1 - v0)) as f32;
         let (cu, cv) = (((u0 + u1) / 2.0) as f32, ((v0 + v1) / 2.0) as f32);
         let to_px = Transform::from_row(s, 0.0, 0.0, -s, 256.0 - s * cu, 350.0 + s * cv);
         let mut pb = PathBuilder::new();
