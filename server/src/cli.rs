@@ -26,14 +26,47 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Pull mesh jobs from a Memoreez server and make their models (run it
+    /// beside a GPU; it needs no database).
+    Worker {
+        /// The server's address, e.g. https://keepsakes.example.
+        #[arg(long)]
+        server: String,
+        /// A worker token from `memoreez admin worker-token`.
+        #[arg(long, env = "MEMOREEZ_WORKER_TOKEN", hide_env_values = true)]
+        token: String,
+        /// `embedded` (reliefs) or `hunyuan3d=URL` (its API server).
+        #[arg(long = "mesh-provider", default_value = "embedded")]
+        mesh_provider: String,
+        /// How long a job stays this worker's without a heartbeat, seconds.
+        #[arg(long = "lease-s", default_value_t = 60)]
+        lease_s: u64,
+        /// This worker's name in the server's records (default: host and process).
+        #[arg(long = "worker-id")]
+        worker_id: Option<String>,
+    },
+    /// Administration.
+    #[command(subcommand)]
+    Admin(AdminCommand),
     #[command(flatten)]
     Tool(ToolCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum AdminCommand {
+    /// Make a token for a remote worker; it is printed once and stored hashed.
+    WorkerToken {
+        /// Who the token is for, e.g. gpu-box-1.
+        #[arg(long)]
+        name: String,
+    },
 }
 
 /// The commands that need the configuration and the database.
 enum ServerCommand {
     Serve,
     Migrate,
+    WorkerToken(String),
 }
 
 pub fn run() -> ExitCode {
@@ -48,6 +81,21 @@ pub fn run() -> ExitCode {
         Command::Tool(tool) => return crate::tools::run(tool, &config),
         Command::Serve => ServerCommand::Serve,
         Command::Migrate => ServerCommand::Migrate,
+        Command::Admin(AdminCommand::WorkerToken { name }) => ServerCommand::WorkerToken(name),
+        Command::Worker { server, token, mesh_provider, lease_s, worker_id } => {
+            let worker_id =
+                worker_id.unwrap_or_else(|| format!("{}-{}", crate::workers::hostname(), std::process::id()));
+            let options =
+                crate::remote_worker::WorkerOptions { server, token, mesh_provider, lease_s, worker_id };
+            tracing_subscriber::fmt().with_env_filter(EnvFilter::new(&config.log)).with_target(false).init();
+            return match tokio::runtime::Runtime::new() {
+                Ok(runtime) => match runtime.block_on(crate::remote_worker::run(options)) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(error) => fail(error),
+                },
+                Err(error) => fail(error),
+            };
+        }
     };
     tracing_subscriber::fmt().with_env_filter(EnvFilter::new(&config.log)).with_target(false).init();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -57,6 +105,7 @@ pub fn run() -> ExitCode {
     let outcome = match command {
         ServerCommand::Serve => runtime.block_on(crate::serve::run(config)).map_err(|e| e.to_string()),
         ServerCommand::Migrate => runtime.block_on(migrate(config)).map_err(|e| e.to_string()),
+        ServerCommand::WorkerToken(name) => runtime.block_on(worker_token(config, &name)),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -69,6 +118,19 @@ async fn migrate(config: Config) -> Result<(), crate::db::DbError> {
     db.migrate().await?;
     println!("database is up to date ({:?})", db.backend());
     db.close().await;
+    Ok(())
+}
+
+async fn worker_token(config: Config, name: &str) -> Result<(), String> {
+    if name.trim().is_empty() || name.len() > 64 {
+        return Err("--name must be 1 to 64 characters".into());
+    }
+    let db = Db::connect(&config.database_url).await.map_err(|e| e.to_string())?;
+    db.migrate().await.map_err(|e| e.to_string())?;
+    let token = crate::worker_tokens::create(&db, name.trim()).await.map_err(|e| e.to_string())?;
+    db.close().await;
+    println!("{token}");
+    eprintln!("Keep it secret: it is shown only now. Use it as `memoreez worker --token …`.");
     Ok(())
 }
 

@@ -75,6 +75,9 @@ pub struct Config {
     pub mesh_api_url: String,
     /// One call to the 3D service may take this long (`MEMOREEZ_MESH_TIMEOUT_S`).
     pub mesh_timeout_s: u64,
+    /// Leave `mesh` jobs to remote `memoreez worker`s instead of making
+    /// models in this process (`MEMOREEZ_REMOTE_MESH_WORKERS=true`).
+    pub remote_mesh_workers: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,6 +132,7 @@ impl Default for Config {
             mesh_provider: MeshProvider::Embedded,
             mesh_api_url: "http://127.0.0.1:8081".to_string(),
             mesh_timeout_s: 600,
+            remote_mesh_workers: false,
         }
     }
 }

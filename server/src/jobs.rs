@@ -218,3 +218,14 @@ pub async fn view(db: &Db, id: &str) -> sqlx::Result<Option<JobView>> {
         payload: serde_json::from_str(&payload).unwrap_or_default(),
     }))
 }
+
+/// Whether the job is running under `owner`'s lease.
+pub async fn is_leased_to(db: &Db, id: &str, owner: &str) -> sqlx::Result<bool> {
+    let row =
+        sqlx::query("SELECT 1 AS yes FROM jobs WHERE id = $1 AND lease_owner = $2 AND status = 'running'")
+            .bind(id)
+            .bind(owner)
+            .fetch_optional(db.pool())
+            .await?;
+    Ok(row.is_some())
+}

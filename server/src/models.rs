@@ -139,6 +139,18 @@ pub async fn make(
         .await
         .map_err(|e| MakeError::Transient(format!("the design's picture cannot be read: {e}")))?;
     let raw = maker.make(png.to_vec(), report.clone()).await?;
+    keep(storage, creation, raw, report).await
+}
+
+/// Checks a made model (repaired, one watertight solid, scaled to
+/// [`MODEL_SIZE_MM`], standing on z = 0) and keeps it with its thumbnail.
+/// Every maker's result passes here, local or from a remote worker.
+pub async fn keep(
+    storage: &Storage,
+    creation: &str,
+    raw: geometry::Mesh,
+    report: Report,
+) -> Result<MeshDone, MakeError> {
     let (stl, thumbnail) = tokio::task::spawn_blocking(move || -> Result<(Vec<u8>, Vec<u8>), MakeError> {
         report("Checking that it prints as one solid", 70);
         let (mesh, _, _) = geometry::repair_solid(&raw)

@@ -90,7 +90,8 @@ pub async fn middleware(mut request: Request, next: Next) -> Response {
     response
 }
 
-fn new_token() -> String {
+/// 32 random bytes, base64url: a secret for a cookie or a worker.
+pub(crate) fn new_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)
@@ -101,8 +102,12 @@ fn is_well_formed(token: &str) -> bool {
 }
 
 fn hash(token: &str) -> VisitorId {
-    let digest = Sha256::digest(token.as_bytes());
-    VisitorId(digest.iter().map(|byte| format!("{byte:02x}")).collect())
+    VisitorId(token_hash(token))
+}
+
+/// The SHA-256 of a secret, hex: what the database keeps instead of it.
+pub(crate) fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -61,14 +61,20 @@ pub fn spawn(state: &AppState) {
     });
 }
 
-fn hostname() -> String {
+pub(crate) fn hostname() -> String {
     std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "local".into())
 }
 
 async fn work(state: AppState, owner: String) {
     loop {
-        // Concepts first: a customer is watching them appear.
-        match jobs::claim(&state.db, &[CONCEPT_JOB, MESH_JOB, QUOTE], &owner, LEASE_MS).await {
+        // Concepts first: a customer is watching them appear. Meshes are left
+        // to remote workers when the configuration says so.
+        let kinds: &[&str] = if state.config.remote_mesh_workers {
+            &[CONCEPT_JOB, QUOTE]
+        } else {
+            &[CONCEPT_JOB, MESH_JOB, QUOTE]
+        };
+        match jobs::claim(&state.db, kinds, &owner, LEASE_MS).await {
             Ok(Some(job)) => run(&state, &owner, job).await,
             Ok(None) => tokio::time::sleep(IDLE).await,
             Err(error) => {

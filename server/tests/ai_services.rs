@@ -484,3 +484,92 @@ async fn a_picked_design_becomes_the_3d_services_model() {
     })
     .await;
 }
+
+/// Remote GPU workers pull mesh jobs with a token; a job is never worked on
+/// twice at once; a worker killed mid-job loses its lease and another
+/// finishes the job.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_remote_worker_killed_mid_job_hands_over_to_another() {
+    let (three_d, fake) =
+        serve_slowly("/generate", Duration::from_secs(4), Arc::new(|_, _, _| cube_glb().into_response()))
+            .await;
+    common::with_app(common::Kind::Sqlite, |app| async move {
+        let addr = app.listen().await;
+        let server = format!("http://{addr}");
+        // This server's own workers draw concepts but leave meshes to remote workers.
+        let mut state = app.state.clone();
+        let mut config = (*state.config).clone();
+        config.remote_mesh_workers = true;
+        state.config = Arc::new(config);
+        memoreez::workers::spawn(&state);
+        let token = memoreez::worker_tokens::create(&app.state.db, "gpu-1").await.unwrap();
+
+        // The pull API: a token is needed; nothing to do is 204; only mesh jobs.
+        let http = reqwest::Client::new();
+        let claim = |token: &str, kinds: Value| {
+            http.post(format!("{server}/api/worker/claim"))
+                .bearer_auth(token)
+                .json(&json!({ "worker_id": "probe", "kinds": kinds }))
+                .send()
+        };
+        assert_eq!(claim("wrong", json!(["mesh"])).await.unwrap().status(), 401);
+        assert_eq!(claim(&token, json!(["mesh"])).await.unwrap().status(), 204);
+        assert_eq!(claim(&token, json!(["quote"])).await.unwrap().status(), 422);
+
+        let created = app.post_json("/api/creations", r#"{"hobbies": "sailing"}"#, None).await;
+        let id = created.json()["id"].as_str().unwrap().to_string();
+        let cookie = created.visitor_cookie().unwrap();
+        app.get(&format!("/api/creations/{id}/concepts/stream"), Some(&cookie)).await;
+        let picked = app.post_json(&format!("/api/creations/{id}/select"), r#"{"concept": 0}"#, Some(&cookie)).await;
+        let job = picked.json()["job_id"].as_str().unwrap().to_string();
+
+        let dir = tempfile::tempdir().unwrap();
+        let worker = |name: &str| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_memoreez"))
+                .args(["worker", "--server", &server, "--token", &token, "--lease-s", "5", "--worker-id", name])
+                .arg(format!("--mesh-provider=hunyuan3d={three_d}"))
+                .current_dir(dir.path())
+                .env("MEMOREEZ_LOG", "warn")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        };
+        let leased_to = |name: &'static str| {
+            let db = app.state.db.clone();
+            let job = job.clone();
+            async move { memoreez::jobs::is_leased_to(&db, &job, &format!("remote:gpu-1:{name}")).await.unwrap() }
+        };
+        let mut a = worker("a");
+        let mut waited = 0;
+        while !leased_to("a").await {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            waited += 1;
+            assert!(waited < 150, "worker a never took the job");
+        }
+        // While a holds the lease, b gets nothing.
+        let mut b = worker("b");
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert!(leased_to("a").await && !leased_to("b").await);
+        a.kill().unwrap();
+        a.wait().unwrap();
+
+        let done = loop {
+            let view = memoreez::jobs::view(&app.state.db, &job).await.unwrap().unwrap();
+            if view.status == "done" || view.status == "failed" {
+                break view;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            waited += 2;
+            assert!(waited < 400, "the job was not finished: {view:?}");
+        };
+        b.kill().unwrap();
+        b.wait().unwrap();
+        assert_eq!((done.status.as_str(), done.attempts), ("done", 2), "{done:?}");
+        assert_eq!(fake.calls.load(Ordering::SeqCst), 2, "a's call and b's");
+        let stl = app.get(&format!("/media/models/{id}/model.stl"), Some(&cookie)).await;
+        let mesh = geometry::io::read(geometry::io::Format::Stl, &stl.body, &geometry::Limits::default()).unwrap();
+        assert_eq!(bbox_size(&mesh), [40.0, 40.0, 80.0]);
+    })
+    .await;
+}

@@ -651,3 +651,32 @@ fn concepts_draws_four_emblems_that_each_become_a_relief() {
     }
     assert!(!std::path::Path::new("x").exists(), "nothing written for a refused story");
 }
+
+#[test]
+fn worker_tokens_are_shown_once_and_kept_hashed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, token, stderr) =
+        memoreez_in(dir.path(), &[], &["admin", "worker-token", "--name", "gpu-box-1"]);
+    assert_eq!(code, 0, "{stderr}");
+    let token = token.trim();
+    assert_eq!(token.len(), 43, "32 random bytes, base64url: {token}");
+    assert!(stderr.contains("shown only now"));
+    let database = std::fs::read(dir.path().join("data/memoreez.db")).unwrap();
+    assert!(!database.windows(token.len()).any(|w| w == token.as_bytes()), "only its hash is stored");
+
+    let (code, _, stderr) = memoreez_in(dir.path(), &[], &["admin", "worker-token", "--name", " "]);
+    assert_eq!((code, stderr.trim()), (2, "error: --name must be 1 to 64 characters"));
+    for (args, expected) in [
+        (
+            vec!["--mesh-provider", "magic"],
+            "--mesh-provider must be embedded or hunyuan3d=URL, not \"magic\"",
+        ),
+        (vec!["--lease-s", "1"], "--lease-s must be 5 to 600"),
+    ] {
+        let mut all = vec!["worker", "--server", "http://127.0.0.1:9", "--token", "t"];
+        all.extend(args);
+        let (code, _, stderr) = memoreez_in(dir.path(), &[], &all);
+        assert_eq!(code, 2, "{stderr}");
+        assert_eq!(stderr.lines().last().unwrap_or_default(), format!("error: {expected}"));
+    }
+}

@@ -7,6 +7,7 @@ mod concepts;
 mod health;
 mod jobs;
 mod models;
+mod worker;
 
 use std::sync::Arc;
 
@@ -45,6 +46,16 @@ pub fn router(state: AppState) -> Router {
         .route("/media/concepts/{id}/{file}", get(concepts::image))
         .route("/api/creations/{id}/select", post(models::select))
         .route("/media/models/{id}/{file}", get(models::media))
+        .route("/api/worker/claim", post(worker::claim))
+        .route("/api/worker/jobs/{id}/heartbeat", post(worker::heartbeat))
+        .route("/api/worker/jobs/{id}/input", get(worker::input))
+        .route(
+            "/api/worker/jobs/{id}/result",
+            post(worker::result).layer(axum::extract::DefaultBodyLimit::max(
+                state.config.max_model_mb as usize * 1024 * 1024,
+            )),
+        )
+        .route("/api/worker/jobs/{id}/fail", post(worker::fail))
         // The form reader caps the file at the configured size as it streams in.
         .route("/api/quotes", post(api::create_quote))
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), move || {

@@ -1,0 +1,225 @@
+//! The pull API for remote workers (`memoreez worker`, beside a GPU): claim
+//! a job with a lease, fetch its input, heartbeat with progress, hand in the
+//! result or fail with a reason. Authenticated by a worker token (`memoreez
+//! admin worker-token`); the server never calls a worker, so a worker behind
+//! a firewall or on a sleeping laptop loses nothing.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use http::header::AUTHORIZATION;
+use http::{HeaderMap, StatusCode};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::error::ApiError;
+use crate::image_to_3d::MakeError;
+use crate::jobs;
+use crate::models::{self, MESH_JOB, MeshJob};
+use crate::state::AppState;
+
+/// The kinds of job a remote worker may take.
+const REMOTE_KINDS: [&str; 1] = [MESH_JOB];
+
+/// The lease owner of a remote worker: its token's name and its own id.
+async fn owner(state: &AppState, headers: &HeaderMap, worker_id: &str) -> Result<String, ApiError> {
+    let token = headers
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    let unauthorised = || ApiError::Body {
+        status: StatusCode::UNAUTHORIZED,
+        message: "A valid worker token is needed.".into(),
+    };
+    let name = crate::worker_tokens::worker_name(&state.db, token.trim()).await?.ok_or_else(unauthorised)?;
+    let id: String =
+        worker_id.chars().filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c)).take(64).collect();
+    if id.is_empty() {
+        return Err(ApiError::Invalid {
+            field: "worker_id",
+            message: "Name this worker (letters, digits, - _ .).".into(),
+        });
+    }
+    Ok(format!("remote:{name}:{id}"))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Claim {
+    worker_id: String,
+    kinds: Vec<String>,
+    /// How long the lease lasts without a heartbeat, seconds (5–600).
+    #[serde(default = "default_lease_s")]
+    lease_s: i64,
+}
+
+fn default_lease_s() -> i64 {
+    60
+}
+
+fn lease_ms(lease_s: i64) -> Result<i64, ApiError> {
+    if !(5..=600).contains(&lease_s) {
+        return Err(ApiError::Invalid {
+            field: "lease_s",
+            message: "A lease lasts 5 to 600 seconds.".into(),
+        });
+    }
+    Ok(lease_s * 1000)
+}
+
+/// `POST /api/worker/claim` `{"worker_id", "kinds": ["mesh"], "lease_s"}` →
+/// `200 {"job_id", "kind", "payload", "attempt", "input_url"}`, or `204`
+/// when there is nothing to do.
+pub async fn claim(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(claim): Json<Claim>,
+) -> Result<Response, ApiError> {
+    let owner = owner(&state, &headers, &claim.worker_id).await?;
+    let lease = lease_ms(claim.lease_s)?;
+    let kinds: Vec<&str> = claim.kinds.iter().map(String::as_str).collect();
+    if kinds.is_empty() || !kinds.iter().all(|kind| REMOTE_KINDS.contains(kind)) {
+        return Err(ApiError::Invalid {
+            field: "kinds",
+            message: format!("Remote workers take {REMOTE_KINDS:?} jobs."),
+        });
+    }
+    let Some(job) = jobs::claim(&state.db, &kinds, &owner, lease).await? else {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    };
+    let input_url = format!("/api/worker/jobs/{}/input", job.id);
+    let body = json!({ "job_id": job.id, "kind": job.kind, "payload": job.payload, "attempt": job.attempt, "input_url": input_url });
+    Ok(Json(body).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Beat {
+    worker_id: String,
+    stage: String,
+    percent: i64,
+    #[serde(default = "default_lease_s")]
+    lease_s: i64,
+}
+
+/// `POST /api/worker/jobs/{id}/heartbeat` `{"worker_id", "stage", "percent",
+/// "lease_s"}` → `200`, or `409` when the lease is no longer this worker's
+/// (stop working on it).
+pub async fn heartbeat(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Json(beat): Json<Beat>,
+) -> Result<impl IntoResponse, ApiError> {
+    let owner = owner(&state, &headers, &beat.worker_id).await?;
+    let stage: String = beat.stage.chars().take(120).collect();
+    if jobs::heartbeat(&state.db, &id, &owner, lease_ms(beat.lease_s)?, &stage, beat.percent).await? {
+        Ok(Json(json!({ "ok": true })))
+    } else {
+        Err(lease_lost())
+    }
+}
+
+fn lease_lost() -> ApiError {
+    ApiError::Body {
+        status: StatusCode::CONFLICT,
+        message: "This job is no longer leased to this worker.".into(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Who {
+    worker_id: String,
+}
+
+async fn leased_mesh_job(state: &AppState, id: &str, owner: &str) -> Result<MeshJob, ApiError> {
+    if !jobs::is_leased_to(&state.db, id, owner).await? {
+        return Err(lease_lost());
+    }
+    let job = jobs::view(&state.db, id).await?.ok_or(ApiError::NotFound)?;
+    serde_json::from_value(job.payload).map_err(|e| ApiError::Internal(format!("bad mesh job {id}: {e}")))
+}
+
+/// `GET /api/worker/jobs/{id}/input?worker_id=…`: the picture to make a model of.
+pub async fn input(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(who): Query<Who>,
+) -> Result<impl IntoResponse, ApiError> {
+    let owner = owner(&state, &headers, &who.worker_id).await?;
+    let job = leased_mesh_job(&state, &id, &owner).await?;
+    let key = crate::concepts::store::image_key(&job.creation_id, job.index);
+    let picture = state.storage.get(&key).await.map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(([(http::header::CONTENT_TYPE, "application/octet-stream")], picture))
+}
+
+/// `POST /api/worker/jobs/{id}/result?worker_id=…` with the model (GLB or
+/// STL) as the body: checked like every model (repaired, one watertight
+/// solid, scaled), kept, and the job done → `200 {"mesh_url", …}`; a model
+/// that cannot be used fails the job with the reason → `422`.
+pub async fn result(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(who): Query<Who>,
+    body: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let owner = owner(&state, &headers, &who.worker_id).await?;
+    let job = leased_mesh_job(&state, &id, &owner).await?;
+    let limits = state.config.model_limits();
+    let read = if body.starts_with(b"glTF") {
+        crate::glb::read(&body, limits.max_triangles).map_err(|e| e.to_string())
+    } else {
+        geometry::io::read(geometry::io::Format::Stl, &body, &limits).map_err(|e| e.to_string())
+    };
+    let outcome = match read {
+        Ok(mesh) => models::keep(&state.storage, &job.creation_id, mesh, crate::quotes::unheard()).await,
+        Err(error) => Err(MakeError::Unusable(format!("The worker's model is unusable: {error}"))),
+    };
+    match outcome {
+        Ok(done) => {
+            let done = serde_json::to_value(done).expect("serialises");
+            if !jobs::complete(&state.db, &id, &owner, &done).await? {
+                return Err(lease_lost());
+            }
+            Ok(Json(done))
+        }
+        Err(MakeError::Unusable(reason)) => {
+            jobs::reject(&state.db, &id, &owner, &reason).await?;
+            Err(ApiError::Invalid { field: "model", message: reason })
+        }
+        Err(MakeError::Transient(reason)) => Err(ApiError::Internal(reason)),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Failure {
+    worker_id: String,
+    reason: String,
+    /// Whether another attempt may succeed (the job goes back to the queue).
+    retry: bool,
+}
+
+/// `POST /api/worker/jobs/{id}/fail` `{"worker_id", "reason", "retry"}`.
+pub async fn fail(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Json(failure): Json<Failure>,
+) -> Result<impl IntoResponse, ApiError> {
+    let owner = owner(&state, &headers, &failure.worker_id).await?;
+    let reason: String = failure.reason.chars().take(500).collect();
+    let recorded = if failure.retry {
+        jobs::fail(&state.db, &id, &owner, &reason).await?
+    } else {
+        jobs::reject(&state.db, &id, &owner, &reason).await?
+    };
+    if !recorded {
+        return Err(lease_lost());
+    }
+    Ok(Json(json!({ "ok": true })))
+}
