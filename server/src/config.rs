@@ -69,9 +69,11 @@ pub struct Config {
     /// Cloudflare's account id (`MEMOREEZ_CLOUDFLARE_ACCOUNT_ID`).
     pub cloudflare_account_id: String,
     /// Who turns a chosen picture into a model (`MEMOREEZ_MESH_PROVIDER`):
-    /// `embedded` (a relief, offline) or `hunyuan3d` (its API server).
+    /// `embedded` (a relief, offline), `hunyuan3d` (its API server) or
+    /// `meshy` (key in `MEMOREEZ_MESHY_API_KEY`).
     pub mesh_provider: MeshProvider,
-    /// The 3D service's base URL (`MEMOREEZ_MESH_API_URL`).
+    /// The 3D service's base URL; empty: `http://127.0.0.1:8081` (Hunyuan3D)
+    /// or `https://api.meshy.ai` (`MEMOREEZ_MESH_API_URL`).
     pub mesh_api_url: String,
     /// One call to the 3D service may take this long (`MEMOREEZ_MESH_TIMEOUT_S`).
     pub mesh_timeout_s: u64,
@@ -85,12 +87,14 @@ pub struct Config {
 pub enum MeshProvider {
     Embedded,
     Hunyuan3d,
+    Meshy,
 }
 
 /// The environment variables that hold secrets: never read from a file.
 pub const IMAGE_API_KEY: &str = "MEMOREEZ_IMAGE_API_KEY";
 pub const CLOUDFLARE_API_TOKEN: &str = "MEMOREEZ_CLOUDFLARE_API_TOKEN";
 pub const PROMPT_API_KEY: &str = "MEMOREEZ_PROMPT_API_KEY";
+pub const MESHY_API_KEY: &str = "MEMOREEZ_MESHY_API_KEY";
 
 /// Where a capability comes from: the embedded default or a real service.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,7 +134,7 @@ impl Default for Config {
             prompt_timeout_s: 30,
             cloudflare_account_id: String::new(),
             mesh_provider: MeshProvider::Embedded,
-            mesh_api_url: "http://127.0.0.1:8081".to_string(),
+            mesh_api_url: String::new(),
             mesh_timeout_s: 600,
             remote_mesh_workers: false,
         }
@@ -212,6 +216,9 @@ impl Config {
                 }
                 _ => {}
             }
+        }
+        if self.mesh_provider == MeshProvider::Meshy && missing(MESHY_API_KEY) {
+            return Err(ConfigError(format!("setting MEMOREEZ_MESH_PROVIDER=meshy needs {MESHY_API_KEY}")));
         }
         if !(1..=3600).contains(&self.mesh_timeout_s) {
             return Err(ConfigError("setting MEMOREEZ_MESH_TIMEOUT_S: expected 1–3600 s".into()));

@@ -8,7 +8,7 @@ use leptos::prelude::LeptosOptions;
 use crate::concepts::{ImageMaker, PromptWriter};
 use crate::config::Config;
 use crate::db::Db;
-use crate::image_to_3d::{Hunyuan3d, ModelMaker, Relief};
+use crate::image_to_3d::{Hunyuan3d, Meshy, ModelMaker, Relief};
 use crate::quotes::SliceSlots;
 use crate::storage::Storage;
 
@@ -72,14 +72,25 @@ pub enum StartError {
 
 /// The image → 3D maker the configuration chooses.
 fn model_maker(config: &Config) -> Arc<dyn ModelMaker> {
+    use crate::config::MeshProvider;
+    let url = |default: &str| {
+        if config.mesh_api_url.is_empty() { default.to_string() } else { config.mesh_api_url.clone() }
+    };
+    let timeout = std::time::Duration::from_secs(config.mesh_timeout_s);
     match config.mesh_provider {
-        crate::config::MeshProvider::Embedded => Arc::new(Relief),
-        crate::config::MeshProvider::Hunyuan3d => Arc::new(Hunyuan3d {
-            base: config.mesh_api_url.clone(),
-            calls: crate::concepts::service::Service::new(
-                std::time::Duration::from_secs(config.mesh_timeout_s),
-                1,
-            ),
+        MeshProvider::Embedded => Arc::new(Relief),
+        MeshProvider::Hunyuan3d => Arc::new(Hunyuan3d {
+            base: url("http://127.0.0.1:8081"),
+            calls: crate::concepts::service::Service::new(timeout, 1),
+            max_triangles: config.max_model_triangles,
+        }),
+        MeshProvider::Meshy => Arc::new(Meshy {
+            base: url("https://api.meshy.ai"),
+            key: std::env::var(crate::config::MESHY_API_KEY).unwrap_or_default(),
+            // Each call is quick; the task may take minutes: that is `patience`.
+            calls: crate::concepts::service::Service::new(std::time::Duration::from_secs(60), 2),
+            poll: std::time::Duration::from_secs(3),
+            patience: timeout,
             max_triangles: config.max_model_triangles,
         }),
     }

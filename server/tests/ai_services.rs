@@ -19,7 +19,7 @@ use memoreez::concepts::remote::RemoteImages;
 use memoreez::concepts::service::{Endpoint, Service};
 use memoreez::concepts::writer::ChatWriter;
 use memoreez::concepts::{Brief, ImageMaker, PromptWriter, compose_briefs};
-use memoreez::image_to_3d::{Hunyuan3d, MakeError, ModelMaker};
+use memoreez::image_to_3d::{Hunyuan3d, MakeError, Meshy, ModelMaker};
 use serde_json::{Value, json};
 
 mod common;
@@ -572,4 +572,79 @@ async fn a_remote_worker_killed_mid_job_hands_over_to_another() {
         assert_eq!(bbox_size(&mesh), [40.0, 40.0, 80.0]);
     })
     .await;
+}
+
+/// A Meshy stand-in: the create, retrieve and download calls as Meshy's API
+/// documents them; the task finishes on its third look, or fails.
+async fn fake_meshy(fails: bool) -> (String, Arc<AtomicUsize>) {
+    use axum::extract::Path as UrlPath;
+    use axum::routing::get;
+    let looks = Arc::new(AtomicUsize::new(0));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (seen, model_url) = (looks.clone(), format!("{base}/files/model.glb"));
+    let app = Router::new()
+        .route(
+            "/openapi/v1/image-to-3d",
+            post(|headers: HeaderMap, Json(body): Json<Value>| async move {
+                assert_eq!(headers.get("authorization").unwrap(), "Bearer meshy-key");
+                assert!(body["image_url"].as_str().unwrap().starts_with("data:image/png;base64,iVBOR"));
+                assert_eq!(body["should_texture"], false);
+                Json(json!({ "result": "task-1" }))
+            }),
+        )
+        .route(
+            "/openapi/v1/image-to-3d/{id}",
+            get(move |UrlPath(id): UrlPath<String>| async move {
+                assert_eq!(id, "task-1");
+                let n = seen.fetch_add(1, Ordering::SeqCst);
+                Json(match (n, fails) {
+                    (0, _) => json!({ "id": id, "status": "PENDING", "progress": 0 }),
+                    (1, _) => json!({ "id": id, "status": "IN_PROGRESS", "progress": 50 }),
+                    (_, false) => json!({ "id": id, "status": "SUCCEEDED", "progress": 100, "model_urls": { "glb": model_url } }),
+                    (_, true) => json!({ "id": id, "status": "FAILED", "progress": 0, "task_error": { "message": "No object found in the image." } }),
+                })
+            }),
+        )
+        .route(
+            "/files/model.glb",
+            get(|headers: HeaderMap| async move {
+                assert!(headers.get("authorization").is_none(), "no key goes to the download");
+                cube_glb()
+            }),
+        );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (base, looks)
+}
+
+fn meshy(base: &str) -> Meshy {
+    Meshy {
+        base: base.to_string(),
+        key: "meshy-key".into(),
+        calls: Service::new(Duration::from_secs(5), 2),
+        poll: Duration::from_millis(20),
+        patience: Duration::from_secs(10),
+        max_triangles: 1_000_000,
+    }
+}
+
+#[tokio::test]
+async fn meshy_makes_a_model_from_the_picture_following_its_task() {
+    let (base, looks) = fake_meshy(false).await;
+    let heard = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = heard.clone();
+    let report: memoreez::quotes::Report = Arc::new(move |_, percent| record.lock().unwrap().push(percent));
+    let mesh =
+        meshy(&base).make(picture(image::ImageFormat::Png), report).await.unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(bbox_size(&mesh), [20.0, 20.0, 40.0]);
+    assert_eq!(looks.load(Ordering::SeqCst), 3);
+    assert!(heard.lock().unwrap().contains(&45), "Meshy's 50 % shown as ours: {:?}", heard.lock().unwrap());
+
+    let (base, _) = fake_meshy(true).await;
+    match meshy(&base).make(picture(image::ImageFormat::Png), Arc::new(|_, _| {})).await {
+        Err(MakeError::Unusable(said)) => {
+            assert_eq!(said, "Meshy could not make this model: No object found in the image.")
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -130,6 +130,21 @@ impl Service {
     /// POSTs `body` as JSON (with a bearer `token` unless it is empty); the
     /// answer's bytes, whatever they are (a model file, say).
     pub async fn post(&self, url: &str, token: &str, body: &Value) -> Result<bytes::Bytes, CallError> {
+        self.call(url, token, Some(body)).await
+    }
+
+    /// GETs `url`'s bytes (with a bearer `token` unless it is empty).
+    pub async fn get(&self, url: &str, token: &str) -> Result<bytes::Bytes, CallError> {
+        self.call(url, token, None).await
+    }
+
+    /// GETs `url`'s JSON.
+    pub async fn get_json(&self, url: &str, token: &str) -> Result<Value, CallError> {
+        let bytes = self.get(url, token).await?;
+        serde_json::from_slice(&bytes).map_err(|e| CallError::NotJson(e.to_string()))
+    }
+
+    async fn call(&self, url: &str, token: &str, body: Option<&Value>) -> Result<bytes::Bytes, CallError> {
         let _permit = self.permits.acquire().await.expect("the semaphore is never closed");
         let mut wait = self.backoff;
         let mut attempt = 1;
@@ -146,8 +161,12 @@ impl Service {
         }
     }
 
-    async fn once(&self, url: &str, token: &str, body: &Value) -> Result<bytes::Bytes, CallError> {
-        let mut request = self.client.post(url).json(body).timeout(self.timeout);
+    async fn once(&self, url: &str, token: &str, body: Option<&Value>) -> Result<bytes::Bytes, CallError> {
+        let mut request = match body {
+            Some(body) => self.client.post(url).json(body),
+            None => self.client.get(url),
+        }
+        .timeout(self.timeout);
         if !token.is_empty() {
             request = request.bearer_auth(token);
         }
