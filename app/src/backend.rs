@@ -16,7 +16,12 @@ use crate::story::Story;
 #[async_trait::async_trait]
 pub trait Backend: Send + Sync + 'static {
     /// Stores a new creation for the visitor who sent `request` and returns its id.
-    async fn create_creation(&self, request: &Parts, story: Story) -> Result<String, AppError>;
+    async fn create_creation(
+        &self,
+        request: &Parts,
+        story: Story,
+        kind: crate::creation::CreationKind,
+    ) -> Result<String, AppError>;
     /// The creation, or [`AppError::NotFound`] when it does not exist or is not the visitor's.
     async fn creation(&self, request: &Parts, id: &str) -> Result<Creation, AppError>;
     /// The visitor's creations, newest first (none for a first visit).

@@ -12,6 +12,70 @@ pub struct Creation {
     pub story: Story,
     /// UTC, milliseconds since the Unix epoch.
     pub created_at_ms: i64,
+    #[serde(default)]
+    pub kind: CreationKind,
+}
+
+/// What a creation started from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CreationKind {
+    /// A person's hobbies and facts.
+    #[default]
+    Story,
+    /// A description of an object ("a sailboat with red sails"): its short
+    /// name is the story's one hobby and the description its facts.
+    Object,
+}
+
+impl CreationKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            CreationKind::Story => "story",
+            CreationKind::Object => "object",
+        }
+    }
+}
+
+/// Limits on an object's description, characters.
+pub const OBJECT_CHARS: (usize, usize) = (3, 300);
+
+/// The story an object's description stands for, or why it cannot be one.
+pub fn story_for_object(description: &str) -> Result<Story, AppError> {
+    let description = description.split_whitespace().collect::<Vec<_>>().join(" ");
+    let (min, max) = OBJECT_CHARS;
+    let count = description.chars().count();
+    let refuse = |message: String| Err(AppError::Invalid { field: "object".into(), message });
+    if count < min {
+        return refuse("Describe the object in a few words.".into());
+    }
+    if count > max {
+        return refuse(format!("Keep the description to {max} characters (it is {count})."));
+    }
+    // Its name: the first words, up to a hobby's length.
+    let mut name = String::new();
+    for word in description.split(' ') {
+        let next = if name.is_empty() { word.to_string() } else { format!("{name} {word}") };
+        if next.chars().count() > crate::story::HOBBY_MAX_CHARS {
+            break;
+        }
+        name = next;
+    }
+    if name.is_empty() {
+        name = description.chars().take(crate::story::HOBBY_MAX_CHARS).collect();
+    }
+    Story::new(vec![name], &description).or_else(|error| refuse(error.to_string()))
+}
+
+/// Creates a creation from an object's description and sends the browser
+/// to its designs.
+#[server(endpoint = "describe_object")]
+pub async fn describe_object(object: String) -> Result<String, AppError> {
+    let story = crate::error::with_status(story_for_object(&object))?;
+    let (backend, request) = crate::backend::from_context()?;
+    let id = backend.create_creation(&request, story, CreationKind::Object).await?;
+    leptos_axum::redirect(&format!("/create/{id}/concepts"));
+    Ok(id)
 }
 
 /// Creates a creation from the story form and sends the browser to it.
@@ -23,7 +87,7 @@ pub async fn create_creation(hobbies: String, facts: String) -> Result<String, A
     let story =
         crate::error::with_status(Story::from_form(&hobbies, &facts).map_err(AppError::InvalidStory))?;
     let (backend, request) = crate::backend::from_context()?;
-    let id = backend.create_creation(&request, story).await?;
+    let id = backend.create_creation(&request, story, CreationKind::Story).await?;
     leptos_axum::redirect(&format!("/create/{id}/concepts"));
     Ok(id)
 }
@@ -53,4 +117,31 @@ pub struct MyCreation {
 pub async fn my_creations() -> Result<Vec<MyCreation>, AppError> {
     let (backend, request) = crate::backend::from_context()?;
     backend.my_creations(&request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_object_description_becomes_a_story_with_its_name() {
+        let story =
+            story_for_object("  a   sailboat with red sails, a tall mast and a little flag on top ").unwrap();
+        assert_eq!(story.hobbies, ["a sailboat with red sails, a tall mast"]);
+        assert_eq!(story.facts, "a sailboat with red sails, a tall mast and a little flag on top");
+        let too_short = story_for_object(" x ").unwrap_err();
+        assert_eq!(
+            too_short,
+            AppError::Invalid {
+                field: "object".into(),
+                message: "Describe the object in a few words.".into()
+            }
+        );
+        let long = "word ".repeat(70);
+        assert!(
+            matches!(story_for_object(&long), Err(AppError::Invalid { message, .. }) if message.contains("300 characters (it is 349)"))
+        );
+        let one_long_word = "x".repeat(60);
+        assert_eq!(story_for_object(&one_long_word).unwrap().hobbies[0].len(), 40);
+    }
 }

@@ -69,3 +69,19 @@ test('designs fill in as they are drawn; one picked becomes a model', async () =
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('an object described on the home page gets its designs', async () => {
+  const { context, page, problems } = await openPage(browser);
+  await visit(page, '/');
+  await page.click('[data-testid="describe-object"]');
+  await page.waitForSelector('#object-error:has-text("Describe the object in a few words.")');
+  await page.fill('#object', 'A sailboat with red sails');
+  await page.click('[data-testid="describe-object"]');
+  await page.waitForURL(/\/create\/[A-Za-z0-9_-]{22}\/concepts$/, { timeout: 15_000 });
+  assert.equal((await page.textContent('[data-testid="story-headline"]')).trim(), 'Designs for “A sailboat with red sails”');
+  await page.waitForFunction(() => document.querySelectorAll('[data-status="ready"]').length === 4, null, {
+    timeout: 30_000,
+  });
+  assert.deepEqual(problems, []);
+  await context.close();
+});

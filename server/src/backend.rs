@@ -25,9 +25,14 @@ use crate::workers;
 
 #[async_trait::async_trait]
 impl Backend for AppState {
-    async fn create_creation(&self, request: &Parts, story: Story) -> Result<String, AppError> {
+    async fn create_creation(
+        &self,
+        request: &Parts,
+        story: Story,
+        kind: app::creation::CreationKind,
+    ) -> Result<String, AppError> {
         let visitor = visitor(request)?.id();
-        creations::create_and_start(self, &visitor, &story).await.map_err(internal)
+        creations::create_and_start(self, &visitor, &story, kind).await.map_err(internal)
     }
 
     async fn creation(&self, request: &Parts, id: &str) -> Result<Creation, AppError> {

@@ -1,6 +1,6 @@
 //! Storing and finding creations.
 
-use app::creation::{Creation, MyCreation};
+use app::creation::{Creation, CreationKind, MyCreation};
 use app::story::Story;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -12,7 +12,12 @@ use crate::session::VisitorId;
 use crate::time::now_ms;
 
 /// Stores the story as a new creation owned by the visitor; returns its id.
-pub async fn create(db: &Db, visitor: &VisitorId, story: &Story) -> Result<String, sqlx::Error> {
+pub async fn create(
+    db: &Db,
+    visitor: &VisitorId,
+    story: &Story,
+    kind: CreationKind,
+) -> Result<String, sqlx::Error> {
     let id = new_id();
     let now = now_ms();
     let hobbies = serde_json::to_string(&story.hobbies).expect("a list of strings serialises");
@@ -27,13 +32,14 @@ pub async fn create(db: &Db, visitor: &VisitorId, story: &Story) -> Result<Strin
     .execute(&mut *tx)
     .await?;
     sqlx::query(
-        "INSERT INTO creations (id, visitor, hobbies, facts, created_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO creations (id, visitor, hobbies, facts, created_at, kind) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&id)
     .bind(&visitor.0)
     .bind(&hobbies)
     .bind(&story.facts)
     .bind(now)
+    .bind(kind.name())
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -47,8 +53,9 @@ pub async fn create_and_start(
     state: &crate::state::AppState,
     visitor: &VisitorId,
     story: &Story,
+    kind: CreationKind,
 ) -> Result<String, sqlx::Error> {
-    let id = create(&state.db, visitor, story).await?;
+    let id = create(&state.db, visitor, story, kind).await?;
     if let Err(error) = crate::concepts::store::add_batch(&state.db, state.writer.as_ref(), &id, story).await
     {
         tracing::warn!(%error, creation = %id, "cannot queue the first concepts yet");
@@ -61,12 +68,13 @@ pub async fn find(db: &Db, visitor: &VisitorId, id: &str) -> Result<Option<Creat
     if !is_well_formed_id(id) {
         return Ok(None);
     }
-    let row =
-        sqlx::query("SELECT id, hobbies, facts, created_at FROM creations WHERE id = $1 AND visitor = $2")
-            .bind(id)
-            .bind(&visitor.0)
-            .fetch_optional(db.pool())
-            .await?;
+    let row = sqlx::query(
+        "SELECT id, hobbies, facts, created_at, kind FROM creations WHERE id = $1 AND visitor = $2",
+    )
+    .bind(id)
+    .bind(&visitor.0)
+    .fetch_optional(db.pool())
+    .await?;
     let Some(row) = row else { return Ok(None) };
     let hobbies: String = row.try_get("hobbies")?;
     let hobbies = serde_json::from_str(&hobbies).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
@@ -74,6 +82,11 @@ pub async fn find(db: &Db, visitor: &VisitorId, id: &str) -> Result<Option<Creat
         id: row.try_get("id")?,
         story: Story { hobbies, facts: row.try_get("facts")? },
         created_at_ms: row.try_get("created_at")?,
+        kind: if row.try_get::<String, _>("kind")? == "object" {
+            CreationKind::Object
+        } else {
+            CreationKind::Story
+        },
     }))
 }
 

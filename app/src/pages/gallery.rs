@@ -27,7 +27,12 @@ pub fn GalleryPage() -> impl IntoView {
 fn ConceptGallery(gallery: Gallery) -> impl IntoView {
     let Gallery { creation, concepts, selected } = gallery;
     let id = creation.id.clone();
-    let headline = format!("Designs for someone who loves {}", creation.story.hobbies.join(", "));
+    let headline = match creation.kind {
+        crate::creation::CreationKind::Story => {
+            format!("Designs for someone who loves {}", creation.story.hobbies.join(", "))
+        }
+        crate::creation::CreationKind::Object => format!("Designs for “{}”", creation.story.facts),
+    };
     let concepts = RwSignal::new(concepts);
     // Bumped to (re)open the event stream after asking for more or a retry.
     let listening = RwSignal::new(0u32);
@@ -78,7 +83,7 @@ fn ConceptGallery(gallery: Gallery) -> impl IntoView {
     view! {
         <Title text="Your designs · Memoreez"/>
         <section class="hero">
-            <p class="eyebrow">"Your story"</p>
+            <p class="eyebrow">"Your designs"</p>
             <h1 data-testid="story-headline">{headline}</h1>
             <p class="lede">"Pick the design you like best; we will turn it into a 3D model."</p>
             {selected.map(|_| view! {

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
-use crate::creation::CreateCreation;
+use crate::creation::{CreateCreation, DescribeObject, OBJECT_CHARS, story_for_object};
 use crate::error::AppError;
 use crate::story::{STORY_MAX_CHARS, Story, StoryError, StoryField, char_count, split_hobbies};
 
@@ -107,6 +107,62 @@ pub fn HomePage() -> impl IntoView {
             <p class="form-error" role="alert">{form_error}</p>
             <button type="submit" class="button" disabled=pending>
                 {move || if pending.get() { "Saving your story…" } else { "Create my keepsake" }}
+            </button>
+        </form>
+        <ObjectForm/>
+    }
+}
+
+/// "Describe an object": a description instead of a story; the same designs follow.
+#[component]
+fn ObjectForm() -> impl IntoView {
+    let describe = ServerAction::<DescribeObject>::new();
+    let object = RwSignal::new(String::new());
+    let local_error = RwSignal::new(None::<AppError>);
+    let pending = describe.pending();
+    let error = move || {
+        local_error.get().or_else(|| describe.value().get().and_then(Result::err)).map(|error| match error {
+            AppError::Invalid { message, .. } => message,
+            other => other.to_string(),
+        })
+    };
+    let on_submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        let text = object.get_untracked();
+        match story_for_object(&text) {
+            Err(error) => local_error.set(Some(error)),
+            Ok(_) => {
+                local_error.set(None);
+                describe.dispatch(DescribeObject { object: text });
+            }
+        }
+    };
+    view! {
+        <form
+            class="card object-form"
+            method="post"
+            action=DescribeObject::url()
+            on:submit=on_submit
+            prop:noValidate=true
+        >
+            <h2>"Or describe an object"</h2>
+            <div class="field">
+                <label for="object">"What should we make?"</label>
+                <textarea
+                    id="object"
+                    name="object"
+                    rows="2"
+                    required
+                    maxlength=OBJECT_CHARS.1.to_string()
+                    placeholder="A sailboat with red sails on a small wave"
+                    aria-describedby="object-error"
+                    prop:value=move || object.get()
+                    on:input=move |event| object.set(event_target_value(&event))
+                ></textarea>
+                <p id="object-error" class="field-error" role="alert">{error}</p>
+            </div>
+            <button type="submit" class="button" disabled=pending data-testid="describe-object">
+                {move || if pending.get() { "Saving…" } else { "Design it" }}
             </button>
         </form>
     }

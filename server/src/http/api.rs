@@ -1,6 +1,7 @@
 //! The JSON API, for scripts and other clients. It calls the same code as the
 //! pages' server functions.
 
+use app::creation::CreationKind;
 use app::story::{Story, StoryField};
 use axum::Extension;
 use axum::Json;
@@ -30,6 +31,9 @@ pub struct NewCreation {
     /// The free-text part of the story ("facts"); `story` is accepted too.
     #[serde(default, alias = "story")]
     facts: String,
+    /// Instead of a story: a description of an object.
+    #[serde(default)]
+    object: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -41,13 +45,27 @@ enum Hobbies {
     Text(String),
 }
 
-/// `POST /api/creations` `{"hobbies": ["…"], "facts": "…"}` → `201 {"id", "url"}`.
+/// `POST /api/creations` `{"hobbies": ["…"], "facts": "…"}` (or `{"object":
+/// "a sailboat with red sails"}`) → `201 {"id", "url"}`.
 pub async fn create_creation(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
     body: Result<Json<NewCreation>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let Json(input) = body?;
+    if let Some(object) = input.object {
+        if !matches!(input.hobbies, Hobbies::None) || !input.facts.is_empty() {
+            return Err(ApiError::Invalid {
+                field: "object",
+                message: "Send a story or an object, not both.".into(),
+            });
+        }
+        let story = app::creation::story_for_object(&object)
+            .map_err(|error| ApiError::Invalid { field: "object", message: error.to_string() })?;
+        let id = creations::create_and_start(&state, &visitor.id(), &story, CreationKind::Object).await?;
+        let url = format!("/create/{id}");
+        return Ok((StatusCode::CREATED, [(LOCATION, url.clone())], Json(json!({ "id": id, "url": url }))));
+    }
     let hobbies = match input.hobbies {
         Hobbies::None => Vec::new(),
         Hobbies::List(list) => list,
@@ -60,7 +78,7 @@ pub async fn create_creation(
         },
         message: error.to_string(),
     })?;
-    let id = creations::create_and_start(&state, &visitor.id(), &story).await?;
+    let id = creations::create_and_start(&state, &visitor.id(), &story, CreationKind::Story).await?;
     let url = format!("/create/{id}");
     Ok((StatusCode::CREATED, [(LOCATION, url.clone())], Json(json!({ "id": id, "url": url }))))
 }

@@ -617,6 +617,49 @@ pub async fn picking_a_concept_makes_a_watertight_model(kind: Kind) {
     .await;
 }
 
+/// "Describe an object": a description instead of a story gets its designs
+/// the same way; bad descriptions are refused with nothing stored.
+pub async fn an_object_description_gets_designs_too(kind: Kind) {
+    with_app(kind, |app| async move {
+        for (body, words) in [
+            (r#"{"object": " x "}"#, "Describe the object in a few words."),
+            (r#"{"object": "a boat", "hobbies": ["golf"]}"#, "Send a story or an object, not both."),
+        ] {
+            let reply = app.post_json("/api/creations", body, None).await;
+            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            assert_eq!(reply.json(), serde_json::json!({ "error": words, "field": "object" }));
+        }
+        assert_eq!(
+            app.post_json("/api/creations", r#"{"object": 7}"#, None).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!((app.count("creations").await, app.count("concepts").await), (0, 0));
+
+        let created =
+            app.post_json("/api/creations", r#"{"object": "A sailboat with red sails"}"#, None).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+        let id = created.json()["id"].as_str().unwrap().to_string();
+        let cookie = created.visitor_cookie().unwrap();
+        let page = app.get(&format!("/create/{id}/concepts"), Some(&cookie)).await.text();
+        assert!(page.contains("Designs for “A sailboat with red sails”"), "{page}");
+        assert_eq!(page.matches("data-testid=\"concept\"").count(), 4);
+        let brief = memoreez::concepts::store::brief(&app.state.db, &id, 0).await.unwrap();
+        assert_eq!(brief.motif, memoreez::concepts::Motif::Sailboat, "the description chooses the motif");
+
+        // Without JavaScript the home page's object form posts and is redirected.
+        let request = Request::post("/api/describe_object")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "text/html")
+            .body(Body::from("object=A+red+teapot"))
+            .unwrap();
+        let reply = app.send(request).await;
+        assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.text());
+        assert!(reply.header("location").unwrap().ends_with("/concepts"));
+        assert_eq!(app.count("creations").await, 2);
+    })
+    .await;
+}
+
 /// The job queue: one claimer per job, leases that run out, bounded retries.
 pub async fn jobs_are_claimed_once_leased_retried_and_bounded(kind: Kind) {
     use memoreez::jobs;
@@ -755,6 +798,10 @@ macro_rules! backend_suite {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn picking_a_concept_makes_a_watertight_model() {
             common::suite::picking_a_concept_makes_a_watertight_model($kind).await
+        }
+        #[tokio::test]
+        async fn an_object_description_gets_designs_too() {
+            common::suite::an_object_description_gets_designs_too($kind).await
         }
         #[tokio::test]
         async fn jobs_are_claimed_once_leased_retried_and_bounded() {
