@@ -1,6 +1,9 @@
 // Shared set-up for the browser tests: Debian's Chromium, driven by playwright-core.
 // The server under test is started by `./dev test` and named by MEMOREEZ_URL.
 
+import { after, before } from 'node:test';
+import { mkdirSync } from 'node:fs';
+
 import { chromium } from 'playwright-core';
 
 export const BASE_URL = process.env.MEMOREEZ_URL ?? 'http://127.0.0.1:3000';
@@ -39,4 +42,20 @@ export async function visit(page, path) {
   const response = await page.goto(BASE_URL + path);
   await page.waitForSelector('html[data-hydrated="true"]', { timeout: 20_000 });
   return response;
+}
+
+/**
+ * Launches one Chromium for the test file (closed after its tests) and
+ * returns a function that gives it; screenshots go to test-results/.
+ */
+export function sharedBrowser() {
+  let browser;
+  before(async () => {
+    browser = await launch();
+    mkdirSync('test-results', { recursive: true });
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  return () => browser;
 }

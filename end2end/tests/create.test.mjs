@@ -1,26 +1,18 @@
 // Create a keepsake: story → four designs filling in live → explore more →
 // pick one → the model's making, live → a picture of the model and its STL.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 
-import { launch, openPage, visit } from './browser.mjs';
+import { openPage, sharedBrowser, visit } from './browser.mjs';
 
-let browser;
-before(async () => {
-  browser = await launch();
-  mkdirSync('test-results', { recursive: true });
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = sharedBrowser();
 
 const cards = (page, status) =>
   page.$$eval(`[data-testid="concept"]${status ? `[data-status="${status}"]` : ''}`, (list) => list.length);
 
 test('designs fill in as they are drawn; one picked becomes a model', async () => {
-  const { context, page, problems } = await openPage(browser);
+  const { context, page, problems } = await openPage(browser());
   await visit(page, '/');
   await page.fill('#hobbies', 'gardening, birdwatching');
   await page.fill('#facts', 'Grows tomatoes.');
@@ -71,7 +63,7 @@ test('designs fill in as they are drawn; one picked becomes a model', async () =
 });
 
 test('an object described on the home page gets its designs', async () => {
-  const { context, page, problems } = await openPage(browser);
+  const { context, page, problems } = await openPage(browser());
   await visit(page, '/');
   await page.click('[data-testid="describe-object"]');
   await page.waitForSelector('#object-error:has-text("Describe the object in a few words.")');

@@ -1,19 +1,11 @@
 // Pricing a model: upload → instant estimate → the slicer's exact price, live.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 
-import { launch, openPage, visit } from './browser.mjs';
+import { openPage, sharedBrowser, visit } from './browser.mjs';
 
-let browser;
-before(async () => {
-  browser = await launch();
-  mkdirSync('test-results', { recursive: true });
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = sharedBrowser();
 
 /** A binary STL of an axis-aligned box from the origin to [x, y, z] mm. */
 function boxStl([x, y, z]) {
@@ -32,7 +24,7 @@ function boxStl([x, y, z]) {
 const grams = async (page, testid) => parseFloat(await page.textContent(`[data-testid="${testid}"]`));
 
 test('an uploaded model gets an instant estimate, then the exact price from the slicer', async () => {
-  const { context, page, problems } = await openPage(browser);
+  const { context, page, problems } = await openPage(browser());
   await visit(page, '/quote');
   await page.setInputFiles('#file', { name: 'box.stl', mimeType: 'model/stl', buffer: boxStl([20, 20, 10]) });
   await page.selectOption('#material', 'petg');
@@ -62,7 +54,7 @@ test('an uploaded model gets an instant estimate, then the exact price from the 
 });
 
 test('a file that is not a model gets an error next to the field and is not sent', async () => {
-  const { context, page, problems } = await openPage(browser);
+  const { context, page, problems } = await openPage(browser());
   await visit(page, '/quote');
   let sent = 0;
   page.on('request', (request) => {

@@ -1,22 +1,14 @@
 // The first customer flow: tell us about them → the story is stored → /create/{id}.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 
-import { BASE_URL, launch, openPage, visit } from './browser.mjs';
+import { BASE_URL, openPage, sharedBrowser, visit } from './browser.mjs';
 
-let browser;
-before(async () => {
-  browser = await launch();
-  mkdirSync('test-results', { recursive: true });
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = sharedBrowser();
 
 test('a story submitted on the home page is shown on /create/{id}', async () => {
-  const { context, page, problems } = await openPage(browser);
+  const { context, page, problems } = await openPage(browser());
   await visit(page, '/');
 
   await page.fill('#hobbies', 'sailing, jazz piano');
@@ -49,7 +41,7 @@ test('a story submitted on the home page is shown on /create/{id}', async () => 
   assert.match(await page.textContent('[data-testid="story-facts"]'), /Has a beagle called Pip\./);
 
   // Another browser does not get to see it.
-  const stranger = await openPage(browser);
+  const stranger = await openPage(browser());
   const response = await stranger.page.goto(creationUrl);
   assert.equal(response.status(), 404);
   assert.ok(await stranger.page.isVisible('[data-testid="not-found"]'));
@@ -61,7 +53,7 @@ test('a story submitted on the home page is shown on /create/{id}', async () => 
 });
 
 test('invalid stories get an error next to the field and are not sent', async () => {
-  const { context, page, problems } = await openPage(browser);
+  const { context, page, problems } = await openPage(browser());
   await visit(page, '/');
   let sent = 0;
   page.on('request', (request) => {
@@ -87,7 +79,7 @@ test('invalid stories get an error next to the field and are not sent', async ()
 });
 
 test('unknown pages and creations answer 404 with a way back', async () => {
-  const { context, page } = await openPage(browser);
+  const { context, page } = await openPage(browser());
   for (const path of ['/create/AAAAAAAAAAAAAAAAAAAAAA', '/no/such/page']) {
     const response = await page.goto(BASE_URL + path);
     assert.equal(response.status(), 404, path);
