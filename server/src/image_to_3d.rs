@@ -10,8 +10,16 @@ use base64::engine::general_purpose::STANDARD;
 use geometry::Mesh;
 use serde_json::json;
 
-use crate::concepts::service::Service;
-use crate::quotes::Report;
+use crate::concepts::service::{CallError, Service};
+use crate::jobs::Report;
+
+/// A failed request to a 3D service, worded after `who`: the service's
+/// refusal (a 4xx answer) stands; anything else is worth another attempt.
+fn service_failure(who: &str, error: CallError) -> MakeError {
+    let said = format!("{who} {error}");
+    let refused = matches!(error, CallError::Status { .. }) && !error.retryable();
+    if refused { MakeError::Unusable(said) } else { MakeError::Transient(said) }
+}
 
 /// Why a model could not be made, and whether trying again can help.
 #[derive(Debug)]
@@ -66,17 +74,7 @@ impl ModelMaker for Hunyuan3d {
             "face_count": 40000,
         });
         let url = format!("{}/generate", self.base.trim_end_matches('/'));
-        let glb = self.calls.post(&url, "", &body).await.map_err(|e| {
-            let said = format!("the 3D service {e}");
-            match e {
-                crate::concepts::service::CallError::Status { status, .. }
-                    if status < 500 && status != 429 =>
-                {
-                    MakeError::Unusable(said)
-                }
-                _ => MakeError::Transient(said),
-            }
-        })?;
+        let glb = self.calls.post(&url, "", &body).await.map_err(|e| service_failure("the 3D service", e))?;
         report("Reading the model", 60);
         let max = self.max_triangles;
         tokio::task::spawn_blocking(move || crate::glb::read(&glb, max))
@@ -105,7 +103,8 @@ pub struct Meshy {
 #[async_trait::async_trait]
 impl ModelMaker for Meshy {
     async fn make(&self, picture: Vec<u8>, report: Report) -> Result<Mesh, MakeError> {
-        let transient = |e: crate::concepts::service::CallError| MakeError::Transient(format!("Meshy {e}"));
+        // Following and downloading a task that exists: any failure is worth another attempt.
+        let transient = |e: CallError| MakeError::Transient(format!("Meshy {e}"));
         let kind = if picture.starts_with(&[0xFF, 0xD8, 0xFF]) { "jpeg" } else { "png" };
         let body = json!({
             "image_url": format!("data:image/{kind};base64,{}", STANDARD.encode(&picture)),
@@ -113,12 +112,8 @@ impl ModelMaker for Meshy {
             "ai_model": "latest",
         });
         let tasks = format!("{}/openapi/v1/image-to-3d", self.base.trim_end_matches('/'));
-        let created = self.calls.post_json(&tasks, &self.key, &body).await.map_err(|e| match e {
-            crate::concepts::service::CallError::Status { status, .. } if status < 500 && status != 429 => {
-                MakeError::Unusable(format!("Meshy {e}"))
-            }
-            e => transient(e),
-        })?;
+        let created =
+            self.calls.post_json(&tasks, &self.key, &body).await.map_err(|e| service_failure("Meshy", e))?;
         let task =
             created["result"].as_str().ok_or_else(|| MakeError::Transient("Meshy gave no task id".into()))?;
         let started = std::time::Instant::now();

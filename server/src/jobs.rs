@@ -37,6 +37,25 @@ pub struct JobView {
     pub payload: serde_json::Value,
 }
 
+/// Hears where a job is: what it is doing, in words for the customer, and
+/// how far it is, 0–100 (never going backwards).
+pub type Report = std::sync::Arc<dyn Fn(&str, u8) + Send + Sync>;
+
+/// A [`Report`] nobody listens to.
+pub fn unheard() -> Report {
+    std::sync::Arc::new(|_, _| {})
+}
+
+/// A [`Report`] and the receiving end that follows its latest word (for
+/// the heartbeat that records it).
+pub fn progress_channel() -> (Report, tokio::sync::watch::Receiver<(String, u8)>) {
+    let (progress, heard) = tokio::sync::watch::channel(("Starting".to_string(), 0u8));
+    let report: Report = std::sync::Arc::new(move |stage: &str, percent: u8| {
+        progress.send_replace((stage.to_string(), percent));
+    });
+    (report, heard)
+}
+
 /// Queues a job; returns its id.
 pub async fn enqueue(
     db: &Db,

@@ -12,7 +12,7 @@ use crate::concepts::store as concepts;
 use crate::db::Db;
 use crate::image_to_3d::{MakeError, ModelMaker};
 use crate::jobs;
-use crate::quotes::Report;
+use crate::jobs::Report;
 use crate::state::AppState;
 use crate::storage::Storage;
 

@@ -12,6 +12,7 @@ use slicing::quote::{Engine, PriceBook, Quote, QuoteError};
 use tokio::sync::Semaphore;
 
 use crate::db::Db;
+use crate::jobs::Report;
 use crate::state::AppState;
 use crate::storage::Storage;
 use crate::time::now_ms;
@@ -82,15 +83,6 @@ impl QuoteFailure {
             _ => Blame::Internal,
         }
     }
-}
-
-/// Hears where a quote is: what it is doing, in words for the customer, and
-/// how far it is, 0–100 (never going backwards).
-pub type Report = Arc<dyn Fn(&str, u8) + Send + Sync>;
-
-/// A [`Report`] nobody listens to.
-pub fn unheard() -> Report {
-    Arc::new(|_, _| {})
 }
 
 /// Sets the flag when dropped: the handler's future is dropped when the

@@ -104,10 +104,7 @@ async fn work(
     let who = [("worker_id", options.worker_id.as_str())];
     let post =
         |path: String| client.post(format!("{base}/api/worker/jobs/{id}/{path}")).bearer_auth(&options.token);
-    let (progress, heard) = watch::channel(("Starting".to_string(), 0u8));
-    let report: crate::quotes::Report = Arc::new(move |stage: &str, percent: u8| {
-        progress.send_replace((stage.to_string(), percent));
-    });
+    let (report, heard) = crate::jobs::progress_channel();
     let making = async {
         let picture = client
             .get(format!("{base}{}", job.input_url))

@@ -3,7 +3,6 @@
 //! server instances can run them side by side: the queue hands each job to
 //! one worker.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -13,9 +12,10 @@ use tokio::sync::watch;
 
 use crate::concepts::store::{self as concepts, CONCEPT_JOB, ConceptJob};
 use crate::image_to_3d::MakeError;
+use crate::jobs::Report;
 use crate::jobs::{self, Claimed};
 use crate::models::{self, MESH_JOB};
-use crate::quotes::{self, Blame, QuoteRequest, Report};
+use crate::quotes::{self, Blame, QuoteRequest};
 use crate::state::AppState;
 
 pub const QUOTE: &str = "quote";
@@ -86,10 +86,7 @@ async fn work(state: AppState, owner: String) {
 }
 
 async fn run(state: &AppState, owner: &str, job: Claimed) {
-    let (progress, heard) = watch::channel(("Starting".to_string(), 0u8));
-    let report: Report = Arc::new(move |stage: &str, percent: u8| {
-        progress.send_replace((stage.to_string(), percent));
-    });
+    let (report, heard) = jobs::progress_channel();
     let work = async {
         match job.kind.as_str() {
             QUOTE => quote(state, &job, report).await,
@@ -97,10 +94,7 @@ async fn run(state: &AppState, owner: &str, job: Claimed) {
             MESH_JOB => match models::make_for(state, &job.payload, report).await {
                 Ok(done) => Ok(serde_json::to_value(done).expect("serialises")),
                 Err(MakeError::Unusable(reason)) => Err(Outcome::Reject(reason)),
-                Err(MakeError::Transient(reason)) => {
-                    tracing::error!(%reason, job = %job.id, "mesh job failed");
-                    Err(Outcome::Retry("Something went wrong on our side; we have been told.".into()))
-                }
+                Err(MakeError::Transient(reason)) => Err(our_fault(&reason, &job)),
             },
             other => Err(Outcome::Reject(format!("no worker here does {other:?} jobs"))),
         }
@@ -120,6 +114,13 @@ async fn run(state: &AppState, owner: &str, job: Claimed) {
     if let Err(error) = recorded {
         tracing::warn!(%error, job = %job.id, "cannot record the job's end");
     }
+}
+
+/// A failure that is ours: the cause goes to the log, people see only that
+/// it was our fault, and the job is tried again.
+fn our_fault(cause: &dyn std::fmt::Display, job: &Claimed) -> Outcome {
+    tracing::error!(%cause, job = %job.id, kind = %job.kind, "job failed");
+    Outcome::Retry("Something went wrong on our side; we have been told.".into())
 }
 
 enum Outcome {
@@ -170,10 +171,7 @@ async fn quote(state: &AppState, job: &Claimed, report: Report) -> Result<serde_
             Blame::File | Blame::Engine => Err(Outcome::Reject(failure.to_string())),
             Blame::Service => Err(Outcome::Retry(failure.to_string())),
             // The reason is shown to people: the cause goes to the log only.
-            Blame::Internal => {
-                tracing::error!(%failure, job = %job.id, "quote job failed");
-                Err(Outcome::Retry("Something went wrong on our side; we have been told.".into()))
-            }
+            Blame::Internal => Err(our_fault(&failure, job)),
         },
     }
 }

@@ -633,7 +633,7 @@ async fn meshy_makes_a_model_from_the_picture_following_its_task() {
     let (base, looks) = fake_meshy(false).await;
     let heard = Arc::new(std::sync::Mutex::new(Vec::new()));
     let record = heard.clone();
-    let report: memoreez::quotes::Report = Arc::new(move |_, percent| record.lock().unwrap().push(percent));
+    let report: memoreez::jobs::Report = Arc::new(move |_, percent| record.lock().unwrap().push(percent));
     let mesh =
         meshy(&base).make(picture(image::ImageFormat::Png), report).await.unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(bbox_size(&mesh), [20.0, 20.0, 40.0]);

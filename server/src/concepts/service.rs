@@ -94,7 +94,8 @@ pub enum CallError {
 }
 
 impl CallError {
-    fn retryable(&self) -> bool {
+    /// Whether another call may succeed (timeouts, network errors, 429, 5xx).
+    pub fn retryable(&self) -> bool {
         match self {
             CallError::Timeout(_) | CallError::Network(_) => true,
             CallError::Status { status, .. } => *status == 429 || *status >= 500,

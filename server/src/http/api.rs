@@ -113,7 +113,8 @@ pub async fn create_quote(
             json!({ "job_id": started.job_id, "events_url": events_url, "estimate": started.estimate });
         return Ok((StatusCode::ACCEPTED, Json(body)));
     }
-    let (id, quote) = quotes::quote_with(&state, request, quotes::unheard()).await.map_err(quote_error)?;
+    let (id, quote) =
+        quotes::quote_with(&state, request, crate::jobs::unheard()).await.map_err(quote_error)?;
     let mut body = serde_json::to_value(&quote).expect("a quote serialises");
     body["id"] = json!(id);
     Ok((StatusCode::CREATED, Json(body)))

@@ -176,7 +176,7 @@ pub async fn result(
         geometry::io::read(geometry::io::Format::Stl, &body, &limits).map_err(|e| e.to_string())
     };
     let outcome = match read {
-        Ok(mesh) => models::keep(&state.storage, &job.creation_id, mesh, crate::quotes::unheard()).await,
+        Ok(mesh) => models::keep(&state.storage, &job.creation_id, mesh, jobs::unheard()).await,
         Err(error) => Err(MakeError::Unusable(format!("The worker's model is unusable: {error}"))),
     };
     match outcome {
