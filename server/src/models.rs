@@ -54,8 +54,8 @@ fn mesh_done(creation_id: &str) -> MeshDone {
 /// Picks a ready concept and queues its model; returns the mesh job. Picking
 /// the same concept again while its model is made or made returns the same job.
 pub async fn select(db: &Db, creation_id: &str, index: u32) -> Result<String, ModelError> {
-    let concepts = concepts::list(db, creation_id).await?;
-    if !concepts.iter().any(|c| c.index == index && c.status == ConceptStatus::Ready) {
+    let concept = concepts::find(db, creation_id, index).await?;
+    if concept.is_none_or(|c| c.status != ConceptStatus::Ready) {
         return Err(ModelError::NotReady);
     }
     if let Some((selected, job_id, status)) = current(db, creation_id).await?
@@ -102,8 +102,7 @@ pub async fn selected(db: &Db, creation_id: &str) -> Result<Option<u32>, sqlx::E
 pub async fn view(db: &Db, creation_id: &str) -> Result<ModelView, ModelError> {
     let (index, job_id, _) = current(db, creation_id).await?.ok_or(ModelError::NotFound)?;
     let job = jobs::view(db, &job_id).await?.ok_or(ModelError::NotFound)?;
-    let concepts = concepts::list(db, creation_id).await?;
-    let concept = concepts.iter().find(|c| c.index == index).ok_or(ModelError::NotFound)?;
+    let concept = concepts::find(db, creation_id, index).await?.ok_or(ModelError::NotFound)?;
     let status = JobStatus::from_row(&job.status);
     let done = (status == JobStatus::Done).then(|| mesh_done(creation_id));
     Ok(ModelView {

@@ -85,7 +85,7 @@ pub async fn read_fields(mut form: multer::Multipart<'_>, config: &Config) -> Re
         return Err(invalid("file", message));
     }
     let book = config.price_book(&profile).expect("the profile was checked");
-    Ok(QuoteForm { request: QuoteRequest { file_name, bytes, book, material, engine }, wait })
+    Ok(QuoteForm { request: QuoteRequest { file_name, bytes: bytes.into(), book, material, engine }, wait })
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> FormError {
@@ -149,7 +149,7 @@ mod tests {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
         let QuoteRequest { file_name, bytes, book, material, engine } = form.request;
-        assert_eq!((file_name.as_str(), bytes.as_slice()), ("Bust.STL", &b"solid x"[..]));
+        assert_eq!((file_name.as_str(), &bytes[..]), ("Bust.STL", &b"solid x"[..]));
         assert_eq!((book.0, material, engine, form.wait), ("lab", Material::Petg, Engine::Estimate, false));
     }
 

@@ -31,7 +31,8 @@ impl SliceSlots {
 /// What was asked for.
 pub struct QuoteRequest {
     pub file_name: String,
-    pub bytes: Vec<u8>,
+    /// The file as uploaded; shared, not copied, between the estimate, storage and the slice.
+    pub bytes: bytes::Bytes,
     pub book: (&'static str, PriceBook),
     pub material: Material,
     pub engine: Engine,

@@ -157,13 +157,8 @@ async fn quote(state: &AppState, job: &Claimed, report: Report) -> Result<serde_
     let bytes = state.storage.get(&spec.upload).await.map_err(|e| Outcome::Retry(e.to_string()))?;
     let book =
         state.config.price_book(&spec.profile).ok_or_else(|| Outcome::Reject("unknown price book".into()))?;
-    let request = QuoteRequest {
-        file_name: spec.file_name,
-        bytes: bytes.to_vec(),
-        book,
-        material: spec.material,
-        engine: spec.engine,
-    };
+    let request =
+        QuoteRequest { file_name: spec.file_name, bytes, book, material: spec.material, engine: spec.engine };
     let outcome = quotes::quote_with(state, request, report).await;
     match outcome {
         Ok((id, quote)) => Ok(serde_json::json!({ "quote_id": id, "quote": quote })),

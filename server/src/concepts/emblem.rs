@@ -40,10 +40,7 @@ pub fn render(brief: &Brief) -> Result<Vec<u8>, EmblemError> {
     // The outline is drawn hard-edged: anti-aliased edge pixels are the rim's
     // dark blended with white, lighter than the rim, and the relief would
     // raise them into a fringe of spikes around the model.
-    let mut hard = Paint::default();
-    hard.set_color_rgba8(rim.0, rim.1, rim.2, 255);
-    hard.anti_alias = false;
-    pixmap.fill_path(&outer, &hard, FillRule::EvenOdd, Transform::identity(), None);
+    pixmap.fill_path(&outer, &paint(rim, false), FillRule::EvenOdd, Transform::identity(), None);
     fill(&mut pixmap, &inner, field, Transform::identity());
 
     let words = caption(&brief.caption);
@@ -76,19 +73,22 @@ pub fn render(brief: &Brief) -> Result<Vec<u8>, EmblemError> {
             pb.close();
         }
         if let Some(letters) = pb.finish() {
-            let mut paint = Paint::default();
-            paint.set_color_rgba8(light.0, light.1, light.2, 255);
-            pixmap.fill_path(&letters, &paint, FillRule::Winding, to_px, None);
+            pixmap.fill_path(&letters, &paint(light, true), FillRule::Winding, to_px, None);
         }
     }
     pixmap.encode_png().map_err(|e| EmblemError::Encode(e.to_string()))
 }
 
-fn fill(pixmap: &mut Pixmap, path: &Path, (r, g, b): (u8, u8, u8), transform: Transform) {
+/// Fills `path` (shapes with holes: even-odd) smoothly in `colour`.
+fn fill(pixmap: &mut Pixmap, path: &Path, colour: (u8, u8, u8), transform: Transform) {
+    pixmap.fill_path(path, &paint(colour, true), FillRule::EvenOdd, transform, None);
+}
+
+fn paint((r, g, b): (u8, u8, u8), anti_alias: bool) -> Paint<'static> {
     let mut paint = Paint::default();
     paint.set_color_rgba8(r, g, b, 255);
-    paint.anti_alias = true;
-    pixmap.fill_path(path, &paint, FillRule::EvenOdd, transform, None);
+    paint.anti_alias = anti_alias;
+    paint
 }
 
 type Outlines = Vec<Vec<[f64; 2]>>;

@@ -87,14 +87,26 @@ pub async fn add_batch(
 /// The creation's concepts in order. A concept whose job gave up (its
 /// worker kept vanishing) counts as failed, with the job's reason.
 pub async fn list(db: &Db, creation_id: &str) -> Result<Vec<Concept>, ConceptError> {
-    let rows = sqlx::query(
+    read(db, creation_id, None).await
+}
+
+/// One of the creation's concepts, if it has that one.
+pub async fn find(db: &Db, creation_id: &str, index: u32) -> Result<Option<Concept>, ConceptError> {
+    Ok(read(db, creation_id, Some(index)).await?.pop())
+}
+
+async fn read(db: &Db, creation_id: &str, index: Option<u32>) -> Result<Vec<Concept>, ConceptError> {
+    let one = if index.is_some() { "AND c.idx = $2 " } else { "" };
+    let sql = format!(
         "SELECT c.idx, c.title, c.status, c.error, j.status AS job_status, j.error AS job_error \
          FROM concepts c LEFT JOIN jobs j ON j.id = c.job_id \
-         WHERE c.creation_id = $1 ORDER BY c.idx",
-    )
-    .bind(creation_id)
-    .fetch_all(db.pool())
-    .await?;
+         WHERE c.creation_id = $1 {one}ORDER BY c.idx"
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(creation_id);
+    if let Some(index) = index {
+        query = query.bind(i64::from(index));
+    }
+    let rows = query.fetch_all(db.pool()).await?;
     rows.iter()
         .map(|row| {
             let index = row.try_get::<i64, _>("idx")? as u32;
@@ -164,8 +176,7 @@ pub async fn finish(
 
 /// Draws a failed concept again with a new job.
 pub async fn retry(db: &Db, creation_id: &str, index: u32) -> Result<(), ConceptError> {
-    let concepts = list(db, creation_id).await?;
-    let concept = concepts.iter().find(|c| c.index == index).ok_or(ConceptError::NotFound)?;
+    let concept = find(db, creation_id, index).await?.ok_or(ConceptError::NotFound)?;
     if concept.status != ConceptStatus::Failed {
         return Err(ConceptError::NotFailed);
     }

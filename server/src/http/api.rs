@@ -53,34 +53,39 @@ pub async fn create_creation(
     body: Result<Json<NewCreation>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let Json(input) = body?;
-    if let Some(object) = input.object {
-        if !matches!(input.hobbies, Hobbies::None) || !input.facts.is_empty() {
+    let (story, kind) = match input.object {
+        Some(_) if !matches!(input.hobbies, Hobbies::None) || !input.facts.is_empty() => {
             return Err(ApiError::Invalid {
                 field: "object",
                 message: "Send a story or an object, not both.".into(),
             });
         }
-        let story = app::creation::story_for_object(&object)
-            .map_err(|error| ApiError::Invalid { field: "object", message: error.to_string() })?;
-        let id = creations::create_and_start(&state, &visitor.id(), &story, CreationKind::Object).await?;
-        let url = format!("/create/{id}");
-        return Ok((StatusCode::CREATED, [(LOCATION, url.clone())], Json(json!({ "id": id, "url": url }))));
-    }
-    let hobbies = match input.hobbies {
+        Some(object) => {
+            let story = app::creation::story_for_object(&object)
+                .map_err(|error| ApiError::Invalid { field: "object", message: error.to_string() })?;
+            (story, CreationKind::Object)
+        }
+        None => (story(input.hobbies, &input.facts)?, CreationKind::Story),
+    };
+    let id = creations::create_and_start(&state, &visitor.id(), &story, kind).await?;
+    let url = format!("/create/{id}");
+    Ok((StatusCode::CREATED, [(LOCATION, url.clone())], Json(json!({ "id": id, "url": url }))))
+}
+
+/// The story the fields tell, or the first thing wrong with them.
+fn story(hobbies: Hobbies, facts: &str) -> Result<Story, ApiError> {
+    let hobbies = match hobbies {
         Hobbies::None => Vec::new(),
         Hobbies::List(list) => list,
         Hobbies::Text(text) => app::story::split_hobbies(&text),
     };
-    let story = Story::new(hobbies, &input.facts).map_err(|error| ApiError::Invalid {
+    Story::new(hobbies, facts).map_err(|error| ApiError::Invalid {
         field: match error.field() {
             StoryField::Hobbies => "hobbies",
             StoryField::Facts => "facts",
         },
         message: error.to_string(),
-    })?;
-    let id = creations::create_and_start(&state, &visitor.id(), &story, CreationKind::Story).await?;
-    let url = format!("/create/{id}");
-    Ok((StatusCode::CREATED, [(LOCATION, url.clone())], Json(json!({ "id": id, "url": url }))))
+    })
 }
 
 /// `POST /api/quotes`, multipart: `file` (STL, OBJ or 3MF) and optionally

@@ -137,8 +137,8 @@ pub async fn image(
 ) -> Result<impl IntoResponse, ApiError> {
     owned_creation(&state, &visitor, &id).await?;
     let index: u32 = file.strip_suffix(".png").and_then(|n| n.parse().ok()).ok_or(ApiError::NotFound)?;
-    let concepts = store::list(&state.db, &id).await?;
-    if !concepts.iter().any(|c| c.index == index && c.status == ConceptStatus::Ready) {
+    let concept = store::find(&state.db, &id, index).await?;
+    if concept.is_none_or(|c| c.status != ConceptStatus::Ready) {
         return Err(ApiError::NotFound);
     }
     let png = state.storage.get(&store::image_key(&id, index)).await.map_err(|_| ApiError::NotFound)?;

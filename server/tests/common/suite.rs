@@ -312,11 +312,9 @@ pub async fn api_quotes_in_the_background_with_progress_over_sse(kind: Kind) {
         let events = app.get(&events_url, None).await;
         assert_eq!(events.status, StatusCode::OK);
         let text = events.text();
-        let data = |name: &str| -> Option<serde_json::Value> {
-            let at = text.find(&format!("event: {name}\n"))?;
-            let line = text[at..].lines().nth(1)?;
-            serde_json::from_str(line.strip_prefix("data: ")?).ok()
-        };
+        let events = sse_events(&text);
+        let data =
+            |name: &str| events.iter().find(|(event, _, _)| event == name).map(|(_, _, data)| data.clone());
         assert!(data("progress").is_some(), "progress before the end: {text}");
         let done = data("done").unwrap_or_else(|| panic!("no done event: {text}"));
         assert!(done["quote"]["total_g"].as_f64().unwrap() > 1.0, "{done}");
@@ -326,11 +324,7 @@ pub async fn api_quotes_in_the_background_with_progress_over_sse(kind: Kind) {
         assert!(accepted["estimate"]["total_g"].as_f64().unwrap() > 1.0, "an instant estimate: {accepted}");
         assert_eq!(accepted["estimate"]["engine"], "estimate");
         // The bar never goes backwards.
-        let percents: Vec<u64> = text
-            .lines()
-            .filter_map(|line| line.strip_prefix("data: "))
-            .filter_map(|data| serde_json::from_str::<serde_json::Value>(data).ok()?["percent"].as_u64())
-            .collect();
+        let percents: Vec<u64> = events.iter().filter_map(|(_, _, data)| data["percent"].as_u64()).collect();
         assert!(percents.windows(2).all(|w| w[0] <= w[1]), "{percents:?}");
 
         // The worker checks the file again: a queued job whose file cannot
