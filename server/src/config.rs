@@ -80,6 +80,21 @@ pub struct Config {
     /// Leave `mesh` jobs to remote `memoreez worker`s instead of making
     /// models in this process (`MEMOREEZ_REMOTE_MESH_WORKERS=true`).
     pub remote_mesh_workers: bool,
+    /// Who turns a described object straight into a model
+    /// (`MEMOREEZ_TEXT_TO_3D_PROVIDER`): `embedded` (no service: the
+    /// description gets four designs to pick from, like a story) or `meshy`
+    /// (Meshy's text-to-3D, preview then refine; key in `MEMOREEZ_MESHY_API_KEY`).
+    pub text_to_3d_provider: TextTo3dProvider,
+    /// Meshy's base URL for text → 3D; empty: `https://api.meshy.ai`
+    /// (`MEMOREEZ_TEXT_TO_3D_API_URL`).
+    pub text_to_3d_api_url: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TextTo3dProvider {
+    Embedded,
+    Meshy,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,6 +152,8 @@ impl Default for Config {
             mesh_api_url: String::new(),
             mesh_timeout_s: 600,
             remote_mesh_workers: false,
+            text_to_3d_provider: TextTo3dProvider::Embedded,
+            text_to_3d_api_url: String::new(),
         }
     }
 }
@@ -219,6 +236,11 @@ impl Config {
         }
         if self.mesh_provider == MeshProvider::Meshy && missing(MESHY_API_KEY) {
             return Err(ConfigError(format!("setting MEMOREEZ_MESH_PROVIDER=meshy needs {MESHY_API_KEY}")));
+        }
+        if self.text_to_3d_provider == TextTo3dProvider::Meshy && missing(MESHY_API_KEY) {
+            return Err(ConfigError(format!(
+                "setting MEMOREEZ_TEXT_TO_3D_PROVIDER=meshy needs {MESHY_API_KEY}"
+            )));
         }
         if !(1..=3600).contains(&self.mesh_timeout_s) {
             return Err(ConfigError("setting MEMOREEZ_MESH_TIMEOUT_S: expected 1–3600 s".into()));
@@ -337,5 +359,8 @@ mod tests {
         assert_eq!(error.0, "setting MEMOREEZ_PROMPT_PROVIDER=openai needs MEMOREEZ_PROMPT_API_KEY");
         assert!(from_toml("image_timeout_s = 0").unwrap_err().0.contains("MEMOREEZ_IMAGE_TIMEOUT_S"));
         assert_eq!(from_toml("").unwrap().image_provider, Provider::Embedded);
+        let error = from_toml("text_to_3d_provider = \"meshy\"").unwrap_err();
+        assert_eq!(error.0, "setting MEMOREEZ_TEXT_TO_3D_PROVIDER=meshy needs MEMOREEZ_MESHY_API_KEY");
+        assert_eq!(from_toml("").unwrap().text_to_3d_provider, TextTo3dProvider::Embedded);
     }
 }

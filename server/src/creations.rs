@@ -1,6 +1,6 @@
 //! Storing and finding creations.
 
-use app::creation::{Creation, CreationKind, MyCreation};
+use app::creation::{Creation, CreationKind, MyCreation, Started};
 use app::story::Story;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -19,48 +19,69 @@ pub async fn create(
     kind: CreationKind,
 ) -> Result<String, sqlx::Error> {
     let id = new_id();
+    let mut tx = db.pool().begin().await?;
+    insert(&mut tx, &id, visitor, story, kind).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Inserts the creation `id` (and its visitor, if new) within `tx`: the
+/// visitor row and the creation exist together or not at all, and with
+/// whatever else the caller adds to the transaction.
+pub(crate) async fn insert(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+    visitor: &VisitorId,
+    story: &Story,
+    kind: CreationKind,
+) -> Result<(), sqlx::Error> {
     let now = now_ms();
     let hobbies = serde_json::to_string(&story.hobbies).expect("a list of strings serialises");
-    // One transaction: the visitor row and the creation exist together or not at all.
-    let mut tx = db.pool().begin().await?;
     sqlx::query(
         "INSERT INTO visitors (token_hash, created_at, last_seen_at) VALUES ($1, $2, $2) \
          ON CONFLICT (token_hash) DO UPDATE SET last_seen_at = excluded.last_seen_at",
     )
     .bind(&visitor.0)
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     sqlx::query(
         "INSERT INTO creations (id, visitor, hobbies, facts, created_at, kind) VALUES ($1, $2, $3, $4, $5, $6)",
     )
-    .bind(&id)
+    .bind(id)
     .bind(&visitor.0)
     .bind(&hobbies)
     .bind(&story.facts)
     .bind(now)
     .bind(kind.name())
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    tx.commit().await?;
-    Ok(id)
+    Ok(())
 }
 
-/// Stores the story and queues its first four concepts, which start drawing
-/// while the browser is on its way to them. If queuing fails, the concepts
-/// page adds them when it is opened.
+/// Stores the story and starts it. A description goes straight to its
+/// model when a text → 3D service is set up. Anything else gets its first
+/// four designs queued, which start drawing while the browser is on its way
+/// to them; if queuing fails, the designs page adds them when it is opened.
 pub async fn create_and_start(
     state: &crate::state::AppState,
     visitor: &VisitorId,
     story: &Story,
     kind: CreationKind,
-) -> Result<String, sqlx::Error> {
+) -> Result<Started, sqlx::Error> {
+    if kind == CreationKind::Object && state.text_models.is_some() {
+        let id = new_id();
+        let from = crate::models::ModelFrom::Description(story.facts.clone());
+        let job_id = crate::models::create_with_model(&state.db, &id, visitor, story, kind, from).await?;
+        return Ok(Started::model(id, job_id));
+    }
     let id = create(&state.db, visitor, story, kind).await?;
-    if let Err(error) = crate::concepts::store::add_batch(&state.db, state.writer.as_ref(), &id, story).await
+    if let Err(error) =
+        crate::concepts::store::add_batch(&state.db, state.writer.as_ref(), &id, story, kind).await
     {
         tracing::warn!(%error, creation = %id, "cannot queue the first concepts yet");
     }
-    Ok(id)
+    Ok(Started::designs(id))
 }
 
 /// The creation if it exists and belongs to the visitor.
@@ -82,11 +103,7 @@ pub async fn find(db: &Db, visitor: &VisitorId, id: &str) -> Result<Option<Creat
         id: row.try_get("id")?,
         story: Story { hobbies, facts: row.try_get("facts")? },
         created_at_ms: row.try_get("created_at")?,
-        kind: if row.try_get::<String, _>("kind")? == "object" {
-            CreationKind::Object
-        } else {
-            CreationKind::Story
-        },
+        kind: CreationKind::from_name(&row.try_get::<String, _>("kind")?),
     }))
 }
 
@@ -120,8 +137,11 @@ pub async fn list_for(db: &Db, visitor: &VisitorId) -> Result<Vec<MyCreation>, s
             let selected: Option<i64> = row.try_get("selected_idx")?;
             let mesh_status: Option<String> = row.try_get("mesh_status")?;
             let first_ready: Option<i64> = row.try_get("first_ready")?;
+            let making = |status: Option<&str>| {
+                if status == Some("failed") { "The model could not be made" } else { "Model being made" }
+            };
             let (picture_url, link, stage) = match (selected, mesh_status.as_deref()) {
-                (Some(_), Some("done")) => (
+                (_, Some("done")) => (
                     Some(format!("/media/models/{id}/thumbnail.png")),
                     format!("/create/{id}/model"),
                     "Model ready",
@@ -129,9 +149,11 @@ pub async fn list_for(db: &Db, visitor: &VisitorId) -> Result<Vec<MyCreation>, s
                 (Some(index), status) => (
                     Some(crate::concepts::store::image_url(&id, index as u32)),
                     format!("/create/{id}/model"),
-                    if status == Some("failed") { "The model could not be made" } else { "Model being made" },
+                    making(status),
                 ),
-                (None, _) => (
+                // Described to a text → 3D service, or uploaded: no design to show.
+                (None, Some(status)) => (None, format!("/create/{id}/model"), making(Some(status))),
+                (None, None) => (
                     first_ready.map(|index| crate::concepts::store::image_url(&id, index as u32)),
                     format!("/create/{id}/concepts"),
                     "Choosing a design",

@@ -1,6 +1,8 @@
 //! Errors of the JSON API, each with its HTTP status and a JSON body
 //! `{"error": "…", "field": "…"}` that a script can act on and a person can read.
 
+use std::borrow::Cow;
+
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::response::{IntoResponse, Response};
@@ -11,7 +13,7 @@ use serde_json::json;
 pub enum ApiError {
     /// The request was understood but its content is not acceptable (422).
     #[error("{message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid { field: Cow<'static, str>, message: String },
     /// The body could not be read as the JSON we expect (400, 413 or 415).
     #[error("{message}")]
     Body { status: StatusCode, message: String },
@@ -25,6 +27,25 @@ pub enum ApiError {
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
         ApiError::Internal(error.to_string())
+    }
+}
+
+/// A page's error, for the API: the same words and field, the same status.
+impl From<app::error::AppError> for ApiError {
+    fn from(error: app::error::AppError) -> Self {
+        use app::error::AppError;
+        match error {
+            AppError::Invalid { field, message } => ApiError::Invalid { field: field.into(), message },
+            AppError::InvalidStory(error) => {
+                let field = match error.field() {
+                    app::story::StoryField::Hobbies => "hobbies",
+                    app::story::StoryField::Facts => "facts",
+                };
+                ApiError::Invalid { field: field.into(), message: error.to_string() }
+            }
+            AppError::NotFound => ApiError::NotFound,
+            AppError::Internal | AppError::Unreachable(_) => ApiError::Internal(error.to_string()),
+        }
     }
 }
 

@@ -63,11 +63,29 @@ pub async fn enqueue(
     payload: &serde_json::Value,
     max_attempts: i64,
 ) -> sqlx::Result<String> {
-    enqueue_with(db.pool(), kind, payload, max_attempts).await
+    let id = enqueue_with(db.pool(), kind, payload, max_attempts).await?;
+    wake_workers();
+    Ok(id)
+}
+
+/// Rung when this process queues a job, so its idle workers claim it at
+/// once instead of at their next poll. Other processes (more instances,
+/// remote workers) still find it by polling.
+static QUEUED: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
+/// Tells this process's idle workers that a job was queued; call it after
+/// the transaction that queued it has committed.
+pub fn wake_workers() {
+    QUEUED.notify_waiters();
+}
+
+/// Waits until a job is queued in this process, or `idle` has passed.
+pub async fn wait_for_work(idle: std::time::Duration) {
+    let _ = tokio::time::timeout(idle, QUEUED.notified()).await;
 }
 
 /// [`enqueue`] on a connection or transaction, so a job can be queued
-/// together with the rows it works on.
+/// together with the rows it works on; call [`wake_workers`] once it has committed.
 pub async fn enqueue_with<'e>(
     executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
     kind: &str,

@@ -1,10 +1,14 @@
-//! A creation's model: the chosen concept turned into a printable solid by a
-//! `mesh` job (the embedded image → 3D: a relief of the picture's
-//! foreground), repaired, checked watertight, and kept with a picture of it.
+//! A creation's model, from one of three sources: the chosen design turned
+//! into a solid by a `mesh` job (the embedded image → 3D: a relief of the
+//! picture's foreground; or a GPU worker's); a described object made by a
+//! text → 3D service, or the customer's own model file, both by a `model`
+//! job. Every model is repaired, checked watertight and kept with a picture
+//! of it.
 
 use app::concept::ConceptStatus;
+use app::creation::CreationKind;
 use app::job::JobStatus;
-use app::model::{MeshDone, ModelView};
+use app::model::{MeshDone, ModelSource, ModelView};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
@@ -16,12 +20,32 @@ use crate::jobs::Report;
 use crate::state::AppState;
 use crate::storage::Storage;
 
+/// Design → model: may run in a remote worker beside a GPU.
 pub const MESH_JOB: &str = "mesh";
+/// Description or file → model: always runs in the server's own workers.
+pub const MODEL_JOB: &str = "model";
 
 #[derive(Serialize, Deserialize, Debug, Clone)]
 pub struct MeshJob {
     pub creation_id: String,
     pub index: u32,
+}
+
+/// What a `model` job carries.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct ModelJob {
+    pub creation_id: String,
+    pub from: ModelFrom,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelFrom {
+    /// The object's description, for the text → 3D service.
+    Description(String),
+    /// The storage key of the customer's model, already read and repaired
+    /// (a binary STL).
+    Upload(String),
 }
 
 #[derive(thiserror::Error, Debug)]
@@ -34,6 +58,10 @@ pub enum ModelError {
     Database(#[from] sqlx::Error),
     #[error(transparent)]
     Concepts(#[from] concepts::ConceptError),
+}
+
+pub fn upload_key(creation_id: &str) -> String {
+    format!("models/{creation_id}/upload.stl")
 }
 
 pub fn mesh_key(creation_id: &str) -> String {
@@ -58,58 +86,81 @@ pub async fn select(db: &Db, creation_id: &str, index: u32) -> Result<String, Mo
     if concept.is_none_or(|c| c.status != ConceptStatus::Ready) {
         return Err(ModelError::NotReady);
     }
-    if let Some((selected, job_id, status)) = current(db, creation_id).await?
-        && selected == index
-        && status != JobStatus::Failed
+    if let Some(current) = current(db, creation_id).await?
+        && current.index == Some(index)
+        && current.status != JobStatus::Failed
     {
-        return Ok(job_id);
+        return Ok(current.job_id);
     }
     let payload =
         serde_json::to_value(MeshJob { creation_id: creation_id.into(), index }).expect("serialises");
     let mut tx = db.pool().begin().await?;
-    let job_id = jobs::enqueue_with(&mut *tx, MESH_JOB, &payload, 3).await?;
-    sqlx::query("UPDATE creations SET selected_idx = $1, mesh_job_id = $2 WHERE id = $3")
-        .bind(i64::from(index))
-        .bind(&job_id)
-        .bind(creation_id)
-        .execute(&mut *tx)
-        .await?;
+    let job_id = queue_model_job(&mut tx, creation_id, Some(index), MESH_JOB, &payload).await?;
     tx.commit().await?;
+    jobs::wake_workers();
     Ok(job_id)
 }
 
-/// The chosen concept, its mesh job and that job's status.
-async fn current(db: &Db, creation_id: &str) -> Result<Option<(u32, String, JobStatus)>, sqlx::Error> {
+/// A creation whose model is being made or made.
+struct Current {
+    /// The chosen design; none for a description or upload.
+    index: Option<u32>,
+    job_id: String,
+    status: JobStatus,
+    kind: CreationKind,
+    /// The object's name or the file's, for creations without a design.
+    name: String,
+    facts: String,
+}
+
+/// The creation's model job, if it has one, and what it is made from.
+async fn current(db: &Db, creation_id: &str) -> Result<Option<Current>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT c.selected_idx, c.mesh_job_id, j.status FROM creations c JOIN jobs j ON j.id = c.mesh_job_id \
-         WHERE c.id = $1",
+        "SELECT c.selected_idx, c.mesh_job_id, c.kind, c.hobbies, c.facts, j.status \
+         FROM creations c JOIN jobs j ON j.id = c.mesh_job_id WHERE c.id = $1",
     )
     .bind(creation_id)
     .fetch_optional(db.pool())
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let index: i64 = row.try_get("selected_idx")?;
+    let index: Option<i64> = row.try_get("selected_idx")?;
     let status: String = row.try_get("status")?;
-    Ok(Some((index as u32, row.try_get("mesh_job_id")?, JobStatus::from_row(&status))))
+    let hobbies: String = row.try_get("hobbies")?;
+    let name = serde_json::from_str::<Vec<String>>(&hobbies).ok().and_then(|h| h.into_iter().next());
+    Ok(Some(Current {
+        index: index.map(|i| i as u32),
+        job_id: row.try_get("mesh_job_id")?,
+        status: JobStatus::from_row(&status),
+        kind: CreationKind::from_name(&row.try_get::<String, _>("kind")?),
+        name: name.unwrap_or_default(),
+        facts: row.try_get("facts")?,
+    }))
 }
 
 /// The creation's chosen concept, if any.
 pub async fn selected(db: &Db, creation_id: &str) -> Result<Option<u32>, sqlx::Error> {
-    Ok(current(db, creation_id).await?.map(|(index, _, _)| index))
+    Ok(current(db, creation_id).await?.and_then(|current| current.index))
 }
 
 /// The model page's view of the creation's model.
 pub async fn view(db: &Db, creation_id: &str) -> Result<ModelView, ModelError> {
-    let (index, job_id, _) = current(db, creation_id).await?.ok_or(ModelError::NotFound)?;
-    let job = jobs::view(db, &job_id).await?.ok_or(ModelError::NotFound)?;
-    let concept = concepts::find(db, creation_id, index).await?.ok_or(ModelError::NotFound)?;
-    let status = JobStatus::from_row(&job.status);
+    let current = current(db, creation_id).await?.ok_or(ModelError::NotFound)?;
+    let job = jobs::view(db, &current.job_id).await?.ok_or(ModelError::NotFound)?;
+    let (title, source) = match (current.index, current.kind) {
+        (Some(index), _) => {
+            let concept = concepts::find(db, creation_id, index).await?.ok_or(ModelError::NotFound)?;
+            (concept.title, ModelSource::Design { image_url: concepts::image_url(creation_id, index) })
+        }
+        (None, CreationKind::Upload) => (current.name, ModelSource::Upload { about: current.facts }),
+        (None, _) => (current.name, ModelSource::Description { text: current.facts }),
+    };
+    let status = current.status;
     let done = (status == JobStatus::Done).then(|| mesh_done(creation_id));
     Ok(ModelView {
         creation_id: creation_id.to_string(),
-        concept_title: concept.title.clone(),
-        concept_image_url: concepts::image_url(creation_id, index),
-        job_id,
+        title,
+        source,
+        job_id: current.job_id,
         status,
         stage: job.stage.unwrap_or_else(|| "Waiting for a free worker".into()),
         percent: job.percent.unwrap_or(0).clamp(0, 100) as u8,
@@ -117,6 +168,47 @@ pub async fn view(db: &Db, creation_id: &str) -> Result<ModelView, ModelError> {
         thumbnail_url: done.map(|d| d.thumbnail_url),
         error: job.error.filter(|_| status == JobStatus::Failed),
     })
+}
+
+/// Stores a creation that goes straight to its model (a description for
+/// the text → 3D service, or an uploaded model) with its `model` job, in
+/// one transaction; returns the job's id. The creation's `id` is chosen by
+/// the caller so that an upload can be stored under it first.
+pub async fn create_with_model(
+    db: &Db,
+    id: &str,
+    visitor: &crate::session::VisitorId,
+    story: &app::story::Story,
+    kind: CreationKind,
+    from: ModelFrom,
+) -> Result<String, sqlx::Error> {
+    let payload = serde_json::to_value(ModelJob { creation_id: id.into(), from }).expect("serialises");
+    let mut tx = db.pool().begin().await?;
+    crate::creations::insert(&mut tx, id, visitor, story, kind).await?;
+    let job_id = queue_model_job(&mut tx, id, None, MODEL_JOB, &payload).await?;
+    tx.commit().await?;
+    jobs::wake_workers();
+    Ok(job_id)
+}
+
+/// Queues the job that makes the creation's model (from the design at
+/// `index`, if any) and makes it the creation's current one; the caller
+/// commits `tx` and wakes the workers.
+async fn queue_model_job(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    creation_id: &str,
+    index: Option<u32>,
+    kind: &str,
+    payload: &serde_json::Value,
+) -> Result<String, sqlx::Error> {
+    let job_id = jobs::enqueue_with(&mut **tx, kind, payload, 3).await?;
+    sqlx::query("UPDATE creations SET selected_idx = $1, mesh_job_id = $2 WHERE id = $3")
+        .bind(index.map(i64::from))
+        .bind(&job_id)
+        .bind(creation_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(job_id)
 }
 
 /// The longest side of a finished model, mm: a keepsake that sits in a hand.
@@ -138,23 +230,25 @@ pub async fn make(
         .await
         .map_err(|e| MakeError::Transient(format!("the design's picture cannot be read: {e}")))?;
     let raw = maker.make(png.to_vec(), report.clone()).await?;
-    keep(storage, creation, raw, report).await
+    keep(storage, creation, raw, Some(MODEL_SIZE_MM), report).await
 }
 
-/// Checks a made model (repaired, one watertight solid, scaled to
-/// [`MODEL_SIZE_MM`], standing on z = 0) and keeps it with its thumbnail.
-/// Every maker's result passes here, local or from a remote worker.
+/// Checks a made model (repaired, one watertight solid, scaled so its
+/// longest side is `fit_mm` if given, standing centred on z = 0) and keeps
+/// it with its thumbnail. Every model passes here, made here, by a remote
+/// worker or uploaded.
 pub async fn keep(
     storage: &Storage,
     creation: &str,
     raw: geometry::Mesh,
+    fit_mm: Option<f64>,
     report: Report,
 ) -> Result<MeshDone, MakeError> {
     let (stl, thumbnail) = tokio::task::spawn_blocking(move || -> Result<(Vec<u8>, Vec<u8>), MakeError> {
         report("Checking that it prints as one solid", 70);
         let (mesh, _, _) = geometry::repair_solid(&raw)
             .map_err(|e| MakeError::Unusable(format!("The model is not a printable solid: {e}")))?;
-        let mesh = stand_at_size(mesh, MODEL_SIZE_MM);
+        let mesh = stand(mesh, fit_mm);
         report("Taking its picture", 85);
         let thumbnail = geometry::thumbnail::render_png(&mesh, 512)
             .map_err(|e| MakeError::Transient(format!("the model's picture failed: {e}")))?;
@@ -170,12 +264,15 @@ pub async fn keep(
     Ok(mesh_done(creation))
 }
 
-/// `mesh` scaled so its longest side is `size_mm`, centred on x = y = 0,
-/// standing on z = 0.
-pub fn stand_at_size(mut mesh: geometry::Mesh, size_mm: f64) -> geometry::Mesh {
+/// `mesh` scaled so its longest side is `fit_mm` (if given), centred on
+/// x = y = 0, standing on z = 0.
+pub fn stand(mut mesh: geometry::Mesh, fit_mm: Option<f64>) -> geometry::Mesh {
     let [min, max] = geometry::analysis::bounding_box(&mesh);
     let longest = (0..3).map(|i| max[i] - min[i]).fold(0.0, f64::max);
-    let scale = if longest > 0.0 { size_mm / longest } else { 1.0 };
+    let scale = match fit_mm {
+        Some(size_mm) if longest > 0.0 => size_mm / longest,
+        _ => 1.0,
+    };
     let centre = [(min[0] + max[0]) / 2.0, (min[1] + max[1]) / 2.0];
     for v in &mut mesh.vertices {
         *v = [(v[0] - centre[0]) * scale, (v[1] - centre[1]) * scale, (v[2] - min[2]) * scale];
@@ -192,4 +289,40 @@ pub async fn make_for(
     let job: MeshJob =
         serde_json::from_value(payload.clone()).map_err(|e| MakeError::Unusable(format!("bad job: {e}")))?;
     make(&state.storage, state.models.as_ref(), &job, report).await
+}
+
+/// A `model` job's work, for its payload: the description made at the
+/// text → 3D service (scaled to [`MODEL_SIZE_MM`]), or the uploaded model
+/// (kept at its own size: its millimetres are the customer's).
+pub async fn make_model(
+    state: &AppState,
+    payload: &serde_json::Value,
+    report: Report,
+) -> Result<MeshDone, MakeError> {
+    let job: ModelJob =
+        serde_json::from_value(payload.clone()).map_err(|e| MakeError::Unusable(format!("bad job: {e}")))?;
+    let creation = job.creation_id.as_str();
+    match job.from {
+        ModelFrom::Description(description) => {
+            let maker = state.text_models.as_ref().ok_or_else(|| {
+                MakeError::Unusable(
+                    "Making a model from words needs a text → 3D service, and none is set up.".into(),
+                )
+            })?;
+            let raw = maker.make(&description, report.clone()).await?;
+            keep(&state.storage, creation, raw, Some(MODEL_SIZE_MM), report).await
+        }
+        ModelFrom::Upload(key) => {
+            report("Reading your model", 10);
+            let stl = state
+                .storage
+                .get(&key)
+                .await
+                .map_err(|e| MakeError::Transient(format!("the uploaded model cannot be read: {e}")))?;
+            let limits = state.config.model_limits();
+            let raw = geometry::io::read(geometry::io::Format::Stl, &stl, &limits)
+                .map_err(|e| MakeError::Unusable(format!("Your model cannot be read: {e}")))?;
+            keep(&state.storage, creation, raw, None, report).await
+        }
+    }
 }

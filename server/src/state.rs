@@ -8,9 +8,11 @@ use leptos::prelude::LeptosOptions;
 use crate::concepts::{ImageMaker, PromptWriter};
 use crate::config::Config;
 use crate::db::Db;
-use crate::image_to_3d::{Hunyuan3d, Meshy, ModelMaker, Relief};
+use crate::image_to_3d::{Hunyuan3d, ModelMaker, Relief};
+use crate::meshy::{Meshy, MeshyApi, MeshyText};
 use crate::quotes::SliceSlots;
 use crate::storage::Storage;
+use crate::text_to_3d::TextModelMaker;
 
 #[derive(Clone, Debug)]
 pub struct AppState {
@@ -25,6 +27,9 @@ pub struct AppState {
     pub writer: Arc<dyn PromptWriter>,
     /// Turns a chosen picture into a model (the embedded relief unless configured otherwise).
     pub models: Arc<dyn ModelMaker>,
+    /// Turns a described object straight into a model; `None` (the embedded
+    /// default): descriptions go by designs, like stories.
+    pub text_models: Option<Arc<dyn TextModelMaker>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -48,6 +53,7 @@ impl AppState {
         let images = crate::concepts::image_maker(&config);
         let writer = crate::concepts::prompt_writer(&config);
         let models = model_maker(&config);
+        let text_models = text_model_maker(&config);
         Ok(AppState {
             config: Arc::new(config),
             db,
@@ -57,6 +63,7 @@ impl AppState {
             images,
             writer,
             models,
+            text_models,
         })
     }
 }
@@ -84,14 +91,33 @@ fn model_maker(config: &Config) -> Arc<dyn ModelMaker> {
             calls: crate::concepts::service::Service::new(timeout, 1),
             max_triangles: config.max_model_triangles,
         }),
-        MeshProvider::Meshy => Arc::new(Meshy {
-            base: url("https://api.meshy.ai"),
-            key: std::env::var(crate::config::MESHY_API_KEY).unwrap_or_default(),
-            // Each call is quick; the task may take minutes: that is `patience`.
-            calls: crate::concepts::service::Service::new(std::time::Duration::from_secs(60), 2),
-            poll: std::time::Duration::from_secs(3),
-            patience: timeout,
-            max_triangles: config.max_model_triangles,
-        }),
+        MeshProvider::Meshy => Arc::new(Meshy(meshy_api(config, url("https://api.meshy.ai")))),
+    }
+}
+
+/// The text → 3D maker the configuration chooses, if any.
+fn text_model_maker(config: &Config) -> Option<Arc<dyn TextModelMaker>> {
+    use crate::config::TextTo3dProvider;
+    match config.text_to_3d_provider {
+        TextTo3dProvider::Embedded => None,
+        TextTo3dProvider::Meshy => {
+            let base = match config.text_to_3d_api_url.as_str() {
+                "" => "https://api.meshy.ai".to_string(),
+                url => url.to_string(),
+            };
+            Some(Arc::new(MeshyText(meshy_api(config, base))))
+        }
+    }
+}
+
+fn meshy_api(config: &Config, base: String) -> MeshyApi {
+    MeshyApi {
+        base,
+        key: std::env::var(crate::config::MESHY_API_KEY).unwrap_or_default(),
+        // Each call is quick; a task may take minutes: that is `patience`.
+        calls: crate::concepts::service::Service::new(std::time::Duration::from_secs(60), 2),
+        poll: std::time::Duration::from_secs(3),
+        patience: std::time::Duration::from_secs(config.mesh_timeout_s),
+        max_triangles: config.max_model_triangles,
     }
 }

@@ -1,4 +1,4 @@
-//! In-process workers: they take `concept` and `quote` jobs from the queue
+//! In-process workers: they take `concept`, `mesh`, `model` and `quote` jobs from the queue
 //! and run them, one per core (the slice slots bound the slicer anyway). Any number of
 //! server instances can run them side by side: the queue hands each job to
 //! one worker.
@@ -14,7 +14,7 @@ use crate::concepts::store::{self as concepts, CONCEPT_JOB, ConceptJob};
 use crate::image_to_3d::MakeError;
 use crate::jobs::Report;
 use crate::jobs::{self, Claimed};
-use crate::models::{self, MESH_JOB};
+use crate::models::{self, MESH_JOB, MODEL_JOB};
 use crate::quotes::{self, Blame, QuoteRequest};
 use crate::state::AppState;
 
@@ -70,13 +70,13 @@ async fn work(state: AppState, owner: String) {
         // Concepts first: a customer is watching them appear. Meshes are left
         // to remote workers when the configuration says so.
         let kinds: &[&str] = if state.config.remote_mesh_workers {
-            &[CONCEPT_JOB, QUOTE]
+            &[CONCEPT_JOB, MODEL_JOB, QUOTE]
         } else {
-            &[CONCEPT_JOB, MESH_JOB, QUOTE]
+            &[CONCEPT_JOB, MESH_JOB, MODEL_JOB, QUOTE]
         };
         match jobs::claim(&state.db, kinds, &owner, LEASE_MS).await {
             Ok(Some(job)) => run(&state, &owner, job).await,
-            Ok(None) => tokio::time::sleep(IDLE).await,
+            Ok(None) => jobs::wait_for_work(IDLE).await,
             Err(error) => {
                 tracing::warn!(%error, "cannot claim jobs");
                 tokio::time::sleep(Duration::from_secs(2)).await;
@@ -91,11 +91,8 @@ async fn run(state: &AppState, owner: &str, job: Claimed) {
         match job.kind.as_str() {
             QUOTE => quote(state, &job, report).await,
             CONCEPT_JOB => concept(state, &job, report).await,
-            MESH_JOB => match models::make_for(state, &job.payload, report).await {
-                Ok(done) => Ok(serde_json::to_value(done).expect("serialises")),
-                Err(MakeError::Unusable(reason)) => Err(Outcome::Reject(reason)),
-                Err(MakeError::Transient(reason)) => Err(our_fault(&reason, &job)),
-            },
+            MESH_JOB => model_outcome(models::make_for(state, &job.payload, report).await, &job),
+            MODEL_JOB => model_outcome(models::make_model(state, &job.payload, report).await, &job),
             other => Err(Outcome::Reject(format!("no worker here does {other:?} jobs"))),
         }
     };
@@ -113,6 +110,17 @@ async fn run(state: &AppState, owner: &str, job: Claimed) {
     };
     if let Err(error) = recorded {
         tracing::warn!(%error, job = %job.id, "cannot record the job's end");
+    }
+}
+
+fn model_outcome(
+    made: Result<app::model::MeshDone, MakeError>,
+    job: &Claimed,
+) -> Result<serde_json::Value, Outcome> {
+    match made {
+        Ok(done) => Ok(serde_json::to_value(done).expect("serialises")),
+        Err(MakeError::Unusable(reason)) => Err(Outcome::Reject(reason)),
+        Err(MakeError::Transient(reason)) => Err(our_fault(&reason, job)),
     }
 }
 

@@ -38,6 +38,7 @@ pub async fn add_batch(
     writer: &dyn PromptWriter,
     creation_id: &str,
     story: &Story,
+    kind: app::creation::CreationKind,
 ) -> Result<Vec<u32>, ConceptError> {
     let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM concepts WHERE creation_id = $1")
         .bind(creation_id)
@@ -49,7 +50,7 @@ pub async fn add_batch(
         return Err(ConceptError::NoMore);
     }
     // Written before the transaction: a chat model may take seconds.
-    let briefs = writer.briefs(story, first / PER_BATCH).await;
+    let briefs = writer.briefs(story, kind, first / PER_BATCH).await;
     let now = now_ms();
     let mut tx = db.pool().begin().await?;
     let mut indices = Vec::new();
@@ -81,6 +82,7 @@ pub async fn add_batch(
         }
     }
     tx.commit().await?;
+    jobs::wake_workers();
     Ok(indices)
 }
 
@@ -195,5 +197,6 @@ pub async fn retry(db: &Db, creation_id: &str, index: u32) -> Result<(), Concept
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
+    jobs::wake_workers();
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! instead. Its answer is read defensively: anything that is not four usable
 //! concepts is asked for once more, then the composer's briefs stand.
 
+use app::creation::CreationKind;
 use app::story::Story;
 use serde_json::{Value, json};
 
@@ -13,9 +14,10 @@ use super::{Brief, PER_BATCH, compose_briefs};
 
 #[async_trait::async_trait]
 pub trait PromptWriter: Send + Sync + std::fmt::Debug {
-    /// Batch `batch` of the story's briefs. Never fails: a writer that
-    /// cannot write falls back to the embedded composer.
-    async fn briefs(&self, story: &Story, batch: usize) -> Vec<Brief>;
+    /// Batch `batch` of the briefs for a story, or for an object's
+    /// description (`kind`). Never fails: a writer that cannot write falls
+    /// back to the embedded composer.
+    async fn briefs(&self, story: &Story, kind: CreationKind, batch: usize) -> Vec<Brief>;
 }
 
 /// The embedded writer.
@@ -24,7 +26,8 @@ pub struct Composer;
 
 #[async_trait::async_trait]
 impl PromptWriter for Composer {
-    async fn briefs(&self, story: &Story, batch: usize) -> Vec<Brief> {
+    async fn briefs(&self, story: &Story, _kind: CreationKind, batch: usize) -> Vec<Brief> {
+        // An object's short name stands as its one hobby, so the motifs follow the object.
         compose_briefs(story, batch)
     }
 }
@@ -45,10 +48,10 @@ impl ChatWriter {
         ChatWriter { endpoint, calls }
     }
 
-    async fn ask(&self, story: &Story, batch: usize) -> Result<String, String> {
+    async fn ask(&self, story: &Story, kind: CreationKind, batch: usize) -> Result<String, String> {
         let messages = json!([
             { "role": "system", "content": SYSTEM },
-            { "role": "user", "content": request_for(story, batch) },
+            { "role": "user", "content": request_for(story, kind, batch) },
         ]);
         let body = match &self.endpoint {
             Endpoint::OpenAi { model, .. } => {
@@ -73,10 +76,10 @@ impl ChatWriter {
 
 #[async_trait::async_trait]
 impl PromptWriter for ChatWriter {
-    async fn briefs(&self, story: &Story, batch: usize) -> Vec<Brief> {
+    async fn briefs(&self, story: &Story, kind: CreationKind, batch: usize) -> Vec<Brief> {
         let mut briefs = compose_briefs(story, batch);
         for ask in 1..=ASKS {
-            let problem = match self.ask(story, batch).await {
+            let problem = match self.ask(story, kind, batch).await {
                 Ok(text) => match read_concepts(&text) {
                     Some(written) => {
                         for (brief, (title, prompt)) in briefs.iter_mut().zip(written) {
@@ -104,11 +107,23 @@ const SYSTEM: &str = "You design small 3D-printed keepsakes. Answer with JSON on
     object on a broad flat base, no thin, loose or floating parts, centred on a plain white \
     background; any people are fully clothed. The four must differ from each other.";
 
-fn request_for(story: &Story, batch: usize) -> String {
-    let mut text = format!("Hobbies: {}.", story.hobbies.join(", "));
-    if !story.facts.trim().is_empty() {
-        text.push_str(&format!(" About them: {}", story.facts.trim()));
-    }
+/// What the chat model is asked for: keepsakes for a person, from their
+/// hobbies and facts; or four takes on one described object.
+fn request_for(story: &Story, kind: CreationKind, batch: usize) -> String {
+    let mut text = match kind {
+        CreationKind::Object => format!(
+            "The object: {}. Design four different keepsakes of this object itself \
+             (different poses, styles or bases), not of a person.",
+            story.facts.trim()
+        ),
+        CreationKind::Story | CreationKind::Upload => {
+            let mut text = format!("Hobbies: {}.", story.hobbies.join(", "));
+            if !story.facts.trim().is_empty() {
+                text.push_str(&format!(" About them: {}", story.facts.trim()));
+            }
+            text
+        }
+    };
     if batch > 0 {
         text.push_str(&format!(" This is round {} of ideas: avoid the obvious first ones.", batch + 1));
     }

@@ -1,8 +1,8 @@
 //! The JSON API, for scripts and other clients. It calls the same code as the
 //! pages' server functions.
 
-use app::creation::CreationKind;
-use app::story::{Story, StoryField};
+use app::creation::{CreationKind, Started};
+use app::story::Story;
 use axum::Extension;
 use axum::Json;
 use axum::body::Body;
@@ -17,10 +17,11 @@ use serde_json::json;
 
 use crate::creations;
 use crate::error::ApiError;
-use crate::quote_form::{self, FormError, QuoteForm};
 use crate::quotes::{self, Blame, QuoteFailure};
 use crate::session::Visitor;
 use crate::state::AppState;
+use crate::upload_form::{self, FormError, QuoteForm};
+use crate::uploads::UploadError;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -46,7 +47,9 @@ enum Hobbies {
 }
 
 /// `POST /api/creations` `{"hobbies": ["…"], "facts": "…"}` (or `{"object":
-/// "a sailboat with red sails"}`) → `201 {"id", "url"}`.
+/// "a sailboat with red sails"}`) → `201 {"id", "url", "next_url"}`: `next_url` is
+/// where the customer goes on (the designs, or the model when a text → 3D
+/// service makes it at once, with its `job_id` and `events_url`).
 pub async fn create_creation(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
@@ -56,20 +59,19 @@ pub async fn create_creation(
     let (story, kind) = match input.object {
         Some(_) if !matches!(input.hobbies, Hobbies::None) || !input.facts.is_empty() => {
             return Err(ApiError::Invalid {
-                field: "object",
+                field: "object".into(),
                 message: "Send a story or an object, not both.".into(),
             });
         }
         Some(object) => {
             let story = app::creation::story_for_object(&object)
-                .map_err(|error| ApiError::Invalid { field: "object", message: error.to_string() })?;
+                .map_err(|error| ApiError::Invalid { field: "object".into(), message: error.to_string() })?;
             (story, CreationKind::Object)
         }
         None => (story(input.hobbies, &input.facts)?, CreationKind::Story),
     };
-    let id = creations::create_and_start(&state, &visitor.id(), &story, kind).await?;
-    let url = format!("/create/{id}");
-    Ok((StatusCode::CREATED, [(LOCATION, url.clone())], Json(json!({ "id": id, "url": url }))))
+    let started = creations::create_and_start(&state, &visitor.id(), &story, kind).await?;
+    Ok(created(started))
 }
 
 /// The story the fields tell, or the first thing wrong with them.
@@ -79,13 +81,7 @@ fn story(hobbies: Hobbies, facts: &str) -> Result<Story, ApiError> {
         Hobbies::List(list) => list,
         Hobbies::Text(text) => app::story::split_hobbies(&text),
     };
-    Story::new(hobbies, facts).map_err(|error| ApiError::Invalid {
-        field: match error.field() {
-            StoryField::Hobbies => "hobbies",
-            StoryField::Facts => "facts",
-        },
-        message: error.to_string(),
-    })
+    Story::new(hobbies, facts).map_err(|error| app::error::AppError::InvalidStory(error).into())
 }
 
 /// `POST /api/quotes`, multipart: `file` (STL, OBJ or 3MF) and optionally
@@ -99,16 +95,9 @@ pub async fn create_quote(
     headers: HeaderMap,
     body: Body,
 ) -> Result<impl IntoResponse, ApiError> {
-    let boundary = headers
-        .get(CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| multer::parse_boundary(value).ok())
-        .ok_or_else(|| ApiError::Body {
-            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            message: "Expected a multipart/form-data body with the model as `file`.".into(),
-        })?;
+    let boundary = boundary(&headers)?;
     let QuoteForm { request, wait } =
-        quote_form::read(body.into_data_stream(), boundary, &state.config).await.map_err(form_error)?;
+        upload_form::read(body.into_data_stream(), boundary, &state.config).await.map_err(form_error)?;
     if !wait {
         // As a background job: answer at once with the instant estimate;
         // progress and the real quote come over GET /api/jobs/{id}/events.
@@ -125,6 +114,56 @@ pub async fn create_quote(
     Ok((StatusCode::CREATED, Json(body)))
 }
 
+/// `POST /api/creations/upload`, multipart: `file` (STL, OBJ or 3MF) →
+/// `201 {"id", "url", "next_url", "job_id", "events_url"}`: the model is
+/// checked to be a printable solid at once (`422` with the reason if not; nothing is kept), and its
+/// making follows on the model page.
+pub async fn upload_model(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<impl IntoResponse, ApiError> {
+    let boundary = boundary(&headers)?;
+    let file = upload_form::read_model(body.into_data_stream(), boundary, &state.config)
+        .await
+        .map_err(form_error)?;
+    let started = crate::uploads::start(&state, &visitor.id(), file).await.map_err(upload_error)?;
+    Ok(created(started))
+}
+
+/// `201 {"id", "url", "next_url"}`, plus `"job_id"` and `"events_url"` when
+/// the model's making has started.
+fn created(started: Started) -> impl IntoResponse {
+    let Started { id, next_url, model_job } = started;
+    let url = format!("/create/{id}");
+    let mut body = json!({ "id": id, "url": url, "next_url": next_url });
+    if let Some(job_id) = model_job {
+        body["events_url"] = json!(format!("/api/jobs/{job_id}/events"));
+        body["job_id"] = json!(job_id);
+    }
+    (StatusCode::CREATED, [(LOCATION, url)], Json(body))
+}
+
+/// The multipart boundary of a form carrying a model file.
+fn boundary(headers: &HeaderMap) -> Result<String, ApiError> {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| multer::parse_boundary(value).ok())
+        .ok_or_else(|| ApiError::Body {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            message: "Expected a multipart/form-data body with the model as `file`.".into(),
+        })
+}
+
+fn upload_error(error: UploadError) -> ApiError {
+    match error {
+        UploadError::File(message) => invalid("file", message),
+        other => ApiError::Internal(other.to_string()),
+    }
+}
+
 fn form_error(error: FormError) -> ApiError {
     let message = error.to_string();
     match error {
@@ -135,7 +174,7 @@ fn form_error(error: FormError) -> ApiError {
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> ApiError {
-    ApiError::Invalid { field, message: message.into() }
+    ApiError::Invalid { field: field.into(), message: message.into() }
 }
 
 fn quote_error(failure: QuoteFailure) -> ApiError {

@@ -113,7 +113,11 @@ pub async fn explore_more(
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     let creation = owned_creation(&state, &visitor, &id).await?;
-    let indices = store::add_batch(&state.db, state.writer.as_ref(), &id, &creation.story).await?;
+    if !creation.has_designs() {
+        return Err(ApiError::NotFound);
+    }
+    let indices =
+        store::add_batch(&state.db, state.writer.as_ref(), &id, &creation.story, creation.kind).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({ "indices": indices }))))
 }
 

@@ -25,7 +25,7 @@ pub struct Selection {
 impl From<ModelError> for ApiError {
     fn from(error: ModelError) -> Self {
         match error {
-            ModelError::NotReady => ApiError::Invalid { field: "concept", message: error.to_string() },
+            ModelError::NotReady => ApiError::Invalid { field: "concept".into(), message: error.to_string() },
             ModelError::NotFound => ApiError::NotFound,
             ModelError::Concepts(error) => error.into(),
             ModelError::Database(error) => error.into(),

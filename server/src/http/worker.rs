@@ -38,7 +38,7 @@ async fn owner(state: &AppState, headers: &HeaderMap, worker_id: &str) -> Result
         worker_id.chars().filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c)).take(64).collect();
     if id.is_empty() {
         return Err(ApiError::Invalid {
-            field: "worker_id",
+            field: "worker_id".into(),
             message: "Name this worker (letters, digits, - _ .).".into(),
         });
     }
@@ -62,7 +62,7 @@ fn default_lease_s() -> i64 {
 fn lease_ms(lease_s: i64) -> Result<i64, ApiError> {
     if !(5..=600).contains(&lease_s) {
         return Err(ApiError::Invalid {
-            field: "lease_s",
+            field: "lease_s".into(),
             message: "A lease lasts 5 to 600 seconds.".into(),
         });
     }
@@ -82,7 +82,7 @@ pub async fn claim(
     let kinds: Vec<&str> = claim.kinds.iter().map(String::as_str).collect();
     if kinds.is_empty() || !kinds.iter().all(|kind| REMOTE_KINDS.contains(kind)) {
         return Err(ApiError::Invalid {
-            field: "kinds",
+            field: "kinds".into(),
             message: format!("Remote workers take {REMOTE_KINDS:?} jobs."),
         });
     }
@@ -176,7 +176,10 @@ pub async fn result(
         geometry::io::read(geometry::io::Format::Stl, &body, &limits).map_err(|e| e.to_string())
     };
     let outcome = match read {
-        Ok(mesh) => models::keep(&state.storage, &job.creation_id, mesh, jobs::unheard()).await,
+        Ok(mesh) => {
+            models::keep(&state.storage, &job.creation_id, mesh, Some(models::MODEL_SIZE_MM), jobs::unheard())
+                .await
+        }
         Err(error) => Err(MakeError::Unusable(format!("The worker's model is unusable: {error}"))),
     };
     match outcome {
@@ -189,7 +192,7 @@ pub async fn result(
         }
         Err(MakeError::Unusable(reason)) => {
             jobs::reject(&state.db, &id, &owner, &reason).await?;
-            Err(ApiError::Invalid { field: "model", message: reason })
+            Err(ApiError::Invalid { field: "model".into(), message: reason })
         }
         Err(MakeError::Transient(reason)) => Err(ApiError::Internal(reason)),
     }

@@ -66,6 +66,12 @@ impl Reply {
 
 impl TestApp {
     pub async fn start(kind: Kind) -> TestApp {
+        TestApp::start_with(kind, |_| {}).await
+    }
+
+    /// The app with its state changed (a provider swapped for a client of a
+    /// local stand-in service) before its router is built.
+    pub async fn start_with(kind: Kind, change: impl FnOnce(&mut AppState)) -> TestApp {
         let dir = tempfile::tempdir().expect("temporary folder");
         let (database_url, postgres_database) = match kind {
             Kind::Sqlite => (format!("sqlite://{}/memoreez.db", dir.path().display()), None),
@@ -80,7 +86,8 @@ impl TestApp {
             site_root: dir.path().join("site"),
             ..Config::default()
         };
-        let state = AppState::open(config).await.expect("app state opens");
+        let mut state = AppState::open(config).await.expect("app state opens");
+        change(&mut state);
         let router = memoreez::http::router(state.clone());
         TestApp { state, dir, router, postgres_database }
     }
@@ -134,6 +141,18 @@ impl TestApp {
             .await
             .expect("count");
         row.try_get::<i64, _>("n").expect("count is an integer")
+    }
+
+    /// Runs this app's workers until the model of a creation that goes
+    /// straight to its model (the API's answer: `id`, `events_url`) is
+    /// done, and reads the model it stored.
+    pub async fn model_made_for(&self, answer: &serde_json::Value, cookie: &str) -> geometry::Mesh {
+        memoreez::workers::spawn(&self.state);
+        let events = self.get(answer["events_url"].as_str().unwrap(), None).await.text();
+        assert!(events.contains("event: done"), "{events}");
+        let id = answer["id"].as_str().unwrap();
+        let stl = self.get(&format!("/media/models/{id}/model.stl"), Some(cookie)).await;
+        geometry::io::read(geometry::io::Format::Stl, &stl.body, &geometry::Limits::default()).unwrap()
     }
 
     /// Closes the pool and, for PostgreSQL, drops the test's database.
@@ -212,7 +231,17 @@ where
     F: FnOnce(std::sync::Arc<TestApp>) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let app = std::sync::Arc::new(TestApp::start(kind).await);
+    with_changed_app(kind, |_| {}, body).await
+}
+
+/// [`with_app`] with the app's state changed first ([`TestApp::start_with`]).
+pub async fn with_changed_app<C, F, Fut>(kind: Kind, change: C, body: F)
+where
+    C: FnOnce(&mut AppState),
+    F: FnOnce(std::sync::Arc<TestApp>) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let app = std::sync::Arc::new(TestApp::start_with(kind, change).await);
     let outcome = tokio::spawn(body(app.clone())).await;
     let app = std::sync::Arc::try_unwrap(app).unwrap_or_else(|_| panic!("test kept the app alive"));
     app.finish().await;

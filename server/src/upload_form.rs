@@ -1,6 +1,8 @@
-//! Reading a quote form (multipart: `file`, and optionally `profile`,
-//! `material`, `engine`, `wait`). The JSON API and the page's server function
-//! both take it, so both read it here, with the same limits and messages.
+//! Reading the forms that carry a model file (multipart): the quote form
+//! (`file`, and optionally `profile`, `material`, `engine`, `wait`) and the
+//! keepsake upload form (`file` alone). The JSON API and the pages' server
+//! functions all take them, so all read them here, with the same limits and
+//! messages.
 
 use futures_util::Stream;
 use slicing::material::Material;
@@ -18,6 +20,12 @@ pub struct QuoteForm {
     pub wait: bool,
 }
 
+/// A model file as sent, not yet read: its name says its format.
+pub struct ModelFile {
+    pub file_name: String,
+    pub bytes: bytes::Bytes,
+}
+
 #[derive(thiserror::Error, Debug)]
 pub enum FormError {
     /// A field's value cannot be used; `field` names it.
@@ -29,9 +37,7 @@ pub enum FormError {
     Malformed(String),
 }
 
-/// The multipart body `stream` with this `boundary`, read into a request.
-/// The file is read in chunks and refused as soon as it passes the
-/// configured size, so an oversized upload is never held whole.
+/// The quote form in the multipart body `stream` with this `boundary`.
 pub async fn read<S, O, E>(stream: S, boundary: String, config: &Config) -> Result<QuoteForm, FormError>
 where
     S: Stream<Item = Result<O, E>> + Send + 'static,
@@ -41,11 +47,55 @@ where
     read_fields(multer::Multipart::new(stream, boundary), config).await
 }
 
-/// [`read`] for a form already opened (the server function's).
-pub async fn read_fields(mut form: multer::Multipart<'_>, config: &Config) -> Result<QuoteForm, FormError> {
+/// The quote form, from a form already opened (the server function's).
+pub async fn read_fields(form: multer::Multipart<'_>, config: &Config) -> Result<QuoteForm, FormError> {
+    let (file, fields) = read_parts(form, config).await?;
+    let (mut profile, mut material, mut engine, mut wait) =
+        ("shop".to_string(), Material::Pla, Engine::Auto, true);
+    for (name, value) in fields {
+        match name.as_str() {
+            "wait" => wait = value.parse().map_err(|_| invalid("wait", "expected true or false"))?,
+            "profile" if config.price_book(&value).is_some() => profile = value,
+            "profile" => return Err(invalid("profile", "expected shop or lab")),
+            "material" => material = value.parse().map_err(|e: String| invalid("material", e))?,
+            "engine" => engine = value.parse().map_err(|e: String| invalid("engine", e))?,
+            _ => return Err(unknown(&name)),
+        }
+    }
+    let ModelFile { file_name, bytes } = file;
+    let book = config.price_book(&profile).expect("the profile was checked");
+    Ok(QuoteForm { request: QuoteRequest { file_name, bytes, book, material, engine }, wait })
+}
+
+/// The keepsake upload form (`file` alone), from a form already opened.
+pub async fn read_model_fields(form: multer::Multipart<'_>, config: &Config) -> Result<ModelFile, FormError> {
+    let (file, fields) = read_parts(form, config).await?;
+    match fields.first() {
+        Some((name, _)) => Err(unknown(name)),
+        None => Ok(file),
+    }
+}
+
+/// The keepsake upload form in the multipart body `stream`.
+pub async fn read_model<S, O, E>(stream: S, boundary: String, config: &Config) -> Result<ModelFile, FormError>
+where
+    S: Stream<Item = Result<O, E>> + Send + 'static,
+    O: Into<bytes::Bytes> + 'static,
+    E: Into<Box<dyn std::error::Error + Send + Sync>> + 'static,
+{
+    read_model_fields(multer::Multipart::new(stream, boundary), config).await
+}
+
+/// The form's model file (checked to be one by its name) and its other
+/// fields as trimmed text. The file is read in chunks and refused as soon
+/// as it passes the configured size, so an oversized upload is never held
+/// whole.
+async fn read_parts(
+    mut form: multer::Multipart<'_>,
+    config: &Config,
+) -> Result<(ModelFile, Vec<(String, String)>), FormError> {
     let max_file = config.max_model_mb * 1024 * 1024;
-    let (mut file, mut profile, mut material, mut engine, mut wait) =
-        (None, "shop".to_string(), Material::Pla, Engine::Auto, true);
+    let (mut file, mut fields) = (None, Vec::new());
     while let Some(mut field) = form.next_field().await.map_err(malformed)? {
         let name = field.name().unwrap_or_default().to_string();
         let limit = if name == "file" { max_file as usize } else { TEXT_FIELD_MAX };
@@ -68,15 +118,7 @@ pub async fn read_fields(mut form: multer::Multipart<'_>, config: &Config) -> Re
             continue;
         }
         let value = String::from_utf8(bytes).map_err(|_| invalid("form", format!("{name:?} is not text")))?;
-        let value = value.trim().to_string();
-        match name.as_str() {
-            "wait" => wait = value.parse().map_err(|_| invalid("wait", "expected true or false"))?,
-            "profile" if config.price_book(&value).is_some() => profile = value,
-            "profile" => return Err(invalid("profile", "expected shop or lab")),
-            "material" => material = value.parse().map_err(|e: String| invalid("material", e))?,
-            "engine" => engine = value.parse().map_err(|e: String| invalid("engine", e))?,
-            _ => return Err(invalid("form", format!("unknown field {name:?}"))),
-        }
+        fields.push((name, value.trim().to_string()));
     }
     // The browser checks the same before sending.
     let (file_name, bytes) = file.unwrap_or_default();
@@ -84,8 +126,11 @@ pub async fn read_fields(mut form: multer::Multipart<'_>, config: &Config) -> Re
     {
         return Err(invalid("file", message));
     }
-    let book = config.price_book(&profile).expect("the profile was checked");
-    Ok(QuoteForm { request: QuoteRequest { file_name, bytes: bytes.into(), book, material, engine }, wait })
+    Ok((ModelFile { file_name, bytes: bytes.into() }, fields))
+}
+
+fn unknown(name: &str) -> FormError {
+    invalid("form", format!("unknown field {name:?}"))
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> FormError {
@@ -175,6 +220,32 @@ mod tests {
             let (got_field, message) = refused(read_body(body, &config).await);
             assert_eq!(got_field, field, "{message}");
             assert!(message.contains(words), "{field}: {message}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_upload_form_takes_a_model_file_and_nothing_else() {
+        let config = Config::default();
+        let read = |body: Vec<u8>| {
+            let chunks: Vec<Result<Vec<u8>, std::io::Error>> = vec![Ok(body)];
+            read_model(futures_util::stream::iter(chunks), BOUNDARY.into(), &config)
+        };
+        let file =
+            read(body(&[("file", Some("Pip.obj"), b"v 0 0 0")])).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((file.file_name.as_str(), &file.bytes[..]), ("Pip.obj", &b"v 0 0 0"[..]));
+        for (body, words) in [
+            (
+                body(&[("file", Some("Pip.obj"), b"v"), ("profile", None, b"lab")]),
+                "unknown field \"profile\"",
+            ),
+            (body(&[("file", Some("Pip.jpg"), b"v")]), "not a model file"),
+            (body(&[]), "Choose a model file"),
+        ] {
+            match read(body).await {
+                Err(FormError::Invalid { message, .. }) => assert!(message.contains(words), "{message}"),
+                Err(other) => panic!("{other}"),
+                Ok(_) => panic!("accepted {words}"),
+            }
         }
     }
 }
