@@ -16,6 +16,13 @@ pub struct Creation {
     pub kind: CreationKind,
 }
 
+impl Creation {
+    /// Whether designs are drawn for it: not for the customer's own model.
+    pub fn has_designs(&self) -> bool {
+        self.kind != CreationKind::Upload
+    }
+}
+
 /// What a creation started from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -26,6 +33,8 @@ pub enum CreationKind {
     /// A description of an object ("a sailboat with red sails"): its short
     /// name is the story's one hobby and the description its facts.
     Object,
+    /// The customer's own model file: its name is the story's one hobby.
+    Upload,
 }
 
 impl CreationKind {
@@ -33,7 +42,38 @@ impl CreationKind {
         match self {
             CreationKind::Story => "story",
             CreationKind::Object => "object",
+            CreationKind::Upload => "upload",
         }
+    }
+
+    /// The kind stored as `name`; anything unknown is a story.
+    pub fn from_name(name: &str) -> CreationKind {
+        match name {
+            "object" => CreationKind::Object,
+            "upload" => CreationKind::Upload,
+            _ => CreationKind::Story,
+        }
+    }
+}
+
+/// A new creation and the page it goes on at.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Started {
+    pub id: String,
+    /// `/create/{id}/concepts` (designs to pick from) or `/create/{id}/model`
+    /// (straight to the model: a text → 3D service or an upload).
+    pub next_url: String,
+    /// The job making the model, when it goes straight to one.
+    pub model_job: Option<String>,
+}
+
+impl Started {
+    pub fn designs(id: String) -> Started {
+        Started { next_url: format!("/create/{id}/concepts"), id, model_job: None }
+    }
+
+    pub fn model(id: String, job_id: String) -> Started {
+        Started { next_url: format!("/create/{id}/model"), id, model_job: Some(job_id) }
     }
 }
 
@@ -68,14 +108,25 @@ pub fn story_for_object(description: &str) -> Result<Story, AppError> {
 }
 
 /// Creates a creation from an object's description and sends the browser
-/// to its designs.
+/// on: to its designs, or to its model when a text → 3D service makes it.
 #[server(endpoint = "describe_object")]
 pub async fn describe_object(object: String) -> Result<String, AppError> {
     let story = crate::error::with_status(story_for_object(&object))?;
     let (backend, request) = crate::backend::from_context()?;
-    let id = backend.create_creation(&request, story, CreationKind::Object).await?;
-    leptos_axum::redirect(&format!("/create/{id}/concepts"));
-    Ok(id)
+    let started = backend.create_creation(&request, story, CreationKind::Object).await?;
+    leptos_axum::redirect(&started.next_url);
+    Ok(started.id)
+}
+
+/// Takes the upload form (`file`: the customer's own STL, OBJ or 3MF) and
+/// sends the browser to the model's page; a file that is not a printable
+/// solid comes back with the reason, and nothing is kept.
+#[server(endpoint = "upload_model", input = leptos::server_fn::codec::MultipartFormData)]
+pub async fn upload_model(form: leptos::server_fn::codec::MultipartData) -> Result<String, AppError> {
+    let (backend, request) = crate::backend::from_context()?;
+    let started = crate::error::with_status(backend.upload_model(&request, form).await)?;
+    leptos_axum::redirect(&started.next_url);
+    Ok(started.id)
 }
 
 /// Creates a creation from the story form and sends the browser to it.
@@ -87,9 +138,9 @@ pub async fn create_creation(hobbies: String, facts: String) -> Result<String, A
     let story =
         crate::error::with_status(Story::from_form(&hobbies, &facts).map_err(AppError::InvalidStory))?;
     let (backend, request) = crate::backend::from_context()?;
-    let id = backend.create_creation(&request, story, CreationKind::Story).await?;
-    leptos_axum::redirect(&format!("/create/{id}/concepts"));
-    Ok(id)
+    let started = backend.create_creation(&request, story, CreationKind::Story).await?;
+    leptos_axum::redirect(&started.next_url);
+    Ok(started.id)
 }
 
 /// The creation with this id, if it belongs to the visitor asking.

@@ -1,4 +1,5 @@
-//! A creation's model: made from the chosen concept by a mesh job.
+//! A creation's model: made from the chosen design, the object's
+//! description or the customer's own file, by a job.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -9,8 +10,9 @@ use crate::job::JobStatus;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModelView {
     pub creation_id: String,
-    pub concept_title: String,
-    pub concept_image_url: String,
+    /// The design's title, the object's name or the file's name.
+    pub title: String,
+    pub source: ModelSource,
     pub job_id: String,
     pub status: JobStatus,
     pub stage: String,
@@ -21,6 +23,18 @@ pub struct ModelView {
     pub error: Option<String>,
 }
 
+/// What the model is made from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "from")]
+pub enum ModelSource {
+    /// A design the customer picked, with its picture.
+    Design { image_url: String },
+    /// A described object, made by a text → 3D service.
+    Description { text: String },
+    /// A model file the customer uploaded; `about`: its file name and size.
+    Upload { about: String },
+}
+
 /// The `done` event's data of a mesh job.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MeshDone {
@@ -28,7 +42,7 @@ pub struct MeshDone {
     pub thumbnail_url: String,
 }
 
-/// The creation's model, or [`AppError::NotFound`] before a concept is picked.
+/// The creation's model, or [`AppError::NotFound`] before a design is picked.
 #[server(endpoint = "model")]
 pub async fn get_model(id: String) -> Result<ModelView, AppError> {
     let (backend, request) = crate::backend::from_context()?;

@@ -59,3 +59,17 @@ export function sharedBrowser() {
   });
   return () => browser;
 }
+
+/** A binary STL of an axis-aligned box from the origin to [x, y, z] mm. */
+export function boxStl([x, y, z]) {
+  const v = [[0, 0, 0], [x, 0, 0], [x, y, 0], [0, y, 0], [0, 0, z], [x, 0, z], [x, y, z], [0, y, z]];
+  const faces = [[0, 2, 1], [0, 3, 2], [4, 5, 6], [4, 6, 7], [0, 1, 5], [0, 5, 4],
+    [1, 2, 6], [1, 6, 5], [2, 3, 7], [2, 7, 6], [3, 0, 4], [3, 4, 7]];
+  const buffer = Buffer.alloc(84 + faces.length * 50);
+  buffer.writeUInt32LE(faces.length, 80);
+  faces.forEach((face, i) => {
+    const at = 84 + i * 50;
+    face.forEach((corner, k) => v[corner].forEach((c, j) => buffer.writeFloatLE(c, at + 12 + k * 12 + j * 4)));
+  });
+  return buffer;
+}

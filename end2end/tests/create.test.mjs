@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { openPage, sharedBrowser, visit } from './browser.mjs';
+import { boxStl, openPage, sharedBrowser, visit } from './browser.mjs';
 
 const browser = sharedBrowser();
 
@@ -20,7 +20,10 @@ test('designs fill in as they are drawn; one picked becomes a model', async () =
   await page.waitForURL(/\/create\/[A-Za-z0-9_-]{22}\/concepts$/, { timeout: 15_000 });
   await page.waitForSelector('html[data-hydrated="true"]');
 
-  // Four cards at once; all four pictures arrive without a reload.
+  // Four cards at once (once the client-side navigation has loaded the gallery: the
+  // hydrated mark is already on the page from the home page); all four pictures arrive
+  // without a reload.
+  await page.waitForSelector('[data-testid="concept"]', { timeout: 15_000 });
   assert.equal(await cards(page), 4);
   await page.waitForFunction(() => document.querySelectorAll('[data-status="ready"]').length === 4, null, {
     timeout: 30_000,
@@ -75,5 +78,27 @@ test('an object described on the home page gets its designs', async () => {
     timeout: 30_000,
   });
   assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a model uploaded on the home page becomes the keepsake; a bad one is refused in place', async () => {
+  const { context, page, problems } = await openPage(browser());
+  await visit(page, '/');
+  // A file that is not one solid: sent, refused, said next to the field; the page stays.
+  const flat = Buffer.from('v 0 0 0\nv 10 0 0\nv 0 10 0\nf 1 2 3\n');
+  await page.setInputFiles('#upload-file', { name: 'flat.obj', mimeType: 'model/obj', buffer: flat });
+  await page.click('[data-testid="upload-model"]');
+  await page.waitForSelector('#upload-file-error:has-text("no volume")', { timeout: 15_000 });
+  assert.equal(new URL(page.url()).pathname, '/');
+
+  await page.setInputFiles('#upload-file', { name: 'pip_box.stl', mimeType: 'model/stl', buffer: boxStl([30, 20, 10]) });
+  await page.click('[data-testid="upload-model"]');
+  await page.waitForURL(/\/create\/[A-Za-z0-9_-]{22}\/model$/, { timeout: 15_000 });
+  assert.equal((await page.textContent('h1')).trim(), 'pip box');
+  await page.waitForSelector('[data-testid="model-thumbnail"]', { timeout: 30_000 });
+  assert.equal((await page.textContent('[data-testid="model-upload"]')).trim(), 'pip_box.stl · 30 × 20 × 10 mm');
+  await page.screenshot({ path: 'test-results/upload.png', fullPage: true });
+  // The browser logs the refused request (422) as a console error; nothing else may appear.
+  assert.deepEqual(problems.filter((p) => !p.includes('422')), []);
   await context.close();
 });

@@ -3,23 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { openPage, sharedBrowser, visit } from './browser.mjs';
+import { boxStl, openPage, sharedBrowser, visit } from './browser.mjs';
 
 const browser = sharedBrowser();
-
-/** A binary STL of an axis-aligned box from the origin to [x, y, z] mm. */
-function boxStl([x, y, z]) {
-  const v = [[0, 0, 0], [x, 0, 0], [x, y, 0], [0, y, 0], [0, 0, z], [x, 0, z], [x, y, z], [0, y, z]];
-  const faces = [[0, 2, 1], [0, 3, 2], [4, 5, 6], [4, 6, 7], [0, 1, 5], [0, 5, 4],
-    [1, 2, 6], [1, 6, 5], [2, 3, 7], [2, 7, 6], [3, 0, 4], [3, 4, 7]];
-  const buffer = Buffer.alloc(84 + faces.length * 50);
-  buffer.writeUInt32LE(faces.length, 80);
-  faces.forEach((face, i) => {
-    const at = 84 + i * 50;
-    face.forEach((corner, k) => v[corner].forEach((c, j) => buffer.writeFloatLE(c, at + 12 + k * 12 + j * 4)));
-  });
-  return buffer;
-}
 
 const grams = async (page, testid) => parseFloat(await page.textContent(`[data-testid="${testid}"]`));
 
@@ -34,6 +20,11 @@ test('an uploaded model gets an instant estimate, then the exact price from the 
   await page.waitForSelector('[data-testid="estimate"]');
   assert.equal((await page.textContent('[data-testid="quote-file-name"]')).trim(), 'box.stl');
   const estimated = await grams(page, 'estimate-model-g');
+  // While the slicer works the page is rendered by the app: the no-JavaScript refresh must not be a
+  // live <meta> element (one inserted by a script reloads the page, even after moving on).
+  if (await page.$('[data-testid="quote-progress"]')) {
+    assert.equal(await page.$$eval('meta[http-equiv="refresh"]', (list) => list.length), 0);
+  }
 
   // The exact figures arrive over server-sent events, without a reload.
   await page.waitForSelector('[data-testid="quote"]', { timeout: 60_000 });

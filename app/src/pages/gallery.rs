@@ -32,6 +32,8 @@ fn ConceptGallery(gallery: Gallery) -> impl IntoView {
             format!("Designs for someone who loves {}", creation.story.hobbies.join(", "))
         }
         crate::creation::CreationKind::Object => format!("Designs for “{}”", creation.story.facts),
+        // Never shown: an uploaded model has no designs (the server answers 404).
+        crate::creation::CreationKind::Upload => "Your model".to_string(),
     };
     let concepts = RwSignal::new(concepts);
     // Bumped to (re)open the event stream after asking for more or a retry.

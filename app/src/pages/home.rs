@@ -3,8 +3,11 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
-use crate::creation::{CreateCreation, DescribeObject, OBJECT_CHARS, story_for_object};
+use crate::creation::{
+    CreateCreation, DescribeObject, OBJECT_CHARS, UploadModel, story_for_object, upload_model,
+};
 use crate::error::AppError;
+use crate::pages::model_file::{ModelFileField, ModelFileForm};
 use crate::story::{STORY_MAX_CHARS, Story, StoryError, StoryField, char_count, split_hobbies};
 
 /// The home page: the story form.
@@ -110,10 +113,38 @@ pub fn HomePage() -> impl IntoView {
             </button>
         </form>
         <ObjectForm/>
+        <UploadForm/>
     }
 }
 
-/// "Describe an object": a description instead of a story; the same designs follow.
+/// "Upload a model": the customer's own STL, OBJ or 3MF becomes the keepsake.
+#[component]
+fn UploadForm() -> impl IntoView {
+    let form = ModelFileForm::new(UploadModel::PATH, |data| upload_model(data.into()));
+    let pending = move || form.pending();
+    view! {
+        <form
+            id="upload"
+            class="card upload-form"
+            method="post"
+            enctype="multipart/form-data"
+            action=UploadModel::url()
+            on:submit=move |event| form.submit(event)
+            prop:noValidate=true
+        >
+            <h2>"Or upload a model"</h2>
+            <p class="hint">"Have a 3D model already? We check that it prints as one solid, then it is yours to finish."</p>
+            <ModelFileField form id="upload-file" label="Your model file" testid="upload-file"/>
+            <p class="form-error" role="alert">{move || form.form_error()}</p>
+            <button type="submit" class="button" disabled=pending data-testid="upload-model">
+                {move || if pending() { "Checking your model…" } else { "Use my model" }}
+            </button>
+        </form>
+    }
+}
+
+/// "Describe an object": a description instead of a story. Its designs
+/// follow, or its model at once when a text → 3D service is set up.
 #[component]
 fn ObjectForm() -> impl IntoView {
     let describe = ServerAction::<DescribeObject>::new();

@@ -56,14 +56,20 @@ impl JobSignals {
 }
 
 /// Reloads the page every `seconds` while `when` holds, for browsers without
-/// JavaScript (with it, the content of `<noscript>` is never parsed).
+/// JavaScript.
+///
+/// The `<meta>` goes in as the noscript's inner HTML, not as a child element:
+/// with scripting on, a browser parses that text as raw text, so it never
+/// refreshes anything. A `<meta http-equiv="refresh">` *element* that a
+/// client-side render inserts (here when `when` turns true after hydration) is
+/// live even inside `<noscript>`, and reloaded the page seconds later — even
+/// after the visitor had navigated elsewhere in the app.
 #[component]
 pub fn RefreshWhile(when: impl Fn() -> bool + Send + Sync + 'static, seconds: u32) -> impl IntoView {
+    let refresh = format!(r#"<meta http-equiv="refresh" content="{seconds}">"#);
     view! {
         <Show when=when>
-            <noscript>
-                <meta http-equiv="refresh" content=seconds.to_string()/>
-            </noscript>
+            <noscript inner_html=refresh.clone()></noscript>
         </Show>
     }
 }
