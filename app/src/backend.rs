@@ -15,13 +15,21 @@ use crate::story::Story;
 
 #[async_trait::async_trait]
 pub trait Backend: Send + Sync + 'static {
-    /// Stores a new creation for the visitor who sent `request` and returns its id.
+    /// Stores a new creation for the visitor who sent `request` and starts
+    /// it: its designs, or its model when a text → 3D service makes it.
     async fn create_creation(
         &self,
         request: &Parts,
         story: Story,
         kind: crate::creation::CreationKind,
-    ) -> Result<String, AppError>;
+    ) -> Result<crate::creation::Started, AppError>;
+    /// Reads the upload form (`file`: STL, OBJ or 3MF), checks the model is
+    /// a printable solid and starts a creation that goes straight to it.
+    async fn upload_model(
+        &self,
+        request: &Parts,
+        form: leptos::server_fn::codec::MultipartData,
+    ) -> Result<crate::creation::Started, AppError>;
     /// The creation, or [`AppError::NotFound`] when it does not exist or is not the visitor's.
     async fn creation(&self, request: &Parts, id: &str) -> Result<Creation, AppError>;
     /// The visitor's creations, newest first (none for a first visit).
@@ -40,6 +48,15 @@ pub trait Backend: Send + Sync + 'static {
         request: &Parts,
         form: leptos::server_fn::codec::MultipartData,
     ) -> Result<String, AppError>;
+    /// The creation's studio: its model, saved settings and latest price.
+    async fn studio(&self, request: &Parts, id: &str) -> Result<crate::studio::StudioView, AppError>;
+    /// Saves the keepsake's settings, builds it and queues its exact price.
+    async fn price_keepsake(
+        &self,
+        request: &Parts,
+        id: &str,
+        spec: geometry::keepsake::KeepsakeSpec,
+    ) -> Result<crate::studio::PricedKeepsake, AppError>;
     /// The quote job's state, or [`AppError::NotFound`].
     async fn quote_progress(&self, request: &Parts, job_id: &str) -> Result<QuoteProgress, AppError>;
 }

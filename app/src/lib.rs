@@ -12,6 +12,7 @@ pub mod model;
 pub mod pages;
 pub mod quote;
 pub mod story;
+pub mod studio;
 
 #[cfg(feature = "ssr")]
 pub mod backend;
@@ -25,6 +26,7 @@ use crate::pages::gallery::GalleryPage;
 use crate::pages::model::ModelPage;
 use crate::pages::my_models::MyModelsPage;
 use crate::pages::quote::{QuoteJobPage, QuotePage};
+use crate::pages::studio::StudioPage;
 use crate::pages::{creation::CreationPage, home::HomePage, not_found::NotFound};
 
 /// The HTML document around the app; rendered only on the server.
@@ -75,6 +77,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/create/:id") view=CreationPage ssr=SsrMode::Async/>
                     <Route path=path!("/create/:id/concepts") view=GalleryPage ssr=SsrMode::Async/>
                     <Route path=path!("/create/:id/model") view=ModelPage ssr=SsrMode::Async/>
+                    <Route path=path!("/create/:id/studio") view=StudioPage ssr=SsrMode::Async/>
                     <Route path=path!("/my") view=MyModelsPage ssr=SsrMode::Async/>
                     <Route path=path!("/quote") view=QuotePage/>
                     <Route path=path!("/quote/:job") view=QuoteJobPage ssr=SsrMode::Async/>

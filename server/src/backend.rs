@@ -17,10 +17,12 @@ use crate::concepts::store::{self as concepts, ConceptError};
 use crate::creations;
 use crate::jobs::{self, JobView};
 use crate::models::{self, ModelError};
-use crate::quote_form::{self, FormError};
 use crate::quotes::{self, Blame};
 use crate::session::Visitor;
 use crate::state::AppState;
+use crate::studio::{self, StudioError};
+use crate::upload_form::{self, FormError};
+use crate::uploads::UploadError;
 use crate::workers;
 
 #[async_trait::async_trait]
@@ -30,9 +32,23 @@ impl Backend for AppState {
         request: &Parts,
         story: Story,
         kind: app::creation::CreationKind,
-    ) -> Result<String, AppError> {
+    ) -> Result<app::creation::Started, AppError> {
         let visitor = visitor(request)?.id();
         creations::create_and_start(self, &visitor, &story, kind).await.map_err(internal)
+    }
+
+    async fn upload_model(
+        &self,
+        request: &Parts,
+        form: MultipartData,
+    ) -> Result<app::creation::Started, AppError> {
+        let visitor = visitor(request)?.id();
+        let form = form.into_inner().ok_or_else(|| internal("the browser's form data reached the server"))?;
+        let file = upload_form::read_model_fields(form, &self.config).await.map_err(form_field_error)?;
+        crate::uploads::start(self, &visitor, file).await.map_err(|error| match error {
+            UploadError::File(message) => AppError::Invalid { field: "file".into(), message },
+            other => internal(other),
+        })
     }
 
     async fn creation(&self, request: &Parts, id: &str) -> Result<Creation, AppError> {
@@ -48,11 +64,11 @@ impl Backend for AppState {
     }
 
     async fn gallery(&self, request: &Parts, id: &str) -> Result<Gallery, AppError> {
-        let creation = self.creation(request, id).await?;
+        let creation = self.designed_creation(request, id).await?;
         let mut concepts = concepts::list(&self.db, id).await.map_err(internal)?;
         if concepts.is_empty() {
             // Queued when the story was stored; this heals a creation whose first batch failed to queue.
-            concepts::add_batch(&self.db, self.writer.as_ref(), id, &creation.story)
+            concepts::add_batch(&self.db, self.writer.as_ref(), id, &creation.story, creation.kind)
                 .await
                 .map_err(internal)?;
             concepts = concepts::list(&self.db, id).await.map_err(internal)?;
@@ -62,8 +78,10 @@ impl Backend for AppState {
     }
 
     async fn explore_more(&self, request: &Parts, id: &str) -> Result<Vec<u32>, AppError> {
-        let creation = self.creation(request, id).await?;
-        concepts::add_batch(&self.db, self.writer.as_ref(), id, &creation.story).await.map_err(concept_error)
+        let creation = self.designed_creation(request, id).await?;
+        concepts::add_batch(&self.db, self.writer.as_ref(), id, &creation.story, creation.kind)
+            .await
+            .map_err(concept_error)
     }
 
     async fn retry_concept(&self, request: &Parts, id: &str, index: u32) -> Result<(), AppError> {
@@ -83,14 +101,7 @@ impl Backend for AppState {
 
     async fn start_quote(&self, _request: &Parts, form: MultipartData) -> Result<String, AppError> {
         let form = form.into_inner().ok_or_else(|| internal("the browser's form data reached the server"))?;
-        let form = quote_form::read_fields(form, &self.config).await.map_err(|error| {
-            let message = error.to_string();
-            let field = match error {
-                FormError::Invalid { field, .. } => field,
-                FormError::TooLarge(_) | FormError::Malformed(_) => "file",
-            };
-            AppError::Invalid { field: field.into(), message }
-        })?;
+        let form = upload_form::read_fields(form, &self.config).await.map_err(form_field_error)?;
         match quotes::start(self, form.request).await {
             Ok(started) => Ok(started.job_id),
             Err(failure) => Err(match failure.blame() {
@@ -102,11 +113,44 @@ impl Backend for AppState {
         }
     }
 
+    async fn studio(&self, request: &Parts, id: &str) -> Result<app::studio::StudioView, AppError> {
+        self.creation(request, id).await?;
+        studio::view(self, id, quote_progress).await.map_err(studio_error)
+    }
+
+    async fn price_keepsake(
+        &self,
+        request: &Parts,
+        id: &str,
+        spec: geometry::keepsake::KeepsakeSpec,
+    ) -> Result<app::studio::PricedKeepsake, AppError> {
+        self.creation(request, id).await?;
+        studio::price(self, id, spec).await.map_err(studio_error)
+    }
+
     async fn quote_progress(&self, _request: &Parts, job_id: &str) -> Result<QuoteProgress, AppError> {
         // The job's id is the link to it: long and random, like an order's token.
         let job = jobs::view(&self.db, job_id).await.map_err(internal)?;
         let job = job.filter(|job| job.kind == workers::QUOTE).ok_or(AppError::NotFound)?;
         Ok(quote_progress(job))
+    }
+}
+
+/// A form's fault, next to the field it concerns.
+fn form_field_error(error: FormError) -> AppError {
+    let message = error.to_string();
+    let field = match error {
+        FormError::Invalid { field, .. } => field,
+        FormError::TooLarge(_) | FormError::Malformed(_) => "file",
+    };
+    AppError::Invalid { field: field.into(), message }
+}
+
+impl AppState {
+    /// The visitor's creation if designs are drawn for it; an uploaded
+    /// model has none, so its designs page does not exist.
+    async fn designed_creation(&self, request: &Parts, id: &str) -> Result<Creation, AppError> {
+        Some(self.creation(request, id).await?).filter(Creation::has_designs).ok_or(AppError::NotFound)
     }
 }
 
@@ -129,8 +173,20 @@ fn model_error(error: ModelError) -> AppError {
     }
 }
 
+fn studio_error(error: StudioError) -> AppError {
+    match error {
+        StudioError::NotReady => AppError::Invalid { field: "model".into(), message: error.to_string() },
+        StudioError::Shape(_) => AppError::Invalid { field: "settings".into(), message: error.to_string() },
+        StudioError::NotFound => AppError::NotFound,
+        StudioError::Quote(failure) if failure.blame() == Blame::File => {
+            AppError::Invalid { field: "settings".into(), message: failure.to_string() }
+        }
+        other => internal(other),
+    }
+}
+
 /// A quote job as its page shows it.
-fn quote_progress(job: JobView) -> QuoteProgress {
+pub(crate) fn quote_progress(job: JobView) -> QuoteProgress {
     let status = JobStatus::from_row(&job.status);
     let summary =
         |value: Option<&serde_json::Value>| value.and_then(|v| serde_json::from_value(v.clone()).ok());

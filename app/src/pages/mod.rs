@@ -6,6 +6,8 @@ pub mod home;
 pub mod job_events;
 pub mod loaded;
 pub mod model;
+pub mod model_file;
 pub mod my_models;
 pub mod not_found;
 pub mod quote;
+pub mod studio;

@@ -1,12 +1,13 @@
-//! `/create/{id}/model`: the chosen concept becoming a 3D model — the mesh
-//! job's stages live, then a picture of the model and its STL.
+//! `/create/{id}/model`: the chosen design, the described object or the
+//! uploaded file becoming a 3D model — the job's stages live, then a
+//! picture of the model and its STL.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::job::JobStatus;
-use crate::model::{MeshDone, ModelView, get_model};
+use crate::model::{MeshDone, ModelSource, ModelView, get_model};
 use crate::pages::job_events::{JobSignals, RefreshWhile};
 use crate::pages::loaded::loaded_page;
 
@@ -24,8 +25,8 @@ pub fn ModelPage() -> impl IntoView {
 fn ModelProgress(model: ModelView) -> impl IntoView {
     let ModelView {
         creation_id,
-        concept_title,
-        concept_image_url,
+        title,
+        source,
         job_id,
         status,
         stage,
@@ -41,32 +42,60 @@ fn ModelProgress(model: ModelView) -> impl IntoView {
     job.follow(job_id, made);
     let JobSignals { status, stage, percent, error } = job;
     let running = move || job.running();
+    // Where to go when this model cannot be made.
+    let studio_url = format!("/create/{creation_id}/studio");
+    let (other_link, other_words) = match &source {
+        ModelSource::Design { .. } => (format!("/create/{creation_id}/concepts"), "Choose another design"),
+        ModelSource::Description { .. } => ("/".to_string(), "Describe it another way"),
+        ModelSource::Upload { .. } => ("/#upload".to_string(), "Upload another file"),
+    };
+    let origin = match source {
+        ModelSource::Design { image_url } => view! {
+            <figure class="card model-source">
+                <img src=image_url alt=title.clone() width="512" height="512"/>
+                <figcaption>"The design you chose"</figcaption>
+            </figure>
+        }
+        .into_any(),
+        ModelSource::Description { text } => view! {
+            <figure class="card model-source">
+                <blockquote class="facts" data-testid="model-description">{text}</blockquote>
+                <figcaption>"What you described"</figcaption>
+            </figure>
+        }
+        .into_any(),
+        ModelSource::Upload { about } => view! {
+            <figure class="card model-source">
+                <p class="upload-name" data-testid="model-upload">{about}</p>
+                <p class="hint">"Printed at the size in your file: its millimetres are yours."</p>
+                <figcaption>"The model you uploaded"</figcaption>
+            </figure>
+        }
+        .into_any(),
+    };
 
     view! {
         <Title text="Your model · Memoreez"/>
         <RefreshWhile when=running seconds=2/>
         <section class="hero">
             <p class="eyebrow">"Your model"</p>
-            <h1>{concept_title.clone()}</h1>
+            <h1>{title.clone()}</h1>
         </section>
         <div class="model-row">
-            <figure class="card model-source">
-                <img src=concept_image_url alt=concept_title width="512" height="512"/>
-                <figcaption>"The design you chose"</figcaption>
-            </figure>
+            {origin}
             <section class="card model-result" aria-live="polite" data-testid="model">
                 {move || match (status.get(), made.get()) {
                     (JobStatus::Done, Some(MeshDone { mesh_url, thumbnail_url })) => view! {
                         <img src=thumbnail_url alt="Your 3D model" width="512" height="512" data-testid="model-thumbnail"/>
                         <p>"Your model is ready: one closed, printable solid."</p>
-                        <p>
-                            <a class="button" href=mesh_url download="memoreez-model.stl" data-testid="model-download">
+                        <p class="actions">
+                            <a class="button" href=studio_url.clone() data-testid="open-studio">"Open the studio"</a>
+                            <a class="button secondary" href=mesh_url download="memoreez-model.stl" data-testid="model-download">
                                 "Download the STL"
                             </a>
                         </p>
                         <p class="note">
-                            "Next: the studio, where you stand it on a pedestal, add words and get the price. "
-                            "The studio is being built and is not available yet."
+                            "In the studio you stand it on a pedestal, add words and get the exact price."
                         </p>
                     }
                     .into_any(),
@@ -74,7 +103,7 @@ fn ModelProgress(model: ModelView) -> impl IntoView {
                         <div role="alert" data-testid="model-failed">
                             <h2>"We couldn't make this model"</h2>
                             <p>{move || error.get().unwrap_or_default()}</p>
-                            <p><a href=format!("/create/{creation_id}/concepts")>"Choose another design"</a></p>
+                            <p><a href=other_link.clone()>{other_words}</a></p>
                         </div>
                     }
                     .into_any(),

@@ -2,76 +2,26 @@
 //! estimate at once, the slicer's progress live, then the exact price.
 
 use leptos::either::Either;
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::server::ServerActionError;
 use leptos::server_fn::ServerFn;
-use leptos::server_fn::error::ServerFnUrlError;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
-use wasm_bindgen::JsCast;
-use web_sys::{FormData, HtmlFormElement, HtmlInputElement};
 
-use crate::error::AppError;
 use crate::job::JobStatus;
 use crate::pages::job_events::{JobSignals, RefreshWhile};
 use crate::pages::loaded::loaded_page;
+use crate::pages::model_file::{ModelFileField, ModelFileForm};
 use crate::quote::{
-    MATERIALS, PROFILES, QuoteDone, QuoteProgress, QuoteSummary, StartQuote, check_model_file_name, duration,
-    get_quote_progress, money, start_quote,
+    MATERIALS, PROFILES, QuoteDone, QuoteProgress, QuoteSummary, StartQuote, duration, get_quote_progress,
+    money, start_quote,
 };
 
 /// The upload form.
 #[component]
 pub fn QuotePage() -> impl IntoView {
-    let start = Action::new_local(|form: &FormData| start_quote(form.clone().into()));
-    // Without JavaScript a refused form comes back here with the error in the URL.
-    let returned_error = use_context::<ServerActionError>()
-        .filter(|error| error.path() == StartQuote::PATH)
-        .map(|error| ServerFnUrlError::<AppError>::decode_err(error.err()));
-    let local_error = RwSignal::new(None::<AppError>);
-    let pending = start.pending();
-    let error = Memo::new(move |_| {
-        local_error
-            .get()
-            .or_else(|| start.value().get().and_then(Result::err))
-            .or_else(|| returned_error.clone())
-    });
-    let file_error = move || match error.get() {
-        Some(AppError::Invalid { field, message }) if field == "file" => Some(message),
-        _ => None,
-    };
-    let form_error = move || match error.get() {
-        Some(AppError::Invalid { field, .. }) if field == "file" => None,
-        Some(error) => Some(error.to_string()),
-        None => None,
-    };
-
-    let on_submit = move |event: SubmitEvent| {
-        event.prevent_default();
-        let Some(form) = event.target().and_then(|t| t.dyn_into::<HtmlFormElement>().ok()) else { return };
-        let file_name = form
-            .elements()
-            .named_item("file")
-            .and_then(|input| input.dyn_into::<HtmlInputElement>().ok())
-            .and_then(|input| input.files())
-            .and_then(|files| files.get(0))
-            .map(|file| file.name())
-            .unwrap_or_default();
-        // Checked here first, so a wrong file is never sent; the server checks again.
-        if let Err(error) = check_model_file_name(&file_name) {
-            local_error.set(Some(error));
-            return;
-        }
-        local_error.set(None);
-        match FormData::new_with_form(&form) {
-            Ok(data) => {
-                start.dispatch_local(data);
-            }
-            Err(_) => local_error.set(Some(AppError::Internal)),
-        }
-    };
+    let form = ModelFileForm::new(StartQuote::PATH, |data| start_quote(data.into()));
+    let pending = move || form.pending();
 
     view! {
         <Title text="Price a model · Memoreez"/>
@@ -87,23 +37,10 @@ pub fn QuotePage() -> impl IntoView {
             method="post"
             enctype="multipart/form-data"
             action=StartQuote::url()
-            on:submit=on_submit
+            on:submit=move |event| form.submit(event)
             prop:noValidate=true
         >
-            <div class="field">
-                <label for="file">"Model file"</label>
-                <input
-                    id="file"
-                    name="file"
-                    type="file"
-                    required
-                    accept=".stl,.obj,.3mf"
-                    aria-describedby="file-hint file-error"
-                    data-testid="quote-file"
-                />
-                <p id="file-hint" class="hint">"STL, OBJ or 3MF, in millimetres."</p>
-                <p id="file-error" class="field-error" role="alert">{file_error}</p>
-            </div>
+            <ModelFileField form id="file" label="Model file" testid="quote-file"/>
             <div class="field-row">
                 <div class="field">
                     <label for="material">"Material"</label>
@@ -118,9 +55,9 @@ pub fn QuotePage() -> impl IntoView {
                     </select>
                 </div>
             </div>
-            <p class="form-error" role="alert">{form_error}</p>
+            <p class="form-error" role="alert">{move || form.form_error()}</p>
             <button type="submit" class="button" disabled=pending>
-                {move || if pending.get() { "Reading your model…" } else { "Get a price" }}
+                {move || if pending() { "Reading your model…" } else { "Get a price" }}
             </button>
         </form>
     }
@@ -140,7 +77,25 @@ pub fn QuoteJobPage() -> impl IntoView {
 
 #[component]
 fn QuoteJob(progress: QuoteProgress) -> impl IntoView {
-    let QuoteProgress { job_id, file_name, status, stage, percent, estimate, quote, error } = progress;
+    let file_name = progress.file_name.clone();
+    view! {
+        <Title text=format!("Price for {file_name} · Memoreez")/>
+        <section class="hero">
+            <p class="eyebrow">"Your quote"</p>
+            <h1 data-testid="quote-file-name">{file_name}</h1>
+        </section>
+        <QuoteFollow progress/>
+        <p class="actions">
+            <A href="/quote" attr:class="button secondary">"Price another model"</A>
+        </p>
+    }
+}
+
+/// A quote job's estimate, its progress live (or, without JavaScript, by
+/// refreshing the page), then the price or why there is none.
+#[component]
+pub fn QuoteFollow(progress: QuoteProgress) -> impl IntoView {
+    let QuoteProgress { job_id, status, stage, percent, estimate, quote, error, .. } = progress;
     let job = JobSignals::new(status, stage, percent, error);
     let done = RwSignal::new(quote.map(|quote| QuoteDone { quote }));
     job.follow(job_id, done);
@@ -148,12 +103,7 @@ fn QuoteJob(progress: QuoteProgress) -> impl IntoView {
     let running = move || job.running();
 
     view! {
-        <Title text=format!("Price for {file_name} · Memoreez")/>
         <RefreshWhile when=running seconds=3/>
-        <section class="hero">
-            <p class="eyebrow">"Your quote"</p>
-            <h1 data-testid="quote-file-name">{file_name}</h1>
-        </section>
         {estimate.map(|estimate| view! { <QuoteCard quote=estimate title="Instant estimate" testid="estimate"/> })}
         <Show when=running>
             <section class="card slicing" aria-live="polite" data-testid="quote-progress">
@@ -181,10 +131,9 @@ fn QuoteJob(progress: QuoteProgress) -> impl IntoView {
                     }
                 })
         }}
-        <p class="actions">
-            <A href="/quote" attr:class="button secondary">"Price another model"</A>
-        </p>
     }
+    // Erased: the studio nests this deep inside its own view, past the compiler's type depth.
+    .into_any()
 }
 
 #[component]

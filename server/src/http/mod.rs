@@ -7,6 +7,7 @@ mod concepts;
 mod health;
 mod jobs;
 mod models;
+mod studio;
 mod worker;
 
 use std::sync::Arc;
@@ -46,6 +47,10 @@ pub fn router(state: AppState) -> Router {
         .route("/media/concepts/{id}/{file}", get(concepts::image))
         .route("/api/creations/{id}/select", post(models::select))
         .route("/media/models/{id}/{file}", get(models::media))
+        .route("/api/creations/{id}/studio", get(studio::show))
+        .route("/api/creations/{id}/studio/quote", post(studio::quote))
+        .route("/api/creations/{id}/keepsake.stl", get(studio::stl))
+        .route("/api/creations/{id}/keepsake.3mf", get(studio::three_mf))
         .route("/api/worker/claim", post(worker::claim))
         .route("/api/worker/jobs/{id}/heartbeat", post(worker::heartbeat))
         .route("/api/worker/jobs/{id}/input", get(worker::input))
@@ -58,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/worker/jobs/{id}/fail", post(worker::fail))
         // The form reader caps the file at the configured size as it streams in.
         .route("/api/quotes", post(api::create_quote))
+        .route("/api/creations/upload", post(api::upload_model))
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), move || {
             shell(leptos.clone())
         })
@@ -78,7 +84,7 @@ pub fn router(state: AppState) -> Router {
 /// multipart boundary (server_fn 0.8 `expect`s one), so such a request is
 /// answered here, before it gets there.
 async fn multipart_guard(request: Request, next: Next) -> Response {
-    let multipart_paths = [app::quote::StartQuote::PATH];
+    let multipart_paths = [app::quote::StartQuote::PATH, app::creation::UploadModel::PATH];
     if multipart_paths.contains(&request.uri().path()) {
         let boundary = request
             .headers()

@@ -593,7 +593,7 @@ pub async fn picking_a_concept_makes_a_watertight_model(kind: Kind) {
 
         let page = app.get(&format!("/create/{id}/model"), Some(&cookie)).await;
         assert_eq!(page.status, StatusCode::OK);
-        assert!(page.text().contains("Download the STL") && page.text().contains("not available yet"));
+        assert!(page.text().contains("Download the STL") && page.text().contains("Open the studio"));
         assert_eq!(app.get(&format!("/create/{id}/model"), None).await.status, StatusCode::NOT_FOUND);
 
         // "My models": this browser's creations, newest first, each with where it stands.
@@ -742,9 +742,214 @@ pub async fn concurrent_claims_take_each_job_once(kind: Kind) {
     .await;
 }
 
+/// "Upload a model": a printable file becomes a keepsake at its own size,
+/// made by a `model` job and shown on the model page and in "My models";
+/// a bad file is refused with its reason and leaves no row and no file.
+pub async fn an_uploaded_model_becomes_a_keepsake(kind: Kind) {
+    with_app(kind, |app| async move {
+        let open = b"v 0 0 0\nv 10 0 0\nv 0 10 0\nv 0 0 10\nf 1 2 3\n".to_vec();
+        let cases: [(&[Part], &str); 6] = [
+            (&[("file", Some("open.obj"), &open)], "no volume"),
+            (&[("file", Some("junk.stl"), b"solid x\nthis is not an STL")], "not a readable STL"),
+            (&[("file", Some("noise.3mf"), &[0x5a; 512])], "3MF"),
+            (&[("file", Some("photo.png"), b"PNG")], "not a model file"),
+            (&[], "Choose a model file"),
+            (&[("file", Some("box.stl"), &box_stl()), ("material", None, b"pla")], "unknown field"),
+        ];
+        for (parts, words) in cases {
+            let reply = app.send(multipart(Request::post("/api/creations/upload"), parts)).await;
+            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{words}: {}", reply.text());
+            let json = reply.json();
+            assert!(json["error"].as_str().unwrap().contains(words), "{words}: {json}");
+        }
+        let request = Request::post("/api/creations/upload").header("content-type", "application/json");
+        let reply = app.send(request.body(Body::from("{}")).unwrap()).await;
+        assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!((app.count("creations").await, app.count("jobs").await), (0, 0));
+        assert!(!app.dir.path().join("files/models").exists(), "no file kept for a refused upload");
+
+        let reply = app
+            .send(multipart(
+                Request::post("/api/creations/upload"),
+                &[("file", Some("Pip_box.stl"), &box_stl())],
+            ))
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+        let cookie = reply.visitor_cookie().expect("a visitor");
+        let answer = reply.json();
+        let id = answer["id"].as_str().unwrap().to_string();
+        assert_eq!(answer["next_url"], format!("/create/{id}/model"));
+        let mesh = app.model_made_for(&answer, &cookie).await;
+        let [min, max] = geometry::analysis::bounding_box(&mesh);
+        assert_eq!(
+            [max[0] - min[0], max[1] - min[1], max[2] - min[2], min[2]],
+            [20.0, 20.0, 10.0, 0.0],
+            "its own size, standing on the bed"
+        );
+        let thumbnail = app.get(&format!("/media/models/{id}/thumbnail.png"), Some(&cookie)).await;
+        assert!(thumbnail.body.starts_with(b"\x89PNG"));
+        let page = app.get(&format!("/create/{id}/model"), Some(&cookie)).await.text();
+        assert!(page.contains("Pip box") && page.contains("Pip_box.stl · 20 × 20 × 10 mm"), "{page}");
+        assert!(app.get("/my", Some(&cookie)).await.text().contains(&format!("/create/{id}/model")));
+        // An uploaded model has no designs to draw or show.
+        let more = app.post_json(&format!("/api/creations/{id}/concepts"), "{}", Some(&cookie)).await;
+        assert_eq!(more.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            app.get(&format!("/create/{id}/concepts"), Some(&cookie)).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(app.count("concepts").await, 0);
+
+        // Without JavaScript the home page's form posts to the server function and is redirected.
+        let form = Request::post("/api/upload_model").header("accept", "text/html");
+        let reply = app.send(multipart(form, &[("file", Some("box.stl"), &box_stl())])).await;
+        assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.text());
+        assert!(reply.header("location").unwrap().ends_with("/model"));
+        let form = Request::post("/api/upload_model")
+            .header("accept", "text/html")
+            .header("referer", "http://127.0.0.1:3000/");
+        let reply = app.send(multipart(form, &[("file", Some("open.obj"), &open)])).await;
+        assert_eq!(reply.status, StatusCode::FOUND);
+        let back = reply.header("location").unwrap();
+        let html = app.get(back.trim_start_matches("http://127.0.0.1:3000"), None).await.text();
+        assert!(html.contains("the model has no volume"), "{html}");
+    })
+    .await;
+}
+
+/// The studio: settings checked and saved on the creation, the keepsake
+/// rebuilt on the server from them (the same bytes as the kernel gives for
+/// the same model and spec), sliced by PrusaSlicer, and downloadable as
+/// exactly what was priced.
+pub async fn the_studio_prices_and_keeps_a_keepsake(kind: Kind) {
+    with_app(kind, |app| async move {
+        let reply = app
+            .send(multipart(Request::post("/api/creations/upload"), &[("file", Some("box.stl"), &box_stl())]))
+            .await;
+        let cookie = reply.visitor_cookie().unwrap();
+        let answer = reply.json();
+        let id = answer["id"].as_str().unwrap().to_string();
+        let quote_url = format!("/api/creations/{id}/studio/quote");
+        let early = app.post_json(&quote_url, &studio_settings("", 0.8), Some(&cookie)).await;
+        // No workers run yet: the model is not made, and the studio says so.
+        assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.text());
+        assert!(early.json()["error"].as_str().unwrap().contains("still being made"));
+        let model = app.model_made_for(&answer, &cookie).await;
+
+        let studio = app.get(&format!("/api/creations/{id}/studio"), Some(&cookie)).await.json();
+        assert_eq!(studio["model_height_mm"], 10.0, "{studio}");
+        assert_eq!(studio["settings"]["shape"], "round");
+
+        for (settings, field) in
+            [(studio_settings("Pip", 9.0), "depth_mm"), (studio_settings(&"x".repeat(41), 0.8), "line1")]
+        {
+            let refused = app.post_json(&quote_url, &settings, Some(&cookie)).await;
+            assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text());
+            assert_eq!(refused.json()["field"], field);
+        }
+        let unreadable = app.post_json(&quote_url, r#"{"shape": "star"}"#, Some(&cookie)).await;
+        assert_eq!(unreadable.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", unreadable.text());
+        let stranger = app.post_json(&quote_url, &studio_settings("Pip", 0.8), None).await;
+        assert_eq!(stranger.status, StatusCode::NOT_FOUND);
+
+        let priced = app.post_json(&quote_url, &studio_settings("Pip", 0.8), Some(&cookie)).await;
+        assert_eq!(priced.status, StatusCode::ACCEPTED, "{}", priced.text());
+        let priced = priced.json();
+        let events = app.get(priced["events_url"].as_str().unwrap(), None).await.text();
+        assert!(events.contains("event: done") && events.contains("prusa-slicer"), "{events}");
+
+        // The server's keepsake is the kernel's for the same model and settings, byte for byte.
+        let spec: geometry::keepsake::KeepsakeSpec = serde_json::from_value(serde_json::json!({
+            "pedestal": { "shape": "hex", "height_mm": 8.0, "margin_mm": 3.0 },
+            "text": ["Pip"], "finish": "engraved", "letter_height_mm": 5.0, "depth_mm": 0.8,
+            "model_height_mm": 30.0,
+        }))
+        .unwrap();
+        let font = geometry::text::Font::embedded();
+        let native = geometry::keepsake::keepsake(&model, &spec, &font).unwrap();
+        let native_stl = geometry::io::stl::write_binary(&native.mesh);
+        assert_eq!(priced["mesh_sha256"], sha256_hex(&native_stl));
+        let download = app.get(&format!("/api/creations/{id}/keepsake.stl"), Some(&cookie)).await;
+        assert_eq!(download.status, StatusCode::OK);
+        assert_eq!(sha256_hex(&download.body), sha256_hex(&native_stl), "the download is what was priced");
+        let mesh = geometry::io::stl::read(&download.body, &geometry::Limits::default()).unwrap();
+        let analysis = geometry::analyse(&mesh, &geometry::AnalysisOptions::default());
+        assert!(analysis.watertight && analysis.shells == 1, "{analysis:?}");
+        // On the bed; the 30 mm model sinks 0.6 mm into a pedestal at least 8 mm tall (taller for the words).
+        let [bottom, top] = [analysis.bbox_mm[0][2], analysis.bbox_mm[1][2]];
+        assert!(bottom == 0.0 && top >= 8.0 + 30.0 - 0.6 - 1e-3, "{:?}", analysis.bbox_mm);
+        let three_mf = app.get(&format!("/api/creations/{id}/keepsake.3mf"), Some(&cookie)).await;
+        let read_back = geometry::io::three_mf::read(&three_mf.body, &geometry::Limits::default()).unwrap();
+        assert_eq!(read_back.triangles.len(), mesh.triangles.len());
+
+        // A reload (or another device with the same session) shows the same studio and price.
+        let studio = app.get(&format!("/api/creations/{id}/studio"), Some(&cookie)).await.json();
+        assert_eq!(studio["settings"]["line1"], "Pip");
+        assert_eq!(studio["settings"]["shape"], "hex");
+        assert_eq!(studio["quote"]["job_id"], priced["job_id"]);
+        assert!(studio["quote"]["quote"]["model_g"].as_f64().unwrap() > 0.0, "{studio}");
+        let page = app.get(&format!("/create/{id}/studio"), Some(&cookie)).await.text();
+        assert!(page.contains("Exact price") && page.contains(r#"value="Pip""#), "{page}");
+        assert_eq!(app.get(&format!("/create/{id}/studio"), None).await.status, StatusCode::NOT_FOUND);
+
+        // Without JavaScript the settings form posts to the server function and comes back here.
+        let form = |depth: &str| {
+            format!(
+                "id={id}&settings%5Bshape%5D=square&settings%5Bpedestal_height_mm%5D=6\
+                 &settings%5Bmargin_mm%5D=2&settings%5Bline1%5D=Pip+%26+Joe&settings%5Bline2%5D=2026\
+                 &settings%5Bletter_height_mm%5D=4&settings%5Bfinish%5D=embossed\
+                 &settings%5Bdepth_mm%5D={depth}&settings%5Bmodel_height_mm%5D=25"
+            )
+        };
+        let post = |body: String| {
+            Request::post("/api/price_keepsake")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("accept", "text/html")
+                .header("referer", format!("http://127.0.0.1:3000/create/{id}/studio"))
+                .header("cookie", cookie.clone())
+                .body(Body::from(body))
+                .unwrap()
+        };
+        let reply = app.send(post(form("0.6"))).await;
+        assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.text());
+        assert!(reply.header("location").unwrap().ends_with(&format!("/create/{id}/studio")));
+        let studio = app.get(&format!("/api/creations/{id}/studio"), Some(&cookie)).await.json();
+        assert_eq!(studio["settings"]["line1"], "Pip & Joe");
+        assert_eq!(studio["settings"]["finish"], "embossed");
+        assert_ne!(studio["quote"]["job_id"], priced["job_id"], "a new price for the new settings");
+        let refused = app.send(post(form("7"))).await;
+        assert_eq!(refused.status, StatusCode::FOUND);
+        let back = refused.header("location").unwrap();
+        let html = app.get(back.trim_start_matches("http://127.0.0.1:3000"), Some(&cookie)).await.text();
+        assert!(html.contains("The engraving depth must be between 0.3 and 3 mm."), "{html}");
+    })
+    .await;
+}
+
+fn studio_settings(line1: &str, depth_mm: f64) -> String {
+    serde_json::json!({
+        "shape": "hex", "pedestal_height_mm": 8.0, "margin_mm": 3.0, "line1": line1, "line2": "",
+        "letter_height_mm": 5.0, "finish": "engraved", "depth_mm": depth_mm, "model_height_mm": 30.0,
+    })
+    .to_string()
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
 #[macro_export]
 macro_rules! backend_suite {
     ($kind:expr) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn the_studio_prices_and_keeps_a_keepsake() {
+            common::suite::the_studio_prices_and_keeps_a_keepsake($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn an_uploaded_model_becomes_a_keepsake() {
+            common::suite::an_uploaded_model_becomes_a_keepsake($kind).await
+        }
         #[tokio::test]
         async fn health_and_readiness() {
             common::suite::health_and_readiness($kind).await

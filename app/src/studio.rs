@@ -1,0 +1,189 @@
+//! The studio: the model on a pedestal with engraved words, its settings
+//! kept on the creation, and the exact price of exactly that keepsake.
+//!
+//! The settings travel as [`StudioSettings`] (flat, so a plain HTML form can
+//! post them) and become the geometry kernel's `KeepsakeSpec`, the one
+//! description of the shape that both the browser's preview and the
+//! server's rebuild are made from.
+
+use geometry::keepsake::{
+    DEPTH_MM, KeepsakeSpec, MARGIN_MM, MODEL_HEIGHT_MM, PEDESTAL_HEIGHT_MM, TextFinish,
+};
+use geometry::pedestal::{Pedestal, PedestalShape};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::quote::QuoteProgress;
+
+/// Letters' capital height, mm: smaller ones do not print legibly.
+pub const LETTER_HEIGHT_MM: (f64, f64) = (3.0, 20.0);
+/// Characters on one engraved line.
+pub const LINE_MAX_CHARS: usize = 40;
+
+/// The studio's controls, as the form sends them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StudioSettings {
+    pub shape: PedestalShape,
+    pub pedestal_height_mm: f64,
+    pub margin_mm: f64,
+    pub line1: String,
+    pub line2: String,
+    pub letter_height_mm: f64,
+    pub finish: TextFinish,
+    pub depth_mm: f64,
+    /// The model's height above the pedestal; scales the model only.
+    pub model_height_mm: f64,
+}
+
+impl StudioSettings {
+    /// The defaults for a model of this height: the kernel's pedestal, no words.
+    pub fn for_model(model_height_mm: f64) -> StudioSettings {
+        StudioSettings::from_spec(&KeepsakeSpec::default(), model_height_mm)
+    }
+
+    /// The settings a saved spec stands for (`model_height_mm` when the spec keeps the model's size).
+    pub fn from_spec(spec: &KeepsakeSpec, model_height_mm: f64) -> StudioSettings {
+        let line = |i: usize| spec.text.get(i).cloned().unwrap_or_default();
+        StudioSettings {
+            shape: spec.pedestal.shape,
+            pedestal_height_mm: spec.pedestal.height_mm,
+            margin_mm: spec.pedestal.margin_mm,
+            line1: line(0),
+            line2: line(1),
+            letter_height_mm: spec.letter_height_mm,
+            finish: spec.finish,
+            depth_mm: spec.depth_mm,
+            model_height_mm: spec.model_height_mm.unwrap_or(model_height_mm),
+        }
+    }
+
+    /// The kernel's spec, or the first setting that is out of bounds, named
+    /// by its form field. The same check runs in the browser and on the server.
+    pub fn to_spec(&self) -> Result<KeepsakeSpec, AppError> {
+        let ranges = [
+            ("pedestal_height_mm", "The pedestal's height", self.pedestal_height_mm, PEDESTAL_HEIGHT_MM),
+            ("margin_mm", "The pedestal's margin", self.margin_mm, MARGIN_MM),
+            ("letter_height_mm", "The letters' height", self.letter_height_mm, LETTER_HEIGHT_MM),
+            ("depth_mm", "The engraving depth", self.depth_mm, DEPTH_MM),
+            ("model_height_mm", "The model's height", self.model_height_mm, MODEL_HEIGHT_MM),
+        ];
+        for (field, name, value, (min, max)) in ranges {
+            // `contains` is false for NaN too.
+            if !(min..=max).contains(&value) {
+                return Err(invalid(field, format!("{name} must be between {min} and {max} mm.")));
+            }
+        }
+        let mut text = Vec::new();
+        for (field, line) in [("line1", &self.line1), ("line2", &self.line2)] {
+            let line = line.trim();
+            if line.chars().count() > LINE_MAX_CHARS {
+                return Err(invalid(field, format!("A line holds at most {LINE_MAX_CHARS} characters.")));
+            }
+            if line.chars().any(char::is_control) {
+                return Err(invalid(field, "A line cannot hold control characters.".into()));
+            }
+            if !line.is_empty() {
+                text.push(line.to_string());
+            }
+        }
+        Ok(KeepsakeSpec {
+            pedestal: Pedestal {
+                shape: self.shape,
+                height_mm: self.pedestal_height_mm,
+                margin_mm: self.margin_mm,
+            },
+            text,
+            finish: self.finish,
+            letter_height_mm: self.letter_height_mm,
+            depth_mm: self.depth_mm,
+            model_height_mm: Some(self.model_height_mm),
+        })
+    }
+}
+
+fn invalid(field: &str, message: String) -> AppError {
+    AppError::Invalid { field: field.into(), message }
+}
+
+/// What the studio page shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StudioView {
+    pub creation_id: String,
+    pub title: String,
+    /// The model's STL and picture; `None` while it is still being made.
+    pub model_url: Option<String>,
+    pub thumbnail_url: Option<String>,
+    /// The model's own height, mm (what "model height" starts at).
+    pub model_height_mm: f64,
+    pub settings: StudioSettings,
+    /// The latest exact price asked for, if the settings have not changed since.
+    pub quote: Option<QuoteProgress>,
+}
+
+/// An exact price on its way for one keepsake.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PricedKeepsake {
+    /// The quote job: follow it at `/api/jobs/{job_id}/events`.
+    pub job_id: String,
+    /// SHA-256 (hex) of the keepsake's binary STL as the server built it:
+    /// the browser's preview of the same settings must give the same.
+    pub mesh_sha256: String,
+}
+
+/// The creation's studio.
+#[server(endpoint = "studio")]
+pub async fn get_studio(id: String) -> Result<StudioView, AppError> {
+    let (backend, request) = crate::backend::from_context()?;
+    backend.studio(&request, &id).await
+}
+
+/// Saves the settings, builds the keepsake on the server from them and
+/// queues its slice; without JavaScript the browser returns to the studio,
+/// which then shows the price coming.
+#[server(endpoint = "price_keepsake")]
+pub async fn price_keepsake(id: String, settings: StudioSettings) -> Result<PricedKeepsake, AppError> {
+    let spec = crate::error::with_status(settings.to_spec())?;
+    let (backend, request) = crate::backend::from_context()?;
+    let priced = crate::error::with_status(backend.price_keepsake(&request, &id, spec).await)?;
+    leptos_axum::redirect(&format!("/create/{id}/studio"));
+    Ok(priced)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_and_spec_say_the_same() {
+        let mut settings = StudioSettings::for_model(80.0);
+        settings.line1 = "  Grandpa Joe ".into();
+        settings.shape = PedestalShape::Hex;
+        let spec = settings.to_spec().unwrap();
+        assert_eq!(spec.text, ["Grandpa Joe"]);
+        assert_eq!(spec.model_height_mm, Some(80.0));
+        let back = StudioSettings::from_spec(&spec, 80.0);
+        assert_eq!(back.line1, "Grandpa Joe");
+        assert_eq!(back.shape, PedestalShape::Hex);
+    }
+
+    #[test]
+    fn out_of_range_settings_name_their_field() {
+        type Change = fn(&mut StudioSettings);
+        let cases: [(Change, &str); 5] = [
+            (|s| s.depth_mm = 9.0, "depth_mm"),
+            (|s| s.pedestal_height_mm = f64::NAN, "pedestal_height_mm"),
+            (|s| s.letter_height_mm = 1.0, "letter_height_mm"),
+            (|s| s.model_height_mm = 5.0, "model_height_mm"),
+            (|s| s.line2 = "x".repeat(41), "line2"),
+        ];
+        for (change, field) in cases {
+            let mut settings = StudioSettings::for_model(80.0);
+            change(&mut settings);
+            match settings.to_spec() {
+                Err(AppError::Invalid { field: got, .. }) => assert_eq!(got, field),
+                other => panic!("{field}: {other:?}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! The studio on the server: a creation's keepsake settings, the keepsake
+//! rebuilt natively from them (the same kernel the browser previews with, so
+//! the same bytes), its exact price by the slicer, and its files.
+
+use app::quote::QuoteProgress;
+use app::studio::{PricedKeepsake, StudioSettings, StudioView};
+use geometry::keepsake::{KeepsakeError, KeepsakeSpec};
+use geometry::text::Font;
+use sha2::{Digest, Sha256};
+use slicing::material::Material;
+use slicing::quote::Engine;
+use sqlx::Row;
+
+use crate::db::Db;
+use crate::jobs;
+use crate::models::{self, ModelError};
+use crate::quotes::{self, QuoteFailure, QuoteRequest};
+use crate::state::AppState;
+use crate::storage::StorageError;
+
+#[derive(thiserror::Error, Debug)]
+pub enum StudioError {
+    #[error("Your model is still being made: the studio opens once it is ready.")]
+    NotReady,
+    #[error("no such creation")]
+    NotFound,
+    /// The settings cannot make a keepsake of this model; the reason is for the customer.
+    #[error("{0}")]
+    Shape(KeepsakeError),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error("the model could not be read: {0}")]
+    Storage(StorageError),
+    #[error("building the keepsake stopped: {0}")]
+    Crashed(String),
+    #[error(transparent)]
+    Quote(#[from] QuoteFailure),
+}
+
+impl From<ModelError> for StudioError {
+    fn from(error: ModelError) -> Self {
+        match error {
+            ModelError::NotFound => StudioError::NotReady,
+            ModelError::Database(error) => StudioError::Database(error),
+            other => StudioError::Crashed(other.to_string()),
+        }
+    }
+}
+
+/// A keepsake built from a creation's model and settings.
+pub struct Built {
+    /// Binary STL: what is sliced, downloaded and printed.
+    pub stl: Vec<u8>,
+    pub mesh: geometry::Mesh,
+    pub sha256: String,
+}
+
+/// What the studio keeps on the creation.
+struct Saved {
+    spec: Option<KeepsakeSpec>,
+    quote_job_id: Option<String>,
+}
+
+async fn saved(db: &Db, creation_id: &str) -> Result<Saved, StudioError> {
+    let row = sqlx::query("SELECT keepsake, keepsake_quote_job_id FROM creations WHERE id = $1")
+        .bind(creation_id)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or(StudioError::NotFound)?;
+    let spec: Option<String> = row.try_get("keepsake")?;
+    // A spec saved by an older version that no longer reads falls back to the defaults.
+    let spec = spec.and_then(|json| serde_json::from_str(&json).ok());
+    Ok(Saved { spec, quote_job_id: row.try_get("keepsake_quote_job_id")? })
+}
+
+/// The creation's model as made (repaired, standing on z = 0), or
+/// [`StudioError::NotReady`] before it is.
+async fn model(state: &AppState, creation_id: &str) -> Result<geometry::Mesh, StudioError> {
+    let stl = match state.storage.get(&models::mesh_key(creation_id)).await {
+        Ok(stl) => stl,
+        Err(StorageError::NotFound(_)) => return Err(StudioError::NotReady),
+        Err(error) => return Err(StudioError::Storage(error)),
+    };
+    let limits = state.config.model_limits();
+    tokio::task::spawn_blocking(move || geometry::io::stl::read(&stl, &limits))
+        .await
+        .map_err(|e| StudioError::Crashed(e.to_string()))?
+        .map_err(|e| StudioError::Crashed(format!("the stored model does not read: {e}")))
+}
+
+fn height_mm(mesh: &geometry::Mesh) -> f64 {
+    let [min, max] = geometry::analysis::bounding_box(mesh);
+    max[2] - min[2]
+}
+
+/// The keepsake for `spec`, built natively.
+pub async fn build(state: &AppState, creation_id: &str, spec: KeepsakeSpec) -> Result<Built, StudioError> {
+    let model = model(state, creation_id).await?;
+    tokio::task::spawn_blocking(move || {
+        let keepsake =
+            geometry::keepsake::keepsake(&model, &spec, &Font::embedded()).map_err(StudioError::Shape)?;
+        let stl = geometry::io::stl::write_binary(&keepsake.mesh);
+        let sha256 = Sha256::digest(&stl).iter().map(|byte| format!("{byte:02x}")).collect();
+        Ok(Built { stl, mesh: keepsake.mesh, sha256 })
+    })
+    .await
+    .map_err(|e| StudioError::Crashed(e.to_string()))?
+}
+
+/// The keepsake for the creation's saved settings (the defaults before any).
+pub async fn build_saved(state: &AppState, creation_id: &str) -> Result<Built, StudioError> {
+    let spec = saved(&state.db, creation_id).await?.spec.unwrap_or_default();
+    build(state, creation_id, spec).await
+}
+
+/// The studio page's view; `quote` is the quote job as its page shows it.
+pub async fn view(
+    state: &AppState,
+    creation_id: &str,
+    quote: impl Fn(jobs::JobView) -> QuoteProgress,
+) -> Result<StudioView, StudioError> {
+    let made = models::view(&state.db, creation_id).await?;
+    let saved = saved(&state.db, creation_id).await?;
+    let ready = made.mesh_url.is_some();
+    let model_height_mm =
+        if ready { height_mm(&model(state, creation_id).await?) } else { models::MODEL_SIZE_MM };
+    let settings = match &saved.spec {
+        Some(spec) => StudioSettings::from_spec(spec, model_height_mm),
+        None => StudioSettings::for_model(model_height_mm),
+    };
+    let quote = match saved.quote_job_id {
+        Some(job_id) => jobs::view(&state.db, &job_id).await?.map(quote),
+        None => None,
+    };
+    Ok(StudioView {
+        creation_id: creation_id.to_string(),
+        title: made.title,
+        model_url: made.mesh_url,
+        thumbnail_url: made.thumbnail_url,
+        model_height_mm,
+        settings,
+        quote,
+    })
+}
+
+/// Builds the keepsake for `spec`, queues its slice and keeps the settings
+/// and the quote job on the creation (only once the job is queued, so a
+/// failure leaves the studio as it was).
+pub async fn price(
+    state: &AppState,
+    creation_id: &str,
+    spec: KeepsakeSpec,
+) -> Result<PricedKeepsake, StudioError> {
+    let built = build(state, creation_id, spec.clone()).await?;
+    let request = QuoteRequest {
+        file_name: "keepsake.stl".into(),
+        bytes: built.stl.into(),
+        book: state.config.price_book("shop").expect("the shop's price book exists"),
+        material: Material::Pla,
+        engine: Engine::Auto,
+    };
+    let started = quotes::start(state, request).await?;
+    sqlx::query("UPDATE creations SET keepsake = $1, keepsake_quote_job_id = $2 WHERE id = $3")
+        .bind(serde_json::to_string(&spec).expect("a spec serialises"))
+        .bind(&started.job_id)
+        .bind(creation_id)
+        .execute(state.db.pool())
+        .await?;
+    Ok(PricedKeepsake { job_id: started.job_id, mesh_sha256: built.sha256 })
+}
