@@ -58,6 +58,26 @@ impl StudioSettings {
         }
     }
 
+    /// The settings a form holds, read by field name (`settings[shape]`, …);
+    /// `None` while a field is not a number or a known choice yet, as when
+    /// the customer is halfway through typing one.
+    pub fn from_fields(field: impl Fn(&str) -> Option<String>) -> Option<StudioSettings> {
+        let text = |name: &str| field(&format!("settings[{name}]"));
+        let number = |name: &str| text(name)?.trim().parse::<f64>().ok();
+        let choice = |name: &str| text(name).map(serde_json::Value::String);
+        Some(StudioSettings {
+            shape: serde_json::from_value(choice("shape")?).ok()?,
+            pedestal_height_mm: number("pedestal_height_mm")?,
+            margin_mm: number("margin_mm")?,
+            line1: text("line1").unwrap_or_default(),
+            line2: text("line2").unwrap_or_default(),
+            letter_height_mm: number("letter_height_mm")?,
+            finish: serde_json::from_value(choice("finish")?).ok()?,
+            depth_mm: number("depth_mm")?,
+            model_height_mm: number("model_height_mm")?,
+        })
+    }
+
     /// The kernel's spec, or the first setting that is out of bounds, named
     /// by its form field. The same check runs in the browser and on the server.
     pub fn to_spec(&self) -> Result<KeepsakeSpec, AppError> {
@@ -119,6 +139,32 @@ pub struct StudioView {
     pub settings: StudioSettings,
     /// The latest exact price asked for, if the settings have not changed since.
     pub quote: Option<QuoteProgress>,
+    /// The printer's build volume, x × y × z mm: the plate drawn and the
+    /// "larger than the printer" warning.
+    pub build_volume_mm: [f64; 3],
+    /// What the shop charges, for the instant estimate.
+    pub rates: ShopRates,
+}
+
+/// The shop's price book as far as the instant estimate needs it. The total
+/// is worked out exactly as the server's `PriceBook::price` does (a server
+/// test holds them together), so estimate and exact price differ only by
+/// the grams.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ShopRates {
+    pub filament_cents_per_kg: u64,
+    pub service_cents: u64,
+    pub shipping_cents: u64,
+    pub minimum_cents: u64,
+}
+
+impl ShopRates {
+    /// Total price in cents for `grams` of filament (model and supports).
+    pub fn total_cents(&self, grams: f64) -> u64 {
+        let milligrams = (grams.max(0.0) * 1000.0).round() as u64;
+        let material_cents = (milligrams * self.filament_cents_per_kg + 500_000) / 1_000_000;
+        (material_cents + self.service_cents + self.shipping_cents).max(self.minimum_cents)
+    }
 }
 
 /// An exact price on its way for one keepsake.
@@ -153,6 +199,31 @@ pub async fn price_keepsake(id: String, settings: StudioSettings) -> Result<Pric
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_form_reads_back_as_its_settings_and_half_typed_numbers_wait() {
+        let settings = StudioSettings { line1: "Anna".into(), ..StudioSettings::for_model(64.0) };
+        let fields = serde_json::to_value(&settings).unwrap();
+        let read = |fields: &serde_json::Value| {
+            StudioSettings::from_fields(|name| {
+                let key = name.strip_prefix("settings[")?.strip_suffix(']')?;
+                Some(match &fields[key] {
+                    serde_json::Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                })
+            })
+        };
+        assert_eq!(read(&fields), Some(settings));
+        for (field, value) in [("depth_mm", "0."), ("depth_mm", ""), ("shape", "oval")] {
+            let mut half = fields.clone();
+            half[field] = serde_json::Value::String(value.into());
+            assert_eq!(
+                read(&half).map(|_| ()),
+                if value == "0." { Some(()) } else { None },
+                "{field}={value:?}"
+            );
+        }
+    }
 
     #[test]
     fn settings_and_spec_say_the_same() {

@@ -1,6 +1,8 @@
-// The studio without its WebGL view (not built yet): settings, the exact
-// price from PrusaSlicer for exactly those settings, kept across a reload,
-// and the keepsake's files.
+// The studio: the live WebGL view (drawn by SwiftShader in headless
+// Chromium, see end2end/README.md), rebuilt in a Web Worker as the customer
+// types, its instant estimate, the exact price from PrusaSlicer for exactly
+// the mesh on screen (the browser's and the server's SHA-256 match), kept
+// across a reload, and the keepsake's files.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,14 +26,38 @@ test('the studio prices the keepsake with its words and keeps the settings', asy
   await page.waitForSelector('[data-testid="studio-form"]');
   assert.equal(await page.inputValue('#model_height_mm'), '40', 'starts at the model’s own height');
 
+  // The live view replaces the picture and draws the keepsake.
+  await page.waitForSelector('[data-testid="studio-view"][data-live="Ready"]', { timeout: 30_000 });
+  await page.waitForSelector('[data-testid="studio-estimate"]', { timeout: 30_000 });
+  assert.match(await page.textContent('[data-testid="studio-size"]'), /\d+ × \d+ × 4\d mm/);
+  const plain = await canvasPixels(page);
+  assert.ok(plain.variance > 100 && plain.colours > 50, `the canvas is drawn: ${JSON.stringify(plain)}`);
+  const plainEstimate = await page.textContent('[data-testid="studio-estimate"]');
+  const plainHash = await builtHash(page);
+
+  // Typing words rebuilds the preview and the estimate, without sending anything.
   await page.fill('#line1', 'Grandpa Joe');
   await page.selectOption('#shape', 'hex');
+  await waitForNewBuild(page, plainHash);
+  await page.waitForFunction(
+    (before) => document.querySelector('[data-testid="studio-estimate"]')?.textContent !== before,
+    plainEstimate,
+  );
+  const engraved = await canvasPixels(page);
+  assert.notEqual(engraved.digest, plain.digest, 'the view changed with the words and the shape');
+  const timing = await page.textContent('[data-testid="studio-timing"]');
+  console.log(`studio build in Chromium: ${timing}`);
+
+  await page.click('[data-testid="studio-reset"]');
   await page.click('[data-testid="studio-price"]');
   await page.waitForSelector('[data-testid="estimate"]', { timeout: 30_000 });
   await page.waitForSelector('[data-testid="quote"]', { timeout: 60_000 });
   assert.match(await page.textContent('[data-testid="quote"]'), /Sliced by prusa-slicer/);
   const grams = parseFloat(await page.textContent('[data-testid="quote-model-g"]'));
   assert.ok(grams > 10, `the tower on its pedestal weighs more than 10 g (${grams})`);
+  // The server rebuilt the very mesh the browser shows.
+  await page.waitForSelector('[data-testid="studio-match"]', { timeout: 30_000 });
+  assert.equal(await page.getAttribute('[data-testid="studio-match"]', 'data-sha256'), await builtHash(page));
   await page.screenshot({ path: 'test-results/studio.png', fullPage: true });
 
   // A reload shows the same settings and price.
@@ -53,3 +79,50 @@ test('the studio prices the keepsake with its words and keeps the settings', asy
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+/** The SHA-256 of the exact keepsake the browser built last, from the page's hidden record. */
+async function builtHash(page) {
+  await page.waitForSelector('[data-testid="studio-view"][data-sha256]:not([data-sha256=""])', { timeout: 30_000 });
+  return page.getAttribute('[data-testid="studio-view"]', 'data-sha256');
+}
+
+async function waitForNewBuild(page, before) {
+  await page.waitForFunction(
+    (before) => {
+      const view = document.querySelector('[data-testid="studio-view"]');
+      return view?.dataset.sha256 && view.dataset.sha256 !== before && !view.querySelector('[data-testid="studio-building"]')?.textContent;
+    },
+    before,
+    { timeout: 30_000 },
+  );
+}
+
+/**
+ * Statistics of the canvas as drawn on screen: a screenshot (readPixels of a
+ * WebGL canvas that does not preserve its buffer comes back blank), decoded
+ * by the browser itself.
+ */
+async function canvasPixels(page) {
+  const png = await page.locator('[data-testid="studio-canvas"]').screenshot();
+  return page.evaluate(async (base64) => {
+    const picture = new Image();
+    picture.src = `data:image/png;base64,${base64}`;
+    await picture.decode();
+    const canvas = new OffscreenCanvas(picture.width, picture.height);
+    const draw = canvas.getContext('2d');
+    draw.drawImage(picture, 0, 0);
+    const { data } = draw.getImageData(0, 0, picture.width, picture.height);
+    let sum = 0;
+    let squares = 0;
+    const colours = new Set();
+    for (let i = 0; i < data.length; i += 4) {
+      const grey = (data[i] + data[i + 1] + data[i + 2]) / 3;
+      sum += grey;
+      squares += grey * grey;
+      colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+    }
+    const n = data.length / 4;
+    const digest = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', data))).slice(0, 8).join('.');
+    return { variance: squares / n - (sum / n) ** 2, colours: colours.size, digest };
+  }, png.toString('base64'));
+}

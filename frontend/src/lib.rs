@@ -1,4 +1,7 @@
-//! The browser entry point: hydrates the server-rendered HTML.
+//! The browser entry point: hydrates the server-rendered HTML; `studio`
+//! holds what the studio's Web Worker calls.
+
+mod studio;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 

@@ -140,6 +140,8 @@ pub async fn view(
         model_height_mm,
         settings,
         quote,
+        build_volume_mm: state.config.build_volume_mm,
+        rates: shop_rates(&state.config.shop),
     })
 }
 
@@ -167,4 +169,36 @@ pub async fn price(
         .execute(state.db.pool())
         .await?;
     Ok(PricedKeepsake { job_id: started.job_id, mesh_sha256: built.sha256 })
+}
+
+/// The shop's price book as the studio's instant estimate needs it.
+pub fn shop_rates(book: &slicing::quote::PriceBook) -> app::studio::ShopRates {
+    app::studio::ShopRates {
+        filament_cents_per_kg: book.filament_cents_per_kg,
+        service_cents: book.service_cents,
+        shipping_cents: book.shipping_cents,
+        minimum_cents: book.minimum_cents,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use slicing::material::Material;
+    use slicing::quote::PriceBook;
+
+    #[test]
+    fn the_instant_estimate_prices_grams_as_the_price_book_does() {
+        let mut lab = PriceBook::lab();
+        lab.resin_cents_per_kg = 0;
+        for book in [PriceBook::shop(), lab] {
+            let rates = super::shop_rates(&book);
+            for grams in [0.0, 0.49, 0.5, 12.3456, 123.456, 2000.0, -1.0] {
+                assert_eq!(
+                    rates.total_cents(grams),
+                    book.price(Material::Pla, grams).total_cents,
+                    "{grams} g"
+                );
+            }
+        }
+    }
 }

@@ -11,3 +11,6 @@ pub mod my_models;
 pub mod not_found;
 pub mod quote;
 pub mod studio;
+#[cfg(feature = "hydrate")]
+mod studio_live;
+pub mod studio_view;

@@ -17,8 +17,11 @@ use leptos_router::hooks::use_params_map;
 use crate::error::AppError;
 use crate::pages::loaded::loaded_page;
 use crate::pages::quote::QuoteFollow;
+use crate::pages::studio_view::LiveView;
 use crate::quote::get_quote_progress;
-use crate::studio::{LETTER_HEIGHT_MM, LINE_MAX_CHARS, PriceKeepsake, StudioView, get_studio};
+use crate::studio::{
+    LETTER_HEIGHT_MM, LINE_MAX_CHARS, PriceKeepsake, StudioSettings, StudioView, get_studio,
+};
 
 #[component]
 pub fn StudioPage() -> impl IntoView {
@@ -32,8 +35,17 @@ pub fn StudioPage() -> impl IntoView {
 
 #[component]
 fn Studio(studio: StudioView) -> impl IntoView {
-    let StudioView { creation_id, title, model_url, thumbnail_url, model_height_mm, settings, quote } =
-        studio;
+    let StudioView {
+        creation_id,
+        title,
+        model_url,
+        thumbnail_url,
+        model_height_mm,
+        settings,
+        quote,
+        build_volume_mm,
+        rates,
+    } = studio;
     if model_url.is_none() {
         return view! {
             <Title text="The studio · Memoreez"/>
@@ -84,6 +96,20 @@ fn Studio(studio: StudioView) -> impl IntoView {
         },
     );
     let pending = price.pending();
+    let priced_sha256 =
+        Signal::derive(move || price.value().get().and_then(Result::ok).map(|priced| priced.mesh_sha256));
+
+    // The live view follows the form as it is typed in, not only when sent.
+    let form = NodeRef::<leptos::html::Form>::new();
+    let form_spec = RwSignal::new(settings.to_spec().ok());
+    let spec = Memo::new(move |_| form_spec.get());
+    let read_form = move |_| {
+        let Some(data) = form.get().and_then(|form| web_sys::FormData::new_with_form(&form).ok()) else {
+            return;
+        };
+        let settings = StudioSettings::from_fields(|name| data.get(name).as_string());
+        form_spec.set(settings.and_then(|settings| settings.to_spec().ok()));
+    };
     let s = settings;
     let downloads_for = creation_id.clone();
 
@@ -95,15 +121,10 @@ fn Studio(studio: StudioView) -> impl IntoView {
             <p class="lede">"Stand it on a pedestal, add their name or a date, and see exactly what it costs."</p>
         </section>
         <div class="studio">
-            <figure class="card studio-view">
-                <img src=thumbnail_url alt=title width="512" height="512" data-testid="studio-thumbnail"/>
-                <figcaption>
-                    {format!("Your model, {model_height_mm:.0} mm tall as made. ")}
-                    "The live 3D view of the pedestal and words is not built yet; the price and the "
-                    "files below are made from exactly the settings you choose."
-                </figcaption>
-            </figure>
-            <ActionForm action=price attr:class="card studio-form" attr:data-testid="studio-form">
+            <LiveView title=title.clone() thumbnail_url model_url=model_url.unwrap_or_default() model_height_mm
+                build_volume_mm rates spec priced_sha256/>
+            <div class="studio-settings" on:input=read_form on:change=read_form>
+            <ActionForm action=price node_ref=form attr:class="card studio-form" attr:data-testid="studio-form">
                 <input type="hidden" name="id" value=creation_id.clone()/>
                 <fieldset>
                     <legend>"Pedestal"</legend>
@@ -136,6 +157,7 @@ fn Studio(studio: StudioView) -> impl IntoView {
                     {move || if pending.get() { "Building your keepsake…" } else { "Get exact price" }}
                 </button>
             </ActionForm>
+            </div>
         </div>
         <Transition fallback=|| ()>
             {move || {
