@@ -16,6 +16,8 @@ import init, { studio_load_model, studio_preview, studio_exact } from "/pkg/memo
 const ready = init({ module_or_path: "/pkg/memoreez.wasm" });
 let waiting = null;
 let building = false;
+// Settings may arrive before the model (it is still downloading): they wait.
+let modelLoaded = false;
 
 self.onmessage = async ({ data }) => {
   try {
@@ -27,13 +29,15 @@ self.onmessage = async ({ data }) => {
   if (data.model) {
     try {
       studio_load_model(new Uint8Array(data.model));
+      modelLoaded = true;
     } catch (error) {
       self.postMessage({ kind: "error", seq: 0, message: String(error.message ?? error) });
+      return;
     }
-    return;
+  } else {
+    waiting = data;
   }
-  waiting = data;
-  if (!building) build();
+  if (modelLoaded && waiting && !building) build();
 };
 
 const hex = (buffer) => [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");

@@ -150,12 +150,13 @@ pub struct StudioView {
 /// is worked out exactly as the server's `PriceBook::price` does (a server
 /// test holds them together), so estimate and exact price differ only by
 /// the grams.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ShopRates {
     pub filament_cents_per_kg: u64,
     pub service_cents: u64,
     pub shipping_cents: u64,
     pub minimum_cents: u64,
+    pub currency: String,
 }
 
 impl ShopRates {

@@ -178,6 +178,7 @@ pub fn shop_rates(book: &slicing::quote::PriceBook) -> app::studio::ShopRates {
         service_cents: book.service_cents,
         shipping_cents: book.shipping_cents,
         minimum_cents: book.minimum_cents,
+        currency: book.currency.clone(),
     }
 }
 

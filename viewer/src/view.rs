@@ -38,6 +38,8 @@ impl View {
             .dyn_into::<WebGl2RenderingContext>()
             .map_err(|_| "not a WebGL2 context".to_string())?;
         let gl = context::Context::from_webgl2_context(gl);
+        // three-d's API takes an Arc; the context never leaves this thread.
+        #[allow(clippy::arc_with_non_send_sync)]
         let context = Context::from_gl_context(Arc::new(gl)).map_err(|e| e.to_string())?;
         let plate = Gm::new(Mesh::new(&context, &plate_mesh(build_plate_mm)), ColorMaterial::default());
         let lights = (

@@ -15,6 +15,9 @@ use web_sys::{HtmlCanvasElement, MessageEvent, PointerEvent, WheelEvent, Worker,
 
 use crate::pages::studio_view::{LiveSignals, LiveStatus};
 
+/// A browser event callback.
+type Listener = Closure<dyn FnMut(web_sys::Event)>;
+
 /// Everything the running studio holds; lives as long as the page.
 struct Live {
     view: RefCell<View>,
@@ -28,7 +31,7 @@ struct Live {
     pointers: RefCell<Vec<(i32, f64, f64, bool)>>,
     signals: LiveSignals,
     /// Kept so the browser keeps calling them.
-    _listeners: RefCell<Vec<Closure<dyn FnMut(web_sys::Event)>>>,
+    _listeners: RefCell<Vec<Listener>>,
 }
 
 /// Starts the live view once the canvas is on the page; until it works (or
@@ -304,10 +307,7 @@ impl Live {
     }
 
     /// A browser callback that reaches this studio without keeping it alive forever.
-    fn handler(
-        self: &Rc<Self>,
-        act: impl Fn(&Rc<Live>, &web_sys::Event) + 'static,
-    ) -> Closure<dyn FnMut(web_sys::Event)> {
+    fn handler(self: &Rc<Self>, act: impl Fn(&Rc<Live>, &web_sys::Event) + 'static) -> Listener {
         let live = Rc::downgrade(self);
         Closure::new(move |event: web_sys::Event| {
             if let Some(live) = live.upgrade() {

@@ -101,7 +101,7 @@ pub fn LiveView(
             let total = rates.total_cents(model_g + support_g);
             view! {
                 <p data-testid="studio-estimate">
-                    <strong>{format!("About {}", money(total))}</strong>
+                    <strong>{format!("About {} {}", money(total), rates.currency)}</strong>
                     {format!(" — {model_g:.1} g model + {support_g:.1} g supports, estimated from the shape. ")}
                     "The exact price comes from our slicer."
                 </p>
