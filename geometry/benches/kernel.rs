@@ -140,6 +140,16 @@ fn engraving(dir: &std::path::Path) {
     println!("  memoreez native, whole keepsake:           {:>8.1} ms", ms(whole));
     println!("    of which repair, pedestal, letters:      {:>8.1} ms", ms(prepare));
     println!("    of which the two booleans:               {:>8.1} ms", ms(booleans));
+    // What the studio adds to the joined solid before showing it: marks,
+    // overhangs and the thin-wall search (a ray per face).
+    let settings = geometry::estimate::PrintSettings::default();
+    let survey = time(5, || geometry::preview::Preview::of_keepsake(&made, &settings));
+    let thin = geometry::thickness::thin_walls(&made.mesh, settings.min_wall_mm);
+    println!(
+        "  studio view of the joined solid, native:   {:>8.1} ms (thin walls found: {:.1} mm²)",
+        ms(survey),
+        thin.area_mm2
+    );
 
     for (name, part) in [("model", &prepared.model), ("pedestal", &prepared.pedestal)]
         .into_iter()

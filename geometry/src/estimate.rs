@@ -23,11 +23,13 @@ pub struct PrintSettings {
     pub infill: f64,
     /// Faces tilted past this from vertical (degrees) get supports.
     pub overhang_angle_deg: f64,
+    /// Walls thinner than this (the nozzle's width, mm) print weak or not at all.
+    pub min_wall_mm: f64,
 }
 
 impl Default for PrintSettings {
     fn default() -> Self {
-        PrintSettings { density_g_cm3: 1.24, infill: 0.15, overhang_angle_deg: 45.0 }
+        PrintSettings { density_g_cm3: 1.24, infill: 0.15, overhang_angle_deg: 45.0, min_wall_mm: 0.4 }
     }
 }
 

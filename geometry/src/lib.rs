@@ -22,6 +22,7 @@ pub mod relief;
 pub mod repair;
 pub mod shapes;
 pub mod text;
+pub mod thickness;
 pub mod thumbnail;
 mod vec3;
 

@@ -168,8 +168,8 @@ mod tests {
             let a = analyse(&pedestal(FOOTPRINT, &spec), &AnalysisOptions::default());
             assert!(a.watertight && !a.inverted && a.shells == 1, "{shape:?}: {a:?}");
             assert!(!a.needs_support, "{shape:?} stands on its bottom");
-            let (half_w, half_d) = (23.0, 13.0);
-            let diagonal = (half_w * half_w + half_d * half_d as f64).sqrt();
+            let (half_w, half_d): (f64, f64) = (23.0, 13.0);
+            let diagonal = (half_w * half_w + half_d * half_d).sqrt();
             let expected_area = match shape {
                 PedestalShape::Square => (2.0 * half_w) * (2.0 * half_w),
                 PedestalShape::Hex => 2.0 * 3f64.sqrt() * diagonal * diagonal,

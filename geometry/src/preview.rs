@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::Mesh;
 use crate::estimate::{Estimate, PrintSettings, estimate};
 use crate::keepsake::{Keepsake, Parts, TextFinish};
+use crate::thickness::thin_walls;
 use crate::vec3::{cross, norm, sub};
 
 /// Which part of the keepsake a triangle belongs to (the low bits of a mark).
@@ -27,17 +28,29 @@ pub enum Part {
 /// bed, to need supports under it.
 pub const OVERHANG: u8 = 0b100;
 
+/// Set in a triangle's mark when it lies on a wall thinner than the nozzle
+/// (only in the joined keepsake: the parts overlap before the booleans).
+pub const THIN: u8 = 0b1000;
+
+/// Less thin surface than this (mm²) is a sliver nobody would see printed.
+const THIN_WORTH_SAYING_MM2: f64 = 1.0;
+
 /// Triangles ready for the GPU plus what the studio shows beside them.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Preview {
     /// Three corners per triangle, x y z each, mm.
     pub positions: Vec<f32>,
-    /// One per triangle: its [`Part`], with [`OVERHANG`] set when it overhangs.
+    /// One per triangle: its [`Part`], with [`OVERHANG`] and [`THIN`] set on
+    /// faces that overhang or lie on a wall too thin to print.
     pub marks: Vec<u8>,
     /// Width, depth and height of the whole keepsake, mm.
     pub size_mm: [f64; 3],
     /// Whether this is the joined solid (true) or the placed parts.
     pub exact: bool,
+    /// Surface on walls thinner than the nozzle, mm², and the thinnest wall
+    /// (joined keepsake only).
+    pub thin_mm2: f64,
+    pub thinnest_mm: Option<f64>,
 }
 
 impl Preview {
@@ -51,9 +64,16 @@ impl Preview {
         Preview::of(&meshes, settings, false)
     }
 
-    /// The joined keepsake, all one part.
+    /// The joined keepsake, all one part, with its thin walls marked.
     pub fn of_keepsake(keepsake: &Keepsake, settings: &PrintSettings) -> Preview {
-        Preview::of(&[(&keepsake.mesh, Part::Pedestal)], settings, true)
+        let mut preview = Preview::of(&[(&keepsake.mesh, Part::Pedestal)], settings, true);
+        let thin = thin_walls(&keepsake.mesh, settings.min_wall_mm);
+        for &triangle in &thin.triangles {
+            preview.marks[triangle as usize] |= THIN;
+        }
+        preview.thin_mm2 = thin.area_mm2;
+        preview.thinnest_mm = thin.thinnest_mm;
+        preview
     }
 
     fn of(meshes: &[(&Mesh, Part)], settings: &PrintSettings, exact: bool) -> Preview {
@@ -80,7 +100,7 @@ impl Preview {
             0 => [0.0; 3],
             _ => [high[0] - low[0], high[1] - low[1], high[2] - low[2]],
         };
-        Preview { positions, marks, size_mm, exact }
+        Preview { positions, marks, size_mm, exact, thin_mm2: 0.0, thinnest_mm: None }
     }
 
     /// Whether any triangle needs supports.
@@ -124,6 +144,14 @@ pub fn printability(
         warnings.push(format!(
             "Larger than the printer: {x:.0} × {y:.0} × {z:.0} mm does not fit its {bx:.0} × {by:.0} × {bz:.0} mm. \
              Make the model smaller."
+        ));
+    }
+    if let Some(thinnest) = preview.thinnest_mm.filter(|_| preview.thin_mm2 >= THIN_WORTH_SAYING_MM2) {
+        warnings.push(format!(
+            "Walls thinner than the {:.1} mm nozzle (the thinnest {thinnest:.2} mm, about {:.0} mm² of surface, \
+             tinted blue): they may print weak, break off or not print at all. Make the model taller or the \
+             letters larger.",
+            settings.min_wall_mm, preview.thin_mm2
         ));
     }
     if keepsake.repair.changed() {
@@ -202,6 +230,41 @@ mod tests {
         let said = printability(&keepsake, &view, &settings, [250.0, 210.0, 210.0]);
         assert!(said.warnings.is_empty(), "{:?}", said.warnings);
         assert!(said.estimate.model_g > 1.0 && said.estimate.support_g == 0.0, "{:?}", said.estimate);
+    }
+
+    #[test]
+    fn a_paper_thin_model_is_tinted_and_said_to_be_thin() {
+        let settings = PrintSettings::default();
+        // A 0.3 mm card standing on the pedestal, 20 mm wide and tall.
+        let card = cuboid([0.0, 0.0, 0.0], [20.0, 0.3, 20.0]);
+        let keepsake =
+            join(parts(&card, &spec(&[], TextFinish::Engraved), &Font::embedded()).unwrap()).unwrap();
+        let view = Preview::of_keepsake(&keepsake, &settings);
+        let thin: Vec<usize> = (0..view.marks.len()).filter(|&i| view.marks[i] & THIN != 0).collect();
+        assert!(!thin.is_empty());
+        // Every thin face is part of the card (above the pedestal's top), upright.
+        let pedestal_top = keepsake.mesh.vertices.iter().map(|v| v[2]).fold(f64::INFINITY, f64::min)
+            + spec(&[], TextFinish::Engraved).pedestal.height_mm;
+        for i in thin {
+            let z = &view.positions[i * 9..i * 9 + 9];
+            assert!(
+                [z[2], z[5], z[8]].iter().any(|&z| f64::from(z) > pedestal_top),
+                "face {i} is not the card"
+            );
+        }
+        assert!(view.thin_mm2 > 2.0 * 18.0 * 19.0, "both faces of the card: {} mm²", view.thin_mm2);
+        assert!((view.thinnest_mm.unwrap() - 0.3).abs() < 1e-3, "{:?}", view.thinnest_mm);
+        let said = printability(&keepsake, &view, &settings, [250.0, 210.0, 210.0]);
+        assert!(
+            said.warnings
+                .iter()
+                .any(|w| w.starts_with("Walls thinner than the 0.4 mm nozzle (the thinnest 0.30 mm")),
+            "{:?}",
+            said.warnings
+        );
+        // The parts view has no thin marks: the parts still overlap there.
+        let placed = parts(&card, &spec(&[], TextFinish::Engraved), &Font::embedded()).unwrap();
+        assert!(Preview::of_parts(&placed, &settings).marks.iter().all(|m| m & THIN == 0));
     }
 
     #[test]
