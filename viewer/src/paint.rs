@@ -1,18 +1,25 @@
-//! The keepsake's colours: warm clay for the model, a darker base, and a
-//! red tint on overhanging faces when the printability overlay is on.
+//! The keepsake's colours: warm clay for the model, a darker base, and,
+//! when the printability overlay is on, blue on walls too thin to print and
+//! red on overhanging faces.
 
 /// A triangle's mark from `geometry::preview`: the part in the low two
-/// bits, `OVERHANG` in the third.
+/// bits, `OVERHANG` in the third, `THIN` in the fourth.
 const PART_BITS: u8 = 0b11;
 const OVERHANG: u8 = 0b100;
+const THIN: u8 = 0b1000;
 
 pub const MODEL: [u8; 3] = [222, 184, 148];
 pub const PEDESTAL: [u8; 3] = [196, 160, 128];
 pub const LETTERS: [u8; 3] = [150, 112, 84];
 pub const OVERHANG_TINT: [u8; 3] = [226, 72, 56];
+pub const THIN_TINT: [u8; 3] = [52, 110, 226];
 
 /// The colour a triangle is drawn in.
 pub fn colour(mark: u8, overlay: bool) -> [u8; 3] {
+    // A thin wall is the worse problem: it may not print at all.
+    if overlay && mark & THIN != 0 {
+        return THIN_TINT;
+    }
     if overlay && mark & OVERHANG != 0 {
         return OVERHANG_TINT;
     }
@@ -46,8 +53,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn overhangs_are_tinted_only_with_the_overlay_on() {
+    fn problems_are_tinted_only_with_the_overlay_on() {
         assert_eq!(colour(OVERHANG, true), OVERHANG_TINT);
+        assert_eq!(colour(THIN | OVERHANG, true), THIN_TINT);
+        assert_eq!(colour(1 | THIN, false), PEDESTAL);
         assert_eq!(colour(OVERHANG, false), MODEL);
         assert_eq!(colour(1 | OVERHANG, false), PEDESTAL);
         assert_eq!(colour(2, true), LETTERS);

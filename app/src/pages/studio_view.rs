@@ -152,7 +152,9 @@ pub fn LiveView(
                     <label>
                         <input type="checkbox" data-testid="studio-overlay" prop:checked=overlay
                             on:change=move |ev| overlay.set(event_target_checked(&ev))/>
-                        " Tint overhangs"
+                        " Show problem areas "
+                        <span class="legend overhang">"overhangs"</span>" "
+                        <span class="legend thin">"too thin"</span>
                     </label>
                     <span class="busy" data-testid="studio-building">{move || live.building.get().then_some("Updating…")}</span>
                 </div>
