@@ -62,7 +62,18 @@ export function sharedBrowser() {
 
 /** A binary STL of an axis-aligned box from the origin to [x, y, z] mm. */
 export function boxStl([x, y, z]) {
-  const v = [[0, 0, 0], [x, 0, 0], [x, y, 0], [0, y, 0], [0, 0, z], [x, 0, z], [x, y, z], [0, y, z]];
+  return frustumStl([x, y], [x, y], z);
+}
+
+/**
+ * A binary STL of a square frustum standing on the origin: a `bottom` [x, y]
+ * footprint, a `top` [x, y] face `height` mm up, both centred on one axis.
+ */
+export function frustumStl([bx, by], [tx, ty], height) {
+  const [cx, cy] = [Math.max(bx, tx) / 2, Math.max(by, ty) / 2];
+  const ring = ([x, y], z) => [[cx - x / 2, cy - y / 2, z], [cx + x / 2, cy - y / 2, z],
+    [cx + x / 2, cy + y / 2, z], [cx - x / 2, cy + y / 2, z]];
+  const v = [...ring([bx, by], 0), ...ring([tx, ty], height)];
   const faces = [[0, 2, 1], [0, 3, 2], [4, 5, 6], [4, 6, 7], [0, 1, 5], [0, 5, 4],
     [1, 2, 6], [1, 6, 5], [2, 3, 7], [2, 7, 6], [3, 0, 4], [3, 4, 7]];
   const buffer = Buffer.alloc(84 + faces.length * 50);

@@ -11,19 +11,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { BASE_URL, boxStl, openPage, sharedBrowser, visit } from './browser.mjs';
+import { BASE_URL, boxStl, frustumStl, openPage, sharedBrowser, visit } from './browser.mjs';
 
 const browser = sharedBrowser();
 
 test('the studio prices the keepsake with its words and keeps the settings', async () => {
   const { context, page, problems } = await openPage(browser());
-  await visit(page, '/');
-  await page.setInputFiles('#upload-file', { name: 'tower.stl', mimeType: 'model/stl', buffer: boxStl([20, 20, 40]) });
-  await page.click('[data-testid="upload-model"]');
-  await page.waitForSelector('[data-testid="open-studio"]', { timeout: 30_000 });
-  await page.click('[data-testid="open-studio"]');
-  await page.waitForURL(/\/create\/[A-Za-z0-9_-]{22}\/studio$/);
-  await page.waitForSelector('[data-testid="studio-form"]');
+  await openStudio(page, 'tower.stl', boxStl([20, 20, 40]));
   assert.equal(await page.inputValue('#model_height_mm'), '40', 'starts at the model’s own height');
 
   // The live view replaces the picture and draws the keepsake.
@@ -80,6 +74,105 @@ test('the studio prices the keepsake with its words and keeps the settings', asy
   await context.close();
 });
 
+test('the studio tints overhangs and too-thin walls and says so in words', async () => {
+  const { context, page, problems } = await openPage(browser());
+  // A cone upside down: its sides lean out 56° from upright, past the 45° a
+  // printer manages without supports.
+  await openStudio(page, 'funnel.stl', frustumStl([10, 10], [40, 40], 10));
+  await page.waitForSelector('[data-testid="studio-warnings"]', { timeout: 30_000 });
+  assert.match(await page.textContent('[data-testid="studio-warnings"]'), /hang over thin air/);
+  // Lower the camera to just above the funnel's rim (a drag upwards) to face its sides.
+  await dragOnCanvas(page, 0, -40);
+  await nextFrames(page);
+  const tinted = await canvasPixels(page);
+  console.log(`funnel, overlay on: ${JSON.stringify(tinted)}`);
+  await page.uncheck('[data-testid="studio-overlay"]');
+  await nextFrames(page);
+  const plain = await canvasPixels(page);
+  assert.ok(tinted.red > 300, `overhangs drawn red: ${JSON.stringify(tinted)}`);
+  assert.ok(plain.red < tinted.red / 20, `and not with the overlay off: ${JSON.stringify(plain)}`);
+
+  // A 0.3 mm card: thinner than the 0.4 mm nozzle.
+  await openStudio(page, 'card.stl', boxStl([30, 0.3, 20]));
+  await page.waitForSelector('[data-testid="studio-warnings"]', { timeout: 30_000 });
+  assert.match(
+    await page.textContent('[data-testid="studio-warnings"]'),
+    /Walls thinner than the 0\.4 mm nozzle \(the thinnest 0\.30 mm/,
+  );
+  const card = await canvasPixels(page);
+  assert.ok(card.blue > 300, `the card drawn blue: ${JSON.stringify(card)}`);
+  assert.equal(await page.isChecked('[data-testid="studio-overlay"]'), true, 'a new studio starts with the overlay on');
+  await page.screenshot({ path: 'test-results/studio-thin.png', fullPage: true });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('without WebGL2 the studio keeps the picture and still prices the keepsake', async () => {
+  const { context, page, problems } = await openPage(browser());
+  const url = await openStudio(page, 'tower.stl', boxStl([20, 20, 30]));
+  // The same page in a browser whose canvases give no WebGL2 context.
+  await page.addInitScript(() => {
+    const getContext = HTMLCanvasElement.prototype.getContext;
+    HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {
+      return kind === 'webgl2' ? null : getContext.call(this, kind, ...rest);
+    };
+  });
+  await visit(page, url);
+  await page.waitForSelector('[data-testid="studio-view"][data-live^="Unavailable"]', { timeout: 30_000 });
+  assert.match(
+    await page.textContent('[data-testid="studio-size"]'),
+    /not available in this browser \(this browser has no WebGL2\); the price and files are made from your settings/,
+  );
+  assert.equal(await page.isVisible('[data-testid="studio-thumbnail"]'), true, 'the picture stays');
+  assert.equal(await page.isVisible('[data-testid="studio-canvas"]'), false);
+  await page.fill('#line1', 'No GPU');
+  await page.click('[data-testid="studio-price"]');
+  await page.waitForSelector('[data-testid="quote"]', { timeout: 60_000 });
+  assert.match(await page.textContent('[data-testid="quote"]'), /Sliced by prusa-slicer/);
+  assert.deepEqual(problems, []);
+  // The creation belongs to this visitor: the page without JavaScript gets the same cookies.
+  const storageState = await context.storageState();
+  await context.close();
+
+  // Without JavaScript: the picture, the settings as saved and the price.
+  const noScript = await browser().newContext({ javaScriptEnabled: false, storageState });
+  const bare = await noScript.newPage();
+  await bare.goto(BASE_URL + url);
+  assert.equal(await bare.isVisible('[data-testid="studio-thumbnail"]'), true);
+  assert.equal(await bare.inputValue('#line1'), 'No GPU');
+  assert.match(await bare.textContent('[data-testid="quote"]'), /Sliced by prusa-slicer/);
+  await noScript.close();
+});
+
+/** Uploads a model from the home page and opens its studio; returns the studio's path. */
+async function openStudio(page, name, stl) {
+  await visit(page, '/');
+  await page.setInputFiles('#upload-file', { name, mimeType: 'model/stl', buffer: stl });
+  await page.click('[data-testid="upload-model"]');
+  await page.waitForSelector('[data-testid="open-studio"]', { timeout: 30_000 });
+  await page.click('[data-testid="open-studio"]');
+  await page.waitForURL(/\/create\/[A-Za-z0-9_-]{22}\/studio$/);
+  await page.waitForSelector('[data-testid="studio-form"]');
+  const path = new URL(page.url()).pathname;
+  await page.waitForSelector('[data-testid="studio-view"][data-live="Ready"]', { timeout: 30_000 });
+  return path;
+}
+
+/** Drags across the middle of the canvas by dx, dy pixels (turning the view). */
+async function dragOnCanvas(page, dx, dy) {
+  const box = await page.locator('[data-testid="studio-canvas"]').boundingBox();
+  const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + dx, y + dy, { steps: 10 });
+  await page.mouse.up();
+}
+
+/** Waits until the page has drawn twice more (the view redraws on the next frame). */
+async function nextFrames(page) {
+  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+}
+
 /** The SHA-256 of the exact keepsake the browser built last, from the page's hidden record. */
 async function builtHash(page) {
   await page.waitForSelector('[data-testid="studio-view"][data-sha256]:not([data-sha256=""])', { timeout: 30_000 });
@@ -115,7 +208,13 @@ async function canvasPixels(page) {
     let sum = 0;
     let squares = 0;
     const colours = new Set();
+    // Pixels near viewer::paint's overhang and thin-wall tints (lit or shaded).
+    let red = 0;
+    let blue = 0;
     for (let i = 0; i < data.length; i += 4) {
+      const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+      if (r > 120 && r > 2 * g && r > 2 * b) red += 1;
+      if (b > 120 && b > 1.6 * r && b > 1.3 * g) blue += 1;
       const grey = (data[i] + data[i + 1] + data[i + 2]) / 3;
       sum += grey;
       squares += grey * grey;
@@ -123,6 +222,6 @@ async function canvasPixels(page) {
     }
     const n = data.length / 4;
     const digest = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', data))).slice(0, 8).join('.');
-    return { variance: squares / n - (sum / n) ** 2, colours: colours.size, digest };
+    return { variance: squares / n - (sum / n) ** 2, colours: colours.size, red, blue, digest };
   }, png.toString('base64'));
 }
