@@ -9,6 +9,7 @@ pub mod creation;
 pub mod error;
 pub mod job;
 pub mod model;
+pub mod order;
 pub mod pages;
 pub mod quote;
 pub mod story;

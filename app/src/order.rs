@@ -1,0 +1,393 @@
+//! Orders: what the customer fills in at checkout (checked the same way in
+//! the browser and on the server), how an order's amounts are worked out,
+//! and an order as its page shows it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// Where an order stands. Statuses only move forward (see [`OrderStatus::can_become`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// Sent to Stripe Checkout; not paid yet.
+    AwaitingPayment,
+    /// No online payment: the customer pays when collecting (or staff record it).
+    PayAtPickup,
+    Paid,
+    /// Stripe gave up on the payment (e.g. a bank transfer that failed), or the session expired.
+    PaymentFailed,
+    /// Waiting in the lab's queue.
+    ReadyToPrint,
+    Printing,
+    Shipped,
+    ReadyForPickup,
+    Collected,
+}
+
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 9] = [
+        OrderStatus::AwaitingPayment,
+        OrderStatus::PayAtPickup,
+        OrderStatus::Paid,
+        OrderStatus::PaymentFailed,
+        OrderStatus::ReadyToPrint,
+        OrderStatus::Printing,
+        OrderStatus::Shipped,
+        OrderStatus::ReadyForPickup,
+        OrderStatus::Collected,
+    ];
+
+    /// The name kept in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::AwaitingPayment => "awaiting_payment",
+            OrderStatus::PayAtPickup => "pay_at_pickup",
+            OrderStatus::Paid => "paid",
+            OrderStatus::PaymentFailed => "payment_failed",
+            OrderStatus::ReadyToPrint => "ready_to_print",
+            OrderStatus::Printing => "printing",
+            OrderStatus::Shipped => "shipped",
+            OrderStatus::ReadyForPickup => "ready_for_pickup",
+            OrderStatus::Collected => "collected",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<OrderStatus> {
+        OrderStatus::ALL.into_iter().find(|status| status.as_str() == name)
+    }
+
+    /// In the customer's words.
+    pub fn label(self) -> &'static str {
+        match self {
+            OrderStatus::AwaitingPayment => "Waiting for payment",
+            OrderStatus::PayAtPickup => "Placed — pay when you collect",
+            OrderStatus::Paid => "Paid",
+            OrderStatus::PaymentFailed => "Payment did not go through",
+            OrderStatus::ReadyToPrint => "In the print queue",
+            OrderStatus::Printing => "Printing",
+            OrderStatus::Shipped => "Shipped",
+            OrderStatus::ReadyForPickup => "Ready for pickup",
+            OrderStatus::Collected => "Collected",
+        }
+    }
+
+    /// Whether an order may move from `self` to `next`. Nothing goes back,
+    /// so a replayed or late payment event can never undo a later step.
+    pub fn can_become(self, next: OrderStatus) -> bool {
+        use OrderStatus::*;
+        matches!(
+            (self, next),
+            (AwaitingPayment, Paid | PaymentFailed)
+                | (PaymentFailed, Paid)
+                | (Paid | PayAtPickup, ReadyToPrint)
+                | (ReadyToPrint, Printing)
+                | (Printing, Shipped | ReadyForPickup)
+                | (Shipped | ReadyForPickup, Collected)
+        )
+    }
+}
+
+/// How the keepsake reaches the customer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    Ship,
+    Pickup,
+}
+
+/// A postal address for shipping.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    pub line1: String,
+    #[serde(default)]
+    pub line2: String,
+    pub city: String,
+    #[serde(default)]
+    pub region: String,
+    pub postal_code: String,
+    /// ISO 3166-1 alpha-2, e.g. `US`.
+    pub country: String,
+}
+
+/// Most keepsakes one order may ask for.
+pub const MAX_QUANTITY: u32 = 20;
+const MAX_FIELD_CHARS: usize = 120;
+
+/// The checkout form, as sent by the page or a script.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderForm {
+    pub creation_id: String,
+    pub name: String,
+    pub email: String,
+    pub delivery: Delivery,
+    /// Required when shipping; ignored for pickup.
+    #[serde(default)]
+    pub address: Option<Address>,
+    pub quantity: u32,
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> AppError {
+    AppError::Invalid { field: field.to_string(), message: message.into() }
+}
+
+/// A required one-line text field: trimmed, not empty, not too long, no control characters.
+fn line(field: &str, what: &str, value: &str) -> Result<String, AppError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(invalid(field, format!("Please enter {what}.")));
+    }
+    if value.chars().count() > MAX_FIELD_CHARS {
+        return Err(invalid(
+            field,
+            format!("That is too long for {what} (at most {MAX_FIELD_CHARS} characters)."),
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(invalid(field, format!("{what} cannot contain line breaks or control characters.")));
+    }
+    Ok(value.to_string())
+}
+
+/// A plausible email address: one `@`, a dot in the domain, no spaces. The
+/// receipt proves it; this only catches typing slips.
+fn email(value: &str) -> Result<String, AppError> {
+    let value = line("email", "your email address", value)?;
+    let valid = match value.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !value.contains(char::is_whitespace)
+        }
+        None => false,
+    };
+    match valid {
+        true => Ok(value),
+        false => Err(invalid("email", "That does not look like an email address (like name@example.com).")),
+    }
+}
+
+impl Address {
+    fn checked(&self) -> Result<Address, AppError> {
+        let country = self.country.trim().to_ascii_uppercase();
+        if country.len() != 2 || !country.chars().all(|c| c.is_ascii_alphabetic()) {
+            return Err(invalid("country", "Please give the country as its two-letter code, like US or GB."));
+        }
+        let optional = |field: &str, value: &str| match value.trim() {
+            "" => Ok(String::new()),
+            value => line(field, "this line", value),
+        };
+        Ok(Address {
+            line1: line("line1", "the street address", &self.line1)?,
+            line2: optional("line2", &self.line2)?,
+            city: line("city", "the town or city", &self.city)?,
+            region: optional("region", &self.region)?,
+            postal_code: line("postal_code", "the postal code", &self.postal_code)?,
+            country,
+        })
+    }
+
+    /// One line per part, for receipts and labels.
+    pub fn lines(&self) -> Vec<String> {
+        let place = [self.city.as_str(), self.region.as_str(), self.postal_code.as_str()]
+            .into_iter()
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        [self.line1.clone(), self.line2.clone(), place, self.country.clone()]
+            .into_iter()
+            .filter(|line| !line.is_empty())
+            .collect()
+    }
+}
+
+impl OrderForm {
+    /// The form with its text trimmed, or the first field that is wrong.
+    pub fn checked(&self) -> Result<OrderForm, AppError> {
+        let name = line("name", "your name", &self.name)?;
+        let email = email(&self.email)?;
+        if !(1..=MAX_QUANTITY).contains(&self.quantity) {
+            return Err(invalid("quantity", format!("You can order 1 to {MAX_QUANTITY} at a time.")));
+        }
+        let address = match (self.delivery, &self.address) {
+            (Delivery::Pickup, _) => None,
+            (Delivery::Ship, Some(address)) => Some(address.checked()?),
+            (Delivery::Ship, None) => return Err(invalid("line1", "Please enter the address to ship to.")),
+        };
+        Ok(OrderForm {
+            creation_id: self.creation_id.trim().to_string(),
+            name,
+            email,
+            delivery: self.delivery,
+            address,
+            quantity: self.quantity,
+        })
+    }
+}
+
+/// What an order costs, in integer cents.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Amounts {
+    /// One keepsake: its material and the service, never below the shop's minimum.
+    pub unit_cents: u64,
+    pub quantity: u32,
+    /// Once per order; nothing for pickup.
+    pub shipping_cents: u64,
+    pub total_cents: u64,
+    pub currency: String,
+}
+
+impl Amounts {
+    /// The amounts for `quantity` keepsakes whose material costs
+    /// `material_cents` each, with the shop's service charge, shipping and
+    /// minimum (the same rules as a quote's price, per keepsake).
+    pub fn work_out(
+        material_cents: u64,
+        (service_cents, shipping_cents, minimum_cents): (u64, u64, u64),
+        quantity: u32,
+        delivery: Delivery,
+        currency: &str,
+    ) -> Amounts {
+        let unit_cents = (material_cents + service_cents).max(minimum_cents);
+        let shipping_cents = match delivery {
+            Delivery::Ship => shipping_cents,
+            Delivery::Pickup => 0,
+        };
+        Amounts {
+            unit_cents,
+            quantity,
+            shipping_cents,
+            total_cents: unit_cents * u64::from(quantity) + shipping_cents,
+            currency: currency.to_string(),
+        }
+    }
+}
+
+/// One step in an order's history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderEvent {
+    /// UTC milliseconds since the Unix epoch.
+    pub at_ms: i64,
+    pub status: OrderStatus,
+    pub note: String,
+}
+
+/// An order as its page (and `GET /api/orders/{id}?t=…`) shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrderView {
+    pub id: String,
+    pub status: OrderStatus,
+    pub title: String,
+    pub thumbnail_url: Option<String>,
+    pub name: String,
+    pub email: String,
+    pub delivery: Delivery,
+    pub address: Option<Address>,
+    pub amounts: Amounts,
+    pub model_g: f64,
+    pub support_g: f64,
+    pub print_time_s: u64,
+    /// Online payment (Stripe) or at pickup.
+    pub pay_online: bool,
+    pub history: Vec<OrderEvent>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> OrderForm {
+        OrderForm {
+            creation_id: "c".into(),
+            name: "  Ada Lovelace ".into(),
+            email: "ada@example.com".into(),
+            delivery: Delivery::Ship,
+            address: Some(Address {
+                line1: "12 Analytical Row".into(),
+                line2: String::new(),
+                city: "London".into(),
+                region: String::new(),
+                postal_code: "N1 7AA".into(),
+                country: "gb".into(),
+            }),
+            quantity: 2,
+        }
+    }
+
+    fn field_of(result: Result<OrderForm, AppError>) -> String {
+        match result {
+            Err(AppError::Invalid { field, .. }) => field,
+            other => panic!("expected a field error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_good_form_is_trimmed_and_the_country_upper_cased() {
+        let checked = form().checked().unwrap();
+        assert_eq!(checked.name, "Ada Lovelace");
+        assert_eq!(checked.address.unwrap().country, "GB");
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        type Spoil = Box<dyn Fn(&mut OrderForm)>;
+        let cases: Vec<(Spoil, &str)> = vec![
+            (Box::new(|f| f.name = " ".into()), "name"),
+            (Box::new(|f| f.name = "x".repeat(121)), "name"),
+            (Box::new(|f| f.name = "Ada\nL".into()), "name"),
+            (Box::new(|f| f.email = "ada.example.com".into()), "email"),
+            (Box::new(|f| f.email = "ada@example".into()), "email"),
+            (Box::new(|f| f.email = "a da@example.com".into()), "email"),
+            (Box::new(|f| f.quantity = 0), "quantity"),
+            (Box::new(|f| f.quantity = MAX_QUANTITY + 1), "quantity"),
+            (Box::new(|f| f.address = None), "line1"),
+            (Box::new(|f| f.address.as_mut().unwrap().country = "GBR".into()), "country"),
+            (Box::new(|f| f.address.as_mut().unwrap().city = "".into()), "city"),
+            (Box::new(|f| f.address.as_mut().unwrap().postal_code = " ".into()), "postal_code"),
+        ];
+        for (spoil, field) in cases {
+            let mut bad = form();
+            spoil(&mut bad);
+            assert_eq!(field_of(bad.checked()), field, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn pickup_needs_no_address_and_drops_one_given() {
+        let mut pickup = form();
+        pickup.delivery = Delivery::Pickup;
+        pickup.address.as_mut().unwrap().country = "nonsense".into();
+        assert_eq!(pickup.checked().unwrap().address, None);
+    }
+
+    #[test]
+    fn amounts_charge_shipping_once_and_keep_the_minimum_per_keepsake() {
+        let shipped = Amounts::work_out(73, (1_200, 900, 0), 3, Delivery::Ship, "USD");
+        assert_eq!(
+            (shipped.unit_cents, shipped.shipping_cents, shipped.total_cents),
+            (1_273, 900, 3 * 1_273 + 900)
+        );
+        let collected = Amounts::work_out(73, (1_200, 900, 0), 3, Delivery::Pickup, "USD");
+        assert_eq!(collected.total_cents, 3 * 1_273);
+        let small = Amounts::work_out(40, (0, 0, 300), 2, Delivery::Pickup, "USD");
+        assert_eq!((small.unit_cents, small.total_cents), (300, 600));
+    }
+
+    #[test]
+    fn statuses_only_move_forward() {
+        use OrderStatus::*;
+        assert!(AwaitingPayment.can_become(Paid));
+        assert!(PaymentFailed.can_become(Paid), "a late successful payment still counts");
+        assert!(!Paid.can_become(AwaitingPayment));
+        assert!(!Paid.can_become(PaymentFailed), "a stale failure never undoes a payment");
+        assert!(!Paid.can_become(Paid), "paying twice is not a step");
+        assert!(!ReadyToPrint.can_become(Paid));
+        for status in OrderStatus::ALL {
+            assert_eq!(OrderStatus::parse(status.as_str()), Some(status));
+            assert!(!status.can_become(AwaitingPayment), "nothing returns to awaiting payment");
+        }
+    }
+}
