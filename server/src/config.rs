@@ -88,6 +88,31 @@ pub struct Config {
     /// Meshy's base URL for text → 3D; empty: `https://api.meshy.ai`
     /// (`MEMOREEZ_TEXT_TO_3D_API_URL`).
     pub text_to_3d_api_url: String,
+    /// The address customers reach this site at, for links in emails (`MEMOREEZ_PUBLIC_URL`).
+    pub public_url: String,
+    /// Who emails come from (`MEMOREEZ_MAIL_FROM`).
+    pub mail_from: String,
+    /// Where new-order alerts go (`MEMOREEZ_STAFF_EMAIL`).
+    pub staff_email: String,
+    /// The SMTP server that sends email (`MEMOREEZ_SMTP_HOST`); empty: every
+    /// message is written as an `.eml` file under `files_dir/outbox` instead.
+    pub smtp_host: String,
+    /// `MEMOREEZ_SMTP_PORT` (587 for STARTTLS, 465 for TLS, 25 without).
+    pub smtp_port: u16,
+    /// `none`, `starttls` or `tls` (`MEMOREEZ_SMTP_TLS`).
+    pub smtp_tls: SmtpTls,
+    /// Login name, if the server wants one (`MEMOREEZ_SMTP_USERNAME`); the
+    /// password only from `MEMOREEZ_SMTP_PASSWORD`.
+    pub smtp_username: String,
+}
+
+/// How the SMTP connection is protected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    None,
+    Starttls,
+    Tls,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,6 +135,7 @@ pub const IMAGE_API_KEY: &str = "MEMOREEZ_IMAGE_API_KEY";
 pub const CLOUDFLARE_API_TOKEN: &str = "MEMOREEZ_CLOUDFLARE_API_TOKEN";
 pub const PROMPT_API_KEY: &str = "MEMOREEZ_PROMPT_API_KEY";
 pub const MESHY_API_KEY: &str = "MEMOREEZ_MESHY_API_KEY";
+pub const SMTP_PASSWORD: &str = "MEMOREEZ_SMTP_PASSWORD";
 
 /// Where a capability comes from: the embedded default or a real service.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,6 +180,13 @@ impl Default for Config {
             remote_mesh_workers: false,
             text_to_3d_provider: TextTo3dProvider::Embedded,
             text_to_3d_api_url: String::new(),
+            public_url: "http://127.0.0.1:3000".to_string(),
+            mail_from: "Memoreez <orders@memoreez.localhost>".to_string(),
+            staff_email: "lab@memoreez.localhost".to_string(),
+            smtp_host: String::new(),
+            smtp_port: 587,
+            smtp_tls: SmtpTls::Starttls,
+            smtp_username: String::new(),
         }
     }
 }
@@ -184,6 +217,7 @@ impl Config {
                     "config",
                     "image_api_key",
                     "cloudflare_api_token",
+                    "smtp_password",
                 ])),
         )
     }

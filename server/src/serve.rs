@@ -24,6 +24,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let listener = TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
     let local = listener.local_addr()?;
     crate::workers::spawn(&state);
+    tokio::spawn(crate::mail::run(state.clone()));
     tracing::info!(database = ?state.db.backend(), "Memoreez is listening on http://{local}");
     axum::serve(listener, crate::http::router(state.clone()))
         .with_graceful_shutdown(shutdown_signal())

@@ -30,6 +30,8 @@ pub struct AppState {
     /// Turns a described object straight into a model; `None` (the embedded
     /// default): descriptions go by designs, like stories.
     pub text_models: Option<Arc<dyn TextModelMaker>>,
+    /// Rung when mail is queued, so the mail worker sends it at once.
+    pub mail_due: Arc<tokio::sync::Notify>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -64,6 +66,7 @@ impl AppState {
             writer,
             models,
             text_models,
+            mail_due: Arc::new(tokio::sync::Notify::new()),
         })
     }
 }

@@ -1,0 +1,375 @@
+//! Email: an outbox table written in the same transaction as what a message
+//! tells about, and a mail worker that sends what is due — over SMTP
+//! (lettre) when a server is configured, else as `.eml` files under the
+//! data folder — retrying with backoff and keeping a readable last error.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use app::order::{Amounts, Delivery, OrderForm};
+use app::quote::{QuoteSummary, duration, money};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sqlx::Row;
+
+use crate::config::{Config, SmtpTls};
+use crate::db::Db;
+use crate::state::AppState;
+use crate::time::now_ms;
+
+/// A message to queue.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mail {
+    /// What it is, for the staff's outbox list: `receipt`, `staff_alert`, …
+    pub kind: &'static str,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Attempts before a message is given up (marked failed, kept for staff).
+pub const MAX_ATTEMPTS: i64 = 8;
+
+/// Seconds to wait before attempt `n + 1` after `n` failures: 30 s,
+/// doubling, at most an hour.
+pub fn backoff_s(failures: i64) -> i64 {
+    (30_i64 << (failures.clamp(1, 8) - 1)).min(3_600)
+}
+
+/// Queues `mail` in the caller's transaction.
+pub async fn enqueue(tx: &mut sqlx::Transaction<'_, sqlx::Any>, mail: &Mail) -> sqlx::Result<String> {
+    let id = crate::creations::new_id();
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO outbox (id, kind, recipient, subject, text_body, html_body, status, attempts, \
+         next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)",
+    )
+    .bind(&id)
+    .bind(mail.kind)
+    .bind(&mail.to)
+    .bind(&mail.subject)
+    .bind(&mail.text)
+    .bind(&mail.html)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+/// Tells the mail worker there is something to send.
+pub fn wake(state: &AppState) {
+    state.mail_due.notify_one();
+}
+
+/// Escapes text for HTML.
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// A small HTML page around `paragraphs` (already escaped), plus the same as plain text.
+fn both(paragraphs: &[String]) -> (String, String) {
+    let text = paragraphs.join("\n\n") + "\n";
+    let html = format!(
+        "<!DOCTYPE html><html><body style=\"font-family: sans-serif; color: #1f2a2a\">{}</body></html>",
+        paragraphs
+            .iter()
+            .map(|p| format!("<p>{}</p>", html_escape(p).replace('\n', "<br>")))
+            .collect::<String>()
+    );
+    (text, html)
+}
+
+/// The customer's receipt and the lab's alert for a new order.
+pub fn order_placed(
+    config: &Config,
+    form: &OrderForm,
+    amounts: &Amounts,
+    quote: &QuoteSummary,
+    link: &str,
+) -> Vec<Mail> {
+    let total = format!("{} {}", money(amounts.total_cents), amounts.currency);
+    let lines = format!(
+        "{} × keepsake at {} {}{}\nTotal: {total}",
+        amounts.quantity,
+        money(amounts.unit_cents),
+        amounts.currency,
+        match amounts.shipping_cents {
+            0 => String::new(),
+            cents => format!("\nShipping: {} {}", money(cents), amounts.currency),
+        }
+    );
+    let delivery = match (&form.delivery, &form.address) {
+        (Delivery::Ship, Some(address)) => format!("We will ship it to:\n{}", address.lines().join("\n")),
+        _ => "You collect it at the lab; we email you when it is ready.".to_string(),
+    };
+    let (text, html) = both(&[
+        format!("Hello {},", form.name),
+        "Thank you for your order. We have it, and it joins our print queue.".to_string(),
+        lines.clone(),
+        "No online payment is set up here: you pay when you collect it.".to_string(),
+        delivery.clone(),
+        format!("Follow your order here (keep this link to yourself):\n{link}"),
+        "— Memoreez".to_string(),
+    ]);
+    let receipt = Mail {
+        kind: "receipt",
+        to: form.email.clone(),
+        subject: format!("Your Memoreez order — {total}"),
+        text,
+        html,
+    };
+    let (text, html) = both(&[
+        format!("New order from {} <{}>.", form.name, form.email),
+        lines,
+        format!(
+            "Sliced: {:.1} g model + {:.1} g supports, about {} a piece ({}).",
+            quote.model_g,
+            quote.support_g,
+            duration(quote.print_time_s),
+            quote.engine
+        ),
+        delivery,
+        format!("Order page: {link}"),
+    ]);
+    let alert = Mail {
+        kind: "staff_alert",
+        to: config.staff_email.clone(),
+        subject: format!("New order: {total}"),
+        text,
+        html,
+    };
+    vec![receipt, alert]
+}
+
+/// How messages leave.
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// One `.eml` file per message in this folder.
+    Folder(PathBuf),
+}
+
+impl Transport {
+    fn from_config(config: &Config) -> Result<Transport, String> {
+        if config.smtp_host.is_empty() {
+            return Ok(Transport::Folder(config.files_dir.join("outbox")));
+        }
+        let host = config.smtp_host.as_str();
+        let tls = || TlsParameters::new(host.to_string()).map_err(|e| format!("SMTP TLS for {host}: {e}"));
+        let tls = match config.smtp_tls {
+            SmtpTls::None => Tls::None,
+            SmtpTls::Starttls => Tls::Required(tls()?),
+            SmtpTls::Tls => Tls::Wrapper(tls()?),
+        };
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+            .port(config.smtp_port)
+            .tls(tls)
+            .timeout(Some(Duration::from_secs(20)));
+        if !config.smtp_username.is_empty() {
+            let password = std::env::var(crate::config::SMTP_PASSWORD).unwrap_or_default();
+            builder = builder.credentials(Credentials::new(config.smtp_username.clone(), password));
+        }
+        Ok(Transport::Smtp(builder.build()))
+    }
+
+    async fn send(&self, id: &str, message: Message) -> Result<(), String> {
+        match self {
+            Transport::Smtp(smtp) => smtp.send(message).await.map(drop).map_err(|e| e.to_string()),
+            Transport::Folder(folder) => write_eml(folder, id, &message.formatted()).await,
+        }
+    }
+}
+
+/// Writes `<id>.eml` whole or not at all (a temporary file renamed into place).
+async fn write_eml(folder: &Path, id: &str, bytes: &[u8]) -> Result<(), String> {
+    let failed = |e: std::io::Error| format!("cannot write to {}: {e}", folder.display());
+    tokio::fs::create_dir_all(folder).await.map_err(failed)?;
+    let partial = folder.join(format!(".{id}.eml.partial"));
+    tokio::fs::write(&partial, bytes).await.map_err(failed)?;
+    tokio::fs::rename(&partial, folder.join(format!("{id}.eml"))).await.map_err(failed)
+}
+
+/// A queued message as the worker reads it.
+struct Due {
+    id: String,
+    to: String,
+    subject: String,
+    text: String,
+    html: String,
+    attempts: i64,
+}
+
+fn message(from: &str, due: &Due) -> Result<Message, String> {
+    let from: Mailbox =
+        from.parse().map_err(|e| format!("the sender address {from:?} is not usable: {e}"))?;
+    let to: Mailbox = due.to.parse().map_err(|e| format!("the address {:?} is not usable: {e}", due.to))?;
+    Message::builder()
+        .from(from)
+        .to(to)
+        .subject(&due.subject)
+        .multipart(MultiPart::alternative_plain_html(due.text.clone(), due.html.clone()))
+        .map_err(|e| e.to_string())
+}
+
+/// Messages due now, oldest first.
+async fn due(db: &Db, limit: i64) -> sqlx::Result<Vec<Due>> {
+    sqlx::query(
+        "SELECT id, recipient, subject, text_body, html_body, attempts FROM outbox \
+         WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2",
+    )
+    .bind(now_ms())
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?
+    .into_iter()
+    .map(|row| {
+        Ok(Due {
+            id: row.try_get("id")?,
+            to: row.try_get("recipient")?,
+            subject: row.try_get("subject")?,
+            text: row.try_get("text_body")?,
+            html: row.try_get("html_body")?,
+            attempts: row.try_get("attempts")?,
+        })
+    })
+    .collect()
+}
+
+/// Sends what is due once; returns how many were sent. Each message is
+/// marked sent, or put back with a later time and its error, or given up
+/// after [`MAX_ATTEMPTS`].
+pub async fn send_due(db: &Db, config: &Config) -> sqlx::Result<usize> {
+    let transport = match Transport::from_config(config) {
+        Ok(transport) => transport,
+        Err(error) => {
+            tracing::error!(%error, "mail is not configured correctly; nothing sent");
+            return Ok(0);
+        }
+    };
+    let mut sent = 0;
+    for due in due(db, 50).await? {
+        let outcome = match message(&config.mail_from, &due) {
+            Ok(message) => transport.send(&due.id, message).await,
+            Err(error) => Err(error),
+        };
+        let now = now_ms();
+        match outcome {
+            Ok(()) => {
+                sent += 1;
+                sqlx::query(
+                    "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = $1, last_error = NULL \
+                     WHERE id = $2",
+                )
+                .bind(now)
+                .bind(&due.id)
+                .execute(db.pool())
+                .await?;
+            }
+            Err(error) => {
+                let attempts = due.attempts + 1;
+                let status = if attempts >= MAX_ATTEMPTS { "failed" } else { "pending" };
+                tracing::warn!(id = %due.id, attempts, %error, "mail not sent");
+                sqlx::query(
+                    "UPDATE outbox SET status = $1, attempts = $2, next_attempt_at = $3, last_error = $4 WHERE id = $5",
+                )
+                .bind(status)
+                .bind(attempts)
+                .bind(now + backoff_s(attempts) * 1_000)
+                .bind(&error)
+                .bind(&due.id)
+                .execute(db.pool())
+                .await?;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+/// When the soonest pending message falls due, if any.
+async fn next_due_at(db: &Db) -> sqlx::Result<Option<i64>> {
+    let row = sqlx::query("SELECT MIN(next_attempt_at) AS next FROM outbox WHERE status = 'pending'")
+        .fetch_one(db.pool())
+        .await?;
+    row.try_get("next")
+}
+
+/// The mail worker: sends what is due, then sleeps until woken or the next
+/// retry falls due (at most a minute, so a message queued by another
+/// instance goes out too).
+pub async fn run(state: AppState) {
+    loop {
+        if let Err(error) = send_due(&state.db, &state.config).await {
+            tracing::warn!(%error, "cannot read the outbox");
+        }
+        let wait_ms = match next_due_at(&state.db).await {
+            Ok(Some(at)) => (at - now_ms()).clamp(100, 60_000),
+            _ => 60_000,
+        };
+        tokio::select! {
+            _ = state.mail_due.notified() => {}
+            _ = tokio::time::sleep(Duration::from_millis(wait_ms as u64)) => {}
+        }
+    }
+}
+
+/// One row of the outbox, for the staff's list.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct OutboxEntry {
+    pub id: String,
+    pub kind: String,
+    pub to: String,
+    pub subject: String,
+    pub status: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at_ms: i64,
+    pub sent_at_ms: Option<i64>,
+}
+
+/// The newest `limit` messages, newest first.
+pub async fn outbox(db: &Db, limit: i64) -> sqlx::Result<Vec<OutboxEntry>> {
+    sqlx::query(
+        "SELECT id, kind, recipient, subject, status, attempts, last_error, created_at, sent_at FROM outbox \
+         ORDER BY created_at DESC, id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?
+    .into_iter()
+    .map(|row| {
+        Ok(OutboxEntry {
+            id: row.try_get("id")?,
+            kind: row.try_get("kind")?,
+            to: row.try_get("recipient")?,
+            subject: row.try_get("subject")?,
+            status: row.try_get("status")?,
+            attempts: row.try_get("attempts")?,
+            last_error: row.try_get("last_error")?,
+            created_at_ms: row.try_get("created_at")?,
+            sent_at_ms: row.try_get("sent_at")?,
+        })
+    })
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_thirty_seconds_up_to_an_hour() {
+        let waits: Vec<i64> = (1..=9).map(backoff_s).collect();
+        assert_eq!(waits, [30, 60, 120, 240, 480, 960, 1_920, 3_600, 3_600]);
+        assert_eq!(backoff_s(0), 30, "a first failure waits half a minute");
+        assert!(waits.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    #[test]
+    fn html_bodies_escape_what_customers_typed() {
+        let (text, html) = both(&["Hello <b>Bob</b> & co,".to_string()]);
+        assert!(text.contains("<b>Bob</b>"), "plain text keeps it as typed");
+        assert!(html.contains("Hello &lt;b&gt;Bob&lt;/b&gt; &amp; co,"), "{html}");
+    }
+}
