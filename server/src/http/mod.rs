@@ -7,6 +7,7 @@ mod concepts;
 mod health;
 mod jobs;
 mod models;
+mod orders;
 mod studio;
 mod worker;
 
@@ -62,6 +63,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/worker/jobs/{id}/fail", post(worker::fail))
         // The form reader caps the file at the configured size as it streams in.
+        .route("/api/orders", post(orders::place))
+        .route("/api/orders/{id}", get(orders::show))
         .route("/api/quotes", post(api::create_quote))
         .route("/api/creations/upload", post(api::upload_model))
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), move || {

@@ -249,4 +249,5 @@ where
         std::panic::resume_unwind(error.into_panic());
     }
 }
+pub mod checkout;
 pub mod suite;

@@ -200,7 +200,7 @@ pub async fn pages_render_and_unknown_paths_are_404(kind: Kind) {
     .await;
 }
 
-fn box_stl() -> Vec<u8> {
+pub(crate) fn box_stl() -> Vec<u8> {
     geometry::io::stl::write_binary(&geometry::shapes::cuboid([0.0; 3], [20.0, 20.0, 10.0]))
 }
 
@@ -926,7 +926,7 @@ pub async fn the_studio_prices_and_keeps_a_keepsake(kind: Kind) {
     .await;
 }
 
-fn studio_settings(line1: &str, depth_mm: f64) -> String {
+pub(crate) fn studio_settings(line1: &str, depth_mm: f64) -> String {
     serde_json::json!({
         "shape": "hex", "pedestal_height_mm": 8.0, "margin_mm": 3.0, "line1": line1, "line2": "",
         "letter_height_mm": 5.0, "finish": "engraved", "depth_mm": depth_mm, "model_height_mm": 30.0,
@@ -942,6 +942,14 @@ fn sha256_hex(bytes: &[u8]) -> String {
 #[macro_export]
 macro_rules! backend_suite {
     ($kind:expr) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn an_order_is_priced_by_the_server_and_its_emails_are_written() {
+            common::checkout::an_order_is_priced_by_the_server_and_its_emails_are_written($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn mail_goes_over_smtp_and_is_retried_after_the_server_was_down() {
+            common::checkout::mail_goes_over_smtp_and_is_retried_after_the_server_was_down($kind).await
+        }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn the_studio_prices_and_keeps_a_keepsake() {
             common::suite::the_studio_prices_and_keeps_a_keepsake($kind).await

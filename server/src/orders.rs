@@ -1,0 +1,284 @@
+//! Orders on the server: placing one for a priced keepsake (every amount
+//! worked out here from the stored quote and the shop's price book), the
+//! order's page by its token, and its history.
+
+use app::order::{Address, Amounts, Delivery, OrderEvent, OrderForm, OrderStatus, OrderView};
+use app::quote::QuoteSummary;
+use slicing::material::Material;
+use sqlx::Row;
+
+use crate::db::Db;
+use crate::jobs;
+use crate::mail;
+use crate::session::{VisitorId, new_token, token_hash};
+use crate::state::AppState;
+use crate::studio::{self, StudioError};
+use crate::time::now_ms;
+
+#[derive(thiserror::Error, Debug)]
+pub enum OrderError {
+    /// A checkout field is wrong; the message is for the customer.
+    #[error(transparent)]
+    Invalid(#[from] app::error::AppError),
+    #[error("Get the exact price in the studio first: an order is for a keepsake that has been priced.")]
+    NotPriced,
+    #[error("The exact price is still being worked out. Order once it is shown.")]
+    PriceNotReady,
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error("the keepsake could not be kept for printing: {0}")]
+    Keepsake(String),
+}
+
+impl From<StudioError> for OrderError {
+    fn from(error: StudioError) -> Self {
+        match error {
+            StudioError::NotFound => OrderError::NotFound,
+            StudioError::NotReady => OrderError::NotPriced,
+            StudioError::Database(error) => OrderError::Database(error),
+            other => OrderError::Keepsake(other.to_string()),
+        }
+    }
+}
+
+/// A new order: its id and the token that opens its page (shown once; only
+/// its hash is kept).
+pub struct Placed {
+    pub id: String,
+    pub token: String,
+    pub status: OrderStatus,
+}
+
+impl Placed {
+    pub fn page_url(&self) -> String {
+        page_path(&self.id, &self.token)
+    }
+}
+
+pub fn page_path(id: &str, token: &str) -> String {
+    format!("/orders/{id}?t={token}")
+}
+
+/// Where the order's keepsake (binary STL, exactly as priced) is kept.
+pub fn keepsake_key(order_id: &str) -> String {
+    format!("orders/{order_id}/keepsake.stl")
+}
+
+/// The exact quote behind a creation's keepsake: the latest price asked for
+/// its saved settings, once the slicer has given it.
+async fn keepsake_quote(
+    db: &Db,
+    visitor: &VisitorId,
+    creation_id: &str,
+) -> Result<(String, QuoteSummary), OrderError> {
+    let row = sqlx::query("SELECT keepsake_quote_job_id FROM creations WHERE id = $1 AND visitor = $2")
+        .bind(creation_id)
+        .bind(&visitor.0)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or(OrderError::NotFound)?;
+    let job_id: Option<String> = row.try_get("keepsake_quote_job_id")?;
+    let job = match job_id {
+        Some(job_id) => jobs::view(db, &job_id).await?.ok_or(OrderError::NotPriced)?,
+        None => return Err(OrderError::NotPriced),
+    };
+    match job.status.as_str() {
+        "done" => {}
+        "failed" => return Err(OrderError::NotPriced),
+        _ => return Err(OrderError::PriceNotReady),
+    }
+    let quote_id = job
+        .result
+        .as_ref()
+        .and_then(|result| result["quote_id"].as_str())
+        .ok_or(OrderError::NotPriced)?
+        .to_string();
+    let body: String = sqlx::query("SELECT body FROM quotes WHERE id = $1")
+        .bind(&quote_id)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or(OrderError::NotPriced)?
+        .try_get("body")?;
+    let quote = serde_json::from_str(&body).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    Ok((quote_id, quote))
+}
+
+/// Places an order for the visitor's priced keepsake. The keepsake is
+/// rebuilt from the saved settings and kept under the order; the order, its
+/// first history step and its emails are written in one transaction.
+pub async fn place(state: &AppState, visitor: &VisitorId, form: &OrderForm) -> Result<Placed, OrderError> {
+    let form = form.checked()?;
+    let (quote_id, quote) = keepsake_quote(&state.db, visitor, &form.creation_id).await?;
+    let book = &state.config.shop;
+    let material = quote.material.parse::<Material>().unwrap_or(Material::Pla);
+    let each = book.price(material, quote.total_g);
+    let amounts = Amounts::work_out(
+        each.material_cents,
+        (book.service_cents, book.shipping_cents, book.minimum_cents),
+        form.quantity,
+        form.delivery,
+        &book.currency,
+    );
+    let built = studio::build_saved(state, &form.creation_id).await?;
+
+    let id = crate::creations::new_id();
+    let token = new_token();
+    // No online payment is built yet: every order is paid when collected.
+    let status = OrderStatus::PayAtPickup;
+    let key = keepsake_key(&id);
+    state
+        .storage
+        .put(&key, bytes::Bytes::from(built.stl))
+        .await
+        .map_err(|e| OrderError::Keepsake(e.to_string()))?;
+    let placed = Placed { id, token, status };
+    if let Err(error) =
+        record(state, visitor, &form, &placed, (&quote_id, &quote, &built.sha256), &amounts).await
+    {
+        // Nothing points at the kept file yet: take it back.
+        let _ = state.storage.delete(&key).await;
+        return Err(error);
+    }
+    mail::wake(state);
+    Ok(placed)
+}
+
+async fn record(
+    state: &AppState,
+    visitor: &VisitorId,
+    form: &OrderForm,
+    placed: &Placed,
+    (quote_id, quote, mesh_sha256): (&str, &QuoteSummary, &str),
+    amounts: &Amounts,
+) -> Result<(), OrderError> {
+    let now = now_ms();
+    let address = form.address.as_ref().map(|a| serde_json::to_string(a).expect("an address serialises"));
+    let delivery = match form.delivery {
+        Delivery::Ship => "ship",
+        Delivery::Pickup => "pickup",
+    };
+    let mut tx = state.db.pool().begin().await?;
+    sqlx::query(
+        "INSERT INTO orders (id, token_hash, visitor_id, creation_id, quote_id, mesh_sha256, status, payment, \
+         customer_name, email, delivery, address, quantity, unit_cents, shipping_cents, total_cents, currency, \
+         model_g, support_g, print_time_s, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21)",
+    )
+    .bind(&placed.id)
+    .bind(token_hash(&placed.token))
+    .bind(&visitor.0)
+    .bind(&form.creation_id)
+    .bind(quote_id)
+    .bind(mesh_sha256)
+    .bind(placed.status.as_str())
+    .bind("pickup")
+    .bind(&form.name)
+    .bind(&form.email)
+    .bind(delivery)
+    .bind(address)
+    .bind(i64::from(form.quantity))
+    .bind(amounts.unit_cents as i64)
+    .bind(amounts.shipping_cents as i64)
+    .bind(amounts.total_cents as i64)
+    .bind(&amounts.currency)
+    .bind(quote.model_g)
+    .bind(quote.support_g)
+    .bind(quote.print_time_s as i64)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let note = "Order placed. No online payment is set up: you pay when you collect it.";
+    add_event(&mut tx, &placed.id, None, placed.status, note, now).await?;
+    let link = format!("{}{}", state.config.public_url.trim_end_matches('/'), placed.page_url());
+    for message in mail::order_placed(&state.config, form, amounts, quote, &link) {
+        mail::enqueue(&mut tx, &message).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn add_event(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    order_id: &str,
+    from: Option<OrderStatus>,
+    to: OrderStatus,
+    note: &str,
+    at: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO order_events (order_id, at, from_status, to_status, note) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(order_id)
+    .bind(at)
+    .bind(from.map(OrderStatus::as_str))
+    .bind(to.as_str())
+    .bind(note)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The order whose page `token` opens, as its page shows it.
+pub async fn view(state: &AppState, id: &str, token: &str) -> Result<OrderView, OrderError> {
+    let db = &state.db;
+    let row = sqlx::query(
+        "SELECT id, creation_id, status, payment, customer_name, email, delivery, address, quantity, unit_cents, \
+         shipping_cents, total_cents, currency, model_g, support_g, print_time_s FROM orders \
+         WHERE id = $1 AND token_hash = $2",
+    )
+    .bind(id)
+    .bind(token_hash(token))
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or(OrderError::NotFound)?;
+    let decode = |e: serde_json::Error| sqlx::Error::Decode(Box::new(e));
+    let status = OrderStatus::parse(&row.try_get::<String, _>("status")?)
+        .ok_or_else(|| sqlx::Error::Decode("unknown order status".into()))?;
+    let address: Option<String> = row.try_get("address")?;
+    let address: Option<Address> =
+        address.map(|json| serde_json::from_str(&json)).transpose().map_err(decode)?;
+    let creation_id: String = row.try_get("creation_id")?;
+    let made = crate::models::view(db, &creation_id).await.ok();
+    let history = sqlx::query("SELECT at, to_status, note FROM order_events WHERE order_id = $1 ORDER BY id")
+        .bind(id)
+        .fetch_all(db.pool())
+        .await?
+        .into_iter()
+        .map(|row| {
+            Ok(OrderEvent {
+                at_ms: row.try_get("at")?,
+                status: OrderStatus::parse(&row.try_get::<String, _>("to_status")?)
+                    .ok_or_else(|| sqlx::Error::Decode("unknown order status".into()))?,
+                note: row.try_get("note")?,
+            })
+        })
+        .collect::<sqlx::Result<Vec<_>>>()?;
+    let cents = |name: &str| row.try_get::<i64, _>(name).map(|v| v.max(0) as u64);
+    Ok(OrderView {
+        id: row.try_get("id")?,
+        status,
+        title: made.as_ref().map(|m| m.title.clone()).unwrap_or_else(|| "Your keepsake".into()),
+        thumbnail_url: made.and_then(|m| m.thumbnail_url),
+        name: row.try_get("customer_name")?,
+        email: row.try_get("email")?,
+        delivery: match row.try_get::<String, _>("delivery")?.as_str() {
+            "ship" => Delivery::Ship,
+            _ => Delivery::Pickup,
+        },
+        address,
+        amounts: Amounts {
+            unit_cents: cents("unit_cents")?,
+            quantity: row.try_get::<i64, _>("quantity")?.clamp(0, i64::from(u32::MAX)) as u32,
+            shipping_cents: cents("shipping_cents")?,
+            total_cents: cents("total_cents")?,
+            currency: row.try_get("currency")?,
+        },
+        model_g: row.try_get("model_g")?,
+        support_g: row.try_get("support_g")?,
+        print_time_s: cents("print_time_s")?,
+        pay_online: row.try_get::<String, _>("payment")? == "stripe",
+        history,
+    })
+}
