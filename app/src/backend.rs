@@ -59,6 +59,15 @@ pub trait Backend: Send + Sync + 'static {
     ) -> Result<crate::studio::PricedKeepsake, AppError>;
     /// The quote job's state, or [`AppError::NotFound`].
     async fn quote_progress(&self, request: &Parts, job_id: &str) -> Result<QuoteProgress, AppError>;
+    /// Places an order for the visitor's priced keepsake; returns its page's link.
+    async fn place_order(&self, request: &Parts, form: crate::order::OrderForm) -> Result<String, AppError>;
+    /// The order whose link carries `token`, or [`AppError::NotFound`].
+    async fn order(
+        &self,
+        request: &Parts,
+        id: &str,
+        token: &str,
+    ) -> Result<crate::order::OrderView, AppError>;
 }
 
 /// The backend as the server provides it to every render and server function.

@@ -26,6 +26,7 @@ use leptos_router::{SsrMode, path};
 use crate::pages::gallery::GalleryPage;
 use crate::pages::model::ModelPage;
 use crate::pages::my_models::MyModelsPage;
+use crate::pages::order::OrderPage;
 use crate::pages::quote::{QuoteJobPage, QuotePage};
 use crate::pages::studio::StudioPage;
 use crate::pages::{creation::CreationPage, home::HomePage, not_found::NotFound};
@@ -80,6 +81,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/create/:id/model") view=ModelPage ssr=SsrMode::Async/>
                     <Route path=path!("/create/:id/studio") view=StudioPage ssr=SsrMode::Async/>
                     <Route path=path!("/my") view=MyModelsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/orders/:id") view=OrderPage ssr=SsrMode::Async/>
                     <Route path=path!("/quote") view=QuotePage/>
                     <Route path=path!("/quote/:job") view=QuoteJobPage ssr=SsrMode::Async/>
                 </Routes>

@@ -295,6 +295,81 @@ pub struct OrderView {
     pub history: Vec<OrderEvent>,
 }
 
+/// The checkout form's fields as the browser posts them (all text, so a
+/// half-filled form still arrives and gets its errors next to the fields).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckoutFields {
+    pub creation_id: String,
+    pub name: String,
+    pub email: String,
+    /// `ship` or `pickup`.
+    pub delivery: String,
+    #[serde(default)]
+    pub line1: String,
+    #[serde(default)]
+    pub line2: String,
+    #[serde(default)]
+    pub city: String,
+    #[serde(default)]
+    pub region: String,
+    #[serde(default)]
+    pub postal_code: String,
+    #[serde(default)]
+    pub country: String,
+    pub quantity: String,
+}
+
+impl CheckoutFields {
+    /// The order form these fields make, checked.
+    pub fn to_form(&self) -> Result<OrderForm, AppError> {
+        let delivery = match self.delivery.as_str() {
+            "ship" => Delivery::Ship,
+            "pickup" => Delivery::Pickup,
+            _ => return Err(invalid("delivery", "Please choose shipping or pickup.")),
+        };
+        let quantity = self
+            .quantity
+            .trim()
+            .parse()
+            .map_err(|_| invalid("quantity", format!("You can order 1 to {MAX_QUANTITY} at a time.")))?;
+        let address = (delivery == Delivery::Ship).then(|| Address {
+            line1: self.line1.clone(),
+            line2: self.line2.clone(),
+            city: self.city.clone(),
+            region: self.region.clone(),
+            postal_code: self.postal_code.clone(),
+            country: self.country.clone(),
+        });
+        OrderForm {
+            creation_id: self.creation_id.clone(),
+            name: self.name.clone(),
+            email: self.email.clone(),
+            delivery,
+            address,
+            quantity,
+        }
+        .checked()
+    }
+}
+
+/// Places the order and sends the browser to its page (the page's link,
+/// token included, is the answer).
+#[leptos::server(endpoint = "place_order")]
+pub async fn place_order(fields: CheckoutFields) -> Result<String, AppError> {
+    let form = crate::error::with_status(fields.to_form())?;
+    let (backend, request) = crate::backend::from_context()?;
+    let url = crate::error::with_status(backend.place_order(&request, form).await)?;
+    leptos_axum::redirect(&url);
+    Ok(url)
+}
+
+/// The order its link opens.
+#[leptos::server(endpoint = "order")]
+pub async fn get_order(id: String, token: String) -> Result<OrderView, AppError> {
+    let (backend, request) = crate::backend::from_context()?;
+    crate::error::with_status(backend.order(&request, &id, &token).await)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -352,6 +427,30 @@ mod tests {
             let mut bad = form();
             spoil(&mut bad);
             assert_eq!(field_of(bad.checked()), field, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn checkout_fields_become_the_form_or_name_the_wrong_field() {
+        let fields = CheckoutFields {
+            creation_id: "c".into(),
+            name: "Ada".into(),
+            email: "ada@example.com".into(),
+            delivery: "pickup".into(),
+            quantity: " 3 ".into(),
+            ..CheckoutFields::default()
+        };
+        let form = fields.to_form().unwrap();
+        assert_eq!((form.delivery, form.quantity, form.address), (Delivery::Pickup, 3, None));
+        for (spoil, field) in [
+            (CheckoutFields { delivery: "drone".into(), ..fields.clone() }, "delivery"),
+            (CheckoutFields { quantity: "two".into(), ..fields.clone() }, "quantity"),
+            (CheckoutFields { delivery: "ship".into(), ..fields.clone() }, "country"),
+        ] {
+            match spoil.to_form() {
+                Err(AppError::Invalid { field: named, .. }) => assert_eq!(named, field),
+                other => panic!("{other:?}"),
+            }
         }
     }
 

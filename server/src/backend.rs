@@ -128,6 +128,22 @@ impl Backend for AppState {
         studio::price(self, id, spec).await.map_err(studio_error)
     }
 
+    async fn place_order(&self, request: &Parts, form: app::order::OrderForm) -> Result<String, AppError> {
+        let Some(visitor) = visitor(request)?.existing_id() else { return Err(AppError::NotFound) };
+        let placed = crate::orders::place(self, &visitor, &form).await.map_err(order_error)?;
+        Ok(placed.page_url())
+    }
+
+    async fn order(
+        &self,
+        _request: &Parts,
+        id: &str,
+        token: &str,
+    ) -> Result<app::order::OrderView, AppError> {
+        // The token in the link is the key: whoever has the link sees the order.
+        crate::orders::view(self, id, token).await.map_err(order_error)
+    }
+
     async fn quote_progress(&self, _request: &Parts, job_id: &str) -> Result<QuoteProgress, AppError> {
         // The job's id is the link to it: long and random, like an order's token.
         let job = jobs::view(&self.db, job_id).await.map_err(internal)?;
@@ -199,6 +215,18 @@ pub(crate) fn quote_progress(job: JobView) -> QuoteProgress {
         quote: summary(job.result.as_ref().and_then(|result| result.get("quote"))),
         error: job.error.filter(|_| status == JobStatus::Failed),
         job_id: job.id,
+    }
+}
+
+fn order_error(error: crate::orders::OrderError) -> AppError {
+    use crate::orders::OrderError;
+    match error {
+        OrderError::Invalid(error) => error,
+        OrderError::NotPriced | OrderError::PriceNotReady => {
+            AppError::Invalid { field: "order".into(), message: error.to_string() }
+        }
+        OrderError::NotFound => AppError::NotFound,
+        other => internal(other),
     }
 }
 

@@ -1,5 +1,6 @@
 //! One file per page.
 
+pub mod checkout;
 pub mod creation;
 pub mod gallery;
 pub mod home;
@@ -9,6 +10,7 @@ pub mod model;
 pub mod model_file;
 pub mod my_models;
 pub mod not_found;
+pub mod order;
 pub mod quote;
 pub mod studio;
 #[cfg(feature = "hydrate")]

@@ -32,6 +32,8 @@ struct Live {
     signals: LiveSignals,
     /// Kept so the browser keeps calling them.
     _listeners: RefCell<Vec<Listener>>,
+    /// On the window, which outlives this view: taken off when it goes.
+    on_resize: RefCell<Option<Listener>>,
 }
 
 /// Starts the live view once the canvas is on the page; until it works (or
@@ -110,6 +112,7 @@ fn start(
         pointers: RefCell::new(Vec::new()),
         signals,
         _listeners: RefCell::new(Vec::new()),
+        on_resize: RefCell::new(None),
     });
     signals.status.set(LiveStatus::Building);
     live.listen(&canvas);
@@ -137,8 +140,13 @@ fn start(
 
 impl Drop for Live {
     fn drop(&mut self) {
-        // Leaving the page: the builder has nobody left to answer.
+        // Leaving the page: the builder has nobody left to answer, and the
+        // window must not call the resize closure dropped with this view.
+        self.worker.set_onmessage(None);
         self.worker.terminate();
+        if let (Some(window), Some(on_resize)) = (web_sys::window(), self.on_resize.borrow_mut().take()) {
+            let _ = window.remove_event_listener_with_callback("resize", on_resize.as_ref().unchecked_ref());
+        }
     }
 }
 
@@ -268,7 +276,8 @@ impl Live {
         if let Some(window) = web_sys::window() {
             let _ = window.add_event_listener_with_callback("resize", redraw.as_ref().unchecked_ref());
         }
-        self._listeners.borrow_mut().extend([on_answer, down, moved, up, wheel, menu, redraw]);
+        self._listeners.borrow_mut().extend([on_answer, down, moved, up, wheel, menu]);
+        *self.on_resize.borrow_mut() = Some(redraw);
     }
 
     fn pointer_moved(self: &Rc<Self>, pointer: &PointerEvent) {

@@ -109,6 +109,31 @@ pub async fn an_order_is_priced_by_the_server_and_its_emails_are_written(kind: K
             assert_eq!(app.get(&wrong, None).await.status, StatusCode::NOT_FOUND, "{wrong}");
         }
 
+        // A browser without JavaScript posts the checkout form and is sent to the order's page.
+        let form_body = format!(
+            "fields[creation_id]={id}&fields[name]=Grace+Hopper&fields[email]=grace%40example.com\
+             &fields[delivery]=pickup&fields[quantity]=1"
+        );
+        let request = http::Request::post("/api/place_order")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "text/html")
+            .header("cookie", &cookie)
+            .body(axum::body::Body::from(form_body))
+            .unwrap();
+        let reply = app.send(request).await;
+        assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.text());
+        let location = reply.header("location").expect("the order's page");
+        assert!(location.starts_with("/orders/") && location.contains("?t="), "{location}");
+        let page = app.get(&location, None).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let html = page.text();
+        assert!(html.contains("Grace Hopper") && html.contains(&format!("{}.{:02} USD", unit / 100, unit % 100)), "{html}");
+        assert_eq!(app.count("orders").await, 2);
+        sqlx::query("DELETE FROM outbox WHERE recipient = 'grace@example.com' OR text_body LIKE '%Grace Hopper%'")
+            .execute(app.state.db.pool())
+            .await
+            .unwrap();
+
         // The receipt and the lab's alert wait in the outbox, then go out as .eml files.
         assert_eq!(app.count("outbox").await, 2);
         let sent = memoreez::mail::send_due(&app.state.db, &app.state.config).await.unwrap();

@@ -1,0 +1,157 @@
+//! The checkout form under a priced keepsake: who it is for, how it gets to
+//! them, how many. A plain form that posts to `place_order`, so it works
+//! without JavaScript (the server answers with the order's page); with it,
+//! the same checks as the server's run before anything is sent.
+
+use leptos::prelude::*;
+use leptos::server::ServerActionError;
+use leptos::server_fn::ServerFn;
+use leptos::server_fn::error::ServerFnUrlError;
+
+use crate::error::AppError;
+use crate::order::{CheckoutFields, MAX_QUANTITY, PlaceOrder};
+
+#[component]
+pub fn CheckoutForm(creation_id: String) -> impl IntoView {
+    let order = ServerAction::<PlaceOrder>::new();
+    // Without JavaScript a refused form comes back with the error in the URL.
+    let returned_error = use_context::<ServerActionError>()
+        .filter(|error| error.path() == <PlaceOrder as ServerFn>::PATH)
+        .map(|error| ServerFnUrlError::<AppError>::decode_err(error.err()));
+    // A slip found in the browser, before anything is sent.
+    let local_error = RwSignal::new(None::<AppError>);
+    let error = Memo::new(move |_| {
+        local_error
+            .get()
+            .or_else(|| order.value().get().and_then(Result::err))
+            .or_else(|| returned_error.clone())
+    });
+    let form = NodeRef::<leptos::html::Form>::new();
+    let on_submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let Some(data) = form.get().and_then(|form| web_sys::FormData::new_with_form(&form).ok()) else {
+            return;
+        };
+        let field = |name: &str| data.get(&format!("fields[{name}]")).as_string().unwrap_or_default();
+        let fields = CheckoutFields {
+            creation_id: field("creation_id"),
+            name: field("name"),
+            email: field("email"),
+            delivery: field("delivery"),
+            line1: field("line1"),
+            line2: field("line2"),
+            city: field("city"),
+            region: field("region"),
+            postal_code: field("postal_code"),
+            country: field("country"),
+            quantity: field("quantity"),
+        };
+        match fields.to_form() {
+            Err(error) => local_error.set(Some(error)),
+            Ok(_) => {
+                local_error.set(None);
+                order.dispatch(PlaceOrder { fields });
+            }
+        }
+    };
+    // With JavaScript the answer is the order's link: go there.
+    Effect::new(move |_| {
+        if let Some(Ok(url)) = order.value().get() {
+            let navigate = leptos_router::hooks::use_navigate();
+            navigate(&url, Default::default());
+        }
+    });
+    let field_error = move |name: &'static str| {
+        move || match error.get() {
+            Some(AppError::Invalid { field, message }) if field == name => Some(message),
+            _ => None,
+        }
+    };
+    const FIELDS: [&str; 10] = [
+        "name",
+        "email",
+        "delivery",
+        "line1",
+        "line2",
+        "city",
+        "region",
+        "postal_code",
+        "country",
+        "quantity",
+    ];
+    let form_error = move || match error.get() {
+        Some(AppError::Invalid { field, .. }) if FIELDS.contains(&field.as_str()) => None,
+        other => other.map(|error| error.to_string()),
+    };
+    let shipping = RwSignal::new(false);
+    let pending = order.pending();
+    let text = move |id: &'static str, label: &'static str, kind: &'static str, required: bool| {
+        view! {
+            <div class="field">
+                <label for=format!("order-{id}")>{label}</label>
+                <input id=format!("order-{id}") name=format!("fields[{id}]") type=kind required=required
+                    maxlength="120" autocomplete=autocomplete(id)/>
+                <p class="field-error" id=format!("order-{id}-error")>{field_error(id)}</p>
+            </div>
+        }
+    };
+    view! {
+        // Without JavaScript the browser's own checks (`required`) apply and
+        // the server checks again; once hydrated, the same checks run here first.
+        <form node_ref=form class="card checkout" method="post" action=PlaceOrder::url() on:submit=on_submit
+            prop:noValidate=true data-testid="checkout-form">
+            <h2>"Order this keepsake"</h2>
+            <input type="hidden" name="fields[creation_id]" value=creation_id/>
+            {text("name", "Your name", "text", true)}
+            {text("email", "Email (for the receipt and updates)", "email", true)}
+            <fieldset>
+                <legend>"Delivery"</legend>
+                <label class="choice">
+                    <input type="radio" name="fields[delivery]" value="pickup" checked=true data-testid="order-pickup"
+                        on:change=move |_| shipping.set(false)/>
+                    " Pick it up at the lab (no shipping charge)"
+                </label>
+                <label class="choice">
+                    <input type="radio" name="fields[delivery]" value="ship" data-testid="order-ship"
+                        on:change=move |_| shipping.set(true)/>
+                    " Ship it to me"
+                </label>
+                <p class="field-error">{field_error("delivery")}</p>
+                // Always in the page (a browser without JavaScript needs them); shown when shipping.
+                <div class="address" class:dimmed=move || !shipping.get()>
+                    <p class="hint">"Shipping address (only when shipping):"</p>
+                    {text("line1", "Street address", "text", false)}
+                    {text("line2", "Flat, suite (optional)", "text", false)}
+                    {text("city", "Town or city", "text", false)}
+                    {text("region", "State or region (optional)", "text", false)}
+                    {text("postal_code", "Postal code", "text", false)}
+                    {text("country", "Country (two letters, e.g. US)", "text", false)}
+                </div>
+            </fieldset>
+            <div class="field">
+                <label for="order-quantity">"How many"</label>
+                <input id="order-quantity" name="fields[quantity]" type="number" min="1" max=MAX_QUANTITY value="1" required/>
+                <p class="field-error" id="order-quantity-error">{field_error("quantity")}</p>
+            </div>
+            <p class="hint">"Online payment is not set up yet: you pay when you collect your keepsake (or when we ship it, by invoice)."</p>
+            <p class="form-error" role="alert" data-testid="checkout-error">{form_error}</p>
+            <button type="submit" class="button" disabled=pending data-testid="place-order">
+                {move || if pending.get() { "Placing your order…" } else { "Place order" }}
+            </button>
+        </form>
+    }
+}
+
+fn autocomplete(field: &str) -> &'static str {
+    match field {
+        "name" => "name",
+        "email" => "email",
+        "line1" => "address-line1",
+        "line2" => "address-line2",
+        "city" => "address-level2",
+        "region" => "address-level1",
+        "postal_code" => "postal-code",
+        "country" => "country",
+        _ => "off",
+    }
+}

@@ -1,0 +1,95 @@
+//! `/orders/{id}?t=TOKEN`: the customer's order — what, how much, how it
+//! reaches them, and every step so far. The token in the link is the key.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::order::{Delivery, OrderView, get_order};
+use crate::quote::{duration, money};
+
+#[component]
+pub fn OrderPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let key =
+        move || (params.read().get("id").unwrap_or_default(), query.read().get("t").unwrap_or_default());
+    let order = Resource::new(key, |(id, token)| get_order(id, token));
+    crate::pages::loaded::loaded_page(
+        order,
+        ("Opening your order…", "We couldn't open your order"),
+        |order| {
+            view! { <Order order/> }
+        },
+    )
+}
+
+#[component]
+fn Order(order: OrderView) -> impl IntoView {
+    let a = order.amounts.clone();
+    let currency = a.currency.clone();
+    let delivery = match (order.delivery, &order.address) {
+        (Delivery::Ship, Some(address)) => format!("Shipping to {}", address.lines().join(", ")),
+        _ => "You collect it at the lab; we email you when it is ready.".to_string(),
+    };
+    let payment = match order.pay_online {
+        true => "Paid online.",
+        false => "You pay when you collect it: no online payment is set up here.",
+    };
+    view! {
+        <Title text="Your order · Memoreez"/>
+        <section class="hero">
+            <p class="eyebrow">"Your order"</p>
+            <h1>{order.title.clone()}</h1>
+            <p class="lede" data-testid="order-status" data-status=order.status.as_str()>{order.status.label()}</p>
+        </section>
+        <div class="order">
+            <figure class="card">
+                {order.thumbnail_url.clone().map(|src| view! { <img src=src alt=order.title.clone() width="256" height="256"/> })}
+                <figcaption>{format!(
+                    "{:.1} g model + {:.1} g supports, about {} to print each.",
+                    order.model_g, order.support_g, duration(order.print_time_s)
+                )}</figcaption>
+            </figure>
+            <section class="card" data-testid="order-summary">
+                <p>{format!("For {} <{}>", order.name, order.email)}</p>
+                <table class="breakdown"><tbody>
+                    <tr><th>{format!("{} × keepsake", a.quantity)}</th><td>{format!("{} {currency}", money(a.unit_cents))}" each"</td></tr>
+                    <tr><th>"Shipping"</th><td>{format!("{} {currency}", money(a.shipping_cents))}</td></tr>
+                    <tr class="total"><th>"Total"</th><td data-testid="order-total">{format!("{} {currency}", money(a.total_cents))}</td></tr>
+                </tbody></table>
+                <p>{delivery}</p>
+                <p class="hint">{payment}</p>
+            </section>
+        </div>
+        <section class="card">
+            <h2>"What has happened"</h2>
+            <ol class="history" data-testid="order-history">
+                {order.history.into_iter().map(|event| view! {
+                    <li>
+                        <time datetime=utc(event.at_ms)>{utc(event.at_ms)}</time>" — "
+                        <strong>{event.status.label()}</strong>". "{event.note}
+                    </li>
+                }).collect_view()}
+            </ol>
+            <p class="hint">"Keep this page's link: it is the key to your order. This page shows the latest when you reload it."</p>
+        </section>
+    }
+}
+
+/// A UTC time as `2026-11-22 21:05 UTC`.
+fn utc(at_ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(at_ms)
+        .map(|time| time.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn times_read_as_utc_dates() {
+        assert_eq!(super::utc(0), "1970-01-01 00:00 UTC");
+        assert_eq!(super::utc(1_795_387_349_643), "2026-11-22 22:42 UTC");
+        assert_eq!(super::utc(951_782_400_000), "2000-02-29 00:00 UTC");
+    }
+}
