@@ -96,6 +96,17 @@ pub enum Delivery {
     Pickup,
 }
 
+/// How the customer pays.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Payment {
+    /// Online, by card through Stripe Checkout (when the shop has set it up).
+    Card,
+    /// At the lab's counter when collecting (or as the lab arranges).
+    #[default]
+    AtPickup,
+}
+
 /// A postal address for shipping.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Address {
@@ -125,6 +136,9 @@ pub struct OrderForm {
     #[serde(default)]
     pub address: Option<Address>,
     pub quantity: u32,
+    /// Card (when the shop takes cards) or at pickup; at pickup when left out.
+    #[serde(default)]
+    pub payment: Payment,
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> AppError {
@@ -224,7 +238,24 @@ impl OrderForm {
             delivery: self.delivery,
             address,
             quantity: self.quantity,
+            payment: self.payment,
         })
+    }
+
+    /// Checks the payment choice against what the shop takes: cards only
+    /// when it has set them up, and a shipped keepsake paid by card when it does.
+    pub fn payment_allowed(&self, card_payments: bool) -> Result<(), AppError> {
+        match (self.payment, card_payments, self.delivery) {
+            (Payment::Card, false, _) => Err(invalid(
+                "payment",
+                "Paying by card is not set up here: choose to pay when you collect it.",
+            )),
+            (Payment::AtPickup, true, Delivery::Ship) => Err(invalid(
+                "payment",
+                "A keepsake we ship is paid by card. Pick it up at the lab to pay there.",
+            )),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -292,6 +323,8 @@ pub struct OrderView {
     pub print_time_s: u64,
     /// Online payment (Stripe) or at pickup.
     pub pay_online: bool,
+    /// Stripe's payment page while the order waits for its card payment.
+    pub payment_url: Option<String>,
     pub history: Vec<OrderEvent>,
 }
 
@@ -317,6 +350,9 @@ pub struct CheckoutFields {
     #[serde(default)]
     pub country: String,
     pub quantity: String,
+    /// `card` or `at_pickup`; at pickup when left out.
+    #[serde(default)]
+    pub payment: String,
 }
 
 impl CheckoutFields {
@@ -332,6 +368,11 @@ impl CheckoutFields {
             .trim()
             .parse()
             .map_err(|_| invalid("quantity", format!("You can order 1 to {MAX_QUANTITY} at a time.")))?;
+        let payment = match self.payment.as_str() {
+            "card" => Payment::Card,
+            "" | "at_pickup" => Payment::AtPickup,
+            _ => return Err(invalid("payment", "Please choose how to pay.")),
+        };
         let address = (delivery == Delivery::Ship).then(|| Address {
             line1: self.line1.clone(),
             line2: self.line2.clone(),
@@ -347,6 +388,7 @@ impl CheckoutFields {
             delivery,
             address,
             quantity,
+            payment,
         }
         .checked()
     }
@@ -389,6 +431,7 @@ mod tests {
                 country: "gb".into(),
             }),
             quantity: 2,
+            payment: Payment::AtPickup,
         }
     }
 
@@ -460,6 +503,19 @@ mod tests {
         pickup.delivery = Delivery::Pickup;
         pickup.address.as_mut().unwrap().country = "nonsense".into();
         assert_eq!(pickup.checked().unwrap().address, None);
+    }
+
+    #[test]
+    fn card_only_where_taken_and_shipped_keepsakes_by_card() {
+        let mut order = form().checked().unwrap();
+        assert_eq!(order.payment_allowed(false), Ok(()), "no cards: everything is settled with the lab");
+        assert_eq!(field_of(order.payment_allowed(true).map(|_| order.clone())), "payment");
+        order.payment = Payment::Card;
+        assert_eq!(order.payment_allowed(true), Ok(()));
+        assert_eq!(field_of(order.payment_allowed(false).map(|_| order.clone())), "payment");
+        order.delivery = Delivery::Pickup;
+        order.payment = Payment::AtPickup;
+        assert_eq!(order.payment_allowed(true), Ok(()), "collected keepsakes may be paid at the counter");
     }
 
     #[test]

@@ -144,6 +144,8 @@ pub struct StudioView {
     pub build_volume_mm: [f64; 3],
     /// What the shop charges, for the instant estimate.
     pub rates: ShopRates,
+    /// Whether the shop takes cards online (Stripe); otherwise orders are paid at pickup.
+    pub card_payments: bool,
 }
 
 /// The shop's price book as far as the instant estimate needs it. The total

@@ -131,7 +131,7 @@ impl Backend for AppState {
     async fn place_order(&self, request: &Parts, form: app::order::OrderForm) -> Result<String, AppError> {
         let Some(visitor) = visitor(request)?.existing_id() else { return Err(AppError::NotFound) };
         let placed = crate::orders::place(self, &visitor, &form).await.map_err(order_error)?;
-        Ok(placed.page_url())
+        Ok(placed.next_url())
     }
 
     async fn order(
@@ -226,6 +226,9 @@ fn order_error(error: crate::orders::OrderError) -> AppError {
             AppError::Invalid { field: "order".into(), message: error.to_string() }
         }
         OrderError::NotFound => AppError::NotFound,
+        OrderError::PaymentUnavailable => {
+            AppError::Invalid { field: "payment".into(), message: error.to_string() }
+        }
         other => internal(other),
     }
 }

@@ -104,6 +104,10 @@ pub struct Config {
     /// Login name, if the server wants one (`MEMOREEZ_SMTP_USERNAME`); the
     /// password only from `MEMOREEZ_SMTP_PASSWORD`.
     pub smtp_username: String,
+    /// Stripe's API (`MEMOREEZ_STRIPE_API_URL`). Card payment is on when
+    /// `MEMOREEZ_STRIPE_SECRET_KEY` is set, with the webhook's signing secret
+    /// in `MEMOREEZ_STRIPE_WEBHOOK_SECRET` (comma-separated while rolling it).
+    pub stripe_api_url: String,
 }
 
 /// How the SMTP connection is protected.
@@ -136,6 +140,8 @@ pub const CLOUDFLARE_API_TOKEN: &str = "MEMOREEZ_CLOUDFLARE_API_TOKEN";
 pub const PROMPT_API_KEY: &str = "MEMOREEZ_PROMPT_API_KEY";
 pub const MESHY_API_KEY: &str = "MEMOREEZ_MESHY_API_KEY";
 pub const SMTP_PASSWORD: &str = "MEMOREEZ_SMTP_PASSWORD";
+pub const STRIPE_SECRET_KEY: &str = "MEMOREEZ_STRIPE_SECRET_KEY";
+pub const STRIPE_WEBHOOK_SECRET: &str = "MEMOREEZ_STRIPE_WEBHOOK_SECRET";
 
 /// Where a capability comes from: the embedded default or a real service.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -187,6 +193,7 @@ impl Default for Config {
             smtp_port: 587,
             smtp_tls: SmtpTls::Starttls,
             smtp_username: String::new(),
+            stripe_api_url: "https://api.stripe.com/".to_string(),
         }
     }
 }
@@ -218,6 +225,8 @@ impl Config {
                     "image_api_key",
                     "cloudflare_api_token",
                     "smtp_password",
+                    "stripe_secret_key",
+                    "stripe_webhook_secret",
                 ])),
         )
     }
@@ -275,6 +284,10 @@ impl Config {
             return Err(ConfigError(format!(
                 "setting MEMOREEZ_TEXT_TO_3D_PROVIDER=meshy needs {MESHY_API_KEY}"
             )));
+        }
+        if !missing(STRIPE_SECRET_KEY) && missing(STRIPE_WEBHOOK_SECRET) {
+            // Card payments that could never be seen as paid.
+            return Err(ConfigError(format!("setting {STRIPE_SECRET_KEY} needs {STRIPE_WEBHOOK_SECRET}")));
         }
         if !(1..=3600).contains(&self.mesh_timeout_s) {
             return Err(ConfigError("setting MEMOREEZ_MESH_TIMEOUT_S: expected 1–3600 s".into()));

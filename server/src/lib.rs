@@ -2,6 +2,7 @@
 //! HTTP surface (pages, server functions and the JSON API).
 
 pub mod backend;
+pub mod card_payments;
 pub mod cli;
 pub mod concepts;
 pub mod config;
@@ -15,6 +16,7 @@ pub mod jobs;
 pub mod mail;
 pub mod meshy;
 pub mod models;
+pub mod order_payments;
 pub mod orders;
 pub mod quotes;
 pub mod remote_worker;

@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use app::order::{Amounts, Delivery, OrderForm};
-use app::quote::{QuoteSummary, duration, money};
+use app::order::{Delivery, OrderView};
+use app::quote::{duration, money};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
@@ -41,11 +41,43 @@ pub fn backoff_s(failures: i64) -> i64 {
 
 /// Queues `mail` in the caller's transaction.
 pub async fn enqueue(tx: &mut sqlx::Transaction<'_, sqlx::Any>, mail: &Mail) -> sqlx::Result<String> {
+    insert(tx, mail, "pending", None).await
+}
+
+/// Keeps `mail` about an order unsent until [`release_held`] (a receipt
+/// written when the order is placed, sent once its card payment is made:
+/// the link in it carries the order's token, which is not kept anywhere else).
+pub async fn enqueue_held(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    mail: &Mail,
+    order_id: &str,
+) -> sqlx::Result<String> {
+    insert(tx, mail, "held", Some(order_id)).await
+}
+
+/// Sends the order's held mail now; how many messages that was.
+pub async fn release_held(tx: &mut sqlx::Transaction<'_, sqlx::Any>, order_id: &str) -> sqlx::Result<u64> {
+    let released = sqlx::query(
+        "UPDATE outbox SET status = 'pending', next_attempt_at = $1 WHERE order_id = $2 AND status = 'held'",
+    )
+    .bind(now_ms())
+    .bind(order_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(released.rows_affected())
+}
+
+async fn insert(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    mail: &Mail,
+    status: &str,
+    order_id: Option<&str>,
+) -> sqlx::Result<String> {
     let id = crate::creations::new_id();
     let now = now_ms();
     sqlx::query(
         "INSERT INTO outbox (id, kind, recipient, subject, text_body, html_body, status, attempts, \
-         next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)",
+         next_attempt_at, created_at, order_id) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8, $9)",
     )
     .bind(&id)
     .bind(mail.kind)
@@ -53,7 +85,9 @@ pub async fn enqueue(tx: &mut sqlx::Transaction<'_, sqlx::Any>, mail: &Mail) -> 
     .bind(&mail.subject)
     .bind(&mail.text)
     .bind(&mail.html)
+    .bind(status)
     .bind(now)
+    .bind(order_id)
     .execute(&mut **tx)
     .await?;
     Ok(id)
@@ -83,17 +117,13 @@ fn both(paragraphs: &[String]) -> (String, String) {
 }
 
 /// The customer's receipt and the lab's alert for a new order.
-pub fn order_placed(
-    config: &Config,
-    form: &OrderForm,
-    amounts: &Amounts,
-    quote: &QuoteSummary,
-    link: &str,
-) -> Vec<Mail> {
+pub fn order_placed(config: &Config, order: &OrderView, link: &str) -> Vec<Mail> {
+    let amounts = &order.amounts;
     let total = format!("{} {}", money(amounts.total_cents), amounts.currency);
     let lines = format!(
-        "{} × keepsake at {} {}{}\nTotal: {total}",
+        "{} × {} at {} {}{}\nTotal: {total}",
         amounts.quantity,
+        order.title,
         money(amounts.unit_cents),
         amounts.currency,
         match amounts.shipping_cents {
@@ -101,35 +131,39 @@ pub fn order_placed(
             cents => format!("\nShipping: {} {}", money(cents), amounts.currency),
         }
     );
-    let delivery = match (&form.delivery, &form.address) {
+    let delivery = match (&order.delivery, &order.address) {
         (Delivery::Ship, Some(address)) => format!("We will ship it to:\n{}", address.lines().join("\n")),
         _ => "You collect it at the lab; we email you when it is ready.".to_string(),
     };
+    let payment = match order.pay_online {
+        true => "Paid by card. Thank you!",
+        false => "You pay when you collect it.",
+    };
     let (text, html) = both(&[
-        format!("Hello {},", form.name),
+        format!("Hello {},", order.name),
         "Thank you for your order. We have it, and it joins our print queue.".to_string(),
         lines.clone(),
-        "No online payment is set up here: you pay when you collect it.".to_string(),
+        payment.to_string(),
         delivery.clone(),
         format!("Follow your order here (keep this link to yourself):\n{link}"),
         "— Memoreez".to_string(),
     ]);
     let receipt = Mail {
         kind: "receipt",
-        to: form.email.clone(),
+        to: order.email.clone(),
         subject: format!("Your Memoreez order — {total}"),
         text,
         html,
     };
     let (text, html) = both(&[
-        format!("New order from {} <{}>.", form.name, form.email),
+        format!("New order from {} <{}>.", order.name, order.email),
         lines,
+        payment.to_string(),
         format!(
-            "Sliced: {:.1} g model + {:.1} g supports, about {} a piece ({}).",
-            quote.model_g,
-            quote.support_g,
-            duration(quote.print_time_s),
-            quote.engine
+            "Sliced: {:.1} g model + {:.1} g supports, about {} a piece.",
+            order.model_g,
+            order.support_g,
+            duration(order.print_time_s),
         ),
         delivery,
         format!("Order page: {link}"),

@@ -2,11 +2,12 @@
 //! worked out here from the stored quote and the shop's price book), the
 //! order's page by its token, and its history.
 
-use app::order::{Address, Amounts, Delivery, OrderEvent, OrderForm, OrderStatus, OrderView};
+use app::order::{Address, Amounts, Delivery, OrderEvent, OrderForm, OrderStatus, OrderView, Payment};
 use app::quote::QuoteSummary;
 use slicing::material::Material;
 use sqlx::Row;
 
+use crate::card_payments::{Charge, Session};
 use crate::db::Db;
 use crate::jobs;
 use crate::mail;
@@ -30,6 +31,10 @@ pub enum OrderError {
     Database(#[from] sqlx::Error),
     #[error("the keepsake could not be kept for printing: {0}")]
     Keepsake(String),
+    #[error(
+        "We could not start the card payment just now. Please try again in a moment, or choose to pay when you collect it."
+    )]
+    PaymentUnavailable,
 }
 
 impl From<StudioError> for OrderError {
@@ -49,11 +54,18 @@ pub struct Placed {
     pub id: String,
     pub token: String,
     pub status: OrderStatus,
+    /// Stripe's payment page, when paying by card.
+    pub payment_url: Option<String>,
 }
 
 impl Placed {
     pub fn page_url(&self) -> String {
         page_path(&self.id, &self.token)
+    }
+
+    /// Where the customer goes next: Stripe's payment page, or the order's own.
+    pub fn next_url(&self) -> String {
+        self.payment_url.clone().unwrap_or_else(|| self.page_url())
     }
 }
 
@@ -107,9 +119,12 @@ async fn keepsake_quote(
 
 /// Places an order for the visitor's priced keepsake. The keepsake is
 /// rebuilt from the saved settings and kept under the order; the order, its
-/// first history step and its emails are written in one transaction.
+/// first history step and its emails are written in one transaction. Paid
+/// by card, a Stripe Checkout Session is opened first (nothing is recorded if
+/// Stripe cannot be reached) and the receipt waits for the payment.
 pub async fn place(state: &AppState, visitor: &VisitorId, form: &OrderForm) -> Result<Placed, OrderError> {
     let form = form.checked()?;
+    form.payment_allowed(state.card_payments.is_some())?;
     let (quote_id, quote) = keepsake_quote(&state.db, visitor, &form.creation_id).await?;
     let book = &state.config.shop;
     let material = quote.material.parse::<Material>().unwrap_or(Material::Pla);
@@ -122,22 +137,71 @@ pub async fn place(state: &AppState, visitor: &VisitorId, form: &OrderForm) -> R
         &book.currency,
     );
     let built = studio::build_saved(state, &form.creation_id).await?;
+    let title = crate::models::view(&state.db, &form.creation_id)
+        .await
+        .map(|made| made.title)
+        .unwrap_or_else(|_| DEFAULT_TITLE.to_string());
 
     let id = crate::creations::new_id();
     let token = new_token();
-    // No online payment is built yet: every order is paid when collected.
-    let status = OrderStatus::PayAtPickup;
     let key = keepsake_key(&id);
     state
         .storage
         .put(&key, bytes::Bytes::from(built.stl))
         .await
         .map_err(|e| OrderError::Keepsake(e.to_string()))?;
-    let placed = Placed { id, token, status };
-    if let Err(error) =
-        record(state, visitor, &form, &placed, (&quote_id, &quote, &built.sha256), &amounts).await
-    {
-        // Nothing points at the kept file yet: take it back.
+    let page = format!("{}{}", state.config.public_url.trim_end_matches('/'), page_path(&id, &token));
+    let session = match (&state.card_payments, form.payment) {
+        (Some(stripe), Payment::Card) => {
+            let charge = Charge {
+                order_id: &id,
+                email: &form.email,
+                title: &title,
+                currency: &amounts.currency,
+                quantity: amounts.quantity,
+                unit_cents: amounts.unit_cents,
+                shipping_cents: amounts.shipping_cents,
+                success_url: page.clone(),
+                cancel_url: page.clone(),
+            };
+            match stripe.open(&charge).await {
+                Ok(session) => Some(session),
+                Err(error) => {
+                    let _ = state.storage.delete(&key).await;
+                    tracing::warn!(%error, order = %id, "Stripe Checkout could not be opened");
+                    return Err(OrderError::PaymentUnavailable);
+                }
+            }
+        }
+        _ => None,
+    };
+    let status = match session {
+        Some(_) => OrderStatus::AwaitingPayment,
+        None => OrderStatus::PayAtPickup,
+    };
+    let placed = Placed { id, token, status, payment_url: session.as_ref().map(|s| s.url.clone()) };
+    let order = OrderView {
+        id: placed.id.clone(),
+        status,
+        title,
+        thumbnail_url: None,
+        name: form.name.clone(),
+        email: form.email.clone(),
+        delivery: form.delivery,
+        address: form.address.clone(),
+        amounts,
+        model_g: quote.model_g,
+        support_g: quote.support_g,
+        print_time_s: quote.print_time_s,
+        pay_online: session.is_some(),
+        payment_url: placed.payment_url.clone(),
+        history: Vec::new(),
+    };
+    let recorded =
+        record(state, visitor, &form, (&placed, &order), (&quote_id, &built.sha256), session.as_ref(), &page);
+    if let Err(error) = recorded.await {
+        // Nothing points at the kept file yet: take it back. (An opened
+        // Checkout Session expires unpaid on its own.)
         let _ = state.storage.delete(&key).await;
         return Err(error);
     }
@@ -145,13 +209,17 @@ pub async fn place(state: &AppState, visitor: &VisitorId, form: &OrderForm) -> R
     Ok(placed)
 }
 
+/// A title for an order whose creation has none.
+const DEFAULT_TITLE: &str = "Your keepsake";
+
 async fn record(
     state: &AppState,
     visitor: &VisitorId,
     form: &OrderForm,
-    placed: &Placed,
-    (quote_id, quote, mesh_sha256): (&str, &QuoteSummary, &str),
-    amounts: &Amounts,
+    (placed, order): (&Placed, &OrderView),
+    (quote_id, mesh_sha256): (&str, &str),
+    session: Option<&Session>,
+    link: &str,
 ) -> Result<(), OrderError> {
     let now = now_ms();
     let address = form.address.as_ref().map(|a| serde_json::to_string(a).expect("an address serialises"));
@@ -159,12 +227,14 @@ async fn record(
         Delivery::Ship => "ship",
         Delivery::Pickup => "pickup",
     };
+    let amounts = &order.amounts;
     let mut tx = state.db.pool().begin().await?;
     sqlx::query(
         "INSERT INTO orders (id, token_hash, visitor_id, creation_id, quote_id, mesh_sha256, status, payment, \
          customer_name, email, delivery, address, quantity, unit_cents, shipping_cents, total_cents, currency, \
-         model_g, support_g, print_time_s, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21)",
+         model_g, support_g, print_time_s, created_at, updated_at, stripe_session_id, stripe_checkout_url) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, \
+         $22, $23)",
     )
     .bind(&placed.id)
     .bind(token_hash(&placed.token))
@@ -173,7 +243,7 @@ async fn record(
     .bind(quote_id)
     .bind(mesh_sha256)
     .bind(placed.status.as_str())
-    .bind("pickup")
+    .bind(if session.is_some() { "stripe" } else { "pickup" })
     .bind(&form.name)
     .bind(&form.email)
     .bind(delivery)
@@ -183,23 +253,33 @@ async fn record(
     .bind(amounts.shipping_cents as i64)
     .bind(amounts.total_cents as i64)
     .bind(&amounts.currency)
-    .bind(quote.model_g)
-    .bind(quote.support_g)
-    .bind(quote.print_time_s as i64)
+    .bind(order.model_g)
+    .bind(order.support_g)
+    .bind(order.print_time_s as i64)
     .bind(now)
+    .bind(session.map(|s| s.id.clone()))
+    .bind(session.map(|s| s.url.clone()))
     .execute(&mut *tx)
     .await?;
-    let note = "Order placed. No online payment is set up: you pay when you collect it.";
+    let note = match (session, state.card_payments.is_some()) {
+        (Some(_), _) => "Order placed. Waiting for your card payment at Stripe.",
+        (None, true) => "Order placed. You pay when you collect it.",
+        (None, false) => "Order placed. No online payment is set up: you pay when you collect it.",
+    };
     add_event(&mut tx, &placed.id, None, placed.status, note, now).await?;
-    let link = format!("{}{}", state.config.public_url.trim_end_matches('/'), placed.page_url());
-    for message in mail::order_placed(&state.config, form, amounts, quote, &link) {
-        mail::enqueue(&mut tx, &message).await?;
+    // Paid by card, the receipt and the lab's alert wait until Stripe says
+    // the money is taken.
+    for message in mail::order_placed(&state.config, order, link) {
+        match session {
+            None => mail::enqueue(&mut tx, &message).await?,
+            Some(_) => mail::enqueue_held(&mut tx, &message, &placed.id).await?,
+        };
     }
     tx.commit().await?;
     Ok(())
 }
 
-async fn add_event(
+pub(crate) async fn add_event(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     order_id: &str,
     from: Option<OrderStatus>,
@@ -220,46 +300,60 @@ async fn add_event(
     Ok(())
 }
 
+/// The columns [`from_row`] reads.
+pub(crate) const ORDER_COLUMNS: &str = "id, creation_id, status, payment, customer_name, email, delivery, address, \
+     quantity, unit_cents, shipping_cents, total_cents, currency, model_g, support_g, print_time_s, stripe_checkout_url";
+
 /// The order whose page `token` opens, as its page shows it.
 pub async fn view(state: &AppState, id: &str, token: &str) -> Result<OrderView, OrderError> {
     let db = &state.db;
-    let row = sqlx::query(
-        "SELECT id, creation_id, status, payment, customer_name, email, delivery, address, quantity, unit_cents, \
-         shipping_cents, total_cents, currency, model_g, support_g, print_time_s FROM orders \
-         WHERE id = $1 AND token_hash = $2",
-    )
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        // Only our own column list goes into the text; values are bound.
+        "SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1 AND token_hash = $2"
+    )))
     .bind(id)
     .bind(token_hash(token))
     .fetch_optional(db.pool())
     .await?
     .ok_or(OrderError::NotFound)?;
+    let mut order = from_row(db, &row).await?;
+    order.history =
+        sqlx::query("SELECT at, to_status, note FROM order_events WHERE order_id = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(db.pool())
+            .await?
+            .into_iter()
+            .map(|row| {
+                Ok(OrderEvent {
+                    at_ms: row.try_get("at")?,
+                    status: status_of(&row.try_get::<String, _>("to_status")?)?,
+                    note: row.try_get("note")?,
+                })
+            })
+            .collect::<sqlx::Result<Vec<_>>>()?;
+    Ok(order)
+}
+
+fn status_of(name: &str) -> sqlx::Result<OrderStatus> {
+    OrderStatus::parse(name)
+        .ok_or_else(|| sqlx::Error::Decode(format!("unknown order status {name:?}").into()))
+}
+
+/// An order row of [`ORDER_COLUMNS`] as its page shows it (without its history).
+pub(crate) async fn from_row(db: &Db, row: &sqlx::any::AnyRow) -> sqlx::Result<OrderView> {
     let decode = |e: serde_json::Error| sqlx::Error::Decode(Box::new(e));
-    let status = OrderStatus::parse(&row.try_get::<String, _>("status")?)
-        .ok_or_else(|| sqlx::Error::Decode("unknown order status".into()))?;
+    let status = status_of(&row.try_get::<String, _>("status")?)?;
     let address: Option<String> = row.try_get("address")?;
     let address: Option<Address> =
         address.map(|json| serde_json::from_str(&json)).transpose().map_err(decode)?;
     let creation_id: String = row.try_get("creation_id")?;
     let made = crate::models::view(db, &creation_id).await.ok();
-    let history = sqlx::query("SELECT at, to_status, note FROM order_events WHERE order_id = $1 ORDER BY id")
-        .bind(id)
-        .fetch_all(db.pool())
-        .await?
-        .into_iter()
-        .map(|row| {
-            Ok(OrderEvent {
-                at_ms: row.try_get("at")?,
-                status: OrderStatus::parse(&row.try_get::<String, _>("to_status")?)
-                    .ok_or_else(|| sqlx::Error::Decode("unknown order status".into()))?,
-                note: row.try_get("note")?,
-            })
-        })
-        .collect::<sqlx::Result<Vec<_>>>()?;
     let cents = |name: &str| row.try_get::<i64, _>(name).map(|v| v.max(0) as u64);
+    let checkout_url: Option<String> = row.try_get("stripe_checkout_url")?;
     Ok(OrderView {
         id: row.try_get("id")?,
         status,
-        title: made.as_ref().map(|m| m.title.clone()).unwrap_or_else(|| "Your keepsake".into()),
+        title: made.as_ref().map(|m| m.title.clone()).unwrap_or_else(|| DEFAULT_TITLE.into()),
         thumbnail_url: made.and_then(|m| m.thumbnail_url),
         name: row.try_get("customer_name")?,
         email: row.try_get("email")?,
@@ -279,6 +373,8 @@ pub async fn view(state: &AppState, id: &str, token: &str) -> Result<OrderView, 
         support_g: row.try_get("support_g")?,
         print_time_s: cents("print_time_s")?,
         pay_online: row.try_get::<String, _>("payment")? == "stripe",
-        history,
+        // Offered only while the payment is still to be made.
+        payment_url: checkout_url.filter(|_| status == OrderStatus::AwaitingPayment),
+        history: Vec::new(),
     })
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
+use crate::card_payments::StripeCheckout;
 use crate::concepts::{ImageMaker, PromptWriter};
 use crate::config::Config;
 use crate::db::Db;
@@ -32,6 +33,8 @@ pub struct AppState {
     pub text_models: Option<Arc<dyn TextModelMaker>>,
     /// Rung when mail is queued, so the mail worker sends it at once.
     pub mail_due: Arc<tokio::sync::Notify>,
+    /// Card payment through Stripe Checkout; `None` (no key set): orders are paid when collected.
+    pub card_payments: Option<Arc<StripeCheckout>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -56,6 +59,7 @@ impl AppState {
         let writer = crate::concepts::prompt_writer(&config);
         let models = model_maker(&config);
         let text_models = text_model_maker(&config);
+        let card_payments = StripeCheckout::from_env(&config)?.map(Arc::new);
         Ok(AppState {
             config: Arc::new(config),
             db,
@@ -67,6 +71,7 @@ impl AppState {
             models,
             text_models,
             mail_due: Arc::new(tokio::sync::Notify::new()),
+            card_payments,
         })
     }
 }
@@ -78,6 +83,8 @@ pub enum StartError {
     Database(#[from] crate::db::DbError),
     #[error(transparent)]
     Storage(#[from] crate::storage::StorageError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
 }
 
 /// The image → 3D maker the configuration chooses.

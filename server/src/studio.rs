@@ -142,6 +142,7 @@ pub async fn view(
         quote,
         build_volume_mm: state.config.build_volume_mm,
         rates: shop_rates(&state.config.shop),
+        card_payments: state.card_payments.is_some(),
     })
 }
 

@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::order::{CheckoutFields, MAX_QUANTITY, PlaceOrder};
 
 #[component]
-pub fn CheckoutForm(creation_id: String) -> impl IntoView {
+pub fn CheckoutForm(creation_id: String, card_payments: bool) -> impl IntoView {
     let order = ServerAction::<PlaceOrder>::new();
     // Without JavaScript a refused form comes back with the error in the URL.
     let returned_error = use_context::<ServerActionError>()
@@ -45,8 +45,9 @@ pub fn CheckoutForm(creation_id: String) -> impl IntoView {
             postal_code: field("postal_code"),
             country: field("country"),
             quantity: field("quantity"),
+            payment: field("payment"),
         };
-        match fields.to_form() {
+        match fields.to_form().and_then(|form| form.payment_allowed(card_payments)) {
             Err(error) => local_error.set(Some(error)),
             Ok(_) => {
                 local_error.set(None);
@@ -54,11 +55,16 @@ pub fn CheckoutForm(creation_id: String) -> impl IntoView {
             }
         }
     };
-    // With JavaScript the answer is the order's link: go there.
+    // With JavaScript the answer is where to go next: the order's page, or
+    // Stripe's payment page (another site, so a full page load).
     Effect::new(move |_| {
         if let Some(Ok(url)) = order.value().get() {
-            let navigate = leptos_router::hooks::use_navigate();
-            navigate(&url, Default::default());
+            if url.starts_with('/') {
+                let navigate = leptos_router::hooks::use_navigate();
+                navigate(&url, Default::default());
+            } else {
+                let _ = window().location().set_href(&url);
+            }
         }
     });
     let field_error = move |name: &'static str| {
@@ -67,7 +73,7 @@ pub fn CheckoutForm(creation_id: String) -> impl IntoView {
             _ => None,
         }
     };
-    const FIELDS: [&str; 10] = [
+    const FIELDS: [&str; 11] = [
         "name",
         "email",
         "delivery",
@@ -78,6 +84,7 @@ pub fn CheckoutForm(creation_id: String) -> impl IntoView {
         "postal_code",
         "country",
         "quantity",
+        "payment",
     ];
     let form_error = move || match error.get() {
         Some(AppError::Invalid { field, .. }) if FIELDS.contains(&field.as_str()) => None,
@@ -133,7 +140,26 @@ pub fn CheckoutForm(creation_id: String) -> impl IntoView {
                 <input id="order-quantity" name="fields[quantity]" type="number" min="1" max=MAX_QUANTITY value="1" required/>
                 <p class="field-error" id="order-quantity-error">{field_error("quantity")}</p>
             </div>
-            <p class="hint">"Online payment is not set up yet: you pay when you collect your keepsake (or when we ship it, by invoice)."</p>
+            {match card_payments {
+                true => view! {
+                    <fieldset>
+                        <legend>"Payment"</legend>
+                        <label class="choice">
+                            <input type="radio" name="fields[payment]" value="card" checked=true data-testid="order-pay-card"/>
+                            " Pay now by card (on Stripe's secure page)"
+                        </label>
+                        <label class="choice">
+                            <input type="radio" name="fields[payment]" value="at_pickup" data-testid="order-pay-at-pickup"/>
+                            " Pay when I collect it at the lab"
+                        </label>
+                        <p class="field-error" id="order-payment-error">{field_error("payment")}</p>
+                    </fieldset>
+                }.into_any(),
+                false => view! {
+                    <p class="hint">"Online payment is not set up here: you pay when you collect your keepsake (or as the lab arranges when it ships)."</p>
+                    <p class="field-error" id="order-payment-error">{field_error("payment")}</p>
+                }.into_any(),
+            }}
             <p class="form-error" role="alert" data-testid="checkout-error">{form_error}</p>
             <button type="submit" class="button" disabled=pending data-testid="place-order">
                 {move || if pending.get() { "Placing your order…" } else { "Place order" }}

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::order::{Delivery, OrderView, get_order};
+use crate::order::{Delivery, OrderStatus, OrderView, get_order};
 use crate::quote::{duration, money};
 
 #[component]
@@ -18,11 +18,39 @@ pub fn OrderPage() -> impl IntoView {
     crate::pages::loaded::loaded_page(
         order,
         ("Opening your order…", "We couldn't open your order"),
-        |order| {
-            view! { <Order order/> }
+        move |order| {
+            let token = query.read_untracked().get("t").unwrap_or_default();
+            let live = RwSignal::new(order);
+            follow(live.get_untracked().id, token, live);
+            view! { {move || view! { <Order order=live.get()/> }} }
         },
     )
 }
+
+/// Keeps `live` up to date from the order's event stream (the browser
+/// reconnects it by itself after a network blip).
+#[cfg(feature = "hydrate")]
+fn follow(id: String, token: String, live: RwSignal<OrderView>) {
+    use futures::StreamExt;
+    use gloo_net::eventsource::futures::EventSource;
+
+    let url = format!("/api/orders/{id}/events?t={token}");
+    leptos::task::spawn_local_scoped_with_cancellation(async move {
+        let Ok(mut source) = EventSource::new(&url) else { return };
+        let Ok(mut changes) = source.subscribe("order") else { return };
+        while let Some(change) = changes.next().await {
+            let Ok((_, message)) = change else { continue };
+            let data = message.data().as_string().unwrap_or_default();
+            if let Ok(order) = serde_json::from_str::<OrderView>(&data) {
+                live.set(order);
+            }
+        }
+        source.close();
+    });
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn follow(_id: String, _token: String, _live: RwSignal<OrderView>) {}
 
 #[component]
 fn Order(order: OrderView) -> impl IntoView {
@@ -32,10 +60,17 @@ fn Order(order: OrderView) -> impl IntoView {
         (Delivery::Ship, Some(address)) => format!("Shipping to {}", address.lines().join(", ")),
         _ => "You collect it at the lab; we email you when it is ready.".to_string(),
     };
-    let payment = match order.pay_online {
-        true => "Paid online.",
-        false => "You pay when you collect it: no online payment is set up here.",
+    let payment = match (order.pay_online, order.status) {
+        (false, _) => "You pay when you collect it.",
+        (true, OrderStatus::AwaitingPayment) => "Waiting for your card payment.",
+        (true, OrderStatus::PaymentFailed) => {
+            "The card payment did not go through, so nothing was charged. Order again from the studio, or ask the lab."
+        }
+        (true, _) => "Paid by card.",
     };
+    let pay_now = order.payment_url.clone().map(|url| {
+        view! { <a class="button" href=url data-testid="order-pay-now">"Pay now by card"</a> }
+    });
     view! {
         <Title text="Your order · Memoreez"/>
         <section class="hero">
@@ -59,7 +94,8 @@ fn Order(order: OrderView) -> impl IntoView {
                     <tr class="total"><th>"Total"</th><td data-testid="order-total">{format!("{} {currency}", money(a.total_cents))}</td></tr>
                 </tbody></table>
                 <p>{delivery}</p>
-                <p class="hint">{payment}</p>
+                <p class="hint" data-testid="order-payment">{payment}</p>
+                {pay_now}
             </section>
         </div>
         <section class="card">
@@ -72,7 +108,7 @@ fn Order(order: OrderView) -> impl IntoView {
                     </li>
                 }).collect_view()}
             </ol>
-            <p class="hint">"Keep this page's link: it is the key to your order. This page shows the latest when you reload it."</p>
+            <p class="hint">"Keep this page's link: it is the key to your order. This page updates by itself as your order moves on."</p>
         </section>
     }
 }

@@ -46,6 +46,7 @@ fn Studio(studio: StudioView) -> impl IntoView {
         quote,
         build_volume_mm,
         rates,
+        card_payments,
     } = studio;
     if model_url.is_none() {
         return view! {
@@ -172,7 +173,7 @@ fn Studio(studio: StudioView) -> impl IntoView {
                                 <a class="button secondary" href=format!("/api/creations/{id}/keepsake.stl") data-testid="download-stl">"Download STL"</a>
                                 <a class="button secondary" href=format!("/api/creations/{id}/keepsake.3mf") data-testid="download-3mf">"Download 3MF"</a>
                             </p>
-                            <CheckoutForm creation_id=id/>
+                            <CheckoutForm creation_id=id card_payments/>
                         }
                         .into_any()
                     }

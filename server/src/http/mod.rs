@@ -65,6 +65,8 @@ pub fn router(state: AppState) -> Router {
         // The form reader caps the file at the configured size as it streams in.
         .route("/api/orders", post(orders::place))
         .route("/api/orders/{id}", get(orders::show))
+        .route("/api/orders/{id}/events", get(orders::events))
+        .route("/api/payments/stripe/webhook", post(orders::stripe_webhook))
         .route("/api/quotes", post(api::create_quote))
         .route("/api/creations/upload", post(api::upload_model))
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), move || {

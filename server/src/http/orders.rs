@@ -1,17 +1,24 @@
 //! Orders over HTTP: checkout for a priced keepsake, and the order's own
 //! page data, opened by the token in its link.
 
-use app::order::OrderForm;
+use std::convert::Infallible;
+use std::time::Duration;
+
+use app::order::{OrderForm, OrderView};
 use axum::Extension;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
-use axum::response::IntoResponse;
-use http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use futures_util::Stream;
+use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::error::ApiError;
+use crate::order_payments::{self, Handled};
 use crate::orders::{self, OrderError};
 use crate::session::Visitor;
 use crate::state::AppState;
@@ -26,12 +33,16 @@ impl From<OrderError> for ApiError {
             OrderError::NotFound => ApiError::NotFound,
             OrderError::Database(error) => error.into(),
             OrderError::Keepsake(cause) => ApiError::Internal(cause),
+            OrderError::PaymentUnavailable => {
+                ApiError::Body { status: StatusCode::SERVICE_UNAVAILABLE, message: error.to_string() }
+            }
         }
     }
 }
 
 /// `POST /api/orders` with the checkout form → `201 {"id", "status",
-/// "order_url"}`. Amounts come from the keepsake's stored quote, never from
+/// "order_url", "payment_url"}` (`payment_url`: Stripe's page, when paying
+/// by card; `null` otherwise). Amounts come from the keepsake's stored quote, never from
 /// the request.
 pub async fn place(
     State(state): State<AppState>,
@@ -43,7 +54,12 @@ pub async fn place(
     let placed = orders::place(&state, &visitor, &form).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "id": placed.id, "status": placed.status, "order_url": placed.page_url() })),
+        Json(json!({
+            "id": placed.id,
+            "status": placed.status,
+            "order_url": placed.page_url(),
+            "payment_url": placed.payment_url,
+        })),
     ))
 }
 
@@ -59,4 +75,74 @@ pub async fn show(
     Query(token): Query<Token>,
 ) -> Result<impl IntoResponse, ApiError> {
     Ok(Json(orders::view(&state, &id, &token.t).await?))
+}
+
+/// `GET /api/orders/{id}/events?t=TOKEN`: the order as server-sent events —
+/// `order` with the whole order (as `GET /api/orders/{id}` gives it) at once
+/// and again whenever it changes. It reads the order's row, so a change made
+/// by another instance (a webhook, the lab) shows too.
+pub async fn events(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(token): Query<Token>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let first = orders::view(&state, &id, &token.t).await?;
+    let start = (state, id, token.t, None::<OrderView>, Some(first));
+    let stream = futures_util::stream::unfold(start, |(state, id, token, last, next)| async move {
+        let mut next = next;
+        loop {
+            let order = match next.take() {
+                Some(order) => order,
+                None => {
+                    tokio::time::sleep(ORDER_POLL).await;
+                    // Gone or unreadable: end the stream; the page reconnects.
+                    orders::view(&state, &id, &token).await.ok()?
+                }
+            };
+            if last.as_ref() != Some(&order) {
+                let data = serde_json::to_string(&order).expect("an order serialises");
+                let event = Event::default().event("order").data(data);
+                return Some((Ok(event), (state, id, token, Some(order), None)));
+            }
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// How often an open order page's stream looks for a change.
+const ORDER_POLL: Duration = Duration::from_millis(500);
+
+/// `POST /api/payments/stripe/webhook`: Stripe's events about Checkout
+/// Sessions. The RAW body is checked against `Stripe-Signature` before it is
+/// read; a refused delivery gets 400 (Stripe shows it on the dashboard), a
+/// handled or repeated one 200.
+pub async fn stripe_webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(stripe) = &state.card_payments else {
+        return (StatusCode::NOT_FOUND, Json(json!({ "error": "card payments are not set up here" })))
+            .into_response();
+    };
+    let signature = headers.get("stripe-signature").and_then(|value| value.to_str().ok());
+    let Ok(payload) = std::str::from_utf8(&body) else {
+        return refuse("the body is not UTF-8 text");
+    };
+    let event = match stripe.verify(payload, signature) {
+        Ok(event) => event,
+        Err(refused) => {
+            tracing::warn!(%refused, "Stripe webhook refused");
+            return refuse(&refused.to_string());
+        }
+    };
+    match order_payments::apply(&state, &event).await {
+        Ok(Handled::Duplicate) => Json(json!({ "received": true, "duplicate": true })).into_response(),
+        Ok(Handled::Recorded { what }) => {
+            tracing::info!(event = %event.event_id, kind = %event.kind, %what, "Stripe event");
+            Json(json!({ "received": true, "outcome": what })).into_response()
+        }
+        // Not recorded: Stripe delivers it again later.
+        Err(error) => ApiError::from(error).into_response(),
+    }
+}
+
+fn refuse(why: &str) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({ "error": why }))).into_response()
 }

@@ -15,7 +15,7 @@ use super::{Kind, TestApp, with_app, with_changed_app};
 
 /// Uploads a box, makes its model and prices its keepsake; returns the
 /// creation id, the visitor's cookie and the studio's view.
-async fn priced_keepsake(app: &TestApp) -> (String, String, Value) {
+pub(crate) async fn priced_keepsake(app: &TestApp) -> (String, String, Value) {
     let reply = app.post_multipart("/api/creations/upload", &[("file", Some("box.stl"), &box_stl())]).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
     let cookie = reply.visitor_cookie().unwrap();
@@ -32,7 +32,7 @@ async fn priced_keepsake(app: &TestApp) -> (String, String, Value) {
     (id, cookie, studio)
 }
 
-fn order_form(creation_id: &str) -> Value {
+pub(crate) fn order_form(creation_id: &str) -> Value {
     json!({
         "creation_id": creation_id,
         "name": "Ada Lovelace",
@@ -127,12 +127,17 @@ pub async fn an_order_is_priced_by_the_server_and_its_emails_are_written(kind: K
         let page = app.get(&location, None).await;
         assert_eq!(page.status, StatusCode::OK);
         let html = page.text();
-        assert!(html.contains("Grace Hopper") && html.contains(&format!("{}.{:02} USD", unit / 100, unit % 100)), "{html}");
+        assert!(
+            html.contains("Grace Hopper") && html.contains(&format!("{}.{:02} USD", unit / 100, unit % 100)),
+            "{html}"
+        );
         assert_eq!(app.count("orders").await, 2);
-        sqlx::query("DELETE FROM outbox WHERE recipient = 'grace@example.com' OR text_body LIKE '%Grace Hopper%'")
-            .execute(app.state.db.pool())
-            .await
-            .unwrap();
+        sqlx::query(
+            "DELETE FROM outbox WHERE recipient = 'grace@example.com' OR text_body LIKE '%Grace Hopper%'",
+        )
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
 
         // The receipt and the lab's alert wait in the outbox, then go out as .eml files.
         assert_eq!(app.count("outbox").await, 2);

@@ -249,5 +249,7 @@ where
         std::panic::resume_unwind(error.into_panic());
     }
 }
+pub mod card_payments;
 pub mod checkout;
+pub mod stripe_double;
 pub mod suite;

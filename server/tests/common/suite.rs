@@ -947,6 +947,18 @@ macro_rules! backend_suite {
             common::checkout::an_order_is_priced_by_the_server_and_its_emails_are_written($kind).await
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_card_order_is_paid_once_by_a_signed_webhook() {
+            common::card_payments::a_card_order_is_paid_once_by_a_signed_webhook($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_failed_or_short_payment_is_not_paid() {
+            common::card_payments::a_failed_or_short_payment_is_not_paid($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn without_stripe_nothing_is_placed_and_cards_are_refused() {
+            common::card_payments::without_stripe_nothing_is_placed_and_cards_are_refused($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn mail_goes_over_smtp_and_is_retried_after_the_server_was_down() {
             common::checkout::mail_goes_over_smtp_and_is_retried_after_the_server_was_down($kind).await
         }
