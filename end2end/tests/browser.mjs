@@ -2,7 +2,11 @@
 // The server under test is started by `./dev test` and named by MEMOREEZ_URL.
 
 import { after, before } from 'node:test';
-import { mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
 
@@ -38,8 +42,8 @@ export async function openPage(browser) {
 }
 
 /** Loads a path and waits until the WASM app has hydrated it. */
-export async function visit(page, path) {
-  const response = await page.goto(BASE_URL + path);
+export async function visit(page, path, base = BASE_URL) {
+  const response = await page.goto(base + path);
   await page.waitForSelector('html[data-hydrated="true"]', { timeout: 20_000 });
   return response;
 }
@@ -83,4 +87,78 @@ export function frustumStl([bx, by], [tx, ty], height) {
     face.forEach((corner, k) => v[corner].forEach((c, j) => buffer.writeFloatLE(c, at + 12 + k * 12 + j * 4)));
   });
   return buffer;
+}
+
+/**
+ * Starts another Memoreez server (the binary `./dev test` built) on a free
+ * port with its own data folder and extra environment, for tests that need
+ * settings the shared server does not have. Returns its URL and `stop()`.
+ */
+export async function startServer(env) {
+  const port = await new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+  const data = mkdtempSync(join(tmpdir(), 'memoreez-e2e-'));
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.env.MEMOREEZ_BIN, ['serve'], {
+    env: {
+      ...process.env,
+      MEMOREEZ_ADDR: `127.0.0.1:${port}`,
+      MEMOREEZ_DATABASE_URL: `sqlite://${data}/memoreez.db`,
+      MEMOREEZ_FILES_DIR: join(data, 'files'),
+      MEMOREEZ_PUBLIC_URL: url,
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  child.stderr.on('data', (chunk) => { log += chunk; });
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`the server exited: ${log}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch { /* not up yet */ }
+    if (i > 100) throw new Error(`the server did not start: ${log}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    url,
+    log: () => log,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+      rmSync(data, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Uploads a 20 × 20 × 30 mm tower, opens it in the studio with "For Grandpa"
+ * on the pedestal and waits for the exact price. Returns the studio's price
+ * for one keepsake, shipped, in cents: { total, shipping }.
+ */
+export async function priceKeepsakeInStudio(page, base = BASE_URL) {
+  await visit(page, '/', base);
+  await page.setInputFiles('#upload-file', { name: 'tower.stl', mimeType: 'model/stl', buffer: boxStl([20, 20, 30]) });
+  await page.click('[data-testid="upload-model"]');
+  await page.waitForSelector('[data-testid="open-studio"]', { timeout: 30_000 });
+  await page.click('[data-testid="open-studio"]');
+  await page.waitForSelector('[data-testid="studio-form"]');
+  await page.fill('#line1', 'For Grandpa');
+  await page.click('[data-testid="studio-price"]');
+  await page.waitForSelector('[data-testid="quote"]', { timeout: 60_000 });
+  return page.evaluate(() => {
+    const cents = (text) => Math.round(parseFloat(text) * 100);
+    const quote = document.querySelector('[data-testid="quote"]');
+    const shipping = [...quote.querySelectorAll('.breakdown tr')].find((row) => row.querySelector('th')?.textContent === 'Shipping');
+    return { total: cents(quote.querySelector('[data-testid="quote-total"]').textContent), shipping: cents(shipping?.querySelector('td')?.textContent ?? '0') };
+  });
+}
+
+/** `12.34 USD` from 1234 cents. */
+export function money(cents, currency = 'USD') {
+  return `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')} ${currency}`;
 }

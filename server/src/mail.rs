@@ -148,6 +148,19 @@ pub fn order_placed(config: &Config, order: &OrderView, link: &str) -> Vec<Mail>
         format!("Follow your order here (keep this link to yourself):\n{link}"),
         "— Memoreez".to_string(),
     ]);
+    // The keepsake as ordered, by its link (shown where the reader's mail lets it load).
+    let html = match &order.thumbnail_url {
+        Some(src) => html.replacen(
+            "<body style=\"font-family: sans-serif; color: #1f2a2a\">",
+            &format!(
+                "<body style=\"font-family: sans-serif; color: #1f2a2a\"><img src=\"{}\" alt=\"{}\" width=\"192\" height=\"192\">",
+                html_escape(src),
+                html_escape(&order.title)
+            ),
+            1,
+        ),
+        None => html,
+    };
     let receipt = Mail {
         kind: "receipt",
         to: order.email.clone(),
@@ -167,6 +180,7 @@ pub fn order_placed(config: &Config, order: &OrderView, link: &str) -> Vec<Mail>
         ),
         delivery,
         format!("Order page: {link}"),
+        format!("Reference picture: {}", order.thumbnail_url.as_deref().unwrap_or("none")),
     ]);
     let alert = Mail {
         kind: "staff_alert",

@@ -76,7 +76,7 @@ async fn move_order(
     };
     let order = orders::from_row(&state.db, &row).await?;
     let (next, note) = match outcome {
-        Outcome::Paid(_) => (OrderStatus::Paid, "Paid by card. Thank you! It joins the print queue."),
+        Outcome::Paid(_) => (OrderStatus::Paid, "Paid by card. Thank you! The lab has your order."),
         Outcome::Failed(_) => (OrderStatus::PaymentFailed, "The payment did not go through."),
         Outcome::Expired(_) => {
             (OrderStatus::PaymentFailed, "The payment page expired before the payment was made.")

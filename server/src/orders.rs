@@ -78,6 +78,16 @@ pub fn keepsake_key(order_id: &str) -> String {
     format!("orders/{order_id}/keepsake.stl")
 }
 
+/// The keepsake's picture as ordered (pedestal and words included).
+pub fn thumbnail_key(order_id: &str) -> String {
+    format!("orders/{order_id}/thumbnail.png")
+}
+
+/// The order's picture, for whoever has its link.
+pub fn thumbnail_path(order_id: &str, token: &str) -> String {
+    format!("/api/orders/{order_id}/thumbnail.png?t={token}")
+}
+
 /// The exact quote behind a creation's keepsake: the latest price asked for
 /// its saved settings, once the slicer has given it.
 async fn keepsake_quote(
@@ -145,12 +155,21 @@ pub async fn place(state: &AppState, visitor: &VisitorId, form: &OrderForm) -> R
     let id = crate::creations::new_id();
     let token = new_token();
     let key = keepsake_key(&id);
-    state
-        .storage
-        .put(&key, bytes::Bytes::from(built.stl))
+    let mesh = built.mesh;
+    let picture = tokio::task::spawn_blocking(move || geometry::thumbnail::render_png(&mesh, 384))
         .await
+        .map_err(|e| OrderError::Keepsake(e.to_string()))?
         .map_err(|e| OrderError::Keepsake(e.to_string()))?;
-    let page = format!("{}{}", state.config.public_url.trim_end_matches('/'), page_path(&id, &token));
+    let kept = async {
+        state.storage.put(&key, bytes::Bytes::from(built.stl)).await?;
+        state.storage.put(&thumbnail_key(&id), bytes::Bytes::from(picture)).await
+    };
+    if let Err(error) = kept.await {
+        forget_files(state, &id).await;
+        return Err(OrderError::Keepsake(error.to_string()));
+    }
+    let public = state.config.public_url.trim_end_matches('/');
+    let page = format!("{public}{}", page_path(&id, &token));
     let session = match (&state.card_payments, form.payment) {
         (Some(stripe), Payment::Card) => {
             let charge = Charge {
@@ -167,7 +186,7 @@ pub async fn place(state: &AppState, visitor: &VisitorId, form: &OrderForm) -> R
             match stripe.open(&charge).await {
                 Ok(session) => Some(session),
                 Err(error) => {
-                    let _ = state.storage.delete(&key).await;
+                    forget_files(state, &id).await;
                     tracing::warn!(%error, order = %id, "Stripe Checkout could not be opened");
                     return Err(OrderError::PaymentUnavailable);
                 }
@@ -184,7 +203,7 @@ pub async fn place(state: &AppState, visitor: &VisitorId, form: &OrderForm) -> R
         id: placed.id.clone(),
         status,
         title,
-        thumbnail_url: None,
+        thumbnail_url: Some(format!("{public}{}", thumbnail_path(&placed.id, &placed.token))),
         name: form.name.clone(),
         email: form.email.clone(),
         delivery: form.delivery,
@@ -200,13 +219,20 @@ pub async fn place(state: &AppState, visitor: &VisitorId, form: &OrderForm) -> R
     let recorded =
         record(state, visitor, &form, (&placed, &order), (&quote_id, &built.sha256), session.as_ref(), &page);
     if let Err(error) = recorded.await {
-        // Nothing points at the kept file yet: take it back. (An opened
+        // Nothing points at the kept files yet: take them back. (An opened
         // Checkout Session expires unpaid on its own.)
-        let _ = state.storage.delete(&key).await;
+        forget_files(state, &placed.id).await;
         return Err(error);
     }
     mail::wake(state);
     Ok(placed)
+}
+
+/// Removes the files kept for an order that was not placed after all.
+async fn forget_files(state: &AppState, order_id: &str) {
+    for key in [keepsake_key(order_id), thumbnail_key(order_id)] {
+        let _ = state.storage.delete(&key).await;
+    }
 }
 
 /// A title for an order whose creation has none.
@@ -300,6 +326,17 @@ pub(crate) async fn add_event(
     Ok(())
 }
 
+/// Whether `token` opens order `id` (one indexed lookup, for its files).
+pub async fn opens(db: &Db, id: &str, token: &str) -> Result<(), OrderError> {
+    sqlx::query("SELECT id FROM orders WHERE id = $1 AND token_hash = $2")
+        .bind(id)
+        .bind(token_hash(token))
+        .fetch_optional(db.pool())
+        .await?
+        .map(|_| ())
+        .ok_or(OrderError::NotFound)
+}
+
 /// The columns [`from_row`] reads.
 pub(crate) const ORDER_COLUMNS: &str = "id, creation_id, status, payment, customer_name, email, delivery, address, \
      quantity, unit_cents, shipping_cents, total_cents, currency, model_g, support_g, print_time_s, stripe_checkout_url";
@@ -317,6 +354,7 @@ pub async fn view(state: &AppState, id: &str, token: &str) -> Result<OrderView, 
     .await?
     .ok_or(OrderError::NotFound)?;
     let mut order = from_row(db, &row).await?;
+    order.thumbnail_url = Some(thumbnail_path(id, token));
     order.history =
         sqlx::query("SELECT at, to_status, note FROM order_events WHERE order_id = $1 ORDER BY id")
             .bind(id)
@@ -339,7 +377,8 @@ fn status_of(name: &str) -> sqlx::Result<OrderStatus> {
         .ok_or_else(|| sqlx::Error::Decode(format!("unknown order status {name:?}").into()))
 }
 
-/// An order row of [`ORDER_COLUMNS`] as its page shows it (without its history).
+/// An order row of [`ORDER_COLUMNS`] as its page shows it (without its
+/// history or picture link).
 pub(crate) async fn from_row(db: &Db, row: &sqlx::any::AnyRow) -> sqlx::Result<OrderView> {
     let decode = |e: serde_json::Error| sqlx::Error::Decode(Box::new(e));
     let status = status_of(&row.try_get::<String, _>("status")?)?;
@@ -347,14 +386,15 @@ pub(crate) async fn from_row(db: &Db, row: &sqlx::any::AnyRow) -> sqlx::Result<O
     let address: Option<Address> =
         address.map(|json| serde_json::from_str(&json)).transpose().map_err(decode)?;
     let creation_id: String = row.try_get("creation_id")?;
-    let made = crate::models::view(db, &creation_id).await.ok();
+    let title = crate::models::view(db, &creation_id).await.map(|made| made.title);
     let cents = |name: &str| row.try_get::<i64, _>(name).map(|v| v.max(0) as u64);
     let checkout_url: Option<String> = row.try_get("stripe_checkout_url")?;
     Ok(OrderView {
         id: row.try_get("id")?,
         status,
-        title: made.as_ref().map(|m| m.title.clone()).unwrap_or_else(|| DEFAULT_TITLE.into()),
-        thumbnail_url: made.and_then(|m| m.thumbnail_url),
+        title: title.unwrap_or_else(|_| DEFAULT_TITLE.into()),
+        // Its link needs the order's token: set by whoever has it.
+        thumbnail_url: None,
         name: row.try_get("customer_name")?,
         email: row.try_get("email")?,
         delivery: match row.try_get::<String, _>("delivery")?.as_str() {

@@ -146,3 +146,17 @@ pub async fn stripe_webhook(State(state): State<AppState>, headers: HeaderMap, b
 fn refuse(why: &str) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({ "error": why }))).into_response()
 }
+
+/// `GET /api/orders/{id}/thumbnail.png?t=TOKEN`: the keepsake as ordered.
+pub async fn thumbnail(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(token): Query<Token>,
+) -> Result<impl IntoResponse, ApiError> {
+    orders::opens(&state.db, &id, &token.t).await?;
+    let png = state.storage.get(&orders::thumbnail_key(&id)).await.map_err(|_| ApiError::NotFound)?;
+    Ok((
+        [(http::header::CONTENT_TYPE, "image/png"), (http::header::CACHE_CONTROL, "private, max-age=86400")],
+        png,
+    ))
+}

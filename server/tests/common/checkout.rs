@@ -104,8 +104,16 @@ pub async fn an_order_is_priced_by_the_server_and_its_emails_are_written(kind: K
         let priced_stl = app.get(&format!("/api/creations/{id}/keepsake.stl"), Some(&cookie)).await.body;
         assert_eq!(kept, priced_stl);
 
-        for wrong in [format!("/api/orders/{order_id}?t=nope"), format!("/api/orders/{order_id}x?t={token}")]
-        {
+        // The keepsake as ordered, pictured, for whoever has the link (no session needed).
+        let picture = app.get(order["thumbnail_url"].as_str().unwrap(), None).await;
+        assert_eq!(picture.status, StatusCode::OK);
+        assert_eq!(picture.header("content-type").as_deref(), Some("image/png"));
+        assert!(picture.body.starts_with(b"\x89PNG"));
+        for wrong in [
+            format!("/api/orders/{order_id}?t=nope"),
+            format!("/api/orders/{order_id}x?t={token}"),
+            format!("/api/orders/{order_id}/thumbnail.png?t=nope"),
+        ] {
             assert_eq!(app.get(&wrong, None).await.status, StatusCode::NOT_FOUND, "{wrong}");
         }
 
@@ -163,6 +171,13 @@ pub async fn an_order_is_priced_by_the_server_and_its_emails_are_written(kind: K
         );
         assert!(emails[0].contains("text/html") && emails[0].contains("text/plain"));
         assert!(emails[0].contains(token), "the receipt links to the order page: {}", emails[0]);
+        assert!(
+            emails[0].contains(&format!(
+                "<img src=\"http://127.0.0.1:3000/api/orders/{order_id}/thumbnail.png?t={token}\""
+            )),
+            "the receipt shows the keepsake: {}",
+            emails[0]
+        );
         assert!(
             emails[1].contains("To: lab@memoreez.localhost") && emails[1].contains("Ada Lovelace"),
             "{}",
