@@ -128,7 +128,13 @@ const MAX_FIELD_CHARS: usize = 120;
 /// The checkout form, as sent by the page or a script.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderForm {
+    /// The studio keepsake to print (a creation), or empty when ordering a
+    /// model priced on `/quote` (then `quote_job` names its quote).
+    #[serde(default)]
     pub creation_id: String,
+    /// The `/quote` job whose exact price is being ordered.
+    #[serde(default)]
+    pub quote_job: String,
     pub name: String,
     pub email: String,
     pub delivery: Delivery,
@@ -231,8 +237,16 @@ impl OrderForm {
             (Delivery::Ship, Some(address)) => Some(address.checked()?),
             (Delivery::Ship, None) => return Err(invalid("line1", "Please enter the address to ship to.")),
         };
+        let (creation_id, quote_job) = (self.creation_id.trim(), self.quote_job.trim());
+        if creation_id.is_empty() == quote_job.is_empty() {
+            return Err(invalid(
+                "order",
+                "Order one thing at a time: a keepsake from the studio or a priced model.",
+            ));
+        }
         Ok(OrderForm {
-            creation_id: self.creation_id.trim().to_string(),
+            creation_id: creation_id.to_string(),
+            quote_job: quote_job.to_string(),
             name,
             email,
             delivery: self.delivery,
@@ -332,7 +346,10 @@ pub struct OrderView {
 /// half-filled form still arrives and gets its errors next to the fields).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckoutFields {
+    #[serde(default)]
     pub creation_id: String,
+    #[serde(default)]
+    pub quote_job: String,
     pub name: String,
     pub email: String,
     /// `ship` or `pickup`.
@@ -383,6 +400,7 @@ impl CheckoutFields {
         });
         OrderForm {
             creation_id: self.creation_id.clone(),
+            quote_job: self.quote_job.clone(),
             name: self.name.clone(),
             email: self.email.clone(),
             delivery,
@@ -419,6 +437,7 @@ mod tests {
     fn form() -> OrderForm {
         OrderForm {
             creation_id: "c".into(),
+            quote_job: String::new(),
             name: "  Ada Lovelace ".into(),
             email: "ada@example.com".into(),
             delivery: Delivery::Ship,
@@ -465,6 +484,8 @@ mod tests {
             (Box::new(|f| f.address.as_mut().unwrap().country = "GBR".into()), "country"),
             (Box::new(|f| f.address.as_mut().unwrap().city = "".into()), "city"),
             (Box::new(|f| f.address.as_mut().unwrap().postal_code = " ".into()), "postal_code"),
+            (Box::new(|f| f.quote_job = "q".into()), "order"),
+            (Box::new(|f| f.creation_id = " ".into()), "order"),
         ];
         for (spoil, field) in cases {
             let mut bad = form();

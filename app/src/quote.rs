@@ -55,6 +55,9 @@ pub struct QuoteProgress {
     pub quote: Option<QuoteSummary>,
     /// Why it failed, for the person who asked.
     pub error: Option<String>,
+    /// Whether the shop takes cards, for the checkout under a shop price.
+    #[serde(default)]
+    pub card_payments: bool,
 }
 
 /// The `done` event's data for a quote job.

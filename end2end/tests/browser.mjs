@@ -150,6 +150,11 @@ export async function priceKeepsakeInStudio(page, base = BASE_URL) {
   await page.fill('#line1', 'For Grandpa');
   await page.click('[data-testid="studio-price"]');
   await page.waitForSelector('[data-testid="quote"]', { timeout: 60_000 });
+  return shownPrice(page);
+}
+
+/** The exact price on the page, in cents: { total, shipping } (shipping is one line of the total). */
+export function shownPrice(page) {
   return page.evaluate(() => {
     const cents = (text) => Math.round(parseFloat(text) * 100);
     const quote = document.querySelector('[data-testid="quote"]');

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { boxStl, openPage, sharedBrowser, visit } from './browser.mjs';
+import { boxStl, money, openPage, sharedBrowser, shownPrice, visit } from './browser.mjs';
 
 const browser = sharedBrowser();
 
@@ -39,6 +39,19 @@ test('an uploaded model gets an instant estimate, then the exact price from the 
   // The quote is kept: a reload renders it from the server.
   await page.reload();
   assert.equal(await grams(page, 'quote-model-g'), sliced);
+
+  // Priced with the shop's prices, it can be ordered right here.
+  await page.waitForSelector('html[data-hydrated="true"]');
+  const price = await shownPrice(page);
+  await page.fill('#order-name', 'Grace Hopper');
+  await page.fill('#order-email', 'grace@example.com');
+  await page.click('[data-testid="place-order"]');
+  await page.waitForURL(/\/orders\/[A-Za-z0-9_-]{22}\?t=/, { timeout: 30_000 });
+  await page.waitForSelector('[data-testid="order-status"]');
+  assert.equal((await page.textContent('h1')).trim(), 'box.stl');
+  // One, collected: the quote's price without its shipping line.
+  assert.ok(price.shipping > 0, JSON.stringify(price));
+  assert.equal(await page.textContent('[data-testid="order-total"]'), money(price.total - price.shipping));
 
   assert.deepEqual(problems, []);
   await context.close();

@@ -129,7 +129,8 @@ impl Backend for AppState {
     }
 
     async fn place_order(&self, request: &Parts, form: app::order::OrderForm) -> Result<String, AppError> {
-        let Some(visitor) = visitor(request)?.existing_id() else { return Err(AppError::NotFound) };
+        // As `POST /api/orders`: a keepsake only in its own session, a priced model by its quote.
+        let visitor = visitor(request)?.id();
         let placed = crate::orders::place(self, &visitor, &form).await.map_err(order_error)?;
         Ok(placed.next_url())
     }
@@ -148,7 +149,7 @@ impl Backend for AppState {
         // The job's id is the link to it: long and random, like an order's token.
         let job = jobs::view(&self.db, job_id).await.map_err(internal)?;
         let job = job.filter(|job| job.kind == workers::QUOTE).ok_or(AppError::NotFound)?;
-        Ok(quote_progress(job))
+        Ok(QuoteProgress { card_payments: self.card_payments.is_some(), ..quote_progress(job) })
     }
 }
 
@@ -215,6 +216,7 @@ pub(crate) fn quote_progress(job: JobView) -> QuoteProgress {
         quote: summary(job.result.as_ref().and_then(|result| result.get("quote"))),
         error: job.error.filter(|_| status == JobStatus::Failed),
         job_id: job.id,
+        card_payments: false,
     }
 }
 

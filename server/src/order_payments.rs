@@ -40,7 +40,7 @@ pub async fn apply(state: &AppState, event: &CheckoutEvent) -> sqlx::Result<Hand
     }
     let what = match event.outcome.facts() {
         None => "not a checkout event we act on".to_string(),
-        Some(facts) => move_order(state, &mut tx, &event.outcome, facts, now).await?,
+        Some(facts) => move_order(&mut tx, &event.outcome, facts, now).await?,
     };
     sqlx::query("UPDATE stripe_events SET outcome = $1 WHERE id = $2")
         .bind(&what)
@@ -54,7 +54,6 @@ pub async fn apply(state: &AppState, event: &CheckoutEvent) -> sqlx::Result<Hand
 
 /// Moves the session's order as the outcome says, if it may move; returns what happened.
 async fn move_order(
-    state: &AppState,
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     outcome: &Outcome,
     facts: &SessionFacts,
@@ -74,7 +73,7 @@ async fn move_order(
     let Some(row) = row else {
         return Ok(format!("no order {order_id} with session {}", facts.session_id));
     };
-    let order = orders::from_row(&state.db, &row).await?;
+    let order = orders::from_row(&row)?;
     let (next, note) = match outcome {
         Outcome::Paid(_) => (OrderStatus::Paid, "Paid by card. Thank you! The lab has your order."),
         Outcome::Failed(_) => (OrderStatus::PaymentFailed, "The payment did not go through."),

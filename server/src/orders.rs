@@ -117,17 +117,86 @@ async fn keepsake_quote(
         .and_then(|result| result["quote_id"].as_str())
         .ok_or(OrderError::NotPriced)?
         .to_string();
+    let quote = stored_quote(db, &quote_id).await?;
+    Ok((quote_id, quote))
+}
+
+async fn stored_quote(db: &Db, quote_id: &str) -> Result<QuoteSummary, OrderError> {
     let body: String = sqlx::query("SELECT body FROM quotes WHERE id = $1")
-        .bind(&quote_id)
+        .bind(quote_id)
         .fetch_optional(db.pool())
         .await?
         .ok_or(OrderError::NotPriced)?
         .try_get("body")?;
-    let quote = serde_json::from_str(&body).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-    Ok((quote_id, quote))
+    Ok(serde_json::from_str(&body).map_err(|e| sqlx::Error::Decode(Box::new(e)))?)
 }
 
-/// Places an order for the visitor's priced keepsake. The keepsake is
+/// What an order prints, with the quote its price comes from.
+struct Priced {
+    quote_id: String,
+    quote: QuoteSummary,
+    /// Binary STL exactly as priced, kept with the order and printed.
+    built: studio::Built,
+    title: String,
+}
+
+/// The visitor's studio keepsake, rebuilt from its saved settings.
+async fn priced_keepsake(
+    state: &AppState,
+    visitor: &VisitorId,
+    creation_id: &str,
+) -> Result<Priced, OrderError> {
+    let (quote_id, quote) = keepsake_quote(&state.db, visitor, creation_id).await?;
+    let built = studio::build_saved(state, creation_id).await?;
+    let title = crate::models::view(&state.db, creation_id)
+        .await
+        .map(|made| made.title)
+        .unwrap_or_else(|_| DEFAULT_TITLE.into());
+    Ok(Priced { quote_id, quote, built, title })
+}
+
+/// A model priced on `/quote` with the shop's prices: its exact quote and
+/// the uploaded file, read and repaired as the slicer saw it. The quote's id
+/// is the key, as for its page.
+async fn priced_model(state: &AppState, quote_job: &str) -> Result<Priced, OrderError> {
+    let job = jobs::view(&state.db, quote_job)
+        .await?
+        .filter(|job| job.kind == crate::workers::QUOTE)
+        .ok_or(OrderError::NotFound)?;
+    match job.status.as_str() {
+        "done" => {}
+        "failed" => return Err(OrderError::NotPriced),
+        _ => return Err(OrderError::PriceNotReady),
+    }
+    let quote_id = job
+        .result
+        .as_ref()
+        .and_then(|result| result["quote_id"].as_str())
+        .ok_or(OrderError::NotPriced)?
+        .to_string();
+    let quote = stored_quote(&state.db, &quote_id).await?;
+    if quote.profile != "shop" {
+        return Err(OrderError::Invalid(app::error::AppError::Invalid {
+            field: "order".into(),
+            message: "This price uses the print lab's prices. Price the model for the keepsake shop to order it here."
+                .into(),
+        }));
+    }
+    let file_name = job.payload["file_name"].as_str().unwrap_or("model.stl").to_string();
+    let upload = job.payload["upload"].as_str().ok_or(OrderError::NotPriced)?;
+    let bytes = state.storage.get(upload).await.map_err(|e| OrderError::Keepsake(e.to_string()))?;
+    let limits = state.config.model_limits();
+    let name = file_name.clone();
+    let mesh = tokio::task::spawn_blocking(move || crate::quotes::read_model(&name, &bytes, &limits))
+        .await
+        .map_err(|e| OrderError::Keepsake(e.to_string()))?
+        .map_err(|e| OrderError::Keepsake(e.to_string()))?;
+    let stl = geometry::io::stl::write_binary(&mesh);
+    let sha256 = crate::session::sha256_hex(&stl);
+    Ok(Priced { quote_id, quote, built: studio::Built { stl, mesh, sha256 }, title: file_name })
+}
+
+/// Places an order for the visitor's priced keepsake, or for a model priced for the shop. The keepsake is
 /// rebuilt from the saved settings and kept under the order; the order, its
 /// first history step and its emails are written in one transaction. Paid
 /// by card, a Stripe Checkout Session is opened first (nothing is recorded if
@@ -135,7 +204,10 @@ async fn keepsake_quote(
 pub async fn place(state: &AppState, visitor: &VisitorId, form: &OrderForm) -> Result<Placed, OrderError> {
     let form = form.checked()?;
     form.payment_allowed(state.card_payments.is_some())?;
-    let (quote_id, quote) = keepsake_quote(&state.db, visitor, &form.creation_id).await?;
+    let Priced { quote_id, quote, built, title } = match form.creation_id.is_empty() {
+        false => priced_keepsake(state, visitor, &form.creation_id).await?,
+        true => priced_model(state, &form.quote_job).await?,
+    };
     let book = &state.config.shop;
     let material = quote.material.parse::<Material>().unwrap_or(Material::Pla);
     let each = book.price(material, quote.total_g);
@@ -146,11 +218,6 @@ pub async fn place(state: &AppState, visitor: &VisitorId, form: &OrderForm) -> R
         form.delivery,
         &book.currency,
     );
-    let built = studio::build_saved(state, &form.creation_id).await?;
-    let title = crate::models::view(&state.db, &form.creation_id)
-        .await
-        .map(|made| made.title)
-        .unwrap_or_else(|_| DEFAULT_TITLE.to_string());
 
     let id = crate::creations::new_id();
     let token = new_token();
@@ -258,9 +325,10 @@ async fn record(
     sqlx::query(
         "INSERT INTO orders (id, token_hash, visitor_id, creation_id, quote_id, mesh_sha256, status, payment, \
          customer_name, email, delivery, address, quantity, unit_cents, shipping_cents, total_cents, currency, \
-         model_g, support_g, print_time_s, created_at, updated_at, stripe_session_id, stripe_checkout_url) \
+         model_g, support_g, print_time_s, created_at, updated_at, stripe_session_id, stripe_checkout_url, title, \
+         quote_job_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, \
-         $22, $23)",
+         $22, $23, $24, $25)",
     )
     .bind(&placed.id)
     .bind(token_hash(&placed.token))
@@ -285,6 +353,8 @@ async fn record(
     .bind(now)
     .bind(session.map(|s| s.id.clone()))
     .bind(session.map(|s| s.url.clone()))
+    .bind(&order.title)
+    .bind(Some(&form.quote_job).filter(|job| !job.is_empty()))
     .execute(&mut *tx)
     .await?;
     let note = match (session, state.card_payments.is_some()) {
@@ -339,7 +409,8 @@ pub async fn opens(db: &Db, id: &str, token: &str) -> Result<(), OrderError> {
 
 /// The columns [`from_row`] reads.
 pub(crate) const ORDER_COLUMNS: &str = "id, creation_id, status, payment, customer_name, email, delivery, address, \
-     quantity, unit_cents, shipping_cents, total_cents, currency, model_g, support_g, print_time_s, stripe_checkout_url";
+     quantity, unit_cents, shipping_cents, total_cents, currency, model_g, support_g, print_time_s, stripe_checkout_url, \
+     title";
 
 /// The order whose page `token` opens, as its page shows it.
 pub async fn view(state: &AppState, id: &str, token: &str) -> Result<OrderView, OrderError> {
@@ -353,7 +424,7 @@ pub async fn view(state: &AppState, id: &str, token: &str) -> Result<OrderView, 
     .fetch_optional(db.pool())
     .await?
     .ok_or(OrderError::NotFound)?;
-    let mut order = from_row(db, &row).await?;
+    let mut order = from_row(&row)?;
     order.thumbnail_url = Some(thumbnail_path(id, token));
     order.history =
         sqlx::query("SELECT at, to_status, note FROM order_events WHERE order_id = $1 ORDER BY id")
@@ -379,20 +450,19 @@ fn status_of(name: &str) -> sqlx::Result<OrderStatus> {
 
 /// An order row of [`ORDER_COLUMNS`] as its page shows it (without its
 /// history or picture link).
-pub(crate) async fn from_row(db: &Db, row: &sqlx::any::AnyRow) -> sqlx::Result<OrderView> {
+pub(crate) fn from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<OrderView> {
     let decode = |e: serde_json::Error| sqlx::Error::Decode(Box::new(e));
     let status = status_of(&row.try_get::<String, _>("status")?)?;
     let address: Option<String> = row.try_get("address")?;
     let address: Option<Address> =
         address.map(|json| serde_json::from_str(&json)).transpose().map_err(decode)?;
-    let creation_id: String = row.try_get("creation_id")?;
-    let title = crate::models::view(db, &creation_id).await.map(|made| made.title);
+    let title: Option<String> = row.try_get("title")?;
     let cents = |name: &str| row.try_get::<i64, _>(name).map(|v| v.max(0) as u64);
     let checkout_url: Option<String> = row.try_get("stripe_checkout_url")?;
     Ok(OrderView {
         id: row.try_get("id")?,
         status,
-        title: title.unwrap_or_else(|_| DEFAULT_TITLE.into()),
+        title: title.unwrap_or_else(|| DEFAULT_TITLE.into()),
         // Its link needs the order's token: set by whoever has it.
         thumbnail_url: None,
         name: row.try_get("customer_name")?,

@@ -107,7 +107,12 @@ fn hash(token: &str) -> VisitorId {
 
 /// The SHA-256 of a secret, hex: what the database keeps instead of it.
 pub(crate) fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect()
+    sha256_hex(token.as_bytes())
+}
+
+/// SHA-256 as lower-case hex.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 #[cfg(test)]

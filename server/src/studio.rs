@@ -6,7 +6,6 @@ use app::quote::QuoteProgress;
 use app::studio::{PricedKeepsake, StudioSettings, StudioView};
 use geometry::keepsake::{KeepsakeError, KeepsakeSpec};
 use geometry::text::Font;
-use sha2::{Digest, Sha256};
 use slicing::material::Material;
 use slicing::quote::Engine;
 use sqlx::Row;
@@ -100,7 +99,7 @@ pub async fn build(state: &AppState, creation_id: &str, spec: KeepsakeSpec) -> R
         let keepsake =
             geometry::keepsake::keepsake(&model, &spec, &Font::embedded()).map_err(StudioError::Shape)?;
         let stl = geometry::io::stl::write_binary(&keepsake.mesh);
-        let sha256 = Sha256::digest(&stl).iter().map(|byte| format!("{byte:02x}")).collect();
+        let sha256 = crate::session::sha256_hex(&stl);
         Ok(Built { stl, mesh: keepsake.mesh, sha256 })
     })
     .await

@@ -11,8 +11,17 @@ use leptos::server_fn::error::ServerFnUrlError;
 use crate::error::AppError;
 use crate::order::{CheckoutFields, MAX_QUANTITY, PlaceOrder};
 
+/// What a checkout form orders.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Orderable {
+    /// The studio's keepsake of this creation.
+    Keepsake(String),
+    /// The model priced by this `/quote` job.
+    PricedModel(String),
+}
+
 #[component]
-pub fn CheckoutForm(creation_id: String, card_payments: bool) -> impl IntoView {
+pub fn CheckoutForm(item: Orderable, card_payments: bool) -> impl IntoView {
     let order = ServerAction::<PlaceOrder>::new();
     // Without JavaScript a refused form comes back with the error in the URL.
     let returned_error = use_context::<ServerActionError>()
@@ -35,6 +44,7 @@ pub fn CheckoutForm(creation_id: String, card_payments: bool) -> impl IntoView {
         let field = |name: &str| data.get(&format!("fields[{name}]")).as_string().unwrap_or_default();
         let fields = CheckoutFields {
             creation_id: field("creation_id"),
+            quote_job: field("quote_job"),
             name: field("name"),
             email: field("email"),
             delivery: field("delivery"),
@@ -107,8 +117,11 @@ pub fn CheckoutForm(creation_id: String, card_payments: bool) -> impl IntoView {
         // the server checks again; once hydrated, the same checks run here first.
         <form node_ref=form class="card checkout" method="post" action=PlaceOrder::url() on:submit=on_submit
             prop:noValidate=true data-testid="checkout-form">
-            <h2>"Order this keepsake"</h2>
-            <input type="hidden" name="fields[creation_id]" value=creation_id/>
+            <h2>"Order a print"</h2>
+            {match item {
+                Orderable::Keepsake(id) => view! { <input type="hidden" name="fields[creation_id]" value=id/> },
+                Orderable::PricedModel(job) => view! { <input type="hidden" name="fields[quote_job]" value=job/> },
+            }}
             {text("name", "Your name", "text", true)}
             {text("email", "Email (for the receipt and updates)", "email", true)}
             <fieldset>

@@ -9,6 +9,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::job::JobStatus;
+use crate::pages::checkout::{CheckoutForm, Orderable};
 use crate::pages::job_events::{JobSignals, RefreshWhile};
 use crate::pages::loaded::loaded_page;
 use crate::pages::model_file::{ModelFileField, ModelFileForm};
@@ -78,6 +79,13 @@ pub fn QuoteJobPage() -> impl IntoView {
 #[component]
 fn QuoteJob(progress: QuoteProgress) -> impl IntoView {
     let file_name = progress.file_name.clone();
+    // A model priced with the shop's prices can be ordered here once its exact
+    // price is in (the server checks that again); the lab's prices are for students.
+    let shop_price =
+        progress.estimate.as_ref().or(progress.quote.as_ref()).is_some_and(|q| q.profile == "shop");
+    let checkout = (shop_price && progress.status != JobStatus::Failed).then(|| {
+        view! { <CheckoutForm item=Orderable::PricedModel(progress.job_id.clone()) card_payments=progress.card_payments/> }
+    });
     view! {
         <Title text=format!("Price for {file_name} · Memoreez")/>
         <section class="hero">
@@ -85,6 +93,7 @@ fn QuoteJob(progress: QuoteProgress) -> impl IntoView {
             <h1 data-testid="quote-file-name">{file_name}</h1>
         </section>
         <QuoteFollow progress/>
+        {checkout}
         <p class="actions">
             <A href="/quote" attr:class="button secondary">"Price another model"</A>
         </p>

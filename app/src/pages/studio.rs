@@ -15,7 +15,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::error::AppError;
-use crate::pages::checkout::CheckoutForm;
+use crate::pages::checkout::{CheckoutForm, Orderable};
 use crate::pages::loaded::loaded_page;
 use crate::pages::quote::QuoteFollow;
 use crate::pages::studio_view::LiveView;
@@ -173,7 +173,7 @@ fn Studio(studio: StudioView) -> impl IntoView {
                                 <a class="button secondary" href=format!("/api/creations/{id}/keepsake.stl") data-testid="download-stl">"Download STL"</a>
                                 <a class="button secondary" href=format!("/api/creations/{id}/keepsake.3mf") data-testid="download-3mf">"Download 3MF"</a>
                             </p>
-                            <CheckoutForm creation_id=id card_payments/>
+                            <CheckoutForm item=Orderable::Keepsake(id) card_payments/>
                         }
                         .into_any()
                     }

@@ -50,7 +50,9 @@ pub async fn place(
     body: Result<Json<OrderForm>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let Json(form) = body?;
-    let Some(visitor) = visitor.existing_id() else { return Err(ApiError::NotFound) };
+    // A keepsake is found only in its own browser's session; a priced model
+    // by its quote's id, from any browser (one gets a session here).
+    let visitor = visitor.id();
     let placed = orders::place(&state, &visitor, &form).await?;
     Ok((
         StatusCode::CREATED,

@@ -316,3 +316,70 @@ pub async fn mail_goes_over_smtp_and_is_retried_after_the_server_was_down(kind: 
     })
     .await;
 }
+
+/// Queues a `/quote` job for the box with `profile` prices and waits for it.
+async fn quoted_box(app: &TestApp, profile: &[u8]) -> String {
+    let parts: [(&str, Option<&str>, &[u8]); 3] =
+        [("file", Some("box.stl"), &box_stl()), ("wait", None, b"false"), ("profile", None, profile)];
+    let reply = app.post_multipart("/api/quotes", &parts).await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.text());
+    let job_id = reply.json()["job_id"].as_str().unwrap().to_string();
+    let events = app.get(&format!("/api/jobs/{job_id}/events"), None).await.text();
+    assert!(events.contains("event: done"), "{events}");
+    job_id
+}
+
+pub async fn a_model_priced_for_the_shop_is_ordered(kind: Kind) {
+    with_app(kind, |app| async move {
+        memoreez::workers::spawn(&app.state);
+        let job_id = quoted_box(&app, b"shop").await;
+        let form = |job: &str| {
+            json!({ "quote_job": job, "name": "Ada Lovelace", "email": "ada@example.com",
+                    "delivery": "pickup", "quantity": 3 })
+        };
+        // A session is all it needs: the quote's id is the key, as for its page.
+        let visit = app.get("/quote", None).await;
+        let cookie = visit.visitor_cookie().unwrap_or_default();
+        let placed = app.post_json("/api/orders", &form(&job_id).to_string(), Some(&cookie)).await;
+        assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.text());
+        let placed = placed.json();
+        let order = app.get(&format!("/api{}", placed["order_url"].as_str().unwrap()), None).await.json();
+        assert_eq!(order["title"], "box.stl");
+        let quote = &app.get(&format!("/api/jobs/{job_id}/events"), None).await.text();
+        let total_g: f64 = quote
+            .split("\"total_g\":")
+            .nth(1)
+            .and_then(|rest| rest.split([',', '}']).next())
+            .unwrap()
+            .parse()
+            .unwrap();
+        let book = &app.state.config.shop;
+        let unit =
+            (book.price(Material::Pla, total_g).material_cents + book.service_cents).max(book.minimum_cents);
+        assert_eq!(order["amounts"]["total_cents"], 3 * unit, "{order}");
+        // The model is kept with the order as the slicer read it.
+        let kept = app
+            .state
+            .storage
+            .get(&memoreez::orders::keepsake_key(placed["id"].as_str().unwrap()))
+            .await
+            .unwrap();
+        let mesh =
+            geometry::io::read(geometry::io::Format::Stl, &kept, &geometry::Limits::default()).unwrap();
+        assert_eq!(mesh.triangle_count(), 12);
+
+        // A lab price, an unknown quote and two things at once are refused.
+        let lab = quoted_box(&app, b"lab").await;
+        let refused = app.post_json("/api/orders", &form(&lab).to_string(), Some(&cookie)).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text());
+        assert!(refused.json()["error"].as_str().unwrap().contains("print lab's prices"));
+        let unknown = app.post_json("/api/orders", &form("no-such-job").to_string(), Some(&cookie)).await;
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+        let mut both = form(&job_id);
+        both["creation_id"] = json!("some-creation");
+        let refused = app.post_json("/api/orders", &both.to_string(), Some(&cookie)).await;
+        assert_eq!(refused.json()["field"], "order", "{}", refused.text());
+        assert_eq!(app.count("orders").await, 1);
+    })
+    .await;
+}

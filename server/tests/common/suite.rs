@@ -947,6 +947,10 @@ macro_rules! backend_suite {
             common::checkout::an_order_is_priced_by_the_server_and_its_emails_are_written($kind).await
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_model_priced_for_the_shop_is_ordered() {
+            common::checkout::a_model_priced_for_the_shop_is_ordered($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn a_card_order_is_paid_once_by_a_signed_webhook() {
             common::card_payments::a_card_order_is_paid_once_by_a_signed_webhook($kind).await
         }
