@@ -81,7 +81,8 @@ impl OrderStatus {
             (AwaitingPayment, Paid | PaymentFailed)
                 | (PaymentFailed, Paid)
                 | (Paid | PayAtPickup, ReadyToPrint)
-                | (ReadyToPrint, Printing)
+                // Printed at once (or by an outside service) without waiting in the queue.
+                | (Paid | PayAtPickup | ReadyToPrint, Printing)
                 | (Printing, Shipped | ReadyForPickup)
                 | (Shipped | ReadyForPickup, Collected)
         )
@@ -561,6 +562,9 @@ mod tests {
         assert!(!Paid.can_become(PaymentFailed), "a stale failure never undoes a payment");
         assert!(!Paid.can_become(Paid), "paying twice is not a step");
         assert!(!ReadyToPrint.can_become(Paid));
+        assert!(Paid.can_become(Printing) && PayAtPickup.can_become(Printing));
+        assert!(!AwaitingPayment.can_become(Printing), "nothing is printed before it is paid or agreed");
+        assert!(!Shipped.can_become(Printing));
         for status in OrderStatus::ALL {
             assert_eq!(OrderStatus::parse(status.as_str()), Some(status));
             assert!(!status.can_become(AwaitingPayment), "nothing returns to awaiting payment");

@@ -48,6 +48,9 @@ enum Command {
     /// Administration.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Shop orders: outside fulfilment through Slant 3D.
+    #[command(subcommand)]
+    Orders(OrdersCommand),
     #[command(flatten)]
     Tool(ToolCommand),
 }
@@ -62,11 +65,32 @@ enum AdminCommand {
     },
 }
 
+#[derive(Subcommand, Debug)]
+enum OrdersCommand {
+    /// Send a shipped order to Slant 3D, who print it and ship it to the
+    /// customer (needs MEMOREEZ_SLANT3D_API_KEY and MEMOREEZ_PUBLIC_URL
+    /// reachable from the internet, for them to fetch the file).
+    SendOut {
+        /// The order's id (from its page's link or the lab's alert).
+        order: String,
+        /// Their filament, e.g. "PLA BLACK".
+        #[arg(long, default_value = "PLA BLACK")]
+        color: String,
+        /// Only show their price; place nothing.
+        #[arg(long)]
+        estimate_only: bool,
+    },
+    /// Ask Slant 3D where a sent-out order is; marks it shipped (and emails
+    /// the customer) once they have shipped it.
+    Track { order: String },
+}
+
 /// The commands that need the configuration and the database.
 enum ServerCommand {
     Serve,
     Migrate,
     WorkerToken(String),
+    Orders(OrdersCommand),
 }
 
 pub fn run() -> ExitCode {
@@ -82,6 +106,7 @@ pub fn run() -> ExitCode {
         Command::Serve => ServerCommand::Serve,
         Command::Migrate => ServerCommand::Migrate,
         Command::Admin(AdminCommand::WorkerToken { name }) => ServerCommand::WorkerToken(name),
+        Command::Orders(command) => ServerCommand::Orders(command),
         Command::Worker { server, token, mesh_provider, lease_s, worker_id } => {
             let worker_id =
                 worker_id.unwrap_or_else(|| format!("{}-{}", crate::workers::hostname(), std::process::id()));
@@ -106,6 +131,7 @@ pub fn run() -> ExitCode {
         ServerCommand::Serve => runtime.block_on(crate::serve::run(config)).map_err(|e| e.to_string()),
         ServerCommand::Migrate => runtime.block_on(migrate(config)).map_err(|e| e.to_string()),
         ServerCommand::WorkerToken(name) => runtime.block_on(worker_token(config, &name)),
+        ServerCommand::Orders(command) => runtime.block_on(orders(config, command)),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -132,6 +158,40 @@ async fn worker_token(config: Config, name: &str) -> Result<(), String> {
     println!("{token}");
     eprintln!("Keep it secret: it is shown only now. Use it as `memoreez worker --token …`.");
     Ok(())
+}
+
+async fn orders(config: Config, command: OrdersCommand) -> Result<(), String> {
+    let state = crate::state::AppState::open(config).await.map_err(|e| e.to_string())?;
+    let outcome = match command {
+        OrdersCommand::SendOut { order, color, estimate_only: true } => {
+            crate::outside::estimate(&state, &order, &color).await.map(|cents| {
+                println!(
+                    "Slant 3D would charge {}.{:02} USD to print and ship order {order}",
+                    cents / 100,
+                    cents % 100
+                )
+            })
+        }
+        OrdersCommand::SendOut { order, color, estimate_only: false } => {
+            crate::outside::send(&state, &order, &color).await.map(|sent| {
+                let cents = sent.their_price_cents;
+                println!(
+                    "order {order} sent to Slant 3D: their order {} ({}.{:02} USD)",
+                    sent.their_id,
+                    cents / 100,
+                    cents % 100
+                )
+            })
+        }
+        OrdersCommand::Track { order } => crate::outside::track(&state, &order).await.map(|tracking| {
+            let numbers = tracking.tracking_numbers.join(", ");
+            println!("order {order}: {} {numbers}", tracking.status)
+        }),
+    };
+    // The shipped email is in the outbox; send what is due before leaving.
+    let _ = crate::mail::send_due(&state.db, &state.config).await;
+    state.db.close().await;
+    outcome.map_err(|e| e.to_string())
 }
 
 /// One line on stderr, exit code 2: the shape every `memoreez` command fails in.

@@ -108,6 +108,9 @@ pub struct Config {
     /// `MEMOREEZ_STRIPE_SECRET_KEY` is set, with the webhook's signing secret
     /// in `MEMOREEZ_STRIPE_WEBHOOK_SECRET` (comma-separated while rolling it).
     pub stripe_api_url: String,
+    /// Slant 3D's API for outside fulfilment (`MEMOREEZ_SLANT3D_API_URL`);
+    /// on when `MEMOREEZ_SLANT3D_API_KEY` is set.
+    pub slant3d_api_url: String,
 }
 
 /// How the SMTP connection is protected.
@@ -142,6 +145,7 @@ pub const MESHY_API_KEY: &str = "MEMOREEZ_MESHY_API_KEY";
 pub const SMTP_PASSWORD: &str = "MEMOREEZ_SMTP_PASSWORD";
 pub const STRIPE_SECRET_KEY: &str = "MEMOREEZ_STRIPE_SECRET_KEY";
 pub const STRIPE_WEBHOOK_SECRET: &str = "MEMOREEZ_STRIPE_WEBHOOK_SECRET";
+pub const SLANT3D_API_KEY: &str = "MEMOREEZ_SLANT3D_API_KEY";
 
 /// Where a capability comes from: the embedded default or a real service.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -194,6 +198,7 @@ impl Default for Config {
             smtp_tls: SmtpTls::Starttls,
             smtp_username: String::new(),
             stripe_api_url: "https://api.stripe.com/".to_string(),
+            slant3d_api_url: "https://www.slant3dapi.com/api".to_string(),
         }
     }
 }
@@ -227,6 +232,7 @@ impl Config {
                     "smtp_password",
                     "stripe_secret_key",
                     "stripe_webhook_secret",
+                    "slant3d_api_key",
                 ])),
         )
     }

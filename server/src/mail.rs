@@ -93,6 +93,29 @@ async fn insert(
     Ok(id)
 }
 
+/// The customer's "on its way" message.
+pub fn order_shipped(order: &OrderView, tracking_numbers: &[String]) -> Mail {
+    let tracking = match tracking_numbers {
+        [] => "The carrier's tracking number follows when we have it.".to_string(),
+        numbers => format!("Tracking number: {}", numbers.join(", ")),
+    };
+    let address = order.address.as_ref().map(|a| a.lines().join("\n")).unwrap_or_default();
+    let (text, html) = both(&[
+        format!("Hello {},", order.name),
+        format!("{} is on its way to:\n{address}", order.title),
+        tracking,
+        "Your order page shows every step; keep its link from your receipt.".to_string(),
+        "— Memoreez".to_string(),
+    ]);
+    Mail {
+        kind: "shipped",
+        to: order.email.clone(),
+        subject: format!("Your keepsake is on its way — {}", order.title),
+        text,
+        html,
+    }
+}
+
 /// Tells the mail worker there is something to send.
 pub fn wake(state: &AppState) {
     state.mail_due.notify_one();

@@ -35,6 +35,8 @@ pub struct AppState {
     pub mail_due: Arc<tokio::sync::Notify>,
     /// Card payment through Stripe Checkout; `None` (no key set): orders are paid when collected.
     pub card_payments: Option<Arc<StripeCheckout>>,
+    /// Outside fulfilment through Slant 3D; `None` without `MEMOREEZ_SLANT3D_API_KEY`.
+    pub outside: Option<Arc<crate::slant3d::Slant3d>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -60,6 +62,10 @@ impl AppState {
         let models = model_maker(&config);
         let text_models = text_model_maker(&config);
         let card_payments = StripeCheckout::from_env(&config)?.map(Arc::new);
+        let outside = std::env::var(crate::config::SLANT3D_API_KEY)
+            .ok()
+            .filter(|key| !key.trim().is_empty())
+            .map(|key| Arc::new(crate::slant3d::Slant3d::new(&config.slant3d_api_url, key.trim())));
         Ok(AppState {
             config: Arc::new(config),
             db,
@@ -72,6 +78,7 @@ impl AppState {
             text_models,
             mail_due: Arc::new(tokio::sync::Notify::new()),
             card_payments,
+            outside,
         })
     }
 }

@@ -119,6 +119,10 @@ fn a_bad_setting_stops_start_up_with_one_line_naming_it() {
             vec![("MEMOREEZ_CONFIG", "missing.toml")],
             "error: setting MEMOREEZ_CONFIG: no config file at missing.toml",
         ),
+        (
+            vec![("MEMOREEZ_STRIPE_SECRET_KEY", "sk_test_x")],
+            "error: setting MEMOREEZ_STRIPE_SECRET_KEY needs MEMOREEZ_STRIPE_WEBHOOK_SECRET",
+        ),
     ] {
         let (code, _, stderr) = memoreez_in(dir.path(), &env, &["serve"]);
         assert_eq!(code, 2, "{env:?}: {stderr}");
@@ -129,6 +133,23 @@ fn a_bad_setting_stops_start_up_with_one_line_naming_it() {
     let (code, _, stderr) = memoreez_in(dir.path(), &[], &["serve"]);
     assert_eq!(code, 2);
     assert!(stderr.starts_with("error: setting addr in ") && stderr.contains("memoreez.toml"), "{stderr}");
+}
+
+#[test]
+fn orders_commands_say_what_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = memoreez_in(dir.path(), &[], &["orders", "send-out", "some-order"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("error: outside fulfilment is not set up: set MEMOREEZ_SLANT3D_API_KEY"),
+        "{stderr}"
+    );
+    let key = [("MEMOREEZ_SLANT3D_API_KEY", "k"), ("MEMOREEZ_SLANT3D_API_URL", "http://127.0.0.1:9/api")];
+    for args in [["orders", "send-out", "nope"], ["orders", "track", "nope"]] {
+        let (code, _, stderr) = memoreez_in(dir.path(), &key, &args);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.trim_end().ends_with("error: no order nope"), "{args:?}: {stderr}");
+    }
 }
 
 #[test]

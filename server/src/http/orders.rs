@@ -162,3 +162,31 @@ pub async fn thumbnail(
         png,
     ))
 }
+
+#[derive(Deserialize)]
+pub struct FileKey {
+    k: String,
+}
+
+/// `GET /api/orders/{id}/files/{keepsake.stl|thumbnail.png}?k=KEY`: the
+/// order's print file and picture for an outside service, by a key that
+/// expires (made when the order is sent out).
+pub async fn print_file(
+    State(state): State<AppState>,
+    Path((id, file)): Path<(String, String)>,
+    Query(key): Query<FileKey>,
+) -> Result<impl IntoResponse, ApiError> {
+    let (storage_key, content_type) = match file.as_str() {
+        "keepsake.stl" => (orders::keepsake_key(&id), "model/stl"),
+        "thumbnail.png" => (orders::thumbnail_key(&id), "image/png"),
+        _ => return Err(ApiError::NotFound),
+    };
+    if !crate::outside::file_key_opens(&state, &id, &key.k).await? {
+        return Err(ApiError::NotFound);
+    }
+    let bytes = state.storage.get(&storage_key).await.map_err(|_| ApiError::NotFound)?;
+    Ok((
+        [(http::header::CONTENT_TYPE, content_type), (http::header::CACHE_CONTROL, "private, no-store")],
+        bytes,
+    ))
+}

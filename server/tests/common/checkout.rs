@@ -199,7 +199,7 @@ fn unfold_quoted_printable(mail: &str) -> String {
 }
 
 /// A free local port with nothing listening on it (yet).
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 

@@ -94,7 +94,13 @@ impl TestApp {
 
     /// Serves the app on a free local port (for clients in other processes).
     pub async fn listen(&self) -> std::net::SocketAddr {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+        self.listen_on(0).await
+    }
+
+    /// Serves the app on `port` (one chosen before the app was built, e.g.
+    /// for its public address).
+    pub async fn listen_on(&self, port: u16) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("a free port");
         let addr = listener.local_addr().unwrap();
         let router = self.router.clone();
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
@@ -251,5 +257,6 @@ where
 }
 pub mod card_payments;
 pub mod checkout;
+pub mod outside;
 pub mod stripe_double;
 pub mod suite;
