@@ -2,7 +2,10 @@
 ALTER TABLE orders ADD COLUMN outside_service TEXT;     -- slant3d
 ALTER TABLE orders ADD COLUMN outside_order_id TEXT;    -- their order id
 ALTER TABLE orders ADD COLUMN outside_status TEXT;      -- their last reported status
--- A download key for the order's print file, for a service (or the lab) to
--- fetch it by link: only its hash is kept, and it stops working at expiry.
-ALTER TABLE orders ADD COLUMN file_key_hash TEXT;
-ALTER TABLE orders ADD COLUMN file_key_expires_at BIGINT;
+
+-- Site secrets made at random on first start and shared by every instance
+-- on this database (`link_signing`: the key of signed, expiring links).
+CREATE TABLE secrets (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);

@@ -23,6 +23,7 @@ pub mod quotes;
 pub mod remote_worker;
 pub mod serve;
 pub mod session;
+pub mod signed_links;
 pub mod slant3d;
 pub mod state;
 pub mod storage;

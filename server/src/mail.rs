@@ -140,7 +140,14 @@ fn both(paragraphs: &[String]) -> (String, String) {
 }
 
 /// The customer's receipt and the lab's alert for a new order.
-pub fn order_placed(config: &Config, order: &OrderView, link: &str) -> Vec<Mail> {
+/// Signed, expiring links to an order's files, for the lab's alert.
+pub struct LabLinks {
+    pub model: String,
+    pub picture: String,
+    pub gcode: String,
+}
+
+pub fn order_placed(config: &Config, order: &OrderView, link: &str, files: &LabLinks) -> Vec<Mail> {
     let amounts = &order.amounts;
     let total = format!("{} {}", money(amounts.total_cents), amounts.currency);
     let lines = format!(
@@ -203,7 +210,13 @@ pub fn order_placed(config: &Config, order: &OrderView, link: &str) -> Vec<Mail>
         ),
         delivery,
         format!("Order page: {link}"),
-        format!("Reference picture: {}", order.thumbnail_url.as_deref().unwrap_or("none")),
+        format!(
+            "Files (these links work for {} days):\nG-code as priced: {}\nModel (STL): {}\nReference picture: {}",
+            crate::orders::LAB_LINK_DAYS,
+            files.gcode,
+            files.model,
+            files.picture
+        ),
     ]);
     let alert = Mail {
         kind: "staff_alert",

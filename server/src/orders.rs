@@ -88,6 +88,38 @@ pub fn thumbnail_path(order_id: &str, token: &str) -> String {
     format!("/api/orders/{order_id}/thumbnail.png?t={token}")
 }
 
+/// The files of an order that signed links open, by name.
+pub const ORDER_FILES: [&str; 3] = ["keepsake.stl", "thumbnail.png", "print.gcode"];
+
+/// A link to one of the order's files (see [`ORDER_FILES`]) that works for
+/// `days` without a session.
+pub fn file_link(state: &AppState, order_id: &str, file: &str, days: i64) -> String {
+    let path = format!("/api/orders/{order_id}/files/{file}");
+    let expires_s = now_ms() / 1000 + days * 24 * 3600;
+    format!("{}{}", state.config.public_url.trim_end_matches('/'), state.links.sign(&path, expires_s))
+}
+
+/// Where an order's file is kept: the G-code is the one its quote's slice made.
+pub async fn file_key(db: &Db, order_id: &str, file: &str) -> Result<String, OrderError> {
+    match file {
+        "keepsake.stl" => Ok(keepsake_key(order_id)),
+        "thumbnail.png" => Ok(thumbnail_key(order_id)),
+        "print.gcode" => {
+            let quote_id: String = sqlx::query("SELECT quote_id FROM orders WHERE id = $1")
+                .bind(order_id)
+                .fetch_optional(db.pool())
+                .await?
+                .ok_or(OrderError::NotFound)?
+                .try_get("quote_id")?;
+            stored_quote(db, &quote_id).await?.1.ok_or(OrderError::NotFound)
+        }
+        _ => Err(OrderError::NotFound),
+    }
+}
+
+/// How long the lab's links to an order's files work.
+pub const LAB_LINK_DAYS: i64 = 30;
+
 /// The exact quote behind a creation's keepsake: the latest price asked for
 /// its saved settings, once the slicer has given it.
 async fn keepsake_quote(
@@ -117,18 +149,22 @@ async fn keepsake_quote(
         .and_then(|result| result["quote_id"].as_str())
         .ok_or(OrderError::NotPriced)?
         .to_string();
-    let quote = stored_quote(db, &quote_id).await?;
+    let (quote, _) = stored_quote(db, &quote_id).await?;
     Ok((quote_id, quote))
 }
 
-async fn stored_quote(db: &Db, quote_id: &str) -> Result<QuoteSummary, OrderError> {
+/// A stored quote and where its slice's G-code is kept (if it was sliced).
+async fn stored_quote(db: &Db, quote_id: &str) -> Result<(QuoteSummary, Option<String>), OrderError> {
     let body: String = sqlx::query("SELECT body FROM quotes WHERE id = $1")
         .bind(quote_id)
         .fetch_optional(db.pool())
         .await?
         .ok_or(OrderError::NotPriced)?
         .try_get("body")?;
-    Ok(serde_json::from_str(&body).map_err(|e| sqlx::Error::Decode(Box::new(e)))?)
+    let decode = |e: serde_json::Error| sqlx::Error::Decode(Box::new(e));
+    let json: serde_json::Value = serde_json::from_str(&body).map_err(decode)?;
+    let gcode = json["gcode"].as_str().map(str::to_string);
+    Ok((serde_json::from_value(json).map_err(decode)?, gcode))
 }
 
 /// What an order prints, with the quote its price comes from.
@@ -174,7 +210,7 @@ async fn priced_model(state: &AppState, quote_job: &str) -> Result<Priced, Order
         .and_then(|result| result["quote_id"].as_str())
         .ok_or(OrderError::NotPriced)?
         .to_string();
-    let quote = stored_quote(&state.db, &quote_id).await?;
+    let (quote, _) = stored_quote(&state.db, &quote_id).await?;
     if quote.profile != "shop" {
         return Err(OrderError::Invalid(app::error::AppError::Invalid {
             field: "order".into(),
@@ -365,7 +401,12 @@ async fn record(
     add_event(&mut tx, &placed.id, None, placed.status, note, now).await?;
     // Paid by card, the receipt and the lab's alert wait until Stripe says
     // the money is taken.
-    for message in mail::order_placed(&state.config, order, link) {
+    let lab_links = mail::LabLinks {
+        model: file_link(state, &placed.id, "keepsake.stl", LAB_LINK_DAYS),
+        picture: file_link(state, &placed.id, "thumbnail.png", LAB_LINK_DAYS),
+        gcode: file_link(state, &placed.id, "print.gcode", LAB_LINK_DAYS),
+    };
+    for message in mail::order_placed(&state.config, order, link, &lab_links) {
         match session {
             None => mail::enqueue(&mut tx, &message).await?,
             Some(_) => mail::enqueue_held(&mut tx, &message, &placed.id).await?,

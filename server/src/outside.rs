@@ -7,7 +7,6 @@ use sqlx::Row;
 
 use crate::mail;
 use crate::orders::{self, ORDER_COLUMNS};
-use crate::session::{new_token, token_hash};
 use crate::slant3d::{OutsideOrder, ShipTo, Slant3dError, Tracking};
 use crate::state::AppState;
 use crate::time::now_ms;
@@ -66,26 +65,13 @@ async fn load(state: &AppState, id: &str) -> Result<Loaded, OutsideError> {
     })
 }
 
-/// The order as Slant 3D needs it, with fresh download links (their hash
-/// and expiry are stored first, so the links work when they are fetched).
-async fn outside_order(
-    state: &AppState,
-    order: &OrderView,
-    color: &str,
-) -> Result<OutsideOrder, OutsideError> {
+/// The order as Slant 3D needs it, with signed links to its files.
+fn outside_order(state: &AppState, order: &OrderView, color: &str) -> Result<OutsideOrder, OutsideError> {
     let address = match (order.delivery, &order.address) {
         (Delivery::Ship, Some(address)) => address.clone(),
         _ => return Err(OutsideError::Collected(order.id.clone())),
     };
-    let key = new_token();
-    sqlx::query("UPDATE orders SET file_key_hash = $1, file_key_expires_at = $2 WHERE id = $3")
-        .bind(token_hash(&key))
-        .bind(now_ms() + FILE_LINK_DAYS * 24 * 3_600_000)
-        .bind(&order.id)
-        .execute(state.db.pool())
-        .await?;
-    let public = state.config.public_url.trim_end_matches('/');
-    let link = |file: &str| format!("{public}/api/orders/{}/files/{file}?k={key}", order.id);
+    let link = |file: &str| orders::file_link(state, &order.id, file, FILE_LINK_DAYS);
     Ok(OutsideOrder {
         order_number: order.id.clone(),
         item_name: order.title.clone(),
@@ -125,7 +111,7 @@ pub async fn estimate(state: &AppState, order_id: &str, color: &str) -> Result<u
     let service = state.outside.clone().ok_or(OutsideError::NotConfigured)?;
     let row = load(state, order_id).await?;
     ready(&row)?;
-    let outside = outside_order(state, &row.order, color).await?;
+    let outside = outside_order(state, &row.order, color)?;
     Ok(service.estimate(&outside).await?)
 }
 
@@ -134,7 +120,7 @@ pub async fn send(state: &AppState, order_id: &str, color: &str) -> Result<Sent,
     let service = state.outside.clone().ok_or(OutsideError::NotConfigured)?;
     let row = load(state, order_id).await?;
     ready(&row)?;
-    let outside = outside_order(state, &row.order, color).await?;
+    let outside = outside_order(state, &row.order, color)?;
     let their_price_cents = service.estimate(&outside).await?;
     let their_id = service.place(&outside).await?;
     let now = now_ms();
@@ -197,20 +183,4 @@ pub async fn track(state: &AppState, order_id: &str) -> Result<Tracking, Outside
     tx.commit().await?;
     mail::wake(state);
     Ok(tracking)
-}
-
-/// Whether `key` is the order's current, unexpired print-file key.
-pub async fn file_key_opens(state: &AppState, order_id: &str, key: &str) -> Result<bool, sqlx::Error> {
-    let row = sqlx::query("SELECT file_key_hash, file_key_expires_at FROM orders WHERE id = $1")
-        .bind(order_id)
-        .fetch_optional(state.db.pool())
-        .await?;
-    Ok(match row {
-        Some(row) => {
-            let hash: Option<String> = row.try_get("file_key_hash")?;
-            let until: Option<i64> = row.try_get("file_key_expires_at")?;
-            hash.is_some_and(|hash| hash == token_hash(key)) && until.is_some_and(|until| now_ms() < until)
-        }
-        None => false,
-    })
 }

@@ -37,6 +37,8 @@ pub struct AppState {
     pub card_payments: Option<Arc<StripeCheckout>>,
     /// Outside fulfilment through Slant 3D; `None` without `MEMOREEZ_SLANT3D_API_KEY`.
     pub outside: Option<Arc<crate::slant3d::Slant3d>>,
+    /// Signs and checks expiring download links (the lab's G-code, a print service's file).
+    pub links: crate::signed_links::LinkSigner,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -62,6 +64,7 @@ impl AppState {
         let models = model_maker(&config);
         let text_models = text_model_maker(&config);
         let card_payments = StripeCheckout::from_env(&config)?.map(Arc::new);
+        let links = crate::signed_links::LinkSigner::load(&db).await.map_err(crate::db::DbError::from)?;
         let outside = std::env::var(crate::config::SLANT3D_API_KEY)
             .ok()
             .filter(|key| !key.trim().is_empty())
@@ -79,6 +82,7 @@ impl AppState {
             mail_due: Arc::new(tokio::sync::Notify::new()),
             card_payments,
             outside,
+            links,
         })
     }
 }

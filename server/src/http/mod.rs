@@ -67,7 +67,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/orders/{id}", get(orders::show))
         .route("/api/orders/{id}/events", get(orders::events))
         .route("/api/orders/{id}/thumbnail.png", get(orders::thumbnail))
-        .route("/api/orders/{id}/files/{file}", get(orders::print_file))
+        .route("/api/orders/{id}/files/{file}", get(orders::order_file))
         .route("/api/payments/stripe/webhook", post(orders::stripe_webhook))
         .route("/api/quotes", post(api::create_quote))
         .route("/api/creations/upload", post(api::upload_model))

@@ -164,29 +164,39 @@ pub async fn thumbnail(
 }
 
 #[derive(Deserialize)]
-pub struct FileKey {
-    k: String,
+pub struct Signed {
+    exp: i64,
+    sig: String,
 }
 
-/// `GET /api/orders/{id}/files/{keepsake.stl|thumbnail.png}?k=KEY`: the
-/// order's print file and picture for an outside service, by a key that
-/// expires (made when the order is sent out).
-pub async fn print_file(
+/// `GET /api/orders/{id}/files/{keepsake.stl|thumbnail.png|print.gcode}?exp=…&sig=…`:
+/// an order's file by a signed, expiring link (the lab's alert, a print
+/// service). A wrong, altered or expired link is a 404, as for a stranger.
+pub async fn order_file(
     State(state): State<AppState>,
     Path((id, file)): Path<(String, String)>,
-    Query(key): Query<FileKey>,
+    Query(signed): Query<Signed>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (storage_key, content_type) = match file.as_str() {
-        "keepsake.stl" => (orders::keepsake_key(&id), "model/stl"),
-        "thumbnail.png" => (orders::thumbnail_key(&id), "image/png"),
-        _ => return Err(ApiError::NotFound),
-    };
-    if !crate::outside::file_key_opens(&state, &id, &key.k).await? {
+    let path = format!("/api/orders/{id}/files/{file}");
+    let now_s = crate::time::now_ms() / 1000;
+    if !state.links.verify(&path, signed.exp, &signed.sig, now_s) {
         return Err(ApiError::NotFound);
     }
-    let bytes = state.storage.get(&storage_key).await.map_err(|_| ApiError::NotFound)?;
+    let content_type = match file.as_str() {
+        "keepsake.stl" => "model/stl",
+        "thumbnail.png" => "image/png",
+        "print.gcode" => "text/x.gcode",
+        _ => return Err(ApiError::NotFound),
+    };
+    let key = orders::file_key(&state.db, &id, &file).await?;
+    let bytes = state.storage.get(&key).await.map_err(|_| ApiError::NotFound)?;
+    let disposition = format!("attachment; filename=\"memoreez-{id}-{file}\"");
     Ok((
-        [(http::header::CONTENT_TYPE, content_type), (http::header::CACHE_CONTROL, "private, no-store")],
+        [
+            (http::header::CONTENT_TYPE, content_type.to_string()),
+            (http::header::CONTENT_DISPOSITION, disposition),
+            (http::header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
         bytes,
     ))
 }

@@ -182,7 +182,7 @@ pub async fn a_shipped_order_is_printed_and_shipped_by_slant3d(kind: Kind) {
             Err(OutsideError::AlreadySent { .. })
         ));
 
-        // The links work only with the key, and only until it expires.
+        // The links are signed: they open their own file until they expire, nothing else.
         let file_url = placed["fileURL"].as_str().unwrap();
         let path = file_url.trim_start_matches(&format!("http://127.0.0.1:{port}"));
         assert_eq!(app.get(path, None).await.status, StatusCode::OK);
@@ -190,10 +190,12 @@ pub async fn a_shipped_order_is_printed_and_shipped_by_slant3d(kind: Kind) {
             .get(placed["order_image_url"].as_str().unwrap().split(&format!(":{port}")).nth(1).unwrap(), None)
             .await;
         assert_eq!(picture.header("content-type").as_deref(), Some("image/png"));
-        let wrong = format!("{}?k=wrong", path.split('?').next().unwrap());
-        assert_eq!(app.get(&wrong, None).await.status, StatusCode::NOT_FOUND);
-        sqlx::query("UPDATE orders SET file_key_expires_at = 0").execute(state.db.pool()).await.unwrap();
-        assert_eq!(app.get(path, None).await.status, StatusCode::NOT_FOUND, "expired");
+        let bare = path.split('?').next().unwrap();
+        let other_file = path.replace("keepsake.stl", "print.gcode");
+        let expired = state.links.sign(bare, 1);
+        for refused in [format!("{bare}?exp=9999999999&sig=forged"), other_file, expired] {
+            assert_eq!(app.get(&refused, None).await.status, StatusCode::NOT_FOUND, "{refused}");
+        }
 
         // Printing there: tracking says so; once shipped, the order is shipped and the customer told.
         let order_status = |id: String| {
