@@ -68,6 +68,21 @@ pub trait Backend: Send + Sync + 'static {
         id: &str,
         token: &str,
     ) -> Result<crate::order::OrderView, AppError>;
+    /// Whether the request comes from signed-in staff, and whether a password is set.
+    async fn staff_status(&self, request: &Parts) -> Result<crate::staff::StaffAccess, AppError>;
+    /// Checks the shared password (rate limited) and sets the session cookie.
+    async fn staff_sign_in(&self, request: &Parts, password: &str) -> Result<(), AppError>;
+    /// Sets the first password (only while none is set, with the setup code).
+    async fn staff_setup(
+        &self,
+        request: &Parts,
+        code: &str,
+        password: &str,
+        repeat: &str,
+    ) -> Result<(), AppError>;
+    async fn staff_sign_out(&self, request: &Parts) -> Result<(), AppError>;
+    /// The outbox, for signed-in staff ([`AppError::SignInNeeded`] otherwise).
+    async fn staff_outbox(&self, request: &Parts) -> Result<Vec<crate::staff::OutboxLine>, AppError>;
 }
 
 /// The backend as the server provides it to every render and server function.

@@ -19,6 +19,9 @@ pub enum AppError {
     Invalid { field: String, message: String },
     #[error("We couldn't find that page.")]
     NotFound,
+    /// A staff page without a staff session (or after it went idle).
+    #[error("Please sign in as staff.")]
+    SignInNeeded,
     /// Something failed on the server; the cause is logged there, never shown.
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
@@ -46,6 +49,7 @@ impl AppError {
         match self {
             AppError::InvalidStory(_) | AppError::Invalid { .. } => 422,
             AppError::NotFound => 404,
+            AppError::SignInNeeded => 401,
             AppError::Internal => 500,
             AppError::Unreachable(_) => 502,
         }

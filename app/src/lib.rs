@@ -12,6 +12,7 @@ pub mod model;
 pub mod order;
 pub mod pages;
 pub mod quote;
+pub mod staff;
 pub mod story;
 pub mod studio;
 
@@ -28,6 +29,7 @@ use crate::pages::model::ModelPage;
 use crate::pages::my_models::MyModelsPage;
 use crate::pages::order::OrderPage;
 use crate::pages::quote::{QuoteJobPage, QuotePage};
+use crate::pages::staff::{StaffHomePage, StaffLoginPage, StaffOutboxPage, StaffSetupPage};
 use crate::pages::studio::StudioPage;
 use crate::pages::{creation::CreationPage, home::HomePage, not_found::NotFound};
 
@@ -84,10 +86,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/orders/:id") view=OrderPage ssr=SsrMode::Async/>
                     <Route path=path!("/quote") view=QuotePage/>
                     <Route path=path!("/quote/:job") view=QuoteJobPage ssr=SsrMode::Async/>
+                    <Route path=path!("/staff") view=StaffHomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/staff/login") view=StaffLoginPage/>
+                    <Route path=path!("/staff/setup") view=StaffSetupPage/>
+                    <Route path=path!("/staff/outbox") view=StaffOutboxPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="site-footer">
-                <p>"Made with care in a small print lab."</p>
+                <p>"Made with care in a small print lab." " " <a href="/staff">"Staff"</a></p>
             </footer>
         </Router>
     }

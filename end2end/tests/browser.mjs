@@ -103,18 +103,17 @@ export async function startServer(env) {
   });
   const data = mkdtempSync(join(tmpdir(), 'memoreez-e2e-'));
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.env.MEMOREEZ_BIN, ['serve'], {
-    env: {
-      ...process.env,
-      MEMOREEZ_ADDR: `127.0.0.1:${port}`,
-      MEMOREEZ_DATABASE_URL: `sqlite://${data}/memoreez.db`,
-      MEMOREEZ_FILES_DIR: join(data, 'files'),
-      MEMOREEZ_PUBLIC_URL: url,
-      ...env,
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const serverEnv = {
+    ...process.env,
+    MEMOREEZ_ADDR: `127.0.0.1:${port}`,
+    MEMOREEZ_DATABASE_URL: `sqlite://${data}/memoreez.db`,
+    MEMOREEZ_FILES_DIR: join(data, 'files'),
+    MEMOREEZ_PUBLIC_URL: url,
+    ...env,
+  };
+  const child = spawn(process.env.MEMOREEZ_BIN, ['serve'], { env: serverEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
+  child.stdout.on('data', (chunk) => { log += chunk; });
   child.stderr.on('data', (chunk) => { log += chunk; });
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`the server exited: ${log}`);
@@ -126,6 +125,8 @@ export async function startServer(env) {
   }
   return {
     url,
+    /** The server's environment, for running `memoreez` commands on its data. */
+    env: serverEnv,
     log: () => log,
     stop: async () => {
       child.kill('SIGTERM');

@@ -151,6 +151,66 @@ impl Backend for AppState {
         let job = job.filter(|job| job.kind == workers::QUOTE).ok_or(AppError::NotFound)?;
         Ok(QuoteProgress { card_payments: self.card_payments.is_some(), ..quote_progress(job) })
     }
+
+    async fn staff_status(&self, request: &Parts) -> Result<app::staff::StaffAccess, AppError> {
+        let signed_in = crate::staff::signed_in(&self.db, &request.headers, self.config.staff_idle_minutes)
+            .await
+            .map_err(internal)?;
+        let password_set = crate::staff::password_is_set(&self.db).await.map_err(internal)?;
+        Ok(app::staff::StaffAccess { signed_in, password_set })
+    }
+
+    async fn staff_sign_in(&self, request: &Parts, password: &str) -> Result<(), AppError> {
+        let ip = crate::http::client_ip(request);
+        let token = crate::staff::sign_in(&self.db, &ip, password).await.map_err(staff_error)?;
+        set_cookie(&crate::staff::set_cookie(Some(&token), self.config.public_url.starts_with("https:")));
+        Ok(())
+    }
+
+    async fn staff_setup(
+        &self,
+        _request: &Parts,
+        code: &str,
+        password: &str,
+        repeat: &str,
+    ) -> Result<(), AppError> {
+        if !crate::staff_setup::code_opens(self, code) {
+            return Err(AppError::Invalid {
+                field: "code".into(),
+                message: "That setup link is not this server's. Use the one in the server's log, or `memoreez admin set-password`.".into(),
+            });
+        }
+        crate::staff::set_first_password(&self.db, password, repeat).await.map_err(staff_error)
+    }
+
+    async fn staff_sign_out(&self, request: &Parts) -> Result<(), AppError> {
+        crate::staff::sign_out(&self.db, &request.headers).await.map_err(internal)?;
+        set_cookie(&crate::staff::set_cookie(None, self.config.public_url.starts_with("https:")));
+        Ok(())
+    }
+
+    async fn staff_outbox(&self, request: &Parts) -> Result<Vec<app::staff::OutboxLine>, AppError> {
+        let signed_in = crate::staff::signed_in(&self.db, &request.headers, self.config.staff_idle_minutes)
+            .await
+            .map_err(internal)?;
+        if !signed_in {
+            return Err(AppError::SignInNeeded);
+        }
+        let lines = crate::mail::outbox(&self.db, 200).await.map_err(internal)?;
+        Ok(lines
+            .into_iter()
+            .map(|m| app::staff::OutboxLine {
+                kind: m.kind,
+                to: m.to,
+                subject: m.subject,
+                status: m.status,
+                attempts: m.attempts,
+                last_error: m.last_error,
+                created_at_ms: m.created_at_ms,
+                sent_at_ms: m.sent_at_ms,
+            })
+            .collect())
+    }
 }
 
 /// A form's fault, next to the field it concerns.
@@ -218,6 +278,26 @@ pub(crate) fn quote_progress(job: JobView) -> QuoteProgress {
         job_id: job.id,
         card_payments: false,
     }
+}
+
+/// Adds a `Set-Cookie` header to the server function's response.
+fn set_cookie(value: &str) {
+    if let (Some(response), Ok(value)) =
+        (leptos::prelude::use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(value))
+    {
+        response.append_header(http::header::SET_COOKIE, value);
+    }
+}
+
+fn staff_error(error: crate::staff::StaffError) -> AppError {
+    use crate::staff::StaffError;
+    let field = match &error {
+        StaffError::TooShort | StaffError::WrongPassword | StaffError::TooManyTries(_) => "password",
+        StaffError::Mismatch => "repeat",
+        StaffError::NoPassword | StaffError::AlreadySet => "code",
+        StaffError::Database(_) | StaffError::Hashing(_) => return internal(error),
+    };
+    AppError::Invalid { field: field.into(), message: error.to_string() }
 }
 
 fn order_error(error: crate::orders::OrderError) -> AppError {

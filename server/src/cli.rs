@@ -63,6 +63,10 @@ enum AdminCommand {
         #[arg(long)]
         name: String,
     },
+    /// Set the lab's shared staff password, read from standard input (typed,
+    /// or piped: `printf '%s' "$PW" | memoreez admin set-password`). Signs every
+    /// browser out.
+    SetPassword,
 }
 
 #[derive(Subcommand, Debug)]
@@ -91,6 +95,7 @@ enum ServerCommand {
     Migrate,
     WorkerToken(String),
     Orders(OrdersCommand),
+    SetPassword,
 }
 
 pub fn run() -> ExitCode {
@@ -107,6 +112,7 @@ pub fn run() -> ExitCode {
         Command::Migrate => ServerCommand::Migrate,
         Command::Admin(AdminCommand::WorkerToken { name }) => ServerCommand::WorkerToken(name),
         Command::Orders(command) => ServerCommand::Orders(command),
+        Command::Admin(AdminCommand::SetPassword) => ServerCommand::SetPassword,
         Command::Worker { server, token, mesh_provider, lease_s, worker_id } => {
             let worker_id =
                 worker_id.unwrap_or_else(|| format!("{}-{}", crate::workers::hostname(), std::process::id()));
@@ -132,6 +138,7 @@ pub fn run() -> ExitCode {
         ServerCommand::Migrate => runtime.block_on(migrate(config)).map_err(|e| e.to_string()),
         ServerCommand::WorkerToken(name) => runtime.block_on(worker_token(config, &name)),
         ServerCommand::Orders(command) => runtime.block_on(orders(config, command)),
+        ServerCommand::SetPassword => runtime.block_on(set_password(config)),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -192,6 +199,26 @@ async fn orders(config: Config, command: OrdersCommand) -> Result<(), String> {
     let _ = crate::mail::send_due(&state.db, &state.config).await;
     state.db.close().await;
     outcome.map_err(|e| e.to_string())
+}
+
+async fn set_password(config: Config) -> Result<(), String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        eprint!(
+            "New staff password (at least {} characters; it shows as you type): ",
+            crate::staff::MIN_PASSWORD_CHARS
+        );
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).map_err(|e| format!("reading the password: {e}"))?;
+    let password = line.trim_end_matches(['\r', '\n']);
+    let db = Db::connect(&config.database_url).await.map_err(|e| e.to_string())?;
+    db.migrate().await.map_err(|e| e.to_string())?;
+    let outcome = crate::staff::set_password(&db, password, password).await.map_err(|e| e.to_string());
+    db.close().await;
+    outcome?;
+    eprintln!("The staff password is set; every signed-in browser has been signed out.");
+    Ok(())
 }
 
 /// One line on stderr, exit code 2: the shape every `memoreez` command fails in.

@@ -111,6 +111,8 @@ pub struct Config {
     /// Slant 3D's API for outside fulfilment (`MEMOREEZ_SLANT3D_API_URL`);
     /// on when `MEMOREEZ_SLANT3D_API_KEY` is set.
     pub slant3d_api_url: String,
+    /// A staff session ends after this many minutes unused (`MEMOREEZ_STAFF_IDLE_MINUTES`).
+    pub staff_idle_minutes: u64,
 }
 
 /// How the SMTP connection is protected.
@@ -199,6 +201,7 @@ impl Default for Config {
             smtp_username: String::new(),
             stripe_api_url: "https://api.stripe.com/".to_string(),
             slant3d_api_url: "https://www.slant3dapi.com/api".to_string(),
+            staff_idle_minutes: 60,
         }
     }
 }
@@ -304,6 +307,11 @@ impl Config {
         if !(1..=600).contains(&self.image_timeout_s) || !(1..=64).contains(&self.image_concurrency) {
             return Err(ConfigError(
                 "setting MEMOREEZ_IMAGE_TIMEOUT_S / MEMOREEZ_IMAGE_CONCURRENCY: expected 1–600 s and 1–64 calls".into(),
+            ));
+        }
+        if !(1..=7 * 24 * 60).contains(&self.staff_idle_minutes) {
+            return Err(ConfigError(
+                "setting MEMOREEZ_STAFF_IDLE_MINUTES: expected 1 to 10080 minutes".into(),
             ));
         }
         if !(1..=3600).contains(&self.slice_timeout_s) {

@@ -44,6 +44,9 @@ impl From<app::error::AppError> for ApiError {
                 ApiError::Invalid { field: field.into(), message: error.to_string() }
             }
             AppError::NotFound => ApiError::NotFound,
+            AppError::SignInNeeded => {
+                ApiError::Body { status: StatusCode::UNAUTHORIZED, message: error.to_string() }
+            }
             AppError::Internal | AppError::Unreachable(_) => ApiError::Internal(error.to_string()),
         }
     }

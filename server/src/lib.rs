@@ -25,6 +25,8 @@ pub mod serve;
 pub mod session;
 pub mod signed_links;
 pub mod slant3d;
+pub mod staff;
+pub mod staff_setup;
 pub mod state;
 pub mod storage;
 pub mod studio;

@@ -26,9 +26,12 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     crate::workers::spawn(&state);
     tokio::spawn(crate::mail::run(state.clone()));
     tracing::info!(database = ?state.db.backend(), "Memoreez is listening on http://{local}");
-    axum::serve(listener, crate::http::router(state.clone()))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    if !crate::staff::password_is_set(&state.db).await.unwrap_or(true) {
+        let link = crate::staff_setup::link(&state);
+        tracing::warn!("No staff password yet: set one at {link} (or run `memoreez admin set-password`)");
+    }
+    let app = crate::http::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     tracing::info!("stopped accepting requests; closing the database");
     state.db.close().await;
     Ok(())

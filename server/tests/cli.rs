@@ -153,6 +153,31 @@ fn orders_commands_say_what_is_missing() {
 }
 
 #[test]
+fn admin_set_password_reads_it_from_standard_input() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let set = |password: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_memoreez"))
+            .current_dir(dir.path())
+            .args(["admin", "set-password"])
+            .stdin(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(password.as_bytes()).unwrap();
+        let output = child.wait_with_output().unwrap();
+        (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stderr).into_owned())
+    };
+    let (code, stderr) = set("short\n");
+    assert_eq!(code, 2);
+    assert!(stderr.contains("error: The password must be at least 10 characters."), "{stderr}");
+    let (code, stderr) = set("correct horse battery\n");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("The staff password is set"), "{stderr}");
+}
+
+#[test]
 fn migrate_uses_the_config_file_and_environment() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("memoreez.toml"), "database_url = \"sqlite://from-file/lab.db\"\n")

@@ -31,6 +31,9 @@ where
                             <section class="card" role="alert">
                                 <h1>{failed}</h1>
                                 <p>{error.to_string()}</p>
+                                {(error == AppError::SignInNeeded).then(|| view! {
+                                    <a class="button" href="/staff/login" data-testid="staff-sign-in-link">"Sign in"</a>
+                                })}
                             </section>
                         }),
                     }

@@ -12,6 +12,7 @@ pub mod my_models;
 pub mod not_found;
 pub mod order;
 pub mod quote;
+pub mod staff;
 pub mod studio;
 #[cfg(feature = "hydrate")]
 mod studio_live;

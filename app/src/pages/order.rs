@@ -114,7 +114,7 @@ fn Order(order: OrderView) -> impl IntoView {
 }
 
 /// A UTC time as `2026-11-22 21:05 UTC`.
-fn utc(at_ms: i64) -> String {
+pub(crate) fn utc(at_ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(at_ms)
         .map(|time| time.format("%Y-%m-%d %H:%M UTC").to_string())
         .unwrap_or_default()

@@ -258,5 +258,6 @@ where
 pub mod card_payments;
 pub mod checkout;
 pub mod outside;
+pub mod staff;
 pub mod stripe_double;
 pub mod suite;

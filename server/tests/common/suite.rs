@@ -955,6 +955,10 @@ macro_rules! backend_suite {
             common::outside::a_shipped_order_is_printed_and_shipped_by_slant3d($kind).await
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn staff_sign_in_guards_the_outbox() {
+            common::staff::staff_sign_in_guards_the_outbox($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn a_card_order_is_paid_once_by_a_signed_webhook() {
             common::card_payments::a_card_order_is_paid_once_by_a_signed_webhook($kind).await
         }

@@ -1,0 +1,171 @@
+//! The staff's pages: sign in (`/staff/login`), first-run setup
+//! (`/staff/setup?code=…`), the staff home (`/staff`) and the outbox of
+//! emails (`/staff/outbox`). Plain forms, so they work without JavaScript.
+
+use leptos::prelude::*;
+use leptos::server::ServerActionError;
+use leptos::server_fn::ServerFn;
+use leptos::server_fn::error::ServerFnUrlError;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::error::AppError;
+use crate::pages::loaded::loaded_page;
+use crate::staff::{OutboxLine, StaffSetup, StaffSignIn, StaffSignOut, staff_outbox, staff_status};
+
+/// The error a plain form came back with (no JavaScript), or the action's own.
+fn form_error<A>(action: ServerAction<A>) -> impl Fn() -> Option<String> + Copy
+where
+    A: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    A::Output: Clone + Send + Sync + 'static,
+{
+    let returned = use_context::<ServerActionError>()
+        .filter(|error| error.path() == A::PATH)
+        .map(|error| ServerFnUrlError::<AppError>::decode_err(error.err()).to_string());
+    let returned = StoredValue::new(returned);
+    move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|error| error.to_string())
+            .or_else(|| returned.get_value())
+    }
+}
+
+#[component]
+pub fn StaffLoginPage() -> impl IntoView {
+    let sign_in = ServerAction::<StaffSignIn>::new();
+    let error = form_error(sign_in);
+    let status = Resource::new(|| (), |_| staff_status());
+    view! {
+        <Title text="Staff sign in · Memoreez"/>
+        <section class="hero">
+            <p class="eyebrow">"The print lab"</p>
+            <h1>"Staff sign in"</h1>
+        </section>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                status.await.ok().filter(|status| !status.password_set).map(|_| view! {
+                    <p class="card" role="status" data-testid="no-staff-password">
+                        "No staff password is set yet. Run `memoreez admin set-password` on the server, "
+                        "or open the setup link printed in the server's log."
+                    </p>
+                })
+            })}
+        </Suspense>
+        <ActionForm action=sign_in attr:class="card staff-form" attr:data-testid="staff-sign-in">
+            <label for="password">"The lab's password"</label>
+            <input id="password" name="password" type="password" required autocomplete="current-password"/>
+            <p class="form-error" role="alert" data-testid="staff-sign-in-error">{error}</p>
+            <button type="submit" class="button">"Sign in"</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+pub fn StaffSetupPage() -> impl IntoView {
+    let setup = ServerAction::<StaffSetup>::new();
+    let error = form_error(setup);
+    let code = use_query_map().read_untracked().get("code").unwrap_or_default();
+    view! {
+        <Title text="Set the staff password · Memoreez"/>
+        <section class="hero">
+            <p class="eyebrow">"The print lab"</p>
+            <h1>"Set the staff password"</h1>
+            <p class="lede">"One password for the lab's staff. At least 10 characters; a few words make a good one."</p>
+        </section>
+        <ActionForm action=setup attr:class="card staff-form" attr:data-testid="staff-setup">
+            <input type="hidden" name="code" value=code/>
+            <label for="password">"Password"</label>
+            <input id="password" name="password" type="password" required minlength="10" autocomplete="new-password"/>
+            <label for="repeat">"The same again"</label>
+            <input id="repeat" name="repeat" type="password" required minlength="10" autocomplete="new-password"/>
+            <p class="form-error" role="alert" data-testid="staff-setup-error">{error}</p>
+            <button type="submit" class="button">"Set the password"</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn SignOut() -> impl IntoView {
+    let sign_out = ServerAction::<StaffSignOut>::new();
+    view! {
+        <ActionForm action=sign_out attr:class="inline">
+            <button type="submit" class="button secondary" data-testid="staff-sign-out">"Sign out"</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+pub fn StaffHomePage() -> impl IntoView {
+    // The outbox doubles as the check that this browser is signed in.
+    let outbox = Resource::new(|| (), |_| staff_outbox());
+    loaded_page(outbox, ("Loading…", "The lab's pages"), |outbox: Vec<OutboxLine>| {
+        let waiting =
+            outbox.iter().filter(|line| line.status == "pending" || line.status == "failed").count();
+        view! {
+            <Title text="Staff · Memoreez"/>
+            <section class="hero">
+                <p class="eyebrow">"The print lab"</p>
+                <h1 data-testid="staff-home">"Staff"</h1>
+            </section>
+            <section class="card">
+                <p><a href="/staff/outbox">"Email outbox"</a>{format!(" — {waiting} not sent yet")}</p>
+                <p class="hint">
+                    "Not built yet: the print queue dashboard (submissions, shop orders, approving, printing "
+                    "and pickup), recording payment at the counter and sending orders out from here. "
+                    "Until then orders arrive by the lab's alert email, and `memoreez orders send-out` sends one to Slant 3D."
+                </p>
+                <SignOut/>
+            </section>
+        }
+    })
+}
+
+#[component]
+pub fn StaffOutboxPage() -> impl IntoView {
+    let outbox = Resource::new(|| (), |_| staff_outbox());
+    loaded_page(outbox, ("Loading the outbox…", "The email outbox"), |outbox| view! { <Outbox outbox/> })
+}
+
+#[component]
+fn Outbox(outbox: Vec<OutboxLine>) -> impl IntoView {
+    let empty = outbox.is_empty();
+    view! {
+        <Title text="Email outbox · Memoreez"/>
+        <section class="hero">
+            <p class="eyebrow">"The print lab"</p>
+            <h1>"Email outbox"</h1>
+            <p class="lede">"The newest 200 messages. Failed sends are tried again, up to eight times; held ones wait for their order's payment."</p>
+        </section>
+        <section class="card">
+            <Show when=move || empty>
+                <p data-testid="outbox-empty">"Nothing has been written yet: emails appear here as orders come in."</p>
+            </Show>
+            <table class="outbox" data-testid="outbox">
+                <thead><tr><th>"Written (UTC)"</th><th>"What"</th><th>"To"</th><th>"Subject"</th><th>"Status"</th><th>"Tries"</th><th>"Last error"</th></tr></thead>
+                <tbody>
+                    {outbox.into_iter().map(|line| {
+                        let status = line.status.clone();
+                        view! {
+                        <tr data-status=status>
+                            <td>{crate::pages::order::utc(line.created_at_ms)}</td>
+                            <td>{line.kind}</td>
+                            <td>{line.to}</td>
+                            <td>{line.subject}</td>
+                            <td>{match line.sent_at_ms {
+                                Some(at) => format!("{} {}", line.status, crate::pages::order::utc(at)),
+                                None => line.status,
+                            }}</td>
+                            <td>{line.attempts}</td>
+                            <td>{line.last_error.unwrap_or_default()}</td>
+                        </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <SignOut/>
+        </section>
+    }
+}

@@ -1,0 +1,68 @@
+//! The lab's staff: signing in with the shared password, and what only
+//! staff may see (for now the outbox of emails).
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// Whether staff pages can be used from this browser.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffAccess {
+    pub signed_in: bool,
+    /// No password yet: the setup page (with the code from the server's log) sets one.
+    pub password_set: bool,
+}
+
+/// One message in the outbox, as the staff page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxLine {
+    pub kind: String,
+    pub to: String,
+    pub subject: String,
+    /// `pending`, `sent`, `failed` or `held` (waiting for the order's payment).
+    pub status: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    /// UTC milliseconds.
+    pub created_at_ms: i64,
+    pub sent_at_ms: Option<i64>,
+}
+
+#[leptos::server(endpoint = "staff_status")]
+pub async fn staff_status() -> Result<StaffAccess, AppError> {
+    let (backend, request) = crate::backend::from_context()?;
+    backend.staff_status(&request).await
+}
+
+/// Signs in with the shared password; then to `/staff`.
+#[leptos::server(endpoint = "staff_sign_in")]
+pub async fn staff_sign_in(password: String) -> Result<(), AppError> {
+    let (backend, request) = crate::backend::from_context()?;
+    crate::error::with_status(backend.staff_sign_in(&request, &password).await)?;
+    leptos_axum::redirect("/staff");
+    Ok(())
+}
+
+/// Sets the first staff password, with the setup code from the server's log.
+#[leptos::server(endpoint = "staff_setup")]
+pub async fn staff_setup(code: String, password: String, repeat: String) -> Result<(), AppError> {
+    let (backend, request) = crate::backend::from_context()?;
+    crate::error::with_status(backend.staff_setup(&request, &code, &password, &repeat).await)?;
+    leptos_axum::redirect("/staff/login");
+    Ok(())
+}
+
+#[leptos::server(endpoint = "staff_sign_out")]
+pub async fn staff_sign_out() -> Result<(), AppError> {
+    let (backend, request) = crate::backend::from_context()?;
+    backend.staff_sign_out(&request).await?;
+    leptos_axum::redirect("/staff/login");
+    Ok(())
+}
+
+/// The newest messages in the outbox, newest first.
+#[leptos::server(endpoint = "staff_outbox")]
+pub async fn staff_outbox() -> Result<Vec<OutboxLine>, AppError> {
+    let (backend, request) = crate::backend::from_context()?;
+    crate::error::with_status(backend.staff_outbox(&request).await)
+}

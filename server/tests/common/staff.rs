@@ -1,0 +1,112 @@
+//! Staff sign-in on every backend: first-run setup only with this server's
+//! code, the password hashed, wrong passwords rate limited, the session
+//! cookie HttpOnly and SameSite=Strict, idle sessions ended, cross-site
+//! POSTs refused, and the outbox only for staff.
+
+use http::{Request, StatusCode};
+
+use super::{Kind, Reply, TestApp, with_app};
+
+/// Calls a server function with a form body, as a page's script does.
+async fn call(app: &TestApp, name: &str, form: &str, cookie: Option<&str>, origin: Option<&str>) -> Reply {
+    let mut request = Request::post(format!("/api/{name}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("host", "127.0.0.1:3000");
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    if let Some(origin) = origin {
+        request = request.header("origin", origin);
+    }
+    app.send(request.body(axum::body::Body::from(form.to_string())).unwrap()).await
+}
+
+fn error_of(reply: &Reply) -> String {
+    reply.json().to_string()
+}
+
+pub async fn staff_sign_in_guards_the_outbox(kind: Kind) {
+    with_app(kind, |app| async move {
+        let status = call(&app, "staff_status", "", None, None).await.json();
+        assert_eq!(status, serde_json::json!({ "signed_in": false, "password_set": false }));
+        assert_eq!(call(&app, "staff_outbox", "", None, None).await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            call(&app, "staff_sign_in", "password=anything-at-all", None, None).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+
+        // Setup needs this server's code, a long enough password typed twice, and happens once.
+        let link = memoreez::staff_setup::link(&app.state);
+        let code = link.split("code=").nth(1).unwrap();
+        for (form, says) in [
+            (
+                "code=forged&password=correct-horse-battery&repeat=correct-horse-battery".to_string(),
+                "not this server",
+            ),
+            (format!("code={code}&password=short&repeat=short"), "at least 10"),
+            (
+                format!("code={code}&password=correct-horse-battery&repeat=correct-horse-batter"),
+                "not the same",
+            ),
+        ] {
+            let reply = call(&app, "staff_setup", &form, None, None).await;
+            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{form}");
+            assert!(error_of(&reply).contains(says), "{form}: {}", error_of(&reply));
+        }
+        let form = format!("code={code}&password=correct-horse-battery&repeat=correct-horse-battery");
+        let set = call(&app, "staff_setup", &form, None, None).await;
+        assert!(set.status.is_success() || set.status.is_redirection(), "{}", set.text());
+        let again = call(&app, "staff_setup", &form, None, None).await;
+        assert!(error_of(&again).contains("already set"), "{}", again.text());
+        let stored: String = sqlx::query_scalar("SELECT value FROM secrets WHERE name = 'staff_password'")
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap();
+        assert!(stored.starts_with("$argon2id$") && !stored.contains("correct-horse"), "{stored}");
+
+        // Wrong passwords: five a minute, then even the right one waits.
+        for _ in 0..5 {
+            let wrong = call(&app, "staff_sign_in", "password=wrong-password-here", None, None).await;
+            assert!(error_of(&wrong).contains("not the staff password"), "{}", wrong.text());
+        }
+        let limited = call(&app, "staff_sign_in", "password=correct-horse-battery", None, None).await;
+        assert!(error_of(&limited).contains("Too many wrong passwords"), "{}", limited.text());
+        sqlx::query("UPDATE login_attempts SET at = at - 61000").execute(app.state.db.pool()).await.unwrap();
+
+        let signed_in = call(&app, "staff_sign_in", "password=correct-horse-battery", None, None).await;
+        assert!(signed_in.status.is_success() || signed_in.status.is_redirection(), "{}", signed_in.text());
+        let set_cookie = signed_in.header("set-cookie").expect("a session cookie");
+        assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"), "{set_cookie}");
+        assert!(!set_cookie.contains("Secure"), "plain http in tests");
+        let cookie = set_cookie.split(';').next().unwrap().to_string();
+
+        let outbox = call(&app, "staff_outbox", "", Some(&cookie), Some("http://127.0.0.1:3000")).await;
+        assert_eq!(outbox.status, StatusCode::OK, "{}", outbox.text());
+        assert!(outbox.json().is_array());
+        // Another site's page posting with the cookie is refused.
+        let forged = call(&app, "staff_outbox", "", Some(&cookie), Some("https://evil.example")).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+        // The pages render for staff.
+        let page = app.get("/staff/outbox", Some(&cookie)).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text().contains("data-testid=\"outbox\""), "{}", page.text());
+
+        // An idle session ends; signing out ends one at once.
+        sqlx::query("UPDATE staff_sessions SET last_seen_at = 0").execute(app.state.db.pool()).await.unwrap();
+        assert_eq!(
+            call(&app, "staff_outbox", "", Some(&cookie), None).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+        let second = call(&app, "staff_sign_in", "password=correct-horse-battery", None, None).await;
+        let cookie = second.header("set-cookie").unwrap().split(';').next().unwrap().to_string();
+        assert_eq!(call(&app, "staff_outbox", "", Some(&cookie), None).await.status, StatusCode::OK);
+        let out = call(&app, "staff_sign_out", "", Some(&cookie), None).await;
+        assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
+        assert_eq!(
+            call(&app, "staff_outbox", "", Some(&cookie), None).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(app.count("staff_sessions").await, 0);
+    })
+    .await;
+}
