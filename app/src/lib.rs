@@ -11,6 +11,7 @@ pub mod job;
 pub mod model;
 pub mod order;
 pub mod pages;
+pub mod print_job;
 pub mod quote;
 pub mod staff;
 pub mod story;

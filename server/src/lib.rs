@@ -19,6 +19,7 @@ pub mod models;
 pub mod order_payments;
 pub mod orders;
 pub mod outside;
+pub mod print_jobs;
 pub mod quotes;
 pub mod remote_worker;
 pub mod serve;

@@ -399,6 +399,11 @@ async fn record(
         (None, false) => "Order placed. No online payment is set up: you pay when you collect it.",
     };
     add_event(&mut tx, &placed.id, None, placed.status, note, now).await?;
+    // Paid at pickup, it joins the lab's queue now; paid by card, once paid.
+    if session.is_none() {
+        crate::print_jobs::queue_shop_order(&mut tx, order, &keepsake_key(&placed.id), "pay at pickup", now)
+            .await?;
+    }
     // Paid by card, the receipt and the lab's alert wait until Stripe says
     // the money is taken.
     let lab_links = mail::LabLinks {

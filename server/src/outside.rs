@@ -3,6 +3,7 @@
 //! (`memoreez orders send-out` / `track` until the staff pages exist).
 
 use app::order::{Delivery, OrderStatus, OrderView};
+use app::print_job::PrintJobStatus;
 use sqlx::Row;
 
 use crate::mail;
@@ -144,6 +145,15 @@ pub async fn send(state: &AppState, order_id: &str, color: &str) -> Result<Sent,
     }
     let note = "Sent to our print partner Slant 3D, who print it and ship it to you.";
     orders::add_event(&mut tx, order_id, Some(row.order.status), OrderStatus::Printing, note, now).await?;
+    let details = format!("Printed and shipped by Slant 3D (their order {their_id}), not in the lab.");
+    crate::print_jobs::advance_order_job(
+        &mut tx,
+        order_id,
+        PrintJobStatus::Printing,
+        ("staff", "sent_out", &details),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Sent { their_id, their_price_cents })
 }
@@ -179,6 +189,8 @@ pub async fn track(state: &AppState, order_id: &str) -> Result<Tracking, Outside
         orders::add_event(&mut tx, order_id, Some(row.order.status), OrderStatus::Shipped, &note, now)
             .await?;
         mail::enqueue(&mut tx, &mail::order_shipped(&row.order, &tracking.tracking_numbers)).await?;
+        let job = ("system", "shipped", note.as_str());
+        crate::print_jobs::advance_order_job(&mut tx, order_id, PrintJobStatus::Completed, job, now).await?;
     }
     tx.commit().await?;
     mail::wake(state);

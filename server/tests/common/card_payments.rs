@@ -92,6 +92,10 @@ pub async fn a_card_order_is_paid_once_by_a_signed_webhook(kind: Kind) {
         assert_eq!(session["amount_total"], amounts["total_cents"]);
         assert_eq!(view["payment_url"], session["url"]);
         assert_eq!(view["history"][0]["status"], "awaiting_payment");
+        assert!(
+            super::print_jobs::queued(&app, &order_id).await.is_none(),
+            "not in the lab's queue before it is paid"
+        );
         // No receipt before the money is taken.
         assert_eq!(outbox_statuses(&app).await, ["held", "held"]);
         assert_eq!(memoreez::mail::send_due(&app.state.db, &app.state.config).await.unwrap(), 0);
@@ -162,6 +166,11 @@ pub async fn a_card_order_is_paid_once_by_a_signed_webhook(kind: Kind) {
             view["history"].as_array().unwrap().iter().map(|e| e["status"].as_str().unwrap()).collect();
         assert_eq!(steps, ["awaiting_payment", "paid"]);
         assert_eq!(app.count("stripe_events").await, 4);
+        // Paid: in the lab's queue, once.
+        let (job, kinds) = super::print_jobs::queued(&app, &order_id).await.expect("queued when paid");
+        assert_eq!((job.0.as_str(), job.1.as_str()), ("ReadyToPrint", "shop"));
+        assert_eq!(kinds, ["shop_order"]);
+        assert_eq!(app.count("print_jobs").await, 1);
 
         // Paid: the receipt and the lab's alert go out, once.
         assert_eq!(outbox_statuses(&app).await, ["pending", "pending"]);

@@ -181,6 +181,8 @@ pub async fn a_shipped_order_is_printed_and_shipped_by_slant3d(kind: Kind) {
             outside::send(state, &shipped, "PLA BLACK").await,
             Err(OutsideError::AlreadySent { .. })
         ));
+        let (job, _) = super::print_jobs::queued(&app, &shipped).await.unwrap();
+        assert_eq!(job.0, "Printing", "the lab's queue shows it is being printed outside");
 
         // The links are signed: they open their own file until they expire, nothing else.
         let file_url = placed["fileURL"].as_str().unwrap();
@@ -219,6 +221,11 @@ pub async fn a_shipped_order_is_printed_and_shipped_by_slant3d(kind: Kind) {
         outside::track(state, &shipped).await.unwrap();
         outside::track(state, &shipped).await.unwrap();
         assert_eq!(order_status(shipped.clone()).await, "shipped");
+        let (job, kinds) = super::print_jobs::queued(&app, &shipped).await.unwrap();
+        assert_eq!(
+            (job.0.as_str(), kinds),
+            ("Completed", vec!["shop_order".to_string(), "sent_out".into(), "shipped".into()])
+        );
         let outbox = memoreez::mail::outbox(&state.db, 20).await.unwrap();
         let told: Vec<_> = outbox.iter().filter(|m| m.kind == "shipped").collect();
         assert_eq!(told.len(), 1, "told once: {outbox:?}");

@@ -955,6 +955,10 @@ macro_rules! backend_suite {
             common::outside::a_shipped_order_is_printed_and_shipped_by_slant3d($kind).await
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn shop_orders_join_the_lab_queue_and_its_log_cannot_be_changed() {
+            common::print_jobs::shop_orders_join_the_lab_queue_and_its_log_cannot_be_changed($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn staff_sign_in_guards_the_outbox() {
             common::staff::staff_sign_in_guards_the_outbox($kind).await
         }

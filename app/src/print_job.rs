@@ -1,0 +1,106 @@
+//! A job in the print lab's queue: a student's submission or a shop order,
+//! and the steps it may take.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a print job stands. Uploaded → (approved) Pending → (the student
+/// confirms) ReadyToPrint → Printing → Completed → PaidPickedUp; Uploaded or
+/// Pending → Rejected. Shop orders join at ReadyToPrint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PrintJobStatus {
+    Uploaded,
+    Pending,
+    ReadyToPrint,
+    Printing,
+    Completed,
+    PaidPickedUp,
+    Rejected,
+}
+
+impl PrintJobStatus {
+    pub const ALL: [PrintJobStatus; 7] = [
+        PrintJobStatus::Uploaded,
+        PrintJobStatus::Pending,
+        PrintJobStatus::ReadyToPrint,
+        PrintJobStatus::Printing,
+        PrintJobStatus::Completed,
+        PrintJobStatus::PaidPickedUp,
+        PrintJobStatus::Rejected,
+    ];
+
+    /// The name kept in the database, which is also the job's folder in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrintJobStatus::Uploaded => "Uploaded",
+            PrintJobStatus::Pending => "Pending",
+            PrintJobStatus::ReadyToPrint => "ReadyToPrint",
+            PrintJobStatus::Printing => "Printing",
+            PrintJobStatus::Completed => "Completed",
+            PrintJobStatus::PaidPickedUp => "PaidPickedUp",
+            PrintJobStatus::Rejected => "Rejected",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<PrintJobStatus> {
+        PrintJobStatus::ALL.into_iter().find(|status| status.as_str() == name)
+    }
+
+    /// In the lab's words.
+    pub fn label(self) -> &'static str {
+        match self {
+            PrintJobStatus::Uploaded => "Uploaded",
+            PrintJobStatus::Pending => "Waiting for the student",
+            PrintJobStatus::ReadyToPrint => "Ready to print",
+            PrintJobStatus::Printing => "Printing",
+            PrintJobStatus::Completed => "Completed",
+            PrintJobStatus::PaidPickedUp => "Paid and picked up",
+            PrintJobStatus::Rejected => "Rejected",
+        }
+    }
+
+    /// Whether a job may move from `self` to `next`; every other move is refused.
+    pub fn can_become(self, next: PrintJobStatus) -> bool {
+        use PrintJobStatus::*;
+        matches!(
+            (self, next),
+            (Uploaded, Pending)
+                | (Pending, ReadyToPrint)
+                | (ReadyToPrint, Printing)
+                | (Printing, Completed)
+                | (Completed, PaidPickedUp)
+                | (Uploaded | Pending, Rejected)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PrintJobStatus::{self, *};
+
+    #[test]
+    fn every_legal_step_and_no_other() {
+        let legal = [
+            (Uploaded, Pending),
+            (Pending, ReadyToPrint),
+            (ReadyToPrint, Printing),
+            (Printing, Completed),
+            (Completed, PaidPickedUp),
+            (Uploaded, Rejected),
+            (Pending, Rejected),
+        ];
+        for from in PrintJobStatus::ALL {
+            for to in PrintJobStatus::ALL {
+                assert_eq!(from.can_become(to), legal.contains(&(from, to)), "{from:?} → {to:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn names_round_trip_and_are_folder_names() {
+        for status in PrintJobStatus::ALL {
+            assert_eq!(PrintJobStatus::parse(status.as_str()), Some(status));
+            assert!(status.as_str().chars().all(|c| c.is_ascii_alphabetic()));
+        }
+        assert_eq!(PrintJobStatus::parse("ready"), None);
+    }
+}

@@ -1,0 +1,76 @@
+//! The lab's queue on every backend: shop orders join it once, with the
+//! first entry of an event log that the database refuses to change.
+
+use http::StatusCode;
+use serde_json::json;
+
+use super::checkout::{order_form, priced_keepsake};
+use super::{Kind, TestApp, with_app};
+
+/// (status, source, quantity, weight_g, price_cents) of the order's print job, and its events' kinds.
+pub(crate) async fn queued(
+    app: &TestApp,
+    order_id: &str,
+) -> Option<((String, String, i64, f64, i64), Vec<String>)> {
+    use sqlx::Row;
+    let row = sqlx::query(
+        "SELECT id, status, source, quantity, weight_g, price_cents FROM print_jobs WHERE order_id = $1",
+    )
+    .bind(order_id)
+    .fetch_optional(app.state.db.pool())
+    .await
+    .unwrap()?;
+    let id: String = row.get("id");
+    let kinds = sqlx::query_scalar("SELECT kind FROM print_job_events WHERE job_id = $1 ORDER BY id")
+        .bind(&id)
+        .fetch_all(app.state.db.pool())
+        .await
+        .unwrap();
+    Some((
+        (
+            row.get("status"),
+            row.get("source"),
+            row.get("quantity"),
+            row.get("weight_g"),
+            row.get("price_cents"),
+        ),
+        kinds,
+    ))
+}
+
+pub async fn shop_orders_join_the_lab_queue_and_its_log_cannot_be_changed(kind: Kind) {
+    with_app(kind, move |app| async move {
+        let (id, cookie, _) = priced_keepsake(&app).await;
+        let mut form = order_form(&id);
+        form["delivery"] = json!("pickup");
+        let placed = app.post_json("/api/orders", &form.to_string(), Some(&cookie)).await;
+        assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.text());
+        let placed = placed.json();
+        let order_id = placed["id"].as_str().unwrap();
+        let order = app.get(&format!("/api{}", placed["order_url"].as_str().unwrap()), None).await.json();
+
+        let ((status, source, quantity, weight_g, price), kinds) =
+            queued(&app, order_id).await.expect("queued");
+        assert_eq!((status.as_str(), source.as_str(), quantity), ("ReadyToPrint", "shop", 2));
+        let each = order["model_g"].as_f64().unwrap() + order["support_g"].as_f64().unwrap();
+        assert!((weight_g - 2.0 * each).abs() < 1e-9, "{weight_g} vs 2 × {each}");
+        assert_eq!(price, order["amounts"]["total_cents"].as_i64().unwrap());
+        assert_eq!(kinds, ["shop_order"]);
+
+        // The event log is append-only, whatever the client.
+        let pool = app.state.db.pool();
+        let mut refusals = vec![
+            sqlx::query("UPDATE print_job_events SET details = 'changed'").execute(pool).await.err(),
+            sqlx::query("DELETE FROM print_job_events").execute(pool).await.err(),
+        ];
+        if kind == Kind::Postgres {
+            refusals.push(sqlx::query("TRUNCATE print_job_events").execute(pool).await.err());
+        }
+        for refusal in refusals {
+            let error = refusal.expect("refused").to_string();
+            assert!(error.contains("append-only"), "{error}");
+        }
+        assert_eq!(app.count("print_job_events").await, 1);
+    })
+    .await;
+}
