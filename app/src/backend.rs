@@ -81,6 +81,8 @@ pub trait Backend: Send + Sync + 'static {
         repeat: &str,
     ) -> Result<(), AppError>;
     async fn staff_sign_out(&self, request: &Parts) -> Result<(), AppError>;
+    /// The print queue by status (see [`crate::staff::staff_queue`]), for signed-in staff.
+    async fn staff_queue(&self, request: &Parts, status: &str) -> Result<crate::staff::Queue, AppError>;
     /// The outbox, for signed-in staff ([`AppError::SignInNeeded`] otherwise).
     async fn staff_outbox(&self, request: &Parts) -> Result<Vec<crate::staff::OutboxLine>, AppError>;
 }

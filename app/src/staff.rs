@@ -28,6 +28,54 @@ pub struct OutboxLine {
     pub sent_at_ms: Option<i64>,
 }
 
+/// One status tab of the queue: how many jobs, and their grams and print hours.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueueTab {
+    pub status: crate::print_job::PrintJobStatus,
+    pub jobs: i64,
+    pub grams: f64,
+    pub hours: f64,
+}
+
+/// A print job as its card on the dashboard shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobCard {
+    pub id: String,
+    /// `student` or `shop`.
+    pub source: String,
+    pub order_id: Option<String>,
+    pub name: String,
+    pub email: String,
+    pub method: String,
+    pub color: String,
+    pub notes: String,
+    pub quantity: i64,
+    pub weight_g: Option<f64>,
+    pub print_hours: Option<f64>,
+    pub price_cents: Option<i64>,
+    pub currency: Option<String>,
+    /// Not yet marked reviewed: shown as NEW.
+    pub new: bool,
+    pub created_at_ms: i64,
+    /// A signed link to the job's picture.
+    pub thumbnail_url: Option<String>,
+}
+
+/// The dashboard: every status with its totals, and the chosen one's jobs (oldest first).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Queue {
+    pub tabs: Vec<QueueTab>,
+    pub showing: crate::print_job::PrintJobStatus,
+    pub jobs: Vec<JobCard>,
+}
+
+/// The queue for signed-in staff; `status` empty: the first tab with jobs.
+#[leptos::server(endpoint = "staff_queue")]
+pub async fn staff_queue(status: String) -> Result<Queue, AppError> {
+    let (backend, request) = crate::backend::from_context()?;
+    crate::error::with_status(backend.staff_queue(&request, &status).await)
+}
+
 #[leptos::server(endpoint = "staff_status")]
 pub async fn staff_status() -> Result<StaffAccess, AppError> {
     let (backend, request) = crate::backend::from_context()?;

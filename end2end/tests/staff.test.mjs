@@ -1,12 +1,12 @@
 // Staff sign-in: the first-run setup link from the server's log sets the
-// password; a wrong password is said next to the field; signed in, the staff
-// home and the email outbox open; signing out
-// closes them again.
+// password; a wrong password is said next to the field; signed in, the print
+// queue shows a customer's shop order and the email outbox its emails;
+// signing out closes them again.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { openPage, sharedBrowser, startServer, visit } from './browser.mjs';
+import { openPage, priceKeepsakeInStudio, sharedBrowser, startServer, visit } from './browser.mjs';
 
 const browser = sharedBrowser();
 let server;
@@ -19,7 +19,16 @@ after(async () => {
   await server?.stop();
 });
 
-test('staff set the password from the setup link, sign in, read the outbox and sign out', async () => {
+test('staff set the password from the setup link, sign in, see a shop order queued, read the outbox and sign out', async () => {
+  // A customer orders a keepsake for pickup.
+  const customer = await openPage(browser());
+  await priceKeepsakeInStudio(customer.page, server.url);
+  await customer.page.fill('#order-name', 'Ada Lovelace');
+  await customer.page.fill('#order-email', 'ada@example.com');
+  await customer.page.click('[data-testid="place-order"]');
+  await customer.page.waitForURL(/\/orders\//, { timeout: 30_000 });
+  await customer.context.close();
+
   const { context, page, problems } = await openPage(browser());
   // Not signed in: the outbox says so and links to signing in.
   await visit(page, '/staff/outbox', server.url);
@@ -42,11 +51,20 @@ test('staff set the password from the setup link, sign in, read the outbox and s
   await page.fill('#password', 'correct horse battery');
   await page.click('[data-testid="staff-sign-in"] button');
   await page.waitForSelector('[data-testid="staff-home"]', { timeout: 15_000 });
+  // The order waits in "Ready to print" with the shop and NEW badges and its picture.
+  assert.equal(await page.getAttribute('[data-testid="queue-tabs"] a.current', 'data-status'), 'ReadyToPrint');
+  assert.equal(await page.getAttribute('[data-testid="queue-tabs"] a.current', 'data-count'), '1');
+  const card = page.locator('[data-testid="job-card"]');
+  assert.equal(await card.count(), 1);
+  assert.match(await card.textContent(), /shop.*NEW.*Ada Lovelace/s);
+  await page.waitForFunction(() => document.querySelector('[data-testid="job-card"] img')?.naturalWidth > 0);
+  await page.screenshot({ path: 'test-results/staff-queue.png', fullPage: true });
   const cookie = (await context.cookies()).find((c) => c.name === 'memoreez_staff');
   assert.ok(cookie?.httpOnly && cookie.sameSite === 'Strict', JSON.stringify(cookie));
 
   await page.click('a[href="/staff/outbox"]');
   await page.waitForSelector('[data-testid="outbox"]');
+  assert.equal(await page.locator('[data-testid="outbox"] tbody tr').count(), 2, 'the receipt and the lab alert');
   await page.screenshot({ path: 'test-results/staff-outbox.png', fullPage: true });
   await page.click('[data-testid="staff-sign-out"]');
   await page.waitForURL(`${server.url}/staff/login`);

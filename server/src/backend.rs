@@ -189,13 +189,17 @@ impl Backend for AppState {
         Ok(())
     }
 
+    async fn staff_queue(&self, request: &Parts, status: &str) -> Result<app::staff::Queue, AppError> {
+        self.staff_only(request).await?;
+        let status = match status {
+            "" => None,
+            name => Some(app::print_job::PrintJobStatus::parse(name).ok_or(AppError::NotFound)?),
+        };
+        crate::print_jobs::queue(self, status).await.map_err(internal)
+    }
+
     async fn staff_outbox(&self, request: &Parts) -> Result<Vec<app::staff::OutboxLine>, AppError> {
-        let signed_in = crate::staff::signed_in(&self.db, &request.headers, self.config.staff_idle_minutes)
-            .await
-            .map_err(internal)?;
-        if !signed_in {
-            return Err(AppError::SignInNeeded);
-        }
+        self.staff_only(request).await?;
         let lines = crate::mail::outbox(&self.db, 200).await.map_err(internal)?;
         Ok(lines
             .into_iter()
@@ -277,6 +281,16 @@ pub(crate) fn quote_progress(job: JobView) -> QuoteProgress {
         error: job.error.filter(|_| status == JobStatus::Failed),
         job_id: job.id,
         card_payments: false,
+    }
+}
+
+impl AppState {
+    /// [`AppError::SignInNeeded`] unless the request comes from signed-in staff.
+    async fn staff_only(&self, request: &Parts) -> Result<(), AppError> {
+        let signed_in = crate::staff::signed_in(&self.db, &request.headers, self.config.staff_idle_minutes)
+            .await
+            .map_err(internal)?;
+        signed_in.then_some(()).ok_or(AppError::SignInNeeded)
     }
 }
 

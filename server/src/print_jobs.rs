@@ -4,6 +4,10 @@
 
 use app::order::OrderView;
 use app::print_job::PrintJobStatus;
+use app::staff::{JobCard, Queue, QueueTab};
+use sqlx::Row;
+
+use crate::state::AppState;
 
 /// Queues a shop order as a print job (ReadyToPrint, source `shop`), once:
 /// a second call for the same order changes nothing. Returns whether it was queued now.
@@ -63,7 +67,6 @@ pub async fn advance_order_job(
     (actor, kind, details): (&str, &str, &str),
     now: i64,
 ) -> sqlx::Result<bool> {
-    use sqlx::Row;
     let Some(row) = sqlx::query("SELECT id, status FROM print_jobs WHERE order_id = $1")
         .bind(order_id)
         .fetch_optional(&mut **tx)
@@ -98,4 +101,71 @@ pub async fn advance_order_job(
     .execute(&mut **tx)
     .await?;
     Ok(true)
+}
+
+/// Most cards one tab shows (oldest first: the queue's order).
+const MAX_CARDS: i64 = 300;
+
+/// The dashboard: totals per status, and the jobs of `status` (or of the first status with jobs).
+pub async fn queue(state: &AppState, status: Option<PrintJobStatus>) -> sqlx::Result<Queue> {
+    let db = state.db.pool();
+    let totals = sqlx::query(
+        "SELECT status, COUNT(*) AS jobs, COALESCE(SUM(weight_g), 0) AS grams, \
+         COALESCE(SUM(print_hours), 0) AS hours FROM print_jobs GROUP BY status",
+    )
+    .fetch_all(db)
+    .await?;
+    let mut tabs: Vec<QueueTab> = PrintJobStatus::ALL
+        .into_iter()
+        .map(|status| QueueTab { status, jobs: 0, grams: 0.0, hours: 0.0 })
+        .collect();
+    for row in totals {
+        if let Some(tab) = PrintJobStatus::parse(&row.try_get::<String, _>("status")?)
+            .and_then(|status| tabs.iter_mut().find(|tab| tab.status == status))
+        {
+            tab.jobs = row.try_get("jobs")?;
+            tab.grams = row.try_get("grams")?;
+            tab.hours = row.try_get("hours")?;
+        }
+    }
+    let showing = status
+        .or_else(|| tabs.iter().find(|tab| tab.jobs > 0).map(|tab| tab.status))
+        .unwrap_or(PrintJobStatus::Uploaded);
+    let rows = sqlx::query(
+        "SELECT id, source, order_id, name, email, method, color, notes, quantity, weight_g, print_hours, \
+         price_cents, currency, reviewed_at, created_at FROM print_jobs WHERE status = $1 \
+         ORDER BY created_at, id LIMIT $2",
+    )
+    .bind(showing.as_str())
+    .bind(MAX_CARDS)
+    .fetch_all(db)
+    .await?;
+    let jobs = rows
+        .into_iter()
+        .map(|row| {
+            let order_id: Option<String> = row.try_get("order_id")?;
+            let reviewed: Option<i64> = row.try_get("reviewed_at")?;
+            Ok(JobCard {
+                id: row.try_get("id")?,
+                source: row.try_get("source")?,
+                thumbnail_url: order_id
+                    .as_deref()
+                    .map(|order| crate::orders::file_link(state, order, "thumbnail.png", 1)),
+                order_id,
+                name: row.try_get("name")?,
+                email: row.try_get("email")?,
+                method: row.try_get("method")?,
+                color: row.try_get("color")?,
+                notes: row.try_get("notes")?,
+                quantity: row.try_get("quantity")?,
+                weight_g: row.try_get("weight_g")?,
+                print_hours: row.try_get("print_hours")?,
+                price_cents: row.try_get("price_cents")?,
+                currency: row.try_get("currency")?,
+                new: reviewed.is_none(),
+                created_at_ms: row.try_get("created_at")?,
+            })
+        })
+        .collect::<sqlx::Result<Vec<_>>>()?;
+    Ok(Queue { tabs, showing, jobs })
 }

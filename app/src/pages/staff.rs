@@ -11,7 +11,10 @@ use leptos_router::hooks::use_query_map;
 
 use crate::error::AppError;
 use crate::pages::loaded::loaded_page;
-use crate::staff::{OutboxLine, StaffSetup, StaffSignIn, StaffSignOut, staff_outbox, staff_status};
+use crate::staff::{
+    JobCard, OutboxLine, Queue, StaffSetup, StaffSignIn, StaffSignOut, staff_outbox, staff_queue,
+    staff_status,
+};
 
 /// The error a plain form came back with (no JavaScript), or the action's own.
 fn form_error<A>(action: ServerAction<A>) -> impl Fn() -> Option<String> + Copy
@@ -99,28 +102,76 @@ fn SignOut() -> impl IntoView {
 
 #[component]
 pub fn StaffHomePage() -> impl IntoView {
-    // The outbox doubles as the check that this browser is signed in.
-    let outbox = Resource::new(|| (), |_| staff_outbox());
-    loaded_page(outbox, ("Loading…", "The lab's pages"), |outbox: Vec<OutboxLine>| {
-        let waiting =
-            outbox.iter().filter(|line| line.status == "pending" || line.status == "failed").count();
-        view! {
-            <Title text="Staff · Memoreez"/>
-            <section class="hero">
-                <p class="eyebrow">"The print lab"</p>
-                <h1 data-testid="staff-home">"Staff"</h1>
-            </section>
-            <section class="card">
-                <p><a href="/staff/outbox">"Email outbox"</a>{format!(" — {waiting} not sent yet")}</p>
-                <p class="hint">
-                    "Not built yet: the print queue dashboard (submissions, shop orders, approving, printing "
-                    "and pickup), recording payment at the counter and sending orders out from here. "
-                    "Until then orders arrive by the lab's alert email, and `memoreez orders send-out` sends one to Slant 3D."
+    let query = use_query_map();
+    let queue = Resource::new(move || query.read().get("status").unwrap_or_default(), staff_queue);
+    loaded_page(queue, ("Loading the queue…", "The print queue"), |queue| view! { <Dashboard queue/> })
+}
+
+#[component]
+fn Dashboard(queue: Queue) -> impl IntoView {
+    let Queue { tabs, showing, jobs } = queue;
+    let empty = jobs.is_empty();
+    view! {
+        <Title text="Print queue · Memoreez"/>
+        <section class="hero">
+            <p class="eyebrow">"The print lab"</p>
+            <h1 data-testid="staff-home">"Print queue"</h1>
+        </section>
+        <nav class="tabs" aria-label="Statuses" data-testid="queue-tabs">
+            {tabs.into_iter().map(|tab| {
+                let current = tab.status == showing;
+                view! {
+                    <a href=format!("/staff?status={}", tab.status.as_str()) class:current=current
+                        aria-current=current.then_some("page") data-status=tab.status.as_str() data-count=tab.jobs>
+                        <strong>{tab.status.label()}</strong>" "<span class="count">{tab.jobs}</span>
+                        <small>{format!("{:.0} g · {:.1} h", tab.grams, tab.hours)}</small>
+                    </a>
+                }
+            }).collect_view()}
+        </nav>
+        <Show when=move || empty>
+            <p class="card" data-testid="queue-empty">{format!("Nothing is {} right now.", showing.label().to_lowercase())}</p>
+        </Show>
+        <ul class="job-cards" data-testid="queue-jobs">
+            {jobs.into_iter().map(|job| view! { <JobCardView job/> }).collect_view()}
+        </ul>
+        <section class="card">
+            <p><a href="/staff/outbox">"Email outbox"</a></p>
+            <p class="hint">
+                "Not built yet: student submissions, a page per job with its actions (approve, reject, printing, "
+                "completed, picked up), marking jobs reviewed, live updates and the chime, recording payment at "
+                "the counter and sending orders out from here (for now `memoreez orders send-out`)."
+            </p>
+            <SignOut/>
+        </section>
+    }
+}
+
+#[component]
+fn JobCardView(job: JobCard) -> impl IntoView {
+    let price = job.price_cents.map(|cents| {
+        format!("{} {}", crate::quote::money(cents.max(0) as u64), job.currency.clone().unwrap_or_default())
+    });
+    view! {
+        <li class="card job-card" data-testid="job-card" data-source=job.source.clone()>
+            {job.thumbnail_url.map(|src| view! { <img src=src alt="" width="96" height="96"/> })}
+            <div>
+                <p class="job-badges">
+                    {(job.source == "shop").then(|| view! { <span class="badge shop" data-testid="shop-badge">"shop"</span> })}
+                    {job.new.then(|| view! { <span class="badge new" data-testid="new-badge">"NEW"</span> })}
                 </p>
-                <SignOut/>
-            </section>
-        }
-    })
+                <p><strong>{job.name}</strong>" "<span class="hint">{job.email}</span></p>
+                <p>{format!("{} × {} {}", job.quantity, job.method, job.color).trim().to_string()}</p>
+                <p class="hint">{job.notes}</p>
+                <p class="hint">
+                    {job.weight_g.map(|g| format!("{g:.1} g · "))}
+                    {job.print_hours.map(|h| format!("{h:.1} h · "))}
+                    {price}
+                </p>
+                <p class="hint">"Queued "{crate::pages::order::utc(job.created_at_ms)}</p>
+            </div>
+        </li>
+    }
 }
 
 #[component]

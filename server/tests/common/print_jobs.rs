@@ -57,6 +57,34 @@ pub async fn shop_orders_join_the_lab_queue_and_its_log_cannot_be_changed(kind: 
         assert_eq!(price, order["amounts"]["total_cents"].as_i64().unwrap());
         assert_eq!(kinds, ["shop_order"]);
 
+        // Staff see it on the dashboard: the first tab with jobs, its totals, a shop card.
+        assert_eq!(
+            super::staff::call(&app, "staff_queue", "status=", None, None).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+        let cookie = super::staff::staff_cookie(&app).await;
+        let queue = super::staff::call(&app, "staff_queue", "status=", Some(&cookie), None).await;
+        assert_eq!(queue.status, StatusCode::OK, "{}", queue.text());
+        let queue = queue.json();
+        assert_eq!(queue["showing"], "ReadyToPrint");
+        let tab =
+            queue["tabs"].as_array().unwrap().iter().find(|t| t["status"] == "ReadyToPrint").unwrap().clone();
+        assert_eq!(tab["jobs"], 1);
+        assert!((tab["grams"].as_f64().unwrap() - weight_g).abs() < 1e-9);
+        let card = &queue["jobs"][0];
+        assert_eq!(
+            (card["source"].as_str(), card["new"].as_bool(), card["order_id"].as_str()),
+            (Some("shop"), Some(true), Some(order_id))
+        );
+        let picture =
+            card["thumbnail_url"].as_str().unwrap().trim_start_matches("http://127.0.0.1:3000").to_string();
+        assert_eq!(app.get(&picture, None).await.status, StatusCode::OK, "{picture}");
+        let printing =
+            super::staff::call(&app, "staff_queue", "status=Printing", Some(&cookie), None).await.json();
+        assert_eq!(printing["jobs"].as_array().unwrap().len(), 0);
+        let html = app.get("/staff", Some(&cookie)).await.text();
+        assert!(html.contains("data-testid=\"shop-badge\"") && html.contains("Ada Lovelace"), "{html}");
+
         // The event log is append-only, whatever the client.
         let pool = app.state.db.pool();
         let mut refusals = vec![

@@ -7,8 +7,22 @@ use http::{Request, StatusCode};
 
 use super::{Kind, Reply, TestApp, with_app};
 
+/// Sets a staff password and signs in; the session's cookie.
+pub(crate) async fn staff_cookie(app: &TestApp) -> String {
+    let db = &app.state.db;
+    memoreez::staff::set_password(db, "correct-horse-battery", "correct-horse-battery").await.unwrap();
+    let token = memoreez::staff::sign_in(db, "test", "correct-horse-battery").await.unwrap();
+    format!("{}={token}", memoreez::staff::COOKIE_NAME)
+}
+
 /// Calls a server function with a form body, as a page's script does.
-async fn call(app: &TestApp, name: &str, form: &str, cookie: Option<&str>, origin: Option<&str>) -> Reply {
+pub(crate) async fn call(
+    app: &TestApp,
+    name: &str,
+    form: &str,
+    cookie: Option<&str>,
+    origin: Option<&str>,
+) -> Reply {
     let mut request = Request::post(format!("/api/{name}"))
         .header("content-type", "application/x-www-form-urlencoded")
         .header("host", "127.0.0.1:3000");
