@@ -16,6 +16,7 @@ pub struct StaffAccess {
 /// One message in the outbox, as the staff page lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboxLine {
+    pub id: String,
     pub kind: String,
     pub to: String,
     pub subject: String,

@@ -200,20 +200,7 @@ impl Backend for AppState {
 
     async fn staff_outbox(&self, request: &Parts) -> Result<Vec<app::staff::OutboxLine>, AppError> {
         self.staff_only(request).await?;
-        let lines = crate::mail::outbox(&self.db, 200).await.map_err(internal)?;
-        Ok(lines
-            .into_iter()
-            .map(|m| app::staff::OutboxLine {
-                kind: m.kind,
-                to: m.to,
-                subject: m.subject,
-                status: m.status,
-                attempts: m.attempts,
-                last_error: m.last_error,
-                created_at_ms: m.created_at_ms,
-                sent_at_ms: m.sent_at_ms,
-            })
-            .collect())
+        crate::mail::outbox(&self.db, 200).await.map_err(internal)
     }
 }
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use app::order::{Delivery, OrderView};
 use app::quote::{duration, money};
+use app::staff::OutboxLine;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
@@ -398,22 +399,8 @@ pub async fn run(state: AppState) {
     }
 }
 
-/// One row of the outbox, for the staff's list.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct OutboxEntry {
-    pub id: String,
-    pub kind: String,
-    pub to: String,
-    pub subject: String,
-    pub status: String,
-    pub attempts: i64,
-    pub last_error: Option<String>,
-    pub created_at_ms: i64,
-    pub sent_at_ms: Option<i64>,
-}
-
 /// The newest `limit` messages, newest first.
-pub async fn outbox(db: &Db, limit: i64) -> sqlx::Result<Vec<OutboxEntry>> {
+pub async fn outbox(db: &Db, limit: i64) -> sqlx::Result<Vec<OutboxLine>> {
     sqlx::query(
         "SELECT id, kind, recipient, subject, status, attempts, last_error, created_at, sent_at FROM outbox \
          ORDER BY created_at DESC, id LIMIT $1",
@@ -423,7 +410,7 @@ pub async fn outbox(db: &Db, limit: i64) -> sqlx::Result<Vec<OutboxEntry>> {
     .await?
     .into_iter()
     .map(|row| {
-        Ok(OutboxEntry {
+        Ok(OutboxLine {
             id: row.try_get("id")?,
             kind: row.try_get("kind")?,
             to: row.try_get("recipient")?,

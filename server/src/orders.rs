@@ -138,19 +138,23 @@ async fn keepsake_quote(
         Some(job_id) => jobs::view(db, &job_id).await?.ok_or(OrderError::NotPriced)?,
         None => return Err(OrderError::NotPriced),
     };
+    let quote_id = finished_quote_id(&job)?;
+    let (quote, _) = stored_quote(db, &quote_id).await?;
+    Ok((quote_id, quote))
+}
+
+/// The quote a finished quote job made, or why there is none to order by.
+fn finished_quote_id(job: &jobs::JobView) -> Result<String, OrderError> {
     match job.status.as_str() {
         "done" => {}
         "failed" => return Err(OrderError::NotPriced),
         _ => return Err(OrderError::PriceNotReady),
     }
-    let quote_id = job
-        .result
+    job.result
         .as_ref()
         .and_then(|result| result["quote_id"].as_str())
-        .ok_or(OrderError::NotPriced)?
-        .to_string();
-    let (quote, _) = stored_quote(db, &quote_id).await?;
-    Ok((quote_id, quote))
+        .map(str::to_string)
+        .ok_or(OrderError::NotPriced)
 }
 
 /// A stored quote and where its slice's G-code is kept (if it was sliced).
@@ -199,17 +203,7 @@ async fn priced_model(state: &AppState, quote_job: &str) -> Result<Priced, Order
         .await?
         .filter(|job| job.kind == crate::workers::QUOTE)
         .ok_or(OrderError::NotFound)?;
-    match job.status.as_str() {
-        "done" => {}
-        "failed" => return Err(OrderError::NotPriced),
-        _ => return Err(OrderError::PriceNotReady),
-    }
-    let quote_id = job
-        .result
-        .as_ref()
-        .and_then(|result| result["quote_id"].as_str())
-        .ok_or(OrderError::NotPriced)?
-        .to_string();
+    let quote_id = finished_quote_id(&job)?;
     let (quote, _) = stored_quote(&state.db, &quote_id).await?;
     if quote.profile != "shop" {
         return Err(OrderError::Invalid(app::error::AppError::Invalid {

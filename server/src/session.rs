@@ -40,15 +40,7 @@ struct Inner {
 
 impl Visitor {
     pub fn from_headers(headers: &HeaderMap) -> Visitor {
-        let from_cookie = headers
-            .get_all(COOKIE)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(name, _)| *name == COOKIE_NAME)
-            .map(|(_, token)| token.to_string())
-            .filter(|token| is_well_formed(token));
+        let from_cookie = cookie(headers, COOKIE_NAME).filter(|token| is_well_formed(token));
         Visitor(Arc::new(Inner { from_cookie, minted: OnceLock::new() }))
     }
 
@@ -106,6 +98,18 @@ fn hash(token: &str) -> VisitorId {
 }
 
 /// The SHA-256 of a secret, hex: what the database keeps instead of it.
+/// The value of the request's cookie `name`, if it sent one.
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(found, _)| *found == name)
+        .map(|(_, value)| value.to_string())
+}
+
 pub(crate) fn token_hash(token: &str) -> String {
     sha256_hex(token.as_bytes())
 }

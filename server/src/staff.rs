@@ -7,7 +7,6 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use http::HeaderMap;
-use http::header::COOKIE;
 use sqlx::Row;
 
 use crate::db::Db;
@@ -159,14 +158,7 @@ pub async fn sign_in(db: &Db, ip: &str, password: &str) -> Result<String, StaffE
 
 /// The staff session's token from the request's cookies, if any.
 pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE_NAME)
-        .map(|(_, token)| token.to_string())
+    crate::session::cookie(headers, COOKIE_NAME)
 }
 
 /// Whether the request comes from a signed-in browser whose session has not
