@@ -83,6 +83,15 @@ pub trait Backend: Send + Sync + 'static {
     async fn staff_sign_out(&self, request: &Parts) -> Result<(), AppError>;
     /// The print queue by status (see [`crate::staff::staff_queue`]), for signed-in staff.
     async fn staff_queue(&self, request: &Parts, status: &str) -> Result<crate::staff::Queue, AppError>;
+    /// A print job's page, for signed-in staff.
+    async fn staff_job(&self, request: &Parts, id: &str) -> Result<crate::staff::JobPage, AppError>;
+    /// A staff action on a job ([`AppError::Invalid`] naming `action` when it is not allowed now).
+    async fn staff_job_action(
+        &self,
+        request: &Parts,
+        id: &str,
+        action: crate::print_job::JobAction,
+    ) -> Result<(), AppError>;
     /// The outbox, for signed-in staff ([`AppError::SignInNeeded`] otherwise).
     async fn staff_outbox(&self, request: &Parts) -> Result<Vec<crate::staff::OutboxLine>, AppError>;
 }

@@ -30,7 +30,7 @@ use crate::pages::model::ModelPage;
 use crate::pages::my_models::MyModelsPage;
 use crate::pages::order::OrderPage;
 use crate::pages::quote::{QuoteJobPage, QuotePage};
-use crate::pages::staff::{StaffHomePage, StaffLoginPage, StaffOutboxPage, StaffSetupPage};
+use crate::pages::staff::{StaffHomePage, StaffJobPage, StaffLoginPage, StaffOutboxPage, StaffSetupPage};
 use crate::pages::studio::StudioPage;
 use crate::pages::{creation::CreationPage, home::HomePage, not_found::NotFound};
 
@@ -91,6 +91,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/staff/login") view=StaffLoginPage/>
                     <Route path=path!("/staff/setup") view=StaffSetupPage/>
                     <Route path=path!("/staff/outbox") view=StaffOutboxPage ssr=SsrMode::Async/>
+                    <Route path=path!("/staff/jobs/:id") view=StaffJobPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="site-footer">

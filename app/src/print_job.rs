@@ -73,6 +73,46 @@ impl PrintJobStatus {
     }
 }
 
+/// What staff can do to a job from its page (approving and rejecting a
+/// student's submission come with submissions).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum JobAction {
+    /// Takes the NEW badge off.
+    MarkReviewed,
+    StartPrinting {
+        #[serde(default)]
+        printer: String,
+    },
+    Complete,
+    /// Handed over; `payment` says how it was paid (cash, card at the counter, paid online).
+    PickedUp {
+        payment: String,
+    },
+}
+
+impl JobAction {
+    /// The event's kind in the job's log.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            JobAction::MarkReviewed => "reviewed",
+            JobAction::StartPrinting { .. } => "printing",
+            JobAction::Complete => "completed",
+            JobAction::PickedUp { .. } => "picked_up",
+        }
+    }
+
+    /// "A job that is Uploaded cannot be …".
+    pub fn past_tense(&self) -> &'static str {
+        match self {
+            JobAction::MarkReviewed => "marked reviewed",
+            JobAction::StartPrinting { .. } => "started printing",
+            JobAction::Complete => "completed",
+            JobAction::PickedUp { .. } => "picked up",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::PrintJobStatus::{self, *};

@@ -70,6 +70,55 @@ pub struct Queue {
     pub jobs: Vec<JobCard>,
 }
 
+/// One entry of a job's event log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobEventLine {
+    pub at_ms: i64,
+    /// `staff`, `student` or `system`.
+    pub actor: String,
+    pub kind: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub details: String,
+}
+
+/// A job's own page: its card, where it stands and everything that happened.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobPage {
+    pub card: JobCard,
+    pub status: crate::print_job::PrintJobStatus,
+    pub events: Vec<JobEventLine>,
+}
+
+#[leptos::server(endpoint = "staff_job")]
+pub async fn staff_job(id: String) -> Result<JobPage, AppError> {
+    let (backend, request) = crate::backend::from_context()?;
+    crate::error::with_status(backend.staff_job(&request, &id).await)
+}
+
+/// Does `action` (`mark_reviewed`, `start_printing`, `complete`, `picked_up`)
+/// to the job; back to its page.
+#[leptos::server(endpoint = "staff_job_action")]
+pub async fn staff_job_action(
+    id: String,
+    action: String,
+    #[server(default)] printer: String,
+    #[server(default)] payment: String,
+) -> Result<(), AppError> {
+    use crate::print_job::JobAction;
+    let action = match action.as_str() {
+        "mark_reviewed" => JobAction::MarkReviewed,
+        "start_printing" => JobAction::StartPrinting { printer },
+        "complete" => JobAction::Complete,
+        "picked_up" => JobAction::PickedUp { payment },
+        _ => return Err(AppError::Invalid { field: "action".into(), message: "Unknown action.".into() }),
+    };
+    let (backend, request) = crate::backend::from_context()?;
+    crate::error::with_status(backend.staff_job_action(&request, &id, action).await)?;
+    leptos_axum::redirect(&format!("/staff/jobs/{id}"));
+    Ok(())
+}
+
 /// The queue for signed-in staff; `status` empty: the first tab with jobs.
 #[leptos::server(endpoint = "staff_queue")]
 pub async fn staff_queue(status: String) -> Result<Queue, AppError> {

@@ -59,12 +59,27 @@ test('staff set the password from the setup link, sign in, see a shop order queu
   assert.match(await card.textContent(), /shop.*NEW.*Ada Lovelace/s);
   await page.waitForFunction(() => document.querySelector('[data-testid="job-card"] img')?.naturalWidth > 0);
   await page.screenshot({ path: 'test-results/staff-queue.png', fullPage: true });
+  // Its page: steps allowed now, each written to the log; the customer's order follows.
+  await page.click('[data-testid="job-link"]');
+  await page.waitForSelector('[data-testid="job-status"][data-status="ReadyToPrint"]');
+  await page.waitForSelector('html[data-hydrated="true"]');
+  await page.click('[data-testid="action-mark_reviewed"] button');
+  await page.waitForFunction(() => !document.querySelector('[data-testid="new-badge"]'));
+  await page.fill('#job-printer', 'MK4 left');
+  await page.click('[data-testid="action-start_printing"] button');
+  await page.waitForSelector('[data-testid="job-status"][data-status="Printing"]');
+  await page.click('[data-testid="action-complete"] button');
+  await page.waitForSelector('[data-testid="job-status"][data-status="Completed"]');
+  assert.match(await page.textContent('[data-testid="job-events"]'), /shop_order.*reviewed.*printing.*MK4 left.*completed/s);
+  await page.screenshot({ path: 'test-results/staff-job.png', fullPage: true });
+  await page.click('a[href^="/staff?status="]');
+  await page.waitForSelector('[data-testid="queue-tabs"]');
   const cookie = (await context.cookies()).find((c) => c.name === 'memoreez_staff');
   assert.ok(cookie?.httpOnly && cookie.sameSite === 'Strict', JSON.stringify(cookie));
 
   await page.click('a[href="/staff/outbox"]');
   await page.waitForSelector('[data-testid="outbox"]');
-  assert.equal(await page.locator('[data-testid="outbox"] tbody tr').count(), 2, 'the receipt and the lab alert');
+  assert.equal(await page.locator('[data-testid="outbox"] tbody tr').count(), 3, 'the receipt, the lab alert, ready for pickup');
   await page.screenshot({ path: 'test-results/staff-outbox.png', fullPage: true });
   await page.click('[data-testid="staff-sign-out"]');
   await page.waitForURL(`${server.url}/staff/login`);

@@ -198,6 +198,32 @@ impl Backend for AppState {
         crate::print_jobs::queue(self, status).await.map_err(internal)
     }
 
+    async fn staff_job(&self, request: &Parts, id: &str) -> Result<app::staff::JobPage, AppError> {
+        self.staff_only(request).await?;
+        crate::print_jobs::job_page(self, id).await.map_err(internal)?.ok_or(AppError::NotFound)
+    }
+
+    async fn staff_job_action(
+        &self,
+        request: &Parts,
+        id: &str,
+        action: app::print_job::JobAction,
+    ) -> Result<(), AppError> {
+        use crate::job_actions::ActionError;
+        self.staff_only(request).await?;
+        match crate::job_actions::act(self, id, &action).await {
+            Ok(_) => Ok(()),
+            Err(ActionError::NotFound) => Err(AppError::NotFound),
+            Err(error @ ActionError::NotNow { .. }) => {
+                Err(AppError::Invalid { field: "action".into(), message: error.to_string() })
+            }
+            Err(ActionError::Invalid { field, message }) => {
+                Err(AppError::Invalid { field: field.into(), message })
+            }
+            Err(ActionError::Database(error)) => Err(internal(error)),
+        }
+    }
+
     async fn staff_outbox(&self, request: &Parts) -> Result<Vec<app::staff::OutboxLine>, AppError> {
         self.staff_only(request).await?;
         crate::mail::outbox(&self.db, 200).await.map_err(internal)

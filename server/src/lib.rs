@@ -12,6 +12,7 @@ pub mod error;
 pub mod glb;
 pub mod http;
 pub mod image_to_3d;
+pub mod job_actions;
 pub mod jobs;
 pub mod mail;
 pub mod meshy;

@@ -94,6 +94,28 @@ async fn insert(
     Ok(id)
 }
 
+/// The customer's "ready for pickup" message.
+pub fn order_ready_for_pickup(order: &OrderView) -> Mail {
+    let payment = match order.pay_online {
+        true => "It is paid: just bring this email or your name.",
+        false => "You pay when you collect it.",
+    };
+    let (text, html) = both(&[
+        format!("Hello {},", order.name),
+        format!("{} is printed and ready for pickup at the lab.", order.title),
+        payment.to_string(),
+        "Your order page shows every step; keep its link from your receipt.".to_string(),
+        "— Memoreez".to_string(),
+    ]);
+    Mail {
+        kind: "ready_for_pickup",
+        to: order.email.clone(),
+        subject: format!("Ready for pickup — {}", order.title),
+        text,
+        html,
+    }
+}
+
 /// The customer's "on its way" message.
 pub fn order_shipped(order: &OrderView, tracking_numbers: &[String]) -> Mail {
     let tracking = match tracking_numbers {

@@ -4,7 +4,7 @@
 
 use app::order::OrderView;
 use app::print_job::PrintJobStatus;
-use app::staff::{JobCard, Queue, QueueTab};
+use app::staff::{JobCard, JobEventLine, JobPage, Queue, QueueTab};
 use sqlx::Row;
 
 use crate::state::AppState;
@@ -103,6 +103,69 @@ pub async fn advance_order_job(
     Ok(true)
 }
 
+/// The columns [`card`] reads.
+const CARD_COLUMNS: &str = "id, source, order_id, status, name, email, method, color, notes, quantity, weight_g, \
+     print_hours, price_cents, currency, reviewed_at, created_at";
+
+fn card(state: &AppState, row: &sqlx::any::AnyRow) -> sqlx::Result<JobCard> {
+    let order_id: Option<String> = row.try_get("order_id")?;
+    let reviewed: Option<i64> = row.try_get("reviewed_at")?;
+    Ok(JobCard {
+        id: row.try_get("id")?,
+        source: row.try_get("source")?,
+        thumbnail_url: order_id
+            .as_deref()
+            .map(|order| crate::orders::file_link(state, order, "thumbnail.png", 1)),
+        order_id,
+        name: row.try_get("name")?,
+        email: row.try_get("email")?,
+        method: row.try_get("method")?,
+        color: row.try_get("color")?,
+        notes: row.try_get("notes")?,
+        quantity: row.try_get("quantity")?,
+        weight_g: row.try_get("weight_g")?,
+        print_hours: row.try_get("print_hours")?,
+        price_cents: row.try_get("price_cents")?,
+        currency: row.try_get("currency")?,
+        new: reviewed.is_none(),
+        created_at_ms: row.try_get("created_at")?,
+    })
+}
+
+/// A job's page: its card, status and event log; `None` for an unknown id.
+pub async fn job_page(state: &AppState, id: &str) -> sqlx::Result<Option<JobPage>> {
+    let db = state.db.pool();
+    let Some(row) =
+        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {CARD_COLUMNS} FROM print_jobs WHERE id = $1")))
+            .bind(id)
+            .fetch_optional(db)
+            .await?
+    else {
+        return Ok(None);
+    };
+    let status = PrintJobStatus::parse(&row.try_get::<String, _>("status")?)
+        .ok_or_else(|| sqlx::Error::Decode("unknown print job status".into()))?;
+    let events = sqlx::query(
+        "SELECT at, actor, kind, from_status, to_status, details FROM print_job_events WHERE job_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|row| {
+        Ok(JobEventLine {
+            at_ms: row.try_get("at")?,
+            actor: row.try_get("actor")?,
+            kind: row.try_get("kind")?,
+            from: row.try_get("from_status")?,
+            to: row.try_get("to_status")?,
+            details: row.try_get("details")?,
+        })
+    })
+    .collect::<sqlx::Result<Vec<_>>>()?;
+    Ok(Some(JobPage { card: card(state, &row)?, status, events }))
+}
+
 /// Most cards one tab shows (oldest first: the queue's order).
 const MAX_CARDS: i64 = 300;
 
@@ -131,41 +194,13 @@ pub async fn queue(state: &AppState, status: Option<PrintJobStatus>) -> sqlx::Re
     let showing = status
         .or_else(|| tabs.iter().find(|tab| tab.jobs > 0).map(|tab| tab.status))
         .unwrap_or(PrintJobStatus::Uploaded);
-    let rows = sqlx::query(
-        "SELECT id, source, order_id, name, email, method, color, notes, quantity, weight_g, print_hours, \
-         price_cents, currency, reviewed_at, created_at FROM print_jobs WHERE status = $1 \
-         ORDER BY created_at, id LIMIT $2",
-    )
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {CARD_COLUMNS} FROM print_jobs WHERE status = $1 ORDER BY created_at, id LIMIT $2"
+    )))
     .bind(showing.as_str())
     .bind(MAX_CARDS)
     .fetch_all(db)
     .await?;
-    let jobs = rows
-        .into_iter()
-        .map(|row| {
-            let order_id: Option<String> = row.try_get("order_id")?;
-            let reviewed: Option<i64> = row.try_get("reviewed_at")?;
-            Ok(JobCard {
-                id: row.try_get("id")?,
-                source: row.try_get("source")?,
-                thumbnail_url: order_id
-                    .as_deref()
-                    .map(|order| crate::orders::file_link(state, order, "thumbnail.png", 1)),
-                order_id,
-                name: row.try_get("name")?,
-                email: row.try_get("email")?,
-                method: row.try_get("method")?,
-                color: row.try_get("color")?,
-                notes: row.try_get("notes")?,
-                quantity: row.try_get("quantity")?,
-                weight_g: row.try_get("weight_g")?,
-                print_hours: row.try_get("print_hours")?,
-                price_cents: row.try_get("price_cents")?,
-                currency: row.try_get("currency")?,
-                new: reviewed.is_none(),
-                created_at_ms: row.try_get("created_at")?,
-            })
-        })
-        .collect::<sqlx::Result<Vec<_>>>()?;
+    let jobs = rows.iter().map(|row| card(state, row)).collect::<sqlx::Result<Vec<_>>>()?;
     Ok(Queue { tabs, showing, jobs })
 }

@@ -11,9 +11,10 @@ use leptos_router::hooks::use_query_map;
 
 use crate::error::AppError;
 use crate::pages::loaded::loaded_page;
+use crate::print_job::PrintJobStatus;
 use crate::staff::{
-    JobCard, OutboxLine, Queue, StaffSetup, StaffSignIn, StaffSignOut, staff_outbox, staff_queue,
-    staff_status,
+    JobCard, JobPage, OutboxLine, Queue, StaffJobAction, StaffSetup, StaffSignIn, StaffSignOut, staff_job,
+    staff_outbox, staff_queue, staff_status,
 };
 
 /// The error a plain form came back with (no JavaScript), or the action's own.
@@ -160,7 +161,7 @@ fn JobCardView(job: JobCard) -> impl IntoView {
                     {(job.source == "shop").then(|| view! { <span class="badge shop" data-testid="shop-badge">"shop"</span> })}
                     {job.new.then(|| view! { <span class="badge new" data-testid="new-badge">"NEW"</span> })}
                 </p>
-                <p><strong>{job.name}</strong>" "<span class="hint">{job.email}</span></p>
+                <p><a href=format!("/staff/jobs/{}", job.id) data-testid="job-link"><strong>{job.name}</strong></a>" "<span class="hint">{job.email}</span></p>
                 <p>{format!("{} × {} {}", job.quantity, job.method, job.color).trim().to_string()}</p>
                 <p class="hint">{job.notes}</p>
                 <p class="hint">
@@ -171,6 +172,88 @@ fn JobCardView(job: JobCard) -> impl IntoView {
                 <p class="hint">"Queued "{crate::pages::order::utc(job.created_at_ms)}</p>
             </div>
         </li>
+    }
+}
+
+#[component]
+pub fn StaffJobPage() -> impl IntoView {
+    let params = leptos_router::hooks::use_params_map();
+    // Each step done here reloads the job (the redirect back is to the same page).
+    let act = ServerAction::<StaffJobAction>::new();
+    let job = Resource::new(
+        move || (params.read().get("id").unwrap_or_default(), act.version().get()),
+        |(id, _)| staff_job(id),
+    );
+    loaded_page(job, ("Loading the job…", "This print job"), move |page| view! { <Job page act/> })
+}
+
+#[component]
+fn Job(page: JobPage, act: ServerAction<StaffJobAction>) -> impl IntoView {
+    let JobPage { card, status, events } = page;
+    let error = form_error(act);
+    let id = card.id.clone();
+    let form = move |action: &'static str,
+                     label: &'static str,
+                     field: Option<(&'static str, &'static str)>| {
+        let id = id.clone();
+        let input = field.map(|(name, placeholder)| {
+            let required = name == "payment";
+            view! { <input name=name id=format!("job-{name}") placeholder=placeholder maxlength="120" required=required/> }
+        });
+        view! {
+            <ActionForm action=act attr:class="job-action" attr:data-testid=format!("action-{action}")>
+                <input type="hidden" name="id" value=id/>
+                <input type="hidden" name="action" value=action/>
+                {input}
+                <button type="submit" class="button">{label}</button>
+            </ActionForm>
+        }
+    };
+    let actions = match status {
+        PrintJobStatus::ReadyToPrint => {
+            Some(form("start_printing", "Start printing", Some(("printer", "Printer (optional)"))))
+        }
+        PrintJobStatus::Printing => Some(form("complete", "Printed", None)),
+        PrintJobStatus::Completed => Some(form(
+            "picked_up",
+            "Picked up",
+            Some(("payment", "How it was paid: cash, card, paid online")),
+        )),
+        _ => None,
+    };
+    let reviewed = card.new.then(|| form("mark_reviewed", "Mark as reviewed", None));
+    let order = card.order_id.clone();
+    view! {
+        <Title text=format!("{} · Print job · Memoreez", card.name)/>
+        <section class="hero">
+            <p class="eyebrow"><a href=format!("/staff?status={}", status.as_str())>"Print queue"</a></p>
+            <h1>{card.name.clone()}</h1>
+            <p class="lede" data-testid="job-status" data-status=status.as_str()>{status.label()}</p>
+        </section>
+        <ul class="job-cards"><JobCardView job=card/></ul>
+        {order.map(|order| view! { <p class="hint">"Shop order "{order}</p> })}
+        <section class="card" data-testid="job-actions">
+            {actions}
+            {reviewed}
+            <p class="form-error" role="alert" data-testid="job-action-error">{error}</p>
+        </section>
+        <section class="card">
+            <h2>"Event log"</h2>
+            <ol class="history" data-testid="job-events">
+                {events.into_iter().map(|event| view! {
+                    <li>
+                        <time>{crate::pages::order::utc(event.at_ms)}</time>" — "
+                        <strong>{event.kind}</strong>{format!(" by {}", event.actor)}
+                        {match (event.from, event.to) {
+                            (Some(from), Some(to)) if from != to => format!(" ({from} → {to})"),
+                            (None, Some(to)) => format!(" (→ {to})"),
+                            _ => String::new(),
+                        }}
+                        ". "{event.details}
+                    </li>
+                }).collect_view()}
+            </ol>
+        </section>
     }
 }
 

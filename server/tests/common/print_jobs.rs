@@ -102,3 +102,90 @@ pub async fn shop_orders_join_the_lab_queue_and_its_log_cannot_be_changed(kind: 
     })
     .await;
 }
+
+pub async fn staff_move_a_shop_job_and_its_order_follows(kind: Kind) {
+    use super::staff::{call, staff_cookie};
+    with_app(kind, move |app| async move {
+        let (id, cookie, _) = priced_keepsake(&app).await;
+        let place = |delivery: &'static str| {
+            let (app, cookie, id) = (app.clone(), cookie.clone(), id.clone());
+            async move {
+                let mut form = order_form(&id);
+                form["delivery"] = json!(delivery);
+                let placed = app.post_json("/api/orders", &form.to_string(), Some(&cookie)).await.json();
+                let job_id: String = sqlx::query_scalar("SELECT id FROM print_jobs WHERE order_id = $1")
+                    .bind(placed["id"].as_str().unwrap())
+                    .fetch_one(app.state.db.pool())
+                    .await
+                    .unwrap();
+                (job_id, placed["order_url"].as_str().unwrap().to_string())
+            }
+        };
+        let (job, order_url) = place("pickup").await;
+        let staff = staff_cookie(&app).await;
+        let act = |form: String| {
+            let (app, staff) = (app.clone(), staff.clone());
+            async move { call(&app, "staff_job_action", &form, Some(&staff), None).await }
+        };
+        let order_status = || {
+            let (app, url) = (app.clone(), order_url.clone());
+            async move {
+                app.get(&format!("/api{url}"), None).await.json()["status"].as_str().unwrap().to_string()
+            }
+        };
+
+        assert_eq!(
+            call(&app, "staff_job_action", &format!("id={job}&action=complete"), None, None).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+        let early = act(format!("id={job}&action=complete")).await;
+        assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(early.text().contains("Ready to print cannot be completed"), "{}", early.text());
+        assert_eq!(act("id=nope&action=complete".into()).await.status, StatusCode::NOT_FOUND);
+
+        act(format!("id={job}&action=mark_reviewed")).await;
+        let printing = act(format!("id={job}&action=start_printing&printer=MK4+left")).await;
+        assert!(printing.status.is_success() || printing.status.is_redirection(), "{}", printing.text());
+        assert_eq!(order_status().await, "printing");
+        act(format!("id={job}&action=complete")).await;
+        assert_eq!(order_status().await, "ready_for_pickup");
+        let told: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'ready_for_pickup'")
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap();
+        assert_eq!(told, 1);
+        let unpaid = act(format!("id={job}&action=picked_up&payment=+")).await;
+        assert!(
+            unpaid.text().contains("how it was paid") && unpaid.text().contains("payment"),
+            "{}",
+            unpaid.text()
+        );
+        act(format!("id={job}&action=picked_up&payment=cash")).await;
+        assert_eq!(order_status().await, "collected");
+        let history = app.get(&format!("/api{order_url}"), None).await.json()["history"].to_string();
+        assert!(history.contains("payment: cash"), "{history}");
+
+        let page = call(&app, "staff_job", &format!("id={job}"), Some(&staff), None).await.json();
+        assert_eq!(page["status"], "PaidPickedUp");
+        assert_eq!(page["card"]["new"], false);
+        let kinds: Vec<&str> =
+            page["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["shop_order", "reviewed", "printing", "completed", "picked_up"]);
+        assert!(page["events"][2]["details"].as_str().unwrap().contains("MK4 left"));
+        let html = app.get(&format!("/staff/jobs/{job}"), Some(&staff)).await.text();
+        assert!(html.contains("data-status=\"PaidPickedUp\""), "{html}");
+
+        // A shipped order: printed means shipped, and the customer is told.
+        let (shipped_job, shipped_url) = place("ship").await;
+        act(format!("id={shipped_job}&action=start_printing")).await;
+        act(format!("id={shipped_job}&action=complete")).await;
+        let shipped = app.get(&format!("/api{shipped_url}"), None).await.json();
+        assert_eq!(shipped["status"], "shipped");
+        let told: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'shipped'")
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap();
+        assert_eq!(told, 1);
+    })
+    .await;
+}

@@ -959,6 +959,10 @@ macro_rules! backend_suite {
             common::print_jobs::shop_orders_join_the_lab_queue_and_its_log_cannot_be_changed($kind).await
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn staff_move_a_shop_job_and_its_order_follows() {
+            common::print_jobs::staff_move_a_shop_job_and_its_order_follows($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn staff_sign_in_guards_the_outbox() {
             common::staff::staff_sign_in_guards_the_outbox($kind).await
         }
