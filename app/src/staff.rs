@@ -88,6 +88,9 @@ pub struct JobPage {
     pub card: JobCard,
     pub status: crate::print_job::PrintJobStatus,
     pub events: Vec<JobEventLine>,
+    /// `3dprint://open?path=…`: opens the job's file on a staff computer
+    /// that has run `memoreez protocol install`.
+    pub slicer_link: String,
 }
 
 #[leptos::server(endpoint = "staff_job")]

@@ -48,6 +48,13 @@ enum Command {
     /// Administration.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Open a `3dprint://open?path=…` link from the staff pages in the slicer
+    /// (the desktop runs this; the path must be a file under the shared
+    /// storage folder, MEMOREEZ_FILES_DIR).
+    OpenInSlicer { url: String },
+    /// Desktop integration.
+    #[command(subcommand)]
+    Protocol(ProtocolCommand),
     /// Shop orders: outside fulfilment through Slant 3D.
     #[command(subcommand)]
     Orders(OrdersCommand),
@@ -67,6 +74,13 @@ enum AdminCommand {
     /// or piped: `printf '%s' "$PW" | memoreez admin set-password`). Signs every
     /// browser out.
     SetPassword,
+}
+
+#[derive(Subcommand, Debug)]
+enum ProtocolCommand {
+    /// Register `memoreez open-in-slicer` for 3dprint:// links (freedesktop:
+    /// a .desktop file under $XDG_DATA_HOME/applications and xdg-mime).
+    Install,
 }
 
 #[derive(Subcommand, Debug)]
@@ -108,6 +122,16 @@ pub fn run() -> ExitCode {
     // on model files, the slicer and the price books from the configuration.
     let command = match cli.command.unwrap_or(Command::Serve) {
         Command::Tool(tool) => return crate::tools::run(tool, &config),
+        Command::OpenInSlicer { url } => {
+            return match crate::open_in_slicer::open(&config.files_dir, &config.desktop_slicer, &url) {
+                Ok(file) => {
+                    println!("opened {}", file.display());
+                    ExitCode::SUCCESS
+                }
+                Err(error) => fail(error),
+            };
+        }
+        Command::Protocol(ProtocolCommand::Install) => return protocol_install(),
         Command::Serve => ServerCommand::Serve,
         Command::Migrate => ServerCommand::Migrate,
         Command::Admin(AdminCommand::WorkerToken { name }) => ServerCommand::WorkerToken(name),
@@ -219,6 +243,22 @@ async fn set_password(config: Config) -> Result<(), String> {
     outcome?;
     eprintln!("The staff password is set; every signed-in browser has been signed out.");
     Ok(())
+}
+
+fn protocol_install() -> ExitCode {
+    let data_home = std::env::var_os("XDG_DATA_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| std::path::PathBuf::from(home).join(".local/share")));
+    let (Some(data_home), Ok(program)) = (data_home, std::env::current_exe()) else {
+        return fail("neither XDG_DATA_HOME nor HOME is set");
+    };
+    match crate::open_in_slicer::install(&data_home, &program) {
+        Ok(lines) => {
+            lines.iter().for_each(|line| println!("{line}"));
+            ExitCode::SUCCESS
+        }
+        Err(error) => fail(error),
+    }
 }
 
 /// One line on stderr, exit code 2: the shape every `memoreez` command fails in.

@@ -113,6 +113,10 @@ pub struct Config {
     pub slant3d_api_url: String,
     /// A staff session ends after this many minutes unused (`MEMOREEZ_STAFF_IDLE_MINUTES`).
     pub staff_idle_minutes: u64,
+    /// The slicer `memoreez open-in-slicer` starts on a staff computer
+    /// (`MEMOREEZ_DESKTOP_SLICER`; a program on PATH or a path). The files it
+    /// may open are those under `files_dir`, the shared storage folder.
+    pub desktop_slicer: PathBuf,
 }
 
 /// How the SMTP connection is protected.
@@ -202,6 +206,7 @@ impl Default for Config {
             stripe_api_url: "https://api.stripe.com/".to_string(),
             slant3d_api_url: "https://www.slant3dapi.com/api".to_string(),
             staff_idle_minutes: 60,
+            desktop_slicer: PathBuf::from("prusa-slicer"),
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod mail;
 pub mod meshy;
 pub mod models;
+pub mod open_in_slicer;
 pub mod order_payments;
 pub mod orders;
 pub mod outside;

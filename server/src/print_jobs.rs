@@ -163,7 +163,13 @@ pub async fn job_page(state: &AppState, id: &str) -> sqlx::Result<Option<JobPage
         })
     })
     .collect::<sqlx::Result<Vec<_>>>()?;
-    Ok(Some(JobPage { card: card(state, &row)?, status, events }))
+    let file_key: String = sqlx::query("SELECT file_key FROM print_jobs WHERE id = $1")
+        .bind(id)
+        .fetch_one(db)
+        .await?
+        .try_get("file_key")?;
+    let slicer_link = crate::open_in_slicer::link(&file_key);
+    Ok(Some(JobPage { card: card(state, &row)?, status, events, slicer_link }))
 }
 
 /// Most cards one tab shows (oldest first: the queue's order).

@@ -178,6 +178,72 @@ fn admin_set_password_reads_it_from_standard_input() {
 }
 
 #[test]
+fn open_in_slicer_opens_only_files_in_the_shared_folder() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let files = dir.path().join("files");
+    std::fs::create_dir_all(files.join("ReadyToPrint")).unwrap();
+    std::fs::write(files.join("ReadyToPrint/Ada_Filament_Red_1.stl"), b"solid").unwrap();
+    // A stand-in slicer that notes what it was asked to open.
+    let opened = dir.path().join("opened.txt");
+    let slicer = dir.path().join("slicer.sh");
+    std::fs::write(&slicer, format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", opened.display())).unwrap();
+    std::fs::set_permissions(&slicer, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let env = [
+        ("MEMOREEZ_FILES_DIR", files.to_str().unwrap()),
+        ("MEMOREEZ_DESKTOP_SLICER", slicer.to_str().unwrap()),
+    ];
+
+    let (code, stdout, stderr) = memoreez_in(
+        dir.path(),
+        &env,
+        &["open-in-slicer", "3dprint://open?path=ReadyToPrint/Ada_Filament_Red_1.stl"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("opened "), "{stdout}");
+    for _ in 0..50 {
+        if opened.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let asked = std::fs::read_to_string(&opened).unwrap();
+    assert!(asked.ends_with("files/ReadyToPrint/Ada_Filament_Red_1.stl"), "{asked}");
+
+    for (link, says) in [
+        ("3dprint://open?path=../slicer.sh", "inside the shared storage folder"),
+        ("3dprint://open?path=%2e%2e%2fopened.txt", "inside the shared storage folder"),
+        ("3dprint://open?path=/etc/passwd", "inside the shared storage folder"),
+        ("https://example.com/x.stl", "not a 3dprint://open?path="),
+        ("3dprint://open?path=ReadyToPrint/none.stl", "no such file"),
+    ] {
+        let (code, _, stderr) = memoreez_in(dir.path(), &env, &["open-in-slicer", link]);
+        assert_eq!(code, 2, "{link}");
+        assert!(stderr.starts_with("error: ") && stderr.contains(says), "{link}: {stderr}");
+    }
+}
+
+#[test]
+fn protocol_install_writes_the_desktop_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("share");
+    let (code, stdout, stderr) =
+        // xdg-mime (where installed) writes under XDG_CONFIG_HOME: keep it in the test's folder.
+        memoreez_in(
+            dir.path(),
+            &[("XDG_DATA_HOME", data.to_str().unwrap()), ("XDG_CONFIG_HOME", dir.path().join("config").to_str().unwrap())],
+            &["protocol", "install"],
+        );
+    assert_eq!(code, 0, "{stderr}");
+    let entry = std::fs::read_to_string(data.join("applications/memoreez-3dprint.desktop")).unwrap();
+    assert!(
+        entry.contains("MimeType=x-scheme-handler/3dprint;") && entry.contains("open-in-slicer %u"),
+        "{entry}"
+    );
+    assert!(stdout.contains("wrote ") && stdout.lines().count() == 2, "{stdout}");
+}
+
+#[test]
 fn migrate_uses_the_config_file_and_environment() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("memoreez.toml"), "database_url = \"sqlite://from-file/lab.db\"\n")

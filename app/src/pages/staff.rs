@@ -189,7 +189,7 @@ pub fn StaffJobPage() -> impl IntoView {
 
 #[component]
 fn Job(page: JobPage, act: ServerAction<StaffJobAction>) -> impl IntoView {
-    let JobPage { card, status, events } = page;
+    let JobPage { card, status, events, slicer_link } = page;
     let error = form_error(act);
     let id = card.id.clone();
     let form = move |action: &'static str,
@@ -233,6 +233,10 @@ fn Job(page: JobPage, act: ServerAction<StaffJobAction>) -> impl IntoView {
         <ul class="job-cards"><JobCardView job=card/></ul>
         {order.map(|order| view! { <p class="hint">"Shop order "{order}</p> })}
         <section class="card" data-testid="job-actions">
+            <p>
+                <a class="button secondary" href=slicer_link data-testid="open-in-slicer">"Open in slicer"</a>
+                " "<span class="hint">"(on a computer set up with `memoreez protocol install` that sees the shared storage folder)"</span>
+            </p>
             {actions}
             {reviewed}
             <p class="form-error" role="alert" data-testid="job-action-error">{error}</p>
