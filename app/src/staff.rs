@@ -27,6 +27,11 @@ pub struct OutboxLine {
     /// UTC milliseconds.
     pub created_at_ms: i64,
     pub sent_at_ms: Option<i64>,
+    /// The same times in the lab's time zone, as the page shows them.
+    #[serde(default)]
+    pub written: String,
+    #[serde(default)]
+    pub sent: Option<String>,
 }
 
 /// One status tab of the queue: how many jobs, and their grams and print hours.
@@ -58,6 +63,8 @@ pub struct JobCard {
     /// Not yet marked reviewed: shown as NEW.
     pub new: bool,
     pub created_at_ms: i64,
+    /// When it was queued, in the lab's time zone.
+    pub queued: String,
     /// A signed link to the job's picture.
     pub thumbnail_url: Option<String>,
 }
@@ -74,6 +81,8 @@ pub struct Queue {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobEventLine {
     pub at_ms: i64,
+    /// `at_ms` in the lab's time zone.
+    pub at: String,
     /// `staff`, `student` or `system`.
     pub actor: String,
     pub kind: String,

@@ -226,7 +226,13 @@ impl Backend for AppState {
 
     async fn staff_outbox(&self, request: &Parts) -> Result<Vec<app::staff::OutboxLine>, AppError> {
         self.staff_only(request).await?;
-        crate::mail::outbox(&self.db, 200).await.map_err(internal)
+        let zone = self.config.lab_zone();
+        let mut lines = crate::mail::outbox(&self.db, 200).await.map_err(internal)?;
+        for line in &mut lines {
+            line.written = crate::time::lab_time(line.created_at_ms, zone);
+            line.sent = line.sent_at_ms.map(|at| crate::time::lab_time(at, zone));
+        }
+        Ok(lines)
     }
 }
 

@@ -117,6 +117,8 @@ pub struct Config {
     /// (`MEMOREEZ_DESKTOP_SLICER`; a program on PATH or a path). The files it
     /// may open are those under `files_dir`, the shared storage folder.
     pub desktop_slicer: PathBuf,
+    /// The lab's time zone, an IANA name, for times on staff pages (`MEMOREEZ_LAB_TIME_ZONE`).
+    pub lab_time_zone: String,
 }
 
 /// How the SMTP connection is protected.
@@ -207,6 +209,7 @@ impl Default for Config {
             slant3d_api_url: "https://www.slant3dapi.com/api".to_string(),
             staff_idle_minutes: 60,
             desktop_slicer: PathBuf::from("prusa-slicer"),
+            lab_time_zone: "America/Chicago".to_string(),
         }
     }
 }
@@ -319,6 +322,12 @@ impl Config {
                 "setting MEMOREEZ_STAFF_IDLE_MINUTES: expected 1 to 10080 minutes".into(),
             ));
         }
+        if self.lab_time_zone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(ConfigError(format!(
+                "setting MEMOREEZ_LAB_TIME_ZONE: {:?} is not an IANA time zone like America/Chicago",
+                self.lab_time_zone
+            )));
+        }
         if !(1..=3600).contains(&self.slice_timeout_s) {
             return Err(ConfigError("setting MEMOREEZ_SLICE_TIMEOUT_S: expected 1 to 3600 seconds".into()));
         }
@@ -332,6 +341,11 @@ impl Config {
             "lab" => Some(("lab", self.lab.clone())),
             _ => None,
         }
+    }
+
+    /// The lab's time zone (checked at load).
+    pub fn lab_zone(&self) -> chrono_tz::Tz {
+        self.lab_time_zone.parse().unwrap_or(chrono_tz::America::Chicago)
     }
 
     /// How to run the slicer.

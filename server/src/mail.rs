@@ -442,6 +442,8 @@ pub async fn outbox(db: &Db, limit: i64) -> sqlx::Result<Vec<OutboxLine>> {
             last_error: row.try_get("last_error")?,
             created_at_ms: row.try_get("created_at")?,
             sent_at_ms: row.try_get("sent_at")?,
+            written: String::new(),
+            sent: None,
         })
     })
     .collect()

@@ -128,6 +128,7 @@ fn card(state: &AppState, row: &sqlx::any::AnyRow) -> sqlx::Result<JobCard> {
         price_cents: row.try_get("price_cents")?,
         currency: row.try_get("currency")?,
         new: reviewed.is_none(),
+        queued: crate::time::lab_time(row.try_get("created_at")?, state.config.lab_zone()),
         created_at_ms: row.try_get("created_at")?,
     })
 }
@@ -154,6 +155,7 @@ pub async fn job_page(state: &AppState, id: &str) -> sqlx::Result<Option<JobPage
     .into_iter()
     .map(|row| {
         Ok(JobEventLine {
+            at: crate::time::lab_time(row.try_get("at")?, state.config.lab_zone()),
             at_ms: row.try_get("at")?,
             actor: row.try_get("actor")?,
             kind: row.try_get("kind")?,

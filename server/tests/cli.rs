@@ -120,6 +120,10 @@ fn a_bad_setting_stops_start_up_with_one_line_naming_it() {
             "error: setting MEMOREEZ_CONFIG: no config file at missing.toml",
         ),
         (
+            vec![("MEMOREEZ_LAB_TIME_ZONE", "Mars/Olympus")],
+            "error: setting MEMOREEZ_LAB_TIME_ZONE: \"Mars/Olympus\" is not an IANA time zone",
+        ),
+        (
             vec![("MEMOREEZ_STRIPE_SECRET_KEY", "sk_test_x")],
             "error: setting MEMOREEZ_STRIPE_SECRET_KEY needs MEMOREEZ_STRIPE_WEBHOOK_SECRET",
         ),

@@ -169,7 +169,7 @@ fn JobCardView(job: JobCard) -> impl IntoView {
                     {job.print_hours.map(|h| format!("{h:.1} h · "))}
                     {price}
                 </p>
-                <p class="hint">"Queued "{crate::pages::order::utc(job.created_at_ms)}</p>
+                <p class="hint">"Queued "{job.queued}</p>
             </div>
         </li>
     }
@@ -246,7 +246,7 @@ fn Job(page: JobPage, act: ServerAction<StaffJobAction>) -> impl IntoView {
             <ol class="history" data-testid="job-events">
                 {events.into_iter().map(|event| view! {
                     <li>
-                        <time>{crate::pages::order::utc(event.at_ms)}</time>" — "
+                        <time>{event.at}</time>" — "
                         <strong>{event.kind}</strong>{format!(" by {}", event.actor)}
                         {match (event.from, event.to) {
                             (Some(from), Some(to)) if from != to => format!(" ({from} → {to})"),
@@ -282,18 +282,18 @@ fn Outbox(outbox: Vec<OutboxLine>) -> impl IntoView {
                 <p data-testid="outbox-empty">"Nothing has been written yet: emails appear here as orders come in."</p>
             </Show>
             <table class="outbox" data-testid="outbox">
-                <thead><tr><th>"Written (UTC)"</th><th>"What"</th><th>"To"</th><th>"Subject"</th><th>"Status"</th><th>"Tries"</th><th>"Last error"</th></tr></thead>
+                <thead><tr><th>"Written"</th><th>"What"</th><th>"To"</th><th>"Subject"</th><th>"Status"</th><th>"Tries"</th><th>"Last error"</th></tr></thead>
                 <tbody>
                     {outbox.into_iter().map(|line| {
                         let status = line.status.clone();
                         view! {
                         <tr data-status=status>
-                            <td>{crate::pages::order::utc(line.created_at_ms)}</td>
+                            <td>{line.written}</td>
                             <td>{line.kind}</td>
                             <td>{line.to}</td>
                             <td>{line.subject}</td>
-                            <td>{match line.sent_at_ms {
-                                Some(at) => format!("{} {}", line.status, crate::pages::order::utc(at)),
+                            <td>{match line.sent {
+                                Some(at) => format!("{} {at}", line.status),
                                 None => line.status,
                             }}</td>
                             <td>{line.attempts}</td>

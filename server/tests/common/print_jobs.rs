@@ -174,6 +174,9 @@ pub async fn staff_move_a_shop_job_and_its_order_follows(kind: Kind) {
             page["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
         assert_eq!(kinds, ["shop_order", "reviewed", "printing", "completed", "picked_up"]);
         assert!(page["events"][2]["details"].as_str().unwrap().contains("MK4 left"));
+        // Staff read times in the lab's zone (America/Chicago by default).
+        let at = page["events"][0]["at"].as_str().unwrap();
+        assert!(at.ends_with(" CST") || at.ends_with(" CDT"), "{at}");
         let html = app.get(&format!("/staff/jobs/{job}"), Some(&staff)).await.text();
         assert!(html.contains("data-status=\"PaidPickedUp\""), "{html}");
 
