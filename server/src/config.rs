@@ -119,6 +119,13 @@ pub struct Config {
     pub desktop_slicer: PathBuf,
     /// The lab's time zone, an IANA name, for times on staff pages (`MEMOREEZ_LAB_TIME_ZONE`).
     pub lab_time_zone: String,
+    /// The colours the lab prints in filament, comma-separated
+    /// (`MEMOREEZ_LAB_FILAMENT_COLORS`); the submission form offers these.
+    pub lab_filament_colors: String,
+    /// The same for resin (`MEMOREEZ_LAB_RESIN_COLORS`).
+    pub lab_resin_colors: String,
+    /// A student's approved price can be confirmed for this many days (`MEMOREEZ_LAB_CONFIRM_DAYS`).
+    pub lab_confirm_days: u64,
 }
 
 /// How the SMTP connection is protected.
@@ -210,8 +217,16 @@ impl Default for Config {
             staff_idle_minutes: 60,
             desktop_slicer: PathBuf::from("prusa-slicer"),
             lab_time_zone: "America/Chicago".to_string(),
+            lab_filament_colors: "Black, White, Grey, Red, Blue, Green, Yellow, Orange".to_string(),
+            lab_resin_colors: "Grey, Clear, Black".to_string(),
+            lab_confirm_days: 14,
         }
     }
+}
+
+/// "Black, White ,, Grey" → ["Black", "White", "Grey"].
+fn split_list(list: &str) -> Vec<String> {
+    list.split(',').map(str::trim).filter(|item| !item.is_empty()).map(str::to_string).collect()
 }
 
 /// A setting that could not be used, as one printable line.
@@ -322,6 +337,20 @@ impl Config {
                 "setting MEMOREEZ_STAFF_IDLE_MINUTES: expected 1 to 10080 minutes".into(),
             ));
         }
+        for (setting, colors) in [
+            ("MEMOREEZ_LAB_FILAMENT_COLORS", &self.lab_filament_colors),
+            ("MEMOREEZ_LAB_RESIN_COLORS", &self.lab_resin_colors),
+        ] {
+            let colors = split_list(colors);
+            if colors.is_empty() || colors.iter().any(|c| c.chars().count() > 40) {
+                return Err(ConfigError(format!(
+                    "setting {setting}: expected colour names separated by commas, like \"Black, White\""
+                )));
+            }
+        }
+        if !(1..=365).contains(&self.lab_confirm_days) {
+            return Err(ConfigError("setting MEMOREEZ_LAB_CONFIRM_DAYS: expected 1 to 365 days".into()));
+        }
         if self.lab_time_zone.parse::<chrono_tz::Tz>().is_err() {
             return Err(ConfigError(format!(
                 "setting MEMOREEZ_LAB_TIME_ZONE: {:?} is not an IANA time zone like America/Chicago",
@@ -340,6 +369,15 @@ impl Config {
             "shop" => Some(("shop", self.shop.clone())),
             "lab" => Some(("lab", self.lab.clone())),
             _ => None,
+        }
+    }
+
+    /// What the lab's submission form offers.
+    pub fn lab_options(&self) -> app::lab::LabOptions {
+        app::lab::LabOptions {
+            filament_colors: split_list(&self.lab_filament_colors),
+            resin_colors: split_list(&self.lab_resin_colors),
+            max_model_mb: self.max_model_mb,
         }
     }
 

@@ -16,6 +16,8 @@ use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 #[derive(Clone, Debug)]
 pub struct Storage {
     store: Arc<dyn ObjectStore>,
+    /// The folder of a local store (which, unlike a bucket, has real folders to tidy).
+    root: Option<std::path::PathBuf>,
 }
 
 #[derive(thiserror::Error, Debug)]
@@ -46,7 +48,7 @@ impl Storage {
             |reason: String| StorageError::Folder { path: folder.display().to_string(), reason };
         std::fs::create_dir_all(folder).map_err(|e| folder_error(e.to_string()))?;
         let store = LocalFileSystem::new_with_prefix(folder).map_err(|e| folder_error(e.to_string()))?;
-        Ok(Storage { store: Arc::new(store) })
+        Ok(Storage { store: Arc::new(store), root: Some(folder.to_path_buf()) })
     }
 
     pub async fn put(&self, key: &str, bytes: impl Into<Bytes>) -> Result<(), StorageError> {
@@ -60,6 +62,32 @@ impl Storage {
 
     pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
         self.store.delete(&parse_key(key)?).await?;
+        Ok(())
+    }
+
+    /// The keys under the folder `prefix` (all depths), in no set order.
+    pub async fn list(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
+        use futures_util::TryStreamExt;
+        let prefix = parse_key(prefix)?;
+        let found: Vec<object_store::ObjectMeta> = self.store.list(Some(&prefix)).try_collect().await?;
+        Ok(found.into_iter().map(|meta| meta.location.to_string()).collect())
+    }
+
+    /// Moves a file, replacing any at `to` (a rename on a local folder; a
+    /// copy then delete on a bucket).
+    pub async fn rename(&self, from: &str, to: &str) -> Result<(), StorageError> {
+        self.store.rename(&parse_key(from)?, &parse_key(to)?).await?;
+        Ok(())
+    }
+
+    /// Removes the folder `prefix` if it is empty (a local store keeps
+    /// folders its files were moved out of; a bucket has none).
+    pub fn remove_empty_folder(&self, prefix: &str) -> Result<(), StorageError> {
+        let key = parse_key(prefix)?;
+        if let Some(root) = &self.root {
+            // Fails, and so keeps it, when anything is still inside.
+            let _ = std::fs::remove_dir(root.join(key.as_ref()));
+        }
         Ok(())
     }
 
@@ -103,6 +131,24 @@ mod tests {
         storage.delete("creations/a/story.txt").await.unwrap();
         assert!(matches!(storage.get("creations/a/story.txt").await, Err(StorageError::NotFound(_))));
         storage.check().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn lists_a_folder_and_moves_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::local(dir.path()).unwrap();
+        storage.put("lab/Uploaded/a/a.stl", "solid").await.unwrap();
+        storage.put("lab/Uploaded/a/metadata.json", "{}").await.unwrap();
+        storage.put("lab/Uploaded/ab/other.stl", "x").await.unwrap();
+        let mut listed = storage.list("lab/Uploaded/a").await.unwrap();
+        listed.sort();
+        assert_eq!(listed, ["lab/Uploaded/a/a.stl", "lab/Uploaded/a/metadata.json"]);
+        storage.rename("lab/Uploaded/a/a.stl", "lab/Pending/a/a.stl").await.unwrap();
+        assert_eq!(storage.get("lab/Pending/a/a.stl").await.unwrap(), "solid");
+        assert!(matches!(storage.get("lab/Uploaded/a/a.stl").await, Err(StorageError::NotFound(_))));
+        assert!(storage.list("lab/Printing").await.unwrap().is_empty());
+        let missing = storage.rename("lab/Uploaded/a/a.stl", "lab/Pending/a/b.stl").await;
+        assert!(matches!(missing, Err(StorageError::NotFound(_))), "{missing:?}");
     }
 
     #[tokio::test]

@@ -21,6 +21,13 @@ pub fn lab_time(at_ms: i64, zone: chrono_tz::Tz) -> String {
         .unwrap_or_default()
 }
 
+/// The time of day to the second in `zone`, e.g. `15:05:09 CST` (for "last updated").
+pub fn lab_clock(at_ms: i64, zone: chrono_tz::Tz) -> String {
+    chrono::DateTime::from_timestamp_millis(at_ms)
+        .map(|utc| utc.with_timezone(&zone).format("%H:%M:%S %Z").to_string())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -32,5 +39,6 @@ mod tests {
         // The night the clocks go back (2026-11-01, 01:30 happens twice).
         assert_eq!(super::lab_time(1_793_514_600_000, chicago), "2026-11-01 01:30 CDT");
         assert_eq!(super::lab_time(1_793_518_200_000, chicago), "2026-11-01 01:30 CST");
+        assert_eq!(super::lab_clock(1_793_518_209_000, chicago), "01:30:09 CST");
     }
 }
