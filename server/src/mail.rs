@@ -150,7 +150,7 @@ fn html_escape(text: &str) -> String {
 }
 
 /// A small HTML page around `paragraphs` (already escaped), plus the same as plain text.
-fn both(paragraphs: &[String]) -> (String, String) {
+pub(crate) fn both(paragraphs: &[String]) -> (String, String) {
     let text = paragraphs.join("\n\n") + "\n";
     let html = format!(
         "<!DOCTYPE html><html><body style=\"font-family: sans-serif; color: #1f2a2a\">{}</body></html>",

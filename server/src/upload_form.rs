@@ -76,6 +76,48 @@ pub async fn read_model_fields(form: multer::Multipart<'_>, config: &Config) -> 
     }
 }
 
+/// The print lab's submission form: the student's details and `file`.
+pub async fn read_lab_fields(
+    form: multer::Multipart<'_>,
+    config: &Config,
+) -> Result<(ModelFile, app::lab::Submission), FormError> {
+    let (file, fields) = read_parts(form, config).await?;
+    let mut submission = app::lab::Submission::default();
+    for (name, value) in fields {
+        if !submission.set(&name, value) {
+            return Err(unknown(&name));
+        }
+    }
+    Ok((file, submission))
+}
+
+/// Staff's sliced-file form: the job's `id` and its `file` (G-code or 3MF,
+/// up to the model size limit); the name is checked by the caller.
+pub async fn read_sliced_fields(
+    form: multer::Multipart<'_>,
+    config: &Config,
+) -> Result<(String, ModelFile), FormError> {
+    let (file, fields) = read_parts_as(form, config, false).await?;
+    match fields.as_slice() {
+        [(name, id)] if name == "id" => Ok((id.clone(), file)),
+        _ => Err(invalid("form", "expected the job's id and the file")),
+    }
+}
+
+/// The lab's submission form in the multipart body `stream` (the API's).
+pub async fn read_lab<S, O, E>(
+    stream: S,
+    boundary: String,
+    config: &Config,
+) -> Result<(ModelFile, app::lab::Submission), FormError>
+where
+    S: Stream<Item = Result<O, E>> + Send + 'static,
+    O: Into<bytes::Bytes> + 'static,
+    E: Into<Box<dyn std::error::Error + Send + Sync>> + 'static,
+{
+    read_lab_fields(multer::Multipart::new(stream, boundary), config).await
+}
+
 /// The keepsake upload form in the multipart body `stream`.
 pub async fn read_model<S, O, E>(stream: S, boundary: String, config: &Config) -> Result<ModelFile, FormError>
 where
@@ -91,8 +133,17 @@ where
 /// as it passes the configured size, so an oversized upload is never held
 /// whole.
 async fn read_parts(
+    form: multer::Multipart<'_>,
+    config: &Config,
+) -> Result<(ModelFile, Vec<(String, String)>), FormError> {
+    read_parts_as(form, config, true).await
+}
+
+/// [`read_parts`]; `model`: the file must be named as a model file (STL, OBJ, 3MF).
+async fn read_parts_as(
     mut form: multer::Multipart<'_>,
     config: &Config,
+    model: bool,
 ) -> Result<(ModelFile, Vec<(String, String)>), FormError> {
     let max_file = config.max_model_mb * 1024 * 1024;
     let (mut file, mut fields) = (None, Vec::new());
@@ -122,7 +173,11 @@ async fn read_parts(
     }
     // The browser checks the same before sending.
     let (file_name, bytes) = file.unwrap_or_default();
-    if let Err(app::error::AppError::Invalid { message, .. }) = app::quote::check_model_file_name(&file_name)
+    if !model && file_name.is_empty() {
+        return Err(invalid("file", "Choose the sliced file."));
+    }
+    if let (true, Err(app::error::AppError::Invalid { message, .. })) =
+        (model, app::quote::check_model_file_name(&file_name))
     {
         return Err(invalid("file", message));
     }
