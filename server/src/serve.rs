@@ -25,6 +25,8 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let local = listener.local_addr()?;
     crate::workers::spawn(&state);
     tokio::spawn(crate::mail::run(state.clone()));
+    // Finishes lab folder moves a crash or an unavailable storage left behind.
+    tokio::spawn(crate::lab_files::run(state.clone()));
     tracing::info!(database = ?state.db.backend(), "Memoreez is listening on http://{local}");
     if !crate::staff::password_is_set(&state.db).await.unwrap_or(true) {
         let link = crate::staff_setup::link(&state);
