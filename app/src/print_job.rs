@@ -73,13 +73,25 @@ impl PrintJobStatus {
     }
 }
 
-/// What staff can do to a job from its page (approving and rejecting a
-/// student's submission come with submissions).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// What staff can do to a job from its page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum JobAction {
     /// Takes the NEW badge off.
     MarkReviewed,
+    /// Prices a student's submission from its weight (model + supports, all
+    /// pieces) and print time; the student is asked to confirm.
+    Approve {
+        weight_g: f64,
+        print_hours: f64,
+    },
+    /// Turns a submission down: `reasons` from [`crate::lab::REJECTION_REASONS`], and a note.
+    Reject {
+        #[serde(default)]
+        reasons: Vec<String>,
+        #[serde(default)]
+        note: String,
+    },
     StartPrinting {
         #[serde(default)]
         printer: String,
@@ -96,6 +108,8 @@ impl JobAction {
     pub fn kind(&self) -> &'static str {
         match self {
             JobAction::MarkReviewed => "reviewed",
+            JobAction::Approve { .. } => "approved",
+            JobAction::Reject { .. } => "rejected",
             JobAction::StartPrinting { .. } => "printing",
             JobAction::Complete => "completed",
             JobAction::PickedUp { .. } => "picked_up",
@@ -106,6 +120,8 @@ impl JobAction {
     pub fn past_tense(&self) -> &'static str {
         match self {
             JobAction::MarkReviewed => "marked reviewed",
+            JobAction::Approve { .. } => "approved",
+            JobAction::Reject { .. } => "rejected",
             JobAction::StartPrinting { .. } => "started printing",
             JobAction::Complete => "completed",
             JobAction::PickedUp { .. } => "picked up",

@@ -1,15 +1,19 @@
 //! What staff do to a print job, each in one transaction: the job's step,
 //! its event, and — for a shop order — the order's step, its history and the
-//! customer's email.
+//! customer's email; for a student's submission, their email with a fresh
+//! link. The job's folder follows once the transaction is committed.
 
+use app::lab::{PrintMethod, REJECTION_REASONS};
 use app::order::{Delivery, OrderStatus, OrderView};
 use app::print_job::{JobAction, PrintJobStatus};
+use app::quote::money;
 use sqlx::Row;
 
 use crate::mail;
 use crate::orders::{self, ORDER_COLUMNS};
 use crate::state::AppState;
 use crate::time::now_ms;
+use crate::{lab, lab_files, lab_mail};
 
 #[derive(thiserror::Error, Debug)]
 pub enum ActionError {
@@ -25,29 +29,130 @@ pub enum ActionError {
     Database(#[from] sqlx::Error),
 }
 
+/// The job's row as the actions read it.
+struct Job {
+    from: PrintJobStatus,
+    order_id: Option<String>,
+    /// A student's submission (emails go to the student; files have a folder).
+    student: Option<Student>,
+}
+
+/// What the student's emails say.
+pub struct Student {
+    pub name: String,
+    pub email: String,
+    pub method: PrintMethod,
+    pub file_name: String,
+    pub price_cents: Option<i64>,
+    pub currency: Option<String>,
+}
+
+async fn load(tx: &mut sqlx::Transaction<'_, sqlx::Any>, job_id: &str) -> Result<Job, ActionError> {
+    let row = sqlx::query(
+        "SELECT status, order_id, source, name, email, method, file_name, price_cents, currency \
+         FROM print_jobs WHERE id = $1",
+    )
+    .bind(job_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(ActionError::NotFound)?;
+    let from = PrintJobStatus::parse(&row.try_get::<String, _>("status")?)
+        .ok_or_else(|| sqlx::Error::Decode("unknown print job status".into()))?;
+    let student = match row.try_get::<String, _>("source")?.as_str() {
+        "student" => Some(Student {
+            name: row.try_get("name")?,
+            email: row.try_get("email")?,
+            method: PrintMethod::parse(&row.try_get::<String, _>("method")?).unwrap_or(PrintMethod::Filament),
+            file_name: row.try_get("file_name")?,
+            price_cents: row.try_get("price_cents")?,
+            currency: row.try_get("currency")?,
+        }),
+        _ => None,
+    };
+    Ok(Job { from, order_id: row.try_get("order_id")?, student })
+}
+
 /// Applies `action` to the job; the status it is in afterwards.
 pub async fn act(state: &AppState, job_id: &str, action: &JobAction) -> Result<PrintJobStatus, ActionError> {
     let now = now_ms();
     let mut tx = state.db.pool().begin().await?;
-    let row = sqlx::query("SELECT status, order_id FROM print_jobs WHERE id = $1")
-        .bind(job_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(ActionError::NotFound)?;
-    let from = PrintJobStatus::parse(&row.try_get::<String, _>("status")?)
-        .ok_or_else(|| sqlx::Error::Decode("unknown print job status".into()))?;
-    let order_id: Option<String> = row.try_get("order_id")?;
+    let Job { from, order_id, mut student } = load(&mut tx, job_id).await?;
 
     let (to, details) = match action {
         JobAction::MarkReviewed => {
-            sqlx::query("UPDATE print_jobs SET reviewed_at = $1 WHERE id = $2 AND reviewed_at IS NULL")
-                .bind(now)
-                .bind(job_id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE print_jobs SET reviewed_at = $1, updated_at = $1 WHERE id = $2 AND reviewed_at IS NULL",
+            )
+            .bind(now)
+            .bind(job_id)
+            .execute(&mut *tx)
+            .await?;
             event(&mut tx, job_id, now, "reviewed", (from, from), "Marked as reviewed.").await?;
             tx.commit().await?;
+            lab_files::settle_after_step(state, job_id).await;
             return Ok(from);
+        }
+        JobAction::Approve { weight_g, print_hours } => {
+            let Some(student) = student.as_mut() else {
+                return Err(ActionError::NotNow { from: "a shop order", action: "approved" });
+            };
+            if !(0.01..=50_000.0).contains(weight_g) {
+                return Err(invalid(
+                    "weight_g",
+                    "Enter the weight in grams (model and supports, all pieces).",
+                ));
+            }
+            if !(0.01..=2_000.0).contains(print_hours) {
+                return Err(invalid("print_hours", "Enter the print time in hours, like 2.5."));
+            }
+            let hours = lab::quoted_hours(state, *print_hours);
+            let price = state.config.lab.price(lab::material(student.method), *weight_g);
+            sqlx::query(
+                "UPDATE print_jobs SET weight_g = $1, print_hours = $2, price_cents = $3, currency = $4 WHERE id = $5",
+            )
+            .bind(*weight_g)
+            .bind(hours)
+            .bind(price.total_cents as i64)
+            .bind(&price.currency)
+            .bind(job_id)
+            .execute(&mut *tx)
+            .await?;
+            student.price_cents = Some(price.total_cents as i64);
+            student.currency = Some(price.currency.clone());
+            let minimum = if price.minimum_applied { " (the lab's minimum)" } else { "" };
+            let details = format!(
+                "Approved: {weight_g:.1} g, {hours} h → {} {}{minimum}.",
+                money(price.total_cents),
+                price.currency
+            );
+            (PrintJobStatus::Pending, details)
+        }
+        JobAction::Reject { reasons, note } => {
+            let labels = reasons
+                .iter()
+                .map(|reason| {
+                    REJECTION_REASONS
+                        .iter()
+                        .find(|(key, _)| key == reason)
+                        .map(|(_, label)| *label)
+                        .ok_or_else(|| invalid("reasons", format!("Unknown reason {reason:?}.")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let note = note.trim();
+            if labels.is_empty() && note.is_empty() {
+                return Err(invalid(
+                    "reasons",
+                    "Tick a reason or write a note, so the student knows what to change.",
+                ));
+            }
+            if note.chars().count() > app::lab::NOTES_MAX_CHARS {
+                return Err(invalid("note", "The note can be at most 1000 characters."));
+            }
+            let mut details = format!("Rejected. {}", labels.join(" "));
+            if !note.is_empty() {
+                details = format!("{} Note: {note}", details.trim_end());
+            }
+            (PrintJobStatus::Rejected, details.trim_end().to_string())
         }
         JobAction::StartPrinting { printer } => {
             let printer = printer.trim();
@@ -61,10 +166,10 @@ pub async fn act(state: &AppState, job_id: &str, action: &JobAction) -> Result<P
         JobAction::PickedUp { payment } => {
             let payment = payment.trim();
             if payment.is_empty() || payment.chars().count() > 120 {
-                return Err(ActionError::Invalid {
-                    field: "payment",
-                    message: "Say how it was paid (e.g. cash, card at the counter, paid online).".into(),
-                });
+                return Err(invalid(
+                    "payment",
+                    "Say how it was paid (e.g. cash, card at the counter, paid online).",
+                ));
             }
             (PrintJobStatus::PaidPickedUp, format!("Picked up; payment: {payment}."))
         }
@@ -88,9 +193,46 @@ pub async fn act(state: &AppState, job_id: &str, action: &JobAction) -> Result<P
     if let Some(order_id) = order_id {
         move_order(&mut tx, &order_id, to, &details, now).await?;
     }
+    if let Some(student) = &student {
+        tell_student(state, &mut tx, job_id, student, (to, &details), now).await?;
+    }
     tx.commit().await?;
+    lab_files::settle_after_step(state, job_id).await;
     mail::wake(state);
     Ok(to)
+}
+
+fn invalid(field: &'static str, message: impl Into<String>) -> ActionError {
+    ActionError::Invalid { field, message: message.into() }
+}
+
+/// The student's email for the job's new status, with a fresh link to the job
+/// (the one with the price also lets them accept it, for the configured days).
+async fn tell_student(
+    state: &AppState,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    job_id: &str,
+    student: &Student,
+    (to, details): (PrintJobStatus, &str),
+    now: i64,
+) -> sqlx::Result<()> {
+    const DAY_MS: i64 = 24 * 3600 * 1000;
+    let confirm_days = state.config.lab_confirm_days as i64;
+    let (can_confirm, days) = match to {
+        PrintJobStatus::Pending => (true, confirm_days),
+        PrintJobStatus::Rejected | PrintJobStatus::Completed => (false, 180),
+        _ => return Ok(()),
+    };
+    let token = crate::session::new_token();
+    lab::add_link(tx, job_id, &token, can_confirm, now + days * DAY_MS).await?;
+    let link = lab::public_link(state, job_id, &token);
+    let mail = match to {
+        PrintJobStatus::Pending => lab_mail::approved(state, job_id, student, details, &link),
+        PrintJobStatus::Rejected => lab_mail::rejected(job_id, student, details, &link),
+        _ => lab_mail::ready(job_id, student, &link),
+    };
+    mail::enqueue(tx, &mail).await?;
+    Ok(())
 }
 
 async fn event(

@@ -4,9 +4,10 @@
 
 use app::order::OrderView;
 use app::print_job::PrintJobStatus;
-use app::staff::{JobCard, JobEventLine, JobPage, Queue, QueueTab};
+use app::staff::{FileLink, JobCard, JobPage, Queue, QueueTab, StudentDetails};
 use sqlx::Row;
 
+use crate::lab_files::{self, THUMBNAIL};
 use crate::state::AppState;
 
 /// Queues a shop order as a print job (ReadyToPrint, source `shop`), once:
@@ -105,7 +106,7 @@ pub async fn advance_order_job(
 
 /// The columns [`card`] reads.
 const CARD_COLUMNS: &str = "id, source, order_id, status, name, email, method, color, notes, quantity, weight_g, \
-     print_hours, price_cents, currency, reviewed_at, created_at";
+     print_hours, price_cents, currency, reviewed_at, created_at, folder";
 
 fn card(state: &AppState, row: &sqlx::any::AnyRow) -> sqlx::Result<JobCard> {
     let order_id: Option<String> = row.try_get("order_id")?;
@@ -113,9 +114,13 @@ fn card(state: &AppState, row: &sqlx::any::AnyRow) -> sqlx::Result<JobCard> {
     Ok(JobCard {
         id: row.try_get("id")?,
         source: row.try_get("source")?,
-        thumbnail_url: order_id
-            .as_deref()
-            .map(|order| crate::orders::file_link(state, order, "thumbnail.png", 1)),
+        thumbnail_url: match (&order_id, row.try_get::<Option<String>, _>("folder")?) {
+            (Some(order), _) => Some(crate::orders::file_link(state, order, "thumbnail.png", 1)),
+            (None, Some(_)) => {
+                Some(crate::lab::file_link(state, &row.try_get::<String, _>("id")?, THUMBNAIL, 1))
+            }
+            (None, None) => None,
+        },
         order_id,
         name: row.try_get("name")?,
         email: row.try_get("email")?,
@@ -146,32 +151,63 @@ pub async fn job_page(state: &AppState, id: &str) -> sqlx::Result<Option<JobPage
     };
     let status = PrintJobStatus::parse(&row.try_get::<String, _>("status")?)
         .ok_or_else(|| sqlx::Error::Decode("unknown print job status".into()))?;
-    let events = sqlx::query(
-        "SELECT at, actor, kind, from_status, to_status, details FROM print_job_events WHERE job_id = $1 ORDER BY id",
+    let events = crate::lab::events(state, id).await?;
+    let files = sqlx::query(
+        "SELECT file_key, folder, filed_status, status, file_name, sliced_ext, discipline, class_number, printer \
+         FROM print_jobs WHERE id = $1",
     )
     .bind(id)
-    .fetch_all(db)
-    .await?
-    .into_iter()
-    .map(|row| {
-        Ok(JobEventLine {
-            at: crate::time::lab_time(row.try_get("at")?, state.config.lab_zone()),
-            at_ms: row.try_get("at")?,
-            actor: row.try_get("actor")?,
-            kind: row.try_get("kind")?,
-            from: row.try_get("from_status")?,
-            to: row.try_get("to_status")?,
-            details: row.try_get("details")?,
-        })
-    })
-    .collect::<sqlx::Result<Vec<_>>>()?;
-    let file_key: String = sqlx::query("SELECT file_key FROM print_jobs WHERE id = $1")
-        .bind(id)
-        .fetch_one(db)
-        .await?
-        .try_get("file_key")?;
-    let slicer_link = crate::open_in_slicer::link(&file_key);
-    Ok(Some(JobPage { card: card(state, &row)?, status, events, slicer_link }))
+    .fetch_one(db)
+    .await?;
+    let folder: Option<String> = files.try_get("folder")?;
+    let Some(folder) = folder else {
+        // A shop order: its file stays with the order.
+        let slicer_link = crate::open_in_slicer::link(&files.try_get::<String, _>("file_key")?);
+        return Ok(Some(JobPage {
+            card: card(state, &row)?,
+            status,
+            events,
+            slicer_link,
+            student: None,
+            files: vec![],
+        }));
+    };
+    let file_name: String = files.try_get("file_name")?;
+    let filed: String =
+        files.try_get::<Option<String>, _>("filed_status")?.unwrap_or(files.try_get("status")?);
+    let ext = file_name.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase()).unwrap_or_default();
+    let sliced_ext: Option<String> = files.try_get("sliced_ext")?;
+    // Staff print the sliced file once there is one, else open the model to slice it.
+    let to_open = match &sliced_ext {
+        Some(sliced) => lab_files::sliced_file(&folder, sliced),
+        None => lab_files::model_file(&folder, &ext),
+    };
+    let slicer_link = crate::open_in_slicer::link(&lab_files::key(&filed, &folder, &to_open));
+    let mut links = vec![FileLink {
+        label: format!("Model as sent ({file_name})"),
+        url: crate::lab::file_link(state, id, "model", 1),
+    }];
+    if let Some(sliced) = &sliced_ext {
+        links.push(FileLink {
+            label: format!("Sliced file (.{sliced})"),
+            url: crate::lab::file_link(state, id, "sliced", 1),
+        });
+    }
+    let student = StudentDetails {
+        discipline: files.try_get("discipline")?,
+        class_number: files.try_get("class_number")?,
+        printer: files.try_get("printer")?,
+        file_name,
+        folder: format!("{}/{filed}/{folder}", lab_files::ROOT),
+    };
+    Ok(Some(JobPage {
+        card: card(state, &row)?,
+        status,
+        events,
+        slicer_link,
+        student: Some(student),
+        files: links,
+    }))
 }
 
 /// Most cards one tab shows (oldest first: the queue's order).
@@ -181,8 +217,8 @@ const MAX_CARDS: i64 = 300;
 pub async fn queue(state: &AppState, status: Option<PrintJobStatus>) -> sqlx::Result<Queue> {
     let db = state.db.pool();
     let totals = sqlx::query(
-        "SELECT status, COUNT(*) AS jobs, COALESCE(SUM(weight_g), 0) AS grams, \
-         COALESCE(SUM(print_hours), 0) AS hours FROM print_jobs GROUP BY status",
+        "SELECT status, COUNT(*) AS jobs, COALESCE(SUM(weight_g), 0.0) AS grams, \
+         COALESCE(SUM(print_hours), 0.0) AS hours FROM print_jobs GROUP BY status",
     )
     .fetch_all(db)
     .await?;
@@ -210,5 +246,6 @@ pub async fn queue(state: &AppState, status: Option<PrintJobStatus>) -> sqlx::Re
     .fetch_all(db)
     .await?;
     let jobs = rows.iter().map(|row| card(state, row)).collect::<sqlx::Result<Vec<_>>>()?;
-    Ok(Queue { tabs, showing, jobs })
+    let read_at = crate::time::lab_clock(crate::time::now_ms(), state.config.lab_zone());
+    Ok(Queue { read_at, tabs, showing, jobs })
 }
