@@ -92,6 +92,27 @@ pub trait Backend: Send + Sync + 'static {
         id: &str,
         action: crate::print_job::JobAction,
     ) -> Result<(), AppError>;
+    /// What the lab's submission form offers (colours per method, file size).
+    fn lab_options(&self) -> crate::lab::LabOptions;
+    /// Reads and keeps a student's submission; returns the student's page (with its token).
+    async fn submit_lab_job(
+        &self,
+        request: &Parts,
+        form: leptos::server_fn::codec::MultipartData,
+    ) -> Result<String, AppError>;
+    /// The student's job opened by the token in their link, or [`AppError::NotFound`].
+    async fn lab_job(&self, id: &str, token: &str) -> Result<crate::lab::StudentJob, AppError>;
+    /// The student accepts the approved price.
+    async fn confirm_lab_job(&self, id: &str, token: &str) -> Result<(), AppError>;
+    /// Keeps a sliced file staff uploaded for a student job (its weight and
+    /// time become the job's when it is G-code); returns the job's id.
+    async fn staff_upload_sliced(
+        &self,
+        request: &Parts,
+        form: leptos::server_fn::codec::MultipartData,
+    ) -> Result<String, AppError>;
+    /// Slices a student job's model here and keeps the G-code as its sliced file.
+    async fn staff_slice(&self, request: &Parts, id: &str) -> Result<(), AppError>;
     /// The outbox, for signed-in staff ([`AppError::SignInNeeded`] otherwise).
     async fn staff_outbox(&self, request: &Parts) -> Result<Vec<crate::staff::OutboxLine>, AppError>;
 }

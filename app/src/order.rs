@@ -153,7 +153,7 @@ fn invalid(field: &str, message: impl Into<String>) -> AppError {
 }
 
 /// A required one-line text field: trimmed, not empty, not too long, no control characters.
-fn line(field: &str, what: &str, value: &str) -> Result<String, AppError> {
+pub(crate) fn line(field: &str, what: &str, value: &str) -> Result<String, AppError> {
     let value = value.trim();
     if value.is_empty() {
         return Err(invalid(field, format!("Please enter {what}.")));
@@ -172,7 +172,7 @@ fn line(field: &str, what: &str, value: &str) -> Result<String, AppError> {
 
 /// A plausible email address: one `@`, a dot in the domain, no spaces. The
 /// receipt proves it; this only catches typing slips.
-fn email(value: &str) -> Result<String, AppError> {
+pub(crate) fn email(value: &str) -> Result<String, AppError> {
     let value = line("email", "your email address", value)?;
     let valid = match value.split_once('@') {
         Some((local, domain)) => {

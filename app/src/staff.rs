@@ -72,6 +72,9 @@ pub struct JobCard {
 /// The dashboard: every status with its totals, and the chosen one's jobs (oldest first).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Queue {
+    /// When this was read, in the lab's time zone ("last updated").
+    #[serde(default)]
+    pub read_at: String,
     pub tabs: Vec<QueueTab>,
     pub showing: crate::print_job::PrintJobStatus,
     pub jobs: Vec<JobCard>,
@@ -100,6 +103,29 @@ pub struct JobPage {
     /// `3dprint://open?path=…`: opens the job's file on a staff computer
     /// that has run `memoreez protocol install`.
     pub slicer_link: String,
+    /// A student's own details (none for a shop order).
+    pub student: Option<StudentDetails>,
+    /// Downloads of the job's files (signed links).
+    pub files: Vec<FileLink>,
+}
+
+/// What a student told the lab besides their name and email.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StudentDetails {
+    pub discipline: String,
+    pub class_number: String,
+    /// The printer they asked for, if any.
+    pub printer: String,
+    pub file_name: String,
+    /// The job's folder in the lab's shared storage (`lab/<status>/<folder>`).
+    pub folder: String,
+}
+
+/// A file to download.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileLink {
+    pub label: String,
+    pub url: String,
 }
 
 #[leptos::server(endpoint = "staff_job")]
@@ -108,27 +134,87 @@ pub async fn staff_job(id: String) -> Result<JobPage, AppError> {
     crate::error::with_status(backend.staff_job(&request, &id).await)
 }
 
-/// Does `action` (`mark_reviewed`, `start_printing`, `complete`, `picked_up`)
-/// to the job; back to its page.
-#[leptos::server(endpoint = "staff_job_action")]
-pub async fn staff_job_action(
-    id: String,
-    action: String,
-    #[server(default)] printer: String,
-    #[server(default)] payment: String,
-) -> Result<(), AppError> {
-    use crate::print_job::JobAction;
-    let action = match action.as_str() {
-        "mark_reviewed" => JobAction::MarkReviewed,
-        "start_printing" => JobAction::StartPrinting { printer },
-        "complete" => JobAction::Complete,
-        "picked_up" => JobAction::PickedUp { payment },
-        _ => return Err(AppError::Invalid { field: "action".into(), message: "Unknown action.".into() }),
-    };
+// One argument per form field, because that is what the form posts without
+// JavaScript; the allow must sit on a module, as the server function macro
+// does not carry it to the browser's half.
+pub use job_action::*;
+
+#[allow(clippy::too_many_arguments)]
+mod job_action {
+    use crate::error::AppError;
+
+    /// Does `action` (`mark_reviewed`, `approve`, `reject`, `start_printing`,
+    /// `complete`, `picked_up`) to the job; back to its page. Rejection reasons
+    /// come as one checkbox each (`reason_file`, `reason_size`, …), so the form
+    /// works without JavaScript.
+    #[leptos::server(endpoint = "staff_job_action")]
+    pub async fn staff_job_action(
+        id: String,
+        action: String,
+        #[server(default)] printer: String,
+        #[server(default)] payment: String,
+        #[server(default)] weight_g: String,
+        #[server(default)] print_hours: String,
+        #[server(default)] note: String,
+        #[server(default)] reason_file: String,
+        #[server(default)] reason_size: String,
+        #[server(default)] reason_detail: String,
+        #[server(default)] reason_supports: String,
+        #[server(default)] reason_rules: String,
+    ) -> Result<(), AppError> {
+        use crate::print_job::JobAction;
+        let action = match action.as_str() {
+            "mark_reviewed" => JobAction::MarkReviewed,
+            "approve" => JobAction::Approve {
+                weight_g: super::number("weight_g", &weight_g)?,
+                print_hours: super::number("print_hours", &print_hours)?,
+            },
+            "reject" => {
+                let ticked = [reason_file, reason_size, reason_detail, reason_supports, reason_rules];
+                let reasons = crate::lab::REJECTION_REASONS
+                    .iter()
+                    .zip(ticked)
+                    .filter(|(_, ticked)| !ticked.is_empty())
+                    .map(|((key, _), _)| key.to_string())
+                    .collect();
+                JobAction::Reject { reasons, note }
+            }
+            "start_printing" => JobAction::StartPrinting { printer },
+            "complete" => JobAction::Complete,
+            "picked_up" => JobAction::PickedUp { payment },
+            _ => return Err(AppError::Invalid { field: "action".into(), message: "Unknown action.".into() }),
+        };
+        let (backend, request) = crate::backend::from_context()?;
+        crate::error::with_status(backend.staff_job_action(&request, &id, action).await)?;
+        leptos_axum::redirect(&format!("/staff/jobs/{id}"));
+        Ok(())
+    }
+}
+
+/// Keeps the sliced file staff will print (multipart: `id`, `file` — G-code
+/// or a sliced 3MF); back to the job's page.
+#[leptos::server(endpoint = "staff_upload_sliced", input = leptos::server_fn::codec::MultipartFormData)]
+pub async fn staff_upload_sliced(form: leptos::server_fn::codec::MultipartData) -> Result<(), AppError> {
     let (backend, request) = crate::backend::from_context()?;
-    crate::error::with_status(backend.staff_job_action(&request, &id, action).await)?;
+    let id = crate::error::with_status(backend.staff_upload_sliced(&request, form).await)?;
     leptos_axum::redirect(&format!("/staff/jobs/{id}"));
     Ok(())
+}
+
+/// Slices the student's model here (PrusaSlicer, the lab's filament profile).
+#[leptos::server(endpoint = "staff_slice")]
+pub async fn staff_slice(id: String) -> Result<(), AppError> {
+    let (backend, request) = crate::backend::from_context()?;
+    crate::error::with_status(backend.staff_slice(&request, &id).await)?;
+    leptos_axum::redirect(&format!("/staff/jobs/{id}"));
+    Ok(())
+}
+
+/// A number typed into a staff form ("12.5"; a comma as the decimal mark too).
+pub fn number(field: &str, text: &str) -> Result<f64, AppError> {
+    text.trim().replace(',', ".").parse::<f64>().ok().filter(|value| value.is_finite()).ok_or_else(|| {
+        AppError::Invalid { field: field.into(), message: "Enter a number, like 12.5.".into() }
+    })
 }
 
 /// The queue for signed-in staff; `status` empty: the first tab with jobs.

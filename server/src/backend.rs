@@ -224,6 +224,40 @@ impl Backend for AppState {
         }
     }
 
+    fn lab_options(&self) -> app::lab::LabOptions {
+        self.config.lab_options()
+    }
+
+    async fn submit_lab_job(&self, _request: &Parts, form: MultipartData) -> Result<String, AppError> {
+        let form = form.into_inner().ok_or_else(|| internal("the browser's form data reached the server"))?;
+        let (file, submission) =
+            upload_form::read_lab_fields(form, &self.config).await.map_err(form_field_error)?;
+        let submitted = crate::lab::submit(self, file, &submission).await.map_err(lab_error)?;
+        Ok(submitted.page_path())
+    }
+
+    async fn lab_job(&self, id: &str, token: &str) -> Result<app::lab::StudentJob, AppError> {
+        crate::lab::student_view(self, id, token).await.map_err(lab_error)
+    }
+
+    async fn confirm_lab_job(&self, id: &str, token: &str) -> Result<(), AppError> {
+        crate::lab::confirm(self, id, token).await.map_err(lab_error)
+    }
+
+    async fn staff_upload_sliced(&self, request: &Parts, form: MultipartData) -> Result<String, AppError> {
+        self.staff_only(request).await?;
+        let form = form.into_inner().ok_or_else(|| internal("the browser's form data reached the server"))?;
+        let (id, file) =
+            upload_form::read_sliced_fields(form, &self.config).await.map_err(form_field_error)?;
+        crate::lab_sliced::upload(self, &id, file).await.map_err(sliced_error)?;
+        Ok(id)
+    }
+
+    async fn staff_slice(&self, request: &Parts, id: &str) -> Result<(), AppError> {
+        self.staff_only(request).await?;
+        crate::lab_sliced::slice(self, id).await.map(drop).map_err(sliced_error)
+    }
+
     async fn staff_outbox(&self, request: &Parts) -> Result<Vec<app::staff::OutboxLine>, AppError> {
         self.staff_only(request).await?;
         let zone = self.config.lab_zone();
@@ -331,6 +365,29 @@ fn staff_error(error: crate::staff::StaffError) -> AppError {
         StaffError::Database(_) | StaffError::Hashing(_) => return internal(error),
     };
     AppError::Invalid { field: field.into(), message: error.to_string() }
+}
+
+fn sliced_error(error: crate::lab_sliced::SlicedError) -> AppError {
+    use crate::lab_sliced::SlicedError;
+    match error {
+        SlicedError::NotFound => AppError::NotFound,
+        SlicedError::Refused(message) => AppError::Invalid { field: "sliced".into(), message },
+        SlicedError::Crashed(reason) => {
+            AppError::Invalid { field: "sliced".into(), message: format!("Slicing failed: {reason}") }
+        }
+        other => internal(other),
+    }
+}
+
+fn lab_error(error: crate::lab::LabError) -> AppError {
+    use crate::lab::LabError;
+    match error {
+        LabError::Invalid(error) => error,
+        LabError::File(message) => AppError::Invalid { field: "file".into(), message },
+        LabError::NotNow(message) => AppError::Invalid { field: "confirm".into(), message },
+        LabError::NotFound => AppError::NotFound,
+        other => internal(other),
+    }
 }
 
 fn order_error(error: crate::orders::OrderError) -> AppError {

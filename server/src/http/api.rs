@@ -146,7 +146,7 @@ fn created(started: Started) -> impl IntoResponse {
 }
 
 /// The multipart boundary of a form carrying a model file.
-fn boundary(headers: &HeaderMap) -> Result<String, ApiError> {
+pub(super) fn boundary(headers: &HeaderMap) -> Result<String, ApiError> {
     headers
         .get(CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
@@ -164,7 +164,7 @@ fn upload_error(error: UploadError) -> ApiError {
     }
 }
 
-fn form_error(error: FormError) -> ApiError {
+pub(super) fn form_error(error: FormError) -> ApiError {
     let message = error.to_string();
     match error {
         FormError::Invalid { field, .. } => invalid(field, message),

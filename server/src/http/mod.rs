@@ -6,6 +6,7 @@ mod api;
 mod concepts;
 mod health;
 mod jobs;
+mod lab;
 mod models;
 mod orders;
 mod studio;
@@ -70,6 +71,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/orders/{id}/files/{file}", get(orders::order_file))
         .route("/api/payments/stripe/webhook", post(orders::stripe_webhook))
         .route("/api/quotes", post(api::create_quote))
+        .route("/api/lab/submissions", post(lab::submit))
+        .route("/api/lab/jobs/{id}", get(lab::show))
+        .route("/api/lab/jobs/{id}/confirm", post(lab::confirm))
+        .route("/api/lab/jobs/{id}/files/{file}", get(lab::file))
+        .route("/api/staff/events", get(lab::staff_events))
         .route("/api/creations/upload", post(api::upload_model))
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), move || {
             shell(leptos.clone())
@@ -92,7 +98,12 @@ pub fn router(state: AppState) -> Router {
 /// multipart boundary (server_fn 0.8 `expect`s one), so such a request is
 /// answered here, before it gets there.
 async fn multipart_guard(request: Request, next: Next) -> Response {
-    let multipart_paths = [app::quote::StartQuote::PATH, app::creation::UploadModel::PATH];
+    let multipart_paths = [
+        app::quote::StartQuote::PATH,
+        app::creation::UploadModel::PATH,
+        app::lab::SubmitLabJob::PATH,
+        app::staff::StaffUploadSliced::PATH,
+    ];
     if multipart_paths.contains(&request.uri().path()) {
         let boundary = request
             .headers()

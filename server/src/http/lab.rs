@@ -1,0 +1,210 @@
+//! The print lab over HTTP: submissions for scripts, the student's job by
+//! the token in their link, a job's files by signed link, and the live feed
+//! that keeps every open staff dashboard current.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::response::IntoResponse;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::Stream;
+use http::{HeaderMap, StatusCode};
+use serde::Deserialize;
+use serde_json::json;
+use sqlx::Row;
+
+use crate::error::ApiError;
+use crate::lab::{self, LabError};
+use crate::lab_files;
+use crate::state::AppState;
+
+impl From<LabError> for ApiError {
+    fn from(error: LabError) -> Self {
+        match error {
+            LabError::Invalid(error) => error.into(),
+            LabError::File(message) => ApiError::Invalid { field: "file".into(), message },
+            LabError::NotNow(message) => ApiError::Body { status: StatusCode::CONFLICT, message },
+            LabError::NotFound => ApiError::NotFound,
+            LabError::Database(error) => error.into(),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// `POST /api/lab/submissions`, multipart: the submission form's fields
+/// (`name`, `email`, `discipline`, `class_number`, `method`, `color`,
+/// optional `printer` and `notes`, `acknowledged=true`) and `file` →
+/// `201 {"id", "status", "url"}` (`url`: the student's page, with its token).
+/// `422 {"error", "field"}` for a wrong field or a model that cannot be
+/// printed; `413` past the size limit. Nothing is kept from a refused one.
+pub async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<impl IntoResponse, ApiError> {
+    let boundary = super::api::boundary(&headers)?;
+    let (file, submission) = crate::upload_form::read_lab(body.into_data_stream(), boundary, &state.config)
+        .await
+        .map_err(super::api::form_error)?;
+    let submitted = lab::submit(&state, file, &submission).await?;
+    let url = submitted.page_path();
+    Ok((
+        StatusCode::CREATED,
+        [(http::header::LOCATION, url.clone())],
+        Json(json!({ "id": submitted.id, "status": "Uploaded", "url": url })),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct Token {
+    t: String,
+}
+
+/// `GET /api/lab/jobs/{id}?t=TOKEN`: the job as its student sees it.
+pub async fn show(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(token): Query<Token>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(lab::student_view(&state, &id, &token.t).await?))
+}
+
+/// `POST /api/lab/jobs/{id}/confirm?t=TOKEN`: the student accepts the price
+/// (`409` when the job is not waiting for that, or the link only views it).
+pub async fn confirm(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(token): Query<Token>,
+) -> Result<impl IntoResponse, ApiError> {
+    lab::confirm(&state, &id, &token.t).await?;
+    Ok(Json(lab::student_view(&state, &id, &token.t).await?))
+}
+
+#[derive(Deserialize)]
+pub struct Signed {
+    exp: i64,
+    sig: String,
+}
+
+/// `GET /api/lab/jobs/{id}/files/{thumbnail.png|model|sliced}?exp=…&sig=…`:
+/// a student job's file by a signed, expiring link (cards, the student's
+/// page, staff downloads), from whichever status folder it is in now.
+pub async fn file(
+    State(state): State<AppState>,
+    Path((id, file)): Path<(String, String)>,
+    Query(signed): Query<Signed>,
+) -> Result<impl IntoResponse, ApiError> {
+    let path = format!("/api/lab/jobs/{id}/files/{file}");
+    if !state.links.verify(&path, signed.exp, &signed.sig, crate::time::now_ms() / 1000) {
+        return Err(ApiError::NotFound);
+    }
+    let row = sqlx::query(
+        "SELECT folder, status, filed_status, file_name, sliced_ext FROM print_jobs WHERE id = $1 AND folder IS NOT NULL",
+    )
+    .bind(&id)
+    .fetch_optional(state.db.pool())
+    .await?
+    .ok_or(ApiError::NotFound)?;
+    let folder: String = row.try_get("folder")?;
+    let file_name: String = row.try_get("file_name")?;
+    let (name, content_type) = match file.as_str() {
+        "thumbnail.png" => (lab_files::THUMBNAIL.to_string(), "image/png"),
+        "model" => {
+            let ext = file_name.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase()).unwrap_or_default();
+            (lab_files::model_file(&folder, &ext), "application/octet-stream")
+        }
+        "sliced" => {
+            let ext: String = row.try_get::<Option<String>, _>("sliced_ext")?.ok_or(ApiError::NotFound)?;
+            (lab_files::sliced_file(&folder, &ext), "application/octet-stream")
+        }
+        _ => return Err(ApiError::NotFound),
+    };
+    // Where the folder is, or — mid-move — where it is going.
+    let mut bytes = None;
+    for status in [row.try_get::<Option<String>, _>("filed_status")?, Some(row.try_get("status")?)]
+        .into_iter()
+        .flatten()
+    {
+        if let Ok(found) = state.storage.get(&lab_files::key(&status, &folder, &name)).await {
+            bytes = Some(found);
+            break;
+        }
+    }
+    let bytes = bytes.ok_or(ApiError::NotFound)?;
+    let disposition = match file.as_str() {
+        "thumbnail.png" => "inline".to_string(),
+        _ => format!("attachment; filename=\"{name}\""),
+    };
+    Ok((
+        [
+            (http::header::CONTENT_TYPE, content_type.to_string()),
+            (http::header::CONTENT_DISPOSITION, disposition),
+            (http::header::CACHE_CONTROL, "private, max-age=300".to_string()),
+        ],
+        bytes,
+    ))
+}
+
+/// How often the live feed looks for a change.
+const LAB_POLL: Duration = Duration::from_millis(400);
+
+/// `GET /api/staff/events` (signed-in staff): server-sent `lab` events, one
+/// at once and one whenever any print job changes — from this instance or
+/// another, since it watches the shared event log — with `version` (the
+/// newest event's id), `new_submissions` (students' submissions since the
+/// last one, for the chime) and `at` (the lab's time of the change).
+pub async fn staff_events(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let idle = state.config.staff_idle_minutes;
+    if !crate::staff::signed_in(&state.db, &headers, idle).await? {
+        return Err(ApiError::Body {
+            status: StatusCode::UNAUTHORIZED,
+            message: "Please sign in as staff.".into(),
+        });
+    }
+    let start = (state, None::<i64>);
+    let stream = futures_util::stream::unfold(start, |(state, last)| async move {
+        loop {
+            if last.is_some() {
+                tokio::time::sleep(LAB_POLL).await;
+            }
+            // An unreadable database: try again on the next tick (the page keeps its last view).
+            let Ok(row) = sqlx::query("SELECT MAX(id) AS version, MAX(at) AS at FROM print_job_events")
+                .fetch_one(state.db.pool())
+                .await
+            else {
+                tokio::time::sleep(LAB_POLL).await;
+                continue;
+            };
+            let version: i64 = row.try_get::<Option<i64>, _>("version").ok().flatten().unwrap_or(0);
+            if last == Some(version) {
+                continue;
+            }
+            let new_submissions: i64 = match last {
+                None => 0,
+                Some(last) => sqlx::query(
+                    "SELECT COUNT(*) AS n FROM print_job_events WHERE id > $1 AND kind = 'submitted'",
+                )
+                .bind(last)
+                .fetch_one(state.db.pool())
+                .await
+                .and_then(|row| row.try_get("n"))
+                .unwrap_or(0),
+            };
+            let at = row.try_get::<Option<i64>, _>("at").ok().flatten().unwrap_or_else(crate::time::now_ms);
+            let data = json!({
+                "version": version,
+                "new_submissions": new_submissions,
+                "at": crate::time::lab_time(at, state.config.lab_zone()),
+            });
+            let event = Event::default().event("lab").data(data.to_string());
+            return Some((Ok(event), (state, Some(version))));
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
