@@ -8,6 +8,7 @@ pub mod concept;
 pub mod creation;
 pub mod error;
 pub mod job;
+pub mod lab;
 pub mod model;
 pub mod order;
 pub mod pages;
@@ -26,11 +27,13 @@ use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::pages::gallery::GalleryPage;
+use crate::pages::lab::{LabJobPage, LabSubmitPage};
 use crate::pages::model::ModelPage;
 use crate::pages::my_models::MyModelsPage;
 use crate::pages::order::OrderPage;
 use crate::pages::quote::{QuoteJobPage, QuotePage};
-use crate::pages::staff::{StaffHomePage, StaffJobPage, StaffLoginPage, StaffOutboxPage, StaffSetupPage};
+use crate::pages::staff::{StaffHomePage, StaffLoginPage, StaffOutboxPage, StaffSetupPage};
+use crate::pages::staff_job::StaffJobPage;
 use crate::pages::studio::StudioPage;
 use crate::pages::{creation::CreationPage, home::HomePage, not_found::NotFound};
 
@@ -72,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <A href="/">"Create a keepsake"</A>
                     <A href="/my">"My models"</A>
                     <A href="/quote">"Price a model"</A>
+                    <A href="/lab/submit">"Print lab"</A>
                 </nav>
             </header>
             <main class="page">
@@ -87,6 +91,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/orders/:id") view=OrderPage ssr=SsrMode::Async/>
                     <Route path=path!("/quote") view=QuotePage/>
                     <Route path=path!("/quote/:job") view=QuoteJobPage ssr=SsrMode::Async/>
+                    <Route path=path!("/lab/submit") view=LabSubmitPage ssr=SsrMode::Async/>
+                    <Route path=path!("/lab/jobs/:id") view=LabJobPage ssr=SsrMode::Async/>
                     <Route path=path!("/staff") view=StaffHomePage ssr=SsrMode::Async/>
                     <Route path=path!("/staff/login") view=StaffLoginPage/>
                     <Route path=path!("/staff/setup") view=StaffSetupPage/>

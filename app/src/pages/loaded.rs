@@ -8,7 +8,9 @@ use crate::error::AppError;
 use crate::pages::not_found::NotFound;
 
 /// A page made from one thing loaded from the server: a loading line, then
-/// the page, the 404 page (with its status) or an apology.
+/// the page, the 404 page (with its status) or an apology. When the thing is
+/// loaded again (after a step, or a live change) the page stays as it is
+/// until the new one is in (a `Transition`, not a flash of the loading line).
 pub fn loaded_page<T, V>(
     resource: Resource<Result<T, AppError>>,
     (loading, failed): (&'static str, &'static str),
@@ -19,7 +21,7 @@ where
     V: IntoView + 'static,
 {
     view! {
-        <Suspense fallback=move || view! { <p class="loading">{loading}</p> }>
+        <Transition fallback=move || view! { <p class="loading">{loading}</p> }>
             {move || {
                 let page = page.clone();
                 Suspend::new(async move {
@@ -39,6 +41,6 @@ where
                     }
                 })
             }}
-        </Suspense>
+        </Transition>
     }
 }

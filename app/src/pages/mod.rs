@@ -5,6 +5,7 @@ pub mod creation;
 pub mod gallery;
 pub mod home;
 pub mod job_events;
+pub mod lab;
 pub mod loaded;
 pub mod model;
 pub mod model_file;
@@ -13,6 +14,8 @@ pub mod not_found;
 pub mod order;
 pub mod quote;
 pub mod staff;
+pub mod staff_job;
+pub mod staff_live;
 pub mod studio;
 #[cfg(feature = "hydrate")]
 mod studio_live;

@@ -1,6 +1,7 @@
 //! The staff's pages: sign in (`/staff/login`), first-run setup
-//! (`/staff/setup?code=…`), the staff home (`/staff`) and the outbox of
-//! emails (`/staff/outbox`). Plain forms, so they work without JavaScript.
+//! (`/staff/setup?code=…`), the live print queue (`/staff`) and the outbox
+//! of emails (`/staff/outbox`); a job's own page is in `staff_job`. Plain
+//! forms, so they work without JavaScript.
 
 use leptos::prelude::*;
 use leptos::server::ServerActionError;
@@ -11,14 +12,14 @@ use leptos_router::hooks::use_query_map;
 
 use crate::error::AppError;
 use crate::pages::loaded::loaded_page;
-use crate::print_job::PrintJobStatus;
+use crate::pages::staff_live::{LabFeed, LiveBar};
 use crate::staff::{
-    JobCard, JobPage, OutboxLine, Queue, StaffJobAction, StaffSetup, StaffSignIn, StaffSignOut, staff_job,
-    staff_outbox, staff_queue, staff_status,
+    JobCard, OutboxLine, Queue, StaffSetup, StaffSignIn, StaffSignOut, staff_outbox, staff_queue,
+    staff_status,
 };
 
 /// The error a plain form came back with (no JavaScript), or the action's own.
-fn form_error<A>(action: ServerAction<A>) -> impl Fn() -> Option<String> + Copy
+pub(crate) fn form_error<A>(action: ServerAction<A>) -> impl Fn() -> Option<String> + Copy
 where
     A: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     A::Output: Clone + Send + Sync + 'static,
@@ -92,7 +93,7 @@ pub fn StaffSetupPage() -> impl IntoView {
 }
 
 #[component]
-fn SignOut() -> impl IntoView {
+pub(crate) fn SignOut() -> impl IntoView {
     let sign_out = ServerAction::<StaffSignOut>::new();
     view! {
         <ActionForm action=sign_out attr:class="inline">
@@ -104,19 +105,29 @@ fn SignOut() -> impl IntoView {
 #[component]
 pub fn StaffHomePage() -> impl IntoView {
     let query = use_query_map();
-    let queue = Resource::new(move || query.read().get("status").unwrap_or_default(), staff_queue);
-    loaded_page(queue, ("Loading the queue…", "The print queue"), |queue| view! { <Dashboard queue/> })
+    // Outside the loaded page, so the feed stays connected while the queue reloads.
+    let feed = LabFeed::start();
+    let queue = Resource::new(
+        move || (query.read().get("status").unwrap_or_default(), feed.changes.get()),
+        |(status, _)| staff_queue(status),
+    );
+    loaded_page(
+        queue,
+        ("Loading the queue…", "The print queue"),
+        move |queue| view! { <Dashboard queue feed/> },
+    )
 }
 
 #[component]
-fn Dashboard(queue: Queue) -> impl IntoView {
-    let Queue { tabs, showing, jobs } = queue;
+fn Dashboard(queue: Queue, feed: LabFeed) -> impl IntoView {
+    let Queue { read_at, tabs, showing, jobs } = queue;
     let empty = jobs.is_empty();
     view! {
         <Title text="Print queue · Memoreez"/>
         <section class="hero">
             <p class="eyebrow">"The print lab"</p>
             <h1 data-testid="staff-home">"Print queue"</h1>
+            <LiveBar feed read_at/>
         </section>
         <nav class="tabs" aria-label="Statuses" data-testid="queue-tabs">
             {tabs.into_iter().map(|tab| {
@@ -137,11 +148,9 @@ fn Dashboard(queue: Queue) -> impl IntoView {
             {jobs.into_iter().map(|job| view! { <JobCardView job/> }).collect_view()}
         </ul>
         <section class="card">
-            <p><a href="/staff/outbox">"Email outbox"</a></p>
+            <p><a href="/staff/outbox">"Email outbox"</a>" · "<a href="/lab/submit">"The students' submission form"</a></p>
             <p class="hint">
-                "Not built yet: student submissions, a page per job with its actions (approve, reject, printing, "
-                "completed, picked up), marking jobs reviewed, live updates and the chime, recording payment at "
-                "the counter and sending orders out from here (for now `memoreez orders send-out`)."
+                "Not built yet: sending shop orders out to Slant 3D from here (for now `memoreez orders send-out`)."
             </p>
             <SignOut/>
         </section>
@@ -149,7 +158,7 @@ fn Dashboard(queue: Queue) -> impl IntoView {
 }
 
 #[component]
-fn JobCardView(job: JobCard) -> impl IntoView {
+pub(crate) fn JobCardView(job: JobCard) -> impl IntoView {
     let price = job.price_cents.map(|cents| {
         format!("{} {}", crate::quote::money(cents.max(0) as u64), job.currency.clone().unwrap_or_default())
     });
@@ -172,92 +181,6 @@ fn JobCardView(job: JobCard) -> impl IntoView {
                 <p class="hint">"Queued "{job.queued}</p>
             </div>
         </li>
-    }
-}
-
-#[component]
-pub fn StaffJobPage() -> impl IntoView {
-    let params = leptos_router::hooks::use_params_map();
-    // Each step done here reloads the job (the redirect back is to the same page).
-    let act = ServerAction::<StaffJobAction>::new();
-    let job = Resource::new(
-        move || (params.read().get("id").unwrap_or_default(), act.version().get()),
-        |(id, _)| staff_job(id),
-    );
-    loaded_page(job, ("Loading the job…", "This print job"), move |page| view! { <Job page act/> })
-}
-
-#[component]
-fn Job(page: JobPage, act: ServerAction<StaffJobAction>) -> impl IntoView {
-    let JobPage { card, status, events, slicer_link } = page;
-    let error = form_error(act);
-    let id = card.id.clone();
-    let form = move |action: &'static str,
-                     label: &'static str,
-                     field: Option<(&'static str, &'static str)>| {
-        let id = id.clone();
-        let input = field.map(|(name, placeholder)| {
-            let required = name == "payment";
-            view! { <input name=name id=format!("job-{name}") placeholder=placeholder maxlength="120" required=required/> }
-        });
-        view! {
-            <ActionForm action=act attr:class="job-action" attr:data-testid=format!("action-{action}")>
-                <input type="hidden" name="id" value=id/>
-                <input type="hidden" name="action" value=action/>
-                {input}
-                <button type="submit" class="button">{label}</button>
-            </ActionForm>
-        }
-    };
-    let actions = match status {
-        PrintJobStatus::ReadyToPrint => {
-            Some(form("start_printing", "Start printing", Some(("printer", "Printer (optional)"))))
-        }
-        PrintJobStatus::Printing => Some(form("complete", "Printed", None)),
-        PrintJobStatus::Completed => Some(form(
-            "picked_up",
-            "Picked up",
-            Some(("payment", "How it was paid: cash, card, paid online")),
-        )),
-        _ => None,
-    };
-    let reviewed = card.new.then(|| form("mark_reviewed", "Mark as reviewed", None));
-    let order = card.order_id.clone();
-    view! {
-        <Title text=format!("{} · Print job · Memoreez", card.name)/>
-        <section class="hero">
-            <p class="eyebrow"><a href=format!("/staff?status={}", status.as_str())>"Print queue"</a></p>
-            <h1>{card.name.clone()}</h1>
-            <p class="lede" data-testid="job-status" data-status=status.as_str()>{status.label()}</p>
-        </section>
-        <ul class="job-cards"><JobCardView job=card/></ul>
-        {order.map(|order| view! { <p class="hint">"Shop order "{order}</p> })}
-        <section class="card" data-testid="job-actions">
-            <p>
-                <a class="button secondary" href=slicer_link data-testid="open-in-slicer">"Open in slicer"</a>
-                " "<span class="hint">"(on a computer set up with `memoreez protocol install` that sees the shared storage folder)"</span>
-            </p>
-            {actions}
-            {reviewed}
-            <p class="form-error" role="alert" data-testid="job-action-error">{error}</p>
-        </section>
-        <section class="card">
-            <h2>"Event log"</h2>
-            <ol class="history" data-testid="job-events">
-                {events.into_iter().map(|event| view! {
-                    <li>
-                        <time>{event.at}</time>" — "
-                        <strong>{event.kind}</strong>{format!(" by {}", event.actor)}
-                        {match (event.from, event.to) {
-                            (Some(from), Some(to)) if from != to => format!(" ({from} → {to})"),
-                            (None, Some(to)) => format!(" (→ {to})"),
-                            _ => String::new(),
-                        }}
-                        ". "{event.details}
-                    </li>
-                }).collect_view()}
-            </ol>
-        </section>
     }
 }
 

@@ -1,0 +1,253 @@
+//! The print lab for students: `/lab/submit` (details and one model file,
+//! checked in the browser by the same rules as on the server) and
+//! `/lab/jobs/{id}?t=…` (their job, its history, and the button that
+//! accepts the price). Both work without JavaScript.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos::server::ServerActionError;
+use leptos::server_fn::ServerFn;
+use leptos::server_fn::error::ServerFnUrlError;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::error::AppError;
+use crate::lab::{
+    ConfirmLabJob, LabOptions, PrintMethod, StudentJob, SubmitLabJob, lab_form_options, lab_job,
+    submit_lab_job,
+};
+use crate::pages::loaded::loaded_page;
+use crate::pages::staff_job::EventLog;
+use crate::print_job::PrintJobStatus;
+use crate::quote::money;
+
+#[component]
+pub fn LabSubmitPage() -> impl IntoView {
+    let options = Resource::new(|| (), |_| lab_form_options());
+    loaded_page(options, ("Loading the form…", "The print lab"), |options| view! { <SubmitForm options/> })
+}
+
+#[component]
+fn SubmitForm(options: LabOptions) -> impl IntoView {
+    let action = Action::new_local(|data: &web_sys::FormData| submit_lab_job(data.clone().into()));
+    // Without JavaScript a refused form comes back with the error in the URL.
+    let returned = use_context::<ServerActionError>()
+        .filter(|error| error.path() == SubmitLabJob::PATH)
+        .map(|error| ServerFnUrlError::<AppError>::decode_err(error.err()));
+    let local = RwSignal::new(None::<AppError>);
+    let error = Memo::new(move |_| {
+        local.get().or_else(|| action.value().get().and_then(Result::err)).or_else(|| returned.clone())
+    });
+    let field_error = move |name: &'static str| {
+        move || match error.get() {
+            Some(AppError::Invalid { field, message }) if field == name => Some(message),
+            _ => None,
+        }
+    };
+    let form_error = move || match error.get() {
+        Some(AppError::Invalid { field, .. })
+            if crate::lab::FIELDS.contains(&field.as_str()) || field == "file" =>
+        {
+            None
+        }
+        Some(error) => Some(error.to_string()),
+        None => None,
+    };
+    let method = RwSignal::new(PrintMethod::Filament);
+    let checking = options.clone();
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        #[cfg(feature = "hydrate")]
+        match check_and_read(&event, &checking) {
+            Ok(data) => {
+                local.set(None);
+                action.dispatch_local(data);
+            }
+            Err(refused) => local.set(Some(refused)),
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&event, &checking);
+    };
+    let pending = move || action.pending().get();
+    let text = move |name: &'static str,
+                     label: &'static str,
+                     kind: &'static str,
+                     autocomplete: &'static str| {
+        view! {
+            <div class="field">
+                <label for=format!("lab-{name}")>{label}</label>
+                <input id=format!("lab-{name}") name=name type=kind maxlength="120" autocomplete=autocomplete
+                    data-testid=format!("lab-{name}")/>
+                <p class="field-error" role="alert" data-testid=format!("lab-{name}-error")>{field_error(name)}</p>
+            </div>
+        }
+    };
+    let colour_group = move |group: PrintMethod, colors: Vec<String>| {
+        view! {
+            <optgroup label=group.label() prop:disabled=move || method.get() != group>
+                {colors.into_iter().map(|color| view! { <option value=color.clone()>{color.clone()}</option> }).collect_view()}
+            </optgroup>
+        }
+    };
+    view! {
+        <Title text="Submit a print · The print lab · Memoreez"/>
+        <section class="hero">
+            <p class="eyebrow">"The print lab"</p>
+            <h1>"Submit a model to print"</h1>
+            <p class="lede">
+                "Send one STL, OBJ or 3MF file. Staff check it and email you the price and print time; "
+                "nothing is printed until you accept. You pay when you pick it up."
+            </p>
+        </section>
+        <form class="card lab-form" method="post" enctype="multipart/form-data" action=SubmitLabJob::url()
+            on:submit=submit prop:noValidate=true data-testid="lab-form">
+            {text("name", "First and last name", "text", "name")}
+            {text("email", "Email", "email", "email")}
+            <div class="field-row">
+                {text("discipline", "Discipline (major or department)", "text", "off")}
+                {text("class_number", "Class number (or \"none\")", "text", "off")}
+            </div>
+            <div class="field-row">
+                <div class="field">
+                    <label for="lab-method">"Print method"</label>
+                    <select id="lab-method" name="method" data-testid="lab-method"
+                        on:change=move |event| {
+                            method.set(PrintMethod::parse(&event_target_value(&event)).unwrap_or(PrintMethod::Filament))
+                        }>
+                        {PrintMethod::ALL.map(|m| view! { <option value=m.as_str()>{m.label()}</option> }).collect_view()}
+                    </select>
+                    <p class="field-error" role="alert">{field_error("method")}</p>
+                </div>
+                <div class="field">
+                    <label for="lab-color">"Colour"</label>
+                    <select id="lab-color" name="color" data-testid="lab-color">
+                        {colour_group(PrintMethod::Filament, options.filament_colors.clone())}
+                        {colour_group(PrintMethod::Resin, options.resin_colors.clone())}
+                    </select>
+                    <p class="field-error" role="alert" data-testid="lab-color-error">{field_error("color")}</p>
+                </div>
+            </div>
+            {text("printer", "Printer (optional)", "text", "off")}
+            <div class="field">
+                <label for="lab-notes">"Notes for staff (optional)"</label>
+                <textarea id="lab-notes" name="notes" rows="3" maxlength="1000" data-testid="lab-notes"></textarea>
+                <p class="field-error" role="alert">{field_error("notes")}</p>
+            </div>
+            <div class="field">
+                <label for="lab-file">"Model file"</label>
+                <input id="lab-file" name="file" type="file" accept=".stl,.obj,.3mf" data-testid="lab-file"/>
+                <p class="hint">{format!("STL, OBJ or 3MF in millimetres, up to {} MB.", options.max_model_mb)}</p>
+                <p class="field-error" role="alert" data-testid="lab-file-error">{field_error("file")}</p>
+            </div>
+            <div class="field">
+                <label class="check">
+                    <input type="checkbox" name="acknowledged" value="true" data-testid="lab-acknowledged"/>
+                    " I have read the lab's printing rules: staff may decline a model, and I pay for what I accept."
+                </label>
+                <p class="field-error" role="alert" data-testid="lab-acknowledged-error">{field_error("acknowledged")}</p>
+            </div>
+            <p class="form-error" role="alert" data-testid="lab-form-error">{form_error}</p>
+            <button type="submit" class="button" disabled=pending data-testid="lab-submit">
+                {move || if pending() { "Checking your model…" } else { "Submit" }}
+            </button>
+        </form>
+    }
+}
+
+/// The form's fields, checked by the server's rules, and its data to send.
+#[cfg(feature = "hydrate")]
+fn check_and_read(event: &SubmitEvent, options: &LabOptions) -> Result<web_sys::FormData, AppError> {
+    use wasm_bindgen::JsCast;
+
+    let form = event
+        .target()
+        .and_then(|target| target.dyn_into::<web_sys::HtmlFormElement>().ok())
+        .ok_or(AppError::Internal)?;
+    let data = web_sys::FormData::new_with_form(&form).map_err(|_| AppError::Internal)?;
+    let mut submission = crate::lab::Submission::default();
+    for field in crate::lab::FIELDS {
+        let value = data.get(field).as_string().unwrap_or_default();
+        submission.set(field, value);
+    }
+    submission.checked(options)?;
+    let file_name = data.get("file").dyn_into::<web_sys::File>().map(|file| file.name()).unwrap_or_default();
+    crate::quote::check_model_file_name(&file_name)?;
+    Ok(data)
+}
+
+#[component]
+pub fn LabJobPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let confirm = ServerAction::<ConfirmLabJob>::new();
+    let job = Resource::new(
+        move || {
+            let id = params.read().get("id").unwrap_or_default();
+            (id, query.read().get("t").unwrap_or_default(), confirm.version().get())
+        },
+        |(id, token, _)| lab_job(id, token),
+    );
+    let token = move || query.read_untracked().get("t").unwrap_or_default();
+    loaded_page(job, ("Loading your job…", "Your print job"), move |job| {
+        view! { <StudentJobView job confirm token=token()/> }
+    })
+}
+
+#[component]
+fn StudentJobView(job: StudentJob, confirm: ServerAction<ConfirmLabJob>, token: String) -> impl IntoView {
+    let error = crate::pages::staff::form_error(confirm);
+    let price = match (job.price_cents, &job.currency) {
+        (Some(cents), Some(currency)) => Some(format!("{} {currency}", money(cents.max(0) as u64))),
+        _ => None,
+    };
+    let quoted = price.clone().map(|price| {
+        let grams = job.weight_g.map(|g| format!("{g:.1} g")).unwrap_or_default();
+        let hours = job.print_hours.map(|h| format!("{h} h")).unwrap_or_default();
+        view! {
+            <p data-testid="lab-price">"Price: "<strong>{price}</strong>{format!(" ({grams}, about {hours} of printing)")}</p>
+        }
+    });
+    let next = match job.status {
+        PrintJobStatus::Uploaded => "Staff will check your model and email you the price.",
+        PrintJobStatus::Pending if job.can_confirm => "Accept the price to have it printed.",
+        PrintJobStatus::Pending => "The price is in your email; accept it from the link there.",
+        PrintJobStatus::ReadyToPrint => "Accepted: it is in the print queue.",
+        PrintJobStatus::Printing => "It is printing now.",
+        PrintJobStatus::Completed => "Printed: collect it at the lab and pay there.",
+        PrintJobStatus::PaidPickedUp => "Picked up. Thank you!",
+        PrintJobStatus::Rejected => "Staff could not print it as sent; the history below says why.",
+    };
+    let confirm_form = job.can_confirm.then(|| {
+        let until = job.confirm_until.clone().unwrap_or_default();
+        let (id, token, price) = (job.id.clone(), token.clone(), price.clone().unwrap_or_default());
+        view! {
+            <ActionForm action=confirm attr:class="job-action" attr:data-testid="lab-confirm">
+                <input type="hidden" name="id" value=id/>
+                <input type="hidden" name="t" value=token/>
+                <button type="submit" class="button">{format!("Accept {price} and print it")}</button>
+                <p class="hint">"This link can accept the price until "{until}"."</p>
+            </ActionForm>
+        }
+    });
+    let title = format!("Print job {} · The print lab · Memoreez", job.id);
+    view! {
+        <Title text=title/>
+        <section class="hero">
+            <p class="eyebrow">"The print lab · job "{job.id.clone()}</p>
+            <h1>{job.file_name.clone()}</h1>
+            <p class="lede" data-testid="lab-job-status" data-status=job.status.as_str()>{job.status.label()}</p>
+        </section>
+        <section class="card lab-job">
+            {job.thumbnail_url.clone().map(|src| view! { <img src=src alt="Your model" width="192" height="192"/> })}
+            <p>{format!("{} · {} · {}", job.name, job.method.label(), job.color)}</p>
+            {quoted}
+            <p data-testid="lab-next">{next}</p>
+            {confirm_form}
+            <p class="form-error" role="alert" data-testid="lab-confirm-error">{error}</p>
+        </section>
+        <section class="card">
+            <h2>"History"</h2>
+            <EventLog events=job.events/>
+        </section>
+    }
+}

@@ -1,0 +1,219 @@
+//! `/staff/jobs/{id}`: one print job for staff — its card, the student's
+//! details and files, the sliced file to print (uploaded or sliced here),
+//! the step it can take now (approve with weight and
+//! time, reject with reasons, printing, printed, picked up), "Open in
+//! slicer", and its event log. Plain forms, so they work without JavaScript.
+
+use leptos::prelude::*;
+use leptos::server::ServerActionError;
+use leptos::server_fn::ServerFn;
+use leptos::server_fn::error::ServerFnUrlError;
+use leptos_meta::Title;
+
+use crate::error::AppError;
+
+use crate::lab::REJECTION_REASONS;
+use crate::pages::loaded::loaded_page;
+use crate::pages::staff::{JobCardView, form_error};
+use crate::print_job::PrintJobStatus;
+use crate::staff::{
+    JobEventLine, JobPage, StaffJobAction, StaffSlice, StaffUploadSliced, StudentDetails, staff_job,
+};
+
+#[component]
+pub fn StaffJobPage() -> impl IntoView {
+    let params = leptos_router::hooks::use_params_map();
+    // Each step done here reloads the job (the redirect back is to the same page).
+    let act = ServerAction::<StaffJobAction>::new();
+    let slice = ServerAction::<StaffSlice>::new();
+    let job = Resource::new(
+        move || (params.read().get("id").unwrap_or_default(), act.version().get(), slice.version().get()),
+        |(id, _, _)| staff_job(id),
+    );
+    loaded_page(job, ("Loading the job…", "This print job"), move |page| view! { <Job page act slice/> })
+}
+
+/// The sliced file: upload one from the lab's own slicer, or slice the model here.
+#[component]
+fn SlicedFile(id: String, slice: ServerAction<StaffSlice>) -> impl IntoView {
+    // A plain form (a file goes with it); a refusal comes back in the URL.
+    let upload_error = use_context::<ServerActionError>()
+        .filter(|error| error.path() == StaffUploadSliced::PATH)
+        .map(|error| ServerFnUrlError::<AppError>::decode_err(error.err()).to_string());
+    let slice_error = form_error(slice);
+    let slicing = move || slice.pending().get();
+    view! {
+        <section class="card" data-testid="sliced-file">
+            <h2>"The file to print"</h2>
+            <p class="hint">"Upload the G-code (or sliced 3MF) you will print; from G-code the weight and time are read and become the job's."</p>
+            <form method="post" enctype="multipart/form-data" action=StaffUploadSliced::url() class="job-action" data-testid="upload-sliced">
+                <input type="hidden" name="id" value=id.clone()/>
+                <input type="file" name="file" accept=".gcode,.3mf" required/>
+                <button type="submit" class="button secondary">"Upload"</button>
+            </form>
+            <ActionForm action=slice attr:class="job-action" attr:data-testid="slice-here">
+                <input type="hidden" name="id" value=id/>
+                <button type="submit" class="button secondary" disabled=slicing>
+                    {move || if slicing() { "Slicing…" } else { "Slice here (PrusaSlicer, filament)" }}
+                </button>
+            </ActionForm>
+            <p class="form-error" role="alert" data-testid="sliced-error">{move || slice_error().or_else(|| upload_error.clone())}</p>
+        </section>
+    }
+}
+
+/// A one-step form: the job, the action, and the fields it needs.
+fn step_form(
+    act: ServerAction<StaffJobAction>,
+    id: String,
+    action: &'static str,
+    label: &'static str,
+    fields: impl IntoView + 'static,
+) -> impl IntoView {
+    view! {
+        <ActionForm action=act attr:class="job-action" attr:data-testid=format!("action-{action}")>
+            <input type="hidden" name="id" value=id/>
+            <input type="hidden" name="action" value=action/>
+            {fields}
+            <button type="submit" class="button">{label}</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn Job(page: JobPage, act: ServerAction<StaffJobAction>, slice: ServerAction<StaffSlice>) -> impl IntoView {
+    let JobPage { card, status, events, slicer_link, student, files } = page;
+    let error = form_error(act);
+    let id = card.id.clone();
+    let text_field = |name: &'static str, placeholder: &'static str, required: bool| {
+        view! { <input name=name id=format!("job-{name}") placeholder=placeholder maxlength="120" required=required/> }
+    };
+    // Filled in from the sliced file when there is one.
+    let (weight, hours) = (
+        card.weight_g.map(|g| format!("{g:.1}")).unwrap_or_default(),
+        card.print_hours.map(|h| format!("{h:.2}")).unwrap_or_default(),
+    );
+    let approve = || {
+        view! {
+            <label for="job-weight_g">"Weight (g, model + supports)"</label>
+            <input name="weight_g" id="job-weight_g" type="number" step="0.1" min="0.1" required value=weight data-testid="approve-weight"/>
+            <label for="job-print_hours">"Print time (h)"</label>
+            <input name="print_hours" id="job-print_hours" type="number" step="0.01" min="0.01" required value=hours data-testid="approve-hours"/>
+            <p class="hint">"Priced with the lab's prices: time rounded up to the half hour, $3.00 at least."</p>
+        }
+    };
+    let reject = || {
+        view! {
+            <fieldset>
+                <legend>"Reasons"</legend>
+                {REJECTION_REASONS.iter().map(|(key, label)| view! {
+                    <label class="check"><input type="checkbox" name=format!("reason_{key}") value="yes"/>" "{*label}</label>
+                }).collect_view()}
+            </fieldset>
+            <label for="job-note">"Note to the student"</label>
+            <textarea name="note" id="job-note" maxlength="1000" rows="3"></textarea>
+        }
+    };
+    let steps = match status {
+        PrintJobStatus::Uploaded => view! {
+            {step_form(act, id.clone(), "approve", "Approve", approve())}
+            {step_form(act, id.clone(), "reject", "Reject", reject())}
+        }
+        .into_any(),
+        PrintJobStatus::Pending => view! {
+            <p data-testid="waiting-for-student">"Waiting for the student to accept the price (they have the link by email)."</p>
+            {step_form(act, id.clone(), "reject", "Reject", reject())}
+        }
+        .into_any(),
+        PrintJobStatus::ReadyToPrint => {
+            step_form(act, id.clone(), "start_printing", "Start printing", text_field("printer", "Printer (optional)", false))
+                .into_any()
+        }
+        PrintJobStatus::Printing => step_form(act, id.clone(), "complete", "Printed", ()).into_any(),
+        PrintJobStatus::Completed => step_form(
+            act,
+            id.clone(),
+            "picked_up",
+            "Picked up",
+            text_field("payment", "How it was paid: cash, card, paid online", true),
+        )
+        .into_any(),
+        PrintJobStatus::PaidPickedUp | PrintJobStatus::Rejected => ().into_any(),
+    };
+    let is_student = student.is_some();
+    let id_for_files = id.clone();
+    let reviewed = card.new.then(|| step_form(act, id.clone(), "mark_reviewed", "Mark as reviewed", ()));
+    let order = card.order_id.clone();
+    view! {
+        <Title text=format!("{} · Print job · Memoreez", card.name)/>
+        <section class="hero">
+            <p class="eyebrow"><a href=format!("/staff?status={}", status.as_str())>"Print queue"</a></p>
+            <h1>{card.name.clone()}</h1>
+            <p class="lede" data-testid="job-status" data-status=status.as_str()>{status.label()}</p>
+        </section>
+        <ul class="job-cards"><JobCardView job=card/></ul>
+        {order.map(|order| view! { <p class="hint">"Shop order "{order}</p> })}
+        {student.map(|student| view! { <Student student files=files.clone()/> })}
+        {(is_student && !matches!(status, PrintJobStatus::PaidPickedUp | PrintJobStatus::Rejected))
+            .then(|| view! { <SlicedFile id=id_for_files.clone() slice/> })}
+        <section class="card" data-testid="job-actions">
+            <p>
+                <a class="button secondary" href=slicer_link data-testid="open-in-slicer">"Open in slicer"</a>
+                " "<span class="hint">"(on a computer set up with `memoreez protocol install` that sees the shared storage folder)"</span>
+            </p>
+            {steps}
+            {reviewed}
+            <p class="form-error" role="alert" data-testid="job-action-error">{error}</p>
+        </section>
+        <section class="card">
+            <h2>"Event log"</h2>
+            <EventLog events/>
+        </section>
+    }
+}
+
+#[component]
+fn Student(student: StudentDetails, files: Vec<crate::staff::FileLink>) -> impl IntoView {
+    let printer = match student.printer.as_str() {
+        "" => "any".to_string(),
+        printer => printer.to_string(),
+    };
+    view! {
+        <section class="card" data-testid="student-details">
+            <dl class="facts">
+                <dt>"Discipline"</dt><dd>{student.discipline}</dd>
+                <dt>"Class"</dt><dd>{student.class_number}</dd>
+                <dt>"Printer asked for"</dt><dd>{printer}</dd>
+                <dt>"File"</dt><dd>{student.file_name}</dd>
+                <dt>"Folder"</dt><dd><code data-testid="job-folder">{student.folder}</code></dd>
+            </dl>
+            <ul>
+                {files.into_iter().map(|file| view! { <li><a href=file.url download>{file.label}</a></li> }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+/// A job's event log, oldest first.
+#[component]
+pub fn EventLog(events: Vec<JobEventLine>) -> impl IntoView {
+    view! {
+        <ol class="history" data-testid="job-events">
+            {events.into_iter().map(|event| {
+                let kind = event.kind.clone();
+                view! {
+                <li data-kind=kind>
+                    <time>{event.at}</time>" — "
+                    <strong>{event.kind}</strong>{format!(" by {}", event.actor)}
+                    {match (event.from, event.to) {
+                        (Some(from), Some(to)) if from != to => format!(" ({from} → {to})"),
+                        (None, Some(to)) => format!(" (→ {to})"),
+                        _ => String::new(),
+                    }}
+                    ". "{event.details}
+                </li>
+                }
+            }).collect_view()}
+        </ol>
+    }
+}
