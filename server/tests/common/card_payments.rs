@@ -198,6 +198,12 @@ pub async fn a_card_order_is_paid_once_by_a_signed_webhook(kind: Kind) {
 
 /// Reads the stream until its next `order` event.
 async fn next_order_event(live: &mut reqwest::Response) -> Value {
+    next_event(live, "order").await
+}
+
+/// The data of the next server-sent event called `name` on `live`.
+pub(crate) async fn next_event(live: &mut reqwest::Response, name: &str) -> Value {
+    let head = format!("event: {name}\ndata: ");
     let mut text = String::new();
     loop {
         let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), live.chunk())
@@ -206,10 +212,10 @@ async fn next_order_event(live: &mut reqwest::Response) -> Value {
             .unwrap()
             .expect("the stream stays open");
         text.push_str(std::str::from_utf8(&chunk).unwrap());
-        if let Some(start) = text.find("event: order\ndata: ")
+        if let Some(start) = text.find(&head)
             && let Some(end) = text[start..].find("\n\n")
         {
-            let data = &text[start + "event: order\ndata: ".len()..start + end];
+            let data = &text[start + head.len()..start + end];
             return serde_json::from_str(data).unwrap();
         }
     }

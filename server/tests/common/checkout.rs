@@ -219,13 +219,13 @@ pub(crate) fn free_port() -> u16 {
 }
 
 /// Python's aiosmtpd, storing what it receives in a Maildir; stopped on drop.
-struct SmtpServer {
+pub(crate) struct SmtpServer {
     child: std::process::Child,
     maildir: tempfile::TempDir,
 }
 
 impl SmtpServer {
-    async fn start(port: u16) -> SmtpServer {
+    pub(crate) async fn start(port: u16) -> SmtpServer {
         let maildir = tempfile::tempdir().unwrap();
         for part in ["tmp", "new", "cur"] {
             std::fs::create_dir(maildir.path().join(part)).unwrap();
@@ -257,7 +257,7 @@ impl SmtpServer {
         panic!("aiosmtpd did not start on port {port}");
     }
 
-    fn received(&self) -> Vec<String> {
+    pub(crate) fn received(&self) -> Vec<String> {
         let new = self.maildir.path().join("new");
         match std::fs::read_dir(new) {
             Ok(entries) => entries.map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect(),

@@ -257,6 +257,7 @@ where
 }
 pub mod card_payments;
 pub mod checkout;
+pub mod lab;
 pub mod outside;
 pub mod print_jobs;
 pub mod staff;

@@ -963,6 +963,30 @@ macro_rules! backend_suite {
             common::print_jobs::staff_move_a_shop_job_and_its_order_follows($kind).await
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_submission_goes_from_upload_to_pickup() {
+            common::lab::a_submission_goes_from_upload_to_pickup($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_refused_submission_keeps_nothing() {
+            common::lab::a_refused_submission_keeps_nothing($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_rejected_submission_says_why() {
+            common::lab::a_rejected_submission_says_why($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn folder_moves_finish_after_a_crash() {
+            common::lab::folder_moves_finish_after_a_crash($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn staff_keep_the_sliced_file_and_its_figures() {
+            common::lab::staff_keep_the_sliced_file_and_its_figures($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn open_dashboards_hear_of_every_change() {
+            common::lab::open_dashboards_hear_of_every_change($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn staff_sign_in_guards_the_outbox() {
             common::staff::staff_sign_in_guards_the_outbox($kind).await
         }

@@ -1,0 +1,457 @@
+//! The print lab on every backend: a student's submission through every
+//! step to pickup (emails to a real SMTP server, the confirm link read from
+//! it, the job's folder following its status with metadata.json), refused
+//! submissions that keep nothing, rejection, a crash between commit and
+//! folder move, and the staff's live feed.
+
+use std::sync::Arc;
+
+use http::StatusCode;
+use memoreez::config::{Config, SmtpTls};
+use serde_json::Value;
+
+use super::checkout::{SmtpServer, free_port};
+use super::staff::{call, staff_cookie};
+use super::suite::box_stl;
+use super::{Kind, TestApp, with_app, with_changed_app};
+
+/// The form's fields for Ada, as (name, value).
+fn fields() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("name", "Ada Lovelace"),
+        ("email", "ada@example.edu"),
+        ("discipline", "Mechanical Engineering"),
+        ("class_number", "ME 2110"),
+        ("method", "filament"),
+        ("color", "Red"),
+        ("notes", "Flat side down, please."),
+        ("acknowledged", "true"),
+    ]
+}
+
+async fn submit(app: &TestApp, fields: &[(&str, &str)], file: (&str, &[u8])) -> super::Reply {
+    let mut parts: Vec<(&str, Option<&str>, &[u8])> =
+        fields.iter().map(|(name, value)| (*name, None, value.as_bytes())).collect();
+    parts.push(("file", Some(file.0), file.1));
+    app.post_multipart("/api/lab/submissions", &parts).await
+}
+
+/// Submits Ada's box; (job id, the student's token).
+async fn submitted(app: &TestApp) -> (String, String) {
+    let stl = box_stl();
+    let reply = submit(app, &fields(), ("Bracket v2.stl", &stl)).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    let body = reply.json();
+    let id = body["id"].as_str().unwrap().to_string();
+    let url = body["url"].as_str().unwrap();
+    let token = url.split_once("?t=").unwrap().1.to_string();
+    assert_eq!(url, format!("/lab/jobs/{id}?t={token}"));
+    (id, token)
+}
+
+/// The job's folder and the file names in it, by status folder.
+fn folders(app: &TestApp) -> Vec<(String, Vec<String>)> {
+    let lab = app.dir.path().join("files/lab");
+    let mut found = Vec::new();
+    for status in std::fs::read_dir(&lab).map(|d| d.flatten().collect::<Vec<_>>()).unwrap_or_default() {
+        for job in std::fs::read_dir(status.path()).unwrap().flatten() {
+            let mut files: Vec<String> = std::fs::read_dir(job.path())
+                .unwrap()
+                .flatten()
+                .map(|f| f.file_name().to_string_lossy().into_owned())
+                .collect();
+            files.sort();
+            let name =
+                format!("{}/{}", status.file_name().to_string_lossy(), job.file_name().to_string_lossy());
+            found.push((name, files));
+        }
+    }
+    found.retain(|(_, files)| !files.is_empty());
+    found.sort();
+    found
+}
+
+fn metadata(app: &TestApp, folder: &str) -> Value {
+    let path = app.dir.path().join("files/lab").join(folder).join("metadata.json");
+    serde_json::from_str(
+        &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .unwrap()
+}
+
+async fn status(app: &TestApp, id: &str) -> String {
+    sqlx::query_scalar("SELECT status FROM print_jobs WHERE id = $1")
+        .bind(id)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap()
+}
+
+async fn act(app: &TestApp, cookie: &str, form: &str) -> super::Reply {
+    call(app, "staff_job_action", form, Some(cookie), None).await
+}
+
+/// A received message with its quoted-printable soft breaks and `=3D` undone.
+fn plain(raw: &str) -> String {
+    raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=")
+}
+
+/// The token of the first `/lab/jobs/{id}?t=` link in `message`.
+fn link_token(message: &str, id: &str) -> String {
+    let start = message.find(&format!("/lab/jobs/{id}?t=")).expect("a link to the job") + id.len() + 13;
+    message[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+}
+
+fn with_smtp(port: u16) -> impl FnOnce(&mut memoreez::state::AppState) {
+    move |state| {
+        state.config = Arc::new(Config {
+            smtp_host: "127.0.0.1".into(),
+            smtp_port: port,
+            smtp_tls: SmtpTls::None,
+            ..(*state.config).clone()
+        });
+    }
+}
+
+pub async fn a_submission_goes_from_upload_to_pickup(kind: Kind) {
+    let port = free_port();
+    with_changed_app(kind, with_smtp(port), move |app| async move {
+        let smtp = SmtpServer::start(port).await;
+        let (id, token) = submitted(&app).await;
+        let folder = format!("AdaLovelace_Filament_Red_{id}");
+        assert_eq!(
+            folders(&app),
+            [(
+                format!("Uploaded/{folder}"),
+                vec![format!("{folder}.stl"), "metadata.json".into(), "thumbnail.png".into()]
+            )]
+        );
+        let meta = metadata(&app, &format!("Uploaded/{folder}"));
+        assert_eq!(
+            (meta["status"].as_str(), meta["class_number"].as_str()),
+            (Some("Uploaded"), Some("ME 2110"))
+        );
+        assert_eq!(meta["history"][0]["kind"], "submitted");
+        assert!(meta["submitted_at"].as_str().unwrap().ends_with('Z'), "{meta}");
+
+        // The student's page by the link; this link views but cannot accept a price.
+        let view = app.get(&format!("/api/lab/jobs/{id}?t={token}"), None).await;
+        assert_eq!(view.status, StatusCode::OK, "{}", view.text());
+        assert_eq!(
+            (view.json()["status"].as_str(), view.json()["can_confirm"].as_bool()),
+            (Some("Uploaded"), Some(false))
+        );
+        assert_eq!(app.get(&format!("/api/lab/jobs/{id}?t=wrong"), None).await.status, StatusCode::NOT_FOUND);
+        let html = app.get(&format!("/lab/jobs/{id}?t={token}"), None).await.text();
+        assert!(html.contains("Bracket v2.stl") && html.contains("data-status=\"Uploaded\""), "{html}");
+
+        // Staff: the card is NEW on the dashboard; steps out of order are refused.
+        let cookie = staff_cookie(&app).await;
+        let queue = call(&app, "staff_queue", "status=Uploaded", Some(&cookie), None).await.json();
+        assert_eq!(
+            (queue["jobs"][0]["id"].as_str(), queue["jobs"][0]["new"].as_bool()),
+            (Some(id.as_str()), Some(true)),
+            "{queue}"
+        );
+        let early = act(&app, &cookie, &format!("id={id}&action=start_printing")).await;
+        assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(early.text().contains("cannot be started printing"), "{}", early.text());
+        let no_weight = act(&app, &cookie, &format!("id={id}&action=approve&weight_g=&print_hours=2")).await;
+        assert!(no_weight.text().contains("weight_g"), "{}", no_weight.text());
+
+        // Approve: 42 g of filament at $0.10/g, 2.2 h shown as 2.5 h.
+        let approved =
+            act(&app, &cookie, &format!("id={id}&action=approve&weight_g=42&print_hours=2.2")).await;
+        assert_eq!(approved.status, StatusCode::OK, "{}", approved.text());
+        assert_eq!(status(&app, &id).await, "Pending");
+        let view = app.get(&format!("/api/lab/jobs/{id}?t={token}"), None).await.json();
+        assert_eq!((view["price_cents"].as_i64(), view["print_hours"].as_f64()), (Some(420), Some(2.5)));
+        assert_eq!(view["can_confirm"], false, "the first link still only views");
+        assert_eq!(
+            app.post_json(&format!("/api/lab/jobs/{id}/confirm?t={token}"), "", None).await.status,
+            StatusCode::CONFLICT
+        );
+        assert_eq!(folders(&app)[0].0, format!("Pending/{folder}"));
+
+        // The emails go out; the confirm link is read from the approval.
+        assert_eq!(memoreez::mail::send_due(&app.state.db, &app.state.config).await.unwrap(), 2);
+        let received: Vec<String> = smtp.received().iter().map(|m| plain(m)).collect();
+        let approval =
+            received.iter().find(|m| m.contains("Approved: 4.20 USD")).expect("the approval email");
+        assert!(approval.contains("42.0 g, 2.5 h"), "{approval}");
+        assert!(
+            received.iter().any(|m| m.contains("Print request received") && m.contains("ada@example.edu"))
+        );
+        let confirm_token = link_token(approval, &id);
+        assert_ne!(confirm_token, token);
+        let confirmed =
+            app.post_json(&format!("/api/lab/jobs/{id}/confirm?t={confirm_token}"), "", None).await;
+        assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.text());
+        assert_eq!(confirmed.json()["status"], "ReadyToPrint");
+        let again = app.post_json(&format!("/api/lab/jobs/{id}/confirm?t={confirm_token}"), "", None).await;
+        assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text());
+
+        for form in [
+            "action=mark_reviewed",
+            "action=start_printing&printer=MK4+%232",
+            "action=complete",
+            "action=picked_up&payment=cash",
+        ] {
+            let reply = act(&app, &cookie, &format!("id={id}&{form}")).await;
+            assert_eq!(reply.status, StatusCode::OK, "{form}: {}", reply.text());
+        }
+        assert_eq!(status(&app, &id).await, "PaidPickedUp");
+        assert_eq!(memoreez::mail::send_due(&app.state.db, &app.state.config).await.unwrap(), 1);
+        let ready = smtp
+            .received()
+            .iter()
+            .map(|m| plain(m))
+            .find(|m| m.contains("Ready for pickup"))
+            .expect("ready email");
+        assert!(ready.contains("Please bring 4.20 USD"), "{ready}");
+
+        // The folder tells the whole story.
+        let done = format!("PaidPickedUp/{folder}");
+        assert_eq!(
+            folders(&app).iter().map(|(f, _)| f.clone()).collect::<Vec<_>>(),
+            std::slice::from_ref(&done)
+        );
+        let meta = metadata(&app, &done);
+        let steps: Vec<(String, String)> = meta["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["kind"].as_str().unwrap().to_string(), e["actor"].as_str().unwrap().to_string()))
+            .collect();
+        let expected = [
+            ("submitted", "student"),
+            ("approved", "staff"),
+            ("confirmed", "student"),
+            ("reviewed", "staff"),
+            ("printing", "staff"),
+            ("completed", "staff"),
+            ("picked_up", "staff"),
+        ];
+        assert_eq!(steps, expected.map(|(k, a)| (k.to_string(), a.to_string())));
+        assert_eq!(
+            (meta["status"].as_str(), meta["price_cents"].as_i64()),
+            (Some("PaidPickedUp"), Some(420))
+        );
+        assert!(meta["history"][4]["details"].as_str().unwrap().contains("MK4 #2"));
+
+        // Staff see the student's details and can download the model by its signed link.
+        let page = call(&app, "staff_job", &format!("id={id}"), Some(&cookie), None).await.json();
+        assert_eq!(page["student"]["folder"], format!("lab/{done}"));
+        assert!(page["slicer_link"].as_str().unwrap().contains("PaidPickedUp"), "{page}");
+        let model = page["files"][0]["url"].as_str().unwrap().to_string();
+        let download = app.get(&model, None).await;
+        assert_eq!(download.status, StatusCode::OK);
+        assert_eq!(download.body.len(), box_stl().len());
+        let tampered = model.replace("files/model", "files/sliced");
+        assert_eq!(app.get(&tampered, None).await.status, StatusCode::NOT_FOUND);
+    })
+    .await;
+}
+
+pub async fn a_refused_submission_keeps_nothing(kind: Kind) {
+    with_app(kind, move |app| async move {
+        let stl = box_stl();
+        let without =
+            |field: &str| fields().into_iter().filter(|(name, _)| *name != field).collect::<Vec<_>>();
+        let with = |field: &'static str, value: &'static str| {
+            fields()
+                .into_iter()
+                .map(|(name, old)| (name, if name == field { value } else { old }))
+                .collect::<Vec<_>>()
+        };
+        // (the form's fields, the file, the field blamed, words of the message)
+        type Case<'a> = (Vec<(&'a str, &'a str)>, (&'a str, &'a [u8]), &'a str, &'a str);
+        let cases: Vec<Case> = vec![
+            (without("name"), ("a.stl", &stl), "name", "first and last name"),
+            (with("email", "ada@"), ("a.stl", &stl), "email", "email address"),
+            (with("color", "Clear"), ("a.stl", &stl), "color", "Choose one of the filament colours"),
+            (with("method", "laser"), ("a.stl", &stl), "method", "filament or resin"),
+            (without("acknowledged"), ("a.stl", &stl), "acknowledged", "printing rules"),
+            (fields(), ("photo.png", &stl), "file", "not a model file"),
+            (fields(), ("broken.stl", b"solid nothing\nendsolid nothing\n"), "file", ""),
+            (with("notes", "x"), ("a.obj", b"v 0 0 0\nv 1 0 0\nf 1 2 9\n"), "file", ""),
+        ];
+        for (fields, file, field, words) in cases {
+            let reply = submit(&app, &fields, file).await;
+            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {}", reply.text());
+            let body = reply.json();
+            assert_eq!(body["field"], field, "{body}");
+            assert!(body["error"].as_str().unwrap().contains(words), "{body}");
+        }
+        let mut extra = fields();
+        extra.push(("price", "0"));
+        assert_eq!(submit(&app, &extra, ("a.stl", &stl)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(app.count("print_jobs").await, 0);
+        assert_eq!(app.count("print_job_events").await, 0);
+        assert_eq!(app.count("outbox").await, 0);
+        assert!(folders(&app).is_empty(), "{:?}", folders(&app));
+    })
+    .await;
+}
+
+pub async fn a_rejected_submission_says_why(kind: Kind) {
+    with_app(kind, move |app| async move {
+        let (id, token) = submitted(&app).await;
+        let cookie = staff_cookie(&app).await;
+        let bare = act(&app, &cookie, &format!("id={id}&action=reject&note=")).await;
+        assert_eq!(bare.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bare.text().contains("Tick a reason"), "{}", bare.text());
+        let rejected = act(
+            &app,
+            &cookie,
+            &format!(
+                "id={id}&action=reject&reason_size=yes&reason_supports=yes&note=Try+splitting+it+in+two."
+            ),
+        )
+        .await;
+        assert_eq!(rejected.status, StatusCode::OK, "{}", rejected.text());
+        assert_eq!(status(&app, &id).await, "Rejected");
+        let view = app.get(&format!("/api/lab/jobs/{id}?t={token}"), None).await.json();
+        let last = view["events"].as_array().unwrap().last().unwrap().clone();
+        let details = last["details"].as_str().unwrap();
+        assert!(details.contains("too large") && details.contains("Try splitting it in two."), "{details}");
+        // The student is told the same, by email.
+        let outbox = memoreez::mail::outbox(&app.state.db, 10).await.unwrap();
+        assert!(outbox.iter().any(|m| m.kind == "lab_rejected" && m.to == "ada@example.edu"), "{outbox:?}");
+        let body: String = sqlx::query_scalar("SELECT text_body FROM outbox WHERE kind = 'lab_rejected'")
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap();
+        assert!(body.contains("too much support") && body.contains("Try splitting"), "{body}");
+        // Nothing further is possible.
+        let approve = act(&app, &cookie, &format!("id={id}&action=approve&weight_g=1&print_hours=1")).await;
+        assert_eq!(approve.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(folders(&app)[0].0, format!("Rejected/AdaLovelace_Filament_Red_{id}"));
+    })
+    .await;
+}
+
+/// The process dies after a step's transaction committed and before (or
+/// halfway through) the folder's move: the next settle finishes it, and
+/// running it again changes nothing.
+pub async fn folder_moves_finish_after_a_crash(kind: Kind) {
+    with_app(kind, move |app| async move {
+        let (id, _) = submitted(&app).await;
+        let folder = format!("AdaLovelace_Filament_Red_{id}");
+        // The step as its transaction writes it; the crash comes before the move.
+        let mut tx = app.state.db.pool().begin().await.unwrap();
+        sqlx::query("UPDATE print_jobs SET status = 'Pending', updated_at = updated_at + 1 WHERE id = $1")
+            .bind(&id)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        memoreez::lab::add_event(
+            &mut tx,
+            &id,
+            memoreez::time::now_ms(),
+            ("staff", "approved"),
+            (Some(app::print_job::PrintJobStatus::Uploaded), app::print_job::PrintJobStatus::Pending),
+            "Approved.",
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        // Halfway: the picture already moved.
+        let lab = app.dir.path().join("files/lab");
+        std::fs::create_dir_all(lab.join(format!("Pending/{folder}"))).unwrap();
+        std::fs::rename(
+            lab.join(format!("Uploaded/{folder}/thumbnail.png")),
+            lab.join(format!("Pending/{folder}/thumbnail.png")),
+        )
+        .unwrap();
+        assert_eq!(folders(&app).len(), 2, "split across two folders: {:?}", folders(&app));
+
+        // A restarted server settles what is due.
+        assert_eq!(memoreez::lab_files::settle_due(&app.state).await.unwrap(), 1);
+        assert_eq!(
+            folders(&app),
+            [(
+                format!("Pending/{folder}"),
+                vec![format!("{folder}.stl"), "metadata.json".into(), "thumbnail.png".into()]
+            )]
+        );
+        let meta = metadata(&app, &format!("Pending/{folder}"));
+        assert_eq!(
+            (meta["status"].as_str(), meta["history"].as_array().unwrap().len()),
+            (Some("Pending"), 2)
+        );
+        assert!(!lab.join(format!("Uploaded/{folder}")).exists(), "the emptied folder is gone");
+        assert_eq!(memoreez::lab_files::settle_due(&app.state).await.unwrap(), 0, "nothing left to do");
+        memoreez::lab_files::settle(&app.state, &id).await.unwrap();
+        assert_eq!(folders(&app).len(), 1);
+    })
+    .await;
+}
+
+pub async fn open_dashboards_hear_of_every_change(kind: Kind) {
+    with_app(kind, move |app| async move {
+        let addr = app.listen().await;
+        let feed = format!("http://{addr}/api/staff/events");
+        assert_eq!(reqwest::get(&feed).await.unwrap().status(), 401);
+        let cookie = staff_cookie(&app).await;
+        let client = reqwest::Client::new();
+        let mut live = client.get(&feed).header("cookie", &cookie).send().await.unwrap();
+        assert_eq!(live.status(), 200);
+        let first = super::card_payments::next_event(&mut live, "lab").await;
+        assert_eq!(first["new_submissions"], 0);
+
+        let (id, _) = submitted(&app).await;
+        let change = super::card_payments::next_event(&mut live, "lab").await;
+        assert_eq!(change["new_submissions"], 1, "{change}");
+        assert!(change["version"].as_i64() > first["version"].as_i64());
+
+        act(&app, &cookie, &format!("id={id}&action=mark_reviewed")).await;
+        let reviewed = super::card_payments::next_event(&mut live, "lab").await;
+        assert_eq!(reviewed["new_submissions"], 0, "a step is not a new submission");
+    })
+    .await;
+}
+
+pub async fn staff_keep_the_sliced_file_and_its_figures(kind: Kind) {
+    use memoreez::lab_sliced::{self, SlicedError};
+    use memoreez::upload_form::ModelFile;
+    with_app(kind, move |app| async move {
+        let (id, _) = submitted(&app).await;
+        let folder = format!("AdaLovelace_Filament_Red_{id}");
+        // Sliced here: PrusaSlicer's G-code, its grams and time become the job's.
+        let sliced = lab_sliced::slice(&app.state, &id).await.unwrap_or_else(|e| panic!("{e}"));
+        let (grams, hours) = (sliced.weight_g.unwrap(), sliced.print_hours.unwrap());
+        assert!(grams > 1.0 && hours > 0.0, "{sliced:?}");
+        let files = &folders(&app)[0].1;
+        assert!(files.contains(&format!("{folder}.sliced.gcode")), "{files:?}");
+        let (weight, time): (Option<f64>, Option<f64>) =
+            sqlx::query_as("SELECT weight_g, print_hours FROM print_jobs WHERE id = $1")
+                .bind(&id)
+                .fetch_one(app.state.db.pool())
+                .await
+                .unwrap();
+        assert_eq!((weight, time), (Some(grams), Some(hours)));
+
+        // Uploaded from the lab's own slicer: its footer figures win.
+        let gcode = "G92 E0\n;TYPE:Perimeter\nG1 X1 E50\n; total filament used [g] = 17.50\n\
+                     ; estimated printing time (normal mode) = 2h 15m 0s\n";
+        let file = ModelFile { file_name: "plate.gcode".into(), bytes: gcode.as_bytes().to_vec().into() };
+        let figures = lab_sliced::upload(&app.state, &id, file).await.unwrap();
+        assert_eq!((figures.weight_g, figures.print_hours), (Some(17.5), Some(2.25)));
+        let cookie = staff_cookie(&app).await;
+        let page = call(&app, "staff_job", &format!("id={id}"), Some(&cookie), None).await.json();
+        assert_eq!(page["card"]["weight_g"], 17.5);
+        assert!(page["slicer_link"].as_str().unwrap().contains(".sliced.gcode"), "{page}");
+        let kinds: Vec<&str> =
+            page["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["submitted", "sliced_file", "sliced_file"]);
+
+        for (name, bytes) in [("plate.png", &b"x"[..]), ("plate.gcode", &b"hello\n"[..])] {
+            let file = ModelFile { file_name: name.into(), bytes: bytes.to_vec().into() };
+            let refused = lab_sliced::upload(&app.state, &id, file).await;
+            assert!(matches!(refused, Err(SlicedError::Refused(_))), "{name}: {refused:?}");
+        }
+        assert!(matches!(lab_sliced::slice(&app.state, "nosuchjob").await, Err(SlicedError::NotFound)));
+    })
+    .await;
+}
