@@ -177,15 +177,18 @@ pub async fn act(state: &AppState, job_id: &str, action: &JobAction) -> Result<P
     if !from.can_become(to) {
         return Err(ActionError::NotNow { from: from.label(), action: action.past_tense() });
     }
-    let moved =
-        sqlx::query("UPDATE print_jobs SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
-            .bind(to.as_str())
-            .bind(now)
-            .bind(job_id)
-            .bind(from.as_str())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+    // Staff who take a step have seen the job: it is no longer NEW.
+    let moved = sqlx::query(
+        "UPDATE print_jobs SET status = $1, updated_at = $2, reviewed_at = COALESCE(reviewed_at, $2) \
+         WHERE id = $3 AND status = $4",
+    )
+    .bind(to.as_str())
+    .bind(now)
+    .bind(job_id)
+    .bind(from.as_str())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     if moved != 1 {
         return Err(ActionError::NotNow { from: "changed meanwhile", action: action.past_tense() });
     }

@@ -164,6 +164,8 @@ pub async fn a_submission_goes_from_upload_to_pickup(kind: Kind) {
             act(&app, &cookie, &format!("id={id}&action=approve&weight_g=42&print_hours=2.2")).await;
         assert_eq!(approved.status, StatusCode::OK, "{}", approved.text());
         assert_eq!(status(&app, &id).await, "Pending");
+        let card = call(&app, "staff_queue", "status=Pending", Some(&cookie), None).await.json();
+        assert_eq!(card["jobs"][0]["new"], false, "staff who approved it have seen it: {card}");
         let view = app.get(&format!("/api/lab/jobs/{id}?t={token}"), None).await.json();
         assert_eq!((view["price_cents"].as_i64(), view["print_hours"].as_f64()), (Some(420), Some(2.5)));
         assert_eq!(view["can_confirm"], false, "the first link still only views");
