@@ -1,0 +1,161 @@
+// The print lab end to end: a student submits a model while a staff
+// dashboard is open — the card appears there live with NEW and a chime —
+// staff approve it with weight and time, the student accepts the price from
+// the link in the email (read from a real SMTP server), and staff print it,
+// complete it and hand it over, with every step in the event log.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { boxStl, openPage, sharedBrowser, startServer, visit } from './browser.mjs';
+
+const browser = sharedBrowser();
+const PASSWORD = 'correct horse battery';
+let server;
+let smtp;
+let maildir;
+
+async function freePort() {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Python's aiosmtpd, keeping what it receives in a Maildir. */
+async function startSmtp(port) {
+  maildir = mkdtempSync(join(tmpdir(), 'memoreez-mail-'));
+  for (const part of ['tmp', 'new', 'cur']) mkdirSync(join(maildir, part));
+  const child = spawn('python3', ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`, '-c', 'aiosmtpd.handlers.Mailbox', maildir], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise((resolve) => {
+      const socket = createServer().listen(port, '127.0.0.1', () => socket.close(() => resolve(false))).on('error', () => resolve(true));
+    });
+    if (up) return child;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('aiosmtpd did not start');
+}
+
+/** Received messages, quoted-printable soft breaks undone. */
+function received() {
+  return readdirSync(join(maildir, 'new')).map((name) =>
+    readFileSync(join(maildir, 'new', name), 'utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '='));
+}
+
+async function waitForMail(words) {
+  for (let i = 0; i < 150; i++) {
+    const found = received().find((message) => message.includes(words));
+    if (found) return found;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`no email with "${words}": ${received().join('\n---\n')}`);
+}
+
+before(async () => {
+  const port = await freePort();
+  smtp = await startSmtp(port);
+  server = await startServer({ MEMOREEZ_SMTP_HOST: '127.0.0.1', MEMOREEZ_SMTP_PORT: String(port), MEMOREEZ_SMTP_TLS: 'none' });
+  const set = spawnSync(process.env.MEMOREEZ_BIN, ['admin', 'set-password'], { env: server.env, input: `${PASSWORD}\n${PASSWORD}\n` });
+  assert.equal(set.status, 0, `${set.stdout}${set.stderr}`);
+});
+
+after(async () => {
+  await server?.stop();
+  smtp?.kill();
+  if (maildir) rmSync(maildir, { recursive: true, force: true });
+});
+
+test('a student submits, the open dashboard shows it live, staff approve, the student accepts by email, staff print and hand it over', async () => {
+  // Staff sign in and keep the queue open, chime on.
+  const staff = await openPage(browser());
+  await visit(staff.page, '/staff/login', server.url);
+  await staff.page.waitForSelector('html[data-hydrated="true"]');
+  await staff.page.fill('#password', PASSWORD);
+  await staff.page.click('[data-testid="staff-sign-in"] button');
+  await staff.page.waitForSelector('[data-testid="staff-home"]', { timeout: 15_000 });
+  await staff.page.waitForSelector('[data-testid="queue-empty"]');
+  await staff.page.waitForSelector('[data-testid="live-bar"][data-live="true"]');
+  await staff.page.check('[data-testid="chime-toggle"]');
+
+  // A student fills the form; a slip is caught in the browser, next to its field.
+  const student = await openPage(browser());
+  await visit(student.page, '/lab/submit', server.url);
+  await student.page.waitForSelector('html[data-hydrated="true"]');
+  await student.page.fill('[data-testid="lab-name"]', 'Grace Hopper');
+  await student.page.fill('[data-testid="lab-email"]', 'grace@example.edu');
+  await student.page.fill('[data-testid="lab-discipline"]', 'Computer Science');
+  await student.page.fill('[data-testid="lab-class_number"]', 'CS 1301');
+  await student.page.selectOption('[data-testid="lab-method"]', 'filament');
+  await student.page.selectOption('[data-testid="lab-color"]', 'Blue');
+  await student.page.setInputFiles('[data-testid="lab-file"]', { name: 'gear.stl', mimeType: 'model/stl', buffer: boxStl([30, 30, 8]) });
+  await student.page.click('[data-testid="lab-submit"]');
+  await student.page.waitForFunction(() => document.querySelector('[data-testid="lab-acknowledged-error"]')?.textContent.includes('printing rules'));
+  await student.page.check('[data-testid="lab-acknowledged"]');
+  await student.page.click('[data-testid="lab-submit"]');
+  await student.page.waitForURL(/\/lab\/jobs\/[a-z0-9]+\?t=/, { timeout: 30_000 });
+  await student.page.waitForSelector('[data-testid="lab-job-status"][data-status="Uploaded"]');
+
+  // The open dashboard shows the card within moments, NEW, with a chime.
+  const started = Date.now();
+  await staff.page.waitForSelector('[data-testid="job-card"] [data-testid="new-badge"]', { timeout: 5_000 });
+  const seenAfter = Date.now() - started;
+  assert.match(await staff.page.textContent('[data-testid="job-card"]'), /Grace Hopper.*filament Blue/s);
+  await staff.page.waitForSelector('[data-testid="live-bar"][data-chimes="1"]');
+  console.log(`the dashboard showed the submission ${seenAfter} ms after the student's page loaded`);
+  await staff.page.screenshot({ path: 'test-results/lab-dashboard.png', fullPage: true });
+  await waitForMail('Print request received');
+
+  // Staff approve it with weight and time: 42 g at $0.10/g, 2.2 h quoted as 2.5 h.
+  await staff.page.click('[data-testid="job-link"]');
+  await staff.page.waitForSelector('[data-testid="job-status"][data-status="Uploaded"]');
+  await staff.page.waitForSelector('html[data-hydrated="true"]');
+  assert.match(await staff.page.textContent('[data-testid="student-details"]'), /Computer Science.*CS 1301.*gear\.stl.*lab\/Uploaded\/GraceHopper_Filament_Blue_/s);
+  await staff.page.fill('[data-testid="approve-weight"]', '42');
+  await staff.page.fill('[data-testid="approve-hours"]', '2.2');
+  await staff.page.click('[data-testid="action-approve"] button');
+  await staff.page.waitForSelector('[data-testid="job-status"][data-status="Pending"]');
+
+  // The student accepts from the link in the approval email.
+  const approval = await waitForMail('Approved: 4.20 USD');
+  const link = approval.match(/http:\/\/127\.0\.0\.1:\d+(\/lab\/jobs\/[a-z0-9]+\?t=[A-Za-z0-9_-]+)/)?.[1];
+  assert.ok(link, approval);
+  await visit(student.page, link, server.url);
+  await student.page.waitForSelector('[data-testid="lab-job-status"][data-status="Pending"]');
+  await student.page.waitForSelector('html[data-hydrated="true"]');
+  assert.match(await student.page.textContent('[data-testid="lab-price"]'), /4\.20 USD.*42\.0 g.*2\.5 h/s);
+  await student.page.click('[data-testid="lab-confirm"] button');
+  await student.page.waitForSelector('[data-testid="lab-job-status"][data-status="ReadyToPrint"]');
+  await student.page.screenshot({ path: 'test-results/lab-student-job.png', fullPage: true });
+
+  // Staff print it, complete it and hand it over.
+  await staff.page.reload();
+  await staff.page.waitForSelector('[data-testid="job-status"][data-status="ReadyToPrint"]');
+  await staff.page.waitForSelector('html[data-hydrated="true"]');
+  await staff.page.fill('#job-printer', 'MK4 right');
+  await staff.page.click('[data-testid="action-start_printing"] button');
+  await staff.page.waitForSelector('[data-testid="job-status"][data-status="Printing"]');
+  await staff.page.click('[data-testid="action-complete"] button');
+  await staff.page.waitForSelector('[data-testid="job-status"][data-status="Completed"]');
+  await waitForMail('Please bring 4.20 USD');
+  await staff.page.fill('#job-payment', 'cash');
+  await staff.page.click('[data-testid="action-picked_up"] button');
+  await staff.page.waitForSelector('[data-testid="job-status"][data-status="PaidPickedUp"]');
+  const kinds = await staff.page.$$eval('[data-testid="job-events"] li', (items) => items.map((item) => item.dataset.kind));
+  assert.deepEqual(kinds, ['submitted', 'approved', 'confirmed', 'printing', 'completed', 'picked_up']);
+  assert.match(await staff.page.textContent('[data-testid="job-events"]'), /by student.*by staff.*by student.*MK4 right.*cash/s);
+  assert.match(await staff.page.textContent('[data-testid="job-folder"]'), /^lab\/PaidPickedUp\/GraceHopper_Filament_Blue_[a-z0-9]+$/);
+  await staff.page.screenshot({ path: 'test-results/lab-staff-job.png', fullPage: true });
+
+  assert.deepEqual(student.problems, []);
+  assert.deepEqual(staff.problems.filter((p) => !p.includes('422')), []);
+  await student.context.close();
+  await staff.context.close();
+});
