@@ -16,6 +16,7 @@ use serde::Deserialize;
 use serde_json::json;
 use sqlx::Row;
 
+use super::orders::Token;
 use crate::error::ApiError;
 use crate::lab::{self, LabError};
 use crate::lab_files;
@@ -56,11 +57,6 @@ pub async fn submit(
         [(http::header::LOCATION, url.clone())],
         Json(json!({ "id": submitted.id, "status": "Uploaded", "url": url })),
     ))
-}
-
-#[derive(Deserialize)]
-pub struct Token {
-    t: String,
 }
 
 /// `GET /api/lab/jobs/{id}?t=TOKEN`: the job as its student sees it.

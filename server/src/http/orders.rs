@@ -65,9 +65,10 @@ pub async fn place(
     ))
 }
 
+/// The `?t=` of a link from an email (an order's, a student job's).
 #[derive(Deserialize)]
 pub struct Token {
-    t: String,
+    pub t: String,
 }
 
 /// `GET /api/orders/{id}?t=TOKEN`: the order, its amounts and history.
