@@ -126,6 +126,17 @@ pub struct Config {
     pub lab_resin_colors: String,
     /// A student's approved price can be confirmed for this many days (`MEMOREEZ_LAB_CONFIRM_DAYS`).
     pub lab_confirm_days: u64,
+    /// Keep files in this S3 bucket instead of `files_dir` (`MEMOREEZ_S3_BUCKET`; empty: the local folder).
+    pub s3_bucket: String,
+    /// The S3 API's address for R2, MinIO and the like (`MEMOREEZ_S3_ENDPOINT`,
+    /// e.g. `https://<account>.r2.cloudflarestorage.com`); empty: AWS itself.
+    pub s3_endpoint: String,
+    /// `MEMOREEZ_S3_REGION` (`auto` for R2).
+    pub s3_region: String,
+    /// `MEMOREEZ_S3_ACCESS_KEY_ID`; the secret is `MEMOREEZ_S3_SECRET_ACCESS_KEY`,
+    /// read from the environment only. Both empty: the machine's AWS credentials
+    /// (instance profile, web identity) as the AWS SDKs find them.
+    pub s3_access_key_id: String,
 }
 
 /// How the SMTP connection is protected.
@@ -161,6 +172,7 @@ pub const SMTP_PASSWORD: &str = "MEMOREEZ_SMTP_PASSWORD";
 pub const STRIPE_SECRET_KEY: &str = "MEMOREEZ_STRIPE_SECRET_KEY";
 pub const STRIPE_WEBHOOK_SECRET: &str = "MEMOREEZ_STRIPE_WEBHOOK_SECRET";
 pub const SLANT3D_API_KEY: &str = "MEMOREEZ_SLANT3D_API_KEY";
+pub const S3_SECRET_ACCESS_KEY: &str = "MEMOREEZ_S3_SECRET_ACCESS_KEY";
 
 /// Where a capability comes from: the embedded default or a real service.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -220,6 +232,10 @@ impl Default for Config {
             lab_filament_colors: "Black, White, Grey, Red, Blue, Green, Yellow, Orange".to_string(),
             lab_resin_colors: "Grey, Clear, Black".to_string(),
             lab_confirm_days: 14,
+            s3_bucket: String::new(),
+            s3_endpoint: String::new(),
+            s3_region: "us-east-1".to_string(),
+            s3_access_key_id: String::new(),
         }
     }
 }
@@ -259,6 +275,7 @@ impl Config {
                     "stripe_secret_key",
                     "stripe_webhook_secret",
                     "slant3d_api_key",
+                    "s3_secret_access_key",
                 ])),
         )
     }
@@ -345,6 +362,21 @@ impl Config {
             if colors.is_empty() || colors.iter().any(|c| c.chars().count() > 40) {
                 return Err(ConfigError(format!(
                     "setting {setting}: expected colour names separated by commas, like \"Black, White\""
+                )));
+            }
+        }
+        if !self.s3_bucket.is_empty() {
+            let endpoint = self.s3_endpoint.trim();
+            let has_scheme = endpoint.starts_with("https://") || endpoint.starts_with("http://");
+            if !(endpoint.is_empty() || has_scheme) {
+                return Err(ConfigError(format!(
+                    "setting MEMOREEZ_S3_ENDPOINT: {endpoint:?} should start with https:// (or http:// for a local server)"
+                )));
+            }
+            let secret = std::env::var_os(S3_SECRET_ACCESS_KEY).is_some_and(|s| !s.is_empty());
+            if self.s3_access_key_id.is_empty() == secret {
+                return Err(ConfigError(format!(
+                    "setting MEMOREEZ_S3_ACCESS_KEY_ID and {S3_SECRET_ACCESS_KEY}: set both, or neither to use the machine's AWS credentials"
                 )));
             }
         }
@@ -480,5 +512,22 @@ mod tests {
         let error = from_toml("text_to_3d_provider = \"meshy\"").unwrap_err();
         assert_eq!(error.0, "setting MEMOREEZ_TEXT_TO_3D_PROVIDER=meshy needs MEMOREEZ_MESHY_API_KEY");
         assert_eq!(from_toml("").unwrap().text_to_3d_provider, TextTo3dProvider::Embedded);
+    }
+
+    #[test]
+    fn a_bucket_needs_a_proper_endpoint_and_both_halves_of_its_key() {
+        assert!(std::env::var_os(S3_SECRET_ACCESS_KEY).is_none());
+        // The machine's own AWS credentials: no key at all.
+        let config = from_toml("s3_bucket = \"lab\"").unwrap();
+        assert_eq!((config.s3_bucket.as_str(), config.s3_region.as_str()), ("lab", "us-east-1"));
+        let error = from_toml("s3_bucket = \"lab\"\ns3_endpoint = \"minio:9000\"").unwrap_err();
+        assert!(error.0.starts_with("setting MEMOREEZ_S3_ENDPOINT"), "{}", error.0);
+        // A key id whose secret is not in the environment (it may not come from a file).
+        let error =
+            from_toml("s3_bucket = \"lab\"\ns3_access_key_id = \"AKIA\"\ns3_secret_access_key = \"x\"")
+                .unwrap_err();
+        assert!(error.0.contains(S3_SECRET_ACCESS_KEY), "{}", error.0);
+        // Without a bucket the S3 settings are not looked at.
+        assert!(from_toml("s3_endpoint = \"nonsense\"").is_ok());
     }
 }

@@ -27,7 +27,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     tokio::spawn(crate::mail::run(state.clone()));
     // Finishes lab folder moves a crash or an unavailable storage left behind.
     tokio::spawn(crate::lab_files::run(state.clone()));
-    tracing::info!(database = ?state.db.backend(), "Memoreez is listening on http://{local}");
+    tracing::info!(database = ?state.db.backend(), files = %state.storage.describe(), "Memoreez is listening on http://{local}");
     if !crate::staff::password_is_set(&state.db).await.unwrap_or(true) {
         let link = crate::staff_setup::link(&state);
         tracing::warn!("No staff password yet: set one at {link} (or run `memoreez admin set-password`)");

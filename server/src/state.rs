@@ -52,7 +52,7 @@ impl AppState {
     pub async fn open(config: Config) -> Result<AppState, StartError> {
         let db = Db::connect(&config.database_url).await?;
         db.migrate().await?;
-        let storage = Storage::local(&config.files_dir)?;
+        let storage = Storage::open(&config)?;
         let leptos = LeptosOptions::builder()
             .output_name("memoreez")
             .site_root(config.site_root.display().to_string())

@@ -1,9 +1,10 @@
 //! Files (uploads, concept images, meshes, G-code) behind one small type.
 //!
-//! `object_store` gives the same API for a local folder (now) and S3-style
-//! buckets (later), so nothing above this module knows where bytes live.
-//! Writes are atomic: the local store writes a temporary file and renames it,
-//! so a crash never leaves a half-written file under its real name.
+//! `object_store` gives the same API for a local folder and an S3 bucket
+//! (AWS, Cloudflare R2, MinIO), so nothing above this module knows where
+//! bytes live. Writes are atomic: the local store writes a temporary file and
+//! renames it, and a bucket shows an object only once it is whole, so a crash
+//! never leaves a half-written file under its real name.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -26,8 +27,11 @@ pub enum StorageError {
     NotFound(String),
     #[error("not a valid file name: {0}")]
     BadKey(String),
-    #[error("cannot use the storage folder {path}: {reason}")]
+    #[error("cannot use the storage at {path}: {reason}")]
     Folder { path: String, reason: String },
+    /// A write found no bucket (or folder) to write into.
+    #[error("cannot write to {0}: it is not there (is the bucket created?)")]
+    NoPlace(String),
     #[error("storage failed: {0}")]
     Store(object_store::Error),
 }
@@ -51,9 +55,59 @@ impl Storage {
         Ok(Storage { store: Arc::new(store), root: Some(folder.to_path_buf()) })
     }
 
+    /// An S3 bucket (`MEMOREEZ_S3_*`, and the secret key that goes with the
+    /// key id). Checks the settings, not the bucket: readiness
+    /// ([`Storage::check`]) does that.
+    pub fn s3(config: &crate::config::Config, secret_access_key: &str) -> Result<Storage, StorageError> {
+        use object_store::aws::AmazonS3Builder;
+        // reqwest 0.13 (object_store's client) takes TLS from the process's
+        // rustls provider: ring, as everything else here. Already set is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let endpoint = config.s3_endpoint.trim().trim_end_matches('/');
+        let mut builder = AmazonS3Builder::new()
+            .with_bucket_name(&config.s3_bucket)
+            .with_region(&config.s3_region)
+            .with_allow_http(endpoint.starts_with("http://"));
+        if !endpoint.is_empty() {
+            builder = builder.with_endpoint(endpoint);
+        }
+        if !config.s3_access_key_id.is_empty() {
+            builder = builder
+                .with_access_key_id(&config.s3_access_key_id)
+                .with_secret_access_key(secret_access_key);
+        }
+        let store = builder.build().map_err(|e| StorageError::Folder {
+            path: format!("s3://{}", config.s3_bucket),
+            reason: e.to_string(),
+        })?;
+        Ok(Storage { store: Arc::new(store), root: None })
+    }
+
+    /// The storage `config` names: its bucket when one is set, else its folder.
+    pub fn open(config: &crate::config::Config) -> Result<Storage, StorageError> {
+        match config.s3_bucket.is_empty() {
+            true => Storage::local(&config.files_dir),
+            false => {
+                Storage::s3(config, &std::env::var(crate::config::S3_SECRET_ACCESS_KEY).unwrap_or_default())
+            }
+        }
+    }
+
+    /// Where the files are, for logs and the admin: a folder or `s3://bucket`.
+    pub fn describe(&self) -> String {
+        match &self.root {
+            Some(root) => root.display().to_string(),
+            None => format!("{}", self.store),
+        }
+    }
+
     pub async fn put(&self, key: &str, bytes: impl Into<Bytes>) -> Result<(), StorageError> {
-        self.store.put(&parse_key(key)?, PutPayload::from(bytes.into())).await?;
-        Ok(())
+        match self.store.put(&parse_key(key)?, PutPayload::from(bytes.into())).await {
+            Ok(_) => Ok(()),
+            // S3 answers NoSuchBucket with 404, which object_store calls NotFound.
+            Err(object_store::Error::NotFound { .. }) => Err(StorageError::NoPlace(self.describe())),
+            Err(other) => Err(other.into()),
+        }
     }
 
     pub async fn get(&self, key: &str) -> Result<Bytes, StorageError> {
@@ -149,6 +203,21 @@ mod tests {
         assert!(storage.list("lab/Printing").await.unwrap().is_empty());
         let missing = storage.rename("lab/Uploaded/a/a.stl", "lab/Pending/a/b.stl").await;
         assert!(matches!(missing, Err(StorageError::NotFound(_))), "{missing:?}");
+    }
+
+    #[test]
+    fn an_s3_store_is_built_for_https_and_local_endpoints() {
+        // Building the client sets up TLS from the process's rustls provider (ring).
+        for endpoint in ["", "https://account.r2.cloudflarestorage.com", "http://127.0.0.1:9000/"] {
+            let config = crate::config::Config {
+                s3_bucket: "lab".into(),
+                s3_endpoint: endpoint.into(),
+                s3_access_key_id: "AKIA".into(),
+                ..Default::default()
+            };
+            let storage = Storage::s3(&config, "secret").unwrap_or_else(|e| panic!("{endpoint}: {e}"));
+            assert!(storage.describe().contains("lab"), "{}", storage.describe());
+        }
     }
 
     #[tokio::test]
