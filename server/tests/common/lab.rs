@@ -16,7 +16,7 @@ use super::suite::box_stl;
 use super::{Kind, TestApp, with_app, with_changed_app};
 
 /// The form's fields for Ada, as (name, value).
-fn fields() -> Vec<(&'static str, &'static str)> {
+pub(crate) fn fields() -> Vec<(&'static str, &'static str)> {
     vec![
         ("name", "Ada Lovelace"),
         ("email", "ada@example.edu"),

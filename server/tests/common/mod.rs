@@ -260,6 +260,7 @@ pub mod checkout;
 pub mod lab;
 pub mod outside;
 pub mod print_jobs;
+pub mod s3;
 pub mod staff;
 pub mod stripe_double;
 pub mod suite;

@@ -987,6 +987,14 @@ macro_rules! backend_suite {
             common::lab::open_dashboards_hear_of_every_change($kind).await
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn the_lab_keeps_its_files_in_s3() {
+            common::s3::the_lab_keeps_its_files_in_s3($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_missing_bucket_fails_readiness() {
+            common::s3::a_missing_bucket_fails_readiness($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn staff_sign_in_guards_the_outbox() {
             common::staff::staff_sign_in_guards_the_outbox($kind).await
         }
