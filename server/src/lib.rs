@@ -3,6 +3,7 @@
 
 pub mod backend;
 pub mod card_payments;
+pub mod changes;
 pub mod cli;
 pub mod concepts;
 pub mod config;

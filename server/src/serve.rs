@@ -27,6 +27,9 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     tokio::spawn(crate::mail::run(state.clone()));
     // Finishes lab folder moves a crash or an unavailable storage left behind.
     tokio::spawn(crate::lab_files::run(state.clone()));
+    if state.db.backend() == crate::db::Backend::Postgres {
+        tokio::spawn(crate::changes::listen(state.config.database_url.clone(), state.changes.clone()));
+    }
     tracing::info!(database = ?state.db.backend(), files = %state.storage.describe(), "Memoreez is listening on http://{local}");
     if !crate::staff::password_is_set(&state.db).await.unwrap_or(true) {
         let link = crate::staff_setup::link(&state);

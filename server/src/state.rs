@@ -39,6 +39,8 @@ pub struct AppState {
     pub outside: Option<Arc<crate::slant3d::Slant3d>>,
     /// Signs and checks expiring download links (the lab's G-code, a print service's file).
     pub links: crate::signed_links::LinkSigner,
+    /// News of changes for the live streams (from PostgreSQL's NOTIFY on that database).
+    pub changes: crate::changes::Changes,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -83,6 +85,7 @@ impl AppState {
             card_payments,
             outside,
             links,
+            changes: crate::changes::Changes::new(),
         })
     }
 }

@@ -65,31 +65,34 @@ pub async fn stream(
     let resume =
         headers.get("last-event-id").and_then(|v| v.to_str().ok()).map(str::to_string).or(query.seen);
     let delivered = Delivered::parse(resume.as_deref().unwrap_or_default());
-    // (state, creation id, what was delivered, whether `done` was sent)
-    let start = (state, id, delivered, false);
-    let events = futures_util::stream::unfold(start, |(state, id, mut delivered, ended)| async move {
-        if ended {
-            return None;
-        }
-        let mut first = true;
-        loop {
-            if !first {
-                tokio::time::sleep(POLL).await;
+    // (state, creation id, what was delivered, whether `done` was sent, news)
+    let following = state.changes.follow();
+    let start = (state, id, delivered, false, following);
+    let events =
+        futures_util::stream::unfold(start, |(state, id, mut delivered, ended, mut following)| async move {
+            if ended {
+                return None;
             }
-            first = false;
-            // Unreadable: end the stream; the browser reconnects where it was.
-            let concepts = store::list(&state.db, &id).await.ok()?;
-            if let Some(concept) = concepts.iter().find(|c| !delivered.has(c.index, c.status)) {
-                delivered.mark(concept.index, concept.status);
-                let event = concept_event(concept).id(delivered.as_str());
-                return Some((Ok(event), (state, id, delivered, false)));
+            let mut first = true;
+            loop {
+                if !first {
+                    let topic = crate::changes::topic("creation", &id);
+                    following.next(|news| news == topic, POLL).await;
+                }
+                first = false;
+                // Unreadable: end the stream; the browser reconnects where it was.
+                let concepts = store::list(&state.db, &id).await.ok()?;
+                if let Some(concept) = concepts.iter().find(|c| !delivered.has(c.index, c.status)) {
+                    delivered.mark(concept.index, concept.status);
+                    let event = concept_event(concept).id(delivered.as_str());
+                    return Some((Ok(event), (state, id, delivered, false, following)));
+                }
+                if concepts.iter().all(|c| c.status != ConceptStatus::Pending) {
+                    let event = Event::default().event("done").id(delivered.as_str()).data("{}");
+                    return Some((Ok(event), (state, id, delivered, true, following)));
+                }
             }
-            if concepts.iter().all(|c| c.status != ConceptStatus::Pending) {
-                let event = Event::default().event("done").id(delivered.as_str()).data("{}");
-                return Some((Ok(event), (state, id, delivered, true)));
-            }
-        }
-    });
+        });
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }
 

@@ -28,6 +28,11 @@ pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
         "status": if ready { "ready" } else { "unavailable" },
         "database": report(database),
         "storage": report(storage),
+        // How open pages hear of changes: "notify" (PostgreSQL's LISTEN is
+        // connected, so changes from every instance arrive at once) or
+        // "polling" (SQLite, or the listener reconnecting). Not a readiness
+        // condition: polling still works, a little later.
+        "live_updates": state.changes.mode(),
     });
     (status, Json(body))
 }

@@ -23,36 +23,41 @@ pub async fn events(
     Path(id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let first = jobs::view(&state.db, &id).await?.ok_or(ApiError::NotFound)?;
-    // (state, id, the last progress sent, whether the end was sent, the next view to report)
-    let start = (state, id, None::<(Option<String>, Option<i64>)>, false, Some(first));
-    let stream = futures_util::stream::unfold(start, |(state, id, last, ended, next)| async move {
-        if ended {
-            return None;
-        }
-        let mut view = next;
-        loop {
-            let job = match view.take() {
-                Some(job) => job,
-                None => {
-                    tokio::time::sleep(POLL).await;
-                    match jobs::view(&state.db, &id).await {
-                        Ok(Some(job)) => job,
-                        // Gone or unreadable: end the stream; the client may reconnect.
-                        _ => return None,
+    // (state, id, the last progress sent, whether the end was sent, the next view to report, news)
+    let following = state.changes.follow();
+    let start = (state, id, None::<(Option<String>, Option<i64>)>, false, Some(first), following);
+    let stream = futures_util::stream::unfold(
+        start,
+        |(state, id, last, ended, next, mut following)| async move {
+            if ended {
+                return None;
+            }
+            let mut view = next;
+            loop {
+                let job = match view.take() {
+                    Some(job) => job,
+                    None => {
+                        let topic = crate::changes::topic("job", &id);
+                        following.next(|news| news == topic, POLL).await;
+                        match jobs::view(&state.db, &id).await {
+                            Ok(Some(job)) => job,
+                            // Gone or unreadable: end the stream; the client may reconnect.
+                            _ => return None,
+                        }
                     }
+                };
+                if let Some(event) = end_event(&job) {
+                    return Some((Ok(event), (state, id, last, true, None, following)));
                 }
-            };
-            if let Some(event) = end_event(&job) {
-                return Some((Ok(event), (state, id, last, true, None)));
+                let progress = (job.stage.clone(), job.percent);
+                if last.as_ref() != Some(&progress) {
+                    let data = json!({ "stage": job.stage.as_deref().unwrap_or("queued"), "percent": job.percent.unwrap_or(0) });
+                    let event = Event::default().event("progress").data(data.to_string());
+                    return Some((Ok(event), (state, id, Some(progress), false, None, following)));
+                }
             }
-            let progress = (job.stage.clone(), job.percent);
-            if last.as_ref() != Some(&progress) {
-                let data = json!({ "stage": job.stage.as_deref().unwrap_or("queued"), "percent": job.percent.unwrap_or(0) });
-                let event = Event::default().event("progress").data(data.to_string());
-                return Some((Ok(event), (state, id, Some(progress), false, None)));
-            }
-        }
-    });
+        },
+    );
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 

@@ -144,7 +144,7 @@ pub async fn file(
     ))
 }
 
-/// How often the live feed looks for a change.
+/// How often the live feed looks for a change (without news from PostgreSQL).
 const LAB_POLL: Duration = Duration::from_millis(400);
 
 /// `GET /api/staff/events` (signed-in staff): server-sent `lab` events, one
@@ -163,18 +163,19 @@ pub async fn staff_events(
             message: "Please sign in as staff.".into(),
         });
     }
-    let start = (state, None::<i64>);
-    let stream = futures_util::stream::unfold(start, |(state, last)| async move {
+    let following = state.changes.follow();
+    let start = (state, None::<i64>, following);
+    let stream = futures_util::stream::unfold(start, |(state, last, mut following)| async move {
         loop {
             if last.is_some() {
-                tokio::time::sleep(LAB_POLL).await;
+                following.next(crate::changes::is_lab, LAB_POLL).await;
             }
             // An unreadable database: try again on the next tick (the page keeps its last view).
             let Ok(row) = sqlx::query("SELECT MAX(id) AS version, MAX(at) AS at FROM print_job_events")
                 .fetch_one(state.db.pool())
                 .await
             else {
-                tokio::time::sleep(LAB_POLL).await;
+                following.next(crate::changes::is_lab, LAB_POLL).await;
                 continue;
             };
             let version: i64 = row.try_get::<Option<i64>, _>("version").ok().flatten().unwrap_or(0);
@@ -199,7 +200,7 @@ pub async fn staff_events(
                 "at": crate::time::lab_time(at, state.config.lab_zone()),
             });
             let event = Event::default().event("lab").data(data.to_string());
-            return Some((Ok(event), (state, Some(version))));
+            return Some((Ok(event), (state, Some(version), following)));
         }
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))

@@ -90,29 +90,32 @@ pub async fn events(
     Query(token): Query<Token>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let first = orders::view(&state, &id, &token.t).await?;
-    let start = (state, id, token.t, None::<OrderView>, Some(first));
-    let stream = futures_util::stream::unfold(start, |(state, id, token, last, next)| async move {
-        let mut next = next;
-        loop {
-            let order = match next.take() {
-                Some(order) => order,
-                None => {
-                    tokio::time::sleep(ORDER_POLL).await;
-                    // Gone or unreadable: end the stream; the page reconnects.
-                    orders::view(&state, &id, &token).await.ok()?
+    let following = state.changes.follow();
+    let start = (state, id, token.t, None::<OrderView>, Some(first), following);
+    let stream =
+        futures_util::stream::unfold(start, |(state, id, token, last, next, mut following)| async move {
+            let mut next = next;
+            loop {
+                let order = match next.take() {
+                    Some(order) => order,
+                    None => {
+                        let topic = crate::changes::topic("order", &id);
+                        following.next(|news| news == topic, ORDER_POLL).await;
+                        // Gone or unreadable: end the stream; the page reconnects.
+                        orders::view(&state, &id, &token).await.ok()?
+                    }
+                };
+                if last.as_ref() != Some(&order) {
+                    let data = serde_json::to_string(&order).expect("an order serialises");
+                    let event = Event::default().event("order").data(data);
+                    return Some((Ok(event), (state, id, token, Some(order), None, following)));
                 }
-            };
-            if last.as_ref() != Some(&order) {
-                let data = serde_json::to_string(&order).expect("an order serialises");
-                let event = Event::default().event("order").data(data);
-                return Some((Ok(event), (state, id, token, Some(order), None)));
             }
-        }
-    });
+        });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
-/// How often an open order page's stream looks for a change.
+/// How often an open order page's stream looks for a change (without news from PostgreSQL).
 const ORDER_POLL: Duration = Duration::from_millis(500);
 
 /// `POST /api/payments/stripe/webhook`: Stripe's events about Checkout

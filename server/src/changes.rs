@@ -1,0 +1,177 @@
+//! Live updates: every open page's stream (staff dashboards, order pages,
+//! job progress, concepts) waits here for news of what it shows, then reads
+//! the database — the truth — and sends what changed.
+//!
+//! On PostgreSQL the database announces each change itself (triggers call
+//! `pg_notify('memoreez', '<topic>:<id>')`, delivered at commit), and every
+//! instance listens, so a change made through any instance, worker or psql
+//! reaches the pages open on all of them at once. The streams still re-read
+//! every couple of seconds, so news lost with a dropped connection only
+//! delays a page. On SQLite (one machine, one instance) there is no such
+//! channel: the streams re-read every few hundred milliseconds, as before.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use sqlx::postgres::PgListener;
+use tokio::sync::broadcast;
+
+/// The channel the database announces on (see migrations/postgres/0015).
+pub const CHANNEL: &str = "memoreez";
+
+/// "Something may have changed that you did not hear of": every stream re-reads.
+const EVERYTHING: &str = "*";
+
+/// How often a stream re-reads while news arrives by the channel.
+const LISTENING_POLL: Duration = Duration::from_secs(2);
+
+#[derive(Clone, Debug)]
+pub struct Changes {
+    news: broadcast::Sender<Arc<str>>,
+    /// The PostgreSQL listener is connected: streams need not poll fast.
+    listening: Arc<AtomicBool>,
+}
+
+impl Default for Changes {
+    fn default() -> Self {
+        Changes::new()
+    }
+}
+
+impl Changes {
+    pub fn new() -> Changes {
+        Changes { news: broadcast::channel(1024).0, listening: Arc::new(AtomicBool::new(false)) }
+    }
+
+    /// Tells this instance's streams that `topic` (`lab:<job>`, `order:<id>`,
+    /// `job:<id>`, `creation:<id>`) changed.
+    pub fn announce(&self, topic: &str) {
+        // No stream open: nobody to tell.
+        let _ = self.news.send(Arc::from(topic));
+    }
+
+    /// `notify` while the PostgreSQL listener is connected, else `polling`.
+    pub fn mode(&self) -> &'static str {
+        match self.listening.load(Ordering::Relaxed) {
+            true => "notify",
+            false => "polling",
+        }
+    }
+
+    /// A stream's place in the news, from now on.
+    pub fn follow(&self) -> Following {
+        Following { news: self.news.subscribe(), listening: self.listening.clone() }
+    }
+}
+
+/// One stream's subscription.
+pub struct Following {
+    news: broadcast::Receiver<Arc<str>>,
+    listening: Arc<AtomicBool>,
+}
+
+impl Following {
+    /// Returns when news of a topic `wanted` accepts arrives, or when it is
+    /// time to re-read anyway: after `poll` on SQLite, after a couple of
+    /// seconds while the PostgreSQL listener is connected.
+    pub async fn next(&mut self, wanted: impl Fn(&str) -> bool, poll: Duration) {
+        let poll = match self.listening.load(Ordering::Relaxed) {
+            true => poll.max(LISTENING_POLL),
+            false => poll,
+        };
+        let deadline = tokio::time::sleep(poll);
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                () = &mut deadline => return,
+                heard = self.news.recv() => match heard {
+                    Ok(topic) if &*topic == EVERYTHING || wanted(&topic) => return,
+                    Ok(_) => {}
+                    // Missed some: re-read to be sure.
+                    Err(broadcast::error::RecvError::Lagged(_)) => return,
+                    Err(broadcast::error::RecvError::Closed) => {
+                        deadline.as_mut().await;
+                        return;
+                    }
+                },
+            }
+        }
+    }
+}
+
+/// `lab:<job>` for any job: the dashboards follow them all.
+pub fn is_lab(topic: &str) -> bool {
+    topic.starts_with("lab:")
+}
+
+/// The topic for one thing, e.g. `topic("order", id)`.
+pub fn topic(kind: &str, id: &str) -> String {
+    format!("{kind}:{id}")
+}
+
+/// Listens on PostgreSQL's `memoreez` channel for as long as the instance
+/// runs, passing every announcement to this instance's streams; reconnects
+/// after a lost connection (telling every stream to re-read, since news may
+/// have been missed meanwhile).
+pub async fn listen(database_url: String, changes: Changes) {
+    loop {
+        match PgListener::connect(&database_url).await {
+            Ok(mut listener) => match listener.listen(CHANNEL).await {
+                Ok(()) => {
+                    changes.listening.store(true, Ordering::Relaxed);
+                    changes.announce(EVERYTHING);
+                    loop {
+                        match listener.try_recv().await {
+                            Ok(Some(notification)) => changes.announce(notification.payload()),
+                            // Lost and reconnected (sqlx listens again by itself).
+                            Ok(None) => changes.announce(EVERYTHING),
+                            Err(error) => {
+                                tracing::warn!(%error, "live updates: the database connection dropped");
+                                break;
+                            }
+                        }
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "live updates: could not listen"),
+            },
+            Err(error) => tracing::warn!(%error, "live updates: could not connect to listen"),
+        }
+        changes.listening.store(false, Ordering::Relaxed);
+        changes.announce(EVERYTHING);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stream_wakes_for_its_topic_and_otherwise_polls() {
+        let changes = Changes::new();
+        let mut following = changes.follow();
+        let order = topic("order", "abc");
+
+        // Another order's news does not wake it; the poll does.
+        let start = tokio::time::Instant::now();
+        let waiting = following.next(|t| t == order, Duration::from_millis(400));
+        changes.announce("order:other");
+        waiting.await;
+        assert_eq!(start.elapsed(), Duration::from_millis(400));
+
+        // Its own news, and "everything", wake it at once.
+        for news in [order.as_str(), EVERYTHING] {
+            let start = tokio::time::Instant::now();
+            changes.announce(news);
+            following.next(|t| t == order, Duration::from_secs(60)).await;
+            assert_eq!(start.elapsed(), Duration::ZERO, "{news}");
+        }
+
+        // While PostgreSQL announces changes, streams re-read only every two seconds.
+        changes.listening.store(true, Ordering::Relaxed);
+        let start = tokio::time::Instant::now();
+        following.next(is_lab, Duration::from_millis(400)).await;
+        assert_eq!(start.elapsed(), LISTENING_POLL);
+    }
+}
