@@ -18,6 +18,8 @@ pub async fn health_and_readiness(kind: Kind) {
         assert_eq!(body["status"], "ready");
         assert_eq!(body["database"]["ok"], true);
         assert_eq!(body["storage"]["ok"], true);
+        // The test app starts no PostgreSQL listener (tests/instances.rs runs real ones).
+        assert_eq!(body["live_updates"], "polling");
     })
     .await;
 }

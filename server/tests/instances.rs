@@ -1,0 +1,270 @@
+//! Two machines, one lab: two `memoreez serve` processes on different ports,
+//! one PostgreSQL database and one storage folder, as two staff computers
+//! (or two web instances behind a proxy) run them. A submission through
+//! instance A reaches a dashboard connected to instance B, and a staff step
+//! taken on B reaches a dashboard on A, by PostgreSQL's LISTEN/NOTIFY.
+//!
+//! The tests are under `postgres::`, so `./dev test` skips them (and says so)
+//! on a machine without PostgreSQL.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use memoreez::db::Db;
+
+const PASSWORD: &str = "correct-horse-battery";
+
+fn admin_url() -> String {
+    std::env::var("MEMOREEZ_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A fresh database on the test server, dropped at the end.
+struct Database {
+    name: String,
+    url: String,
+}
+
+impl Database {
+    async fn create() -> Database {
+        use sqlx::Connection;
+        let name = format!("memoreez_two_{:016x}", rand::random::<u64>());
+        let mut admin = sqlx::PgConnection::connect(&admin_url()).await.expect("the test PostgreSQL answers");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        let base = admin_url().rsplit_once('/').unwrap().0.to_string();
+        Database { url: format!("{base}/{name}"), name }
+    }
+
+    async fn drop_it(self) {
+        use sqlx::Connection;
+        let mut admin = sqlx::PgConnection::connect(&admin_url()).await.unwrap();
+        let drop = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        let _ = sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&mut admin).await;
+    }
+}
+
+/// One `memoreez serve`, killed on drop.
+struct Instance {
+    child: Child,
+    url: String,
+}
+
+impl Instance {
+    async fn start(database_url: &str, files: &std::path::Path) -> Instance {
+        let port = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_memoreez"))
+            .arg("serve")
+            .env("MEMOREEZ_ADDR", format!("127.0.0.1:{port}"))
+            .env("MEMOREEZ_DATABASE_URL", database_url)
+            .env("MEMOREEZ_FILES_DIR", files)
+            // No memoreez.toml there: the settings are these.
+            .current_dir(files)
+            .env("MEMOREEZ_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("memoreez serve starts");
+        let instance = Instance { child, url: format!("http://127.0.0.1:{port}") };
+        let client = reqwest::Client::new();
+        for _ in 0..300 {
+            // Ready, and listening for the other instance's changes.
+            if let Ok(ready) = client.get(format!("{}/readyz", instance.url)).send().await
+                && ready.status().is_success()
+                && ready.json::<serde_json::Value>().await.is_ok_and(|body| body["live_updates"] == "notify")
+            {
+                return instance;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("memoreez serve on {} did not become ready", instance.url);
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A staff dashboard's live feed: the `lab` events of `/api/staff/events`.
+struct Feed {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl Feed {
+    async fn open(instance: &Instance, cookie: &str) -> Feed {
+        let response = reqwest::Client::new()
+            .get(format!("{}/api/staff/events", instance.url))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+        let mut feed = Feed { response, buffer: String::new() };
+        feed.next().await; // where the feed starts
+        feed
+    }
+
+    /// The next `lab` event's data.
+    async fn next(&mut self) -> serde_json::Value {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let event: String = self.buffer.drain(..end + 2).collect();
+                if let Some(data) = event.lines().find_map(|line| line.strip_prefix("data:")) {
+                    return serde_json::from_str(data.trim()).unwrap();
+                }
+                continue;
+            }
+            let chunk = tokio::time::timeout(Duration::from_secs(10), self.response.chunk())
+                .await
+                .expect("an event within 10 s")
+                .unwrap()
+                .expect("the feed stays open");
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+}
+
+/// A 10 mm cube as binary STL.
+fn cube_stl() -> Vec<u8> {
+    let cube = geometry::shapes::cuboid([0.0; 3], [10.0, 10.0, 10.0]);
+    let triangles: Vec<_> = cube.triangle_corners().collect();
+    let mut stl = vec![0u8; 80];
+    stl.extend_from_slice(&(triangles.len() as u32).to_le_bytes());
+    for corners in triangles {
+        stl.extend_from_slice(&[0u8; 12]);
+        for corner in corners {
+            for value in corner {
+                stl.extend_from_slice(&(value as f32).to_le_bytes());
+            }
+        }
+        stl.extend_from_slice(&[0u8; 2]);
+    }
+    stl
+}
+
+/// Submits a student's model through `instance`; the job's id.
+async fn submit(instance: &Instance, name: &str) -> String {
+    let boundary = "memoreez-two-instances";
+    let mut body = Vec::new();
+    let fields = [
+        ("name", name),
+        ("email", "student@example.edu"),
+        ("discipline", "Physics"),
+        ("class_number", "PHYS 2211"),
+        ("method", "filament"),
+        ("color", "Red"),
+        ("acknowledged", "true"),
+    ];
+    for (field, value) in fields {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{value}\r\n")
+                .bytes(),
+        );
+    }
+    body.extend(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"cube.stl\"\r\n\
+             Content-Type: model/stl\r\n\r\n"
+        )
+        .bytes(),
+    );
+    body.extend(cube_stl());
+    body.extend(format!("\r\n--{boundary}--\r\n").bytes());
+    let reply = reqwest::Client::new()
+        .post(format!("{}/api/lab/submissions", instance.url))
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = reply.status();
+    let json: serde_json::Value = reply.json().await.unwrap();
+    assert_eq!(status, 201, "{json}");
+    json["id"].as_str().unwrap().to_string()
+}
+
+mod postgres {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_instances_share_one_live_lab() {
+        let database = Database::create().await;
+        let files = tempfile::tempdir().unwrap();
+        let db = Db::connect(&database.url).await.unwrap();
+        db.migrate().await.unwrap();
+        memoreez::staff::set_password(&db, PASSWORD, PASSWORD).await.unwrap();
+        let token = memoreez::staff::sign_in(&db, "test", PASSWORD).await.unwrap();
+        let cookie = format!("{}={token}", memoreez::staff::COOKIE_NAME);
+
+        let a = Instance::start(&database.url, files.path()).await;
+        let b = Instance::start(&database.url, files.path()).await;
+        let mut on_a = Feed::open(&a, &cookie).await;
+        let mut on_b = Feed::open(&b, &cookie).await;
+
+        // A student submits through A; the dashboard on B hears of it, with the chime.
+        let sent = Instant::now();
+        let id = submit(&a, "Lise Meitner").await;
+        let heard = on_b.next().await;
+        let latency = sent.elapsed();
+        assert_eq!(heard["new_submissions"], 1, "{heard}");
+        println!("a submission through A reached B's dashboard {} ms after it was sent", latency.as_millis());
+        // Well inside the fallback re-read (2 s): the news came by NOTIFY.
+        assert!(latency < Duration::from_millis(1500), "{latency:?}");
+        let version = heard["version"].as_i64().unwrap();
+        assert_eq!(on_a.next().await["version"], version);
+
+        // Staff approve it on B; the dashboard on A hears of it.
+        let acted = Instant::now();
+        let approve = reqwest::Client::new()
+            .post(format!("{}/api/staff_job_action", b.url))
+            .header("cookie", &cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("id={id}&action=approve&weight_g=12&print_hours=1"))
+            .send()
+            .await
+            .unwrap();
+        assert!(approve.status().is_success(), "{}", approve.text().await.unwrap());
+        let heard = on_a.next().await;
+        let latency = acted.elapsed();
+        assert!(heard["version"].as_i64().unwrap() > version, "{heard}");
+        assert_eq!(heard["new_submissions"], 0);
+        println!("a staff step on B reached A's dashboard {} ms after it was taken", latency.as_millis());
+        assert!(latency < Duration::from_millis(1500), "{latency:?}");
+
+        // Both see the same job, and its folder moved once, in the shared storage.
+        let page = |instance: &Instance| {
+            reqwest::Client::new()
+                .post(format!("{}/api/staff_job", instance.url))
+                .header("cookie", &cookie)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("id={id}"))
+                .send()
+        };
+        let (on_a_page, on_b_page): (serde_json::Value, serde_json::Value) =
+            (page(&a).await.unwrap().json().await.unwrap(), page(&b).await.unwrap().json().await.unwrap());
+        assert_eq!((&on_a_page["status"], &on_b_page["status"]), (&"Pending".into(), &"Pending".into()));
+        assert_eq!(on_a_page["events"], on_b_page["events"]);
+        // A download link signed by A works on B (one link secret, in the database).
+        let model_url = on_a_page["files"][0]["url"].as_str().unwrap();
+        let model = reqwest::get(format!("{}{model_url}", b.url)).await.unwrap();
+        assert_eq!(model.status(), 200);
+        assert_eq!(model.bytes().await.unwrap(), cube_stl());
+        let pending = files.path().join("lab/Pending");
+        assert_eq!(std::fs::read_dir(&pending).unwrap().count(), 1, "{}", pending.display());
+        assert!(!files.path().join("lab/Uploaded").read_dir().is_ok_and(|mut d| d.next().is_some()));
+
+        drop((on_a, on_b, a, b));
+        db.close().await;
+        database.drop_it().await;
+    }
+}
