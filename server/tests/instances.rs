@@ -2,7 +2,9 @@
 //! one PostgreSQL database and one storage folder, as two staff computers
 //! (or two web instances behind a proxy) run them. A submission through
 //! instance A reaches a dashboard connected to instance B, and a staff step
-//! taken on B reaches a dashboard on A, by PostgreSQL's LISTEN/NOTIFY.
+//! taken on B reaches a dashboard on A, by PostgreSQL's LISTEN/NOTIFY; and
+//! background jobs queued through both are each run exactly once by the
+//! workers of both (leases with `FOR UPDATE SKIP LOCKED`).
 //!
 //! The tests are under `postgres::`, so `./dev test` skips them (and says so)
 //! on a machine without PostgreSQL.
@@ -193,8 +195,88 @@ async fn submit(instance: &Instance, name: &str) -> String {
     json["id"].as_str().unwrap().to_string()
 }
 
+/// Queues a price quote through `instance`, made by a background worker; the job's id.
+async fn queue_quote(instance: &Instance) -> String {
+    let boundary = "memoreez-quote";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"wait\"\r\n\r\nfalse\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"cube.stl\"\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend(cube_stl());
+    body.extend(format!("\r\n--{boundary}--\r\n").bytes());
+    let reply = reqwest::Client::new()
+        .post(format!("{}/api/quotes", instance.url))
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = reply.status();
+    let json: serde_json::Value = reply.json().await.unwrap();
+    assert_eq!(status, 202, "{json}");
+    json["job_id"].as_str().unwrap().to_string()
+}
+
 mod postgres {
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn jobs_queued_through_two_instances_each_run_once() {
+        use sqlx::Row;
+        let database = Database::create().await;
+        let files = tempfile::tempdir().unwrap();
+        let db = Db::connect(&database.url).await.unwrap();
+        db.migrate().await.unwrap();
+        let a = Instance::start(&database.url, files.path()).await;
+        let b = Instance::start(&database.url, files.path()).await;
+
+        // N quotes (each a real PrusaSlicer run), queued alternately through A and B.
+        const N: usize = 8;
+        let mut ids = Vec::new();
+        for n in 0..N {
+            ids.push(queue_quote(if n % 2 == 0 { &a } else { &b }).await);
+        }
+        let started = Instant::now();
+        let rows = loop {
+            let rows = sqlx::query("SELECT id, status, attempts, result FROM jobs WHERE kind = 'quote'")
+                .fetch_all(db.pool())
+                .await
+                .unwrap();
+            let done = rows.iter().filter(|row| row.get::<String, _>("status") == "done").count();
+            if done == N {
+                break rows;
+            }
+            assert!(started.elapsed() < Duration::from_secs(120), "{done} of {N} done after 2 minutes");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+
+        // N jobs, N results: each ran once, and each made its own quote.
+        assert_eq!(rows.len(), N);
+        let mut quotes = std::collections::BTreeSet::new();
+        for row in &rows {
+            assert_eq!(
+                row.get::<i64, _>("attempts"),
+                1,
+                "job {} ran more than once",
+                row.get::<String, _>("id")
+            );
+            let result: serde_json::Value = serde_json::from_str(&row.get::<String, _>("result")).unwrap();
+            quotes.insert(result["quote_id"].as_str().unwrap().to_string());
+            assert_ne!(result["quote"]["engine"], "estimate", "sliced, not estimated: {result}");
+        }
+        let saved: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM quotes").fetch_one(db.pool()).await.unwrap().get("n");
+        assert_eq!((quotes.len(), saved), (N, N as i64));
+        println!(
+            "{N} quotes queued through two instances ran once each in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+
+        drop((a, b));
+        db.close().await;
+        database.drop_it().await;
+    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn two_instances_share_one_live_lab() {
