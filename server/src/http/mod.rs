@@ -83,6 +83,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(axum::middleware::from_fn(multipart_guard))
         .layer(axum::middleware::from_fn(staff_origin_guard))
+        .layer(axum::middleware::map_response(unbuffered_streams))
         .layer(axum::middleware::from_fn(session::middleware))
         .layer(CompressionLayer::new())
         // One line per request at info: method, path, status and latency.
@@ -116,6 +117,19 @@ async fn multipart_guard(request: Request, next: Next) -> Response {
         }
     }
     next.run(request).await
+}
+
+/// Live streams must flow through a reverse proxy as they are written:
+/// nginx buffers a response unless it says `X-Accel-Buffering: no`.
+async fn unbuffered_streams(mut response: Response) -> Response {
+    let stream = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"text/event-stream"));
+    if stream {
+        response.headers_mut().insert("x-accel-buffering", http::HeaderValue::from_static("no"));
+    }
+    response
 }
 
 /// Refuses a POST that carries the staff cookie but comes from another

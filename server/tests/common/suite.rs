@@ -313,6 +313,8 @@ pub async fn api_quotes_in_the_background_with_progress_over_sse(kind: Kind) {
 
         let events = app.get(&events_url, None).await;
         assert_eq!(events.status, StatusCode::OK);
+        // Behind nginx the stream flows instead of arriving all at the end.
+        assert_eq!(events.header("x-accel-buffering").as_deref(), Some("no"));
         let text = events.text();
         let events = sse_events(&text);
         let data =
