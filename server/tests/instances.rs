@@ -226,10 +226,13 @@ mod postgres {
         use sqlx::Row;
         let database = Database::create().await;
         let files = tempfile::tempdir().unwrap();
+        // Both start at once on the empty database: each migrates it at
+        // start-up, one after the other (sqlx holds an advisory lock).
+        let (a, b) = tokio::join!(
+            Instance::start(&database.url, files.path()),
+            Instance::start(&database.url, files.path())
+        );
         let db = Db::connect(&database.url).await.unwrap();
-        db.migrate().await.unwrap();
-        let a = Instance::start(&database.url, files.path()).await;
-        let b = Instance::start(&database.url, files.path()).await;
 
         // N quotes (each a real PrusaSlicer run), queued alternately through A and B.
         const N: usize = 8;
