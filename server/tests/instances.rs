@@ -96,27 +96,32 @@ impl Drop for Instance {
     }
 }
 
-/// A staff dashboard's live feed: the `lab` events of `/api/staff/events`.
+/// A live page's event stream (a staff dashboard's `/api/staff/events`, an order page's).
 struct Feed {
     response: reqwest::Response,
     buffer: String,
 }
 
 impl Feed {
-    async fn open(instance: &Instance, cookie: &str) -> Feed {
-        let response = reqwest::Client::new()
-            .get(format!("{}/api/staff/events", instance.url))
-            .header("cookie", cookie)
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success(), "{}", response.status());
-        let mut feed = Feed { response, buffer: String::new() };
-        feed.next().await; // where the feed starts
-        feed
+    /// A staff dashboard's feed on `instance`.
+    async fn dashboard(instance: &Instance, cookie: &str) -> Feed {
+        Feed::open(&format!("{}/api/staff/events", instance.url), Some(cookie)).await.0
     }
 
-    /// The next `lab` event's data.
+    /// Any event stream; its first event (where it starts) is read.
+    async fn open(url: &str, cookie: Option<&str>) -> (Feed, serde_json::Value) {
+        let mut request = reqwest::Client::new().get(url);
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        let response = request.send().await.unwrap();
+        assert!(response.status().is_success(), "{url}: {}", response.status());
+        let mut feed = Feed { response, buffer: String::new() };
+        let first = feed.next().await;
+        (feed, first)
+    }
+
+    /// The next event's data.
     async fn next(&mut self) -> serde_json::Value {
         loop {
             if let Some(end) = self.buffer.find("\n\n") {
@@ -154,19 +159,16 @@ fn cube_stl() -> Vec<u8> {
     stl
 }
 
-/// Submits a student's model through `instance`; the job's id.
-async fn submit(instance: &Instance, name: &str) -> String {
+/// Posts `fields` and a 10 mm cube as `file` (multipart) to `path` on
+/// `instance`, expecting `status`; the JSON answer.
+async fn post_with_cube(
+    instance: &Instance,
+    path: &str,
+    fields: &[(&str, &str)],
+    status: u16,
+) -> serde_json::Value {
     let boundary = "memoreez-two-instances";
     let mut body = Vec::new();
-    let fields = [
-        ("name", name),
-        ("email", "student@example.edu"),
-        ("discipline", "Physics"),
-        ("class_number", "PHYS 2211"),
-        ("method", "filament"),
-        ("color", "Red"),
-        ("acknowledged", "true"),
-    ];
     for (field, value) in fields {
         body.extend(
             format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{value}\r\n")
@@ -183,38 +185,56 @@ async fn submit(instance: &Instance, name: &str) -> String {
     body.extend(cube_stl());
     body.extend(format!("\r\n--{boundary}--\r\n").bytes());
     let reply = reqwest::Client::new()
-        .post(format!("{}/api/lab/submissions", instance.url))
+        .post(format!("{}{path}", instance.url))
         .header("content-type", format!("multipart/form-data; boundary={boundary}"))
         .body(body)
         .send()
         .await
         .unwrap();
-    let status = reply.status();
+    let answered = reply.status();
     let json: serde_json::Value = reply.json().await.unwrap();
-    assert_eq!(status, 201, "{json}");
+    assert_eq!(answered, status, "{path}: {json}");
+    json
+}
+
+/// Submits a student's model through `instance`; the job's id.
+async fn submit(instance: &Instance, name: &str) -> String {
+    let fields = [
+        ("name", name),
+        ("email", "student@example.edu"),
+        ("discipline", "Physics"),
+        ("class_number", "PHYS 2211"),
+        ("method", "filament"),
+        ("color", "Red"),
+        ("acknowledged", "true"),
+    ];
+    let json = post_with_cube(instance, "/api/lab/submissions", &fields, 201).await;
     json["id"].as_str().unwrap().to_string()
+}
+
+/// Signs staff in on the shared database; the session cookie.
+async fn staff_cookie(db: &Db) -> String {
+    memoreez::staff::set_password(db, PASSWORD, PASSWORD).await.unwrap();
+    let token = memoreez::staff::sign_in(db, "test", PASSWORD).await.unwrap();
+    format!("{}={token}", memoreez::staff::COOKIE_NAME)
+}
+
+/// Takes staff step `form` (`id=…&action=…`) on `instance`.
+async fn staff_step(instance: &Instance, cookie: &str, form: String) {
+    let reply = reqwest::Client::new()
+        .post(format!("{}/api/staff_job_action", instance.url))
+        .header("cookie", cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert!(reply.status().is_success(), "{}", reply.text().await.unwrap());
 }
 
 /// Queues a price quote through `instance`, made by a background worker; the job's id.
 async fn queue_quote(instance: &Instance) -> String {
-    let boundary = "memoreez-quote";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"wait\"\r\n\r\nfalse\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"cube.stl\"\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend(cube_stl());
-    body.extend(format!("\r\n--{boundary}--\r\n").bytes());
-    let reply = reqwest::Client::new()
-        .post(format!("{}/api/quotes", instance.url))
-        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = reply.status();
-    let json: serde_json::Value = reply.json().await.unwrap();
-    assert_eq!(status, 202, "{json}");
+    let json = post_with_cube(instance, "/api/quotes", &[("wait", "false")], 202).await;
     json["job_id"].as_str().unwrap().to_string()
 }
 
@@ -287,14 +307,12 @@ mod postgres {
         let files = tempfile::tempdir().unwrap();
         let db = Db::connect(&database.url).await.unwrap();
         db.migrate().await.unwrap();
-        memoreez::staff::set_password(&db, PASSWORD, PASSWORD).await.unwrap();
-        let token = memoreez::staff::sign_in(&db, "test", PASSWORD).await.unwrap();
-        let cookie = format!("{}={token}", memoreez::staff::COOKIE_NAME);
+        let cookie = staff_cookie(&db).await;
 
         let a = Instance::start(&database.url, files.path()).await;
         let b = Instance::start(&database.url, files.path()).await;
-        let mut on_a = Feed::open(&a, &cookie).await;
-        let mut on_b = Feed::open(&b, &cookie).await;
+        let mut on_a = Feed::dashboard(&a, &cookie).await;
+        let mut on_b = Feed::dashboard(&b, &cookie).await;
 
         // A student submits through A; the dashboard on B hears of it, with the chime.
         let sent = Instant::now();
@@ -310,15 +328,7 @@ mod postgres {
 
         // Staff approve it on B; the dashboard on A hears of it.
         let acted = Instant::now();
-        let approve = reqwest::Client::new()
-            .post(format!("{}/api/staff_job_action", b.url))
-            .header("cookie", &cookie)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(format!("id={id}&action=approve&weight_g=12&print_hours=1"))
-            .send()
-            .await
-            .unwrap();
-        assert!(approve.status().is_success(), "{}", approve.text().await.unwrap());
+        staff_step(&b, &cookie, format!("id={id}&action=approve&weight_g=12&print_hours=1")).await;
         let heard = on_a.next().await;
         let latency = acted.elapsed();
         assert!(heard["version"].as_i64().unwrap() > version, "{heard}");
@@ -349,6 +359,56 @@ mod postgres {
         assert!(!files.path().join("lab/Uploaded").read_dir().is_ok_and(|mut d| d.next().is_some()));
 
         drop((on_a, on_b, a, b));
+        db.close().await;
+        database.drop_it().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_order_page_on_one_instance_follows_a_step_on_the_other() {
+        use sqlx::Row;
+        let database = Database::create().await;
+        let files = tempfile::tempdir().unwrap();
+        let db = Db::connect(&database.url).await.unwrap();
+        db.migrate().await.unwrap();
+        let cookie = staff_cookie(&db).await;
+        let a = Instance::start(&database.url, files.path()).await;
+        let b = Instance::start(&database.url, files.path()).await;
+
+        // A customer prices a model through A and orders it for pickup.
+        let quote = queue_quote(&a).await;
+        let progress =
+            reqwest::get(format!("{}/api/jobs/{quote}/events", a.url)).await.unwrap().text().await.unwrap();
+        assert!(progress.contains("event: done"), "{progress}");
+        let order = serde_json::json!({ "quote_job": quote, "name": "Ada Lovelace", "email": "ada@example.com",
+                                        "delivery": "pickup", "quantity": 1 });
+        let placed =
+            reqwest::Client::new().post(format!("{}/api/orders", a.url)).json(&order).send().await.unwrap();
+        let status = placed.status();
+        let placed: serde_json::Value = placed.json().await.unwrap();
+        assert_eq!(status, 201, "{placed}");
+        let (path, token) = placed["order_url"].as_str().unwrap().split_once('?').unwrap();
+
+        // Its page streams from A; staff start printing it on B.
+        let (mut page, first) = Feed::open(&format!("{}/api{path}/events?{token}", a.url), None).await;
+        assert_ne!(first["status"], "printing", "{first}");
+        let job: String = sqlx::query("SELECT id FROM print_jobs WHERE order_id = $1")
+            .bind(placed["id"].as_str().unwrap())
+            .fetch_one(db.pool())
+            .await
+            .unwrap()
+            .get("id");
+        let acted = Instant::now();
+        staff_step(&b, &cookie, format!("id={job}&action=start_printing&printer=MK4")).await;
+        let heard = page.next().await;
+        let latency = acted.elapsed();
+        assert_eq!(heard["status"], "printing", "{heard}");
+        println!(
+            "a step on B reached the order page streaming from A {} ms after it was taken",
+            latency.as_millis()
+        );
+        assert!(latency < Duration::from_millis(1500), "{latency:?}");
+
+        drop((page, a, b));
         db.close().await;
         database.drop_it().await;
     }
