@@ -4,7 +4,8 @@
 //! instance A reaches a dashboard connected to instance B, and a staff step
 //! taken on B reaches a dashboard on A, by PostgreSQL's LISTEN/NOTIFY; and
 //! background jobs queued through both are each run exactly once by the
-//! workers of both (leases with `FOR UPDATE SKIP LOCKED`).
+//! workers of both (leases with `FOR UPDATE SKIP LOCKED`); a staff session
+//! and the sign-in limit hold on both.
 //!
 //! The tests are under `postgres::`, so `./dev test` skips them (and says so)
 //! on a machine without PostgreSQL.
@@ -409,6 +410,60 @@ mod postgres {
         assert!(latency < Duration::from_millis(1500), "{latency:?}");
 
         drop((page, a, b));
+        db.close().await;
+        database.drop_it().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sign_in_sessions_and_limits_hold_across_instances() {
+        let database = Database::create().await;
+        let files = tempfile::tempdir().unwrap();
+        let db = Db::connect(&database.url).await.unwrap();
+        db.migrate().await.unwrap();
+        memoreez::staff::set_password(&db, PASSWORD, PASSWORD).await.unwrap();
+        let a = Instance::start(&database.url, files.path()).await;
+        let b = Instance::start(&database.url, files.path()).await;
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let call = |instance: &Instance, name: &str, form: String, cookie: Option<&str>| {
+            let mut request = client
+                .post(format!("{}/api/{name}", instance.url))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(form);
+            if let Some(cookie) = cookie {
+                request = request.header("cookie", cookie.to_string());
+            }
+            request.send()
+        };
+
+        // Signed in through A, the session works on B; signed out on B, it is gone on A.
+        let signed_in = call(&a, "staff_sign_in", format!("password={PASSWORD}"), None).await.unwrap();
+        let cookie = signed_in
+            .headers()
+            .get("set-cookie")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(';').next())
+            .expect("a session cookie")
+            .to_string();
+        let status = |instance: &Instance| {
+            let cookie = cookie.clone();
+            let request = call(instance, "staff_status", String::new(), Some(&cookie));
+            async move { request.await.unwrap().json::<serde_json::Value>().await.unwrap()["signed_in"].clone() }
+        };
+        assert_eq!(status(&b).await, true);
+        call(&b, "staff_sign_out", String::new(), Some(&cookie)).await.unwrap();
+        assert_eq!(status(&a).await, false);
+
+        // Wrong passwords count on both: three on A and two on B, then even the right one waits.
+        for n in 0..5 {
+            let instance = if n < 3 { &a } else { &b };
+            let wrong =
+                call(instance, "staff_sign_in", "password=wrong-password-here".into(), None).await.unwrap();
+            assert!(wrong.text().await.unwrap().contains("not the staff password"));
+        }
+        let limited = call(&a, "staff_sign_in", format!("password={PASSWORD}"), None).await.unwrap();
+        assert!(limited.text().await.unwrap().contains("Too many wrong passwords"));
+
+        drop((a, b));
         db.close().await;
         database.drop_it().await;
     }
