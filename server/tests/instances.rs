@@ -467,4 +467,72 @@ mod postgres {
         db.close().await;
         database.drop_it().await;
     }
+
+    /// Every kind of change an open page follows is announced under the
+    /// topic its stream waits for (`lab:`, `job:`, `order:`, `creation:`).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_change_a_page_follows_is_announced() {
+        let database = Database::create().await;
+        let files = tempfile::tempdir().unwrap();
+        let db = Db::connect(&database.url).await.unwrap();
+        db.migrate().await.unwrap();
+        let mut listener = sqlx::postgres::PgListener::connect(&database.url).await.unwrap();
+        listener.listen(memoreez::changes::CHANNEL).await.unwrap();
+        let heard = std::sync::Arc::new(std::sync::Mutex::new(std::collections::BTreeSet::new()));
+        let hearing = heard.clone();
+        let listening = tokio::spawn(async move {
+            while let Ok(notification) = listener.recv().await {
+                hearing.lock().unwrap().insert(notification.payload().to_string());
+            }
+        });
+        let a = Instance::start(&database.url, files.path()).await;
+
+        let submission = submit(&a, "Marie Curie").await;
+        let quote = queue_quote(&a).await;
+        let progress =
+            reqwest::get(format!("{}/api/jobs/{quote}/events", a.url)).await.unwrap().text().await.unwrap();
+        assert!(progress.contains("event: done"), "{progress}");
+        let order = serde_json::json!({ "quote_job": quote, "name": "Ada Lovelace", "email": "ada@example.com",
+                                        "delivery": "pickup", "quantity": 1 });
+        let placed: serde_json::Value = reqwest::Client::new()
+            .post(format!("{}/api/orders", a.url))
+            .json(&order)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let story = serde_json::json!({ "hobbies": ["sailing"], "facts": "Owns a beagle called Pip." });
+        let created: serde_json::Value = reqwest::Client::new()
+            .post(format!("{}/api/creations", a.url))
+            .json(&story)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+
+        let expected = [
+            memoreez::changes::topic("lab", &submission),
+            memoreez::changes::topic("job", &quote),
+            memoreez::changes::topic("order", placed["id"].as_str().unwrap()),
+            memoreez::changes::topic("creation", created["id"].as_str().unwrap()),
+        ];
+        let started = Instant::now();
+        while !expected.iter().all(|topic| heard.lock().unwrap().contains(topic)) {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "heard {:?}, expected {expected:?}",
+                heard.lock().unwrap()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+
+        listening.abort();
+        drop(a);
+        db.close().await;
+        database.drop_it().await;
+    }
 }
