@@ -72,7 +72,6 @@ pub fn material(method: PrintMethod) -> Material {
 pub async fn submit(state: &AppState, file: ModelFile, form: &Submission) -> Result<Submitted, LabError> {
     let form = form.checked(&state.config.lab_options()).map_err(LabError::Invalid)?;
     let ModelFile { file_name, bytes } = file;
-    let ext = file_name.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase()).unwrap_or_default();
     let limits = state.config.model_limits();
     let (name, model) = (file_name.clone(), bytes.clone());
     // The file is kept as the student sent it (staff open it in their slicer);
@@ -91,7 +90,7 @@ pub async fn submit(state: &AppState, file: ModelFile, form: &Submission) -> Res
     let id = lab_files::new_job_id();
     let folder = lab_files::folder_name(&form.name, form.method.as_str(), &form.color, &id);
     let uploaded = PrintJobStatus::Uploaded.as_str();
-    let model_key = lab_files::key(uploaded, &folder, &lab_files::model_file(&folder, &ext));
+    let model_key = lab_files::key(uploaded, &folder, &lab_files::model_file(&folder, &file_name));
     let picture_key = lab_files::key(uploaded, &folder, THUMBNAIL);
     let forget = || async {
         for key in [&model_key, &picture_key] {

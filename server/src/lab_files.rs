@@ -63,9 +63,15 @@ pub fn key(status: &str, folder: &str, file: &str) -> String {
     format!("{ROOT}/{status}/{folder}/{file}")
 }
 
-/// The model's name in its folder: the folder's name with the file's extension.
-pub fn model_file(folder: &str, ext: &str) -> String {
-    format!("{folder}.{ext}")
+/// A file name's extension, lower-case (`""` when it has none).
+pub fn extension(file_name: &str) -> String {
+    file_name.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase()).unwrap_or_default()
+}
+
+/// The model's name in its folder: the folder's name with the extension of
+/// the file the student sent (`file_name`).
+pub fn model_file(folder: &str, file_name: &str) -> String {
+    format!("{folder}.{}", extension(file_name))
 }
 
 /// The sliced file staff print: the folder's name, `.sliced.` and its extension.

@@ -93,7 +93,7 @@ pub fn gcode_figures(bytes: &[u8], method: PrintMethod) -> Result<Figures, Slice
 /// Keeps staff's sliced file (`.gcode` or `.3mf`) for job `id`; what it said.
 pub async fn upload(state: &AppState, id: &str, file: ModelFile) -> Result<Figures, SlicedError> {
     let job = job(state, id).await?;
-    let ext = file.file_name.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase()).unwrap_or_default();
+    let ext = lab_files::extension(&file.file_name);
     let figures = match ext.as_str() {
         "gcode" => gcode_figures(&file.bytes, job.method)?,
         // A sliced 3MF's plate G-code is the printer maker's own format: kept, not read.
@@ -117,8 +117,8 @@ pub async fn slice(state: &AppState, id: &str) -> Result<Figures, SlicedError> {
             "Resin prints are sliced in the resin printer's own software; upload its file.".into(),
         ));
     }
-    let ext = job.file_name.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase()).unwrap_or_default();
-    let model = state.storage.get(&key(&job.filed, &job.folder, &model_file(&job.folder, &ext))).await?;
+    let model =
+        state.storage.get(&key(&job.filed, &job.folder, &model_file(&job.folder, &job.file_name))).await?;
     let _slot = state.slice_slots.acquire().await;
     let (slicer, limits, book) =
         (state.config.slicer(), state.config.model_limits(), state.config.lab.clone());

@@ -175,12 +175,11 @@ pub async fn job_page(state: &AppState, id: &str) -> sqlx::Result<Option<JobPage
     let file_name: String = files.try_get("file_name")?;
     let filed: String =
         files.try_get::<Option<String>, _>("filed_status")?.unwrap_or(files.try_get("status")?);
-    let ext = file_name.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase()).unwrap_or_default();
     let sliced_ext: Option<String> = files.try_get("sliced_ext")?;
     // Staff print the sliced file once there is one, else open the model to slice it.
     let to_open = match &sliced_ext {
         Some(sliced) => lab_files::sliced_file(&folder, sliced),
-        None => lab_files::model_file(&folder, &ext),
+        None => lab_files::model_file(&folder, &file_name),
     };
     let slicer_link = crate::open_in_slicer::link(&lab_files::key(&filed, &folder, &to_open));
     let mut links = vec![FileLink {

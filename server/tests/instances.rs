@@ -45,6 +45,20 @@ impl Database {
         Database { url: format!("{base}/{name}"), name }
     }
 
+    /// A fresh, migrated database, its pool, and the storage folder the instances share.
+    async fn migrated() -> (Database, Db, tempfile::TempDir) {
+        let database = Database::create().await;
+        let db = Db::connect(&database.url).await.unwrap();
+        db.migrate().await.unwrap();
+        (database, db, tempfile::tempdir().unwrap())
+    }
+
+    /// Closes `db` and drops the database.
+    async fn finish(self, db: Db) {
+        db.close().await;
+        self.drop_it().await;
+    }
+
     async fn drop_it(self) {
         use sqlx::Connection;
         let mut admin = sqlx::PgConnection::connect(&admin_url()).await.unwrap();
@@ -298,16 +312,12 @@ mod postgres {
         );
 
         drop((a, b));
-        db.close().await;
-        database.drop_it().await;
+        database.finish(db).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn two_instances_share_one_live_lab() {
-        let database = Database::create().await;
-        let files = tempfile::tempdir().unwrap();
-        let db = Db::connect(&database.url).await.unwrap();
-        db.migrate().await.unwrap();
+        let (database, db, files) = Database::migrated().await;
         let cookie = staff_cookie(&db).await;
 
         let a = Instance::start(&database.url, files.path()).await;
@@ -360,17 +370,13 @@ mod postgres {
         assert!(!files.path().join("lab/Uploaded").read_dir().is_ok_and(|mut d| d.next().is_some()));
 
         drop((on_a, on_b, a, b));
-        db.close().await;
-        database.drop_it().await;
+        database.finish(db).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_order_page_on_one_instance_follows_a_step_on_the_other() {
         use sqlx::Row;
-        let database = Database::create().await;
-        let files = tempfile::tempdir().unwrap();
-        let db = Db::connect(&database.url).await.unwrap();
-        db.migrate().await.unwrap();
+        let (database, db, files) = Database::migrated().await;
         let cookie = staff_cookie(&db).await;
         let a = Instance::start(&database.url, files.path()).await;
         let b = Instance::start(&database.url, files.path()).await;
@@ -410,16 +416,12 @@ mod postgres {
         assert!(latency < Duration::from_millis(1500), "{latency:?}");
 
         drop((page, a, b));
-        db.close().await;
-        database.drop_it().await;
+        database.finish(db).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sign_in_sessions_and_limits_hold_across_instances() {
-        let database = Database::create().await;
-        let files = tempfile::tempdir().unwrap();
-        let db = Db::connect(&database.url).await.unwrap();
-        db.migrate().await.unwrap();
+        let (database, db, files) = Database::migrated().await;
         memoreez::staff::set_password(&db, PASSWORD, PASSWORD).await.unwrap();
         let a = Instance::start(&database.url, files.path()).await;
         let b = Instance::start(&database.url, files.path()).await;
@@ -464,18 +466,14 @@ mod postgres {
         assert!(limited.text().await.unwrap().contains("Too many wrong passwords"));
 
         drop((a, b));
-        db.close().await;
-        database.drop_it().await;
+        database.finish(db).await;
     }
 
     /// Every kind of change an open page follows is announced under the
     /// topic its stream waits for (`lab:`, `job:`, `order:`, `creation:`).
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn every_change_a_page_follows_is_announced() {
-        let database = Database::create().await;
-        let files = tempfile::tempdir().unwrap();
-        let db = Db::connect(&database.url).await.unwrap();
-        db.migrate().await.unwrap();
+        let (database, db, files) = Database::migrated().await;
         let mut listener = sqlx::postgres::PgListener::connect(&database.url).await.unwrap();
         listener.listen(memoreez::changes::CHANNEL).await.unwrap();
         let heard = std::sync::Arc::new(std::sync::Mutex::new(std::collections::BTreeSet::new()));
@@ -532,7 +530,6 @@ mod postgres {
 
         listening.abort();
         drop(a);
-        db.close().await;
-        database.drop_it().await;
+        database.finish(db).await;
     }
 }

@@ -108,10 +108,7 @@ pub async fn file(
     let file_name: String = row.try_get("file_name")?;
     let (name, content_type) = match file.as_str() {
         "thumbnail.png" => (lab_files::THUMBNAIL.to_string(), "image/png"),
-        "model" => {
-            let ext = file_name.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase()).unwrap_or_default();
-            (lab_files::model_file(&folder, &ext), "application/octet-stream")
-        }
+        "model" => (lab_files::model_file(&folder, &file_name), "application/octet-stream"),
         "sliced" => {
             let ext: String = row.try_get::<Option<String>, _>("sliced_ext")?.ok_or(ApiError::NotFound)?;
             (lab_files::sliced_file(&folder, &ext), "application/octet-stream")
