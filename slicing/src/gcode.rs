@@ -123,21 +123,23 @@ fn first_number(value: &str) -> Option<f64> {
     value.split(',').next()?.trim().parse().ok()
 }
 
-/// `1d 2h 3m 4s`, any part optional, to seconds.
+/// `1d 2h 3m 4s`, any part optional, to seconds; `None` for anything else,
+/// including a time too long to count (found by fuzzing: it overflowed).
 fn parse_duration(value: &str) -> Option<u64> {
     let mut seconds = 0u64;
     let mut any = false;
     for part in value.split_ascii_whitespace() {
-        let (number, unit) = part.split_at(part.len().checked_sub(1)?);
-        let number: u64 = number.parse().ok()?;
-        seconds += number
-            * match unit {
-                "d" => 86_400,
-                "h" => 3_600,
-                "m" => 60,
-                "s" => 1,
-                _ => return None,
-            };
+        // The unit is the last character, which may not be ASCII in a bad file.
+        let unit = part.chars().last()?;
+        let number: u64 = part[..part.len() - unit.len_utf8()].parse().ok()?;
+        let scale = match unit {
+            'd' => 86_400,
+            'h' => 3_600,
+            'm' => 60,
+            's' => 1,
+            _ => return None,
+        };
+        seconds = seconds.checked_add(number.checked_mul(scale)?)?;
         any = true;
     }
     any.then_some(seconds)
@@ -194,6 +196,10 @@ mod tests {
         assert_eq!(s.print_time_s, Some(86_400 + 2 * 3600 + 25 * 60 + 45));
         assert_eq!(parse_duration("45s"), Some(45));
         assert_eq!(parse_duration("soon"), None);
+        // Found by fuzzing: a time too long to count, and a unit that is not ASCII.
+        assert_eq!(parse_duration("99999999999999999999d"), None);
+        assert_eq!(parse_duration("300000000000000d"), None);
+        assert_eq!(parse_duration("5é"), None);
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! Slicing with PrusaSlicer, and what its G-code says.
 //!
 //! A crate of its own, without the web stack, so its benchmark builds in
-//! seconds. The print profiles live beside it in `profiles/`. Still to come
-//! (issue 4): slices as background jobs with one slot per core, storing the
-//! G-code, and the quote API.
+//! seconds and its readers can be fuzzed alone (`fuzz/`). The print profiles
+//! live beside it in `profiles/`. Also the `3dprint://` links that open a
+//! file in the desktop slicer.
 
 pub mod gcode;
 pub mod material;
+pub mod open_link;
 pub mod prusa;
 pub mod quote;
 
