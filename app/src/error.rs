@@ -25,6 +25,9 @@ pub enum AppError {
     /// Something failed on the server; the cause is logged there, never shown.
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
+    /// Too much asked of us from one address or one session in a short time.
+    #[error("{message}")]
+    TooManyRequests { retry_after_s: u64, message: String },
     /// The request never reached the server, or its answer was unreadable.
     #[error("We couldn't reach Memoreez. Check your connection and try again.")]
     Unreachable(String),
@@ -50,6 +53,7 @@ impl AppError {
             AppError::InvalidStory(_) | AppError::Invalid { .. } => 422,
             AppError::NotFound => 404,
             AppError::SignInNeeded => 401,
+            AppError::TooManyRequests { .. } => 429,
             AppError::Internal => 500,
             AppError::Unreachable(_) => 502,
         }
@@ -76,6 +80,31 @@ pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         && let Ok(status) = http::StatusCode::from_u16(error.status())
     {
         response.set_status(status);
+        if let AppError::TooManyRequests { retry_after_s, .. } = error
+            && let Ok(value) = http::HeaderValue::from_str(&retry_after_s.to_string())
+        {
+            response.insert_header(http::header::RETRY_AFTER, value);
+        }
     }
     result
+}
+
+impl AppError {
+    /// Over a rate limit: try again after `retry_after_s` seconds.
+    pub fn too_many_requests(retry_after_s: u64) -> AppError {
+        AppError::TooManyRequests { retry_after_s, message: too_many_requests(retry_after_s) }
+    }
+}
+
+/// "… Please try again in 4 minutes." for a wait of `seconds`.
+fn too_many_requests(seconds: u64) -> String {
+    let wait = match seconds {
+        0..=59 => format!("{} second{}", seconds.max(1), if seconds == 1 { "" } else { "s" }),
+        60..=5399 => {
+            let minutes = seconds.div_ceil(60);
+            format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
+        }
+        _ => format!("{} hours", seconds.div_ceil(3600)),
+    };
+    format!("That is a lot of requests in a short time. Please try again in {wait}.")
 }

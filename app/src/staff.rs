@@ -163,29 +163,41 @@ mod job_action {
         #[server(default)] reason_rules: String,
     ) -> Result<(), AppError> {
         use crate::print_job::JobAction;
-        let action = match action.as_str() {
-            "mark_reviewed" => JobAction::MarkReviewed,
-            "approve" => JobAction::Approve {
-                weight_g: super::number("weight_g", &weight_g)?,
-                print_hours: super::number("print_hours", &print_hours)?,
-            },
-            "reject" => {
-                let ticked = [reason_file, reason_size, reason_detail, reason_supports, reason_rules];
-                let reasons = crate::lab::REJECTION_REASONS
-                    .iter()
-                    .zip(ticked)
-                    .filter(|(_, ticked)| !ticked.is_empty())
-                    .map(|((key, _), _)| key.to_string())
-                    .collect();
-                JobAction::Reject { reasons, note }
-            }
-            "start_printing" => JobAction::StartPrinting { printer },
-            "complete" => JobAction::Complete,
-            "picked_up" => JobAction::PickedUp { payment },
-            _ => return Err(AppError::Invalid { field: "action".into(), message: "Unknown action.".into() }),
-        };
         let (backend, request) = crate::backend::from_context()?;
-        crate::error::with_status(backend.staff_job_action(&request, &id, action).await)?;
+        let outcome = async {
+            // Who asks comes first: a stranger learns nothing about the form.
+            if !backend.staff_status(&request).await?.signed_in {
+                return Err(AppError::SignInNeeded);
+            }
+            let action = match action.as_str() {
+                "mark_reviewed" => JobAction::MarkReviewed,
+                "approve" => JobAction::Approve {
+                    weight_g: super::number("weight_g", &weight_g)?,
+                    print_hours: super::number("print_hours", &print_hours)?,
+                },
+                "reject" => {
+                    let ticked = [reason_file, reason_size, reason_detail, reason_supports, reason_rules];
+                    let reasons = crate::lab::REJECTION_REASONS
+                        .iter()
+                        .zip(ticked)
+                        .filter(|(_, ticked)| !ticked.is_empty())
+                        .map(|((key, _), _)| key.to_string())
+                        .collect();
+                    JobAction::Reject { reasons, note }
+                }
+                "start_printing" => JobAction::StartPrinting { printer },
+                "complete" => JobAction::Complete,
+                "picked_up" => JobAction::PickedUp { payment },
+                _ => {
+                    return Err(AppError::Invalid {
+                        field: "action".into(),
+                        message: "Unknown action.".into(),
+                    });
+                }
+            };
+            backend.staff_job_action(&request, &id, action).await
+        };
+        crate::error::with_status(outcome.await)?;
         leptos_axum::redirect(&format!("/staff/jobs/{id}"));
         Ok(())
     }

@@ -161,7 +161,7 @@ impl Backend for AppState {
     }
 
     async fn staff_sign_in(&self, request: &Parts, password: &str) -> Result<(), AppError> {
-        let ip = crate::http::client_ip(request);
+        let ip = crate::client_address::of(request);
         let token = crate::staff::sign_in(&self.db, &ip, password).await.map_err(staff_error)?;
         set_cookie(&crate::staff::set_cookie(Some(&token), self.config.public_url.starts_with("https:")));
         Ok(())
@@ -359,7 +359,11 @@ fn set_cookie(value: &str) {
 fn staff_error(error: crate::staff::StaffError) -> AppError {
     use crate::staff::StaffError;
     let field = match &error {
-        StaffError::TooShort | StaffError::WrongPassword | StaffError::TooManyTries(_) => "password",
+        StaffError::TooManyTries(seconds) => {
+            let retry_after_s = u64::try_from(*seconds).unwrap_or(60);
+            return AppError::TooManyRequests { retry_after_s, message: error.to_string() };
+        }
+        StaffError::TooShort | StaffError::WrongPassword => "password",
         StaffError::Mismatch => "repeat",
         StaffError::NoPassword | StaffError::AlreadySet => "code",
         StaffError::Database(_) | StaffError::Hashing(_) => return internal(error),

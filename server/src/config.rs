@@ -137,6 +137,28 @@ pub struct Config {
     /// read from the environment only. Both empty: the machine's AWS credentials
     /// (instance profile, web identity) as the AWS SDKs find them.
     pub s3_access_key_id: String,
+    /// Reverse proxies whose `X-Forwarded-For` names the client, as addresses
+    /// or networks, comma-separated (`MEMOREEZ_TRUSTED_PROXIES`; empty: none,
+    /// the connection's address is the client's).
+    pub trusted_proxies: String,
+    /// Expensive requests (designs, models, uploads, quotes, orders) one
+    /// address may make per window (`MEMOREEZ_RATE_LIMIT`).
+    pub rate_limit: u32,
+    /// `MEMOREEZ_RATE_LIMIT_WINDOW_MINUTES`.
+    pub rate_limit_window_minutes: u64,
+    /// An address refused this many more times in one window is blocked
+    /// (`MEMOREEZ_RATE_LIMIT_BLOCK_AFTER`)…
+    pub rate_limit_block_after: u32,
+    /// …for this long (`MEMOREEZ_RATE_LIMIT_BLOCK_MINUTES`).
+    pub rate_limit_block_minutes: u64,
+    /// A customer's generation session ends after this many minutes without a
+    /// generation (`MEMOREEZ_SESSION_IDLE_MINUTES`); their models stay theirs.
+    pub session_idle_minutes: u64,
+    /// Designs and models one generation session may ask for (`MEMOREEZ_GENERATIONS_PER_SESSION`).
+    pub generations_per_session: u32,
+    /// Other sites whose pages may call the JSON API, comma-separated origins
+    /// like `https://shop.example.com` (`MEMOREEZ_CORS_ORIGINS`; empty: none).
+    pub cors_origins: String,
 }
 
 /// How the SMTP connection is protected.
@@ -236,6 +258,14 @@ impl Default for Config {
             s3_endpoint: String::new(),
             s3_region: "us-east-1".to_string(),
             s3_access_key_id: String::new(),
+            trusted_proxies: String::new(),
+            rate_limit: 100,
+            rate_limit_window_minutes: 15,
+            rate_limit_block_after: 50,
+            rate_limit_block_minutes: 60,
+            session_idle_minutes: 30,
+            generations_per_session: 40,
+            cors_origins: String::new(),
         }
     }
 }
@@ -392,7 +422,44 @@ impl Config {
         if !(1..=3600).contains(&self.slice_timeout_s) {
             return Err(ConfigError("setting MEMOREEZ_SLICE_TIMEOUT_S: expected 1 to 3600 seconds".into()));
         }
+        if let Err(error) = crate::client_address::TrustedProxies::parse(&self.trusted_proxies) {
+            return Err(ConfigError(format!("setting MEMOREEZ_TRUSTED_PROXIES: {error}")));
+        }
+        if self.rate_limit == 0 || !(1..=24 * 60).contains(&self.rate_limit_window_minutes) {
+            return Err(ConfigError(
+                "setting MEMOREEZ_RATE_LIMIT / MEMOREEZ_RATE_LIMIT_WINDOW_MINUTES: expected at least 1 request per 1 to 1440 minutes".into(),
+            ));
+        }
+        if !(1..=7 * 24 * 60).contains(&self.rate_limit_block_minutes) {
+            return Err(ConfigError(
+                "setting MEMOREEZ_RATE_LIMIT_BLOCK_MINUTES: expected 1 to 10080 minutes".into(),
+            ));
+        }
+        if !(1..=24 * 60).contains(&self.session_idle_minutes) || self.generations_per_session == 0 {
+            return Err(ConfigError(
+                "setting MEMOREEZ_SESSION_IDLE_MINUTES / MEMOREEZ_GENERATIONS_PER_SESSION: expected 1 to 1440 minutes and at least 1 generation".into(),
+            ));
+        }
+        self.cors_allowed()?;
         Ok(())
+    }
+
+    /// The origins of `MEMOREEZ_CORS_ORIGINS`, checked.
+    pub fn cors_allowed(&self) -> Result<Vec<http::HeaderValue>, ConfigError> {
+        split_list(&self.cors_origins)
+            .into_iter()
+            .map(|origin| {
+                let shaped = (origin.starts_with("https://") || origin.starts_with("http://"))
+                    && !origin.trim_end_matches('/').contains(|c: char| c == '*' || c.is_whitespace())
+                    && origin.matches('/').count() == 2;
+                match (shaped, http::HeaderValue::from_str(&origin)) {
+                    (true, Ok(value)) => Ok(value),
+                    _ => Err(ConfigError(format!(
+                        "setting MEMOREEZ_CORS_ORIGINS: {origin:?} is not an origin like https://shop.example.com"
+                    ))),
+                }
+            })
+            .collect()
     }
 
     /// The price book called `name` (`shop` or `lab`), with its name.

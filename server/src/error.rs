@@ -19,6 +19,13 @@ pub enum ApiError {
     Body { status: StatusCode, message: String },
     #[error("not found")]
     NotFound,
+    /// Over a rate limit: 429 with `Retry-After`.
+    #[error("{message}")]
+    TooManyRequests { retry_after_s: u64, message: String },
+    /// The database cannot be reached right now (503 with `Retry-After`):
+    /// the request can be repeated as it is once it comes back.
+    #[error("unavailable")]
+    Unavailable(String),
     /// Our fault; the cause is logged, never sent.
     #[error("internal error")]
     Internal(String),
@@ -26,7 +33,14 @@ pub enum ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
-        ApiError::Internal(error.to_string())
+        match error {
+            // No connection to be had: an outage, not a fault of this request.
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_) => ApiError::Unavailable(error.to_string()),
+            other => ApiError::Internal(other.to_string()),
+        }
     }
 }
 
@@ -47,6 +61,9 @@ impl From<app::error::AppError> for ApiError {
             AppError::SignInNeeded => {
                 ApiError::Body { status: StatusCode::UNAUTHORIZED, message: error.to_string() }
             }
+            AppError::TooManyRequests { retry_after_s, message } => {
+                ApiError::TooManyRequests { retry_after_s, message }
+            }
             AppError::Internal | AppError::Unreachable(_) => ApiError::Internal(error.to_string()),
         }
     }
@@ -66,6 +83,19 @@ impl IntoResponse for ApiError {
             }
             ApiError::Body { status, message } => (*status, json!({ "error": message })),
             ApiError::NotFound => (StatusCode::NOT_FOUND, json!({ "error": "not found" })),
+            ApiError::TooManyRequests { retry_after_s, .. } => {
+                let body = Json(json!({ "error": self.to_string() }));
+                let retry_after = [(http::header::RETRY_AFTER, retry_after_s.to_string())];
+                return (StatusCode::TOO_MANY_REQUESTS, retry_after, body).into_response();
+            }
+            ApiError::Unavailable(cause) => {
+                tracing::warn!(%cause, "database unavailable");
+                let body = Json(
+                    json!({ "error": "Memoreez is briefly unavailable. Please try again in a moment." }),
+                );
+                let retry_after = [(http::header::RETRY_AFTER, "5")];
+                return (StatusCode::SERVICE_UNAVAILABLE, retry_after, body).into_response();
+            }
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "API request failed");
                 (

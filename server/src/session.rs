@@ -1,4 +1,7 @@
-//! Anonymous visitors, identified by a random token in an HttpOnly cookie.
+//! Anonymous visitors, identified by a random token in an HttpOnly cookie
+//! that lasts a year: the "library" that "My models" lists. (The shorter
+//! generation session that caps how much one sitting may ask for is in
+//! `generation_sessions`.)
 //!
 //! A token is only minted when something needs an identity (creating a
 //! creation), not on every page view, so bots and static files never get one.
@@ -9,7 +12,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use base64::Engine;
@@ -18,6 +21,8 @@ use http::header::{COOKIE, SET_COOKIE};
 use http::{HeaderMap, HeaderValue};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+
+use crate::state::AppState;
 
 pub const COOKIE_NAME: &str = "memoreez_visitor";
 /// 32 random bytes, base64url without padding.
@@ -66,14 +71,16 @@ impl Visitor {
     }
 }
 
-/// Attaches a [`Visitor`] to the request and sets the cookie if one was minted.
-pub async fn middleware(mut request: Request, next: Next) -> Response {
+/// Attaches a [`Visitor`] to the request and sets the cookie if one was minted
+/// (Secure when the site is served over HTTPS).
+pub async fn middleware(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let visitor = Visitor::from_headers(request.headers());
     request.extensions_mut().insert(visitor.clone());
     let mut response = next.run(request).await;
     if let Some(token) = visitor.minted() {
         let cookie = format!(
-            "{COOKIE_NAME}={token}; Path=/; Max-Age={COOKIE_MAX_AGE_SECONDS}; HttpOnly; SameSite=Lax"
+            "{COOKIE_NAME}={token}; Path=/; Max-Age={COOKIE_MAX_AGE_SECONDS}; HttpOnly; SameSite=Lax{}",
+            if state.config.public_url.starts_with("https:") { "; Secure" } else { "" }
         );
         if let Ok(value) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(SET_COOKIE, value);

@@ -41,6 +41,8 @@ pub struct AppState {
     pub links: crate::signed_links::LinkSigner,
     /// News of changes for the live streams (from PostgreSQL's NOTIFY on that database).
     pub changes: crate::changes::Changes,
+    /// Whose `X-Forwarded-For` names the client (`MEMOREEZ_TRUSTED_PROXIES`).
+    pub trusted_proxies: crate::client_address::TrustedProxies,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -72,7 +74,6 @@ impl AppState {
             .filter(|key| !key.trim().is_empty())
             .map(|key| Arc::new(crate::slant3d::Slant3d::new(&config.slant3d_api_url, key.trim())));
         Ok(AppState {
-            config: Arc::new(config),
             db,
             storage,
             leptos,
@@ -86,6 +87,9 @@ impl AppState {
             outside,
             links,
             changes: crate::changes::Changes::new(),
+            trusted_proxies: crate::client_address::TrustedProxies::parse(&config.trusted_proxies)
+                .map_err(crate::config::ConfigError)?,
+            config: Arc::new(config),
         })
     }
 }

@@ -35,7 +35,12 @@ use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
     let backend: SharedBackend = Arc::new(state.clone());
-    let context = move || provide_context(backend.clone());
+    let context = move || {
+        provide_context(backend.clone());
+        crate::security_headers::provide_to_renderer();
+    };
+    // Checked when the configuration was loaded.
+    let cors_origins = state.config.cors_allowed().unwrap_or_default();
     let leptos = state.leptos.clone();
 
     Router::new()
@@ -83,8 +88,12 @@ pub fn router(state: AppState) -> Router {
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(axum::middleware::from_fn(multipart_guard))
         .layer(axum::middleware::from_fn(staff_origin_guard))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::rate_limits::middleware))
         .layer(axum::middleware::map_response(unbuffered_streams))
-        .layer(axum::middleware::from_fn(session::middleware))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), session::middleware))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::client_address::middleware))
+        .layer(crate::security_headers::cors(&cors_origins))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::security_headers::middleware))
         .layer(CompressionLayer::new())
         // One line per request at info: method, path, status and latency.
         .layer(
@@ -141,15 +150,4 @@ async fn staff_origin_guard(request: Request, next: Next) -> Response {
         return (StatusCode::FORBIDDEN, "Refused: this request came from another site.").into_response();
     }
     next.run(request).await
-}
-
-/// The client's address as the connection gives it (`unknown` without one,
-/// as in tests that call the router directly). A trusted-proxy setting comes
-/// with the reliability work.
-pub fn client_ip(request: &http::request::Parts) -> String {
-    request
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
 }

@@ -6,10 +6,11 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::response::{IntoResponse, Response};
+use http::StatusCode;
 use http::header::AUTHORIZATION;
-use http::{HeaderMap, StatusCode};
+use http::request::Parts;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -22,18 +23,33 @@ use crate::state::AppState;
 /// The kinds of job a remote worker may take.
 const REMOTE_KINDS: [&str; 1] = [MESH_JOB];
 
+/// A request that carries a valid worker token: the token's name. As an
+/// extractor it runs before the body is read, so a caller without a token
+/// learns nothing about what the API expects.
+pub struct Worker(String);
+
+impl FromRequestParts<AppState> for Worker {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Worker, ApiError> {
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        let unauthorised = || ApiError::Body {
+            status: StatusCode::UNAUTHORIZED,
+            message: "A valid worker token is needed.".into(),
+        };
+        let name =
+            crate::worker_tokens::worker_name(&state.db, token.trim()).await?.ok_or_else(unauthorised)?;
+        Ok(Worker(name))
+    }
+}
+
 /// The lease owner of a remote worker: its token's name and its own id.
-async fn owner(state: &AppState, headers: &HeaderMap, worker_id: &str) -> Result<String, ApiError> {
-    let token = headers
-        .get(AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    let unauthorised = || ApiError::Body {
-        status: StatusCode::UNAUTHORIZED,
-        message: "A valid worker token is needed.".into(),
-    };
-    let name = crate::worker_tokens::worker_name(&state.db, token.trim()).await?.ok_or_else(unauthorised)?;
+fn owner(worker: &Worker, worker_id: &str) -> Result<String, ApiError> {
     let id: String =
         worker_id.chars().filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c)).take(64).collect();
     if id.is_empty() {
@@ -42,7 +58,7 @@ async fn owner(state: &AppState, headers: &HeaderMap, worker_id: &str) -> Result
             message: "Name this worker (letters, digits, - _ .).".into(),
         });
     }
-    Ok(format!("remote:{name}:{id}"))
+    Ok(format!("remote:{}:{id}", worker.0))
 }
 
 #[derive(Deserialize)]
@@ -74,10 +90,10 @@ fn lease_ms(lease_s: i64) -> Result<i64, ApiError> {
 /// when there is nothing to do.
 pub async fn claim(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    worker: Worker,
     Json(claim): Json<Claim>,
 ) -> Result<Response, ApiError> {
-    let owner = owner(&state, &headers, &claim.worker_id).await?;
+    let owner = owner(&worker, &claim.worker_id)?;
     let lease = lease_ms(claim.lease_s)?;
     let kinds: Vec<&str> = claim.kinds.iter().map(String::as_str).collect();
     if kinds.is_empty() || !kinds.iter().all(|kind| REMOTE_KINDS.contains(kind)) {
@@ -109,11 +125,11 @@ pub struct Beat {
 /// (stop working on it).
 pub async fn heartbeat(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    worker: Worker,
     Path(id): Path<String>,
     Json(beat): Json<Beat>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let owner = owner(&state, &headers, &beat.worker_id).await?;
+    let owner = owner(&worker, &beat.worker_id)?;
     let stage: String = beat.stage.chars().take(120).collect();
     if jobs::heartbeat(&state.db, &id, &owner, lease_ms(beat.lease_s)?, &stage, beat.percent).await? {
         Ok(Json(json!({ "ok": true })))
@@ -145,11 +161,11 @@ async fn leased_mesh_job(state: &AppState, id: &str, owner: &str) -> Result<Mesh
 /// `GET /api/worker/jobs/{id}/input?worker_id=…`: the picture to make a model of.
 pub async fn input(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    worker: Worker,
     Path(id): Path<String>,
     Query(who): Query<Who>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let owner = owner(&state, &headers, &who.worker_id).await?;
+    let owner = owner(&worker, &who.worker_id)?;
     let job = leased_mesh_job(&state, &id, &owner).await?;
     let key = crate::concepts::store::image_key(&job.creation_id, job.index);
     let picture = state.storage.get(&key).await.map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -162,12 +178,12 @@ pub async fn input(
 /// that cannot be used fails the job with the reason → `422`.
 pub async fn result(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    worker: Worker,
     Path(id): Path<String>,
     Query(who): Query<Who>,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
-    let owner = owner(&state, &headers, &who.worker_id).await?;
+    let owner = owner(&worker, &who.worker_id)?;
     let job = leased_mesh_job(&state, &id, &owner).await?;
     let limits = state.config.model_limits();
     let read = if body.starts_with(b"glTF") {
@@ -210,11 +226,11 @@ pub struct Failure {
 /// `POST /api/worker/jobs/{id}/fail` `{"worker_id", "reason", "retry"}`.
 pub async fn fail(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    worker: Worker,
     Path(id): Path<String>,
     Json(failure): Json<Failure>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let owner = owner(&state, &headers, &failure.worker_id).await?;
+    let owner = owner(&worker, &failure.worker_id)?;
     let reason: String = failure.reason.chars().take(500).collect();
     let recorded = if failure.retry {
         jobs::fail(&state.db, &id, &owner, &reason).await?
