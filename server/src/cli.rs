@@ -266,3 +266,25 @@ pub(crate) fn fail(error: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {error}");
     ExitCode::from(2)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A token is pasted after `--token`; one that clap took for an option
+    /// would stop the worker from starting (one in 64 did, before the prefix).
+    #[tokio::test]
+    async fn every_worker_token_is_taken_as_the_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::Db::connect(&format!("sqlite://{}/t.db", dir.path().display())).await.unwrap();
+        db.migrate().await.unwrap();
+        for _ in 0..512 {
+            let token = crate::worker_tokens::create(&db, "gpu").await.unwrap();
+            let parsed = Cli::try_parse_from(["memoreez", "worker", "--server", "http://lab", "--token", &token]);
+            let Ok(Cli { command: Some(Command::Worker { token: read, .. }) }) = parsed else {
+                panic!("{token} was not taken as the token: {parsed:?}");
+            };
+            assert_eq!(crate::worker_tokens::worker_name(&db, &read).await.unwrap().as_deref(), Some("gpu"));
+        }
+    }
+}

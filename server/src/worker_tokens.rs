@@ -7,9 +7,15 @@ use crate::db::Db;
 use crate::session::{new_token, token_hash};
 use crate::time::now_ms;
 
+/// What every worker token starts with.
+pub const TOKEN_PREFIX: &str = "mzw_";
+
 /// Makes a token for the worker called `name`; returns the token itself.
 pub async fn create(db: &Db, name: &str) -> sqlx::Result<String> {
-    let token = new_token();
+    // The prefix keeps a token from starting with '-': base64url can, and
+    // `memoreez worker --token -x…` then reads it as an option (a flaky test
+    // found this, one token in 64). It also says what the secret is for.
+    let token = format!("{TOKEN_PREFIX}{}", new_token());
     sqlx::query("INSERT INTO worker_tokens (token_hash, name, created_at) VALUES ($1, $2, $3)")
         .bind(token_hash(&token))
         .bind(name)
