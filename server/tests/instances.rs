@@ -75,9 +75,21 @@ struct Instance {
 
 impl Instance {
     async fn start(database_url: &str, files: &std::path::Path) -> Instance {
+        Instance::start_with(database_url, files, &[]).await
+    }
+
+    /// Two instances on one database and folder, started one after the other.
+    async fn pair(database_url: &str, files: &std::path::Path) -> (Instance, Instance) {
+        let a = Instance::start(database_url, files).await;
+        (a, Instance::start(database_url, files).await)
+    }
+
+    /// An instance with settings of its own (`MEMOREEZ_…` environment variables).
+    async fn start_with(database_url: &str, files: &std::path::Path, settings: &[(&str, &str)]) -> Instance {
         let port = free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_memoreez"))
             .arg("serve")
+            .envs(settings.iter().copied())
             .env("MEMOREEZ_ADDR", format!("127.0.0.1:{port}"))
             .env("MEMOREEZ_DATABASE_URL", database_url)
             .env("MEMOREEZ_FILES_DIR", files)
@@ -319,9 +331,7 @@ mod postgres {
     async fn two_instances_share_one_live_lab() {
         let (database, db, files) = Database::migrated().await;
         let cookie = staff_cookie(&db).await;
-
-        let a = Instance::start(&database.url, files.path()).await;
-        let b = Instance::start(&database.url, files.path()).await;
+        let (a, b) = Instance::pair(&database.url, files.path()).await;
         let mut on_a = Feed::dashboard(&a, &cookie).await;
         let mut on_b = Feed::dashboard(&b, &cookie).await;
 
@@ -378,8 +388,7 @@ mod postgres {
         use sqlx::Row;
         let (database, db, files) = Database::migrated().await;
         let cookie = staff_cookie(&db).await;
-        let a = Instance::start(&database.url, files.path()).await;
-        let b = Instance::start(&database.url, files.path()).await;
+        let (a, b) = Instance::pair(&database.url, files.path()).await;
 
         // A customer prices a model through A and orders it for pickup.
         let quote = queue_quote(&a).await;
@@ -423,8 +432,7 @@ mod postgres {
     async fn sign_in_sessions_and_limits_hold_across_instances() {
         let (database, db, files) = Database::migrated().await;
         memoreez::staff::set_password(&db, PASSWORD, PASSWORD).await.unwrap();
-        let a = Instance::start(&database.url, files.path()).await;
-        let b = Instance::start(&database.url, files.path()).await;
+        let (a, b) = Instance::pair(&database.url, files.path()).await;
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         let call = |instance: &Instance, name: &str, form: String, cookie: Option<&str>| {
             let mut request = client
@@ -530,6 +538,127 @@ mod postgres {
 
         listening.abort();
         drop(a);
+        database.finish(db).await;
+    }
+
+    /// A `memoreez worker` killed with SIGKILL in the middle of a mesh job
+    /// (its 3D service never answers): the job's lease runs out, another
+    /// worker takes it and finishes it, once, and the customer gets the model.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_worker_killed_mid_job_leaves_it_to_another() {
+        use sqlx::Row;
+        let (database, db, files) = Database::migrated().await;
+        let server =
+            Instance::start_with(&database.url, files.path(), &[("MEMOREEZ_REMOTE_MESH_WORKERS", "true")])
+                .await;
+        let token = memoreez::worker_tokens::create(&db, "gpu").await.unwrap();
+
+        // A 3D service that takes the request and never answers.
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let silent_url = format!("http://{}", silent.local_addr().unwrap());
+        let (asked, mut was_asked) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = silent.accept().await {
+                held.push(socket);
+                let _ = asked.send(());
+            }
+        });
+
+        // A customer picks a design: a mesh job for the remote workers.
+        let client = reqwest::Client::new();
+        let created = client
+            .post(format!("{}/api/creations", server.url))
+            .json(&serde_json::json!({ "hobbies": ["sailing"], "facts": "Owns a beagle called Pip." }))
+            .send()
+            .await
+            .unwrap();
+        let cookie = created
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|value| value.to_str().unwrap().split(';').next().unwrap().to_string())
+            .find(|cookie| cookie.starts_with("memoreez_visitor="))
+            .expect("a visitor cookie");
+        let id = created.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+        let started = Instant::now();
+        while sqlx::query("SELECT 1 FROM concepts WHERE creation_id = $1 AND idx = 0 AND status = 'ready'")
+            .bind(&id)
+            .fetch_optional(db.pool())
+            .await
+            .unwrap()
+            .is_none()
+        {
+            assert!(started.elapsed() < Duration::from_secs(60), "the first design was never drawn");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let picked = client
+            .post(format!("{}/api/creations/{id}/select", server.url))
+            .header("cookie", &cookie)
+            .json(&serde_json::json!({ "concept": 0 }))
+            .send()
+            .await
+            .unwrap();
+        assert!(picked.status().is_success(), "{}", picked.text().await.unwrap());
+
+        let worker = |provider: &str, name: &str| {
+            Command::new(env!("CARGO_BIN_EXE_memoreez"))
+                .args(["worker", "--server", &server.url, "--mesh-provider", provider, "--lease-s", "5"])
+                .args(["--worker-id", name])
+                .env("MEMOREEZ_WORKER_TOKEN", &token)
+                .env("MEMOREEZ_LOG", "warn")
+                .current_dir(files.path())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("memoreez worker starts")
+        };
+        let mut doomed = worker(&format!("hunyuan3d={silent_url}"), "doomed");
+        tokio::time::timeout(Duration::from_secs(30), was_asked.recv())
+            .await
+            .expect("the worker took the job");
+        let owner: String = sqlx::query("SELECT lease_owner FROM jobs WHERE kind = 'mesh'")
+            .fetch_one(db.pool())
+            .await
+            .unwrap()
+            .get("lease_owner");
+        assert_eq!(owner, "remote:gpu:doomed");
+        doomed.kill().unwrap(); // SIGKILL: no goodbye, no failure reported
+        doomed.wait().unwrap();
+        let killed_at = Instant::now();
+
+        let mut rescuer = worker("embedded", "rescuer");
+        let job = loop {
+            let job = sqlx::query("SELECT status, attempts, lease_owner FROM jobs WHERE kind = 'mesh'")
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
+            if job.get::<String, _>("status") == "done" {
+                break job;
+            }
+            assert!(killed_at.elapsed() < Duration::from_secs(60), "the job was not taken over");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        let _ = rescuer.kill();
+        let _ = rescuer.wait();
+        println!(
+            "a killed worker's job was finished by another {:.1} s later",
+            killed_at.elapsed().as_secs_f64()
+        );
+        assert_eq!(job.get::<i64, _>("attempts"), 2, "taken twice, finished once");
+        let model = client
+            .get(format!("{}/media/models/{id}/model.stl", server.url))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(model.status(), 200);
+        let mesh =
+            geometry::io::read(geometry::io::Format::Stl, &model.bytes().await.unwrap(), &Default::default())
+                .unwrap();
+        assert!(geometry::analysis::analyse(&mesh, &Default::default()).watertight);
+
+        drop(server);
         database.finish(db).await;
     }
 }

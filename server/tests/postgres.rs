@@ -9,3 +9,9 @@ mod postgres {
     use super::common;
     crate::backend_suite!(common::Kind::Postgres);
 }
+
+/// PostgreSQL goes away (every connection cut, new ones refused) and comes back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_database_goes_away_and_comes_back() {
+    common::protect::the_database_goes_away_and_comes_back().await
+}

@@ -37,7 +37,7 @@ async fn submit(app: &TestApp, fields: &[(&str, &str)], file: (&str, &[u8])) -> 
 }
 
 /// Submits Ada's box; (job id, the student's token).
-async fn submitted(app: &TestApp) -> (String, String) {
+pub(crate) async fn submitted(app: &TestApp) -> (String, String) {
     let stl = box_stl();
     let reply = submit(app, &fields(), ("Bracket v2.stl", &stl)).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());

@@ -195,7 +195,7 @@ pub fn multipart_body(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-async fn admin_pool() -> sqlx::AnyPool {
+pub(crate) async fn admin_pool() -> sqlx::AnyPool {
     sqlx::any::install_default_drivers();
     let url = postgres_admin_url();
     sqlx::any::AnyPoolOptions::new().max_connections(1).connect(&url).await.unwrap_or_else(|e| {
@@ -206,7 +206,7 @@ async fn admin_pool() -> sqlx::AnyPool {
     })
 }
 
-async fn create_postgres_database() -> (String, String) {
+pub(crate) async fn create_postgres_database() -> (String, String) {
     let name = format!("memoreez_test_{}", uuid_like());
     let admin = admin_pool().await;
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
@@ -260,6 +260,7 @@ pub mod checkout;
 pub mod lab;
 pub mod outside;
 pub mod print_jobs;
+pub mod protect;
 pub mod s3;
 pub mod staff;
 pub mod stripe_double;

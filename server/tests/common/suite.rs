@@ -947,6 +947,26 @@ fn sha256_hex(bytes: &[u8]) -> String {
 macro_rules! backend_suite {
     ($kind:expr) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn expensive_requests_are_limited_per_address() {
+            common::protect::expensive_requests_are_limited_per_address($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_generation_session_caps_designs_and_ends_when_idle() {
+            common::protect::a_generation_session_caps_designs_and_ends_when_idle($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn pages_carry_security_headers_and_a_csp_nonce() {
+            common::protect::pages_carry_security_headers_and_a_csp_nonce($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn private_things_refuse_the_wrong_caller() {
+            common::protect::private_things_refuse_the_wrong_caller($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn cross_origin_calls_only_from_listed_sites() {
+            common::protect::cross_origin_calls_only_from_listed_sites($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn an_order_is_priced_by_the_server_and_its_emails_are_written() {
             common::checkout::an_order_is_priced_by_the_server_and_its_emails_are_written($kind).await
         }
