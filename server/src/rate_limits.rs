@@ -225,16 +225,24 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
 /// JSON error for the pages' scripts, a short page for a plain form, JSON for the API.
 pub fn too_many_requests(request: &http::request::Parts, retry_after_s: i64) -> Response {
     let error = app::error::AppError::too_many_requests(retry_after_s.max(1) as u64);
-    let mut response = refusal_body(request, &error);
+    let mut response = refusal(request, StatusCode::TOO_MANY_REQUESTS, &error);
     if let Ok(value) = HeaderValue::from_str(&retry_after_s.max(1).to_string()) {
         response.headers_mut().insert(http::header::RETRY_AFTER, value);
     }
     response
 }
 
-/// A refusal decided before the handler ran, shaped like the handler's own errors.
-fn refusal_body(request: &http::request::Parts, error: &app::error::AppError) -> Response {
-    let status = StatusCode::TOO_MANY_REQUESTS;
+/// A refusal decided before the handler ran (over a limit, too large),
+/// shaped like the handler's own errors.
+pub(crate) fn refusal(
+    request: &http::request::Parts,
+    status: StatusCode,
+    error: &app::error::AppError,
+) -> Response {
+    let heading = match status {
+        StatusCode::TOO_MANY_REQUESTS => "Please wait a moment",
+        _ => "That is too much at once",
+    };
     let wants_html = request
         .headers
         .get(http::header::ACCEPT)
@@ -244,7 +252,7 @@ fn refusal_body(request: &http::request::Parts, error: &app::error::AppError) ->
         let page = format!(
             "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Memoreez</title>\
              <link rel=\"stylesheet\" href=\"/pkg/memoreez.css\"></head><body><main class=\"page\">\
-             <h1>Please wait a moment</h1><p>{}</p><p><a href=\"/\">Back to Memoreez</a></p></main></body></html>",
+             <h1>{heading}</h1><p>{}</p><p><a href=\"/\">Back to Memoreez</a></p></main></body></html>",
             escape_html(&error.to_string())
         );
         return (status, axum::response::Html(page)).into_response();

@@ -13,6 +13,9 @@ use crate::quotes::QuoteRequest;
 
 /// A short field (a name, a choice) is never longer than this.
 const TEXT_FIELD_MAX: usize = 1024;
+/// More parts than any of our forms has (the lab's has ten): a form with more
+/// is refused instead of read on.
+const PARTS_MAX: usize = 32;
 
 pub struct QuoteForm {
     pub request: QuoteRequest,
@@ -147,7 +150,12 @@ async fn read_parts_as(
 ) -> Result<(ModelFile, Vec<(String, String)>), FormError> {
     let max_file = config.max_model_mb * 1024 * 1024;
     let (mut file, mut fields) = (None, Vec::new());
+    let mut parts = 0;
     while let Some(mut field) = form.next_field().await.map_err(malformed)? {
+        parts += 1;
+        if parts > PARTS_MAX {
+            return Err(invalid("form", format!("the form has more than {PARTS_MAX} parts")));
+        }
         let name = field.name().unwrap_or_default().to_string();
         let limit = if name == "file" { max_file as usize } else { TEXT_FIELD_MAX };
         let mut bytes = Vec::new();
@@ -257,7 +265,8 @@ mod tests {
     async fn every_bad_form_is_refused_with_its_field() {
         let config = Config { max_model_mb: 1, ..Config::default() };
         let big = vec![7u8; 1024 * 1024 + 1];
-        let cases: [(Vec<u8>, &str, &str); 8] = [
+        let many: Vec<(&str, Option<&str>, &[u8])> = vec![("wait", None, b"false"); 40];
+        let cases: [(Vec<u8>, &str, &str); 9] = [
             (body(&[("material", None, b"pla")]), "file", "Choose a model file"),
             (body(&[("file", Some(""), b"")]), "file", "Choose a model file"),
             (body(&[("file", Some("photo.png"), b"x")]), "file", "not a model file"),
@@ -270,6 +279,7 @@ mod tests {
             (body(&[("file", Some("a.stl"), b"x"), ("notes", None, &[b'n'; 2000])]), "form", "too long"),
             (body(&[("file", Some("big.stl"), &big)]), "", "larger than the 1 MB limit"),
             (body(&[("file", Some("a.stl"), b"x")])[..40].to_vec(), "", "could not be read"),
+            (body(&many), "form", "more than 32 parts"),
         ];
         for (body, field, words) in cases {
             let (got_field, message) = refused(read_body(body, &config).await);

@@ -89,6 +89,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(multipart_guard))
         .layer(axum::middleware::from_fn(staff_origin_guard))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::rate_limits::middleware))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::body_limits::middleware))
         .layer(axum::middleware::map_response(unbuffered_streams))
         .layer(axum::middleware::from_fn_with_state(state.clone(), session::middleware))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::client_address::middleware))
