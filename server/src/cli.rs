@@ -74,6 +74,15 @@ enum AdminCommand {
     /// or piped: `printf '%s' "$PW" | memoreez admin set-password`). Signs every
     /// browser out.
     SetPassword,
+    /// Remove stored files that no record points at (what a crash between
+    /// writing a file and recording it leaves). The server does this by
+    /// itself every half grace period; this is for a stopped server.
+    SweepFiles {
+        /// Only files written at least this long ago (default:
+        /// MEMOREEZ_ORPHAN_GRACE_MINUTES). 0 is safe only while no server runs.
+        #[arg(long = "older-than-minutes")]
+        older_than_minutes: Option<u64>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -110,6 +119,7 @@ enum ServerCommand {
     WorkerToken(String),
     Orders(OrdersCommand),
     SetPassword,
+    SweepFiles(Option<u64>),
 }
 
 pub fn run() -> ExitCode {
@@ -137,6 +147,9 @@ pub fn run() -> ExitCode {
         Command::Admin(AdminCommand::WorkerToken { name }) => ServerCommand::WorkerToken(name),
         Command::Orders(command) => ServerCommand::Orders(command),
         Command::Admin(AdminCommand::SetPassword) => ServerCommand::SetPassword,
+        Command::Admin(AdminCommand::SweepFiles { older_than_minutes }) => {
+            ServerCommand::SweepFiles(older_than_minutes)
+        }
         Command::Worker { server, token, mesh_provider, lease_s, worker_id } => {
             let worker_id =
                 worker_id.unwrap_or_else(|| format!("{}-{}", crate::workers::hostname(), std::process::id()));
@@ -163,6 +176,7 @@ pub fn run() -> ExitCode {
         ServerCommand::WorkerToken(name) => runtime.block_on(worker_token(config, &name)),
         ServerCommand::Orders(command) => runtime.block_on(orders(config, command)),
         ServerCommand::SetPassword => runtime.block_on(set_password(config)),
+        ServerCommand::SweepFiles(minutes) => runtime.block_on(sweep_files(config, minutes)),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -245,6 +259,26 @@ async fn set_password(config: Config) -> Result<(), String> {
     Ok(())
 }
 
+async fn sweep_files(config: Config, older_than_minutes: Option<u64>) -> Result<(), String> {
+    let minutes = older_than_minutes.unwrap_or(config.orphan_grace_minutes);
+    let state = crate::state::AppState::open(config).await.map_err(|e| e.to_string())?;
+    let swept = crate::orphans::sweep(
+        &state.db,
+        &state.storage,
+        std::time::Duration::from_secs(minutes.saturating_mul(60)),
+    )
+    .await;
+    state.db.close().await;
+    let swept = swept.map_err(|e| e.to_string())?;
+    swept.removed.iter().for_each(|key| println!("removed {key}"));
+    eprintln!(
+        "Looked at {} files written over {minutes} min ago; removed {} that no record points at.",
+        swept.looked_at,
+        swept.removed.len()
+    );
+    Ok(())
+}
+
 fn protocol_install() -> ExitCode {
     let data_home = std::env::var_os("XDG_DATA_HOME")
         .map(std::path::PathBuf::from)
@@ -280,7 +314,8 @@ mod tests {
         db.migrate().await.unwrap();
         for _ in 0..512 {
             let token = crate::worker_tokens::create(&db, "gpu").await.unwrap();
-            let parsed = Cli::try_parse_from(["memoreez", "worker", "--server", "http://lab", "--token", &token]);
+            let parsed =
+                Cli::try_parse_from(["memoreez", "worker", "--server", "http://lab", "--token", &token]);
             let Ok(Cli { command: Some(Command::Worker { token: read, .. }) }) = parsed else {
                 panic!("{token} was not taken as the token: {parsed:?}");
             };

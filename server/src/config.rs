@@ -159,6 +159,10 @@ pub struct Config {
     /// Other sites whose pages may call the JSON API, comma-separated origins
     /// like `https://shop.example.com` (`MEMOREEZ_CORS_ORIGINS`; empty: none).
     pub cors_origins: String,
+    /// A stored file no record points at is removed once it is this old
+    /// (`MEMOREEZ_ORPHAN_GRACE_MINUTES`); such a file is what a crash between
+    /// writing a file and recording it leaves.
+    pub orphan_grace_minutes: u64,
 }
 
 /// How the SMTP connection is protected.
@@ -266,6 +270,7 @@ impl Default for Config {
             session_idle_minutes: 30,
             generations_per_session: 40,
             cors_origins: String::new(),
+            orphan_grace_minutes: 60,
         }
     }
 }
@@ -438,6 +443,12 @@ impl Config {
         if !(1..=24 * 60).contains(&self.session_idle_minutes) || self.generations_per_session == 0 {
             return Err(ConfigError(
                 "setting MEMOREEZ_SESSION_IDLE_MINUTES / MEMOREEZ_GENERATIONS_PER_SESSION: expected 1 to 1440 minutes and at least 1 generation".into(),
+            ));
+        }
+        // Shorter would race a slow upload between its file and its row.
+        if !(5..=7 * 24 * 60).contains(&self.orphan_grace_minutes) {
+            return Err(ConfigError(
+                "setting MEMOREEZ_ORPHAN_GRACE_MINUTES: expected 5 to 10080 minutes".into(),
             ));
         }
         self.cors_allowed()?;

@@ -2,6 +2,7 @@
 //! HTTP surface (pages, server functions and the JSON API).
 
 pub mod backend;
+pub mod body_limits;
 pub mod card_payments;
 pub mod changes;
 pub mod cli;
@@ -27,6 +28,7 @@ pub mod models;
 pub mod open_in_slicer;
 pub mod order_payments;
 pub mod orders;
+pub mod orphans;
 pub mod outside;
 pub mod print_jobs;
 pub mod quotes;

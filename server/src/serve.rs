@@ -27,6 +27,8 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     tokio::spawn(crate::mail::run(state.clone()));
     // Finishes lab folder moves a crash or an unavailable storage left behind.
     tokio::spawn(crate::lab_files::run(state.clone()));
+    // Removes files a crash left with no record pointing at them.
+    tokio::spawn(crate::orphans::run(state.clone()));
     if state.db.backend() == crate::db::Backend::Postgres {
         tokio::spawn(crate::changes::listen(state.config.database_url.clone(), state.changes.clone()));
     }

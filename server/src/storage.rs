@@ -127,6 +127,54 @@ impl Storage {
         Ok(found.into_iter().map(|meta| meta.location.to_string()).collect())
     }
 
+    /// Every file, with when it was last written (UTC milliseconds).
+    pub async fn list_dated(&self) -> Result<Vec<(String, i64)>, StorageError> {
+        use futures_util::TryStreamExt;
+        let found: Vec<object_store::ObjectMeta> = self.store.list(None).try_collect().await?;
+        Ok(found
+            .into_iter()
+            .map(|meta| (meta.location.to_string(), meta.last_modified.timestamp_millis()))
+            .collect())
+    }
+
+    /// Removes what writes killed midway left in a local folder, last touched
+    /// before `cutoff_ms`; returns their paths under the folder. The local
+    /// store writes `name#N` and renames it to `name` when whole, and its
+    /// listings hide `name#N`, so nothing else would ever find them. A bucket
+    /// shows nothing until it is whole and has none.
+    pub async fn remove_unfinished_writes(&self, cutoff_ms: i64) -> Result<Vec<String>, StorageError> {
+        let Some(root) = self.root.clone() else { return Ok(Vec::new()) };
+        let cutoff = std::time::UNIX_EPOCH + std::time::Duration::from_millis(cutoff_ms.max(0) as u64);
+        let walk = move || {
+            let mut removed = Vec::new();
+            let mut folders = vec![root.clone()];
+            while let Some(folder) = folders.pop() {
+                for entry in std::fs::read_dir(&folder)?.flatten() {
+                    let (path, kind) = (entry.path(), entry.file_type()?);
+                    if kind.is_dir() {
+                        folders.push(path);
+                        continue;
+                    }
+                    let name = entry.file_name().to_string_lossy().into_owned();
+                    // The same test as object_store's listing, which hides these.
+                    let unfinished = name
+                        .split_once('#')
+                        .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+                    if unfinished && entry.metadata()?.modified()? <= cutoff {
+                        std::fs::remove_file(&path)?;
+                        removed.push(path.strip_prefix(&root).unwrap_or(&path).display().to_string());
+                    }
+                }
+            }
+            std::io::Result::Ok(removed)
+        };
+        let path = self.describe();
+        tokio::task::spawn_blocking(walk)
+            .await
+            .map_err(|e| StorageError::Folder { path: path.clone(), reason: e.to_string() })?
+            .map_err(|e| StorageError::Folder { path, reason: e.to_string() })
+    }
+
     /// Moves a file, replacing any at `to` (a rename on a local folder; a
     /// copy then delete on a bucket).
     pub async fn rename(&self, from: &str, to: &str) -> Result<(), StorageError> {
@@ -203,6 +251,34 @@ mod tests {
         assert!(storage.list("lab/Printing").await.unwrap().is_empty());
         let missing = storage.rename("lab/Uploaded/a/a.stl", "lab/Pending/a/b.stl").await;
         assert!(matches!(missing, Err(StorageError::NotFound(_))), "{missing:?}");
+    }
+
+    #[tokio::test]
+    async fn lists_with_dates_and_clears_old_unfinished_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::local(dir.path()).unwrap();
+        let before = crate::time::now_ms() - 1000;
+        storage.put("models/a/model.stl", "solid").await.unwrap();
+        let listed = storage.list_dated().await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].0, "models/a/model.stl");
+        assert!(listed[0].1 >= before && listed[0].1 <= crate::time::now_ms() + 1000, "{listed:?}");
+
+        // What a write killed midway leaves: the same name with #N.
+        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        let unfinished = |name: &str, at: std::time::SystemTime| {
+            let file = std::fs::File::create(dir.path().join(name)).unwrap();
+            file.set_modified(at).unwrap();
+        };
+        unfinished("models/a/upload.stl#12", hour_ago);
+        unfinished("models/a/thumbnail.png#3", std::time::SystemTime::now());
+        unfinished("models/a/notes#draft", hour_ago);
+        assert_eq!(storage.list_dated().await.unwrap().len(), 2, "listings hide #N but not #draft");
+        let removed = storage.remove_unfinished_writes(crate::time::now_ms() - 60_000).await.unwrap();
+        assert_eq!(removed, ["models/a/upload.stl#12"]);
+        assert!(dir.path().join("models/a/thumbnail.png#3").exists(), "a write may still be going on");
+        assert!(dir.path().join("models/a/notes#draft").exists());
+        assert_eq!(storage.get("models/a/model.stl").await.unwrap(), "solid");
     }
 
     #[test]

@@ -186,14 +186,8 @@ fn cube_stl() -> Vec<u8> {
     stl
 }
 
-/// Posts `fields` and a 10 mm cube as `file` (multipart) to `path` on
-/// `instance`, expecting `status`; the JSON answer.
-async fn post_with_cube(
-    instance: &Instance,
-    path: &str,
-    fields: &[(&str, &str)],
-    status: u16,
-) -> serde_json::Value {
+/// A multipart POST of `fields` and a 10 mm cube as `file` to `path` on `instance`.
+fn cube_request(instance: &Instance, path: &str, fields: &[(&str, &str)]) -> reqwest::RequestBuilder {
     let boundary = "memoreez-two-instances";
     let mut body = Vec::new();
     for (field, value) in fields {
@@ -211,22 +205,30 @@ async fn post_with_cube(
     );
     body.extend(cube_stl());
     body.extend(format!("\r\n--{boundary}--\r\n").bytes());
-    let reply = reqwest::Client::new()
+    reqwest::Client::new()
         .post(format!("{}{path}", instance.url))
         .header("content-type", format!("multipart/form-data; boundary={boundary}"))
         .body(body)
-        .send()
-        .await
-        .unwrap();
+}
+
+/// Posts `fields` and a 10 mm cube as `file` (multipart) to `path` on
+/// `instance`, expecting `status`; the JSON answer.
+async fn post_with_cube(
+    instance: &Instance,
+    path: &str,
+    fields: &[(&str, &str)],
+    status: u16,
+) -> serde_json::Value {
+    let reply = cube_request(instance, path, fields).send().await.unwrap();
     let answered = reply.status();
     let json: serde_json::Value = reply.json().await.unwrap();
     assert_eq!(answered, status, "{path}: {json}");
     json
 }
 
-/// Submits a student's model through `instance`; the job's id.
-async fn submit(instance: &Instance, name: &str) -> String {
-    let fields = [
+/// A student's submission form, for `name`.
+fn submission(name: &str) -> [(&str, &str); 7] {
+    [
         ("name", name),
         ("email", "student@example.edu"),
         ("discipline", "Physics"),
@@ -234,9 +236,30 @@ async fn submit(instance: &Instance, name: &str) -> String {
         ("method", "filament"),
         ("color", "Red"),
         ("acknowledged", "true"),
-    ];
-    let json = post_with_cube(instance, "/api/lab/submissions", &fields, 201).await;
+    ]
+}
+
+/// Submits a student's model through `instance`; the job's id.
+async fn submit(instance: &Instance, name: &str) -> String {
+    let json = post_with_cube(instance, "/api/lab/submissions", &submission(name), 201).await;
     json["id"].as_str().unwrap().to_string()
+}
+
+/// Every file under `folder`, as paths relative to it (unfinished writes included).
+fn stored(folder: &std::path::Path) -> std::collections::BTreeSet<String> {
+    let mut found = std::collections::BTreeSet::new();
+    let mut folders = vec![folder.to_path_buf()];
+    while let Some(at) = folders.pop() {
+        for entry in std::fs::read_dir(&at).unwrap().flatten() {
+            match entry.file_type().unwrap().is_dir() {
+                true => folders.push(entry.path()),
+                false => {
+                    found.insert(entry.path().strip_prefix(folder).unwrap().display().to_string());
+                }
+            }
+        }
+    }
+    found
 }
 
 /// Signs staff in on the shared database; the session cookie.
@@ -659,6 +682,99 @@ mod postgres {
         assert!(geometry::analysis::analyse(&mesh, &Default::default()).watertight);
 
         drop(server);
+        database.finish(db).await;
+    }
+
+    /// `memoreez serve` killed with SIGKILL after it stored two uploads'
+    /// files and before it recorded them (the test holds the tables locked,
+    /// as a stalled database would): no row points at a missing file, and
+    /// `memoreez admin sweep-files` removes exactly the files no row names,
+    /// keeping those of the uploads that finished. The server runs the same
+    /// sweep by itself every half MEMOREEZ_ORPHAN_GRACE_MINUTES.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_server_killed_during_an_upload_leaves_no_file_for_long() {
+        let (database, db, files) = Database::migrated().await;
+        let mut server = Instance::start(&database.url, files.path()).await;
+        let kept_job = submit(&server, "Grace Hopper").await;
+        let upload = post_with_cube(&server, "/api/creations/upload", &[], 201).await;
+        let model_job = upload["job_id"].as_str().unwrap();
+        let started = Instant::now();
+        // The finished upload's model is made in the background; wait for it,
+        // so that every file written from here on is one of the killed uploads'.
+        while sqlx::query_scalar::<_, String>("SELECT status FROM jobs WHERE id = $1")
+            .bind(model_job)
+            .fetch_one(db.pool())
+            .await
+            .unwrap()
+            != "done"
+        {
+            assert!(started.elapsed() < Duration::from_secs(60), "the uploaded model was never made");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let before = stored(files.path());
+
+        let mut lock = db.pool().begin().await.unwrap();
+        sqlx::query("LOCK TABLE print_jobs, creations IN EXCLUSIVE MODE").execute(&mut *lock).await.unwrap();
+        let held = [
+            tokio::spawn(cube_request(&server, "/api/lab/submissions", &submission("Alan Turing")).send()),
+            tokio::spawn(cube_request(&server, "/api/creations/upload", &[]).send()),
+        ];
+        let started = Instant::now();
+        let written = loop {
+            let new: Vec<String> = stored(files.path()).difference(&before).cloned().collect();
+            let lab_model = new.iter().any(|path| path.starts_with("lab/") && path.ends_with(".stl"));
+            if lab_model && new.iter().any(|path| path.ends_with("/upload.stl")) {
+                break new;
+            }
+            assert!(started.elapsed() < Duration::from_secs(30), "the uploads' files never came: {new:?}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        server.child.kill().unwrap(); // SIGKILL, between the file and its row
+        server.child.wait().unwrap();
+        for request in held {
+            assert!(request.await.unwrap().is_err(), "an upload was answered by a killed server");
+        }
+        lock.rollback().await.unwrap();
+
+        // Only the finished uploads' rows, and each names a file that is there.
+        let pool = db.pool();
+        let strings = |sql: &'static str| async move {
+            sqlx::query_scalar::<_, String>(sql).fetch_all(pool).await.unwrap()
+        };
+        assert_eq!(strings("SELECT id FROM print_jobs").await, [kept_job]);
+        let creations = strings("SELECT id FROM creations").await;
+        assert_eq!(creations.len(), 1, "{creations:?}");
+        for key in strings("SELECT file_key FROM print_jobs")
+            .await
+            .into_iter()
+            .chain(creations.iter().map(|id| format!("models/{id}/upload.stl")))
+        {
+            assert!(files.path().join(&key).is_file(), "{key} is named by a row but missing");
+        }
+        let orphans = stored(files.path()).difference(&before).cloned().collect::<Vec<_>>();
+        assert!(orphans.len() >= written.len(), "{orphans:?}");
+
+        // The sweep a restarted lab runs (0 minutes: no server is running).
+        let swept = Command::new(env!("CARGO_BIN_EXE_memoreez"))
+            .args(["admin", "sweep-files", "--older-than-minutes", "0"])
+            .env("MEMOREEZ_DATABASE_URL", &database.url)
+            .env("MEMOREEZ_FILES_DIR", files.path())
+            .env("MEMOREEZ_LOG", "warn")
+            .current_dir(files.path())
+            .output()
+            .unwrap();
+        let said =
+            String::from_utf8_lossy(&swept.stdout).to_string() + &String::from_utf8_lossy(&swept.stderr);
+        assert!(swept.status.success(), "{said}");
+        let mut removed: Vec<String> =
+            said.lines().filter_map(|line| line.strip_prefix("removed ")).map(str::to_string).collect();
+        removed.sort();
+        assert_eq!(removed, orphans, "{said}");
+        assert_eq!(stored(files.path()), before, "the finished uploads' files are all kept");
+        let killed_folder =
+            orphans.iter().find(|path| path.starts_with("lab/")).unwrap().rsplit_once('/').unwrap().0;
+        assert!(!files.path().join(killed_folder).exists(), "its empty folder goes too");
+        println!("the sweep removed {} files a killed upload left: {removed:?}", removed.len());
         database.finish(db).await;
     }
 }

@@ -477,3 +477,133 @@ pub async fn the_database_goes_away_and_comes_back() {
         .await
         .unwrap();
 }
+
+/// Files that no row names (what a crash between a file and its row leaves)
+/// are removed once older than the grace period; every file a row names,
+/// and every key of a shape this service does not write, is kept.
+pub async fn files_no_record_names_are_swept(kind: Kind) {
+    super::with_app(kind, |app| async move {
+        use std::time::Duration;
+        // Files that rows name: a student's job folder and a customer's designs.
+        super::lab::submitted(&app).await;
+        let created = app.post_json("/api/creations", r#"{"hobbies": ["sailing"]}"#, None).await;
+        let id = created.json()["id"].as_str().unwrap().to_string();
+        let cookie = created.visitor_cookie().unwrap();
+        memoreez::workers::spawn(&app.state);
+        app.get(&format!("/api/creations/{id}/concepts/stream"), Some(&cookie)).await;
+        let storage = &app.state.storage;
+        let keys = || async {
+            let mut keys: Vec<String> =
+                storage.list_dated().await.unwrap().into_iter().map(|(k, _)| k).collect();
+            keys.sort();
+            keys
+        };
+        let named = keys().await;
+        assert!(named.iter().any(|key| key.starts_with("lab/Uploaded/")), "{named:?}");
+        assert!(named.iter().any(|key| key.starts_with(&format!("concepts/{id}/"))), "{named:?}");
+
+        let mut orphans = vec![
+            "concepts/nobody/0.png".to_string(),
+            "models/nobody/upload.stl".into(),
+            "orders/nobody/keepsake.stl".into(),
+            "gcode/nobody.gcode".into(),
+            "uploads/nobody.3mf".into(),
+            "lab/Uploaded/Nobody_Filament_Red_zzzzzzzzzz/model.stl".into(),
+            // A file added to a folder a row names is still that row's.
+            format!("models/{id}/extra.png"),
+        ];
+        orphans.sort();
+        let unknown = ["notes/readme.txt", "gcode/nobody.txt"];
+        for key in orphans.iter().map(String::as_str).chain(unknown) {
+            storage.put(key, "bytes").await.unwrap();
+        }
+        let own = format!("models/{id}/extra.png");
+        orphans.retain(|key| *key != own);
+
+        let sweep = |minutes: u64| {
+            memoreez::orphans::sweep(&app.state.db, storage, Duration::from_secs(minutes * 60))
+        };
+        let young = sweep(60).await.unwrap();
+        assert!(young.removed.is_empty(), "nothing is an hour old yet: {:?}", young.removed);
+        let swept = sweep(0).await.unwrap();
+        let mut removed = swept.removed.clone();
+        removed.sort();
+        assert_eq!(removed, orphans);
+        assert_eq!(swept.looked_at, named.len() + orphans.len() + unknown.len() + 1);
+        let mut left = named.clone();
+        left.extend(unknown.iter().map(|key| key.to_string()));
+        left.push(own);
+        left.sort();
+        assert_eq!(keys().await, left);
+        // The empty folders go with them.
+        assert!(!app.dir.path().join("files/lab/Uploaded/Nobody_Filament_Red_zzzzzzzzzz").exists());
+        assert!(sweep(0).await.unwrap().removed.is_empty(), "a second sweep finds nothing");
+    })
+    .await;
+}
+
+/// Every route caps its body before a handler reads it: a form or JSON at
+/// 64 KB, an upload at the model size plus its fields. A declared length
+/// over the cap gets 413 in the caller's terms; a body sent without one is
+/// cut off; nothing is kept either way.
+pub async fn oversized_bodies_are_refused_before_they_are_read(kind: Kind) {
+    let change = |state: &mut AppState| configure(state, |config| config.max_model_mb = 1);
+    with_changed_app(kind, change, |app| async move {
+        use leptos::server_fn::ServerFn;
+        let sized = |path: &str, content_type: &str, body: Vec<u8>| {
+            Request::post(path)
+                .header("content-type", content_type)
+                .header("content-length", body.len())
+                .body(Body::from(body))
+                .unwrap()
+        };
+        let facts = "x".repeat(70 * 1024);
+        let story = serde_json::json!({ "hobbies": ["sailing"], "facts": facts }).to_string().into_bytes();
+        let api = app.send(sized("/api/creations", "application/json", story)).await;
+        assert_eq!(api.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", api.text());
+        assert!(api.json()["error"].as_str().unwrap().contains("at most 64 KB"), "{}", api.text());
+
+        // A page's script gets its server function's own error; a plain form, a page.
+        let form = format!("hobbies=sailing&facts={facts}").into_bytes();
+        let urlencoded = "application/x-www-form-urlencoded";
+        let script = app.send(sized(app::creation::CreateCreation::PATH, urlencoded, form.clone())).await;
+        assert_eq!(script.status, StatusCode::PAYLOAD_TOO_LARGE);
+        let error: app::error::AppError = serde_json::from_slice(&script.body).expect("an AppError");
+        assert!(error.to_string().contains("at most 64 KB"), "{error:?}");
+        let mut plain = sized(app::creation::CreateCreation::PATH, urlencoded, form.clone());
+        plain.headers_mut().insert("accept", "text/html".parse().unwrap());
+        let page = app.send(plain).await;
+        assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(page.text().contains("at most 64 KB") && page.text().contains("<h1>"), "{}", page.text());
+
+        // Without a declared length the body is cut off at the cap: refused, never held whole.
+        let chunks = (0..40).map(|_| Ok::<_, std::io::Error>(bytes::Bytes::from(vec![b'a'; 4096])));
+        let streamed = Request::post(app::creation::CreateCreation::PATH)
+            .header("content-type", urlencoded)
+            .body(Body::from_stream(futures_util::stream::iter(chunks)))
+            .unwrap();
+        let streamed = app.send(streamed).await;
+        assert!(
+            streamed.status.is_client_error() || streamed.status.is_server_error(),
+            "{}",
+            streamed.text()
+        );
+
+        // An upload may be a model file (1 MB here) and its fields; more is 413 at once.
+        let (content_type, body) =
+            super::multipart_body(&[("file", Some("big.stl"), &vec![b's'; 2_200_000])]);
+        let upload = app.send(sized("/api/lab/submissions", &content_type, body.clone())).await;
+        assert_eq!(upload.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", upload.text());
+        assert!(upload.json()["error"].as_str().unwrap().contains("at most 2 MB"), "{}", upload.text());
+        // Within the cap the form reader holds the file itself to 1 MB.
+        let (content_type, body) =
+            super::multipart_body(&[("file", Some("big.stl"), &vec![b's'; 1_500_000])]);
+        let upload = app.send(sized("/api/creations/upload", &content_type, body)).await;
+        assert_eq!(upload.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", upload.text());
+        assert!(upload.json()["error"].as_str().unwrap().contains("1 MB"), "{}", upload.text());
+
+        assert_eq!((app.count("creations").await, app.count("print_jobs").await), (0, 0));
+        assert!(app.state.storage.list_dated().await.unwrap().is_empty());
+    })
+    .await;
+}

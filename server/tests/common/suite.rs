@@ -967,6 +967,14 @@ macro_rules! backend_suite {
             common::protect::cross_origin_calls_only_from_listed_sites($kind).await
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn oversized_bodies_are_refused_before_they_are_read() {
+            common::protect::oversized_bodies_are_refused_before_they_are_read($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn files_no_record_names_are_swept() {
+            common::protect::files_no_record_names_are_swept($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn an_order_is_priced_by_the_server_and_its_emails_are_written() {
             common::checkout::an_order_is_priced_by_the_server_and_its_emails_are_written($kind).await
         }
