@@ -54,6 +54,10 @@ pub fn cap(path: &str, max_model_mb: u64) -> u64 {
 }
 
 pub async fn middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    // No route reads the body of a read: nothing to cap, nothing to wrap.
+    if matches!(*request.method(), http::Method::GET | http::Method::HEAD) {
+        return next.run(request).await;
+    }
     let cap = cap(request.uri().path(), state.config.max_model_mb);
     let declared = request
         .headers()
