@@ -3,7 +3,6 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use tracing_subscriber::EnvFilter;
 
 use crate::config::Config;
 use crate::db::Db;
@@ -155,7 +154,7 @@ pub fn run() -> ExitCode {
                 worker_id.unwrap_or_else(|| format!("{}-{}", crate::workers::hostname(), std::process::id()));
             let options =
                 crate::remote_worker::WorkerOptions { server, token, mesh_provider, lease_s, worker_id };
-            tracing_subscriber::fmt().with_env_filter(EnvFilter::new(&config.log)).with_target(false).init();
+            crate::logs::init(&config);
             return match tokio::runtime::Runtime::new() {
                 Ok(runtime) => match runtime.block_on(crate::remote_worker::run(options)) {
                     Ok(()) => ExitCode::SUCCESS,
@@ -165,7 +164,7 @@ pub fn run() -> ExitCode {
             };
         }
     };
-    tracing_subscriber::fmt().with_env_filter(EnvFilter::new(&config.log)).with_target(false).init();
+    crate::logs::init(&config);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => return fail(error),

@@ -29,6 +29,9 @@ pub struct Config {
     pub site_root: PathBuf,
     /// Log filter in `tracing` syntax, e.g. `info` or `memoreez=debug,info` (`MEMOREEZ_LOG`).
     pub log: String,
+    /// `text` (one line per event, for people) or `json` (one JSON object per
+    /// line, for a log collector) (`MEMOREEZ_LOG_FORMAT`).
+    pub log_format: LogFormat,
     /// Largest model file accepted, in MB (`MEMOREEZ_MAX_MODEL_MB`).
     pub max_model_mb: u64,
     /// Most triangles accepted in one model (`MEMOREEZ_MAX_MODEL_TRIANGLES`).
@@ -165,6 +168,14 @@ pub struct Config {
     pub orphan_grace_minutes: u64,
 }
 
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
 /// How the SMTP connection is protected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -219,6 +230,7 @@ impl Default for Config {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("target/site")),
             log: "info".to_string(),
+            log_format: LogFormat::Text,
             max_model_mb: 256,
             max_model_triangles: 5_000_000,
             // The printer of slicing/profiles/printer.ini.

@@ -288,7 +288,10 @@ pub async fn make_for(
 ) -> Result<MeshDone, MakeError> {
     let job: MeshJob =
         serde_json::from_value(payload.clone()).map_err(|e| MakeError::Unusable(format!("bad job: {e}")))?;
-    make(&state.storage, state.models.as_ref(), &job, report).await
+    let started = std::time::Instant::now();
+    let made = make(&state.storage, state.models.as_ref(), &job, report).await;
+    crate::metrics::provider_call(crate::metrics::Provider::Mesh, started, made.is_ok());
+    made
 }
 
 /// A `model` job's work, for its payload: the description made at the

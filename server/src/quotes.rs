@@ -124,27 +124,32 @@ pub async fn quote_upload(
     };
     let slicer = slicer.clone();
     let reporter = report.clone();
-    let (mut quote, gcode) =
-        tokio::task::spawn_blocking(move || -> Result<(Quote, Option<Vec<u8>>), QuoteFailure> {
-            let report = reporter;
-            report("Reading the model", 2);
-            let mesh = read_model(&request.file_name, &request.bytes, &limits)?;
-            let (name, book) = &request.book;
-            // The slicer's own 0–100 fills 10–90 of the bar.
-            let slicing = |percent: u8, stage: &str| report(stage, 10 + (u16::from(percent) * 4 / 5) as u8);
-            let (quote, slice) = slicing::quote::quote(
-                &mesh,
-                request.material,
-                (name, book),
-                request.engine,
-                &slicer,
-                (&cancel, &slicing),
-            )?;
-            let gcode = slice.map(|slice| std::fs::read(&slice.gcode)).transpose().map_err(QuoteError::Io)?;
-            Ok((quote, gcode))
-        })
-        .await
-        .map_err(crashed)??;
+    let (sliced, started) = (request.engine != Engine::Estimate, std::time::Instant::now());
+    let made = tokio::task::spawn_blocking(move || -> Result<(Quote, Option<Vec<u8>>), QuoteFailure> {
+        let report = reporter;
+        report("Reading the model", 2);
+        let mesh = read_model(&request.file_name, &request.bytes, &limits)?;
+        let (name, book) = &request.book;
+        // The slicer's own 0–100 fills 10–90 of the bar.
+        let slicing = |percent: u8, stage: &str| report(stage, 10 + (u16::from(percent) * 4 / 5) as u8);
+        let (quote, slice) = slicing::quote::quote(
+            &mesh,
+            request.material,
+            (name, book),
+            request.engine,
+            &slicer,
+            (&cancel, &slicing),
+        )?;
+        let gcode = slice.map(|slice| std::fs::read(&slice.gcode)).transpose().map_err(QuoteError::Io)?;
+        Ok((quote, gcode))
+    })
+    .await
+    .map_err(crashed)
+    .and_then(|made| made);
+    if sliced {
+        crate::metrics::provider_call(crate::metrics::Provider::Slicer, started, made.is_ok());
+    }
+    let (mut quote, gcode) = made?;
 
     report("Saving the quote", 95);
     let id = crate::creations::new_id();

@@ -65,6 +65,9 @@ pub struct StateParts {
     pub changes: crate::changes::Changes,
     /// Whose `X-Forwarded-For` names the client (`MEMOREEZ_TRUSTED_PROXIES`).
     pub trusted_proxies: crate::client_address::TrustedProxies,
+    /// The SHA-256 of the bearer token that opens `/metrics` to a scraper
+    /// (`MEMOREEZ_METRICS_TOKEN`); `None`: staff only.
+    pub metrics_token_hash: Option<String>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -111,6 +114,7 @@ impl AppState {
             changes: crate::changes::Changes::new(),
             trusted_proxies: crate::client_address::TrustedProxies::parse(&config.trusted_proxies)
                 .map_err(crate::config::ConfigError)?,
+            metrics_token_hash: crate::metrics::token_hash_from_env(),
             config: Arc::new(config),
         })))
     }

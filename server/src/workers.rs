@@ -189,7 +189,10 @@ async fn concept(state: &AppState, job: &Claimed, report: Report) -> Result<serd
     let brief =
         concepts::brief(&state.db, creation, index).await.map_err(|e| Outcome::Retry(e.to_string()))?;
     report("Drawing", 10);
-    let outcome = match state.images.draw(&brief).await {
+    let started = std::time::Instant::now();
+    let drawn = state.images.draw(&brief).await;
+    crate::metrics::provider_call(crate::metrics::Provider::Image, started, drawn.is_ok());
+    let outcome = match drawn {
         Ok(png) => {
             let key = concepts::image_key(creation, index);
             state.storage.put(&key, png).await.map_err(|e| Outcome::Retry(e.to_string()))?;

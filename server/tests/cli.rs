@@ -115,6 +115,7 @@ fn a_bad_setting_stops_start_up_with_one_line_naming_it() {
         (vec![("MEMOREEZ_ADDR", "not-an-address")], "error: setting MEMOREEZ_ADDR: "),
         (vec![("MEMOREEZ_DATABASE_URL", "mysql://x")], "error: setting MEMOREEZ_DATABASE_URL: "),
         (vec![("MEMOREEZ_LOG", "info,=[")], "error: setting MEMOREEZ_LOG: "),
+        (vec![("MEMOREEZ_LOG_FORMAT", "xml")], "error: setting MEMOREEZ_LOG_FORMAT: "),
         (
             vec![("MEMOREEZ_CONFIG", "missing.toml")],
             "error: setting MEMOREEZ_CONFIG: no config file at missing.toml",
@@ -796,4 +797,69 @@ fn worker_tokens_are_shown_once_and_kept_hashed() {
         assert_eq!(code, 2, "{stderr}");
         assert_eq!(stderr.lines().last().unwrap_or_default(), format!("error: {expected}"));
     }
+}
+
+/// Sends one GET to `port` and reads the whole answer (headers lower-cased).
+fn get(port: u16, path_and_headers: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(stream, "GET {path_and_headers}\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer.to_lowercase()
+}
+
+#[test]
+fn json_logs_tie_each_request_to_its_id_and_keep_tokens_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_memoreez"))
+        .arg("serve")
+        .current_dir(dir.path())
+        .env("MEMOREEZ_ADDR", format!("127.0.0.1:{port}"))
+        .env("MEMOREEZ_LOG", "info")
+        .env("MEMOREEZ_LOG_FORMAT", "json")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed().as_secs() < 60, "memoreez serve did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // A proxy's id is kept and echoed; without one, the server makes one.
+    let answer = get(port, "/healthz?t=secret-link-token HTTP/1.1\r\nX-Request-Id: proxy-id-42");
+    assert!(
+        answer.starts_with("http/1.1 200") && answer.contains("x-request-id: proxy-id-42\r\n"),
+        "{answer}"
+    );
+    let answer = get(port, "/readyz HTTP/1.1");
+    let made = answer
+        .lines()
+        .find_map(|line| line.strip_prefix("x-request-id: "))
+        .expect("an id")
+        .trim()
+        .to_string();
+    assert!(made.len() == 16 && made.chars().all(|c| c.is_ascii_hexdigit()), "{made}");
+    serve.kill().unwrap();
+    let output = serve.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect();
+    let finished = |id: &str| {
+        lines.iter().find(|line| {
+            line["span"]["request_id"] == id && line["fields"]["message"] == "finished processing request"
+        })
+    };
+    let health = finished("proxy-id-42").unwrap_or_else(|| panic!("no line for the request: {stdout}"));
+    assert_eq!(
+        (health["span"]["path"].as_str(), health["fields"]["status"].as_u64()),
+        (Some("/healthz"), Some(200))
+    );
+    assert_eq!(finished(&made).unwrap()["span"]["path"], "/readyz");
+    assert!(!stdout.contains("secret-link-token"), "a link's token reached the log: {stdout}");
 }

@@ -27,7 +27,8 @@ use leptos::prelude::provide_context;
 use leptos::server_fn::ServerFn;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 use tower_http::compression::CompressionLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::session;
@@ -46,6 +47,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
+        .route("/metrics", get(crate::metrics::show))
         .route("/api/creations", post(api::create_creation))
         .route("/api/jobs/{id}/events", get(jobs::events))
         .route("/api/creations/{id}/concepts", post(concepts::explore_more))
@@ -96,12 +98,16 @@ pub fn router(state: AppState) -> Router {
         .layer(crate::security_headers::cors(&cors_origins))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::security_headers::middleware))
         .layer(CompressionLayer::new())
+        // Outside the others, so a route's time includes them all.
+        .layer(axum::middleware::from_fn(crate::metrics::middleware))
         // One line per request at info: method, path, status and latency.
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .make_span_with(crate::logs::span)
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(crate::logs::RequestIds))
         .with_state(state)
 }
 

@@ -258,6 +258,7 @@ where
 pub mod card_payments;
 pub mod checkout;
 pub mod lab;
+pub mod observe;
 pub mod outside;
 pub mod print_jobs;
 pub mod protect;

@@ -971,6 +971,10 @@ macro_rules! backend_suite {
             common::protect::oversized_bodies_are_refused_before_they_are_read($kind).await
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn metrics_are_for_staff_and_scrapers_and_parse() {
+            common::observe::metrics_are_for_staff_and_scrapers_and_parse($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn files_no_record_names_are_swept() {
             common::protect::files_no_record_names_are_swept($kind).await
         }
