@@ -248,13 +248,21 @@ where
     Fut: Future<Output = ()> + Send + 'static,
 {
     let app = std::sync::Arc::new(TestApp::start_with(kind, change).await);
-    let outcome = tokio::spawn(body(app.clone())).await;
+    let task = tokio::spawn(body(app.clone()));
+    let abort = task.abort_handle();
+    // A test that waits forever (a stream that never ends, a lost wake-up)
+    // fails here with a reason, instead of holding CI until its time limit.
+    let Ok(outcome) = tokio::time::timeout(std::time::Duration::from_secs(300), task).await else {
+        abort.abort();
+        panic!("the test did not finish within 5 minutes: something it waited for never came");
+    };
     let app = std::sync::Arc::try_unwrap(app).unwrap_or_else(|_| panic!("test kept the app alive"));
     app.finish().await;
     if let Err(error) = outcome {
         std::panic::resume_unwind(error.into_panic());
     }
 }
+pub mod backup;
 pub mod card_payments;
 pub mod checkout;
 pub mod lab;
