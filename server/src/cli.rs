@@ -44,6 +44,18 @@ enum Command {
         #[arg(long = "worker-id")]
         worker_id: Option<String>,
     },
+    /// Write the database (a consistent snapshot, taken while the server
+    /// runs) and every stored file to one archive, with a manifest of sums.
+    Backup {
+        /// The archive to write, e.g. memoreez-2026-11-23.tar.
+        out: std::path::PathBuf,
+    },
+    /// Restore an archive from `memoreez backup` into the configured
+    /// database and storage, which must be empty (checks every sum first).
+    Restore {
+        /// The archive to read.
+        archive: std::path::PathBuf,
+    },
     /// Administration.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -119,6 +131,8 @@ enum ServerCommand {
     Orders(OrdersCommand),
     SetPassword,
     SweepFiles(Option<u64>),
+    Backup(std::path::PathBuf),
+    Restore(std::path::PathBuf),
 }
 
 pub fn run() -> ExitCode {
@@ -145,6 +159,8 @@ pub fn run() -> ExitCode {
         Command::Migrate => ServerCommand::Migrate,
         Command::Admin(AdminCommand::WorkerToken { name }) => ServerCommand::WorkerToken(name),
         Command::Orders(command) => ServerCommand::Orders(command),
+        Command::Backup { out } => ServerCommand::Backup(out),
+        Command::Restore { archive } => ServerCommand::Restore(archive),
         Command::Admin(AdminCommand::SetPassword) => ServerCommand::SetPassword,
         Command::Admin(AdminCommand::SweepFiles { older_than_minutes }) => {
             ServerCommand::SweepFiles(older_than_minutes)
@@ -176,6 +192,8 @@ pub fn run() -> ExitCode {
         ServerCommand::Orders(command) => runtime.block_on(orders(config, command)),
         ServerCommand::SetPassword => runtime.block_on(set_password(config)),
         ServerCommand::SweepFiles(minutes) => runtime.block_on(sweep_files(config, minutes)),
+        ServerCommand::Backup(out) => runtime.block_on(backup(config, &out)),
+        ServerCommand::Restore(archive) => runtime.block_on(restore(config, &archive)),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -274,6 +292,34 @@ async fn sweep_files(config: Config, older_than_minutes: Option<u64>) -> Result<
         "Looked at {} files written over {minutes} min ago; removed {} that no record points at.",
         swept.looked_at,
         swept.removed.len()
+    );
+    Ok(())
+}
+
+async fn backup(config: Config, out: &std::path::Path) -> Result<(), String> {
+    let db = Db::connect(&config.database_url).await.map_err(|e| e.to_string())?;
+    let storage = crate::storage::Storage::open(&config).map_err(|e| e.to_string())?;
+    let made = crate::backup::create(&config, &db, &storage, out).await;
+    db.close().await;
+    let made = made.map_err(|e| e.to_string())?;
+    eprintln!(
+        "Wrote {}: the database ({} bytes) and {} files ({} bytes), each with its SHA-256.",
+        out.display(),
+        made.database_bytes,
+        made.files,
+        made.file_bytes
+    );
+    Ok(())
+}
+
+async fn restore(config: Config, archive: &std::path::Path) -> Result<(), String> {
+    let restored = crate::backup::restore(&config, archive).await.map_err(|e| e.to_string())?;
+    eprintln!(
+        "Restored the database ({} bytes) and {} files ({} bytes) from {}.",
+        restored.database_bytes,
+        restored.files,
+        restored.file_bytes,
+        archive.display()
     );
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! HTTP surface (pages, server functions and the JSON API).
 
 pub mod backend;
+pub mod backup;
 pub mod body_limits;
 pub mod card_payments;
 pub mod changes;

@@ -863,3 +863,30 @@ fn json_logs_tie_each_request_to_its_id_and_keep_tokens_out() {
     assert_eq!(finished(&made).unwrap()["span"]["path"], "/readyz");
     assert!(!stdout.contains("secret-link-token"), "a link's token reached the log: {stdout}");
 }
+
+#[test]
+fn backup_and_restore_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = memoreez_in(dir.path(), &[], &["migrate"]);
+    assert_eq!(code, 0, "{stderr}");
+    std::fs::create_dir_all(dir.path().join("data/files/models/x")).unwrap();
+    std::fs::write(dir.path().join("data/files/models/x/model.stl"), b"solid x").unwrap();
+
+    let (code, _, stderr) = memoreez_in(dir.path(), &[], &["backup", "lab.tar"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("and 1 files (7 bytes)"), "{stderr}");
+    // Not over the lab's own database and files.
+    let (code, _, stderr) = memoreez_in(dir.path(), &[], &["restore", "lab.tar"]);
+    assert_eq!(code, 2);
+    assert!(stderr.starts_with("error: ") && stderr.trim_end().ends_with("nothing was restored"), "{stderr}");
+    let (code, _, stderr) = memoreez_in(dir.path(), &[], &["restore", "missing.tar"]);
+    assert_eq!((code, stderr.lines().count()), (2, 1), "{stderr}");
+
+    let fresh =
+        [("MEMOREEZ_DATABASE_URL", "sqlite://copy/memoreez.db"), ("MEMOREEZ_FILES_DIR", "copy/files")];
+    let (code, _, stderr) = memoreez_in(dir.path(), &fresh, &["restore", "lab.tar"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(std::fs::read(dir.path().join("copy/files/models/x/model.stl")).unwrap(), b"solid x");
+    let (code, _, stderr) = memoreez_in(dir.path(), &fresh, &["migrate"]);
+    assert_eq!(code, 0, "the restored database opens: {stderr}");
+}

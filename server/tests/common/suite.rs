@@ -975,6 +975,10 @@ macro_rules! backend_suite {
             common::observe::metrics_are_for_staff_and_scrapers_and_parse($kind).await
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_backup_restores_every_job_event_order_and_file() {
+            common::backup::a_backup_restores_every_job_event_order_and_file($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn files_no_record_names_are_swept() {
             common::protect::files_no_record_names_are_swept($kind).await
         }
