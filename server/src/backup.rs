@@ -21,7 +21,6 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::config::Config;
 use crate::db::{Backend, Db};
@@ -198,11 +197,7 @@ fn append<W: Write>(tar: &mut tar::Builder<W>, name: &str, bytes: &[u8]) -> Resu
     header.set_mtime(u64::try_from(crate::time::now_ms() / 1000).unwrap_or(0));
     // append_data writes GNU long-name entries for paths past 100 bytes.
     tar.append_data(&mut header, name, bytes).map_err(io("cannot write the archive"))?;
-    Ok(Entry { name: name.into(), bytes: bytes.len() as u64, sha256: hex(&Sha256::digest(bytes)) })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    Ok(Entry { name: name.into(), bytes: bytes.len() as u64, sha256: crate::session::sha256_hex(bytes) })
 }
 
 /// Every entry of the archive at `path`: its name, size and sum, and the manifest.
@@ -210,22 +205,18 @@ fn read_entries(path: &Path) -> Result<(BTreeMap<String, Entry>, Manifest), Back
     let damaged = |why: String| {
         BackupError::Damaged(format!("{} is not a whole Memoreez backup: {why}", path.display()))
     };
-    let file = std::fs::File::open(path).map_err(io("cannot open the archive"))?;
-    let mut archive = tar::Archive::new(std::io::BufReader::new(file));
     let (mut found, mut manifest) = (BTreeMap::new(), None);
-    for entry in archive.entries().map_err(|e| damaged(e.to_string()))? {
-        let mut entry = entry.map_err(|e| damaged(e.to_string()))?;
-        let name = entry.path().map_err(|e| damaged(e.to_string()))?.to_string_lossy().into_owned();
-        let mut bytes = Vec::new();
-        entry.read_to_end(&mut bytes).map_err(|e| damaged(e.to_string()))?;
+    each_entry(path, |name, bytes| {
         if name == MANIFEST {
-            manifest = Some(serde_json::from_slice::<Manifest>(&bytes).map_err(|e| damaged(e.to_string()))?);
-            continue;
+            manifest = Some(serde_json::from_slice::<Manifest>(&bytes).map_err(|e| e.to_string()));
+        } else {
+            let sum = crate::session::sha256_hex(&bytes);
+            found.insert(name.clone(), Entry { name, bytes: bytes.len() as u64, sha256: sum });
         }
-        let sum = hex(&Sha256::digest(&bytes));
-        found.insert(name.clone(), Entry { name, bytes: bytes.len() as u64, sha256: sum });
-    }
-    let manifest = manifest.ok_or_else(|| damaged("it has no manifest".into()))?;
+        true
+    })
+    .map_err(|e| damaged(e.to_string()))?;
+    let manifest = manifest.ok_or_else(|| damaged("it has no manifest".into()))?.map_err(damaged)?;
     Ok((found, manifest))
 }
 
@@ -335,34 +326,42 @@ pub async fn restore(config: &Config, path: &Path) -> Result<Summary, BackupErro
     })
 }
 
-/// Hands each stored file in the archive to `take` (key, bytes) until it says stop.
-fn each_file(path: &Path, mut take: impl FnMut(String, Vec<u8>) -> bool) -> Result<(), BackupError> {
-    let file = std::fs::File::open(path).map_err(io("cannot open the archive"))?;
+/// Hands each entry of the archive to `take` (name, bytes) until it says stop.
+fn each_entry(path: &Path, mut take: impl FnMut(String, Vec<u8>) -> bool) -> std::io::Result<()> {
+    let file = std::fs::File::open(path)?;
     let mut archive = tar::Archive::new(std::io::BufReader::new(file));
-    for entry in archive.entries().map_err(io("cannot read the archive"))? {
-        let mut entry = entry.map_err(io("cannot read the archive"))?;
-        let name = entry.path().map_err(io("cannot read the archive"))?.to_string_lossy().into_owned();
-        let Some(key) = name.strip_prefix(FILES) else { continue };
+    for entry in archive.entries()? {
+        let mut entry = entry?;
+        let name = entry.path()?.to_string_lossy().into_owned();
         let mut bytes = Vec::new();
-        entry.read_to_end(&mut bytes).map_err(io("cannot read the archive"))?;
-        if !take(key.to_string(), bytes) {
+        entry.read_to_end(&mut bytes)?;
+        if !take(name, bytes) {
             break;
         }
     }
     Ok(())
 }
 
+/// Hands each stored file in the archive to `take` (key, bytes) until it says stop.
+fn each_file(path: &Path, mut take: impl FnMut(String, Vec<u8>) -> bool) -> Result<(), BackupError> {
+    each_entry(path, |name, bytes| match name.strip_prefix(FILES) {
+        Some(key) => take(key.to_string(), bytes),
+        None => true,
+    })
+    .map_err(io("cannot read the archive"))
+}
+
 /// Writes the archive's entry `name` to `to`.
 fn extract(archive: &Path, name: &str, to: &Path) -> Result<(), BackupError> {
-    let file = std::fs::File::open(archive).map_err(io("cannot open the archive"))?;
-    let mut archive = tar::Archive::new(std::io::BufReader::new(file));
-    for entry in archive.entries().map_err(io("cannot read the archive"))? {
-        let mut entry = entry.map_err(io("cannot read the archive"))?;
-        if entry.path().map_err(io("cannot read the archive"))?.to_string_lossy() == name {
-            let mut out = std::fs::File::create(to).map_err(io("cannot write the database copy"))?;
-            std::io::copy(&mut entry, &mut out).map_err(io("cannot write the database copy"))?;
-            return Ok(());
+    let mut found = None;
+    each_entry(archive, |entry, bytes| {
+        let wanted = entry == name;
+        if wanted {
+            found = Some(bytes);
         }
-    }
-    Err(BackupError::Damaged(format!("{name} is missing")))
+        !wanted
+    })
+    .map_err(io("cannot read the archive"))?;
+    let bytes = found.ok_or_else(|| BackupError::Damaged(format!("{name} is missing")))?;
+    std::fs::write(to, bytes).map_err(io("cannot write the database copy"))
 }

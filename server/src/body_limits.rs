@@ -30,16 +30,18 @@ const FIELDS_BYTES: u64 = 1024 * 1024;
 /// A Stripe event (its documents are at most a few hundred kilobytes).
 const WEBHOOK_BYTES: u64 = 1024 * 1024;
 
+/// The server functions that take a multipart upload (a model or a sliced file).
+pub const UPLOAD_FNS: [&str; 4] = [
+    app::quote::StartQuote::PATH,
+    app::creation::UploadModel::PATH,
+    app::lab::SubmitLabJob::PATH,
+    app::staff::StaffUploadSliced::PATH,
+];
+
 /// The most a request to `path` may send.
 pub fn cap(path: &str, max_model_mb: u64) -> u64 {
-    let upload_fns = [
-        app::quote::StartQuote::PATH,
-        app::creation::UploadModel::PATH,
-        app::lab::SubmitLabJob::PATH,
-        app::staff::StaffUploadSliced::PATH,
-    ];
     let upload = max_model_mb.saturating_mul(1024 * 1024).saturating_add(FIELDS_BYTES);
-    if upload_fns.contains(&path) {
+    if UPLOAD_FNS.contains(&path) {
         return upload;
     }
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();

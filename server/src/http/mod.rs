@@ -24,7 +24,6 @@ use axum::routing::{get, post};
 use http::StatusCode;
 use http::header::CONTENT_TYPE;
 use leptos::prelude::provide_context;
-use leptos::server_fn::ServerFn;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
@@ -115,13 +114,7 @@ pub fn router(state: AppState) -> Router {
 /// multipart boundary (server_fn 0.8 `expect`s one), so such a request is
 /// answered here, before it gets there.
 async fn multipart_guard(request: Request, next: Next) -> Response {
-    let multipart_paths = [
-        app::quote::StartQuote::PATH,
-        app::creation::UploadModel::PATH,
-        app::lab::SubmitLabJob::PATH,
-        app::staff::StaffUploadSliced::PATH,
-    ];
-    if multipart_paths.contains(&request.uri().path()) {
+    if crate::body_limits::UPLOAD_FNS.contains(&request.uri().path()) {
         let boundary = request
             .headers()
             .get(CONTENT_TYPE)

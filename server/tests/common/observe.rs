@@ -47,11 +47,8 @@ fn value(
 }
 
 pub async fn metrics_are_for_staff_and_scrapers_and_parse(kind: Kind) {
-    let change = |state: &mut AppState| {
-        use sha2::Digest;
-        let hash = sha2::Sha256::digest(TOKEN.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
-        state.metrics_token_hash = Some(hash);
-    };
+    let change =
+        |state: &mut AppState| state.metrics_token_hash = Some(super::suite::sha256_hex(TOKEN.as_bytes()));
     with_changed_app(kind, change, |app| async move {
         let scrape = |bearer: Option<&str>, cookie: Option<&str>| {
             let mut request = Request::get("/metrics");

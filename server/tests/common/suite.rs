@@ -938,7 +938,7 @@ pub(crate) fn studio_settings(line1: &str, depth_mm: f64) -> String {
     .to_string()
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()
 }
