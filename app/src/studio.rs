@@ -54,7 +54,8 @@ impl StudioSettings {
             letter_height_mm: spec.letter_height_mm,
             finish: spec.finish,
             depth_mm: spec.depth_mm,
-            model_height_mm: spec.model_height_mm.unwrap_or(model_height_mm),
+            // To the tenth of a millimetre, a value the form's field takes as it is.
+            model_height_mm: spec.model_height_mm.unwrap_or((model_height_mm * 10.0).round() / 10.0),
         }
     }
 

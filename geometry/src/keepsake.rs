@@ -50,8 +50,10 @@ impl Default for KeepsakeSpec {
     }
 }
 
-/// Ranges a spec must keep to, mm.
-pub const MODEL_HEIGHT_MM: (f64, f64) = (10.0, 300.0);
+/// Ranges a spec must keep to, mm. A model may be as low as 2 mm: a relief
+/// plaque lies flat (the offline design route's are about 5 mm high) and must
+/// be priceable at its own size.
+pub const MODEL_HEIGHT_MM: (f64, f64) = (2.0, 300.0);
 pub const DEPTH_MM: (f64, f64) = (0.3, 3.0);
 pub const PEDESTAL_HEIGHT_MM: (f64, f64) = (2.0, 60.0);
 pub const MARGIN_MM: (f64, f64) = (0.0, 50.0);

@@ -152,7 +152,7 @@ fn Studio(studio: StudioView) -> impl IntoView {
                 </fieldset>
                 <fieldset>
                     <legend>"Size"</legend>
-                    <Millimetres id="model_height_mm" label="Model height" value=s.model_height_mm range=geometry::keepsake::MODEL_HEIGHT_MM step=1.0 error=field_error("model_height_mm")/>
+                    <Millimetres id="model_height_mm" label="Model height" value=s.model_height_mm range=geometry::keepsake::MODEL_HEIGHT_MM step=0.1 error=field_error("model_height_mm")/>
                 </fieldset>
                 <p class="form-error" role="alert" data-testid="studio-error">{form_error}</p>
                 <button type="submit" class="button" disabled=pending data-testid="studio-price">
