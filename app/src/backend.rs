@@ -113,6 +113,21 @@ pub trait Backend: Send + Sync + 'static {
     ) -> Result<String, AppError>;
     /// Slices a student job's model here and keeps the G-code as its sliced file.
     async fn staff_slice(&self, request: &Parts, id: &str) -> Result<(), AppError>;
+    /// The funnel for the days `from` to `to` (`YYYY-MM-DD`; see
+    /// [`crate::report::staff_funnel`]), for signed-in staff.
+    async fn staff_funnel(
+        &self,
+        request: &Parts,
+        from: &str,
+        to: &str,
+    ) -> Result<crate::report::FunnelReport, AppError>;
+    /// The lab's overview (see [`crate::report::staff_overview`]), for signed-in staff.
+    async fn staff_overview(
+        &self,
+        request: &Parts,
+        grain: &str,
+        periods: &str,
+    ) -> Result<crate::report::LabOverview, AppError>;
     /// The outbox, for signed-in staff ([`AppError::SignInNeeded`] otherwise).
     async fn staff_outbox(&self, request: &Parts) -> Result<Vec<crate::staff::OutboxLine>, AppError>;
 }

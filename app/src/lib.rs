@@ -14,6 +14,7 @@ pub mod order;
 pub mod pages;
 pub mod print_job;
 pub mod quote;
+pub mod report;
 pub mod staff;
 pub mod story;
 pub mod studio;
@@ -34,6 +35,7 @@ use crate::pages::order::OrderPage;
 use crate::pages::quote::{QuoteJobPage, QuotePage};
 use crate::pages::staff::{StaffHomePage, StaffLoginPage, StaffOutboxPage, StaffSetupPage};
 use crate::pages::staff_job::StaffJobPage;
+use crate::pages::staff_reports::{StaffFunnelPage, StaffOverviewPage};
 use crate::pages::studio::StudioPage;
 use crate::pages::{creation::CreationPage, home::HomePage, not_found::NotFound};
 
@@ -98,6 +100,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/staff/setup") view=StaffSetupPage/>
                     <Route path=path!("/staff/outbox") view=StaffOutboxPage ssr=SsrMode::Async/>
                     <Route path=path!("/staff/jobs/:id") view=StaffJobPage ssr=SsrMode::Async/>
+                    <Route path=path!("/staff/overview") view=StaffOverviewPage ssr=SsrMode::Async/>
+                    <Route path=path!("/staff/funnel") view=StaffFunnelPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="site-footer">

@@ -74,6 +74,9 @@ impl Backend for AppState {
             concepts = concepts::list(&self.db, id).await.map_err(internal)?;
         }
         let selected = models::selected(&self.db, id).await.map_err(internal)?;
+        if concepts.iter().any(|concept| concept.status == app::concept::ConceptStatus::Ready) {
+            crate::funnel::seen(&self.db, id, app::report::FunnelStep::ConceptsShown).await;
+        }
         Ok(Gallery { creation, concepts, selected })
     }
 
@@ -268,6 +271,29 @@ impl Backend for AppState {
         }
         Ok(lines)
     }
+
+    async fn staff_funnel(
+        &self,
+        request: &Parts,
+        from: &str,
+        to: &str,
+    ) -> Result<app::report::FunnelReport, AppError> {
+        self.staff_only(request).await?;
+        let days = crate::report_period::Days::parse(from, to, crate::time::now_ms(), self.config.lab_zone())
+            .map_err(period_error)?;
+        crate::funnel::report(self, &days).await.map_err(internal)
+    }
+
+    async fn staff_overview(
+        &self,
+        request: &Parts,
+        grain: &str,
+        periods: &str,
+    ) -> Result<app::report::LabOverview, AppError> {
+        self.staff_only(request).await?;
+        let (grain, count) = crate::report_period::grain_and_count(grain, periods).map_err(period_error)?;
+        crate::lab_overview::overview(self, grain, count).await.map_err(internal)
+    }
 }
 
 /// A form's fault, next to the field it concerns.
@@ -414,6 +440,11 @@ fn visitor(request: &Parts) -> Result<&Visitor, AppError> {
 }
 
 /// Logs the real cause; the visitor sees only that it was our fault.
+/// A report's period that cannot be read, next to its field.
+fn period_error(error: crate::report_period::PeriodError) -> AppError {
+    AppError::Invalid { field: error.field.into(), message: error.message }
+}
+
 fn internal(error: impl std::fmt::Display) -> AppError {
     tracing::error!(%error, "request failed");
     AppError::Internal

@@ -56,6 +56,10 @@ pub(crate) async fn insert(
     .bind(kind.name())
     .execute(&mut **tx)
     .await?;
+    // The funnel follows stories; descriptions and uploads skip its first steps.
+    if kind == CreationKind::Story {
+        crate::funnel::reached(&mut **tx, id, app::report::FunnelStep::StorySubmitted, now).await?;
+    }
     Ok(())
 }
 

@@ -301,6 +301,10 @@ async fn move_order(
         .execute(&mut **tx)
         .await?;
     orders::add_event(tx, order_id, Some(order.status), next, &note, now).await?;
+    if next == OrderStatus::Collected {
+        // Paid at pickup now, if not by card before.
+        crate::funnel::order_reached(tx, order_id, app::report::FunnelStep::Paid, now).await?;
+    }
     if let Some(mail) = mail {
         mail::enqueue(tx, &mail).await?;
     }

@@ -96,6 +96,13 @@ pub async fn select(db: &Db, creation_id: &str, index: u32) -> Result<String, Mo
         serde_json::to_value(MeshJob { creation_id: creation_id.into(), index }).expect("serialises");
     let mut tx = db.pool().begin().await?;
     let job_id = queue_model_job(&mut tx, creation_id, Some(index), MESH_JOB, &payload).await?;
+    crate::funnel::reached(
+        &mut *tx,
+        creation_id,
+        app::report::FunnelStep::ConceptPicked,
+        crate::time::now_ms(),
+    )
+    .await?;
     tx.commit().await?;
     jobs::wake_workers();
     Ok(job_id)

@@ -116,6 +116,7 @@ async fn move_order(
     }
     orders::add_event(tx, order_id, Some(order.status), next, note, now).await?;
     if next == OrderStatus::Paid {
+        crate::funnel::order_reached(tx, order_id, app::report::FunnelStep::Paid, now).await?;
         mail::release_held(tx, order_id).await?;
         let file = orders::keepsake_key(order_id);
         crate::print_jobs::queue_shop_order(tx, &order, &file, "paid by card", now).await?;

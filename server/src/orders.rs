@@ -4,6 +4,7 @@
 
 use app::order::{Address, Amounts, Delivery, OrderEvent, OrderForm, OrderStatus, OrderView, Payment};
 use app::quote::QuoteSummary;
+use app::report::FunnelStep;
 use slicing::material::Material;
 use sqlx::Row;
 
@@ -393,6 +394,7 @@ async fn record(
         (None, false) => "Order placed. No online payment is set up: you pay when you collect it.",
     };
     add_event(&mut tx, &placed.id, None, placed.status, note, now).await?;
+    crate::funnel::order_reached(&mut tx, &placed.id, FunnelStep::CheckoutStarted, now).await?;
     // Paid at pickup, it joins the lab's queue now; paid by card, once paid.
     if session.is_none() {
         crate::print_jobs::queue_shop_order(&mut tx, order, &keepsake_key(&placed.id), "pay at pickup", now)

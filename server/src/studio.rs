@@ -3,6 +3,7 @@
 //! the same bytes), its exact price by the slicer, and its files.
 
 use app::quote::QuoteProgress;
+use app::report::FunnelStep;
 use app::studio::{PricedKeepsake, StudioSettings, StudioView};
 use geometry::keepsake::{KeepsakeError, KeepsakeSpec};
 use geometry::text::Font;
@@ -131,6 +132,7 @@ pub async fn view(
         Some(job_id) => jobs::view(&state.db, &job_id).await?.map(quote),
         None => None,
     };
+    crate::funnel::seen(&state.db, creation_id, FunnelStep::StudioOpened).await;
     Ok(StudioView {
         creation_id: creation_id.to_string(),
         title: made.title,
@@ -168,6 +170,7 @@ pub async fn price(
         .bind(creation_id)
         .execute(state.db.pool())
         .await?;
+    crate::funnel::job_done(&state.db, &started.job_id).await;
     Ok(PricedKeepsake { job_id: started.job_id, mesh_sha256: built.sha256 })
 }
 

@@ -108,8 +108,10 @@ async fn run(state: &AppState, owner: &str, job: Claimed) {
         Err(Outcome::Retry(reason)) => jobs::fail(db, &job.id, owner, &reason).await,
         Err(Outcome::LeaseLost) => Ok(false),
     };
-    if let Err(error) = recorded {
-        tracing::warn!(%error, job = %job.id, "cannot record the job's end");
+    match recorded {
+        Ok(true) => crate::funnel::job_done(db, &job.id).await,
+        Ok(false) => {}
+        Err(error) => tracing::warn!(%error, job = %job.id, "cannot record the job's end"),
     }
 }
 

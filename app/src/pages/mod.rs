@@ -1,5 +1,6 @@
 //! One file per page.
 
+pub mod charts;
 pub mod checkout;
 pub mod creation;
 pub mod gallery;
@@ -16,6 +17,7 @@ pub mod quote;
 pub mod staff;
 pub mod staff_job;
 pub mod staff_live;
+pub mod staff_reports;
 pub mod studio;
 #[cfg(feature = "hydrate")]
 mod studio_live;

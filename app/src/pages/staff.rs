@@ -148,7 +148,12 @@ fn Dashboard(queue: Queue, feed: LabFeed) -> impl IntoView {
             {jobs.into_iter().map(|job| view! { <JobCardView job/> }).collect_view()}
         </ul>
         <section class="card">
-            <p><a href="/staff/outbox">"Email outbox"</a>" · "<a href="/lab/submit">"The students' submission form"</a></p>
+            <p>
+                <a href="/staff/overview" data-testid="overview-link">"Lab overview"</a>" · "
+                <a href="/staff/funnel" data-testid="funnel-link">"Shop funnel"</a>" · "
+                <a href="/staff/outbox">"Email outbox"</a>" · "
+                <a href="/lab/submit">"The students' submission form"</a>
+            </p>
             <p class="hint">
                 "Not built yet: sending shop orders out to Slant 3D from here (for now `memoreez orders send-out`)."
             </p>

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use app::concept::{Concept, ConceptEvent, ConceptStatus, Delivered};
 use app::creation::Creation;
+use app::report::FunnelStep;
 use axum::Extension;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -84,6 +85,9 @@ pub async fn stream(
                 let concepts = store::list(&state.db, &id).await.ok()?;
                 if let Some(concept) = concepts.iter().find(|c| !delivered.has(c.index, c.status)) {
                     delivered.mark(concept.index, concept.status);
+                    if concept.status == ConceptStatus::Ready {
+                        crate::funnel::seen(&state.db, &id, FunnelStep::ConceptsShown).await;
+                    }
                     let event = concept_event(concept).id(delivered.as_str());
                     return Some((Ok(event), (state, id, delivered, false, following)));
                 }

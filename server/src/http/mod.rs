@@ -9,6 +9,7 @@ mod jobs;
 mod lab;
 mod models;
 mod orders;
+pub mod reports;
 mod studio;
 mod worker;
 
@@ -82,6 +83,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/lab/jobs/{id}/confirm", post(lab::confirm))
         .route("/api/lab/jobs/{id}/files/{file}", get(lab::file))
         .route("/api/staff/events", get(lab::staff_events))
+        .route("/staff/reports/{file}", get(reports::csv))
         .route("/api/creations/upload", post(api::upload_model))
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), move || {
             shell(leptos.clone())

@@ -1,0 +1,267 @@
+//! The staff's reports: the customers' funnel (`/staff/funnel?from=&to=`)
+//! and the lab's overview (`/staff/overview?grain=&periods=`). The period is
+//! chosen with a plain GET form, so a report is a link that can be kept.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::pages::charts::{BarList, ColumnChart, DataTable};
+use crate::pages::loaded::loaded_page;
+use crate::print_job::PrintJobStatus;
+use crate::quote::money;
+use crate::report::{FunnelReport, LabOverview, fixed, staff_funnel, staff_overview};
+
+/// The query as it came, for the form and the CSV links.
+fn query_value(name: &'static str) -> impl Fn() -> String + Copy + Send + Sync + 'static {
+    let query = use_query_map();
+    move || query.read().get(name).unwrap_or_default()
+}
+
+fn csv_link(table: &str, query: &[(&str, &str)]) -> String {
+    let query: Vec<String> = query
+        .iter()
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(name, value)| format!("{name}={}", urlencoding(value)))
+        .collect();
+    format!("/staff/reports/{table}.csv?{}", query.join("&"))
+}
+
+/// Enough of percent-encoding for days and numbers (and anything odd typed into the address).
+fn urlencoding(value: &str) -> String {
+    value
+        .bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (byte as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// A duration in seconds as people say it: 45 s, 12 min, 3.5 h, 2.1 days.
+pub fn duration(seconds: f64) -> String {
+    match seconds {
+        s if s < 90.0 => format!("{s:.0} s"),
+        s if s < 90.0 * 60.0 => format!("{:.0} min", s / 60.0),
+        s if s < 48.0 * 3600.0 => format!("{:.1} h", s / 3600.0),
+        s => format!("{:.1} days", s / 86_400.0),
+    }
+}
+
+#[component]
+fn ReportNav() -> impl IntoView {
+    view! {
+        <nav class="tabs" aria-label="Staff pages">
+            <a href="/staff">"Print queue"</a>
+            <a href="/staff/overview">"Lab overview"</a>
+            <a href="/staff/funnel">"Shop funnel"</a>
+            <a href="/staff/outbox">"Email outbox"</a>
+        </nav>
+    }
+}
+
+#[component]
+pub fn StaffFunnelPage() -> impl IntoView {
+    let (from, to) = (query_value("from"), query_value("to"));
+    let report = Resource::new(move || (from(), to()), |(from, to)| staff_funnel(from, to));
+    view! {
+        <Title text="Shop funnel · Memoreez"/>
+        <section class="hero">
+            <p class="eyebrow">"The shop"</p>
+            <h1>"Where people drop off"</h1>
+            <p class="lede">"Of the stories submitted in the period, how many reached each step, and how long it took them."</p>
+            <ReportNav/>
+        </section>
+        <form method="get" action="/staff/funnel" class="card report-period" data-testid="funnel-period">
+            <label>"From "<input type="date" name="from" value=from/></label>
+            <label>"to "<input type="date" name="to" value=to/></label>
+            <button type="submit" class="button secondary">"Show"</button>
+        </form>
+        {loaded_page(report, ("Loading the funnel…", "The funnel"), move |report| view! { <Funnel report/> })}
+    }
+}
+
+#[component]
+fn Funnel(report: FunnelReport) -> impl IntoView {
+    let query = [("from", report.from.as_str()), ("to", report.to.as_str())];
+    let tables = report
+        .tables()
+        .into_iter()
+        .map(|table| {
+            let href = csv_link(&table.name, &query);
+            view! { <DataTable table csv_href=href/> }
+        })
+        .collect_view();
+    let steps = report
+        .steps
+        .iter()
+        .map(|row| {
+            let mut text = format!("{} ({:.0} %)", row.creations, row.of_start_pct);
+            if row.dropped > 0 {
+                text.push_str(&format!(" · −{} ({:.0} %)", row.dropped, row.dropped_pct));
+            }
+            (row.step.label().to_string(), row.creations as f64, text)
+        })
+        .collect();
+    let waits = report
+        .steps
+        .iter()
+        .skip(1)
+        .map(|row| {
+            let seconds = row.median_s.unwrap_or(0.0);
+            let text = row.median_s.map(duration).unwrap_or_else(|| "nobody yet".into());
+            (row.step.label().to_string(), seconds, text)
+        })
+        .collect();
+    let providers = report
+        .providers
+        .iter()
+        .map(|row| {
+            let text = format!(
+                "{:.1} % failed ({} of {}) · {} retries",
+                row.failed_pct,
+                row.failed,
+                row.done + row.failed,
+                row.retries
+            );
+            (row.provider.clone(), row.failed_pct, text)
+        })
+        .collect();
+    let started = report.steps.first().map_or(0, |row| row.creations);
+    view! {
+        <section class="card">
+            <h2 data-testid="funnel-heading">{format!("{} to {} ({})", report.from, report.to, report.time_zone)}</h2>
+            <Show when=move || started == 0>
+                <p data-testid="funnel-empty">"No stories were submitted in this period."</p>
+            </Show>
+            <h3>"Creations at each step · lost since the step before"</h3>
+            <BarList title="Creations at each step of the funnel".into() rows=steps test_id="funnel-steps"/>
+            <h3>"Median time from the story"</h3>
+            <BarList title="Median time from the story to each step".into() rows=waits test_id="funnel-waits"/>
+            <h3>"Providers: jobs that failed for good"</h3>
+            <p class="hint">"Pictures (image), 3D models (mesh) and prices (slicing) that ended in the period. A failure here is a customer who waited for nothing."</p>
+            <BarList title="Failure rate by provider".into() rows=providers test_id="funnel-providers"/>
+        </section>
+        <section class="card">
+            <h2>"The numbers"</h2>
+            {tables}
+        </section>
+    }
+}
+
+#[component]
+pub fn StaffOverviewPage() -> impl IntoView {
+    let (grain, periods) = (query_value("grain"), query_value("periods"));
+    let report =
+        Resource::new(move || (grain(), periods()), |(grain, periods)| staff_overview(grain, periods));
+    view! {
+        <Title text="Lab overview · Memoreez"/>
+        <section class="hero">
+            <p class="eyebrow">"The print lab"</p>
+            <h1>"Lab overview"</h1>
+            <p class="lede">"What came in, what was printed, how long it took, and what it earned."</p>
+            <ReportNav/>
+        </section>
+        <form method="get" action="/staff/overview" class="card report-period" data-testid="overview-period">
+            <label>"By "
+                <select name="grain">
+                    <option value="week" selected=move || grain() != "month">"week"</option>
+                    <option value="month" selected=move || grain() == "month">"month"</option>
+                </select>
+            </label>
+            <label>"the last "<input type="number" name="periods" min="1" max=crate::report::MAX_PERIODS
+                value=move || { let p = periods(); if p.is_empty() { "12".to_string() } else { p } }/></label>
+            <button type="submit" class="button secondary">"Show"</button>
+        </form>
+        {loaded_page(report, ("Loading the overview…", "The lab overview"), move |report| view! { <Overview report/> })}
+    }
+}
+
+#[component]
+fn Overview(report: LabOverview) -> impl IntoView {
+    let count = report.periods.len().to_string();
+    let query = [("grain", report.grain.as_str()), ("periods", count.as_str())];
+    let tables = report
+        .tables()
+        .into_iter()
+        .map(|table| {
+            let href = csv_link(&table.name, &query);
+            view! { <DataTable table csv_href=href/> }
+        })
+        .collect_view();
+    let per_period = |value: &dyn Fn(&crate::report::LabPeriod) -> Vec<f64>| -> Vec<(String, Vec<f64>)> {
+        report.periods.iter().map(|period| (period.label.clone(), value(period))).collect()
+    };
+    let statuses: Vec<String> = PrintJobStatus::ALL.iter().map(|status| status.label().to_string()).collect();
+    let jobs = per_period(&|period| period.submitted.iter().map(|n| *n as f64).collect());
+    let grams = per_period(&|period| vec![period.printed_g]);
+    let turnaround = per_period(&|period| vec![period.median_to_pickup_h.unwrap_or(0.0)]);
+    let revenue = per_period(&|period| vec![period.shop_cents as f64, period.lab_cents as f64]);
+    let materials = report
+        .materials
+        .iter()
+        .map(|row| {
+            let jobs = if row.jobs == 1 { "1 job".to_string() } else { format!("{} jobs", row.jobs) };
+            let text = format!("{:.0} g · {:.1} h · {jobs}", row.grams, row.hours);
+            (format!("{} {}", row.method, row.color), row.grams, text)
+        })
+        .collect();
+    let rejections = report
+        .rejections
+        .iter()
+        .map(|row| (row.label.clone(), row.jobs as f64, row.jobs.to_string()))
+        .collect();
+    // Shop and lab stack into one column when they are paid in the same currency.
+    let revenue_charts = match report.shop_currency == report.lab_currency {
+        true => vec![(
+            vec![format!("Shop ({})", report.shop_currency), format!("Lab ({})", report.lab_currency)],
+            revenue,
+            "overview-revenue",
+        )],
+        false => vec![
+            (vec![format!("Shop ({})", report.shop_currency)], per_period(&|p| vec![p.shop_cents as f64]), "overview-revenue"),
+            (vec![format!("Lab ({})", report.lab_currency)], per_period(&|p| vec![p.lab_cents as f64]), "overview-revenue-lab"),
+        ],
+    }
+    .into_iter()
+    .map(|(series, columns, test_id)| view! {
+        <ColumnChart title="Revenue per period".into() series columns format=|cents| money(cents.max(0.0) as u64) test_id/>
+    })
+    .collect_view();
+    let totals = format!(
+        "{} printed · {:.0} g · {:.1} h · {} picked up · shop {} {} · lab {} {}",
+        report.periods.iter().map(|p| p.printed).sum::<u64>(),
+        report.periods.iter().map(|p| p.printed_g).sum::<f64>(),
+        report.periods.iter().map(|p| p.printed_h).sum::<f64>(),
+        report.periods.iter().map(|p| p.picked_up).sum::<u64>(),
+        money(report.periods.iter().map(|p| p.shop_cents.max(0) as u64).sum()),
+        report.shop_currency,
+        money(report.periods.iter().map(|p| p.lab_cents.max(0) as u64).sum()),
+        report.lab_currency,
+    );
+    view! {
+        <section class="card">
+            <h2 data-testid="overview-heading">{format!("By {} ({})", report.grain.as_str(), report.time_zone)}</h2>
+            <p data-testid="overview-totals"><strong>{totals}</strong></p>
+            <h3>"Jobs submitted, by where they stand now"</h3>
+            <ColumnChart title="Jobs submitted per period by status".into() series=statuses columns=jobs
+                format=|n| format!("{n:.0}") test_id="overview-jobs"/>
+            <h3>"Grams printed"</h3>
+            <ColumnChart title="Grams printed per period".into() series=vec!["grams".into()] columns=grams
+                format=|g| format!("{g:.0} g") test_id="overview-grams"/>
+            <h3>"Grams and hours by method and colour"</h3>
+            <BarList title="Grams printed by method and colour".into() rows=materials test_id="overview-materials"/>
+            <h3>"Median time from upload to pickup"</h3>
+            <ColumnChart title="Median hours from upload to pickup per period".into() series=vec!["hours".into()]
+                columns=turnaround format=|h| format!("{} h", fixed(h, 1)) test_id="overview-turnaround"/>
+            <h3>"Why jobs were rejected"</h3>
+            <BarList title="Rejection reasons".into() rows=rejections test_id="overview-rejections"/>
+            <h3>"Revenue"</h3>
+            {revenue_charts}
+        </section>
+        <section class="card">
+            <h2>"The numbers"</h2>
+            {tables}
+        </section>
+    }
+}
