@@ -154,6 +154,32 @@ test('a student submits, the open dashboard shows it live, staff approve, the st
   assert.match(await staff.page.textContent('[data-testid="job-folder"]'), /^lab\/PaidPickedUp\/GraceHopper_Filament_Blue_[a-z0-9]+$/);
   await staff.page.screenshot({ path: 'test-results/lab-staff-job.png', fullPage: true });
 
+  // The lab overview charts this week: the job, its 42 g of blue filament,
+  // its 4.20 paid at pickup; and its CSV says the same.
+  await visit(staff.page, '/staff', server.url);
+  await staff.page.click('[data-testid="overview-link"]');
+  await staff.page.waitForSelector('[data-testid="overview-jobs"] svg');
+  const week = await staff.page.$eval('[data-testid="overview-jobs"] g.column:last-of-type', (g) => g.dataset.label);
+  assert.match(week, /^\d{4}-W\d{2}$/);
+  const column = (chart) => `[data-testid="${chart}"] g.column[data-label="${week}"]`;
+  assert.equal(await staff.page.getAttribute(`${column('overview-jobs')} rect[data-series="Paid and picked up"]`, 'data-value'), '1');
+  assert.equal(await staff.page.getAttribute(column('overview-grams'), 'data-total'), '42');
+  assert.equal(await staff.page.getAttribute(`${column('overview-revenue')} rect[data-series="Lab (USD)"]`, 'data-value'), '420');
+  assert.equal(await staff.page.textContent(`${column('overview-revenue')} text.figure`), '4.20');
+  const turnaround = Number(await staff.page.getAttribute(column('overview-turnaround'), 'data-total'));
+  assert.ok(turnaround > 0 && turnaround < 1, `picked up within the hour: ${turnaround} h`);
+  const material = staff.page.locator('[data-testid="overview-materials"] g.bar-row[data-label="filament Blue"]');
+  assert.equal(await material.getAttribute('data-value'), '42');
+  assert.match(await material.textContent(), /42 g · 2\.5 h · 1 job/);
+  assert.match(await staff.page.textContent('[data-testid="overview-totals"]'), /1 printed · 42 g · 2\.5 h · 1 picked up · shop 0\.00 USD · lab 4\.20 USD/);
+  // The bars are drawn where they can be seen, not only written into the page.
+  const box = await staff.page.locator(`${column('overview-grams')} rect`).boundingBox();
+  assert.ok(box && box.height > 100, JSON.stringify(box));
+  await staff.page.screenshot({ path: 'test-results/lab-overview.png', fullPage: true });
+  const csv = await staff.context.request.get(`${server.url}/staff/reports/materials.csv?grain=week&periods=12`);
+  assert.equal(csv.status(), 200);
+  assert.equal(await csv.text(), 'method,color,jobs,grams,hours\nfilament,Blue,1,42.0,2.5\n');
+
   assert.deepEqual(student.problems, []);
   assert.deepEqual(staff.problems.filter((p) => !p.includes('422')), []);
   await student.context.close();

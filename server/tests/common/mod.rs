@@ -270,6 +270,7 @@ pub mod observe;
 pub mod outside;
 pub mod print_jobs;
 pub mod protect;
+pub mod reports;
 pub mod s3;
 pub mod staff;
 pub mod stripe_double;

@@ -439,7 +439,7 @@ impl memoreez::concepts::ImageMaker for FailsOnce {
 }
 
 /// The events of an SSE body as (name, id, data).
-fn sse_events(text: &str) -> Vec<(String, String, serde_json::Value)> {
+pub(crate) fn sse_events(text: &str) -> Vec<(String, String, serde_json::Value)> {
     text.split("\n\n")
         .filter_map(|block| {
             let field = |name: &str| {
@@ -973,6 +973,14 @@ macro_rules! backend_suite {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn metrics_are_for_staff_and_scrapers_and_parse() {
             common::observe::metrics_are_for_staff_and_scrapers_and_parse($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn the_funnel_follows_a_story_to_its_payment() {
+            common::reports::the_funnel_follows_a_story_to_its_payment($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn the_lab_overview_matches_figures_counted_by_hand() {
+            common::reports::the_lab_overview_matches_figures_counted_by_hand($kind).await
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn a_backup_restores_every_job_event_order_and_file() {
