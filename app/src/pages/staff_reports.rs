@@ -48,6 +48,37 @@ pub fn duration(seconds: f64) -> String {
     }
 }
 
+/// A report's heading and the links between the staff's pages.
+#[component]
+fn ReportHero(eyebrow: &'static str, title: &'static str, lede: &'static str) -> impl IntoView {
+    view! {
+        <Title text=format!("{title} · Memoreez")/>
+        <section class="hero">
+            <p class="eyebrow">{eyebrow}</p>
+            <h1>{title}</h1>
+            <p class="lede">{lede}</p>
+            <ReportNav/>
+        </section>
+    }
+}
+
+/// "The numbers": every table of a report, each with its CSV for the same `query`.
+fn numbers(tables: Vec<crate::report::Table>, query: &[(&str, &str)]) -> impl IntoView + use<> {
+    let tables = tables
+        .into_iter()
+        .map(|table| {
+            let href = csv_link(&table.name, query);
+            view! { <DataTable table csv_href=href/> }
+        })
+        .collect_view();
+    view! {
+        <section class="card">
+            <h2>"The numbers"</h2>
+            {tables}
+        </section>
+    }
+}
+
 #[component]
 fn ReportNav() -> impl IntoView {
     view! {
@@ -65,13 +96,8 @@ pub fn StaffFunnelPage() -> impl IntoView {
     let (from, to) = (query_value("from"), query_value("to"));
     let report = Resource::new(move || (from(), to()), |(from, to)| staff_funnel(from, to));
     view! {
-        <Title text="Shop funnel · Memoreez"/>
-        <section class="hero">
-            <p class="eyebrow">"The shop"</p>
-            <h1>"Where people drop off"</h1>
-            <p class="lede">"Of the stories submitted in the period, how many reached each step, and how long it took them."</p>
-            <ReportNav/>
-        </section>
+        <ReportHero eyebrow="The shop" title="Shop funnel"
+            lede="Where people drop off: of the stories submitted in the period, how many reached each step, and how long it took them."/>
         <form method="get" action="/staff/funnel" class="card report-period" data-testid="funnel-period">
             <label>"From "<input type="date" name="from" value=from/></label>
             <label>"to "<input type="date" name="to" value=to/></label>
@@ -84,14 +110,7 @@ pub fn StaffFunnelPage() -> impl IntoView {
 #[component]
 fn Funnel(report: FunnelReport) -> impl IntoView {
     let query = [("from", report.from.as_str()), ("to", report.to.as_str())];
-    let tables = report
-        .tables()
-        .into_iter()
-        .map(|table| {
-            let href = csv_link(&table.name, &query);
-            view! { <DataTable table csv_href=href/> }
-        })
-        .collect_view();
+    let tables = numbers(report.tables(), &query);
     let steps = report
         .steps
         .iter()
@@ -142,10 +161,7 @@ fn Funnel(report: FunnelReport) -> impl IntoView {
             <p class="hint">"Pictures (image), 3D models (mesh) and prices (slicing) that ended in the period. A failure here is a customer who waited for nothing."</p>
             <BarList title="Failure rate by provider".into() rows=providers test_id="funnel-providers"/>
         </section>
-        <section class="card">
-            <h2>"The numbers"</h2>
-            {tables}
-        </section>
+        {tables}
     }
 }
 
@@ -155,13 +171,8 @@ pub fn StaffOverviewPage() -> impl IntoView {
     let report =
         Resource::new(move || (grain(), periods()), |(grain, periods)| staff_overview(grain, periods));
     view! {
-        <Title text="Lab overview · Memoreez"/>
-        <section class="hero">
-            <p class="eyebrow">"The print lab"</p>
-            <h1>"Lab overview"</h1>
-            <p class="lede">"What came in, what was printed, how long it took, and what it earned."</p>
-            <ReportNav/>
-        </section>
+        <ReportHero eyebrow="The print lab" title="Lab overview"
+            lede="What came in, what was printed, how long it took, and what it earned."/>
         <form method="get" action="/staff/overview" class="card report-period" data-testid="overview-period">
             <label>"By "
                 <select name="grain">
@@ -181,14 +192,7 @@ pub fn StaffOverviewPage() -> impl IntoView {
 fn Overview(report: LabOverview) -> impl IntoView {
     let count = report.periods.len().to_string();
     let query = [("grain", report.grain.as_str()), ("periods", count.as_str())];
-    let tables = report
-        .tables()
-        .into_iter()
-        .map(|table| {
-            let href = csv_link(&table.name, &query);
-            view! { <DataTable table csv_href=href/> }
-        })
-        .collect_view();
+    let tables = numbers(report.tables(), &query);
     let per_period = |value: &dyn Fn(&crate::report::LabPeriod) -> Vec<f64>| -> Vec<(String, Vec<f64>)> {
         report.periods.iter().map(|period| (period.label.clone(), value(period))).collect()
     };
@@ -259,9 +263,6 @@ fn Overview(report: LabOverview) -> impl IntoView {
             <h3>"Revenue"</h3>
             {revenue_charts}
         </section>
-        <section class="card">
-            <h2>"The numbers"</h2>
-            {tables}
-        </section>
+        {tables}
     }
 }
