@@ -249,7 +249,7 @@ mod tests {
             (|s| s.depth_mm = 9.0, "depth_mm"),
             (|s| s.pedestal_height_mm = f64::NAN, "pedestal_height_mm"),
             (|s| s.letter_height_mm = 1.0, "letter_height_mm"),
-            (|s| s.model_height_mm = 5.0, "model_height_mm"),
+            (|s| s.model_height_mm = 1.0, "model_height_mm"),
             (|s| s.line2 = "x".repeat(41), "line2"),
         ];
         for (change, field) in cases {
