@@ -68,28 +68,29 @@ pub async fn order_reached(
     Ok(())
 }
 
-/// A job ended well: if it made a creation's model or priced its keepsake,
-/// that creation reached the step, at the job's own end. Called wherever a
-/// job is completed (local and remote workers), and after a keepsake's
-/// quote job is named on its creation, in case the job was quicker.
-pub async fn job_done(db: &Db, job_id: &str) {
-    for (column, step) in
-        [("mesh_job_id", FunnelStep::MeshReady), ("keepsake_quote_job_id", FunnelStep::ExactPrice)]
-    {
-        // `column` is one of the two names above, never input.
-        let recorded = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO funnel_events (creation_id, step, visitor, at) \
-             SELECT c.id, $2, c.visitor, j.updated_at FROM creations c JOIN jobs j ON j.id = c.{column} \
-             WHERE c.{column} = $1 AND j.status = 'done' \
-             ON CONFLICT (creation_id, step) DO NOTHING"
-        )))
-        .bind(job_id)
-        .bind(step.as_str())
-        .execute(db.pool())
-        .await;
-        if let Err(error) = recorded {
-            tracing::warn!(%error, job = %job_id, step = step.as_str(), "cannot record a funnel step");
-        }
+/// A job of `kind` ended well: if it made a creation's model or priced its
+/// keepsake, that creation reached the step, at the job's own end. Called
+/// wherever a job is completed (local and remote workers), and after a
+/// keepsake's quote job is named on its creation, in case the job was quicker.
+pub async fn job_done(db: &Db, kind: &str, job_id: &str) {
+    // The creation names the job in the column for its kind (a fixed name, never input).
+    let (column, step) = match kind {
+        crate::models::MESH_JOB | crate::models::MODEL_JOB => ("mesh_job_id", FunnelStep::MeshReady),
+        crate::workers::QUOTE => ("keepsake_quote_job_id", FunnelStep::ExactPrice),
+        _ => return,
+    };
+    let recorded = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO funnel_events (creation_id, step, visitor, at) \
+         SELECT c.id, $2, c.visitor, j.updated_at FROM creations c JOIN jobs j ON j.id = c.{column} \
+         WHERE c.{column} = $1 AND j.status = 'done' \
+         ON CONFLICT (creation_id, step) DO NOTHING"
+    )))
+    .bind(job_id)
+    .bind(step.as_str())
+    .execute(db.pool())
+    .await;
+    if let Err(error) = recorded {
+        tracing::warn!(%error, job = %job_id, step = step.as_str(), "cannot record a funnel step");
     }
 }
 

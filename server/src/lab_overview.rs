@@ -93,7 +93,9 @@ pub async fn overview(state: &AppState, grain: Grain, count: u32) -> sqlx::Resul
         time_zone: state.config.lab_time_zone.clone(),
         shop_currency: state.config.shop.currency.clone(),
         lab_currency: state.config.lab.currency.clone(),
-        ..work_out(&periods, &submitted, &steps, &payments)
+        periods: period_rows(&periods, &submitted, &steps, &payments),
+        materials: materials(steps.iter().filter(|step| step.to == PrintJobStatus::Completed)),
+        rejections: rejections(steps.iter().filter(|step| step.to == PrintJobStatus::Rejected)),
     })
 }
 
@@ -114,15 +116,15 @@ fn step(row: &sqlx::any::AnyRow) -> sqlx::Result<Option<Step>> {
     }))
 }
 
-/// The overview's figures (currencies and zone left for the caller).
-pub fn work_out(
+/// Each period's figures.
+fn period_rows(
     periods: &[Period],
     submitted: &[Submitted],
     steps: &[Step],
     payments: &[Payment],
-) -> LabOverview {
+) -> Vec<LabPeriod> {
     let within = |period: &Period, at: i64| period.start_ms <= at && at < period.end_ms;
-    let rows = periods
+    periods
         .iter()
         .map(|period| {
             let mut submitted_now = vec![0u64; PrintJobStatus::ALL.len()];
@@ -157,16 +159,7 @@ pub fn work_out(
                     .sum(),
             }
         })
-        .collect();
-    LabOverview {
-        grain: Grain::Week,
-        time_zone: String::new(),
-        shop_currency: String::new(),
-        lab_currency: String::new(),
-        periods: rows,
-        materials: materials(steps.iter().filter(|step| step.to == PrintJobStatus::Completed)),
-        rejections: rejections(steps.iter().filter(|step| step.to == PrintJobStatus::Rejected)),
-    }
+        .collect()
 }
 
 /// Printed jobs by method and colour, most grams first.

@@ -77,7 +77,7 @@ pub struct Period {
 }
 
 /// The form's period count: empty means 12.
-pub fn period_count(text: &str) -> Result<u32, PeriodError> {
+fn period_count(text: &str) -> Result<u32, PeriodError> {
     match text.trim() {
         "" => Ok(12),
         text => text

@@ -170,7 +170,7 @@ pub async fn price(
         .bind(creation_id)
         .execute(state.db.pool())
         .await?;
-    crate::funnel::job_done(&state.db, &started.job_id).await;
+    crate::funnel::job_done(&state.db, crate::workers::QUOTE, &started.job_id).await;
     Ok(PricedKeepsake { job_id: started.job_id, mesh_sha256: built.sha256 })
 }
 

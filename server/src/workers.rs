@@ -109,7 +109,7 @@ async fn run(state: &AppState, owner: &str, job: Claimed) {
         Err(Outcome::LeaseLost) => Ok(false),
     };
     match recorded {
-        Ok(true) => crate::funnel::job_done(db, &job.id).await,
+        Ok(true) => crate::funnel::job_done(db, &job.kind, &job.id).await,
         Ok(false) => {}
         Err(error) => tracing::warn!(%error, job = %job.id, "cannot record the job's end"),
     }

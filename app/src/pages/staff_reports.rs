@@ -9,7 +9,7 @@ use leptos_router::hooks::use_query_map;
 use crate::pages::charts::{BarList, ColumnChart, DataTable};
 use crate::pages::loaded::loaded_page;
 use crate::print_job::PrintJobStatus;
-use crate::quote::money;
+use crate::quote::{duration, money};
 use crate::report::{FunnelReport, LabOverview, fixed, staff_funnel, staff_overview};
 
 /// The query as it came, for the form and the CSV links.
@@ -18,34 +18,11 @@ fn query_value(name: &'static str) -> impl Fn() -> String + Copy + Send + Sync +
     move || query.read().get(name).unwrap_or_default()
 }
 
+/// The CSV of `table` for the period the report was read for. The values are
+/// the report's own (days, `week`, a count), so they need no escaping.
 fn csv_link(table: &str, query: &[(&str, &str)]) -> String {
-    let query: Vec<String> = query
-        .iter()
-        .filter(|(_, value)| !value.is_empty())
-        .map(|(name, value)| format!("{name}={}", urlencoding(value)))
-        .collect();
+    let query: Vec<String> = query.iter().map(|(name, value)| format!("{name}={value}")).collect();
     format!("/staff/reports/{table}.csv?{}", query.join("&"))
-}
-
-/// Enough of percent-encoding for days and numbers (and anything odd typed into the address).
-fn urlencoding(value: &str) -> String {
-    value
-        .bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (byte as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
-
-/// A duration in seconds as people say it: 45 s, 12 min, 3.5 h, 2.1 days.
-pub fn duration(seconds: f64) -> String {
-    match seconds {
-        s if s < 90.0 => format!("{s:.0} s"),
-        s if s < 90.0 * 60.0 => format!("{:.0} min", s / 60.0),
-        s if s < 48.0 * 3600.0 => format!("{:.1} h", s / 3600.0),
-        s => format!("{:.1} days", s / 86_400.0),
-    }
 }
 
 /// A report's heading and the links between the staff's pages.
@@ -128,7 +105,7 @@ fn Funnel(report: FunnelReport) -> impl IntoView {
         .skip(1)
         .map(|row| {
             let seconds = row.median_s.unwrap_or(0.0);
-            let text = row.median_s.map(duration).unwrap_or_else(|| "nobody yet".into());
+            let text = row.median_s.map(|s| duration(s as u64)).unwrap_or_else(|| "nobody yet".into());
             (row.step.label().to_string(), seconds, text)
         })
         .collect();

@@ -153,13 +153,7 @@ pub async fn staff_events(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let idle = state.config.staff_idle_minutes;
-    if !crate::staff::signed_in(&state.db, &headers, idle).await? {
-        return Err(ApiError::Body {
-            status: StatusCode::UNAUTHORIZED,
-            message: "Please sign in as staff.".into(),
-        });
-    }
+    super::staff_only(&state, &headers).await?;
     let following = state.changes.follow();
     let start = (state, None::<i64>, following);
     let stream = futures_util::stream::unfold(start, |(state, last, mut following)| async move {

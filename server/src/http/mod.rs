@@ -146,6 +146,18 @@ async fn unbuffered_streams(mut response: Response) -> Response {
 /// Refuses a POST that carries the staff cookie but comes from another
 /// site's page (its `Origin` names another host): with the SameSite=Strict
 /// cookie, the staff pages' defence against cross-site request forgery.
+/// `401` unless the request comes from a signed-in staff browser (for the
+/// staff routes that are not server functions: the live feed, the CSVs).
+async fn staff_only(state: &AppState, headers: &http::HeaderMap) -> Result<(), crate::error::ApiError> {
+    match crate::staff::signed_in(&state.db, headers, state.config.staff_idle_minutes).await? {
+        true => Ok(()),
+        false => Err(crate::error::ApiError::Body {
+            status: StatusCode::UNAUTHORIZED,
+            message: "Please sign in as staff.".into(),
+        }),
+    }
+}
+
 async fn staff_origin_guard(request: Request, next: Next) -> Response {
     let staff = crate::staff::cookie_token(request.headers()).is_some();
     if staff && request.method() == http::Method::POST && !crate::staff::same_origin(request.headers()) {

@@ -7,7 +7,7 @@ use app::report::Table;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
-use http::{HeaderMap, StatusCode};
+use http::HeaderMap;
 use serde::Deserialize;
 
 use crate::error::ApiError;
@@ -35,12 +35,7 @@ pub async fn csv(
     Query(query): Query<ReportQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    if !crate::staff::signed_in(&state.db, &headers, state.config.staff_idle_minutes).await? {
-        return Err(ApiError::Body {
-            status: StatusCode::UNAUTHORIZED,
-            message: "Please sign in as staff.".into(),
-        });
-    }
+    super::staff_only(&state, &headers).await?;
     let name = file.strip_suffix(".csv").ok_or(ApiError::NotFound)?;
     let tables = match FUNNEL_TABLES.contains(&name) {
         true => {

@@ -204,7 +204,7 @@ pub async fn result(
             if !jobs::complete(&state.db, &id, &owner, &done).await? {
                 return Err(lease_lost());
             }
-            crate::funnel::job_done(&state.db, &id).await;
+            crate::funnel::job_done(&state.db, MESH_JOB, &id).await;
             Ok(Json(done))
         }
         Err(MakeError::Unusable(reason)) => {
