@@ -159,6 +159,18 @@ pub const REJECTION_REASONS: [(&str, &str); 5] = [
     ("rules", "It is not something the lab's rules allow us to print."),
 ];
 
+/// A rejection reason in a few words, for a chart's label (`None`: not a reason key).
+pub fn rejection_in_brief(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "file" => "File problems",
+        "size" => "Too large",
+        "detail" => "Too thin",
+        "supports" => "Too much support",
+        "rules" => "Against the rules",
+        _ => return None,
+    })
+}
+
 /// The student's own view of their job.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StudentJob {
@@ -217,6 +229,14 @@ pub async fn confirm_lab_job(id: String, t: String) -> Result<(), AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_rejection_reason_has_a_brief_name() {
+        for (key, _) in REJECTION_REASONS {
+            assert!(rejection_in_brief(key).is_some(), "{key}");
+        }
+        assert_eq!(rejection_in_brief("note"), None);
+    }
 
     fn options() -> LabOptions {
         LabOptions {

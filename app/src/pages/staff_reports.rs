@@ -187,10 +187,14 @@ fn Overview(report: LabOverview) -> impl IntoView {
             (format!("{} {}", row.method, row.color), row.grams, text)
         })
         .collect();
+    // The chart names each reason in brief (the table keeps its whole wording).
     let rejections = report
         .rejections
         .iter()
-        .map(|row| (row.label.clone(), row.jobs as f64, row.jobs.to_string()))
+        .map(|row| {
+            let name = crate::lab::rejection_in_brief(&row.reason).unwrap_or(&row.label);
+            (name.to_string(), row.jobs as f64, row.jobs.to_string())
+        })
         .collect();
     // Shop and lab stack into one column when they are paid in the same currency.
     let revenue_charts = match report.shop_currency == report.lab_currency {
