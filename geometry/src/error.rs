@@ -17,8 +17,10 @@ pub enum MeshError {
     InvalidObj(String),
     #[error("not a readable 3MF file: {0}")]
     Invalid3mf(String),
-    #[error("the model has no triangles")]
+    #[error("the file has no triangles")]
     NoTriangles,
+    #[error("the model places more than {limit} copies of its parts, the limit")]
+    TooManyInstances { limit: u64 },
     #[error("the model has a coordinate that is not a finite number")]
     NonFinite,
     #[error("unsupported file type: {0}")]

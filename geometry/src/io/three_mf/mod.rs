@@ -1,24 +1,31 @@
-//! 3MF core: the zip is opened here and every `.model` part is decompressed
-//! through a capped reader, so a zip bomb stops at the cap (an XML error on
-//! its first bytes, usually) instead of filling memory; `threemf`'s own
-//! `read` inflates members without a limit. The XML is deserialised into
-//! `threemf`'s model types, streaming. Objects, components (nested, with
-//! transforms) and build items with transforms are flattened into one mesh
-//! in millimetres, whatever unit the file uses.
+//! 3MF: the package (a zip) is opened here, its root model part found from
+//! its relationships, and only the parts the root's build reaches are
+//! decompressed, each through a reader capped by one budget for the whole
+//! package. `part` reads each part's XML; `expand` counts what the build
+//! would make, with every component and copy, before any of it is built,
+//! then flattens it into one mesh in millimetres.
+//!
+//! Writing goes through `threemf`.
+
+mod expand;
+mod extensions;
+mod part;
 
 use std::cell::Cell;
 use std::io::{BufReader, Cursor, Read};
 use std::rc::Rc;
 
-use threemf::model::{Metadata, Model, Object, Unit};
+use threemf::model::{Metadata, Model};
 
-use crate::mesh::MeshBuilder;
 use crate::{Limits, Mesh, MeshError};
 
-/// XML is verbose: a model part may inflate to this many times the file cap.
+/// XML is verbose: the parts of one package may inflate to this many times
+/// the file cap, all together.
 const XML_EXPANSION: u64 = 4;
-/// Components may nest this deep; deeper means a cycle or a hostile file.
-const MAX_DEPTH: usize = 16;
+/// A package with more entries than this is not a model someone exported.
+const MAX_ENTRIES: u64 = 10_000;
+/// The 3D model relationship of the Open Packaging Conventions.
+const MODEL_RELATIONSHIP: &str = "http://schemas.microsoft.com/3dmanufacturing/2013/01/3dmodel";
 
 /// A row-vector affine transform as 3MF writes it: m00 m01 m02 m10 … m32.
 type Transform = [f64; 12];
@@ -29,46 +36,188 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<Mesh, MeshError> {
     if bytes.is_empty() {
         return Err(MeshError::Empty);
     }
-    let invalid = |why: String| MeshError::Invalid3mf(why);
-    let mut archive =
-        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| invalid(format!("not a zip archive ({e})")))?;
-    let cap = limits.max_bytes.saturating_mul(XML_EXPANSION);
+    let mut package = Package::open(bytes, limits)?;
+    let root = package.root_part()?;
+    expand::build(&mut package, &root, limits)
+}
 
-    let mut models = Vec::new();
-    for index in 0..archive.len() {
-        let part = archive.by_index(index).map_err(|e| invalid(e.to_string()))?;
-        let name = part.name().map_err(|e| invalid(e.to_string()))?.to_ascii_lowercase();
-        if !name.ends_with(".model") {
-            continue;
+/// An opened 3MF package and what is left of its decompression budget.
+pub(super) struct Package<'a> {
+    archive: zip::ZipArchive<Cursor<&'a [u8]>>,
+    /// Lower-cased part name (no leading slash) → zip entry.
+    entries: rustc_hash::FxHashMap<String, usize>,
+    bytes_left: u64,
+    budget: u64,
+    allowance: part::Allowance,
+}
+
+fn invalid(why: impl Into<String>) -> MeshError {
+    MeshError::Invalid3mf(why.into())
+}
+
+impl<'a> Package<'a> {
+    fn open(bytes: &'a [u8], limits: &Limits) -> Result<Package<'a>, MeshError> {
+        // The zip reader indexes every entry of the central directory; a
+        // crafted one with millions of entries is refused before that.
+        if let Some(entries) = declared_entries(bytes)
+            && entries > MAX_ENTRIES
+        {
+            return Err(invalid(format!(
+                "the package has {entries} entries; at most {MAX_ENTRIES} are read"
+            )));
         }
-        if part.size() > cap {
-            return Err(MeshError::TooLarge { size: part.size(), limit: cap });
+        let archive = zip::ZipArchive::new(Cursor::new(bytes))
+            .map_err(|e| invalid(format!("not a zip archive ({e})")))?;
+        let mut entries = rustc_hash::FxHashMap::default();
+        for (index, name) in archive.file_names().enumerate() {
+            let name = name.map_err(|e| invalid(e.to_string()))?;
+            entries.insert(name.trim_start_matches('/').to_ascii_lowercase(), index);
         }
+        let budget = limits.max_bytes.saturating_mul(XML_EXPANSION);
+        let allowance = part::Allowance {
+            triangles: limits.max_triangles,
+            // Every triangle may have corners of its own, no more.
+            vertices: limits.max_triangles.saturating_mul(3),
+            triangle_limit: limits.max_triangles,
+        };
+        Ok(Package { archive, entries, bytes_left: budget, budget, allowance })
+    }
+
+    /// The root model part: the one `_rels/.rels` names; without
+    /// relationships (some exporters skip them), `3D/3dmodel.model` or the
+    /// package's only model part.
+    fn root_part(&mut self) -> Result<String, MeshError> {
+        if self.entries.contains_key("_rels/.rels") {
+            let rels = self.read_small("_rels/.rels")?;
+            let targets = model_targets(&rels)?;
+            return match targets.as_slice() {
+                [] => Err(invalid("its relationships name no 3D model part")),
+                [target] => {
+                    let name = part_name(target);
+                    if self.entries.contains_key(&name) {
+                        Ok(name)
+                    } else {
+                        Err(invalid(format!(
+                            "its relationships name the model part {target}, which is not in the package"
+                        )))
+                    }
+                }
+                _ => Err(invalid("its relationships name more than one root 3D model part")),
+            };
+        }
+        if self.entries.contains_key("3d/3dmodel.model") {
+            return Ok("3d/3dmodel.model".into());
+        }
+        let mut models = self.entries.keys().filter(|name| name.ends_with(".model"));
+        match (models.next(), models.next()) {
+            (Some(only), None) => Ok(only.clone()),
+            (None, _) => Err(invalid("no 3D model part inside")),
+            _ => Err(invalid("it has several model parts and no relationships saying which is the model")),
+        }
+    }
+
+    /// Parses one model part (a lower-cased name from `part_name`).
+    fn model_part(&mut self, name: &str) -> Result<part::Part, MeshError> {
+        let index = *self
+            .entries
+            .get(name)
+            .ok_or_else(|| invalid(format!("it refers to the part /{name}, which is not in the package")))?;
+        let entry = self.archive.by_index(index).map_err(|e| invalid(e.to_string()))?;
+        let declared = entry.size();
+        if declared > self.bytes_left {
+            return Err(MeshError::TooLarge {
+                size: self.budget - self.bytes_left + declared,
+                limit: self.budget,
+            });
+        }
+        let cap = declared;
         let exceeded = Rc::new(Cell::new(false));
-        let capped = CappedReader { inner: part, left: cap, exceeded: exceeded.clone() };
-        let parsed: Result<Model, _> = quick_xml::de::from_reader(BufReader::new(capped));
+        let used = Rc::new(Cell::new(0u64));
+        let capped = CappedReader { inner: entry, left: cap, exceeded: exceeded.clone(), used: used.clone() };
+        let parsed =
+            part::read(&format!("/{name}"), BufReader::with_capacity(64 << 10, capped), &mut self.allowance);
+        self.bytes_left -= used.get().min(self.bytes_left);
         if exceeded.get() {
-            return Err(MeshError::TooLarge { size: cap + 1, limit: cap });
+            return Err(invalid(format!("/{name} inflates to more than its zip entry says")));
         }
-        models.push(parsed.map_err(|e| invalid(format!("{name}: {e}")))?);
+        parsed
     }
-    // The root part is the one with build items; other parts (the production
-    // extension) only hold objects the root refers to.
-    let Some(root) = models.iter().find(|m| !m.build.item.is_empty()) else {
-        return Err(if models.is_empty() {
-            invalid("no 3D model part inside".into())
-        } else {
-            MeshError::NoTriangles
-        });
-    };
 
-    let scale = unit_scale(&root.unit);
-    let mut builder = MeshBuilder::default();
-    for item in &root.build.item {
-        let transform = item.transform.unwrap_or(IDENTITY);
-        add_object(root, item.objectid, &transform, scale, 0, limits, &mut builder)?;
+    /// A small XML part (relationships), whole, within the budget.
+    fn read_small(&mut self, name: &str) -> Result<String, MeshError> {
+        const SMALL: u64 = 1 << 20;
+        let index = self.entries[name];
+        let entry = self.archive.by_index(index).map_err(|e| invalid(e.to_string()))?;
+        if entry.size() > SMALL.min(self.bytes_left) {
+            return Err(invalid(format!("/{name} is larger than {SMALL} bytes")));
+        }
+        let mut text = String::new();
+        entry.take(SMALL + 1).read_to_string(&mut text).map_err(|e| invalid(format!("/{name}: {e}")))?;
+        self.bytes_left -= (text.len() as u64).min(self.bytes_left);
+        Ok(text)
     }
-    builder.finish()
+}
+
+/// A part's name as a key: no leading slash, lower case (OPC part names
+/// compare without case).
+fn part_name(path: &str) -> String {
+    path.trim_start_matches('/').to_ascii_lowercase()
+}
+
+/// The targets of the 3D model relationships in a `.rels` part.
+fn model_targets(rels: &str) -> Result<Vec<String>, MeshError> {
+    let mut reader = quick_xml::Reader::from_str(rels);
+    let mut targets = Vec::new();
+    loop {
+        match reader
+            .read_event()
+            .map_err(|e| invalid(format!("/_rels/.rels is not well-formed XML ({e})")))?
+        {
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)
+                if e.local_name().as_ref() == "Relationship" =>
+            {
+                let value = |key: &str| e.try_get_attribute(key).ok().flatten().map(|a| a.value.into_owned());
+                if value("Type").as_deref() == Some(MODEL_RELATIONSHIP) {
+                    let target = value("Target")
+                        .ok_or_else(|| invalid("/_rels/.rels has a model relationship with no target"))?;
+                    if value("TargetMode").is_some_and(|mode| mode.eq_ignore_ascii_case("External")) {
+                        return Err(invalid("its model relationship points outside the package"));
+                    }
+                    targets.push(target);
+                }
+            }
+            quick_xml::events::Event::DocType(_) => {
+                return Err(invalid("/_rels/.rels has a document type definition, which 3MF forbids"));
+            }
+            quick_xml::events::Event::Eof => return Ok(targets),
+            _ => {}
+        }
+    }
+}
+
+/// The entry count the zip's end-of-central-directory record declares
+/// (zip64's when the classic field is saturated), without indexing them.
+fn declared_entries(bytes: &[u8]) -> Option<u64> {
+    const EOCD: [u8; 4] = [0x50, 0x4b, 0x05, 0x06];
+    const LOCATOR: [u8; 4] = [0x50, 0x4b, 0x06, 0x07];
+    const EOCD64: [u8; 4] = [0x50, 0x4b, 0x06, 0x06];
+    let from = bytes.len().saturating_sub(22 + 65_535);
+    let at = (from..=bytes.len().checked_sub(22)?).rev().find(|&i| bytes[i..i + 4] == EOCD)?;
+    let u16_at = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]);
+    let classic = u64::from(u16_at(at + 10));
+    if classic != 0xFFFF {
+        return Some(classic);
+    }
+    let locator = at.checked_sub(20)?;
+    if bytes.get(locator..locator + 4)? != LOCATOR {
+        return Some(classic);
+    }
+    let offset = u64::from_le_bytes(bytes.get(locator + 8..locator + 16)?.try_into().ok()?);
+    let record = usize::try_from(offset).ok()?;
+    if bytes.get(record..record + 4)? != EOCD64 {
+        return Some(classic);
+    }
+    Some(u64::from_le_bytes(bytes.get(record + 32..record + 40)?.try_into().ok()?))
 }
 
 /// Writes a 3MF file (millimetres) with a title and the application's name.
@@ -92,88 +241,12 @@ pub fn write(mesh: &Mesh, title: &str) -> Result<Vec<u8>, MeshError> {
     Ok(out.into_inner())
 }
 
-fn add_object(
-    model: &Model,
-    id: usize,
-    transform: &Transform,
-    scale: f64,
-    depth: usize,
-    limits: &Limits,
-    builder: &mut MeshBuilder,
-) -> Result<(), MeshError> {
-    if depth > MAX_DEPTH {
-        return Err(MeshError::Invalid3mf("components nest too deeply or refer to themselves".into()));
-    }
-    let object: &Object = model.resources.object.iter().find(|o| o.id == id).ok_or_else(|| {
-        MeshError::Invalid3mf(format!(
-            "refers to object {id}, which is not in the model (or is in another part)"
-        ))
-    })?;
-    if let Some(mesh) = &object.mesh {
-        let vertices = &mesh.vertices.vertex;
-        let corner = |index: usize| -> Result<[f64; 3], MeshError> {
-            let v = vertices.get(index).ok_or_else(|| {
-                MeshError::Invalid3mf(format!("object {id} has a triangle on missing vertex {index}"))
-            })?;
-            Ok(apply(transform, [v.x, v.y, v.z]).map(|c| c * scale))
-        };
-        for triangle in &mesh.triangles.triangle {
-            if builder.triangles() >= limits.max_triangles {
-                return Err(MeshError::TooManyTriangles { limit: limits.max_triangles });
-            }
-            builder.push([corner(triangle.v1)?, corner(triangle.v2)?, corner(triangle.v3)?])?;
-        }
-    }
-    if let Some(components) = &object.components {
-        for component in &components.component {
-            let inner = compose(&component.transform.unwrap_or(IDENTITY), transform);
-            add_object(model, component.objectid, &inner, scale, depth + 1, limits, builder)?;
-        }
-    }
-    Ok(())
-}
-
-/// Millimetres per model unit.
-fn unit_scale(unit: &Unit) -> f64 {
-    match unit {
-        Unit::Micron => 0.001,
-        Unit::Millimeter => 1.0,
-        Unit::Centimeter => 10.0,
-        Unit::Inch => 25.4,
-        Unit::Foot => 304.8,
-        Unit::Meter => 1000.0,
-    }
-}
-
-fn apply(m: &Transform, [x, y, z]: [f64; 3]) -> [f64; 3] {
-    [
-        x * m[0] + y * m[3] + z * m[6] + m[9],
-        x * m[1] + y * m[4] + z * m[7] + m[10],
-        x * m[2] + y * m[5] + z * m[8] + m[11],
-    ]
-}
-
-/// `first` then `then`, as one transform (row vectors: p · first · then).
-fn compose(first: &Transform, then: &Transform) -> Transform {
-    let mut out = [0.0; 12];
-    for row in 0..4 {
-        // rows 0..3 are the linear part; row 3 is the translation (with an implied 1)
-        let r = [first[row * 3], first[row * 3 + 1], first[row * 3 + 2]];
-        for col in 0..3 {
-            out[row * 3 + col] = r[0] * then[col] + r[1] * then[3 + col] + r[2] * then[6 + col];
-        }
-    }
-    for col in 0..3 {
-        out[9 + col] += then[9 + col];
-    }
-    out
-}
-
-/// Stops a decompressing reader at `left` bytes and says so.
+/// Stops a decompressing reader at `left` bytes and says so; counts what it let through.
 struct CappedReader<R> {
     inner: R,
     left: u64,
     exceeded: Rc<Cell<bool>>,
+    used: Rc<Cell<u64>>,
 }
 
 impl<R: Read> Read for CappedReader<R> {
@@ -189,6 +262,7 @@ impl<R: Read> Read for CappedReader<R> {
         let want = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
         let read = self.inner.read(&mut buf[..want])?;
         self.left -= read as u64;
+        self.used.set(self.used.get() + read as u64);
         Ok(read)
     }
 }
@@ -337,7 +411,7 @@ mod tests {
             r#"<item objectid="1"/>"#,
         );
         let error = read(&zip(&[("3D/3dmodel.model", cycle.as_bytes())]), &limits).unwrap_err();
-        assert!(error.to_string().contains("nest too deeply"), "{error}");
+        assert!(error.to_string().contains("contains itself"), "{error}");
         let bad_index = model_xml(
             "millimeter",
             &format!(
