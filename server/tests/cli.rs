@@ -81,7 +81,7 @@ fn bad_files_fail_with_one_error_line_and_exit_code_2() {
         (&truncated, "not a readable STL file"),
         (&lying, "says it holds 1000000 triangles, but its size fits 0"),
         (&empty, "the file is empty"),
-        (&obj, "the model has no triangles"),
+        (&obj, "the file has no triangles"),
         (&three_mf, "not a readable 3MF file"),
         (&missing, "cannot read or write the file"),
     ] {

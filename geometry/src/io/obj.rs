@@ -2,7 +2,6 @@
 //! triangulated), negative indices, `v/vt/vn` forms and groups. Every group
 //! and object goes into one mesh; materials are ignored (we print one colour).
 
-use std::borrow::Cow;
 use std::io::Cursor;
 
 use crate::mesh::MeshBuilder;
@@ -19,8 +18,8 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<Mesh, MeshError> {
         ignore_lines: true,
         ..Default::default()
     };
-    let bytes = positions_only(bytes)?;
-    let (models, _materials) = tobj::load_obj_buf(&mut Cursor::new(bytes.as_ref()), &options, |_| {
+    let text = prepare(bytes, limits)?;
+    let (models, _materials) = tobj::load_obj_buf(&mut Cursor::new(text.as_bytes()), &options, |_| {
         // Material libraries are other files; we never open them.
         Err(tobj::LoadError::OpenFileFailed)
     })
@@ -47,38 +46,67 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<Mesh, MeshError> {
     builder.finish()
 }
 
-/// The file with each face corner's texture and normal indices dropped
-/// (`f 1/2/3 …` → `f 1 …`): we read positions only, and tobj 4.0 multiplies
-/// a texture or normal index without checking for overflow before it checks
-/// the index (found by fuzzing: `f 1/1/-3` panics in a build with overflow
-/// checks). Lines are split as tobj splits them (`lines`, Unicode
-/// whitespace), so it sees the same faces. Left as it is, without a copy,
-/// when no face has such indices. A file that is not UTF-8 is refused here:
-/// tobj would read the lines before the bad one, faces and all, before
-/// refusing it.
-fn positions_only(bytes: &[u8]) -> Result<Cow<'_, [u8]>, MeshError> {
+/// The file as `tobj` should see it, made in one pass that also counts:
+/// - line continuations (`\\` at a line's end) joined, and lone-CR line
+///   endings made LF (tobj splits on LF only);
+/// - `mtllib` and `usemtl` lines dropped: we print one colour, and tobj
+///   refuses a `usemtl` with no name (Rhino writes it) and stops on a
+///   missing material file;
+/// - each face corner's texture and normal indices dropped (`f 1/2/3 …` →
+///   `f 1 …`): we read positions only, and tobj 4.0 multiplies a texture or
+///   normal index without checking for overflow before it checks the index
+///   (found by fuzzing: `f 1/1/-3` panics in a build with overflow checks);
+/// - the triangles the faces will make counted, so a face of millions of
+///   corners is refused before tobj triangulates it.
+///
+/// Lines are split into words as tobj splits them (Unicode whitespace). A
+/// file that is not UTF-8 is refused here: tobj would read the lines before
+/// the bad one, faces and all, before refusing it.
+fn prepare(bytes: &[u8], limits: &Limits) -> Result<String, MeshError> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         MeshError::InvalidObj(format!("not a text file (byte {} is not UTF-8)", e.valid_up_to() + 1))
     })?;
-    let is_face = |line: &str| matches!(line.split_whitespace().next(), Some("f" | "l"));
-    if !text.lines().any(|line| is_face(line) && line.contains('/')) {
-        return Ok(Cow::Borrowed(bytes));
-    }
     let mut out = String::with_capacity(text.len());
-    for line in text.lines() {
-        if is_face(line) {
-            let mut words = line.split_whitespace();
-            out.push_str(words.next().unwrap_or_default());
-            for corner in words {
-                out.push(' ');
-                out.push_str(corner.split('/').next().unwrap_or_default());
-            }
+    let mut triangles = 0usize;
+    let mut logical = String::new();
+    for line in text.split('\n').flat_map(|line| line.strip_suffix('\r').unwrap_or(line).split('\r')) {
+        if let Some(start) = line.strip_suffix('\\') {
+            logical.push_str(start);
+            logical.push(' ');
+            continue;
+        }
+        let joined;
+        let line = if logical.is_empty() {
+            line
         } else {
-            out.push_str(line);
+            logical.push_str(line);
+            joined = std::mem::take(&mut logical);
+            joined.as_str()
+        };
+        let mut words = line.split_whitespace();
+        match words.next() {
+            Some("mtllib" | "usemtl") => {}
+            Some(keyword @ ("f" | "l")) => {
+                out.push_str(keyword);
+                let mut corners = 0usize;
+                for corner in words {
+                    corners += 1;
+                    out.push(' ');
+                    out.push_str(corner.split('/').next().unwrap_or_default());
+                }
+                if keyword == "f" {
+                    triangles = triangles.saturating_add(corners.saturating_sub(2));
+                    if triangles > limits.max_triangles {
+                        return Err(MeshError::TooManyTriangles { limit: limits.max_triangles });
+                    }
+                }
+            }
+            _ => out.push_str(line),
         }
         out.push('\n');
     }
-    Ok(Cow::Owned(out.into_bytes()))
+    out.push_str(&logical);
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -117,6 +145,29 @@ mod tests {
     }
 
     #[test]
+    fn reads_what_exporters_write_around_the_faces() {
+        // Rhino's nameless `usemtl`, a material file we never open, a
+        // continued line, CR-only endings, and `o` with several objects.
+        let rhino = "# Rhino\rmtllib 00.mtl\rusemtl \rv 0 0 0\rv 1 0 0\rv 0 1 0\rv 0 0 1\r\
+                     o first\rf 1 3 2\rf 1 2 \\\r 4\ro second\rusemtl red\rf 1 4 3\rf 2 3 4\r";
+        let mesh = read(rhino.as_bytes(), &Limits::default()).unwrap();
+        assert_eq!(mesh.triangles.len(), 4);
+        let a = analyse(&mesh, &AnalysisOptions::default());
+        assert!(a.watertight, "{a:?}");
+        assert!((a.volume_mm3 - 1.0 / 6.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_face_of_millions_of_corners_is_refused_before_it_is_triangulated() {
+        let mut text = String::from("v 0 0 0\nv 1 0 0\nv 0 1 0\nf");
+        for _ in 0..1_000_000 {
+            text.push_str(" 1 2 3");
+        }
+        let limits = Limits { max_triangles: 100_000, ..Limits::default() };
+        assert_eq!(read(text.as_bytes(), &limits), Err(MeshError::TooManyTriangles { limit: 100_000 }));
+    }
+
+    #[test]
     fn bad_files_get_clear_errors() {
         let limits = Limits::default();
         assert_eq!(read(b"", &limits), Err(MeshError::Empty));
@@ -129,10 +180,6 @@ mod tests {
         // … also behind a vertical tab, which tobj counts as whitespace.
         let tabbed = b"v 0 0 0\nv 1 0 0\nv 0 1 0\nvn 0 0 1\n\x0bf 1/1/1 2/1/-3 3/1/1\n";
         assert_eq!(read(tabbed, &limits).unwrap().triangles.len(), 1);
-        assert_eq!(
-            positions_only(b"v 0 0 0\nf 1 2 3\n"),
-            Ok(Cow::Borrowed(b"v 0 0 0\nf 1 2 3\n".as_slice()))
-        );
         // … and a file that is not text is refused before tobj reads part of it.
         let binary = b"v 0 0 0\nv 1 0 0\nv 0 1 0\nvn 0 0 1\nf 1/1/-3 2 3\ng next\n\xb6\n";
         assert!(
