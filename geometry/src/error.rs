@@ -17,8 +17,12 @@ pub enum MeshError {
     InvalidObj(String),
     #[error("not a readable 3MF file: {0}")]
     Invalid3mf(String),
+    #[error("not a readable GLB model: {0}")]
+    InvalidGlb(String),
     #[error("the file has no triangles")]
     NoTriangles,
+    #[error("the model has more than {limit} vertices, the limit")]
+    TooManyVertices { limit: usize },
     #[error("the model places more than {limit} copies of its parts, the limit")]
     TooManyInstances { limit: u64 },
     #[error("the model has a coordinate that is not a finite number")]

@@ -15,7 +15,6 @@ pub mod db;
 pub mod error;
 pub mod funnel;
 pub mod generation_sessions;
-pub mod glb;
 pub mod http;
 pub mod image_to_3d;
 pub mod job_actions;

@@ -97,8 +97,8 @@ impl MeshyApi {
         report("Downloading the model", 70);
         // The model's URL is signed; no key goes with it.
         let glb = self.calls.get(url, "").await.map_err(transient)?;
-        let max = self.max_triangles;
-        tokio::task::spawn_blocking(move || crate::glb::read(&glb, max))
+        let limits = geometry::Limits { max_bytes: glb.len() as u64, max_triangles: self.max_triangles };
+        tokio::task::spawn_blocking(move || geometry::io::glb::read(&glb, &limits))
             .await
             .map_err(|e| MakeError::Transient(format!("the model's reading stopped: {e}")))?
             .map_err(|e| MakeError::Unusable(format!("Meshy's model is unusable: {e}")))

@@ -1,5 +1,7 @@
 //! Reading and writing model files.
 
+#[cfg(feature = "glb")]
+pub mod glb;
 pub mod obj;
 pub mod stl;
 pub mod three_mf;

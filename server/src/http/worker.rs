@@ -186,11 +186,17 @@ pub async fn result(
     let owner = owner(&worker, &who.worker_id)?;
     let job = leased_mesh_job(&state, &id, &owner).await?;
     let limits = state.config.model_limits();
-    let read = if body.starts_with(b"glTF") {
-        crate::glb::read(&body, limits.max_triangles).map_err(|e| e.to_string())
-    } else {
-        geometry::io::read(geometry::io::Format::Stl, &body, &limits).map_err(|e| e.to_string())
-    };
+    // Parsing is CPU work on a file from another machine: off the runtime.
+    let read = tokio::task::spawn_blocking(move || {
+        if body.starts_with(b"glTF") {
+            geometry::io::glb::read(&body, &limits)
+        } else {
+            geometry::io::read(geometry::io::Format::Stl, &body, &limits)
+        }
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("the model's reading stopped: {e}")))?
+    .map_err(|e| e.to_string());
     let outcome = match read {
         Ok(mesh) => {
             models::keep(&state.storage, &job.creation_id, mesh, Some(models::MODEL_SIZE_MM), jobs::unheard())
