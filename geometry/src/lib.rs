@@ -17,6 +17,7 @@ pub mod keepsake;
 pub mod limits;
 pub mod mesh;
 pub mod pedestal;
+pub mod picture;
 pub mod preview;
 pub mod relief;
 pub mod repair;

@@ -6,10 +6,8 @@
 //! on a flat base → one closed, outward-facing solid of the asked width,
 //! capped near 200 000 triangles.
 
+use image::RgbaImage;
 use std::collections::VecDeque;
-use std::io::Cursor;
-
-use image::{ImageReader, RgbaImage};
 
 use crate::Mesh;
 
@@ -33,10 +31,8 @@ impl Default for ReliefOptions {
 
 #[derive(thiserror::Error, Debug, Clone, PartialEq)]
 pub enum ReliefError {
-    #[error("not a readable PNG or JPEG image: {0}")]
-    Image(String),
-    #[error("the picture is {0} × {1} pixels; the limit is 8192 × 8192")]
-    TooLarge(u32, u32),
+    #[error(transparent)]
+    Picture(#[from] crate::picture::PictureError),
     #[error("no foreground found: the picture looks like plain background")]
     NoForeground,
     #[error("the width must be between 5 and 400 mm, not {0}")]
@@ -52,7 +48,7 @@ pub fn relief(image_bytes: &[u8], options: &ReliefOptions) -> Result<Mesh, Relie
     if !(5.0..=400.0).contains(&options.width_mm) {
         return Err(ReliefError::Width(options.width_mm));
     }
-    let picture = decode(image_bytes)?;
+    let picture = crate::picture::decode(image_bytes)?;
     let work = shrink(&picture, WORK_SIDE);
     let mask = largest_piece(&foreground(&work), work.width() as usize, work.height() as usize);
     let Some([x0, y0, x1, y1]) = bounds(&mask, work.width() as usize) else {
@@ -94,29 +90,6 @@ pub fn relief(image_bytes: &[u8], options: &ReliefOptions) -> Result<Mesh, Relie
     }
     let cell_mm = options.width_mm / cols.max(rows) as f64;
     Ok(build(&inside, &height, cols, rows, cell_mm, options))
-}
-
-fn decode(bytes: &[u8]) -> Result<RgbaImage, ReliefError> {
-    let image_error = |e: &dyn std::fmt::Display| ReliefError::Image(e.to_string());
-    let mut reader =
-        ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| image_error(&e))?;
-    let format = reader.format().ok_or_else(|| ReliefError::Image("unknown image format".into()))?;
-    if !matches!(format, image::ImageFormat::Png | image::ImageFormat::Jpeg) {
-        return Err(ReliefError::Image(format!("{format:?} pictures are not supported; use PNG or JPEG")));
-    }
-    // Only the header first, so a huge picture is refused before decoding.
-    let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
-        .into_dimensions()
-        .map_err(|e| image_error(&e))?;
-    if width > 8192 || height > 8192 {
-        return Err(ReliefError::TooLarge(width, height));
-    }
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(8192);
-    limits.max_image_height = Some(8192);
-    limits.max_alloc = Some(512 << 20);
-    reader.limits(limits);
-    Ok(reader.decode().map_err(|e| image_error(&e))?.to_rgba8())
 }
 
 /// Box-filters the picture down so its longer side is at most `side`.
@@ -328,7 +301,7 @@ mod tests {
     use crate::{AnalysisOptions, analyse};
 
     fn png(image: &RgbaImage) -> Vec<u8> {
-        let mut out = Cursor::new(Vec::new());
+        let mut out = std::io::Cursor::new(Vec::new());
         image.write_to(&mut out, image::ImageFormat::Png).unwrap();
         out.into_inner()
     }
@@ -387,7 +360,10 @@ mod tests {
     #[test]
     fn bad_pictures_get_clear_errors() {
         let options = ReliefOptions::default();
-        assert!(matches!(relief(b"not a picture", &options), Err(ReliefError::Image(_))));
+        assert!(matches!(
+            relief(b"not a picture", &options),
+            Err(ReliefError::Picture(crate::picture::PictureError::Unreadable(_)))
+        ));
         let blank = RgbaImage::from_pixel(50, 50, image::Rgba([255, 255, 255, 255]));
         assert_eq!(relief(&png(&blank), &options), Err(ReliefError::NoForeground));
         assert_eq!(
@@ -396,6 +372,9 @@ mod tests {
         );
         let mut truncated = png(&emblem(64));
         truncated.truncate(truncated.len() / 2);
-        assert!(matches!(relief(&truncated, &options), Err(ReliefError::Image(_))));
+        assert!(matches!(
+            relief(&truncated, &options),
+            Err(ReliefError::Picture(crate::picture::PictureError::Unreadable(_)))
+        ));
     }
 }

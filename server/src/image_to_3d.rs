@@ -14,10 +14,11 @@ use crate::concepts::service::{CallError, Service};
 use crate::jobs::Report;
 
 /// A failed request to a 3D service, worded after `who`: the service's
-/// refusal (a 4xx answer) stands; anything else is worth another attempt.
+/// refusal (a 4xx answer) and an answer past the size cap stand; anything
+/// else is worth another attempt.
 pub(crate) fn service_failure(who: &str, error: CallError) -> MakeError {
     let said = format!("{who} {error}");
-    let refused = matches!(error, CallError::Status { .. }) && !error.retryable();
+    let refused = matches!(error, CallError::Status { .. } | CallError::TooLarge(_)) && !error.retryable();
     if refused { MakeError::Unusable(said) } else { MakeError::Transient(said) }
 }
 
@@ -76,8 +77,8 @@ impl ModelMaker for Hunyuan3d {
         let url = format!("{}/generate", self.base.trim_end_matches('/'));
         let glb = self.calls.post(&url, "", &body).await.map_err(|e| service_failure("the 3D service", e))?;
         report("Reading the model", 60);
-        let max = self.max_triangles;
-        tokio::task::spawn_blocking(move || crate::glb::read(&glb, max))
+        let limits = geometry::Limits { max_bytes: glb.len() as u64, max_triangles: self.max_triangles };
+        tokio::task::spawn_blocking(move || geometry::io::glb::read(&glb, &limits))
             .await
             .map_err(|e| MakeError::Transient(format!("the model's reading stopped: {e}")))?
             .map_err(|e| MakeError::Unusable(format!("The 3D service's model is unusable: {e}")))

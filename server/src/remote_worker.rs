@@ -47,7 +47,8 @@ pub fn maker(provider: &str) -> Result<Arc<dyn ModelMaker>, WorkerError> {
         None if provider == "embedded" => Ok(Arc::new(Relief)),
         Some(("hunyuan3d", url)) if url.starts_with("http") => Ok(Arc::new(Hunyuan3d {
             base: url.to_string(),
-            calls: crate::concepts::service::Service::new(Duration::from_secs(900), 1),
+            calls: crate::concepts::service::Service::new(Duration::from_secs(900), 1)
+                .with_max_body(256 << 20),
             max_triangles: 5_000_000,
         })),
         _ => Err(WorkerError::Provider(provider.to_string())),

@@ -142,7 +142,8 @@ fn model_maker(config: &Config) -> Arc<dyn ModelMaker> {
         MeshProvider::Embedded => Arc::new(Relief),
         MeshProvider::Hunyuan3d => Arc::new(Hunyuan3d {
             base: url("http://127.0.0.1:8081"),
-            calls: crate::concepts::service::Service::new(timeout, 1),
+            calls: crate::concepts::service::Service::new(timeout, 1)
+                .with_max_body(config.model_limits().max_bytes),
             max_triangles: config.max_model_triangles,
         }),
         MeshProvider::Meshy => Arc::new(Meshy(meshy_api(config, url("https://api.meshy.ai")))),
@@ -169,7 +170,8 @@ fn meshy_api(config: &Config, base: String) -> MeshyApi {
         base,
         key: std::env::var(crate::config::MESHY_API_KEY).unwrap_or_default(),
         // Each call is quick; a task may take minutes: that is `patience`.
-        calls: crate::concepts::service::Service::new(std::time::Duration::from_secs(60), 2),
+        calls: crate::concepts::service::Service::new(std::time::Duration::from_secs(60), 2)
+            .with_max_body(config.model_limits().max_bytes),
         poll: std::time::Duration::from_secs(3),
         patience: std::time::Duration::from_secs(config.mesh_timeout_s),
         max_triangles: config.max_model_triangles,

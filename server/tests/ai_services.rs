@@ -376,6 +376,11 @@ async fn a_muddled_chat_is_asked_again_then_the_composer_stands_in() {
 /// A GLB of a 20 mm cube (in metres, as glTF has it) whose node stretches it
 /// twice as tall along glTF's Y (up): 20 × 20 × 40 mm once read.
 fn cube_glb() -> Vec<u8> {
+    glb_with_nodes(json!([{ "mesh": 0, "scale": [1.0, 2.0, 1.0] }]))
+}
+
+/// A 2 cm cube's GLB whose scene starts at node 0 of `nodes`.
+fn glb_with_nodes(nodes: Value) -> Vec<u8> {
     let s = 0.02f32;
     let corners = [
         [0.0, 0.0, 0.0],
@@ -395,7 +400,7 @@ fn cube_glb() -> Vec<u8> {
     bin.extend(faces.iter().flat_map(|i| i.to_le_bytes()));
     let json = json!({
         "asset": { "version": "2.0" }, "scene": 0, "scenes": [{ "nodes": [0] }],
-        "nodes": [{ "mesh": 0, "scale": [1.0, 2.0, 1.0] }],
+        "nodes": nodes,
         "meshes": [{ "primitives": [{ "attributes": { "POSITION": 0 }, "indices": 1 }] }],
         "accessors": [
             { "bufferView": 0, "componentType": 5126, "count": 8, "type": "VEC3", "min": [0.0, 0.0, 0.0], "max": [s, s, s] },
@@ -482,6 +487,70 @@ async fn a_3d_service_that_fails_or_answers_nonsense_is_said_plainly() {
             other => panic!("{words}: {other:?}"),
         }
     }
+}
+
+/// A service's answer is read with a byte cap, whether it declares its
+/// length or streams without one; GLB graphs that are not trees are refused.
+#[tokio::test]
+async fn a_3d_service_answer_past_the_cap_or_with_a_node_cycle_is_refused() {
+    let png = picture(image::ImageFormat::Png);
+    let capped = |base: &str| Hunyuan3d {
+        base: base.to_string(),
+        calls: Service::new(Duration::from_secs(5), 1)
+            .with_retries(2, Duration::from_millis(10))
+            .with_max_body(64 << 10),
+        max_triangles: 1_000_000,
+    };
+    let declared: Script = Arc::new(|_, _, _| vec![0u8; 1 << 20].into_response());
+    let streamed: Script = Arc::new(|_, _, _| {
+        let chunks =
+            futures_util::stream::iter((0..64).map(|_| Ok::<_, std::io::Error>(vec![b'g'; 16 << 10])));
+        axum::body::Body::from_stream(chunks).into_response()
+    });
+    for (script, how) in [(declared, "declared"), (streamed, "streamed")] {
+        let (base, fake) = serve("/generate", script).await;
+        match capped(&base).make(png.clone(), Arc::new(|_, _| {})).await {
+            Err(MakeError::Unusable(said)) => {
+                assert!(said.contains("sent an answer larger than 64 KB"), "{how}: {said}")
+            }
+            other => panic!("{how}: {other:?}"),
+        }
+        assert_eq!(fake.calls.load(Ordering::SeqCst), 1, "{how}: not retried");
+    }
+    // Two nodes, each the other's child: a walk that follows them never ends.
+    let cycle = glb_with_nodes(json!([{ "mesh": 0, "children": [1] }, { "mesh": 0, "children": [0] }]));
+    let answer = cycle.clone();
+    let (base, _) = serve("/generate", Arc::new(move |_, _, _| answer.clone().into_response())).await;
+    match hunyuan(&base).make(png, Arc::new(|_, _| {})).await {
+        Err(MakeError::Unusable(said)) => assert!(said.contains("reached twice"), "{said}"),
+        other => panic!("a node cycle: {other:?}"),
+    }
+}
+
+/// An image service's picture that would decode to gigabytes is refused
+/// from its header and never stored.
+#[tokio::test]
+async fn an_image_service_decompression_bomb_is_refused() {
+    let mut png = picture(image::ImageFormat::Png);
+    png[16..20].copy_from_slice(&100_000u32.to_be_bytes());
+    png[20..24].copy_from_slice(&100_000u32.to_be_bytes());
+    let crc = crc32fast_like(&png[12..29]);
+    png[29..33].copy_from_slice(&crc.to_be_bytes());
+    let (base, _) = serve("/v1/images/generations", openai_ok(png)).await;
+    let error = openai(&base).draw(&brief()).await.unwrap_err();
+    assert!(error.contains("100000 × 100000 pixels"), "{error}");
+}
+
+/// PNG's chunk checksum (CRC-32), so the edited header reads as sound.
+fn crc32fast_like(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
 }
 
 /// The app with Hunyuan3D: a pick becomes the service's model, checked and

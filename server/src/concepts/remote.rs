@@ -3,7 +3,7 @@
 //! Cloudflare Workers AI (`POST {base}/accounts/{account}/ai/run/{model}`,
 //! flux-1-schnell answers `{"result": {"image": base64}}`). Calls go through
 //! [`Service`] (timeout, retries, a cap on calls at once); an answer is
-//! accepted only if it decodes to a PNG or JPEG picture.
+//! accepted only if it is a PNG or JPEG picture within the size limits.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -49,6 +49,10 @@ impl ImageMaker for RemoteImages {
         if !(bytes.starts_with(b"\x89PNG\r\n\x1a\n") || bytes.starts_with(&[0xFF, 0xD8, 0xFF])) {
             return Err("the image service's answer was not a picture: neither PNG nor JPEG".into());
         }
+        // Pages show it and the relief decodes it: its size is checked from
+        // the header now, so a decompression bomb is never stored.
+        geometry::picture::dimensions(&bytes)
+            .map_err(|e| format!("the image service's answer was refused: {e}"))?;
         Ok(bytes)
     }
 }

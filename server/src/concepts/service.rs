@@ -77,7 +77,12 @@ pub struct Service {
     attempts: u32,
     backoff: Duration,
     permits: Semaphore,
+    /// The most an answer's body may hold; read past it, a call fails.
+    max_body: u64,
 }
+
+/// A picture or a JSON answer is far below this; model downloads set their own.
+const DEFAULT_MAX_BODY: u64 = 64 << 20;
 
 /// Why a call failed, worded to follow the service's name: "the image
 /// service did not answer within 60 s".
@@ -91,6 +96,13 @@ pub enum CallError {
     Status { status: u16, message: String },
     #[error("gave an answer that is not JSON ({0})")]
     NotJson(String),
+    #[error("sent an answer larger than {}, the limit", in_units(*.0))]
+    TooLarge(u64),
+}
+
+/// A byte count in MB, or KB below one MB.
+fn in_units(bytes: u64) -> String {
+    if bytes >= 1 << 20 { format!("{} MB", bytes >> 20) } else { format!("{} KB", bytes >> 10) }
 }
 
 impl CallError {
@@ -99,7 +111,7 @@ impl CallError {
         match self {
             CallError::Timeout(_) | CallError::Network(_) => true,
             CallError::Status { status, .. } => *status == 429 || *status >= 500,
-            CallError::NotJson(_) => false,
+            CallError::NotJson(_) | CallError::TooLarge(_) => false,
         }
     }
 }
@@ -112,7 +124,14 @@ impl Service {
             attempts: 3,
             backoff: Duration::from_millis(500),
             permits: Semaphore::new(concurrency.max(1)),
+            max_body: DEFAULT_MAX_BODY,
         }
+    }
+
+    /// The most an answer may hold (a model download: the model file cap).
+    pub fn with_max_body(mut self, bytes: u64) -> Service {
+        self.max_body = bytes;
+        self
     }
 
     /// How many calls a request may take, and the first wait between them.
@@ -171,9 +190,21 @@ impl Service {
         if !token.is_empty() {
             request = request.bearer_auth(token);
         }
-        let response = request.send().await.map_err(|e| self.transport(e))?;
+        let mut response = request.send().await.map_err(|e| self.transport(e))?;
         let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| self.transport(e))?;
+        // Read with a cap: a declared length past it is refused unread, and
+        // a body that goes on is cut off where it passes the cap.
+        if response.content_length().is_some_and(|length| length > self.max_body) {
+            return Err(CallError::TooLarge(self.max_body));
+        }
+        let mut body = bytes::BytesMut::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.transport(e))? {
+            if body.len() as u64 + chunk.len() as u64 > self.max_body {
+                return Err(CallError::TooLarge(self.max_body));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let bytes = body.freeze();
         if !status.is_success() {
             return Err(CallError::Status { status: status.as_u16(), message: service_message(&bytes) });
         }
