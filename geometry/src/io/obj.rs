@@ -57,7 +57,9 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<Mesh, MeshError> {
 ///   normal index without checking for overflow before it checks the index
 ///   (found by fuzzing: `f 1/1/-3` panics in a build with overflow checks);
 /// - the triangles the faces will make counted, so a face of millions of
-///   corners is refused before tobj triangulates it.
+///   corners is refused before tobj triangulates it, and the vertices too
+///   (at most one per triangle allowed), so a file of vertices alone cannot
+///   make tobj hold gigabytes.
 ///
 /// Lines are split into words as tobj splits them (Unicode whitespace). A
 /// file that is not UTF-8 is refused here: tobj would read the lines before
@@ -68,6 +70,7 @@ fn prepare(bytes: &[u8], limits: &Limits) -> Result<String, MeshError> {
     })?;
     let mut out = String::with_capacity(text.len());
     let mut triangles = 0usize;
+    let mut vertices = 0usize;
     let mut logical = String::new();
     for line in text.split('\n').flat_map(|line| line.strip_suffix('\r').unwrap_or(line).split('\r')) {
         if let Some(start) = line.strip_suffix('\\') {
@@ -86,6 +89,13 @@ fn prepare(bytes: &[u8], limits: &Limits) -> Result<String, MeshError> {
         let mut words = line.split_whitespace();
         match words.next() {
             Some("mtllib" | "usemtl") => {}
+            Some("v") => {
+                vertices += 1;
+                if vertices > limits.max_triangles {
+                    return Err(MeshError::TooManyVertices { limit: limits.max_triangles });
+                }
+                out.push_str(line);
+            }
             Some(keyword @ ("f" | "l")) => {
                 out.push_str(keyword);
                 let mut corners = 0usize;

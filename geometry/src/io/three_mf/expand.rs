@@ -48,6 +48,17 @@ pub(super) fn build(package: &mut Package, root: &str, limits: &Limits) -> Resul
     let mut parts = Parts::default();
     let root = parts.load(package, root)?;
     let items = std::mem::take(&mut parts.parts[root].items);
+    // The parts the root names, counted by their declared sizes before one
+    // is inflated (Bambu Studio writes one part per object).
+    let mut named: Vec<String> = items
+        .iter()
+        .chain(parts.parts[root].objects.values().flat_map(|o| &o.components))
+        .filter_map(|reference| reference.path.as_deref().map(part_name))
+        .filter(|name| name != &parts.names[root])
+        .collect();
+    named.sort();
+    named.dedup();
+    package.check_declared(&named)?;
 
     let mut total = Count::default();
     let mut placed = Vec::with_capacity(items.len());

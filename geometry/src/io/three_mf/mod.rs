@@ -76,9 +76,12 @@ impl<'a> Package<'a> {
         let budget = limits.max_bytes.saturating_mul(XML_EXPANSION);
         let allowance = part::Allowance {
             triangles: limits.max_triangles,
-            // Every triangle may have corners of its own, no more.
-            vertices: limits.max_triangles.saturating_mul(3),
+            // A closed mesh has about half as many vertices as triangles;
+            // as many as triangles leaves room for loose parts and keeps a
+            // file of vertices alone from holding gigabytes.
+            vertices: limits.max_triangles,
             triangle_limit: limits.max_triangles,
+            vertex_limit: limits.max_triangles,
         };
         Ok(Package { archive, entries, bytes_left: budget, budget, allowance })
     }
@@ -114,6 +117,25 @@ impl<'a> Package<'a> {
             (None, _) => Err(invalid("no 3D model part inside")),
             _ => Err(invalid("it has several model parts and no relationships saying which is the model")),
         }
+    }
+
+    /// Refuses, before any is inflated, parts that together declare more
+    /// than the budget left (the root's references, all at once).
+    fn check_declared(&mut self, names: &[String]) -> Result<(), MeshError> {
+        let mut total = 0u64;
+        for name in names {
+            if let Some(&index) = self.entries.get(name) {
+                let entry = self.archive.by_index_raw(index).map_err(|e| invalid(e.to_string()))?;
+                total = total.saturating_add(entry.size());
+            }
+        }
+        if total > self.bytes_left {
+            return Err(MeshError::TooLarge {
+                size: self.budget - self.bytes_left + total,
+                limit: self.budget,
+            });
+        }
+        Ok(())
     }
 
     /// Parses one model part (a lower-cased name from `part_name`).
@@ -268,160 +290,4 @@ impl<R: Read> Read for CappedReader<R> {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::io::Write;
-
-    use super::*;
-    use crate::{AnalysisOptions, analyse};
-
-    const TETRA_MESH: &str = r#"<mesh><vertices>
-        <vertex x="0" y="0" z="0"/><vertex x="10" y="0" z="0"/><vertex x="0" y="10" z="0"/><vertex x="0" y="0" z="10"/>
-        </vertices><triangles>
-        <triangle v1="0" v2="2" v3="1"/><triangle v1="0" v2="1" v3="3"/><triangle v1="0" v2="3" v3="2"/><triangle v1="1" v2="2" v3="3"/>
-        </triangles></mesh>"#;
-
-    fn model_xml(unit: &str, resources: &str, build: &str) -> String {
-        format!(
-            r#"<?xml version="1.0" encoding="UTF-8"?>
-<model unit="{unit}" xml:lang="en-US" xmlns="http://schemas.microsoft.com/3dmanufacturing/core/2015/02">
-<metadata name="Title">test</metadata>
-<resources>{resources}</resources><build>{build}</build></model>"#
-        )
-    }
-
-    fn zip(parts: &[(&str, &[u8])]) -> Vec<u8> {
-        let mut out = Cursor::new(Vec::new());
-        let mut writer = zip::ZipWriter::new(&mut out);
-        let options =
-            zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-        for (name, bytes) in parts {
-            writer.start_file(*name, options).unwrap();
-            writer.write_all(bytes).unwrap();
-        }
-        writer.finish().unwrap();
-        out.into_inner()
-    }
-
-    fn tetra_volume() -> f64 {
-        1000.0 / 6.0
-    }
-
-    #[test]
-    fn reads_objects_components_and_build_transforms_in_mm() {
-        // Object 2 places object 1 twice through components (one moved 20 mm
-        // in x); the build item scales the whole by 2 in x and lifts it 5 mm.
-        let resources = format!(
-            r#"<object id="1" type="model">{TETRA_MESH}</object>
-               <object id="2" type="model"><components>
-                 <component objectid="1"/>
-                 <component objectid="1" transform="1 0 0 0 1 0 0 0 1 20 0 0"/>
-               </components></object>"#
-        );
-        let xml = model_xml(
-            "millimeter",
-            &resources,
-            r#"<item objectid="2" transform="2 0 0 0 1 0 0 0 1 0 0 5"/>"#,
-        );
-        let bytes = zip(&[("[Content_Types].xml", b"<Types/>"), ("3D/3dmodel.model", xml.as_bytes())]);
-        let mesh = read(&bytes, &Limits::default()).unwrap();
-        let a = analyse(&mesh, &AnalysisOptions::default());
-        assert_eq!(a.triangles, 8);
-        assert_eq!(a.shells, 2);
-        assert!(a.watertight);
-        assert!((a.volume_mm3 - 2.0 * 2.0 * tetra_volume()).abs() < 1e-9, "{}", a.volume_mm3);
-        assert_eq!(a.bbox_mm, [[0.0, 0.0, 5.0], [60.0, 10.0, 15.0]]);
-    }
-
-    #[test]
-    fn writes_what_it_reads_with_a_title() {
-        let xml = model_xml(
-            "inch",
-            &format!(r#"<object id="1" type="model">{TETRA_MESH}</object>"#),
-            r#"<item objectid="1"/>"#,
-        );
-        let mesh = read(&zip(&[("3D/3dmodel.model", xml.as_bytes())]), &Limits::default()).unwrap();
-        let written = write(&mesh, "Grandpa's sailboat & <jazz>").unwrap();
-        assert_eq!(read(&written, &Limits::default()).unwrap(), mesh);
-        let mut archive = zip::ZipArchive::new(Cursor::new(&written)).unwrap();
-        let mut text = String::new();
-        archive.by_name("3D/model.model").unwrap().read_to_string(&mut text).unwrap();
-        assert!(
-            text.contains("Grandpa&apos;s sailboat &amp; &lt;jazz&gt;")
-                || text.contains("Grandpa's sailboat &amp; &lt;jazz&gt;"),
-            "{text}"
-        );
-        assert!(text.contains(r#"unit="millimeter""#) || !text.contains("unit="), "{text}");
-    }
-
-    #[test]
-    fn converts_every_unit_to_millimetres() {
-        for (unit, mm) in [
-            ("micron", 0.001),
-            ("millimeter", 1.0),
-            ("centimeter", 10.0),
-            ("inch", 25.4),
-            ("foot", 304.8),
-            ("meter", 1000.0),
-        ] {
-            let xml = model_xml(
-                unit,
-                &format!(r#"<object id="1" type="model">{TETRA_MESH}</object>"#),
-                r#"<item objectid="1"/>"#,
-            );
-            let mesh = read(&zip(&[("3D/3dmodel.model", xml.as_bytes())]), &Limits::default()).unwrap();
-            let a = analyse(&mesh, &AnalysisOptions::default());
-            assert!((a.size_mm()[0] - 10.0 * mm).abs() < 1e-9, "{unit}");
-        }
-    }
-
-    #[test]
-    fn a_zip_bomb_is_refused_at_the_cap() {
-        // 16 MiB of zeros compresses to ~16 KiB; with a 1 MiB file cap the
-        // part may inflate to 4 MiB, and parsing stops at its first byte.
-        let zeros = vec![0u8; 16 << 20];
-        let bomb = zip(&[("3D/3dmodel.model", &zeros)]);
-        let limits = Limits { max_bytes: 1 << 20, ..Limits::default() };
-        assert!(bomb.len() < limits.max_bytes as usize);
-        let started = std::time::Instant::now();
-        let error = read(&bomb, &limits).unwrap_err();
-        assert!(matches!(error, MeshError::TooLarge { .. } | MeshError::Invalid3mf(_)), "{error}");
-        assert!(started.elapsed().as_secs_f64() < 2.0);
-
-        // Valid-looking XML that goes on and on hits the cap itself.
-        let mut endless = model_xml("millimeter", "", "").replace(
-            "<resources></resources><build></build></model>",
-            "<resources><object id=\"1\"><mesh><vertices>",
-        );
-        endless.push_str(&"<vertex x=\"0\" y=\"0\" z=\"0\"/>".repeat(200_000));
-        let error = read(&zip(&[("3D/3dmodel.model", endless.as_bytes())]), &limits).unwrap_err();
-        assert!(matches!(error, MeshError::TooLarge { .. }), "{error}");
-    }
-
-    #[test]
-    fn broken_files_get_clear_errors() {
-        let limits = Limits::default();
-        assert!(matches!(read(b"PK\x03\x04 not really", &limits), Err(MeshError::Invalid3mf(_))));
-        assert!(matches!(read(&zip(&[("readme.txt", b"hi")]), &limits), Err(MeshError::Invalid3mf(_))));
-        let missing = model_xml("millimeter", "", r#"<item objectid="7"/>"#);
-        let error = read(&zip(&[("3D/3dmodel.model", missing.as_bytes())]), &limits).unwrap_err();
-        assert!(error.to_string().contains("object 7"), "{error}");
-        let cycle = model_xml(
-            "millimeter",
-            r#"<object id="1"><components><component objectid="1"/></components></object>"#,
-            r#"<item objectid="1"/>"#,
-        );
-        let error = read(&zip(&[("3D/3dmodel.model", cycle.as_bytes())]), &limits).unwrap_err();
-        assert!(error.to_string().contains("contains itself"), "{error}");
-        let bad_index = model_xml(
-            "millimeter",
-            &format!(
-                r#"<object id="1">{}</object>"#,
-                TETRA_MESH.replace(r#"v1="1" v2="2" v3="3""#, r#"v1="1" v2="2" v3="9""#)
-            ),
-            r#"<item objectid="1"/>"#,
-        );
-        let error = read(&zip(&[("3D/3dmodel.model", bad_index.as_bytes())]), &limits).unwrap_err();
-        assert!(error.to_string().contains("missing vertex 9"), "{error}");
-        assert!(!error.to_string().contains('\n'));
-    }
-}
+mod tests;

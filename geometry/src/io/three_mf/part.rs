@@ -75,6 +75,7 @@ pub(super) struct Allowance {
     pub triangles: usize,
     pub vertices: usize,
     pub triangle_limit: usize,
+    pub vertex_limit: usize,
 }
 
 /// Where an element stands, for the elements whose children we read.
@@ -128,10 +129,14 @@ pub(super) fn read(name: &str, source: impl BufRead, allowance: &mut Allowance) 
             }
             let (ns, local) = reader.resolver().resolve_element(element.name());
             let ns = bound(name, ns, element.name().as_ref())?;
-            // Every attribute's prefix must be declared, and no attribute may repeat.
-            check_attribute_prefixes(name, &reader, element)?;
             let core = ns == Some(CORE);
             let local = local.as_ref();
+            // Every attribute's prefix must be declared, and no attribute may
+            // repeat. Vertices and triangles (nearly all of a file) check
+            // their own few attributes as they read them.
+            if !(core && matches!(local, "vertex" | "triangle")) {
+                check_attribute_prefixes(name, &reader, element)?;
+            }
             let place = match (parent, core, local) {
                 (None, true, "model") => {
                     seen_root = true;
@@ -190,7 +195,7 @@ pub(super) fn read(name: &str, source: impl BufRead, allowance: &mut Allowance) 
                 }
                 (Some(Place::Vertices), true, "vertex") => {
                     if allowance.vertices == 0 {
-                        return Err(MeshError::TooManyTriangles { limit: allowance.triangle_limit });
+                        return Err(MeshError::TooManyVertices { limit: allowance.vertex_limit });
                     }
                     allowance.vertices -= 1;
                     let vertex = vertex(name, element)?;
@@ -321,7 +326,7 @@ fn check_attribute_prefixes<R>(
     element: &BytesStart,
 ) -> Result<(), MeshError> {
     for attribute in element.attributes() {
-        let attribute = attribute.map_err(|e| invalid(name, e))?;
+        let attribute = attribute.map_err(|e| invalid(name, xml_error(&e)))?;
         let key = attribute.key;
         if key.as_namespace_binding().is_some() {
             continue;
@@ -378,7 +383,7 @@ fn attribute<R>(
     namespace: Option<&str>,
 ) -> Result<Option<String>, MeshError> {
     for attribute in element.attributes() {
-        let attribute = attribute.map_err(|e| invalid(name, e))?;
+        let attribute = attribute.map_err(|e| invalid(name, xml_error(&e)))?;
         let (ns, attribute_local) = reader.resolver().resolve_attribute(attribute.key);
         let ns = match ns {
             ResolveResult::Bound(Namespace(uri)) => Some(uri),
@@ -435,15 +440,17 @@ fn object_kind<R>(
 
 fn vertex(name: &str, element: &BytesStart) -> Result<[f64; 3], MeshError> {
     let (mut x, mut y, mut z) = (None, None, None);
-    for attribute in element.attributes() {
-        let attribute = attribute.map_err(|e| invalid(name, e))?;
+    for attribute in element.attributes().with_checks(false) {
+        let attribute = attribute.map_err(|e| invalid(name, xml_error(&e)))?;
         let slot = match attribute.key.as_ref() {
             "x" => &mut x,
             "y" => &mut y,
             "z" => &mut z,
             _ => continue,
         };
-        *slot = Some(number(name, &attribute.value)?);
+        if slot.replace(number(name, &attribute.value)?).is_some() {
+            return Err(invalid(name, "a <vertex> repeats an attribute"));
+        }
     }
     match (x, y, z) {
         (Some(x), Some(y), Some(z)) => Ok([x, y, z]),
@@ -453,8 +460,8 @@ fn vertex(name: &str, element: &BytesStart) -> Result<[f64; 3], MeshError> {
 
 fn triangle(name: &str, element: &BytesStart) -> Result<[u32; 3], MeshError> {
     let mut corners = [None; 3];
-    for attribute in element.attributes() {
-        let attribute = attribute.map_err(|e| invalid(name, e))?;
+    for attribute in element.attributes().with_checks(false) {
+        let attribute = attribute.map_err(|e| invalid(name, xml_error(&e)))?;
         let slot = match attribute.key.as_ref() {
             "v1" => 0,
             "v2" => 1,
@@ -462,8 +469,11 @@ fn triangle(name: &str, element: &BytesStart) -> Result<[u32; 3], MeshError> {
             _ => continue,
         };
         let text = attribute.value.as_ref();
-        corners[slot] =
-            Some(text.parse::<u32>().map_err(|_| invalid(name, format!("{text:?} is not a vertex index")))?);
+        let index =
+            text.parse::<u32>().map_err(|_| invalid(name, format!("{text:?} is not a vertex index")))?;
+        if corners[slot].replace(index).is_some() {
+            return Err(invalid(name, "a <triangle> repeats an attribute"));
+        }
     }
     match corners {
         [Some(a), Some(b), Some(c)] => Ok([a, b, c]),
