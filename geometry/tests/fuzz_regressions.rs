@@ -34,3 +34,47 @@ fn model_files_that_crashed_the_readers_are_read() {
     }
     assert!(read >= 5, "the seeds at least: {read}");
 }
+
+/// The hostile shapes (`examples/hostile_seeds.rs` wrote them) are refused,
+/// each for its own reason, not only survived.
+#[test]
+fn hostile_regressions_are_refused() {
+    let limits = geometry::Limits { max_bytes: 1 << 20, max_triangles: 200_000 };
+    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/regressions");
+    let mut refused = 0;
+    for (target, format) in [("obj", Format::Obj), ("three_mf", Format::ThreeMf)] {
+        for file in std::fs::read_dir(fuzz.join(target)).unwrap() {
+            let path = file.unwrap().path();
+            let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+            let hostile =
+                ["fan-out", "ring", "neither", "parts-of", "corners"].iter().any(|w| name.contains(w));
+            if !hostile {
+                continue;
+            }
+            let outcome = geometry::io::read(format, &std::fs::read(&path).unwrap(), &limits);
+            if name.contains("unreached") {
+                assert_eq!(outcome.map(|m| m.triangles.len()), Ok(4), "{name}");
+            } else {
+                assert!(outcome.is_err(), "{name} was read");
+            }
+            refused += 1;
+        }
+    }
+    for file in std::fs::read_dir(fuzz.join("picture")).unwrap() {
+        let path = file.unwrap().path();
+        let outcome = geometry::picture::decode(&std::fs::read(&path).unwrap());
+        assert!(matches!(outcome, Err(geometry::picture::PictureError::TooLarge(..))), "{}", path.display());
+        refused += 1;
+    }
+    #[cfg(feature = "glb")]
+    for file in std::fs::read_dir(fuzz.join("glb")).unwrap() {
+        let path = file.unwrap().path();
+        assert!(
+            geometry::io::glb::read(&std::fs::read(&path).unwrap(), &limits).is_err(),
+            "{}",
+            path.display()
+        );
+        refused += 1;
+    }
+    assert!(refused >= 8, "{refused}");
+}

@@ -246,13 +246,18 @@ pub async fn api_quotes_a_model_and_records_it(kind: Kind) {
     .await;
 }
 
+/// A 624-byte 3MF whose six levels of components place a tetrahedron a
+/// million times (a hostile shape of `geometry/tests/support/hostile.rs`).
+const FAN_OUT_3MF: &[u8] = include_bytes!("../../../fuzz/regressions/three_mf/fan-out-6-levels-of-10");
+
 pub async fn api_refuses_bad_quote_requests_and_stores_nothing(kind: Kind) {
     with_app(kind, |app| async move {
         let stl = box_stl();
         let open = b"v 0 0 0\nv 10 0 0\nv 0 10 0\nv 0 0 10\nf 1 2 3\n".to_vec();
-        let cases: [(&[Part], &str, &str); 6] = [
+        let cases: [(&[Part], &str, &str); 7] = [
             (&[("engine", None, b"estimate")], "file", "Choose a model file"),
             (&[("file", Some("junk.stl"), b"solid x\nthis is not an STL")], "file", "not a readable STL"),
+            (&[("file", Some("fan-out.3mf"), FAN_OUT_3MF)], "file", "copies of its parts"),
             (&[("file", Some("model.step"), &stl)], "file", "not a model file"),
             (&[("file", Some("open.obj"), &open)], "file", ""),
             (
@@ -752,8 +757,9 @@ pub async fn concurrent_claims_take_each_job_once(kind: Kind) {
 pub async fn an_uploaded_model_becomes_a_keepsake(kind: Kind) {
     with_app(kind, |app| async move {
         let open = b"v 0 0 0\nv 10 0 0\nv 0 10 0\nv 0 0 10\nf 1 2 3\n".to_vec();
-        let cases: [(&[Part], &str); 6] = [
+        let cases: [(&[Part], &str); 7] = [
             (&[("file", Some("open.obj"), &open)], "no volume"),
+            (&[("file", Some("fan-out.3mf"), FAN_OUT_3MF)], "copies of its parts"),
             (&[("file", Some("junk.stl"), b"solid x\nthis is not an STL")], "not a readable STL"),
             (&[("file", Some("noise.3mf"), &[0x5a; 512])], "3MF"),
             (&[("file", Some("photo.png"), b"PNG")], "not a model file"),
