@@ -76,8 +76,16 @@ fn bad_files_fail_with_one_error_line_and_exit_code_2() {
     let three_mf = dir.path().join("model.3mf");
     std::fs::write(&three_mf, b"PK").unwrap();
     let missing = dir.path().join("missing.stl");
+    // Hostile shapes (geometry/tests/support/hostile.rs), kept as fuzz regressions.
+    let regressions = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/regressions");
+    let fan_out = dir.path().join("fan-out.3mf");
+    std::fs::copy(regressions.join("three_mf/fan-out-6-levels-of-10"), &fan_out).unwrap();
+    let ring = dir.path().join("ring.3mf");
+    std::fs::copy(regressions.join("three_mf/component-ring-of-5"), &ring).unwrap();
 
     for (file, expected) in [
+        (&fan_out, "the model places more than 100000 copies of its parts"),
+        (&ring, "contains itself through its components"),
         (&truncated, "not a readable STL file"),
         (&lying, "says it holds 1000000 triangles, but its size fits 0"),
         (&empty, "the file is empty"),
