@@ -102,23 +102,47 @@ pub async fn set_first_password(db: &Db, password: &str, repeat: &str) -> Result
     }
 }
 
+/// Argon2 checks at once, in the whole process: each holds 19 MiB and a
+/// core for a moment, so a flood of guesses queues here instead of filling
+/// memory with blocking tasks.
+static VERIFYING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+/// Past this many failed sign-ins a minute from all addresses together (a
+/// guess spread over many addresses), every check first waits [`SLOW_DOWN`].
+pub const GLOBAL_FAILED_PER_MINUTE: i64 = 30;
+const SLOW_DOWN: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Checks the password from `ip` (rate limited) and starts a session; its cookie token.
+///
+/// The attempt is recorded before the password is checked, and the limit
+/// counts every attempt recorded so far: of many parallel guesses, the n-th
+/// to count sees at least n, so no more than [`MAX_FAILED_PER_MINUTE`] are
+/// ever checked, on one instance or several. A right password removes its
+/// own record.
 pub async fn sign_in(db: &Db, ip: &str, password: &str) -> Result<String, StaffError> {
     let now = now_ms();
-    let recent: i64 = sqlx::query("SELECT COUNT(*) AS n FROM login_attempts WHERE ip = $1 AND at > $2")
+    let attempt: i64 = sqlx::query("INSERT INTO login_attempts (ip, at) VALUES ($1, $2) RETURNING id")
         .bind(ip)
+        .bind(now)
+        .fetch_one(db.pool())
+        .await?
+        .try_get("id")?;
+    let counted =
+        sqlx::query("SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_attempts WHERE ip = $1 AND at > $2")
+            .bind(ip)
+            .bind(now - 60_000)
+            .fetch_one(db.pool())
+            .await?;
+    let (recent, oldest): (i64, i64) = (counted.try_get("n")?, counted.try_get("oldest")?);
+    if recent > MAX_FAILED_PER_MINUTE {
+        return Err(StaffError::TooManyTries(((oldest + 60_000 - now) / 1000).max(1)));
+    }
+    let everyone: i64 = sqlx::query("SELECT COUNT(*) AS n FROM login_attempts WHERE at > $1")
         .bind(now - 60_000)
         .fetch_one(db.pool())
         .await?
         .try_get("n")?;
-    if recent >= MAX_FAILED_PER_MINUTE {
-        let oldest: i64 = sqlx::query("SELECT MIN(at) AS at FROM login_attempts WHERE ip = $1 AND at > $2")
-            .bind(ip)
-            .bind(now - 60_000)
-            .fetch_one(db.pool())
-            .await?
-            .try_get("at")?;
-        return Err(StaffError::TooManyTries(((oldest + 60_000 - now) / 1000).max(1)));
+    if everyone > GLOBAL_FAILED_PER_MINUTE {
+        tokio::time::sleep(SLOW_DOWN).await;
     }
     let stored: Option<String> = sqlx::query("SELECT value FROM secrets WHERE name = $1")
         .bind(PASSWORD_SECRET)
@@ -126,20 +150,20 @@ pub async fn sign_in(db: &Db, ip: &str, password: &str) -> Result<String, StaffE
         .await?
         .map(|row| row.try_get("value"))
         .transpose()?;
-    let stored = stored.ok_or(StaffError::NoPassword)?;
+    let Some(stored) = stored else {
+        forget(db, attempt).await?;
+        return Err(StaffError::NoPassword);
+    };
     let given = password.to_string();
+    let permit = VERIFYING.acquire().await.map_err(|e| StaffError::Hashing(e.to_string()))?;
     let matches = tokio::task::spawn_blocking(move || {
         PasswordHash::new(&stored)
             .is_ok_and(|parsed| Argon2::default().verify_password(given.as_bytes(), &parsed).is_ok())
     })
     .await
     .map_err(|e| StaffError::Hashing(e.to_string()))?;
+    drop(permit);
     if !matches {
-        sqlx::query("INSERT INTO login_attempts (ip, at) VALUES ($1, $2)")
-            .bind(ip)
-            .bind(now)
-            .execute(db.pool())
-            .await?;
         // Old attempts are of no use: keep the table small.
         sqlx::query("DELETE FROM login_attempts WHERE at < $1")
             .bind(now - 3_600_000)
@@ -147,6 +171,7 @@ pub async fn sign_in(db: &Db, ip: &str, password: &str) -> Result<String, StaffE
             .await?;
         return Err(StaffError::WrongPassword);
     }
+    forget(db, attempt).await?;
     let token = new_token();
     sqlx::query("INSERT INTO staff_sessions (id_hash, created_at, last_seen_at) VALUES ($1, $2, $2)")
         .bind(token_hash(&token))
@@ -154,6 +179,12 @@ pub async fn sign_in(db: &Db, ip: &str, password: &str) -> Result<String, StaffE
         .execute(db.pool())
         .await?;
     Ok(token)
+}
+
+/// Drops an attempt's record: it was not a wrong password.
+async fn forget(db: &Db, attempt: i64) -> Result<(), StaffError> {
+    sqlx::query("DELETE FROM login_attempts WHERE id = $1").bind(attempt).execute(db.pool()).await?;
+    Ok(())
 }
 
 /// The staff session's token from the request's cookies, if any.

@@ -124,3 +124,33 @@ pub async fn staff_sign_in_guards_the_outbox(kind: Kind) {
     })
     .await;
 }
+
+/// Sixty wrong passwords at once from one address: the attempts are
+/// recorded before any is checked, so at most five reach Argon2; the rest
+/// are told to wait, and so is the right password after them.
+pub async fn parallel_guesses_check_at_most_five_passwords(kind: Kind) {
+    with_app(kind, |app| async move {
+        let db = &app.state.db;
+        memoreez::staff::set_password(db, "correct-horse-battery", "correct-horse-battery").await.unwrap();
+        let app = &app;
+        let guesses = (0..60).map(|i| async move {
+            call(app, "staff_sign_in", &format!("password=wrong-guess-{i:03}"), None, None).await
+        });
+        let replies = futures_util::future::join_all(guesses).await;
+        let checked = replies.iter().filter(|r| error_of(r).contains("not the staff password")).count();
+        let waited = replies.iter().filter(|r| error_of(r).contains("Too many wrong passwords")).count();
+        assert_eq!(
+            checked + waited,
+            60,
+            "every guess answered: {:?}",
+            replies.iter().map(error_of).collect::<Vec<_>>()
+        );
+        // All may be told to wait (every one recorded before any counted),
+        // never more than five checked.
+        assert!(checked <= memoreez::staff::MAX_FAILED_PER_MINUTE as usize, "{checked} passwords checked");
+        println!("60 parallel guesses: {checked} checked, {waited} told to wait");
+        let right = call(app, "staff_sign_in", "password=correct-horse-battery", None, None).await;
+        assert!(error_of(&right).contains("Too many wrong passwords"), "{}", right.text());
+    })
+    .await;
+}
