@@ -10,7 +10,9 @@
 //! file the snapshot names is in the archive. Files go through [`Storage`],
 //! so a bucket is backed up like a folder.
 //!
-//! A restore checks every sum before it touches anything, and only fills an
+//! A restore checks every sum before it touches anything (reading each
+//! entry in pieces), takes only regular files under the names a backup
+//! writes (a crafted manifest cannot make it write elsewhere), and only fills an
 //! empty place: a database that does not exist yet (SQLite) or has no tables
 //! (PostgreSQL), and empty storage. It then applies any newer migrations, so
 //! an older backup comes back under a newer `memoreez`.
@@ -125,10 +127,8 @@ async fn snapshot(config: &Config, db: &Db, scratch: &Path) -> Result<(String, P
         }
         Backend::Postgres => {
             let path = scratch.join("database.pgdump");
-            let mut dump = std::process::Command::new("pg_dump");
-            dump.args(["--format=custom", "--no-owner", "--no-privileges", "--file"])
-                .arg(&path)
-                .arg(format!("--dbname={}", config.database_url));
+            let mut dump = postgres_command("pg_dump", &config.database_url);
+            dump.args(["--format=custom", "--no-owner", "--no-privileges", "--file"]).arg(&path);
             run(dump, "pg_dump").await?;
             Ok(("database.pgdump".into(), path))
         }
@@ -200,24 +200,59 @@ fn append<W: Write>(tar: &mut tar::Builder<W>, name: &str, bytes: &[u8]) -> Resu
     Ok(Entry { name: name.into(), bytes: bytes.len() as u64, sha256: crate::session::sha256_hex(bytes) })
 }
 
-/// Every entry of the archive at `path`: its name, size and sum, and the manifest.
+/// Every entry of the archive at `path`: its name, size and sum (read in
+/// pieces, never whole), and the manifest.
 fn read_entries(path: &Path) -> Result<(BTreeMap<String, Entry>, Manifest), BackupError> {
     let damaged = |why: String| {
         BackupError::Damaged(format!("{} is not a whole Memoreez backup: {why}", path.display()))
     };
     let (mut found, mut manifest) = (BTreeMap::new(), None);
-    each_entry(path, |name, bytes| {
+    each_entry(path, |name, reader| {
         if name == MANIFEST {
+            let mut bytes = Vec::new();
+            reader.take(MAX_MANIFEST + 1).read_to_end(&mut bytes)?;
+            if bytes.len() as u64 > MAX_MANIFEST {
+                return Err(std::io::Error::other("its manifest is larger than 64 MB"));
+            }
             manifest = Some(serde_json::from_slice::<Manifest>(&bytes).map_err(|e| e.to_string()));
         } else {
-            let sum = crate::session::sha256_hex(&bytes);
-            found.insert(name.clone(), Entry { name, bytes: bytes.len() as u64, sha256: sum });
+            let (bytes, sha256) = hash(reader)?;
+            found.insert(name.clone(), Entry { name, bytes, sha256 });
         }
-        true
+        Ok(true)
     })
     .map_err(|e| damaged(e.to_string()))?;
     let manifest = manifest.ok_or_else(|| damaged("it has no manifest".into()))?.map_err(damaged)?;
     Ok((found, manifest))
+}
+
+/// A manifest lists one line per file: 64 MB is millions of files.
+const MAX_MANIFEST: u64 = 64 << 20;
+
+/// The length and SHA-256 of what `reader` holds, read 64 KB at a time.
+fn hash(reader: &mut dyn Read) -> std::io::Result<(u64, String)> {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    let mut buffer = vec![0u8; 64 << 10];
+    let mut total = 0u64;
+    loop {
+        let read = reader.read(&mut buffer)?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+        total += read as u64;
+    }
+    Ok((total, hasher.finalize().iter().map(|byte| format!("{byte:02x}")).collect()))
+}
+
+/// Whether an archive's name for a stored file is one storage may write:
+/// relative, no `..`, no empty or dot segments, no backslashes.
+fn safe_key(key: &str) -> bool {
+    !key.is_empty()
+        && !key.contains('\\')
+        && !key.starts_with('/')
+        && key.split('/').all(|segment| !segment.is_empty() && segment != "." && segment != "..")
 }
 
 /// Checks the archive against its manifest: every entry there, whole, and nothing else.
@@ -226,6 +261,16 @@ fn check(path: &Path) -> Result<Manifest, BackupError> {
     let damaged = |why: String| BackupError::Damaged(format!("{} is damaged: {why}", path.display()));
     if manifest.format != 1 {
         return Err(damaged(format!("format {} is not one this memoreez reads", manifest.format)));
+    }
+    // The names decide where a restore writes: only ours are taken.
+    if !["database.sqlite3", "database.pgdump"].contains(&manifest.database.name.as_str()) {
+        return Err(damaged(format!(
+            "its manifest names the database {:?}, not one Memoreez writes",
+            manifest.database.name
+        )));
+    }
+    if let Some(bad) = manifest.files.iter().find(|f| !f.name.strip_prefix(FILES).is_some_and(safe_key)) {
+        return Err(damaged(format!("its manifest names the file {:?}, outside the storage", bad.name)));
     }
     let expected: Vec<&Entry> = std::iter::once(&manifest.database).chain(&manifest.files).collect();
     for entry in &expected {
@@ -293,9 +338,8 @@ pub async fn restore(config: &Config, path: &Path) -> Result<Summary, BackupErro
             if tables > 0 {
                 return Err(BackupError::NotEmpty("the PostgreSQL database already has tables".into()));
             }
-            let mut load = std::process::Command::new("pg_restore");
+            let mut load = postgres_command("pg_restore", &config.database_url);
             load.args(["--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction"])
-                .arg(format!("--dbname={}", config.database_url))
                 .arg(&database);
             run(load, "pg_restore").await?;
         }
@@ -326,42 +370,105 @@ pub async fn restore(config: &Config, path: &Path) -> Result<Summary, BackupErro
     })
 }
 
-/// Hands each entry of the archive to `take` (name, bytes) until it says stop.
-fn each_entry(path: &Path, mut take: impl FnMut(String, Vec<u8>) -> bool) -> std::io::Result<()> {
+/// Hands each entry of the archive to `take` (name, its reader) until it
+/// says stop. Only regular files are taken: a link, a folder or a device in
+/// an archive of ours is a crafted one.
+fn each_entry(
+    path: &Path,
+    mut take: impl FnMut(String, &mut dyn Read) -> std::io::Result<bool>,
+) -> std::io::Result<()> {
     let file = std::fs::File::open(path)?;
     let mut archive = tar::Archive::new(std::io::BufReader::new(file));
     for entry in archive.entries()? {
         let mut entry = entry?;
         let name = entry.path()?.to_string_lossy().into_owned();
-        let mut bytes = Vec::new();
-        entry.read_to_end(&mut bytes)?;
-        if !take(name, bytes) {
+        let kind = entry.header().entry_type();
+        if !kind.is_file() {
+            return Err(std::io::Error::other(format!("{name} is a {kind:?} entry, not a file")));
+        }
+        if !take(name, &mut entry)? {
             break;
         }
     }
     Ok(())
 }
 
-/// Hands each stored file in the archive to `take` (key, bytes) until it says stop.
+/// Hands each stored file in the archive to `take` (key, bytes) until it
+/// says stop; one file is held at a time, of the size the checked manifest gave.
 fn each_file(path: &Path, mut take: impl FnMut(String, Vec<u8>) -> bool) -> Result<(), BackupError> {
-    each_entry(path, |name, bytes| match name.strip_prefix(FILES) {
-        Some(key) => take(key.to_string(), bytes),
-        None => true,
+    each_entry(path, |name, reader| match name.strip_prefix(FILES) {
+        Some(key) => {
+            let mut bytes = Vec::new();
+            reader.read_to_end(&mut bytes)?;
+            Ok(take(key.to_string(), bytes))
+        }
+        None => Ok(true),
     })
     .map_err(io("cannot read the archive"))
 }
 
-/// Writes the archive's entry `name` to `to`.
+/// Copies the archive's entry `name` to `to`, in pieces.
 fn extract(archive: &Path, name: &str, to: &Path) -> Result<(), BackupError> {
-    let mut found = None;
-    each_entry(archive, |entry, bytes| {
-        let wanted = entry == name;
-        if wanted {
-            found = Some(bytes);
+    let mut found = false;
+    each_entry(archive, |entry, reader| {
+        if entry != name {
+            return Ok(true);
         }
-        !wanted
+        let mut out = std::fs::File::create(to)?;
+        std::io::copy(reader, &mut out)?;
+        found = true;
+        Ok(false)
     })
     .map_err(io("cannot read the archive"))?;
-    let bytes = found.ok_or_else(|| BackupError::Damaged(format!("{name} is missing")))?;
-    std::fs::write(to, bytes).map_err(io("cannot write the database copy"))
+    if !found {
+        return Err(BackupError::Damaged(format!("{name} is missing")));
+    }
+    Ok(())
+}
+
+/// A PostgreSQL tool's command for `url`, its password (if any) in
+/// `PGPASSWORD` rather than in the arguments, where `ps` shows it to every
+/// user of the machine.
+fn postgres_command(tool: &str, url: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(tool);
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let password = parsed.password().unwrap_or_default();
+            let password = percent_encoding::percent_decode_str(password).decode_utf8_lossy().into_owned();
+            command.env("PGPASSWORD", password);
+            let _ = parsed.set_password(None);
+            command.arg(format!("--dbname={parsed}"));
+        }
+        _ => {
+            command.arg(format!("--dbname={url}"));
+        }
+    }
+    command
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_database_password_goes_by_the_environment() {
+        let command =
+            postgres_command("pg_dump", "postgres://memoreez:s%40cret@db.internal:5432/shop?sslmode=require");
+        let args: Vec<String> = command.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
+        assert_eq!(args, ["--dbname=postgres://memoreez@db.internal:5432/shop?sslmode=require"]);
+        let password = command.get_envs().find(|(k, _)| *k == "PGPASSWORD").and_then(|(_, v)| v);
+        assert_eq!(password.and_then(|v| v.to_str()), Some("s@cret"));
+        let without = postgres_command("pg_restore", "postgres://postgres@127.0.0.1/test");
+        assert_eq!(without.get_envs().count(), 0);
+    }
+
+    #[test]
+    fn only_keys_inside_the_storage_are_restored() {
+        for good in ["models/abc/model.stl", "lab/Uploaded/2026-12-03 Pip/x.3mf"] {
+            assert!(safe_key(good), "{good}");
+        }
+        for bad in ["", "/etc/passwd", "../x", "models/../../x", "models//x", "a/./b", "a\\b", "models/"] {
+            assert!(!safe_key(bad), "{bad}");
+        }
+    }
 }

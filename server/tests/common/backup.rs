@@ -129,3 +129,106 @@ pub async fn a_backup_restores_every_job_event_order_and_file(kind: Kind) {
     })
     .await;
 }
+
+/// An archive of entries (name, bytes; a `None` makes a symbolic link to
+/// `/etc/passwd`) and a manifest that lists them with their true sums, so
+/// only the names and kinds are wrong.
+fn crafted(entries: &[(&str, Option<&[u8]>)], database: &str, backend: &str) -> Vec<u8> {
+    let mut tar = tar::Builder::new(Vec::new());
+    let mut listed = Vec::new();
+    for (name, bytes) in entries {
+        let mut header = tar::Header::new_gnu();
+        header.set_mode(0o644);
+        match bytes {
+            Some(bytes) => {
+                header.set_size(bytes.len() as u64);
+                // Written into the header by hand: the tar crate's own
+                // setters refuse `..`, which is what a crafted archive has.
+                header.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
+                header.set_cksum();
+                tar.append(&header, *bytes).unwrap();
+                listed.push(
+                    serde_json::json!({"name": name, "bytes": bytes.len(), "sha256": sha256_hex(bytes)}),
+                );
+            }
+            None => {
+                header.set_entry_type(tar::EntryType::Symlink);
+                header.set_size(0);
+                tar.append_link(&mut header, name, "/etc/passwd").unwrap();
+                listed.push(serde_json::json!({"name": name, "bytes": 0, "sha256": sha256_hex(b"")}));
+            }
+        }
+    }
+    let database_entry = listed.iter().find(|e| e["name"] == database).cloned().unwrap();
+    let files: Vec<_> = listed.into_iter().filter(|e| e["name"] != database).collect();
+    let manifest = serde_json::json!({
+        "format": 1, "made_at_ms": 0, "backend": backend, "database": database_entry, "files": files,
+    });
+    let json = serde_json::to_vec(&manifest).unwrap();
+    let mut header = tar::Header::new_gnu();
+    header.set_size(json.len() as u64);
+    header.set_mode(0o644);
+    tar.append_data(&mut header, "manifest.json", json.as_slice()).unwrap();
+    tar.into_inner().unwrap()
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Archives made to escape: a database named `../…` or by an absolute path,
+/// a stored file named `../…`, a symbolic link. Each is refused before
+/// anything is written, in the target folders or beside them.
+pub async fn crafted_archives_write_nothing_anywhere(kind: Kind) {
+    with_app(kind, move |app| async move {
+        let backend = match kind {
+            Kind::Sqlite => "sqlite",
+            Kind::Postgres => "postgres",
+        };
+        let ours = if backend == "sqlite" { "database.sqlite3" } else { "database.pgdump" };
+        let place = tempfile::tempdir().unwrap();
+        let target = place.path().join("target");
+        let outside = place.path().join("escaped");
+        let absolute = outside.join("absolute.sqlite3").display().to_string();
+        let config = Config {
+            database_url: format!("sqlite://{}/memoreez.db", target.display()),
+            files_dir: target.join("files"),
+            ..(*app.state.config).clone()
+        };
+        let config = if backend == "postgres" {
+            Config { database_url: app.state.config.database_url.clone(), ..config }
+        } else {
+            config
+        };
+        let db = b"not really a database".as_slice();
+        let cases: Vec<(Vec<u8>, &str)> = vec![
+            (
+                crafted(&[("../escaped/db.sqlite3", Some(db))], "../escaped/db.sqlite3", backend),
+                "not one Memoreez writes",
+            ),
+            (
+                crafted(&[(absolute.as_str(), Some(db))], absolute.as_str(), backend),
+                "not one Memoreez writes",
+            ),
+            (
+                crafted(&[(ours, Some(db)), ("files/../../escaped/x", Some(b"x"))], ours, backend),
+                "outside the storage",
+            ),
+            (
+                crafted(&[(ours, Some(db)), ("files/models/a/model.stl", None)], ours, backend),
+                "Symlink entry, not a file",
+            ),
+        ];
+        for (archive, words) in cases {
+            let path = place.path().join("crafted.tar");
+            std::fs::write(&path, &archive).unwrap();
+            let refused = memoreez::backup::restore(&config, &path).await;
+            let message = refused.as_ref().map(|_| String::new()).unwrap_or_else(|e| e.to_string());
+            assert!(matches!(refused, Err(BackupError::Damaged(_))), "{words}: {message}");
+            assert!(message.contains(words) && message.ends_with("nothing was restored"), "{message}");
+            assert!(!target.exists() && !outside.exists(), "{words}: nothing written");
+        }
+    })
+    .await;
+}
