@@ -109,7 +109,19 @@ pub fn provider_call(provider: Provider, started: Instant, ok: bool) {
 /// ids, so the label set stays small) and times it to its response's head.
 pub async fn middleware(request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().as_str().to_string();
+    // Any token is a method to HTTP; only the ones we route are labels, so
+    // a client cannot grow the label set without end.
+    let method = match *request.method() {
+        http::Method::GET
+        | http::Method::HEAD
+        | http::Method::POST
+        | http::Method::PUT
+        | http::Method::PATCH
+        | http::Method::DELETE
+        | http::Method::OPTIONS => request.method().as_str(),
+        _ => "other",
+    }
+    .to_string();
     let route = request.extensions().get::<MatchedPath>().map_or("other", MatchedPath::as_str).to_string();
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();

@@ -68,6 +68,8 @@ pub struct StateParts {
     /// The SHA-256 of the bearer token that opens `/metrics` to a scraper
     /// (`MEMOREEZ_METRICS_TOKEN`); `None`: staff only.
     pub metrics_token_hash: Option<String>,
+    /// The last good `/readyz` answer, shared by probes at once.
+    pub readiness: crate::http::health::Readiness,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -115,6 +117,7 @@ impl AppState {
             trusted_proxies: crate::client_address::TrustedProxies::parse(&config.trusted_proxies)
                 .map_err(crate::config::ConfigError)?,
             metrics_token_hash: crate::metrics::token_hash_from_env(),
+            readiness: Default::default(),
             config: Arc::new(config),
         })))
     }

@@ -195,11 +195,14 @@ impl Storage {
 
     /// Writes, reads back and removes a small probe file, for readiness checks.
     pub async fn check(&self) -> Result<(), StorageError> {
-        const PROBE: &str = ".readyz/probe";
+        // A key of its own per call: probes at once (a load balancer's and
+        // a person's) must not read or delete each other's file.
+        let probe = format!(".readyz/{}", crate::session::new_token());
         let payload = crate::time::now_ms().to_string();
-        self.put(PROBE, payload.clone()).await?;
-        let read = self.get(PROBE).await?;
-        self.delete(PROBE).await?;
+        self.put(&probe, payload.clone()).await?;
+        let read = self.get(&probe).await;
+        self.delete(&probe).await?;
+        let read = read?;
         if read != payload.as_bytes() {
             return Err(StorageError::Store(object_store::Error::Generic {
                 store: "storage",

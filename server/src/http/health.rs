@@ -17,7 +17,22 @@ pub async fn alive() -> &'static str {
     "ok"
 }
 
+/// The last good readiness answer, reused for [`REUSE_GOOD_FOR`]: load
+/// balancers probe every instance often, and probes at once wait for one
+/// check instead of each making its own. A failure is never reused, so an
+/// instance that is back is seen at once.
+#[derive(Clone, Debug, Default)]
+pub struct Readiness(std::sync::Arc<tokio::sync::Mutex<Option<(std::time::Instant, Value)>>>);
+
+const REUSE_GOOD_FOR: Duration = Duration::from_secs(2);
+
 pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
+    let mut last = state.readiness.0.lock().await;
+    if let Some((at, body)) = last.as_ref()
+        && at.elapsed() < REUSE_GOOD_FOR
+    {
+        return (StatusCode::OK, Json(body.clone()));
+    }
     let (database, storage) = tokio::join!(
         check(async { state.db.ping().await.map_err(|e| e.to_string()) }),
         check(async { state.storage.check().await.map_err(|e| e.to_string()) }),
@@ -34,6 +49,7 @@ pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
         // condition: polling still works, a little later.
         "live_updates": state.changes.mode(),
     });
+    *last = ready.then(|| (std::time::Instant::now(), body.clone()));
     (status, Json(body))
 }
 

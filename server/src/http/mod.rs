@@ -4,7 +4,7 @@
 
 mod api;
 mod concepts;
-mod health;
+pub mod health;
 mod jobs;
 mod lab;
 mod models;

@@ -76,6 +76,11 @@ pub async fn metrics_are_for_staff_and_scrapers_and_parse(kind: Kind) {
             let wrong = Request::delete("/metrics").body(Body::empty()).unwrap();
             assert_eq!(app.send(wrong).await.status, StatusCode::METHOD_NOT_ALLOWED);
         }
+        // Methods nobody routes are one label, whatever a client invents.
+        for invented in ["BREW", "XYZZY"] {
+            let odd = Request::builder().method(invented).uri("/healthz").body(Body::empty()).unwrap();
+            app.send(odd).await;
+        }
 
         let scraped = scrape(Some(TOKEN), None).await;
         assert_eq!(scraped.status, StatusCode::OK, "{}", scraped.text());
@@ -89,6 +94,12 @@ pub async fn metrics_are_for_staff_and_scrapers_and_parse(kind: Kind) {
         let routes = samples.iter().filter_map(|(_, labels, _)| labels.get("route")?.as_str());
         assert!(routes.clone().any(|route| route == "/api/lab/jobs/{id}"));
         assert!(routes.clone().all(|route| !route.contains(&job_id)), "{:?}", routes.collect::<Vec<_>>());
+        let methods: std::collections::BTreeSet<&str> =
+            samples.iter().filter_map(|(_, labels, _)| labels.get("method")?.as_str()).collect();
+        assert!(
+            methods.contains("other") && !methods.contains("BREW") && !methods.contains("XYZZY"),
+            "{methods:?}"
+        );
         let posted = [("method", "POST"), ("route", "/api/creations"), ("status", "201")];
         assert!(value(&samples, "memoreez_http_requests_total", &posted).is_some_and(|n| n >= 1.0));
         // What the database says: this app's own queue and outbox.

@@ -24,6 +24,26 @@ pub async fn health_and_readiness(kind: Kind) {
     .await;
 }
 
+/// Probes at once all answer ready (they used to share one probe file and
+/// delete it under each other), and leave no probe file behind.
+pub async fn readiness_holds_under_probes_at_once(kind: Kind) {
+    with_app(kind, |app| async move {
+        // Each round waits past the reuse window, so every round checks again.
+        for _ in 0..2 {
+            let probes = (0..20).map(|_| app.get("/readyz", None));
+            let answers = futures_util::future::join_all(probes).await;
+            for answer in &answers {
+                assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+        }
+        let probes = app.dir.path().join("files/.readyz");
+        let left = std::fs::read_dir(&probes).map(|entries| entries.count()).unwrap_or(0);
+        assert_eq!(left, 0, "no probe file is left in {}", probes.display());
+    })
+    .await;
+}
+
 pub async fn readiness_fails_when_storage_breaks(kind: Kind) {
     with_app(kind, |app| async move {
         // Replace the storage folder by a plain file: nothing can be written.
@@ -993,6 +1013,10 @@ macro_rules! backend_suite {
             common::backup::a_backup_restores_every_job_event_order_and_file($kind).await
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn crafted_archives_write_nothing_anywhere() {
+            common::backup::crafted_archives_write_nothing_anywhere($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn files_no_record_names_are_swept() {
             common::protect::files_no_record_names_are_swept($kind).await
         }
@@ -1053,6 +1077,10 @@ macro_rules! backend_suite {
             common::staff::staff_sign_in_guards_the_outbox($kind).await
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn parallel_guesses_check_at_most_five_passwords() {
+            common::staff::parallel_guesses_check_at_most_five_passwords($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn a_card_order_is_paid_once_by_a_signed_webhook() {
             common::card_payments::a_card_order_is_paid_once_by_a_signed_webhook($kind).await
         }
@@ -1079,6 +1107,10 @@ macro_rules! backend_suite {
         #[tokio::test]
         async fn health_and_readiness() {
             common::suite::health_and_readiness($kind).await
+        }
+        #[tokio::test]
+        async fn readiness_holds_under_probes_at_once() {
+            common::suite::readiness_holds_under_probes_at_once($kind).await
         }
         #[tokio::test]
         async fn readiness_fails_when_storage_breaks() {
