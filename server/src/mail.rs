@@ -320,28 +320,50 @@ fn message(from: &str, due: &Due) -> Result<Message, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Messages due now, oldest first.
+/// How long a claimed message is this sender's: past it (the instance
+/// stopped mid-send), any instance may send it.
+const CLAIM_MS: i64 = 5 * 60_000;
+
+/// Claims the messages due now, oldest first, for this sender: their next
+/// attempt moves past the claim, in the same statement that picks them, so
+/// another instance's sender never gets the same message (PostgreSQL skips
+/// rows another claim holds; SQLite runs one write at a time).
 async fn due(db: &Db, limit: i64) -> sqlx::Result<Vec<Due>> {
-    sqlx::query(
-        "SELECT id, recipient, subject, text_body, html_body, attempts FROM outbox \
-         WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2",
-    )
-    .bind(now_ms())
-    .bind(limit)
-    .fetch_all(db.pool())
-    .await?
-    .into_iter()
-    .map(|row| {
-        Ok(Due {
-            id: row.try_get("id")?,
-            to: row.try_get("recipient")?,
-            subject: row.try_get("subject")?,
-            text: row.try_get("text_body")?,
-            html: row.try_get("html_body")?,
-            attempts: row.try_get("attempts")?,
+    let lock = match db.backend() {
+        crate::db::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        crate::db::Backend::Sqlite => "",
+    };
+    let sql = format!(
+        "UPDATE outbox SET next_attempt_at = $1 WHERE id IN (SELECT id FROM outbox \
+         WHERE status = 'pending' AND next_attempt_at <= $2 ORDER BY next_attempt_at, id LIMIT $3{lock}) \
+         RETURNING id, recipient, subject, text_body, html_body, attempts, created_at"
+    );
+    let now = now_ms();
+    let mut claimed = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(now + CLAIM_MS)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?;
+    claimed.sort_by_key(|row| {
+        (
+            row.try_get::<i64, _>("created_at").unwrap_or_default(),
+            row.try_get::<String, _>("id").unwrap_or_default(),
+        )
+    });
+    claimed
+        .into_iter()
+        .map(|row| {
+            Ok(Due {
+                id: row.try_get("id")?,
+                to: row.try_get("recipient")?,
+                subject: row.try_get("subject")?,
+                text: row.try_get("text_body")?,
+                html: row.try_get("html_body")?,
+                attempts: row.try_get("attempts")?,
+            })
         })
-    })
-    .collect()
+        .collect()
 }
 
 /// Sends what is due once; returns how many were sent. Each message is
@@ -365,26 +387,40 @@ pub async fn send_due(db: &Db, config: &Config) -> sqlx::Result<usize> {
         match outcome {
             Ok(()) => {
                 sent += 1;
+                // Sent: the links' tokens have done their work in the
+                // recipient's mailbox; the database keeps none of them.
                 sqlx::query(
-                    "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = $1, last_error = NULL \
-                     WHERE id = $2",
+                    "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = $1, last_error = NULL, \
+                     text_body = $2, html_body = $3 WHERE id = $4",
                 )
                 .bind(now)
+                .bind(without_tokens(&due.text))
+                .bind(without_tokens(&due.html))
                 .bind(&due.id)
                 .execute(db.pool())
                 .await?;
             }
             Err(error) => {
                 let attempts = due.attempts + 1;
-                let status = if attempts >= MAX_ATTEMPTS { "failed" } else { "pending" };
+                let given_up = attempts >= MAX_ATTEMPTS;
+                let status = if given_up { "failed" } else { "pending" };
                 tracing::warn!(id = %due.id, attempts, %error, "mail not sent");
+                // A message given up on will never carry its links: drop their tokens too.
+                let (text, html) = if given_up {
+                    (without_tokens(&due.text), without_tokens(&due.html))
+                } else {
+                    (due.text, due.html)
+                };
                 sqlx::query(
-                    "UPDATE outbox SET status = $1, attempts = $2, next_attempt_at = $3, last_error = $4 WHERE id = $5",
+                    "UPDATE outbox SET status = $1, attempts = $2, next_attempt_at = $3, last_error = $4, \
+                     text_body = $5, html_body = $6 WHERE id = $7",
                 )
                 .bind(status)
                 .bind(attempts)
                 .bind(now + backoff_s(attempts) * 1_000)
                 .bind(&error)
+                .bind(text)
+                .bind(html)
                 .bind(&due.id)
                 .execute(db.pool())
                 .await?;
@@ -392,6 +428,28 @@ pub async fn send_due(db: &Db, config: &Config) -> sqlx::Result<usize> {
         }
     }
     Ok(sent)
+}
+
+/// A body with every link's token and signature cut out (`?t=…`, `&sig=…`,
+/// the only places our links carry them), the rest as it was.
+pub fn without_tokens(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(at) =
+        ["?t=", "&t=", "?sig=", "&sig="].iter().filter_map(|key| rest.find(key).map(|i| (i, key.len()))).min()
+    {
+        let (start, key) = at;
+        out.push_str(&rest[..start + key]);
+        rest = &rest[start + key..];
+        let end =
+            rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')).unwrap_or(rest.len());
+        if end > 0 {
+            out.push_str("(removed once sent)");
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// When the soonest pending message falls due, if any.
@@ -459,6 +517,20 @@ mod tests {
         assert_eq!(waits, [30, 60, 120, 240, 480, 960, 1_920, 3_600, 3_600]);
         assert_eq!(backoff_s(0), 30, "a first failure waits half a minute");
         assert!(waits.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    #[test]
+    fn tokens_and_signatures_are_cut_from_sent_bodies() {
+        let body = "Confirm: https://lab.example/lab/jobs/ab12?t=SeCrEt-_tok3n.\n\
+                    G-code: https://lab.example/api/orders/o1/files/model.gcode?exp=1764806400&sig=AbC-d_9 (7 days)\n\
+                    <a href=\"https://lab.example/orders/o1?t=Xy_z\">Your order</a>";
+        let scrubbed = without_tokens(body);
+        for secret in ["SeCrEt-_tok3n", "AbC-d_9", "Xy_z"] {
+            assert!(!scrubbed.contains(secret), "{scrubbed}");
+        }
+        assert!(scrubbed.contains("/lab/jobs/ab12?t=(removed once sent).\n"), "{scrubbed}");
+        assert!(scrubbed.contains("exp=1764806400&sig=(removed once sent) (7 days)"), "{scrubbed}");
+        assert_eq!(without_tokens("No links here, t= and all."), "No links here, t= and all.");
     }
 
     #[test]

@@ -154,3 +154,49 @@ pub async fn parallel_guesses_check_at_most_five_passwords(kind: Kind) {
     })
     .await;
 }
+
+/// Four senders at once (as four instances' mail workers) over one outbox:
+/// every message goes out once, and once sent the database keeps none of
+/// its links' tokens.
+pub async fn mail_is_sent_once_by_many_senders_and_keeps_no_tokens(kind: Kind) {
+    with_app(kind, |app| async move {
+        let db = &app.state.db;
+        let mut tx = db.pool().begin().await.unwrap();
+        for n in 0..12 {
+            let link = format!("https://lab.example/lab/jobs/j{n}?t=SECRET-token-{n:02}");
+            let mail = memoreez::mail::Mail {
+                kind: "lab_received",
+                to: format!("student{n}@example.edu"),
+                subject: format!("Your print {n}"),
+                text: format!("Follow it here: {link}\n"),
+                html: format!("<p><a href=\"{link}\">Follow it</a></p>"),
+            };
+            memoreez::mail::enqueue(&mut tx, &mail).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        let config = &app.state.config;
+        let senders = (0..4).map(|_| memoreez::mail::send_due(db, config));
+        let sent: usize = futures_util::future::join_all(senders).await.into_iter().map(Result::unwrap).sum();
+        assert_eq!(sent, 12, "each message sent by exactly one sender");
+        let attempts: Vec<i64> = sqlx::query_scalar("SELECT attempts FROM outbox WHERE kind = 'lab_received'")
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(attempts, vec![1; 12], "no message sent twice");
+        let written = std::fs::read_dir(app.state.config.files_dir.join("outbox")).unwrap().count();
+        assert_eq!(written, 12);
+        let kept: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT recipient, subject, text_body, html_body FROM outbox WHERE kind = 'lab_received' AND status = 'sent'",
+        )
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+        assert_eq!(kept.len(), 12);
+        for (to, subject, text, html) in kept {
+            assert!(to.ends_with("@example.edu") && subject.starts_with("Your print"), "kept: {to} {subject}");
+            assert!(!text.contains("SECRET") && !html.contains("SECRET"), "{text} {html}");
+            assert!(text.contains("/lab/jobs/") && text.contains("removed once sent"), "{text}");
+        }
+    })
+    .await;
+}
