@@ -70,6 +70,12 @@ test('the studio prices the keepsake with its words and keeps the settings', asy
   assert.equal(info.watertight, true);
   assert.equal(info.shells, 1);
   assert.ok(info.bbox_mm[1][2] > 40 + 8 - 1, `model on its pedestal: ${JSON.stringify(info.bbox_mm)}`);
+
+  // Other words after the price: that price was for another mesh, so it goes,
+  // and the order form with it, until the keepsake is priced again.
+  await page.fill('#line1', 'Grandma Jo');
+  await page.waitForSelector('[data-testid="quote"]', { state: 'detached', timeout: 10_000 });
+  await page.waitForSelector('p.hint:has-text("get the exact price from our slicer")', { timeout: 10_000 });
   assert.deepEqual(problems, []);
   await context.close();
 });

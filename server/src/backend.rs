@@ -424,7 +424,7 @@ fn order_error(error: crate::orders::OrderError) -> AppError {
     use crate::orders::OrderError;
     match error {
         OrderError::Invalid(error) => error,
-        OrderError::NotPriced | OrderError::PriceNotReady => {
+        OrderError::NotPriced | OrderError::PriceNotReady | OrderError::Changed => {
             AppError::Invalid { field: "order".into(), message: error.to_string() }
         }
         OrderError::NotFound => AppError::NotFound,

@@ -96,6 +96,11 @@ pub async fn select(db: &Db, creation_id: &str, index: u32) -> Result<String, Mo
         serde_json::to_value(MeshJob { creation_id: creation_id.into(), index }).expect("serialises");
     let mut tx = db.pool().begin().await?;
     let job_id = queue_model_job(&mut tx, creation_id, Some(index), MESH_JOB, &payload).await?;
+    // A price is for one mesh: another design's model has none yet.
+    sqlx::query("UPDATE creations SET keepsake_quote_job_id = NULL WHERE id = $1")
+        .bind(creation_id)
+        .execute(&mut *tx)
+        .await?;
     crate::funnel::reached(
         &mut *tx,
         creation_id,

@@ -26,6 +26,10 @@ pub enum OrderError {
     NotPriced,
     #[error("The exact price is still being worked out. Order once it is shown.")]
     PriceNotReady,
+    /// The keepsake rebuilt now is not the one the price is for (another
+    /// design was picked, or the settings changed, since).
+    #[error("The keepsake changed since it was priced; get a new price.")]
+    Changed,
     #[error("not found")]
     NotFound,
     #[error(transparent)]
@@ -123,11 +127,13 @@ pub const LAB_LINK_DAYS: i64 = 30;
 
 /// The exact quote behind a creation's keepsake: the latest price asked for
 /// its saved settings, once the slicer has given it.
+/// The creation's keepsake quote: its id, its figures, and the SHA-256 of
+/// the mesh it sliced (none for quotes made before they recorded it).
 async fn keepsake_quote(
     db: &Db,
     visitor: &VisitorId,
     creation_id: &str,
-) -> Result<(String, QuoteSummary), OrderError> {
+) -> Result<(String, QuoteSummary, Option<String>), OrderError> {
     let row = sqlx::query("SELECT keepsake_quote_job_id FROM creations WHERE id = $1 AND visitor = $2")
         .bind(creation_id)
         .bind(&visitor.0)
@@ -141,7 +147,8 @@ async fn keepsake_quote(
     };
     let quote_id = finished_quote_id(&job)?;
     let (quote, _) = stored_quote(db, &quote_id).await?;
-    Ok((quote_id, quote))
+    let sliced = job.payload["mesh_sha256"].as_str().map(str::to_owned);
+    Ok((quote_id, quote, sliced))
 }
 
 /// The quote a finished quote job made, or why there is none to order by.
@@ -187,8 +194,12 @@ async fn priced_keepsake(
     visitor: &VisitorId,
     creation_id: &str,
 ) -> Result<Priced, OrderError> {
-    let (quote_id, quote) = keepsake_quote(&state.db, visitor, creation_id).await?;
+    let (quote_id, quote, priced_sha256) = keepsake_quote(&state.db, visitor, creation_id).await?;
     let built = studio::build_saved(state, creation_id).await?;
+    // A price is for one mesh: what would be printed now must be what was sliced.
+    if priced_sha256.as_deref() != Some(built.sha256.as_str()) {
+        return Err(OrderError::Changed);
+    }
     let title = crate::models::view(&state.db, creation_id)
         .await
         .map(|made| made.title)

@@ -230,6 +230,7 @@ pub async fn start(state: &AppState, request: QuoteRequest) -> Result<Started, Q
     let storage = &state.storage;
     let extension = Format::from_name(&request.file_name).map_err(model_error)?.extension();
     let upload = format!("uploads/{}.{extension}", crate::creations::new_id());
+    let mesh_sha256 = crate::session::sha256_hex(&request.bytes);
     storage.put(&upload, request.bytes).await.map_err(|e| QuoteFailure::Storage(e.to_string()))?;
     let job = crate::workers::QuoteJob {
         upload: upload.clone(),
@@ -238,6 +239,7 @@ pub async fn start(state: &AppState, request: QuoteRequest) -> Result<Started, Q
         material: request.material,
         engine: request.engine,
         estimate: Some(serde_json::to_value(&estimate).expect("a quote serialises")),
+        mesh_sha256: Some(mesh_sha256),
     };
     let payload = serde_json::to_value(&job).expect("a job serialises");
     match crate::jobs::enqueue(&state.db, crate::workers::QUOTE, &payload, 3).await {

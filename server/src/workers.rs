@@ -37,6 +37,10 @@ pub struct QuoteJob {
     /// The instant estimate made when the job was queued, to show while it runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimate: Option<serde_json::Value>,
+    /// The SHA-256 of the file sliced: an order is placed only for the same
+    /// bytes (a studio keepsake is rebuilt at ordering and compared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mesh_sha256: Option<String>,
 }
 
 /// Starts one worker per core; they run until the process ends (a job cut

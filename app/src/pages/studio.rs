@@ -105,6 +105,20 @@ fn Studio(studio: StudioView) -> impl IntoView {
     let form = NodeRef::<leptos::html::Form>::new();
     let form_spec = RwSignal::new(settings.to_spec().ok());
     let spec = Memo::new(move |_| form_spec.get());
+    // A price is for one mesh: once the settings differ from those priced,
+    // the old exact price goes (the order would be refused with 409).
+    let priced_spec = RwSignal::new(job_id.get_untracked().and_then(|_| settings.to_spec().ok()));
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = price.value().get() {
+            priced_spec.set(form_spec.get_untracked());
+        }
+    });
+    Effect::new(move |_| {
+        let current = spec.get();
+        if job_id.get_untracked().is_some() && priced_spec.get_untracked() != current {
+            job_id.set(None);
+        }
+    });
     let read_form = move |_| {
         let Some(data) = form.get().and_then(|form| web_sys::FormData::new_with_form(&form).ok()) else {
             return;

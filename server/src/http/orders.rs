@@ -27,7 +27,7 @@ impl From<OrderError> for ApiError {
     fn from(error: OrderError) -> Self {
         match error {
             OrderError::Invalid(error) => error.into(),
-            OrderError::NotPriced | OrderError::PriceNotReady => {
+            OrderError::NotPriced | OrderError::PriceNotReady | OrderError::Changed => {
                 ApiError::Body { status: StatusCode::CONFLICT, message: error.to_string() }
             }
             OrderError::NotFound => ApiError::NotFound,

@@ -398,3 +398,70 @@ pub async fn a_model_priced_for_the_shop_is_ordered(kind: Kind) {
     })
     .await;
 }
+
+/// A price is for one mesh: once the model under a priced keepsake changes
+/// (another design picked, say), ordering is refused with 409 and nothing
+/// is kept; priced again, the order keeps exactly the mesh that was sliced,
+/// and the lab's G-code is that slice's.
+pub async fn an_order_is_only_for_the_mesh_that_was_priced(kind: Kind) {
+    with_app(kind, |app| async move {
+        let (id, cookie, _) = priced_keepsake(&app).await;
+        // Another model under the same creation, as a new pick makes.
+        let model = format!("models/{id}/model.stl");
+        let mut other = geometry::shapes::cuboid([0.0, 0.0, 0.0], [30.0, 20.0, 10.0]);
+        other.vertices.iter_mut().for_each(|v| v[2] *= 2.0);
+        app.state.storage.put(&model, geometry::io::stl::write_binary(&other)).await.unwrap();
+        let form = order_form(&id).to_string();
+        let refused = app.post_json("/api/orders", &form, Some(&cookie)).await;
+        assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text());
+        assert_eq!(refused.json()["error"], "The keepsake changed since it was priced; get a new price.");
+        assert_eq!(app.count("orders").await, 0, "nothing kept for a refused order");
+
+        let priced = app
+            .post_json(
+                &format!("/api/creations/{id}/studio/quote"),
+                &super::suite::studio_settings("Pip", 0.8),
+                Some(&cookie),
+            )
+            .await;
+        assert_eq!(priced.status, StatusCode::ACCEPTED, "{}", priced.text());
+        let new_hash = priced.json()["mesh_sha256"].as_str().unwrap().to_string();
+        let events = app.get(priced.json()["events_url"].as_str().unwrap(), None).await.text();
+        assert!(events.contains("event: done"), "{events}");
+        let placed = app.post_json("/api/orders", &form, Some(&cookie)).await;
+        assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.text());
+        let order_id = placed.json()["id"].as_str().unwrap().to_string();
+
+        let kept = app.state.storage.get(&format!("orders/{order_id}/keepsake.stl")).await.unwrap();
+        assert_eq!(super::suite::sha256_hex(&kept), new_hash, "the order keeps the mesh that was priced");
+        let (recorded, quote_id): (String, String) =
+            sqlx::query_as("SELECT mesh_sha256, quote_id FROM orders WHERE id = $1")
+                .bind(&order_id)
+                .fetch_one(app.state.db.pool())
+                .await
+                .unwrap();
+        assert_eq!(recorded, new_hash);
+        // The slice the lab prints from is the one made of these very bytes.
+        let payload: String = sqlx::query_scalar(
+            "SELECT CAST(payload AS TEXT) FROM jobs WHERE kind = 'quote' AND CAST(result AS TEXT) LIKE $1",
+        )
+        .bind(format!("%{quote_id}%"))
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+        let payload: Value = serde_json::from_str(&payload).unwrap();
+        assert_eq!(payload["mesh_sha256"], new_hash.as_str());
+        let sliced = app.state.storage.get(payload["upload"].as_str().unwrap()).await.unwrap();
+        assert_eq!(sliced, kept, "the sliced file is the ordered file, byte for byte");
+        let engine: String = sqlx::query_scalar("SELECT engine FROM quotes WHERE id = $1")
+            .bind(&quote_id)
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap();
+        if engine == "prusa" {
+            let gcode = app.state.storage.get(&format!("gcode/{quote_id}.gcode")).await;
+            assert!(gcode.is_ok(), "the order's quote has its G-code: {gcode:?}");
+        }
+    })
+    .await;
+}

@@ -1021,6 +1021,10 @@ macro_rules! backend_suite {
             common::protect::files_no_record_names_are_swept($kind).await
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn an_order_is_only_for_the_mesh_that_was_priced() {
+            common::checkout::an_order_is_only_for_the_mesh_that_was_priced($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn an_order_is_priced_by_the_server_and_its_emails_are_written() {
             common::checkout::an_order_is_priced_by_the_server_and_its_emails_are_written($kind).await
         }
@@ -1079,6 +1083,10 @@ macro_rules! backend_suite {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn parallel_guesses_check_at_most_five_passwords() {
             common::staff::parallel_guesses_check_at_most_five_passwords($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn mail_is_sent_once_by_many_senders_and_keeps_no_tokens() {
+            common::staff::mail_is_sent_once_by_many_senders_and_keeps_no_tokens($kind).await
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn a_card_order_is_paid_once_by_a_signed_webhook() {
