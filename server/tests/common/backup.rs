@@ -148,14 +148,16 @@ fn crafted(entries: &[(&str, Option<&[u8]>)], database: &str, backend: &str) -> 
                 header.set_cksum();
                 tar.append(&header, *bytes).unwrap();
                 listed.push(
-                    serde_json::json!({"name": name, "bytes": bytes.len(), "sha256": sha256_hex(bytes)}),
+                    serde_json::json!({"name": name, "bytes": bytes.len(), "sha256": super::suite::sha256_hex(bytes)}),
                 );
             }
             None => {
                 header.set_entry_type(tar::EntryType::Symlink);
                 header.set_size(0);
                 tar.append_link(&mut header, name, "/etc/passwd").unwrap();
-                listed.push(serde_json::json!({"name": name, "bytes": 0, "sha256": sha256_hex(b"")}));
+                listed.push(
+                    serde_json::json!({"name": name, "bytes": 0, "sha256": super::suite::sha256_hex(b"")}),
+                );
             }
         }
     }
@@ -170,11 +172,6 @@ fn crafted(entries: &[(&str, Option<&[u8]>)], database: &str, backend: &str) -> 
     header.set_mode(0o644);
     tar.append_data(&mut header, "manifest.json", json.as_slice()).unwrap();
     tar.into_inner().unwrap()
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Archives made to escape: a database named `../…` or by an absolute path,
