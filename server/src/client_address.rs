@@ -78,13 +78,27 @@ pub async fn middleware(State(state): State<AppState>, mut request: Request, nex
                 .iter()
                 .filter_map(|value| value.to_str().ok())
                 .collect();
-            state.trusted_proxies.client(peer, &forwarded).to_string()
+            limit_key(state.trusted_proxies.client(peer, &forwarded))
         }
         // Tests that call the router directly have no connection.
         None => "unknown".to_string(),
     };
     request.extensions_mut().insert(ClientAddress(address));
     next.run(request).await
+}
+
+/// What the limits count an address as: an IPv4 address itself, an IPv6
+/// address by its /64 network (one household or server is given a whole
+/// /64, so counting single addresses would give it 2⁶⁴ budgets).
+pub fn limit_key(address: IpAddr) -> String {
+    match address {
+        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+            let network = ipnet::Ipv6Net::new(v6, 64).expect("64 is a prefix length").trunc();
+            network.to_string()
+        }
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().expect("mapped").to_string(),
+        IpAddr::V4(v4) => v4.to_string(),
+    }
 }
 
 /// The client's address of a request that went through [`middleware`].
@@ -128,6 +142,15 @@ mod tests {
     fn ipv4_mapped_ipv6_peers_match_ipv4_networks() {
         let proxies = TrustedProxies::parse("127.0.0.1").unwrap();
         assert_eq!(proxies.client(ip("::ffff:127.0.0.1"), &["198.51.100.7"]), ip("198.51.100.7"));
+    }
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64_network() {
+        assert_eq!(limit_key(ip("2001:db8:1:2::1")), "2001:db8:1:2::/64");
+        assert_eq!(limit_key(ip("2001:db8:1:2:ffff:ffff:ffff:ffff")), "2001:db8:1:2::/64");
+        assert_ne!(limit_key(ip("2001:db8:1:3::1")), limit_key(ip("2001:db8:1:2::1")));
+        assert_eq!(limit_key(ip("::ffff:198.51.100.7")), "198.51.100.7");
+        assert_eq!(limit_key(ip("198.51.100.7")), "198.51.100.7");
     }
 
     #[test]

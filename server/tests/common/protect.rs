@@ -24,7 +24,8 @@ fn configure(state: &mut AppState, change: impl FnOnce(&mut Config)) {
 
 /// A POST as it arrives over a connection from `peer`.
 fn post_from(peer: &str, path: &str, content_type: &str) -> http::request::Builder {
-    let peer: SocketAddr = format!("{peer}:40000").parse().unwrap();
+    let peer: SocketAddr =
+        if peer.contains(':') { format!("[{peer}]:40000") } else { format!("{peer}:40000") }.parse().unwrap();
     let mut request = Request::post(path).header("content-type", content_type);
     request.extensions_mut().unwrap().insert(ConnectInfo(peer));
     request
@@ -110,6 +111,19 @@ pub async fn expensive_requests_are_limited_per_address(kind: Kind) {
             .await
             .unwrap();
         assert_eq!(counted, ["198.51.100.1", "198.51.100.2", "203.0.113.50", "203.0.113.60"]);
+        // IPv6 is counted by /64: a new address in the same network is the same client.
+        for _ in 0..3 {
+            assert_ne!(quote_from(&app, "2001:db8:1:2::1").await.status, StatusCode::TOO_MANY_REQUESTS);
+        }
+        let next_door = quote_from(&app, "2001:db8:1:2:ffff::9").await;
+        assert_eq!(next_door.status, StatusCode::TOO_MANY_REQUESTS, "{}", next_door.text());
+        assert_ne!(quote_from(&app, "2001:db8:1:3::1").await.status, StatusCode::TOO_MANY_REQUESTS);
+        let networks: Vec<String> =
+            sqlx::query_scalar("SELECT ip FROM rate_limit_windows WHERE ip LIKE '2001:%' ORDER BY ip")
+                .fetch_all(app.state.db.pool())
+                .await
+                .unwrap();
+        assert_eq!(networks, ["2001:db8:1:2::/64", "2001:db8:1:3::/64"]);
     })
     .await;
 }
