@@ -25,6 +25,11 @@ pub enum PictureError {
 
 /// A PNG's or JPEG's size from its header, refused past the limits.
 pub fn dimensions(bytes: &[u8]) -> Result<(u32, u32), PictureError> {
+    header(bytes).map(|(_, width, height)| (width, height))
+}
+
+/// The picture's format and size, refused past the limits.
+fn header(bytes: &[u8]) -> Result<(ImageFormat, u32, u32), PictureError> {
     let format = format(bytes)?;
     let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
         .into_dimensions()
@@ -32,13 +37,13 @@ pub fn dimensions(bytes: &[u8]) -> Result<(u32, u32), PictureError> {
     if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > MAX_PIXELS {
         return Err(PictureError::TooLarge(width, height));
     }
-    Ok((width, height))
+    Ok((format, width, height))
 }
 
 /// Decodes a PNG or JPEG within the limits.
 pub fn decode(bytes: &[u8]) -> Result<RgbaImage, PictureError> {
-    dimensions(bytes)?;
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format(bytes)?);
+    let (format, _, _) = header(bytes)?;
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);

@@ -194,19 +194,19 @@ pub(super) fn read(name: &str, source: impl BufRead, allowance: &mut Allowance) 
                     Place::Components
                 }
                 (Some(Place::Vertices), true, "vertex") => {
-                    if allowance.vertices == 0 {
-                        return Err(MeshError::TooManyVertices { limit: allowance.vertex_limit });
-                    }
-                    allowance.vertices -= 1;
+                    spend(
+                        &mut allowance.vertices,
+                        MeshError::TooManyVertices { limit: allowance.vertex_limit },
+                    )?;
                     let vertex = vertex(name, element)?;
                     current.as_mut().expect("inside an object").1.vertices.push(vertex);
                     Place::Skipped
                 }
                 (Some(Place::Triangles), true, "triangle") => {
-                    if allowance.triangles == 0 {
-                        return Err(MeshError::TooManyTriangles { limit: allowance.triangle_limit });
-                    }
-                    allowance.triangles -= 1;
+                    spend(
+                        &mut allowance.triangles,
+                        MeshError::TooManyTriangles { limit: allowance.triangle_limit },
+                    )?;
                     let triangle = triangle(name, element)?;
                     current.as_mut().expect("inside an object").1.triangles.push(triangle);
                     Place::Skipped
@@ -286,6 +286,12 @@ pub(super) fn read(name: &str, source: impl BufRead, allowance: &mut Allowance) 
         return Err(invalid(name, "it has no <build> element"));
     }
     Ok(part)
+}
+
+/// Takes one from what the package may still hold, or refuses.
+fn spend(left: &mut usize, refusal: MeshError) -> Result<(), MeshError> {
+    *left = left.checked_sub(1).ok_or(refusal)?;
+    Ok(())
 }
 
 /// An element's end: an object is checked and kept.
