@@ -111,26 +111,38 @@ export async function startServer(env) {
     MEMOREEZ_PUBLIC_URL: url,
     ...env,
   };
-  const child = spawn(process.env.MEMOREEZ_BIN, ['serve'], { env: serverEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let child;
   let log = '';
-  child.stdout.on('data', (chunk) => { log += chunk; });
-  child.stderr.on('data', (chunk) => { log += chunk; });
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`the server exited: ${log}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch { /* not up yet */ }
-    if (i > 100) throw new Error(`the server did not start: ${log}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  const launch = async () => {
+    child = spawn(process.env.MEMOREEZ_BIN, ['serve'], { env: serverEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (chunk) => { log += chunk; });
+    child.stderr.on('data', (chunk) => { log += chunk; });
+    for (let i = 0; ; i++) {
+      if (child.exitCode !== null) throw new Error(`the server exited: ${log}`);
+      try {
+        if ((await fetch(`${url}/healthz`)).ok) break;
+      } catch { /* not up yet */ }
+      if (i > 100) throw new Error(`the server did not start: ${log}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  };
+  const exited = () => new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', resolve)));
+  await launch();
   return {
     url,
     /** The server's environment, for running `memoreez` commands on its data. */
     env: serverEnv,
     log: () => log,
+    /** Kills the server as a crash would (SIGKILL), keeping its data. */
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exited();
+    },
+    /** Starts it again on the same port and data. */
+    restart: launch,
     stop: async () => {
       child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+      await exited();
       rmSync(data, { recursive: true, force: true });
     },
   };

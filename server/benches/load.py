@@ -154,7 +154,9 @@ def main():
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ, MEMOREEZ_ADDR=f"127.0.0.1:{port}", MEMOREEZ_DATABASE_URL=f"sqlite://{folder}/load.db",
                MEMOREEZ_FILES_DIR=str(folder / "files"), MEMOREEZ_LOG="warn", MEMOREEZ_REMOTE_MESH_WORKERS="true",
-               MEMOREEZ_SITE_ROOT=str(target_dir() / "site"))
+               MEMOREEZ_SITE_ROOT=str(target_dir() / "site"),
+               # 500 streams from one address: past the per-client cap meant for browsers.
+               MEMOREEZ_STREAMS_PER_CLIENT="1024")
     server = subprocess.Popen([str(binary), "serve"], env=env, cwd=folder)
     try:
         for _ in range(300):

@@ -68,7 +68,7 @@ impl Backend for AppState {
         let mut concepts = concepts::list(&self.db, id).await.map_err(internal)?;
         if concepts.is_empty() {
             // Queued when the story was stored; this heals a creation whose first batch failed to queue.
-            concepts::add_batch(&self.db, self.writer.as_ref(), id, &creation.story, creation.kind)
+            concepts::add_batch((&self.db, &self.config), self.writer.as_ref(), id, &creation.story, creation.kind)
                 .await
                 .map_err(internal)?;
             concepts = concepts::list(&self.db, id).await.map_err(internal)?;
@@ -82,7 +82,7 @@ impl Backend for AppState {
 
     async fn explore_more(&self, request: &Parts, id: &str) -> Result<Vec<u32>, AppError> {
         let creation = self.designed_creation(request, id).await?;
-        concepts::add_batch(&self.db, self.writer.as_ref(), id, &creation.story, creation.kind)
+        concepts::add_batch((&self.db, &self.config), self.writer.as_ref(), id, &creation.story, creation.kind)
             .await
             .map_err(concept_error)
     }

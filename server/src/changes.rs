@@ -10,8 +10,9 @@
 //! delays a page. On SQLite (one machine, one instance) there is no such
 //! channel: the streams re-read every few hundred milliseconds, as before.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sqlx::postgres::PgListener;
@@ -31,6 +32,61 @@ pub struct Changes {
     news: broadcast::Sender<Arc<str>>,
     /// The PostgreSQL listener is connected: streams need not poll fast.
     listening: Arc<AtomicBool>,
+    open: Arc<OpenStreams>,
+}
+
+/// How many streams may be open, and for how long.
+#[derive(Clone, Copy, Debug)]
+pub struct StreamLimits {
+    /// Per client address (`MEMOREEZ_STREAMS_PER_CLIENT`).
+    pub per_client: usize,
+    /// In all, on this instance (`MEMOREEZ_STREAMS_MAX`).
+    pub most: usize,
+    /// A stream ends after this long; the page's browser opens a new one
+    /// (`MEMOREEZ_STREAM_LIFETIME_S`).
+    pub lifetime: Duration,
+}
+
+impl Default for StreamLimits {
+    fn default() -> Self {
+        StreamLimits { per_client: 16, most: 4096, lifetime: Duration::from_secs(30 * 60) }
+    }
+}
+
+#[derive(Debug)]
+struct OpenStreams {
+    limits: StreamLimits,
+    total: AtomicUsize,
+    clients: Mutex<HashMap<String, usize>>,
+}
+
+/// Why a stream was not opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StreamRefusal {
+    /// The address has its share of streams open (429).
+    ClientBusy,
+    /// The instance has as many as it takes (503).
+    Full,
+}
+
+/// An open stream's place, given back when it drops.
+#[derive(Debug)]
+struct Place {
+    open: Arc<OpenStreams>,
+    client: String,
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        self.open.total.fetch_sub(1, Ordering::AcqRel);
+        let mut clients = self.open.clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(count) = clients.get_mut(&self.client) {
+            *count -= 1;
+            if *count == 0 {
+                clients.remove(&self.client);
+            }
+        }
+    }
 }
 
 impl Default for Changes {
@@ -41,7 +97,41 @@ impl Default for Changes {
 
 impl Changes {
     pub fn new() -> Changes {
-        Changes { news: broadcast::channel(1024).0, listening: Arc::new(AtomicBool::new(false)) }
+        Changes::with_limits(StreamLimits::default())
+    }
+
+    pub fn with_limits(limits: StreamLimits) -> Changes {
+        Changes {
+            news: broadcast::channel(1024).0,
+            listening: Arc::new(AtomicBool::new(false)),
+            open: Arc::new(OpenStreams { limits, total: AtomicUsize::new(0), clients: Mutex::new(HashMap::new()) }),
+        }
+    }
+
+    /// A new stream for `client`, within the caps; it ends by itself after
+    /// the streams' lifetime.
+    pub fn open_for(&self, client: &str) -> Result<Following, StreamRefusal> {
+        let open = &self.open;
+        let mut clients = open.clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mine = clients.get(client).copied().unwrap_or(0);
+        if mine >= open.limits.per_client {
+            return Err(StreamRefusal::ClientBusy);
+        }
+        if open.total.load(Ordering::Acquire) >= open.limits.most {
+            return Err(StreamRefusal::Full);
+        }
+        open.total.fetch_add(1, Ordering::AcqRel);
+        clients.insert(client.to_string(), mine + 1);
+        drop(clients);
+        let mut following = self.follow();
+        following.place = Some(Place { open: open.clone(), client: client.to_string() });
+        following.ends_at = tokio::time::Instant::now() + open.limits.lifetime;
+        Ok(following)
+    }
+
+    /// Streams open now, in all.
+    pub fn open_streams(&self) -> usize {
+        self.open.total.load(Ordering::Acquire)
     }
 
     /// Tells this instance's streams that `topic` (`lab:<job>`, `order:<id>`,
@@ -59,9 +149,15 @@ impl Changes {
         }
     }
 
-    /// A stream's place in the news, from now on.
+    /// A place in the news with no cap and no end (for work inside the server).
     pub fn follow(&self) -> Following {
-        Following { news: self.news.subscribe(), listening: self.listening.clone() }
+        Following {
+            news: self.news.subscribe(),
+            listening: self.listening.clone(),
+            place: None,
+            // Far enough to be never.
+            ends_at: tokio::time::Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600),
+        }
     }
 }
 
@@ -69,30 +165,43 @@ impl Changes {
 pub struct Following {
     news: broadcast::Receiver<Arc<str>>,
     listening: Arc<AtomicBool>,
+    /// Held for as long as the stream is open.
+    #[allow(dead_code)]
+    place: Option<Place>,
+    ends_at: tokio::time::Instant,
 }
 
 impl Following {
-    /// Returns when news of a topic `wanted` accepts arrives, or when it is
-    /// time to re-read anyway: after `poll` on SQLite, after a couple of
-    /// seconds while the PostgreSQL listener is connected.
-    pub async fn next(&mut self, wanted: impl Fn(&str) -> bool, poll: Duration) {
+    /// Returns once the stream's lifetime is over (never for a place with no end).
+    pub async fn lifetime_over(&self) {
+        tokio::time::sleep_until(self.ends_at).await;
+    }
+
+    /// Returns `true` when news of a topic `wanted` accepts arrives, or when
+    /// it is time to re-read anyway: after `poll` on SQLite, after a couple
+    /// of seconds while the PostgreSQL listener is connected. `false`: the
+    /// stream's lifetime is over, and it should end.
+    pub async fn next(&mut self, wanted: impl Fn(&str) -> bool, poll: Duration) -> bool {
         let poll = match self.listening.load(Ordering::Relaxed) {
             true => poll.max(LISTENING_POLL),
             false => poll,
         };
-        let deadline = tokio::time::sleep(poll);
+        if tokio::time::Instant::now() >= self.ends_at {
+            return false;
+        }
+        let deadline = tokio::time::sleep_until(self.ends_at.min(tokio::time::Instant::now() + poll));
         tokio::pin!(deadline);
         loop {
             tokio::select! {
-                () = &mut deadline => return,
+                () = &mut deadline => return true,
                 heard = self.news.recv() => match heard {
-                    Ok(topic) if &*topic == EVERYTHING || wanted(&topic) => return,
+                    Ok(topic) if &*topic == EVERYTHING || wanted(&topic) => return true,
                     Ok(_) => {}
                     // Missed some: re-read to be sure.
-                    Err(broadcast::error::RecvError::Lagged(_)) => return,
+                    Err(broadcast::error::RecvError::Lagged(_)) => return true,
                     Err(broadcast::error::RecvError::Closed) => {
                         deadline.as_mut().await;
-                        return;
+                        return true;
                     }
                 },
             }

@@ -146,7 +146,13 @@ pub fn run() -> ExitCode {
     let command = match cli.command.unwrap_or(Command::Serve) {
         Command::Tool(tool) => return crate::tools::run(tool, &config),
         Command::OpenInSlicer { url } => {
-            return match crate::open_in_slicer::open(&config.files_dir, &config.desktop_slicer, &url) {
+            use crate::open_in_slicer as slicer;
+            let outcome =
+                slicer::open(&config.files_dir, &config.desktop_slicer, &url, slicer::ask_at_this_computer);
+            if let Err(error) = slicer::report(&config.public_url, &url, &outcome) {
+                eprintln!("warning: the job's event log was not told: {error}");
+            }
+            return match outcome {
                 Ok(file) => {
                     println!("opened {}", file.display());
                     ExitCode::SUCCESS

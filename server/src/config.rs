@@ -166,6 +166,38 @@ pub struct Config {
     /// (`MEMOREEZ_ORPHAN_GRACE_MINUTES`); such a file is what a crash between
     /// writing a file and recording it leaves.
     pub orphan_grace_minutes: u64,
+    /// Mesh work (reading models, repairing, building keepsakes, thumbnails)
+    /// that runs at once (`MEMOREEZ_MESH_WORK_SLOTS`; 0: one less than the cores).
+    pub mesh_work_slots: usize,
+    /// Requests that start mesh work one address may have open at once
+    /// (`MEMOREEZ_MESH_WORK_PER_CLIENT`).
+    pub mesh_work_per_client: usize,
+    /// Memory for built keepsakes kept for their downloads and orders, in MB
+    /// (`MEMOREEZ_KEEPSAKE_CACHE_MB`; 0: none kept).
+    pub keepsake_cache_mb: u64,
+    /// Live streams (progress, concepts, order pages, staff dashboards) one
+    /// address may hold open (`MEMOREEZ_STREAMS_PER_CLIENT`)…
+    pub streams_per_client: usize,
+    /// …and this instance in all (`MEMOREEZ_STREAMS_MAX`).
+    pub streams_max: usize,
+    /// A stream ends after this many seconds and the page opens a new one
+    /// (`MEMOREEZ_STREAM_LIFETIME_S`).
+    pub stream_lifetime_s: u64,
+    /// What one call to a paid image service costs, in cents
+    /// (`MEMOREEZ_IMAGE_CALL_CENTS`), and the most it may cost in one of the
+    /// lab's days (`MEMOREEZ_IMAGE_DAILY_CEILING_CENTS`). Embedded providers
+    /// cost nothing and are never counted.
+    pub image_call_cents: u32,
+    pub image_daily_ceiling_cents: u32,
+    /// The same for the chat service that writes briefs (`MEMOREEZ_PROMPT_…`).
+    pub prompt_call_cents: u32,
+    pub prompt_daily_ceiling_cents: u32,
+    /// The same for picture → 3D (`MEMOREEZ_MESH_…`; Meshy or Hunyuan3D).
+    pub mesh_call_cents: u32,
+    pub mesh_daily_ceiling_cents: u32,
+    /// The same for text → 3D (`MEMOREEZ_TEXT_TO_3D_…`; Meshy).
+    pub text_to_3d_call_cents: u32,
+    pub text_to_3d_daily_ceiling_cents: u32,
 }
 
 /// How log lines are written.
@@ -283,6 +315,21 @@ impl Default for Config {
             generations_per_session: 40,
             cors_origins: String::new(),
             orphan_grace_minutes: 60,
+            mesh_work_slots: 0,
+            mesh_work_per_client: 2,
+            keepsake_cache_mb: 128,
+            streams_per_client: 16,
+            streams_max: 4096,
+            stream_lifetime_s: 1800,
+            // Near the services' list prices in 2026; a lab sets its own.
+            image_call_cents: 4,
+            image_daily_ceiling_cents: 2_000,
+            prompt_call_cents: 1,
+            prompt_daily_ceiling_cents: 500,
+            mesh_call_cents: 40,
+            mesh_daily_ceiling_cents: 4_000,
+            text_to_3d_call_cents: 60,
+            text_to_3d_daily_ceiling_cents: 3_000,
         }
     }
 }
@@ -350,6 +397,36 @@ impl Config {
         }
         if !(1..=50_000_000).contains(&self.max_model_triangles) {
             return Err(ConfigError("setting MEMOREEZ_MAX_MODEL_TRIANGLES: expected 1 to 50000000".into()));
+        }
+        if self.mesh_work_slots > 256 || !(1..=16).contains(&self.mesh_work_per_client) {
+            return Err(ConfigError(
+                "setting MEMOREEZ_MESH_WORK_SLOTS / MEMOREEZ_MESH_WORK_PER_CLIENT: expected 0 to 256 slots and 1 to 16 requests"
+                    .into(),
+            ));
+        }
+        if !(1..=1024).contains(&self.streams_per_client)
+            || !(1..=1_000_000).contains(&self.streams_max)
+            || !(1..=86_400).contains(&self.stream_lifetime_s)
+        {
+            return Err(ConfigError(
+                "setting MEMOREEZ_STREAMS_PER_CLIENT / MEMOREEZ_STREAMS_MAX / MEMOREEZ_STREAM_LIFETIME_S: expected 1–1024 streams, 1–1000000 streams and 1–86400 s"
+                    .into(),
+            ));
+        }
+        for (name, call, ceiling) in [
+            ("IMAGE", self.image_call_cents, self.image_daily_ceiling_cents),
+            ("PROMPT", self.prompt_call_cents, self.prompt_daily_ceiling_cents),
+            ("MESH", self.mesh_call_cents, self.mesh_daily_ceiling_cents),
+            ("TEXT_TO_3D", self.text_to_3d_call_cents, self.text_to_3d_daily_ceiling_cents),
+        ] {
+            if call > 100_000 || ceiling > 100_000_000 {
+                return Err(ConfigError(format!(
+                    "setting MEMOREEZ_{name}_CALL_CENTS / MEMOREEZ_{name}_DAILY_CEILING_CENTS: expected 0 to 100000 cents a call and 0 to 100000000 cents a day"
+                )));
+            }
+        }
+        if self.keepsake_cache_mb > 65_536 {
+            return Err(ConfigError("setting MEMOREEZ_KEEPSAKE_CACHE_MB: expected 0 to 65536".into()));
         }
         if !self.build_volume_mm.iter().all(|side| (1.0..=5000.0).contains(side)) {
             return Err(ConfigError("setting build_volume_mm: each side must be 1 to 5000 mm".into()));
@@ -517,6 +594,14 @@ impl Config {
     }
 
     /// The caps every model file is held to.
+    pub fn stream_limits(&self) -> crate::changes::StreamLimits {
+        crate::changes::StreamLimits {
+            per_client: self.streams_per_client,
+            most: self.streams_max,
+            lifetime: std::time::Duration::from_secs(self.stream_lifetime_s),
+        }
+    }
+
     pub fn model_limits(&self) -> geometry::Limits {
         geometry::Limits {
             max_bytes: self.max_model_mb * 1024 * 1024,

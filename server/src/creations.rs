@@ -19,7 +19,7 @@ pub async fn create(
     kind: CreationKind,
 ) -> Result<String, sqlx::Error> {
     let id = new_id();
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     insert(&mut tx, &id, visitor, story, kind).await?;
     tx.commit().await?;
     Ok(id)
@@ -81,7 +81,7 @@ pub async fn create_and_start(
     }
     let id = create(&state.db, visitor, story, kind).await?;
     if let Err(error) =
-        crate::concepts::store::add_batch(&state.db, state.writer.as_ref(), &id, story, kind).await
+        crate::concepts::store::add_batch((&state.db, &state.config), state.writer.as_ref(), &id, story, kind).await
     {
         tracing::warn!(%error, creation = %id, "cannot queue the first concepts yet");
     }

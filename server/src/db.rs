@@ -109,6 +109,18 @@ impl Db {
         &self.pool
     }
 
+    /// A transaction that will write. On SQLite it takes the write lock at
+    /// once (`BEGIN IMMEDIATE`): a deferred transaction that reads first
+    /// and writes later fails outright ("database is locked", whatever the
+    /// busy timeout) when another connection wrote in between, where an
+    /// immediate one just waits its turn. PostgreSQL's row locks need no such help.
+    pub async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

@@ -26,6 +26,10 @@ pub enum ApiError {
     /// the request can be repeated as it is once it comes back.
     #[error("unavailable")]
     Unavailable(String),
+    /// We are at capacity for this kind of request (503 with `Retry-After`);
+    /// the message says so in the caller's words.
+    #[error("{0}")]
+    Busy(String),
     /// Our fault; the cause is logged, never sent.
     #[error("internal error")]
     Internal(String),
@@ -93,6 +97,11 @@ impl IntoResponse for ApiError {
                 let body = Json(
                     json!({ "error": "Memoreez is briefly unavailable. Please try again in a moment." }),
                 );
+                let retry_after = [(http::header::RETRY_AFTER, "5")];
+                return (StatusCode::SERVICE_UNAVAILABLE, retry_after, body).into_response();
+            }
+            ApiError::Busy(message) => {
+                let body = Json(json!({ "error": message }));
                 let retry_after = [(http::header::RETRY_AFTER, "5")];
                 return (StatusCode::SERVICE_UNAVAILABLE, retry_after, body).into_response();
             }

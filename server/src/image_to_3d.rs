@@ -37,15 +37,15 @@ pub trait ModelMaker: Send + Sync + std::fmt::Debug {
     async fn make(&self, picture: Vec<u8>, report: Report) -> Result<Mesh, MakeError>;
 }
 
-/// The embedded maker: [`geometry::relief::relief`].
+/// The embedded maker: [`geometry::relief::relief`], under the mesh work budget.
 #[derive(Debug)]
-pub struct Relief;
+pub struct Relief(pub crate::mesh_work::MeshWork);
 
 #[async_trait::async_trait]
 impl ModelMaker for Relief {
     async fn make(&self, picture: Vec<u8>, report: Report) -> Result<Mesh, MakeError> {
         report("Removing the background and shaping the model", 20);
-        tokio::task::spawn_blocking(move || {
+        self.0.run(move || {
             geometry::relief::relief(&picture, &geometry::relief::ReliefOptions::default())
                 .map_err(|e| MakeError::Unusable(format!("This design cannot become a model: {e}")))
         })

@@ -75,7 +75,7 @@ async fn load(tx: &mut sqlx::Transaction<'_, sqlx::Any>, job_id: &str) -> Result
 /// Applies `action` to the job; the status it is in afterwards.
 pub async fn act(state: &AppState, job_id: &str, action: &JobAction) -> Result<PrintJobStatus, ActionError> {
     let now = now_ms();
-    let mut tx = state.db.pool().begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let Job { from, order_id, mut student } = load(&mut tx, job_id).await?;
 
     let (to, details) = match action {

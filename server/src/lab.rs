@@ -76,24 +76,28 @@ pub async fn submit(state: &AppState, file: ModelFile, form: &Submission) -> Res
     let (name, model) = (file_name.clone(), bytes.clone());
     // The file is kept as the student sent it (staff open it in their slicer);
     // the kernel's reading proves it is a printable solid and draws its picture.
-    let picture = tokio::task::spawn_blocking(move || {
-        let mesh = quotes::read_model(&name, &model, &limits)?;
-        geometry::thumbnail::render_png(&mesh, 384).map_err(|e| QuoteFailure::Model(e.to_string()))
-    })
-    .await
-    .map_err(|e| LabError::Crashed(e.to_string()))?
-    .map_err(|failure| match failure {
-        QuoteFailure::Model(reason) => LabError::File(reason),
-        other => LabError::Crashed(other.to_string()),
-    })?;
+    let (picture, mesh_only) = state
+        .mesh_work
+        .run(move || {
+            let mesh = quotes::read_model(&name, &model, &limits)?;
+            let picture = geometry::thumbnail::render_png(&mesh, 384).map_err(|e| QuoteFailure::Model(e.to_string()))?;
+            Ok((picture, geometry::io::stl::write_binary(&mesh)))
+        })
+        .await
+        .map_err(|e| LabError::Crashed(e.to_string()))?
+        .map_err(|failure| match failure {
+            QuoteFailure::Model(reason) => LabError::File(reason),
+            other => LabError::Crashed(other.to_string()),
+        })?;
 
     let id = lab_files::new_job_id();
     let folder = lab_files::folder_name(&form.name, form.method.as_str(), &form.color, &id);
     let uploaded = PrintJobStatus::Uploaded.as_str();
     let model_key = lab_files::key(uploaded, &folder, &lab_files::model_file(&folder, &file_name));
     let picture_key = lab_files::key(uploaded, &folder, THUMBNAIL);
+    let mesh_key = lab_files::key(uploaded, &folder, &lab_files::slicer_model_file(&folder));
     let forget = || async {
-        for key in [&model_key, &picture_key] {
+        for key in [&model_key, &picture_key, &mesh_key] {
             if let Err(error) = state.storage.delete(key).await {
                 tracing::warn!(%error, key, "an unused upload was left in storage");
             }
@@ -101,6 +105,7 @@ pub async fn submit(state: &AppState, file: ModelFile, form: &Submission) -> Res
     };
     let kept = async {
         state.storage.put(&model_key, bytes).await?;
+        state.storage.put(&mesh_key, bytes::Bytes::from(mesh_only)).await?;
         state.storage.put(&picture_key, bytes::Bytes::from(picture)).await
     };
     if let Err(error) = kept.await {
@@ -129,7 +134,7 @@ async fn record(
 ) -> sqlx::Result<()> {
     let now = now_ms();
     let uploaded = PrintJobStatus::Uploaded.as_str();
-    let mut tx = state.db.pool().begin().await?;
+    let mut tx = state.db.begin_write().await?;
     sqlx::query(
         "INSERT INTO print_jobs (id, source, order_id, status, name, email, method, color, notes, file_key, \
          quantity, created_at, updated_at, discipline, class_number, printer, file_name, folder, filed_status) \
@@ -329,7 +334,7 @@ pub async fn confirm(state: &AppState, id: &str, token: &str) -> Result<(), LabE
         ));
     }
     let now = now_ms();
-    let mut tx = state.db.pool().begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let (from, to) = (PrintJobStatus::Pending, PrintJobStatus::ReadyToPrint);
     let moved =
         sqlx::query("UPDATE print_jobs SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")

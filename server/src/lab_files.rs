@@ -79,6 +79,14 @@ pub fn sliced_file(folder: &str, ext: &str) -> String {
     format!("{folder}.sliced.{ext}")
 }
 
+/// The model as staff's slicer opens it: the triangles only, written by us
+/// (binary STL). A student's 3MF can carry slicer settings, among them
+/// post-processing scripts the slicer would run on staff's computer; this
+/// file carries nothing but the mesh. The file as sent is a download only.
+pub fn slicer_model_file(folder: &str) -> String {
+    format!("{folder}.mesh.stl")
+}
+
 pub const THUMBNAIL: &str = "thumbnail.png";
 pub const METADATA: &str = "metadata.json";
 

@@ -154,7 +154,7 @@ async fn keep(
     let at = key(&job.filed, &job.folder, &name);
     state.storage.put(&at, bytes).await?;
     let now = now_ms();
-    let mut tx = state.db.pool().begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let recorded = sqlx::query(
         "UPDATE print_jobs SET sliced_ext = $1, weight_g = COALESCE($2, weight_g), \
          print_hours = COALESCE($3, print_hours), updated_at = $4 WHERE id = $5 AND status = $6",

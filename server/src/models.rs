@@ -17,6 +17,7 @@ use crate::db::Db;
 use crate::image_to_3d::{MakeError, ModelMaker};
 use crate::jobs;
 use crate::jobs::Report;
+use crate::mesh_work::MeshWork;
 use crate::state::AppState;
 use crate::storage::Storage;
 
@@ -64,12 +65,67 @@ pub fn upload_key(creation_id: &str) -> String {
     format!("models/{creation_id}/upload.stl")
 }
 
-pub fn mesh_key(creation_id: &str) -> String {
-    format!("models/{creation_id}/model.stl")
+/// One run of a model job. Each run keeps its files in a folder of its own,
+/// and the job's result names that folder, written by the same statement that
+/// completes the job under the run's lease. A run whose lease was lost (it
+/// stalled, another worker took the job over and finished) can still write,
+/// but only into its own folder, which nothing points at: it can never
+/// overwrite the model of the run that won. The orphan sweep removes it.
+#[derive(Debug, Clone, Copy)]
+pub struct Run<'a> {
+    pub job_id: &'a str,
+    /// The job's attempt this run holds the lease of.
+    pub attempt: i64,
 }
 
-pub fn thumbnail_key(creation_id: &str) -> String {
-    format!("models/{creation_id}/thumbnail.png")
+fn run_folder(creation_id: &str, run: Run<'_>) -> String {
+    format!("models/{creation_id}/{}-{}", run.job_id, run.attempt)
+}
+
+/// A model job's result: what the browser is told, and where the files are.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct Made {
+    #[serde(flatten)]
+    pub done: MeshDone,
+    /// The storage folder of the run that made the model.
+    pub files: String,
+}
+
+/// Where a creation's current model is stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelFiles {
+    folder: String,
+}
+
+impl ModelFiles {
+    pub fn mesh(&self) -> String {
+        format!("{}/model.stl", self.folder)
+    }
+
+    pub fn thumbnail(&self) -> String {
+        format!("{}/thumbnail.png", self.folder)
+    }
+}
+
+/// The files of the creation's model, once its job is done: the folder its
+/// winning run wrote and the result names. A result from before runs had
+/// folders names none; its files are at the creation's own folder.
+pub async fn current_files(db: &Db, creation_id: &str) -> Result<Option<ModelFiles>, sqlx::Error> {
+    let result: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT j.result FROM creations c JOIN jobs j ON j.id = c.mesh_job_id \
+         WHERE c.id = $1 AND j.status = 'done'",
+    )
+    .bind(creation_id)
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(result) = result else { return Ok(None) };
+    let own = format!("models/{creation_id}/");
+    let named = result
+        .and_then(|json| serde_json::from_str::<serde_json::Value>(&json).ok())
+        .and_then(|result| result["files"].as_str().map(str::to_string))
+        // Written by this code; a folder outside the creation's is never read.
+        .filter(|folder| folder.strip_prefix(&own).is_some_and(|run| !run.is_empty() && !run.contains('/')));
+    Ok(Some(ModelFiles { folder: named.unwrap_or_else(|| format!("models/{creation_id}")) }))
 }
 
 fn mesh_done(creation_id: &str) -> MeshDone {
@@ -94,7 +150,7 @@ pub async fn select(db: &Db, creation_id: &str, index: u32) -> Result<String, Mo
     }
     let payload =
         serde_json::to_value(MeshJob { creation_id: creation_id.into(), index }).expect("serialises");
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let job_id = queue_model_job(&mut tx, creation_id, Some(index), MESH_JOB, &payload).await?;
     // A price is for one mesh: another design's model has none yet.
     sqlx::query("UPDATE creations SET keepsake_quote_job_id = NULL WHERE id = $1")
@@ -195,7 +251,7 @@ pub async fn create_with_model(
     from: ModelFrom,
 ) -> Result<String, sqlx::Error> {
     let payload = serde_json::to_value(ModelJob { creation_id: id.into(), from }).expect("serialises");
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     crate::creations::insert(&mut tx, id, visitor, story, kind).await?;
     let job_id = queue_model_job(&mut tx, id, None, MODEL_JOB, &payload).await?;
     tx.commit().await?;
@@ -230,11 +286,11 @@ pub const MODEL_SIZE_MM: f64 = 80.0;
 /// watertight, scaled to [`MODEL_SIZE_MM`] and standing at z = 0 → stored
 /// with its thumbnail.
 pub async fn make(
-    storage: &Storage,
+    (storage, work): (&Storage, &MeshWork),
     maker: &dyn ModelMaker,
-    job: &MeshJob,
+    (job, run): (&MeshJob, Run<'_>),
     report: Report,
-) -> Result<MeshDone, MakeError> {
+) -> Result<Made, MakeError> {
     let (creation, index) = (job.creation_id.as_str(), job.index);
     report("Reading the design", 5);
     let png = storage
@@ -242,21 +298,21 @@ pub async fn make(
         .await
         .map_err(|e| MakeError::Transient(format!("the design's picture cannot be read: {e}")))?;
     let raw = maker.make(png.to_vec(), report.clone()).await?;
-    keep(storage, creation, raw, Some(MODEL_SIZE_MM), report).await
+    keep((storage, work), (creation, run), raw, Some(MODEL_SIZE_MM), report).await
 }
 
 /// Checks a made model (repaired, one watertight solid, scaled so its
 /// longest side is `fit_mm` if given, standing centred on z = 0) and keeps
-/// it with its thumbnail. Every model passes here, made here, by a remote
-/// worker or uploaded.
+/// it with its thumbnail in the run's folder. Every model passes here, made
+/// here, by a remote worker or uploaded.
 pub async fn keep(
-    storage: &Storage,
-    creation: &str,
+    (storage, work): (&Storage, &MeshWork),
+    (creation, run): (&str, Run<'_>),
     raw: geometry::Mesh,
     fit_mm: Option<f64>,
     report: Report,
-) -> Result<MeshDone, MakeError> {
-    let (stl, thumbnail) = tokio::task::spawn_blocking(move || -> Result<(Vec<u8>, Vec<u8>), MakeError> {
+) -> Result<Made, MakeError> {
+    let (stl, thumbnail) = work.run(move || -> Result<(Vec<u8>, Vec<u8>), MakeError> {
         report("Checking that it prints as one solid", 70);
         let (mesh, _, _) = geometry::repair_solid(&raw)
             .map_err(|e| MakeError::Unusable(format!("The model is not a printable solid: {e}")))?;
@@ -271,9 +327,10 @@ pub async fn keep(
     let store = |key: String, bytes: Vec<u8>| async move {
         storage.put(&key, bytes).await.map_err(|e| MakeError::Transient(e.to_string()))
     };
-    store(mesh_key(creation), stl).await?;
-    store(thumbnail_key(creation), thumbnail).await?;
-    Ok(mesh_done(creation))
+    let files = ModelFiles { folder: run_folder(creation, run) };
+    store(files.mesh(), stl).await?;
+    store(files.thumbnail(), thumbnail).await?;
+    Ok(Made { done: mesh_done(creation), files: files.folder })
 }
 
 /// `mesh` scaled so its longest side is `fit_mm` (if given), centred on
@@ -292,16 +349,26 @@ pub fn stand(mut mesh: geometry::Mesh, fit_mm: Option<f64>) -> geometry::Mesh {
     mesh
 }
 
+/// Counts a call to a paid 3D service against its daily ceiling: past it,
+/// the job fails with the reason (retrying today cannot help).
+async fn paid(state: &AppState, paid: crate::spend::Paid) -> Result<(), MakeError> {
+    crate::spend::charge(&state.db, &state.config, paid).await.map_err(|error| match error {
+        crate::spend::SpendError::CeilingReached(_) => MakeError::Unusable(error.to_string()),
+        crate::spend::SpendError::Database(error) => MakeError::Transient(error.to_string()),
+    })
+}
+
 /// [`make`] for a claimed job's payload, with the app's model maker.
 pub async fn make_for(
     state: &AppState,
-    payload: &serde_json::Value,
+    (payload, run): (&serde_json::Value, Run<'_>),
     report: Report,
-) -> Result<MeshDone, MakeError> {
+) -> Result<Made, MakeError> {
     let job: MeshJob =
         serde_json::from_value(payload.clone()).map_err(|e| MakeError::Unusable(format!("bad job: {e}")))?;
+    paid(state, crate::spend::Paid::Mesh).await?;
     let started = std::time::Instant::now();
-    let made = make(&state.storage, state.models.as_ref(), &job, report).await;
+    let made = make((&state.storage, &state.mesh_work), state.models.as_ref(), (&job, run), report).await;
     crate::metrics::provider_call(crate::metrics::Provider::Mesh, started, made.is_ok());
     made
 }
@@ -311,9 +378,9 @@ pub async fn make_for(
 /// (kept at its own size: its millimetres are the customer's).
 pub async fn make_model(
     state: &AppState,
-    payload: &serde_json::Value,
+    (payload, run): (&serde_json::Value, Run<'_>),
     report: Report,
-) -> Result<MeshDone, MakeError> {
+) -> Result<Made, MakeError> {
     let job: ModelJob =
         serde_json::from_value(payload.clone()).map_err(|e| MakeError::Unusable(format!("bad job: {e}")))?;
     let creation = job.creation_id.as_str();
@@ -324,8 +391,9 @@ pub async fn make_model(
                     "Making a model from words needs a text → 3D service, and none is set up.".into(),
                 )
             })?;
+            paid(state, crate::spend::Paid::TextTo3d).await?;
             let raw = maker.make(&description, report.clone()).await?;
-            keep(&state.storage, creation, raw, Some(MODEL_SIZE_MM), report).await
+            keep((&state.storage, &state.mesh_work), (creation, run), raw, Some(MODEL_SIZE_MM), report).await
         }
         ModelFrom::Upload(key) => {
             report("Reading your model", 10);
@@ -335,9 +403,13 @@ pub async fn make_model(
                 .await
                 .map_err(|e| MakeError::Transient(format!("the uploaded model cannot be read: {e}")))?;
             let limits = state.config.model_limits();
-            let raw = geometry::io::read(geometry::io::Format::Stl, &stl, &limits)
+            let raw = state
+                .mesh_work
+                .run(move || geometry::io::read(geometry::io::Format::Stl, &stl, &limits))
+                .await
+                .map_err(|e| MakeError::Transient(format!("reading the model stopped: {e}")))?
                 .map_err(|e| MakeError::Unusable(format!("Your model cannot be read: {e}")))?;
-            keep(&state.storage, creation, raw, None, report).await
+            keep((&state.storage, &state.mesh_work), (creation, run), raw, None, report).await
         }
     }
 }

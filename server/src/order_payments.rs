@@ -22,7 +22,7 @@ pub enum Handled {
 /// Applies one verified checkout event.
 pub async fn apply(state: &AppState, event: &CheckoutEvent) -> sqlx::Result<Handled> {
     let now = now_ms();
-    let mut tx = state.db.pool().begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let order_id = event.outcome.facts().and_then(|facts| facts.order_id.clone());
     let fresh = sqlx::query(
         "INSERT INTO stripe_events (id, kind, order_id, outcome, received_at) VALUES ($1, $2, $3, '', $4) \

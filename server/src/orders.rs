@@ -2,6 +2,8 @@
 //! worked out here from the stored quote and the shop's price book), the
 //! order's page by its token, and its history.
 
+use std::sync::Arc;
+
 use app::order::{Address, Amounts, Delivery, OrderEvent, OrderForm, OrderStatus, OrderView, Payment};
 use app::quote::QuoteSummary;
 use app::report::FunnelStep;
@@ -229,13 +231,15 @@ async fn priced_model(state: &AppState, quote_job: &str) -> Result<Priced, Order
     let bytes = state.storage.get(upload).await.map_err(|e| OrderError::Keepsake(e.to_string()))?;
     let limits = state.config.model_limits();
     let name = file_name.clone();
-    let mesh = tokio::task::spawn_blocking(move || crate::quotes::read_model(&name, &bytes, &limits))
+    let mesh = state
+        .mesh_work
+        .run(move || crate::quotes::read_model(&name, &bytes, &limits))
         .await
         .map_err(|e| OrderError::Keepsake(e.to_string()))?
         .map_err(|e| OrderError::Keepsake(e.to_string()))?;
     let stl = geometry::io::stl::write_binary(&mesh);
     let sha256 = crate::session::sha256_hex(&stl);
-    Ok(Priced { quote_id, quote, built: studio::Built { stl, mesh, sha256 }, title: file_name })
+    Ok(Priced { quote_id, quote, built: studio::Built { stl: stl.into(), mesh: Arc::new(mesh), sha256 }, title: file_name })
 }
 
 /// Places an order for the visitor's priced keepsake, or for a model priced for the shop. The keepsake is
@@ -265,12 +269,14 @@ pub async fn place(state: &AppState, visitor: &VisitorId, form: &OrderForm) -> R
     let token = new_token();
     let key = keepsake_key(&id);
     let mesh = built.mesh;
-    let picture = tokio::task::spawn_blocking(move || geometry::thumbnail::render_png(&mesh, 384))
+    let picture = state
+        .mesh_work
+        .run(move || geometry::thumbnail::render_png(&mesh, 384))
         .await
         .map_err(|e| OrderError::Keepsake(e.to_string()))?
         .map_err(|e| OrderError::Keepsake(e.to_string()))?;
     let kept = async {
-        state.storage.put(&key, bytes::Bytes::from(built.stl)).await?;
+        state.storage.put(&key, built.stl.clone()).await?;
         state.storage.put(&thumbnail_key(&id), bytes::Bytes::from(picture)).await
     };
     if let Err(error) = kept.await {
@@ -363,7 +369,7 @@ async fn record(
         Delivery::Pickup => "pickup",
     };
     let amounts = &order.amounts;
-    let mut tx = state.db.pool().begin().await?;
+    let mut tx = state.db.begin_write().await?;
     sqlx::query(
         "INSERT INTO orders (id, token_hash, visitor_id, creation_id, quote_id, mesh_sha256, status, payment, \
          customer_name, email, delivery, address, quantity, unit_cents, shipping_cents, total_cents, currency, \

@@ -21,6 +21,9 @@ use crate::time::now_ms;
 enum Owner<'a> {
     /// `concepts/{creation}/…` and `models/{creation}/…`.
     Creation(&'a str),
+    /// `models/{creation}/{job}-{attempt}/…`: one run of a model job; named
+    /// while its creation is and a completed job's result points at it.
+    ModelRun { creation: &'a str, folder: &'a str },
     /// `orders/{order}/…`.
     Order(&'a str),
     /// `gcode/{quote}.gcode`.
@@ -37,6 +40,12 @@ fn owner(key: &str) -> Owner<'_> {
     let parts: Vec<&str> = key.split('/').collect();
     match parts.as_slice() {
         ["concepts" | "models", id, _] => Owner::Creation(id),
+        ["models", creation, run, _] if run.rsplit_once('-').is_some_and(|(job, n)| {
+            !job.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+        }) =>
+        {
+            Owner::ModelRun { creation, folder: &key[..key.rfind('/').expect("has parts")] }
+        }
         ["orders", id, _] => Owner::Order(id),
         ["gcode", file] => file.strip_suffix(".gcode").map_or(Owner::Unknown, Owner::Quote),
         ["uploads", _] => Owner::QuoteUpload(key),
@@ -52,6 +61,8 @@ struct Named {
     quotes: HashSet<String>,
     uploads: HashSet<String>,
     folders: HashSet<String>,
+    /// The model-run folders completed jobs' results point at.
+    runs: HashSet<String>,
 }
 
 impl Named {
@@ -67,7 +78,20 @@ impl Named {
             .filter_map(|payload| serde_json::from_str::<serde_json::Value>(payload).ok())
             .filter_map(|payload| payload["upload"].as_str().map(str::to_string))
             .collect();
+        let results: Vec<String> = sqlx::query_scalar(
+            "SELECT result FROM jobs WHERE kind IN ($1, $2) AND status = 'done' AND result IS NOT NULL",
+        )
+        .bind(crate::models::MESH_JOB)
+        .bind(crate::models::MODEL_JOB)
+        .fetch_all(db.pool())
+        .await?;
+        let runs = results
+            .iter()
+            .filter_map(|result| serde_json::from_str::<serde_json::Value>(result).ok())
+            .filter_map(|result| result["files"].as_str().map(str::to_string))
+            .collect();
         Ok(Named {
+            runs,
             creations: strings(db, "SELECT id FROM creations").await?,
             orders: strings(db, "SELECT id FROM orders").await?,
             quotes: strings(db, "SELECT id FROM quotes").await?,
@@ -80,6 +104,7 @@ impl Named {
     fn names(&self, key: &str) -> Option<bool> {
         Some(match owner(key) {
             Owner::Creation(id) => self.creations.contains(id),
+            Owner::ModelRun { creation, folder } => self.creations.contains(creation) && self.runs.contains(folder),
             Owner::Order(id) => self.orders.contains(id),
             Owner::Quote(id) => self.quotes.contains(id),
             Owner::QuoteUpload(key) => self.uploads.contains(key),
@@ -169,9 +194,20 @@ mod tests {
             owner("lab/Pending/Ada_Filament_Red_k3/model.stl"),
             Owner::LabFolder("Ada_Filament_Red_k3")
         );
+        assert_eq!(
+            owner("models/c1/j9-2/model.stl"),
+            Owner::ModelRun { creation: "c1", folder: "models/c1/j9-2" }
+        );
         // Shapes this service does not write are left alone.
-        for key in
-            [".readyz/probe", "gcode/q1.txt", "models/c1/extra/model.stl", "notes.txt", "lab/Pending/x"]
+        for key in [
+            ".readyz/probe",
+            "gcode/q1.txt",
+            "models/c1/extra/model.stl",
+            "models/c1/j9-/model.stl",
+            "models/c1/a/b/model.stl",
+            "notes.txt",
+            "lab/Pending/x",
+        ]
         {
             assert_eq!(owner(key), Owner::Unknown, "{key}");
         }

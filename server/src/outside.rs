@@ -125,7 +125,7 @@ pub async fn send(state: &AppState, order_id: &str, color: &str) -> Result<Sent,
     let their_price_cents = service.estimate(&outside).await?;
     let their_id = service.place(&outside).await?;
     let now = now_ms();
-    let mut tx = state.db.pool().begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let moved = sqlx::query(
         "UPDATE orders SET status = $1, outside_service = 'slant3d', outside_order_id = $2, updated_at = $3 \
          WHERE id = $4 AND status = $5 AND outside_order_id IS NULL",
@@ -166,7 +166,7 @@ pub async fn track(state: &AppState, order_id: &str) -> Result<Tracking, Outside
     let their_id = row.outside_order_id.clone().ok_or_else(|| OutsideError::NotSent(order_id.to_string()))?;
     let tracking = service.tracking(&their_id).await?;
     let now = now_ms();
-    let mut tx = state.db.pool().begin().await?;
+    let mut tx = state.db.begin_write().await?;
     sqlx::query("UPDATE orders SET outside_status = $1 WHERE id = $2")
         .bind(&tracking.status)
         .bind(order_id)

@@ -162,7 +162,7 @@ pub async fn job_page(state: &AppState, id: &str) -> sqlx::Result<Option<JobPage
     let folder: Option<String> = files.try_get("folder")?;
     let Some(folder) = folder else {
         // A shop order: its file stays with the order.
-        let slicer_link = crate::open_in_slicer::link(&files.try_get::<String, _>("file_key")?);
+        let slicer_link = crate::open_in_slicer::job_link(state, id, &files.try_get::<String, _>("file_key")?);
         return Ok(Some(JobPage {
             card: card(state, &row)?,
             status,
@@ -176,12 +176,13 @@ pub async fn job_page(state: &AppState, id: &str) -> sqlx::Result<Option<JobPage
     let filed: String =
         files.try_get::<Option<String>, _>("filed_status")?.unwrap_or(files.try_get("status")?);
     let sliced_ext: Option<String> = files.try_get("sliced_ext")?;
-    // Staff print the sliced file once there is one, else open the model to slice it.
+    // Staff print the sliced file once there is one, else open the model to
+    // slice it: the bare mesh we wrote, never the student's own file.
     let to_open = match &sliced_ext {
         Some(sliced) => lab_files::sliced_file(&folder, sliced),
-        None => lab_files::model_file(&folder, &file_name),
+        None => lab_files::slicer_model_file(&folder),
     };
-    let slicer_link = crate::open_in_slicer::link(&lab_files::key(&filed, &folder, &to_open));
+    let slicer_link = crate::open_in_slicer::job_link(state, id, &lab_files::key(&filed, &folder, &to_open));
     let mut links = vec![FileLink {
         label: format!("Model as sent ({file_name})"),
         url: crate::lab::file_link(state, id, "model", 1),

@@ -201,10 +201,14 @@ fn model_error(error: MeshError) -> QuoteFailure {
 
 /// The instant estimate for an upload: no slicer, no queue, no record; a
 /// model that cannot be read fails here, before anything is stored.
-pub async fn estimate_now(request: &QuoteRequest, limits: Limits) -> Result<Quote, QuoteFailure> {
+pub async fn estimate_now(
+    request: &QuoteRequest,
+    limits: Limits,
+    work: &crate::mesh_work::MeshWork,
+) -> Result<Quote, QuoteFailure> {
     let (file_name, bytes) = (request.file_name.clone(), request.bytes.clone());
     let (material, (name, book)) = (request.material, request.book.clone());
-    tokio::task::spawn_blocking(move || {
+    work.run(move || {
         let mesh = read_model(&file_name, &bytes, &limits)?;
         let slicer = slicing::prusa::PrusaSlicer::default();
         let quiet: (&AtomicBool, Progress<'_>) = (&AtomicBool::new(false), &|_, _| {});
@@ -226,7 +230,7 @@ pub struct Started {
 /// job for the real figures (the estimate rides along in the job, so any
 /// page showing the job can show it).
 pub async fn start(state: &AppState, request: QuoteRequest) -> Result<Started, QuoteFailure> {
-    let estimate = estimate_now(&request, state.config.model_limits()).await?;
+    let estimate = estimate_now(&request, state.config.model_limits(), &state.mesh_work).await?;
     let storage = &state.storage;
     let extension = Format::from_name(&request.file_name).map_err(model_error)?.extension();
     let upload = format!("uploads/{}.{extension}", crate::creations::new_id());

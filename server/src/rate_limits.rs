@@ -183,19 +183,66 @@ pub fn cost(method: &Method, path: &str) -> Cost {
         ["api", "creations", _, "studio", "quote"]
         | ["api", "quotes"]
         | ["api", "lab", "submissions"]
+        // Each one writes an event: an address cannot fill a job's log.
+        | ["api", "lab", "slicer-openings"]
         | ["api", "orders"] => Cost::Expensive,
         _ => Cost::Free,
     }
 }
 
-/// Refuses an expensive request over its address's budget, before its body is read.
+/// Whether a request to `path` reads, repairs or builds a mesh while it is
+/// answered (see `mesh_work`): a keepsake's files, its price, an upload, a
+/// lab submission, an order, a quote.
+pub fn heavy(method: &Method, path: &str) -> bool {
+    use leptos::server_fn::ServerFn;
+    let heavy_fns = [
+        app::creation::UploadModel::PATH,
+        app::quote::StartQuote::PATH,
+        app::studio::PriceKeepsake::PATH,
+        app::studio::GetStudio::PATH,
+        app::lab::SubmitLabJob::PATH,
+        app::order::PlaceOrder::PATH,
+    ];
+    if method == Method::POST && heavy_fns.contains(&path) {
+        return true;
+    }
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
+    match (method, segments.as_slice()) {
+        (&Method::GET, ["api", "creations", _, "keepsake.stl" | "keepsake.3mf" | "studio"]) => true,
+        (&Method::POST, ["api", "creations", "upload"])
+        | (&Method::POST, ["api", "creations", _, "studio", "quote"])
+        | (&Method::POST, ["api", "quotes" | "orders"])
+        | (&Method::POST, ["api", "lab", "submissions"]) => true,
+        _ => false,
+    }
+}
+
+/// Refuses an expensive request over its address's budget, and a heavy one
+/// past its address's share of mesh work, before its body is read.
 pub async fn middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let cost = cost(request.method(), request.uri().path());
-    if cost == Cost::Free {
+    let heavy = heavy(request.method(), request.uri().path());
+    if cost == Cost::Free && !heavy {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();
     let ip = crate::client_address::of(&parts);
+    // Held until the answer is made, so the address's share comes back then.
+    let _admission = match heavy.then(|| state.mesh_work.admit(&ip)) {
+        None => None,
+        Some(Ok(admission)) => Some(admission),
+        Some(Err(crate::mesh_work::Refusal::ClientBusy)) => {
+            tracing::info!(ip, path = parts.uri.path(), "refused: the address's mesh work is at its share");
+            return too_many_requests(&parts, 2);
+        }
+        Some(Err(crate::mesh_work::Refusal::Full)) => {
+            tracing::warn!(ip, path = parts.uri.path(), "refused: every mesh work slot is busy and the queue full");
+            return busy(&parts);
+        }
+    };
+    if cost == Cost::Free {
+        return next.run(Request::from_parts(parts, body)).await;
+    }
     let now = now_ms();
     let verdict = match cost {
         Cost::SignIn => blocked(&state.db, &ip, now).await.map(|refused| refused.unwrap_or(Verdict::Allowed)),
@@ -232,6 +279,18 @@ pub fn too_many_requests(request: &http::request::Parts, retry_after_s: i64) -> 
     response
 }
 
+/// 503 with `Retry-After`: the server is building as many models as it can.
+fn busy(request: &http::request::Parts) -> Response {
+    // The pages show a "wait" error's own words; the status says it is not the visitor's doing.
+    let error = app::error::AppError::TooManyRequests {
+        retry_after_s: 5,
+        message: "Memoreez is busy building models right now. Please try again in a few seconds.".into(),
+    };
+    let mut response = refusal(request, StatusCode::SERVICE_UNAVAILABLE, &error);
+    response.headers_mut().insert(http::header::RETRY_AFTER, HeaderValue::from_static("5"));
+    response
+}
+
 /// A refusal decided before the handler ran (over a limit, too large),
 /// shaped like the handler's own errors.
 pub(crate) fn refusal(
@@ -240,7 +299,7 @@ pub(crate) fn refusal(
     error: &app::error::AppError,
 ) -> Response {
     let heading = match status {
-        StatusCode::TOO_MANY_REQUESTS => "Please wait a moment",
+        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => "Please wait a moment",
         _ => "That is too much at once",
     };
     let wants_html = request
@@ -297,6 +356,24 @@ mod tests {
         assert_eq!(cost(&post, "/api/worker/claim"), Cost::Free);
         assert_eq!(cost(&post, "/api/lab/jobs/abc/confirm"), Cost::Free);
         assert_eq!(cost(&post, app::creation::GetCreation::PATH), Cost::Free);
+    }
+
+    #[test]
+    fn mesh_work_is_what_reads_or_builds_a_model() {
+        let (get, post) = (Method::GET, Method::POST);
+        assert!(heavy(&get, "/api/creations/abc/keepsake.stl"));
+        assert!(heavy(&get, "/api/creations/abc/keepsake.3mf"));
+        assert!(heavy(&get, "/api/creations/abc/studio"));
+        assert!(heavy(&post, "/api/creations/abc/studio/quote"));
+        assert!(heavy(&post, "/api/creations/upload"));
+        assert!(heavy(&post, "/api/orders"));
+        assert!(heavy(&post, "/api/lab/submissions"));
+        assert!(heavy(&post, app::studio::PriceKeepsake::PATH));
+        assert!(heavy(&post, app::order::PlaceOrder::PATH));
+        assert!(!heavy(&get, "/"));
+        assert!(!heavy(&get, "/api/orders/abc"));
+        assert!(!heavy(&post, "/api/creations"));
+        assert!(!heavy(&get, "/media/models/abc/model.stl"));
     }
 
     #[test]

@@ -44,7 +44,8 @@ struct Claimed {
 
 pub fn maker(provider: &str) -> Result<Arc<dyn ModelMaker>, WorkerError> {
     match provider.split_once('=') {
-        None if provider == "embedded" => Ok(Arc::new(Relief)),
+        // A worker process makes one model at a time: its budget is its own.
+        None if provider == "embedded" => Ok(Arc::new(Relief(crate::mesh_work::MeshWork::new(0, 1)))),
         Some(("hunyuan3d", url)) if url.starts_with("http") => Ok(Arc::new(Hunyuan3d {
             base: url.to_string(),
             calls: crate::concepts::service::Service::new(Duration::from_secs(900), 1)

@@ -89,6 +89,68 @@ pub async fn middleware(State(state): State<AppState>, mut request: Request, nex
     response
 }
 
+/// Our cookies, by the names the code reads and writes.
+const OUR_COOKIES: [&str; 3] =
+    [COOKIE_NAME, crate::staff::COOKIE_NAME, crate::generation_sessions::COOKIE_NAME];
+
+/// The prefix that makes a browser keep a cookie only if it is Secure, for
+/// the whole site (Path=/) and for this host alone (no Domain).
+const HOST_PREFIX: &str = "__Host-";
+
+/// Behind HTTPS (`MEMOREEZ_PUBLIC_URL` starts with `https:`) our cookies
+/// travel as `__Host-memoreez_…`: a page on a neighbouring subdomain cannot
+/// then plant a session cookie for this site (session fixation). The prefix
+/// is a matter of the edge, so it is put on and taken off here; everything
+/// inside reads and writes the plain names. An unprefixed cookie of ours
+/// arriving over HTTPS was not set by us and is dropped.
+pub async fn host_prefix(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    if !state.config.public_url.starts_with("https:") {
+        return next.run(request).await;
+    }
+    let sent: Vec<String> = request
+        .headers()
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .filter_map(|pair| {
+            let name = pair.split_once('=').map_or(pair, |(name, _)| name);
+            match name.strip_prefix(HOST_PREFIX) {
+                Some(ours) if OUR_COOKIES.contains(&ours) => Some(pair[HOST_PREFIX.len()..].to_string()),
+                _ if OUR_COOKIES.contains(&name) => None,
+                _ => Some(pair.to_string()),
+            }
+        })
+        .collect();
+    request.headers_mut().remove(COOKIE);
+    if let Ok(value) = HeaderValue::from_str(&sent.join("; "))
+        && !sent.is_empty()
+    {
+        request.headers_mut().insert(COOKIE, value);
+    }
+    let mut response = next.run(request).await;
+    let set: Vec<HeaderValue> = response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|value| {
+            let text = value.to_str().unwrap_or_default();
+            let ours = OUR_COOKIES.iter().any(|name| text.strip_prefix(name).is_some_and(|rest| rest.starts_with('=')));
+            match ours {
+                true => HeaderValue::from_str(&format!("{HOST_PREFIX}{text}")).unwrap_or_else(|_| value.clone()),
+                false => value.clone(),
+            }
+        })
+        .collect();
+    response.headers_mut().remove(SET_COOKIE);
+    for value in set {
+        response.headers_mut().append(SET_COOKIE, value);
+    }
+    response
+}
+
 /// 32 random bytes, base64url: a secret for a cookie or a worker.
 pub(crate) fn new_token() -> String {
     let mut bytes = [0u8; 32];

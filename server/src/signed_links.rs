@@ -59,8 +59,12 @@ impl LinkSigner {
 
     /// `path?exp=…&sig=…`, good until `expires_s` (Unix seconds).
     pub fn sign(&self, path: &str, expires_s: i64) -> String {
-        let sig = URL_SAFE_NO_PAD.encode(self.mac(path, expires_s).finalize().into_bytes());
-        format!("{path}?exp={expires_s}&sig={sig}")
+        format!("{path}?exp={expires_s}&sig={}", self.signature(path, expires_s))
+    }
+
+    /// The `sig` alone, for a link of another shape (`3dprint://…`).
+    pub fn signature(&self, path: &str, expires_s: i64) -> String {
+        URL_SAFE_NO_PAD.encode(self.mac(path, expires_s).finalize().into_bytes())
     }
 
     /// Whether `sig` signs `path` until `expires_s`, and that time has not come.

@@ -73,7 +73,7 @@ async fn hash(password: &str) -> Result<String, StaffError> {
 pub async fn set_password(db: &Db, password: &str, repeat: &str) -> Result<(), StaffError> {
     check_new(password, repeat)?;
     let hashed = hash(password).await?;
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     sqlx::query("DELETE FROM secrets WHERE name = $1").bind(PASSWORD_SECRET).execute(&mut *tx).await?;
     sqlx::query("INSERT INTO secrets (name, value) VALUES ($1, $2)")
         .bind(PASSWORD_SECRET)

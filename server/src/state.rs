@@ -44,6 +44,10 @@ pub struct StateParts {
     pub storage: Storage,
     pub leptos: LeptosOptions,
     pub slice_slots: SliceSlots,
+    /// The budget for reading, repairing and building meshes (see `mesh_work`).
+    pub mesh_work: crate::mesh_work::MeshWork,
+    /// Built keepsakes by model and settings, for downloads and orders.
+    pub keepsakes: crate::studio::KeepsakeCache,
     /// Draws concept pictures (the embedded emblems unless configured otherwise).
     pub images: Arc<dyn ImageMaker>,
     /// Writes concept briefs (the embedded composer unless configured otherwise).
@@ -63,6 +67,8 @@ pub struct StateParts {
     pub links: crate::signed_links::LinkSigner,
     /// News of changes for the live streams (from PostgreSQL's NOTIFY on that database).
     pub changes: crate::changes::Changes,
+    /// One database read per topic for all the live streams showing it.
+    pub readings: crate::readings::StreamReadings,
     /// Whose `X-Forwarded-For` names the client (`MEMOREEZ_TRUSTED_PROXIES`).
     pub trusted_proxies: crate::client_address::TrustedProxies,
     /// The SHA-256 of the bearer token that opens `/metrics` to a scraper
@@ -92,7 +98,8 @@ impl AppState {
             .build();
         let images = crate::concepts::image_maker(&config);
         let writer = crate::concepts::prompt_writer(&config);
-        let models = model_maker(&config);
+        let mesh_work = crate::mesh_work::MeshWork::from_config(&config);
+        let models = model_maker(&config, &mesh_work);
         let text_models = text_model_maker(&config);
         let card_payments = StripeCheckout::from_env(&config)?.map(Arc::new);
         let links = crate::signed_links::LinkSigner::load(&db).await.map_err(crate::db::DbError::from)?;
@@ -105,6 +112,8 @@ impl AppState {
             storage,
             leptos,
             slice_slots: SliceSlots::per_core(),
+            mesh_work,
+            keepsakes: crate::studio::KeepsakeCache::new(config.keepsake_cache_mb * 1024 * 1024),
             images,
             writer,
             models,
@@ -113,7 +122,8 @@ impl AppState {
             card_payments,
             outside,
             links,
-            changes: crate::changes::Changes::new(),
+            changes: crate::changes::Changes::with_limits(config.stream_limits()),
+            readings: Default::default(),
             trusted_proxies: crate::client_address::TrustedProxies::parse(&config.trusted_proxies)
                 .map_err(crate::config::ConfigError)?,
             metrics_token_hash: crate::metrics::token_hash_from_env(),
@@ -135,14 +145,14 @@ pub enum StartError {
 }
 
 /// The image → 3D maker the configuration chooses.
-fn model_maker(config: &Config) -> Arc<dyn ModelMaker> {
+fn model_maker(config: &Config, mesh_work: &crate::mesh_work::MeshWork) -> Arc<dyn ModelMaker> {
     use crate::config::MeshProvider;
     let url = |default: &str| {
         if config.mesh_api_url.is_empty() { default.to_string() } else { config.mesh_api_url.clone() }
     };
     let timeout = std::time::Duration::from_secs(config.mesh_timeout_s);
     match config.mesh_provider {
-        MeshProvider::Embedded => Arc::new(Relief),
+        MeshProvider::Embedded => Arc::new(Relief(mesh_work.clone())),
         MeshProvider::Hunyuan3d => Arc::new(Hunyuan3d {
             base: url("http://127.0.0.1:8081"),
             calls: crate::concepts::service::Service::new(timeout, 1)

@@ -2,6 +2,9 @@
 //! rebuilt natively from them (the same kernel the browser previews with, so
 //! the same bytes), its exact price by the slicer, and its files.
 
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
 use app::quote::QuoteProgress;
 use app::report::FunnelStep;
 use app::studio::{PricedKeepsake, StudioSettings, StudioView};
@@ -10,6 +13,7 @@ use geometry::text::Font;
 use slicing::material::Material;
 use slicing::quote::Engine;
 use sqlx::Row;
+use tokio::sync::OnceCell;
 
 use crate::db::Db;
 use crate::jobs;
@@ -47,12 +51,102 @@ impl From<ModelError> for StudioError {
     }
 }
 
-/// A keepsake built from a creation's model and settings.
+/// A keepsake built from a creation's model and settings. Cheap to clone:
+/// the cache hands the same one to every download.
+#[derive(Clone)]
 pub struct Built {
     /// Binary STL: what is sliced, downloaded and printed.
-    pub stl: Vec<u8>,
-    pub mesh: geometry::Mesh,
+    pub stl: bytes::Bytes,
+    pub mesh: Arc<geometry::Mesh>,
     pub sha256: String,
+}
+
+/// Built keepsakes by (the model's SHA-256, the settings), most recently
+/// used first, up to a memory budget (`MEMOREEZ_KEEPSAKE_CACHE_MB`).
+/// Requests for one keepsake at once share one build: the first builds,
+/// the others wait for it. Written here rather than taken from a cache
+/// crate: a handful of entries and one lock need a list, not moka's tree of
+/// dependencies.
+#[derive(Clone)]
+pub struct KeepsakeCache(Arc<Mutex<Cached>>);
+
+struct Cached {
+    budget_bytes: u64,
+    /// Keepsakes built through the cache, for tests and the logs.
+    builds: u64,
+    entries: VecDeque<(String, Arc<OnceCell<Built>>)>,
+}
+
+/// Entries beyond this go whatever their size: each costs a lookup.
+const MOST_KEEPSAKES: usize = 64;
+
+impl std::fmt::Debug for KeepsakeCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let cached = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        f.debug_struct("KeepsakeCache").field("entries", &cached.entries.len()).finish()
+    }
+}
+
+impl KeepsakeCache {
+    pub fn new(budget_bytes: u64) -> KeepsakeCache {
+        KeepsakeCache(Arc::new(Mutex::new(Cached { budget_bytes, builds: 0, entries: VecDeque::new() })))
+    }
+
+    /// How many keepsakes were built (not found kept) so far.
+    pub fn builds(&self) -> u64 {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).builds
+    }
+
+    /// The entry for `key`, made empty if there is none, moved to the front.
+    fn entry(&self, key: &str) -> Arc<OnceCell<Built>> {
+        let mut cached = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let entry = match cached.entries.iter().position(|(cached_key, _)| cached_key == key) {
+            Some(at) => cached.entries.remove(at).expect("the position was just found"),
+            None => (key.to_string(), Arc::new(OnceCell::new())),
+        };
+        let cell = entry.1.clone();
+        cached.entries.push_front(entry);
+        cell
+    }
+
+    /// Drops the least recently used keepsakes past the budget. An entry
+    /// still being built weighs nothing yet and stays.
+    fn trim(&self) {
+        let mut cached = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let budget = cached.budget_bytes;
+        let mut used = 0u64;
+        let mut kept = 0usize;
+        cached.entries.retain(|(_, cell)| {
+            // The STL and the mesh it was read from weigh about the same.
+            let weight = cell.get().map_or(0, |built| 2 * built.stl.len() as u64);
+            if kept < MOST_KEEPSAKES && used + weight <= budget {
+                used += weight;
+                kept += 1;
+                true
+            } else {
+                false
+            }
+        });
+    }
+
+    /// The keepsake for `key`, built by `build` unless it is kept already
+    /// or being built by another request.
+    async fn get_or_build<F>(&self, key: String, build: F) -> Result<Built, StudioError>
+    where
+        F: std::future::Future<Output = Result<Built, StudioError>>,
+    {
+        let cell = self.entry(&key);
+        let built = cell
+            .get_or_try_init(|| async {
+                self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).builds += 1;
+                build.await
+            })
+            .await
+            .cloned();
+        // A failed build leaves an empty entry: drop it now rather than at the next trim.
+        self.trim();
+        built
+    }
 }
 
 /// What the studio keeps on the creation.
@@ -73,16 +167,24 @@ async fn saved(db: &Db, creation_id: &str) -> Result<Saved, StudioError> {
     Ok(Saved { spec, quote_job_id: row.try_get("keepsake_quote_job_id")? })
 }
 
-/// The creation's model as made (repaired, standing on z = 0), or
-/// [`StudioError::NotReady`] before it is.
+/// The creation's model as stored (binary STL, repaired, standing on
+/// z = 0), or [`StudioError::NotReady`] before it is made.
+async fn stored_model(state: &AppState, creation_id: &str) -> Result<bytes::Bytes, StudioError> {
+    let files = models::current_files(&state.db, creation_id).await?.ok_or(StudioError::NotReady)?;
+    match state.storage.get(&files.mesh()).await {
+        Ok(stl) => Ok(stl),
+        Err(StorageError::NotFound(_)) => Err(StudioError::NotReady),
+        Err(error) => Err(StudioError::Storage(error)),
+    }
+}
+
+/// The creation's model as made, read.
 async fn model(state: &AppState, creation_id: &str) -> Result<geometry::Mesh, StudioError> {
-    let stl = match state.storage.get(&models::mesh_key(creation_id)).await {
-        Ok(stl) => stl,
-        Err(StorageError::NotFound(_)) => return Err(StudioError::NotReady),
-        Err(error) => return Err(StudioError::Storage(error)),
-    };
+    let stl = stored_model(state, creation_id).await?;
     let limits = state.config.model_limits();
-    tokio::task::spawn_blocking(move || geometry::io::stl::read(&stl, &limits))
+    state
+        .mesh_work
+        .run(move || geometry::io::stl::read(&stl, &limits))
         .await
         .map_err(|e| StudioError::Crashed(e.to_string()))?
         .map_err(|e| StudioError::Crashed(format!("the stored model does not read: {e}")))
@@ -93,18 +195,35 @@ fn height_mm(mesh: &geometry::Mesh) -> f64 {
     max[2] - min[2]
 }
 
-/// The keepsake for `spec`, built natively.
+/// The keepsake for `spec`, built natively, or as built before for the same
+/// model and settings.
 pub async fn build(state: &AppState, creation_id: &str, spec: KeepsakeSpec) -> Result<Built, StudioError> {
-    let model = model(state, creation_id).await?;
-    tokio::task::spawn_blocking(move || {
-        let keepsake =
-            geometry::keepsake::keepsake(&model, &spec, &Font::embedded()).map_err(StudioError::Shape)?;
-        let stl = geometry::io::stl::write_binary(&keepsake.mesh);
-        let sha256 = crate::session::sha256_hex(&stl);
-        Ok(Built { stl, mesh: keepsake.mesh, sha256 })
-    })
-    .await
-    .map_err(|e| StudioError::Crashed(e.to_string()))?
+    let stl = stored_model(state, creation_id).await?;
+    let model_hash = {
+        let stl = stl.clone();
+        tokio::task::spawn_blocking(move || crate::session::sha256_hex(&stl))
+            .await
+            .map_err(|e| StudioError::Crashed(e.to_string()))?
+    };
+    let key = format!("{model_hash} {}", serde_json::to_string(&spec).expect("a spec serialises"));
+    let limits = state.config.model_limits();
+    let work = state.mesh_work.clone();
+    state
+        .keepsakes
+        .get_or_build(key, async move {
+            work.run(move || {
+                let model = geometry::io::stl::read(&stl, &limits)
+                    .map_err(|e| StudioError::Crashed(format!("the stored model does not read: {e}")))?;
+                let keepsake = geometry::keepsake::keepsake(&model, &spec, &Font::embedded())
+                    .map_err(StudioError::Shape)?;
+                let stl = geometry::io::stl::write_binary(&keepsake.mesh);
+                let sha256 = crate::session::sha256_hex(&stl);
+                Ok(Built { stl: stl.into(), mesh: Arc::new(keepsake.mesh), sha256 })
+            })
+            .await
+            .map_err(|e| StudioError::Crashed(e.to_string()))?
+        })
+        .await
 }
 
 /// The keepsake for the creation's saved settings (the defaults before any).
@@ -158,7 +277,7 @@ pub async fn price(
     let built = build(state, creation_id, spec.clone()).await?;
     let request = QuoteRequest {
         file_name: "keepsake.stl".into(),
-        bytes: built.stl.into(),
+        bytes: built.stl,
         book: state.config.price_book("shop").expect("the shop's price book exists"),
         material: Material::Pla,
         engine: Engine::Auto,

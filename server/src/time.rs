@@ -28,6 +28,13 @@ pub fn lab_clock(at_ms: i64, zone: chrono_tz::Tz) -> String {
         .unwrap_or_default()
 }
 
+/// The calendar day in `zone`, `2026-12-04`: the lab's day, for daily counts.
+pub fn lab_day(at_ms: i64, zone: chrono_tz::Tz) -> String {
+    chrono::DateTime::from_timestamp_millis(at_ms)
+        .map(|utc| utc.with_timezone(&zone).format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -38,6 +45,8 @@ mod tests {
         assert_eq!(super::lab_time(1_796_126_400_000, chicago), "2026-12-01 06:00 CST");
         // The night the clocks go back (2026-11-01, 01:30 happens twice).
         assert_eq!(super::lab_time(1_793_514_600_000, chicago), "2026-11-01 01:30 CDT");
+        // 2026-12-01 03:00 UTC is still the evening before in Chicago.
+        assert_eq!(super::lab_day(1_796_094_000_000, chicago), "2026-11-30");
         assert_eq!(super::lab_time(1_793_518_200_000, chicago), "2026-11-01 01:30 CST");
         assert_eq!(super::lab_clock(1_793_518_209_000, chicago), "01:30:09 CST");
     }

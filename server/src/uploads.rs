@@ -31,7 +31,7 @@ pub enum UploadError {
 pub async fn start(state: &AppState, visitor: &VisitorId, file: ModelFile) -> Result<Started, UploadError> {
     let limits = state.config.model_limits();
     let name = display_name(&file.file_name);
-    let (stl, about) = tokio::task::spawn_blocking(move || {
+    let (stl, about) = state.mesh_work.run(move || {
         quotes::read_model(&file.file_name, &file.bytes, &limits)
             .map(|mesh| (geometry::io::stl::write_binary(&mesh), about(&file.file_name, &mesh)))
     })

@@ -95,8 +95,8 @@ async fn run(state: &AppState, owner: &str, job: Claimed) {
         match job.kind.as_str() {
             QUOTE => quote(state, &job, report).await,
             CONCEPT_JOB => concept(state, &job, report).await,
-            MESH_JOB => model_outcome(models::make_for(state, &job.payload, report).await, &job),
-            MODEL_JOB => model_outcome(models::make_model(state, &job.payload, report).await, &job),
+            MESH_JOB => model_outcome(models::make_for(state, (&job.payload, models::Run { job_id: &job.id, attempt: job.attempt }), report).await, &job),
+            MODEL_JOB => model_outcome(models::make_model(state, (&job.payload, models::Run { job_id: &job.id, attempt: job.attempt }), report).await, &job),
             other => Err(Outcome::Reject(format!("no worker here does {other:?} jobs"))),
         }
     };
@@ -120,7 +120,7 @@ async fn run(state: &AppState, owner: &str, job: Claimed) {
 }
 
 fn model_outcome(
-    made: Result<app::model::MeshDone, MakeError>,
+    made: Result<models::Made, MakeError>,
     job: &Claimed,
 ) -> Result<serde_json::Value, Outcome> {
     match made {
@@ -195,9 +195,16 @@ async fn concept(state: &AppState, job: &Claimed, report: Report) -> Result<serd
     let brief =
         concepts::brief(&state.db, creation, index).await.map_err(|e| Outcome::Retry(e.to_string()))?;
     report("Drawing", 10);
-    let started = std::time::Instant::now();
-    let drawn = state.images.draw(&brief).await;
-    crate::metrics::provider_call(crate::metrics::Provider::Image, started, drawn.is_ok());
+    let drawn = match crate::spend::charge(&state.db, &state.config, crate::spend::Paid::Image).await {
+        Ok(()) => {
+            let started = std::time::Instant::now();
+            let drawn = state.images.draw(&brief).await;
+            crate::metrics::provider_call(crate::metrics::Provider::Image, started, drawn.is_ok());
+            drawn
+        }
+        Err(refused @ crate::spend::SpendError::CeilingReached(_)) => Err(refused.to_string()),
+        Err(crate::spend::SpendError::Database(error)) => return Err(Outcome::Retry(error.to_string())),
+    };
     let outcome = match drawn {
         Ok(png) => {
             let key = concepts::image_key(creation, index);

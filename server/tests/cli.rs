@@ -103,12 +103,32 @@ fn bad_files_fail_with_one_error_line_and_exit_code_2() {
 
 /// Runs the binary in `dir` with extra environment: (exit code, stdout, stderr).
 fn memoreez_in(dir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_memoreez"))
+    memoreez_answering(dir, env, args, "")
+}
+
+/// `memoreez` with `answer` on its standard input (what a person would type).
+fn memoreez_answering(
+    dir: &std::path::Path,
+    env: &[(&str, &str)],
+    args: &[&str],
+    answer: &str,
+) -> (i32, String, String) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_memoreez"))
         .current_dir(dir)
         .envs(env.iter().copied())
+        // No desktop: the question is asked on standard input.
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
         .args(args)
-        .output()
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .expect("runs");
+    // A program that does not read its input may have closed it already.
+    let _ = child.stdin.take().expect("piped").write_all(answer.as_bytes());
+    let output = child.wait_with_output().expect("runs");
     (
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -207,11 +227,15 @@ fn open_in_slicer_opens_only_files_in_the_shared_folder() {
         ("MEMOREEZ_DESKTOP_SLICER", slicer.to_str().unwrap()),
     ];
 
-    let (code, stdout, stderr) = memoreez_in(
-        dir.path(),
-        &env,
-        &["open-in-slicer", "3dprint://open?path=ReadyToPrint/Ada_Filament_Red_1.stl"],
-    );
+    let link = "3dprint://open?path=ReadyToPrint/Ada_Filament_Red_1.stl";
+    // It asks first; no (or no answer) opens nothing.
+    for answer in ["", "n\n", "maybe\n"] {
+        let (code, _, stderr) = memoreez_answering(dir.path(), &env, &["open-in-slicer", link], answer);
+        assert_eq!(code, 2, "{answer:?}: {stderr}");
+        assert!(stderr.contains("Open ") && stderr.contains("not opened"), "{stderr}");
+    }
+    assert!(!opened.exists(), "the slicer was not started");
+    let (code, stdout, stderr) = memoreez_answering(dir.path(), &env, &["open-in-slicer", link], "y\n");
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.starts_with("opened "), "{stdout}");
     for _ in 0..50 {

@@ -75,7 +75,8 @@ fn ConceptGallery(gallery: Gallery) -> impl IntoView {
             listening.update(|n| *n += 1);
         }
     });
-    listen(id.clone(), concepts, listening);
+    let link = RwSignal::new(super::live_stream::LinkState::Connecting);
+    listen(id.clone(), concepts, (listening, link));
 
     let pending = move || concepts.read().iter().any(|c| c.status == ConceptStatus::Pending);
     let at_most = move || concepts.read().len() + PER_BATCH > MAX_CONCEPTS;
@@ -93,6 +94,7 @@ fn ConceptGallery(gallery: Gallery) -> impl IntoView {
             })}
         </section>
         <RefreshWhile when=pending seconds=2/>
+        <super::live_stream::LinkNotice link/>
         <ul class="concepts" data-testid="concepts" aria-live="polite">
             <For each=move || concepts.get() key=|c| (c.index, c.status, c.title.clone()) let:concept>
                 <ConceptCard concept retry select/>
@@ -173,10 +175,12 @@ fn ConceptCard(
 /// Listens to the concept stream (again each time `listening` changes) and
 /// puts each finished concept into its card.
 #[cfg(feature = "hydrate")]
-fn listen(id: String, concepts: RwSignal<Vec<Concept>>, listening: RwSignal<u32>) {
-    use futures::StreamExt;
-    use gloo_net::eventsource::futures::EventSource;
-
+fn listen(
+    id: String,
+    concepts: RwSignal<Vec<Concept>>,
+    (listening, link): (RwSignal<u32>, RwSignal<super::live_stream::LinkState>),
+) {
+    use super::live_stream::Next;
     use crate::concept::ConceptEvent;
 
     Effect::new(move || {
@@ -186,20 +190,16 @@ fn listen(id: String, concepts: RwSignal<Vec<Concept>>, listening: RwSignal<u32>
             return;
         }
         let url = format!("/api/creations/{id}/concepts/stream?seen={}", seen.as_str());
-        leptos::task::spawn_local_scoped_with_cancellation(async move {
-            let Ok(mut source) = EventSource::new(&url) else { return };
-            let (Ok(ready), Ok(failed), Ok(done)) =
-                (source.subscribe("concept"), source.subscribe("concept_failed"), source.subscribe("done"))
-            else {
-                return;
-            };
-            let mut events = futures::stream::select_all([ready, failed, done]);
-            while let Some(Ok((name, message))) = events.next().await {
+        // A stream that drops comes back (and may send a finished design again: its card is set again).
+        leptos::task::spawn_local_scoped_with_cancellation(super::live_stream::follow(
+            url,
+            &["concept", "concept_failed", "done"],
+            link,
+            move |name, data| {
                 if name == "done" {
-                    break;
+                    return Next::Stop;
                 }
-                let data = message.data().as_string().unwrap_or_default();
-                let Ok(event) = serde_json::from_str::<ConceptEvent>(&data) else { continue };
+                let Ok(event) = serde_json::from_str::<ConceptEvent>(&data) else { return Next::More };
                 let status = if name == "concept" { ConceptStatus::Ready } else { ConceptStatus::Failed };
                 concepts.update(|list| {
                     if let Some(card) = list.iter_mut().find(|c| c.index == event.index) {
@@ -212,11 +212,17 @@ fn listen(id: String, concepts: RwSignal<Vec<Concept>>, listening: RwSignal<u32>
                         };
                     }
                 });
-            }
-            source.close();
-        });
+                Next::More
+            },
+            || {},
+        ));
     });
 }
 
 #[cfg(not(feature = "hydrate"))]
-fn listen(_id: String, _concepts: RwSignal<Vec<Concept>>, _listening: RwSignal<u32>) {}
+fn listen(
+    _id: String,
+    _concepts: RwSignal<Vec<Concept>>,
+    _signals: (RwSignal<u32>, RwSignal<super::live_stream::LinkState>),
+) {
+}

@@ -79,47 +79,45 @@ fn listen<T>(job_id: String, job: JobSignals, result: RwSignal<Option<T>>)
 where
     T: DeserializeOwned + Send + Sync + 'static,
 {
-    use futures::StreamExt;
-    use gloo_net::eventsource::futures::EventSource;
-
+    use super::live_stream::{LinkState, Next};
     use crate::job::{JobFailed, ProgressEvent};
 
-    leptos::task::spawn_local_scoped_with_cancellation(async move {
-        let lost = || job.fail("Lost touch with the server; reload the page to see where it is.".into());
-        let Ok(mut source) = EventSource::new(&format!("/api/jobs/{job_id}/events")) else { return lost() };
-        let (Ok(progress), Ok(done), Ok(failed)) =
-            (source.subscribe("progress"), source.subscribe("done"), source.subscribe("failed"))
-        else {
-            return lost();
-        };
-        let mut events = futures::stream::select_all([progress, done, failed]);
-        while let Some(Ok((name, message))) = events.next().await {
-            let data = message.data().as_string().unwrap_or_default();
-            match name.as_str() {
-                "progress" => {
-                    if let Ok(event) = serde_json::from_str::<ProgressEvent>(&data) {
-                        job.status.set(JobStatus::Running);
-                        job.stage.set(event.stage);
-                        job.percent.set(event.percent);
-                    }
-                }
-                "done" => {
-                    match serde_json::from_str::<T>(&data) {
-                        Ok(done) => {
-                            result.set(Some(done));
-                            job.status.set(JobStatus::Done);
-                        }
-                        Err(_) => lost(),
-                    }
-                    break;
-                }
-                _ => {
-                    let reason = serde_json::from_str::<JobFailed>(&data).map(|f| f.reason);
-                    job.fail(reason.unwrap_or_else(|_| "It failed.".into()));
-                    break;
-                }
-            }
+    // While the stream is away the stage says so; the next event puts it back.
+    let link = RwSignal::new(LinkState::Connecting);
+    Effect::new(move || {
+        if matches!(link.get(), LinkState::Reconnecting | LinkState::Polling) {
+            job.stage.set("Reconnecting…".into());
         }
-        source.close();
     });
+    leptos::task::spawn_local_scoped_with_cancellation(super::live_stream::follow(
+        format!("/api/jobs/{job_id}/events"),
+        &["progress", "done", "failed"],
+        link,
+        move |name, data| match name {
+            "progress" => {
+                if let Ok(event) = serde_json::from_str::<ProgressEvent>(&data) {
+                    job.status.set(JobStatus::Running);
+                    job.stage.set(event.stage);
+                    job.percent.set(event.percent);
+                }
+                Next::More
+            }
+            "done" => {
+                match serde_json::from_str::<T>(&data) {
+                    Ok(done) => {
+                        result.set(Some(done));
+                        job.status.set(JobStatus::Done);
+                    }
+                    Err(_) => job.fail("The server's answer could not be read; reload the page.".into()),
+                }
+                Next::Stop
+            }
+            _ => {
+                let reason = serde_json::from_str::<JobFailed>(&data).map(|f| f.reason);
+                job.fail(reason.unwrap_or_else(|_| "It failed.".into()));
+                Next::Stop
+            }
+        },
+        || {},
+    ));
 }

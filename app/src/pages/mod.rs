@@ -7,6 +7,7 @@ pub mod gallery;
 pub mod home;
 pub mod job_events;
 pub mod lab;
+pub mod live_stream;
 pub mod loaded;
 pub mod model;
 pub mod model_file;

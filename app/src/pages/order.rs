@@ -21,36 +21,48 @@ pub fn OrderPage() -> impl IntoView {
         move |order| {
             let token = query.read_untracked().get("t").unwrap_or_default();
             let live = RwSignal::new(order);
-            follow(live.get_untracked().id, token, live);
-            view! { {move || view! { <Order order=live.get()/> }} }
+            let link = RwSignal::new(super::live_stream::LinkState::Connecting);
+            follow(live.get_untracked().id, token, (live, link));
+            view! {
+                <super::live_stream::LinkNotice link/>
+                {move || view! { <Order order=live.get()/> }}
+            }
         },
     )
 }
 
-/// Keeps `live` up to date from the order's event stream (the browser
-/// reconnects it by itself after a network blip).
+/// Keeps `live` up to date from the order's event stream, which comes back
+/// by itself after a dropped connection (see `live_stream`).
 #[cfg(feature = "hydrate")]
-fn follow(id: String, token: String, live: RwSignal<OrderView>) {
-    use futures::StreamExt;
-    use gloo_net::eventsource::futures::EventSource;
+fn follow(
+    id: String,
+    token: String,
+    (live, link): (RwSignal<OrderView>, RwSignal<super::live_stream::LinkState>),
+) {
+    use super::live_stream::Next;
 
     let url = format!("/api/orders/{id}/events?t={token}");
-    leptos::task::spawn_local_scoped_with_cancellation(async move {
-        let Ok(mut source) = EventSource::new(&url) else { return };
-        let Ok(mut changes) = source.subscribe("order") else { return };
-        while let Some(change) = changes.next().await {
-            let Ok((_, message)) = change else { continue };
-            let data = message.data().as_string().unwrap_or_default();
+    leptos::task::spawn_local_scoped_with_cancellation(super::live_stream::follow(
+        url,
+        &["order"],
+        link,
+        move |_, data| {
             if let Ok(order) = serde_json::from_str::<OrderView>(&data) {
                 live.set(order);
             }
-        }
-        source.close();
-    });
+            Next::More
+        },
+        || {},
+    ));
 }
 
 #[cfg(not(feature = "hydrate"))]
-fn follow(_id: String, _token: String, _live: RwSignal<OrderView>) {}
+fn follow(
+    _id: String,
+    _token: String,
+    _signals: (RwSignal<OrderView>, RwSignal<super::live_stream::LinkState>),
+) {
+}
 
 #[component]
 fn Order(order: OrderView) -> impl IntoView {

@@ -5,6 +5,8 @@
 
 use leptos::prelude::*;
 
+use super::live_stream::LinkState;
+
 /// Where the chime's on/off is remembered.
 #[cfg(feature = "hydrate")]
 const CHIME_KEY: &str = "memoreez.staff.chime";
@@ -14,8 +16,8 @@ const CHIME_KEY: &str = "memoreez.staff.chime";
 pub struct LabFeed {
     /// Goes up on every change; the queue is loaded again when it does.
     pub changes: RwSignal<u64>,
-    /// Connected to the server's feed.
-    pub live: RwSignal<bool>,
+    /// How the link to the server's feed stands.
+    pub link: RwSignal<LinkState>,
     pub chime_on: RwSignal<bool>,
     /// Chimes played since the page opened (shown for staff and tests).
     pub chimes: RwSignal<u32>,
@@ -26,7 +28,7 @@ impl LabFeed {
     pub fn start() -> LabFeed {
         let feed = LabFeed {
             changes: RwSignal::new(0),
-            live: RwSignal::new(false),
+            link: RwSignal::new(LinkState::Connecting),
             chime_on: RwSignal::new(false),
             chimes: RwSignal::new(0),
         };
@@ -54,10 +56,12 @@ impl LabFeed {
 #[component]
 pub fn LiveBar(feed: LabFeed, read_at: String) -> impl IntoView {
     view! {
-        <p class="live-bar" data-testid="live-bar" data-live=move || feed.live.get().to_string()
+        <p class="live-bar" data-testid="live-bar"
+            data-live=move || (feed.link.get() == LinkState::Live).to_string()
+            data-link=move || feed.link.get().as_str()
             data-chimes=move || feed.chimes.get()>
-            <span class="live-dot" class:on=move || feed.live.get()></span>
-            {move || if feed.live.get() { "Live" } else { "Not live (reload to update)" }}
+            <span class="live-dot" class:on=move || feed.link.get() == LinkState::Live></span>
+            {move || feed.link.get().words()}
             " · last updated "<time data-testid="last-updated">{read_at}</time>" · "
             <label>
                 <input type="checkbox" data-testid="chime-toggle"
@@ -76,8 +80,7 @@ fn local_storage() -> Option<web_sys::Storage> {
 
 #[cfg(feature = "hydrate")]
 fn listen(feed: LabFeed) {
-    use futures::StreamExt;
-    use gloo_net::eventsource::futures::EventSource;
+    use super::live_stream::Next;
 
     #[derive(serde::Deserialize)]
     struct Change {
@@ -87,15 +90,15 @@ fn listen(feed: LabFeed) {
 
     let remembered = local_storage().and_then(|storage| storage.get_item(CHIME_KEY).ok().flatten());
     feed.chime_on.set(remembered.as_deref() == Some("on"));
-    leptos::task::spawn_local_scoped_with_cancellation(async move {
-        let Ok(mut source) = EventSource::new("/api/staff/events") else { return };
-        let Ok(mut changes) = source.subscribe("lab") else { return };
-        let mut seen = None;
-        while let Some(Ok((_, message))) = changes.next().await {
-            feed.live.set(true);
-            let data = message.data().as_string().unwrap_or_default();
-            let Ok(change) = serde_json::from_str::<Change>(&data) else { continue };
-            // The first message (and the first after a reconnect) is where the feed starts.
+    let mut seen = None;
+    leptos::task::spawn_local_scoped_with_cancellation(super::live_stream::follow(
+        "/api/staff/events".into(),
+        &["lab"],
+        feed.link,
+        move |_, data| {
+            let Ok(change) = serde_json::from_str::<Change>(&data) else { return Next::More };
+            // The first message (and the first after a reconnect) is where the feed starts;
+            // a change while the stream was away shows as a new version.
             if seen.is_some_and(|seen| seen != change.version) {
                 feed.changes.update(|n| *n += 1);
                 if change.new_submissions > 0 && feed.chime_on.get_untracked() {
@@ -104,10 +107,11 @@ fn listen(feed: LabFeed) {
                 }
             }
             seen = Some(change.version);
-        }
-        feed.live.set(false);
-        source.close();
-    });
+            Next::More
+        },
+        // No feed: load the queue again now and then.
+        move || feed.changes.update(|n| *n += 1),
+    ));
 }
 
 /// Two short soft notes (WebAudio; no sound file to fetch).

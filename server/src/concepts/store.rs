@@ -34,7 +34,7 @@ pub struct ConceptJob {
 /// Adds the next four concepts of the creation and queues their drawing;
 /// returns their indices. Two requests at once add one batch, not two.
 pub async fn add_batch(
-    db: &Db,
+    (db, config): (&Db, &crate::config::Config),
     writer: &dyn PromptWriter,
     creation_id: &str,
     story: &Story,
@@ -49,10 +49,17 @@ pub async fn add_batch(
     if first + PER_BATCH > MAX_CONCEPTS {
         return Err(ConceptError::NoMore);
     }
-    // Written before the transaction: a chat model may take seconds.
-    let briefs = writer.briefs(story, kind, first / PER_BATCH).await;
+    // Written before the transaction: a chat model may take seconds. Past
+    // the chat service's daily ceiling the embedded composer writes them.
+    let briefs = match crate::spend::charge(db, config, crate::spend::Paid::Prompt).await {
+        Ok(()) => writer.briefs(story, kind, first / PER_BATCH).await,
+        Err(crate::spend::SpendError::CeilingReached(_)) => {
+            super::writer::Composer.briefs(story, kind, first / PER_BATCH).await
+        }
+        Err(crate::spend::SpendError::Database(error)) => return Err(error.into()),
+    };
     let now = now_ms();
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let mut indices = Vec::new();
     for (slot, brief) in briefs.into_iter().enumerate() {
         let index = (first + slot) as u32;
@@ -184,7 +191,7 @@ pub async fn retry(db: &Db, creation_id: &str, index: u32) -> Result<(), Concept
     }
     let payload = serde_json::to_value(ConceptJob { creation_id: creation_id.into(), index })
         .expect("a job serialises");
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let job_id = jobs::enqueue_with(&mut *tx, CONCEPT_JOB, &payload, 3).await?;
     sqlx::query(
         "UPDATE concepts SET status = 'pending', error = NULL, job_id = $1, updated_at = $2 \

@@ -58,45 +58,59 @@ pub struct StreamQuery {
 pub async fn stream(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
+    Extension(client): Extension<crate::client_address::ClientAddress>,
     Path(id): Path<String>,
     Query(query): Query<StreamQuery>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     owned_creation(&state, &visitor, &id).await?;
+    let place = super::open_stream(&state, &client)?;
     let resume =
         headers.get("last-event-id").and_then(|v| v.to_str().ok()).map(str::to_string).or(query.seen);
     let delivered = Delivered::parse(resume.as_deref().unwrap_or_default());
-    // (state, creation id, what was delivered, whether `done` was sent, news)
-    let following = state.changes.follow();
-    let start = (state, id, delivered, false, following);
-    let events =
-        futures_util::stream::unfold(start, |(state, id, mut delivered, ended, mut following)| async move {
+    let (db, creation_id) = (state.db.clone(), id.clone());
+    let followed = state.readings.concepts.follow(
+        &state.changes,
+        &crate::changes::topic("creation", &id),
+        (crate::readings::same_topic, POLL),
+        place,
+        move || {
+            let (db, id) = (db.clone(), creation_id.clone());
+            // Unreadable for a moment: the last list stands.
+            async move { store::list(&db, &id).await.ok() }
+        },
+    );
+    // (state, creation id, what was delivered, whether `done` was sent, the
+    // concepts' shared list, the list being worked through)
+    let start = (state, id, delivered, false, followed, None::<Vec<Concept>>);
+    let events = futures_util::stream::unfold(
+        start,
+        |(state, id, mut delivered, ended, mut followed, mut current)| async move {
             if ended {
                 return None;
             }
-            let mut first = true;
             loop {
-                if !first {
-                    let topic = crate::changes::topic("creation", &id);
-                    following.next(|news| news == topic, POLL).await;
-                }
-                first = false;
-                // Unreadable: end the stream; the browser reconnects where it was.
-                let concepts = store::list(&state.db, &id).await.ok()?;
+                // One event per call: the list stays until every change in it is sent.
+                let concepts = match current.take() {
+                    Some(concepts) => concepts,
+                    // The stream's time is up: end it; the browser reconnects where it was.
+                    None => followed.next().await?,
+                };
                 if let Some(concept) = concepts.iter().find(|c| !delivered.has(c.index, c.status)) {
                     delivered.mark(concept.index, concept.status);
                     if concept.status == ConceptStatus::Ready {
                         crate::funnel::seen(&state.db, &id, FunnelStep::ConceptsShown).await;
                     }
                     let event = concept_event(concept).id(delivered.as_str());
-                    return Some((Ok(event), (state, id, delivered, false, following)));
+                    return Some((Ok(event), (state, id, delivered, false, followed, Some(concepts))));
                 }
                 if concepts.iter().all(|c| c.status != ConceptStatus::Pending) {
                     let event = Event::default().event("done").id(delivered.as_str()).data("{}");
-                    return Some((Ok(event), (state, id, delivered, true, following)));
+                    return Some((Ok(event), (state, id, delivered, true, followed, None)));
                 }
             }
-        });
+        },
+    );
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }
 
@@ -124,7 +138,7 @@ pub async fn explore_more(
         return Err(ApiError::NotFound);
     }
     let indices =
-        store::add_batch(&state.db, state.writer.as_ref(), &id, &creation.story, creation.kind).await?;
+        store::add_batch((&state.db, &state.config), state.writer.as_ref(), &id, &creation.story, creation.kind).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({ "indices": indices }))))
 }
 

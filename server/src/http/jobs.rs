@@ -7,6 +7,7 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
+use axum::Extension;
 use axum::extract::{Path, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
@@ -20,44 +21,44 @@ const POLL: Duration = Duration::from_millis(200);
 
 pub async fn events(
     State(state): State<AppState>,
+    Extension(client): Extension<crate::client_address::ClientAddress>,
     Path(id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let first = jobs::view(&state.db, &id).await?.ok_or(ApiError::NotFound)?;
-    // (state, id, the last progress sent, whether the end was sent, the next view to report, news)
-    let following = state.changes.follow();
-    let start = (state, id, None::<(Option<String>, Option<i64>)>, false, Some(first), following);
-    let stream = futures_util::stream::unfold(
-        start,
-        |(state, id, last, ended, next, mut following)| async move {
-            if ended {
-                return None;
-            }
-            let mut view = next;
-            loop {
-                let job = match view.take() {
-                    Some(job) => job,
-                    None => {
-                        let topic = crate::changes::topic("job", &id);
-                        following.next(|news| news == topic, POLL).await;
-                        match jobs::view(&state.db, &id).await {
-                            Ok(Some(job)) => job,
-                            // Gone or unreadable: end the stream; the client may reconnect.
-                            _ => return None,
-                        }
-                    }
-                };
-                if let Some(event) = end_event(&job) {
-                    return Some((Ok(event), (state, id, last, true, None, following)));
-                }
-                let progress = (job.stage.clone(), job.percent);
-                if last.as_ref() != Some(&progress) {
-                    let data = json!({ "stage": job.stage.as_deref().unwrap_or("queued"), "percent": job.percent.unwrap_or(0) });
-                    let event = Event::default().event("progress").data(data.to_string());
-                    return Some((Ok(event), (state, id, Some(progress), false, None, following)));
-                }
-            }
+    let place = super::open_stream(&state, &client)?;
+    jobs::view(&state.db, &id).await?.ok_or(ApiError::NotFound)?;
+    let db = state.db.clone();
+    let job_id = id.clone();
+    let followed = state.readings.jobs.follow(
+        &state.changes,
+        &crate::changes::topic("job", &id),
+        (crate::readings::same_topic, POLL),
+        place,
+        move || {
+            let (db, id) = (db.clone(), job_id.clone());
+            // Unreadable for a moment: the last view stands.
+            async move { jobs::view(&db, &id).await.ok() }
         },
     );
+    // (the last progress sent, whether the end was sent, the job's shared view)
+    let start = (None::<(Option<String>, Option<i64>)>, false, followed);
+    let stream = futures_util::stream::unfold(start, |(last, ended, mut followed)| async move {
+        if ended {
+            return None;
+        }
+        loop {
+            // Gone, or the stream's time is up: end it; the page reconnects.
+            let job = followed.next().await??;
+            if let Some(event) = end_event(&job) {
+                return Some((Ok(event), (last, true, followed)));
+            }
+            let progress = (job.stage.clone(), job.percent);
+            if last.as_ref() != Some(&progress) {
+                let data = json!({ "stage": job.stage.as_deref().unwrap_or("queued"), "percent": job.percent.unwrap_or(0) });
+                let event = Event::default().event("progress").data(data.to_string());
+                return Some((Ok(event), (Some(progress), false, followed)));
+            }
+        }
+    });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 

@@ -5,6 +5,7 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
+use axum::Extension;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -151,48 +152,68 @@ const LAB_POLL: Duration = Duration::from_millis(400);
 /// last one, for the chime) and `at` (the lab's time of the change).
 pub async fn staff_events(
     State(state): State<AppState>,
+    Extension(client): Extension<crate::client_address::ClientAddress>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     super::staff_only(&state, &headers).await?;
-    let following = state.changes.follow();
-    let start = (state, None::<i64>, following);
-    let stream = futures_util::stream::unfold(start, |(state, last, mut following)| async move {
-        loop {
-            if last.is_some() {
-                following.next(crate::changes::is_lab, LAB_POLL).await;
+    let place = super::open_stream(&state, &client)?;
+    let db = state.db.clone();
+    let followed = state.readings.lab.follow(
+        &state.changes,
+        "lab",
+        (crate::readings::any_lab_job, LAB_POLL),
+        place,
+        move || {
+            let db = db.clone();
+            // An unreadable database: the pages keep their last view until the next read.
+            async move {
+                let row = sqlx::query("SELECT MAX(id) AS version, MAX(at) AS at FROM print_job_events")
+                    .fetch_one(db.pool())
+                    .await
+                    .ok()?;
+                let version = row.try_get::<Option<i64>, _>("version").ok().flatten().unwrap_or(0);
+                Some((version, row.try_get::<Option<i64>, _>("at").ok().flatten()))
             }
-            // An unreadable database: try again on the next tick (the page keeps its last view).
-            let Ok(row) = sqlx::query("SELECT MAX(id) AS version, MAX(at) AS at FROM print_job_events")
-                .fetch_one(state.db.pool())
-                .await
-            else {
-                following.next(crate::changes::is_lab, LAB_POLL).await;
-                continue;
-            };
-            let version: i64 = row.try_get::<Option<i64>, _>("version").ok().flatten().unwrap_or(0);
-            if last == Some(version) {
-                continue;
-            }
-            let new_submissions: i64 = match last {
-                None => 0,
-                Some(last) => sqlx::query(
-                    "SELECT COUNT(*) AS n FROM print_job_events WHERE id > $1 AND kind = 'submitted'",
-                )
-                .bind(last)
-                .fetch_one(state.db.pool())
-                .await
-                .and_then(|row| row.try_get("n"))
-                .unwrap_or(0),
-            };
-            let at = row.try_get::<Option<i64>, _>("at").ok().flatten().unwrap_or_else(crate::time::now_ms);
-            let data = json!({
-                "version": version,
-                "new_submissions": new_submissions,
-                "at": crate::time::lab_time(at, state.config.lab_zone()),
-            });
-            let event = Event::default().event("lab").data(data.to_string());
-            return Some((Ok(event), (state, Some(version), following)));
-        }
+        },
+    );
+    let start = (state, None::<i64>, followed);
+    let stream = futures_util::stream::unfold(start, |(state, last, mut followed)| async move {
+        // The stream's time is up: end it; the page reconnects.
+        let (version, at) = followed.next().await?;
+        let new_submissions: i64 = match last {
+            None => 0,
+            Some(last) => sqlx::query(
+                "SELECT COUNT(*) AS n FROM print_job_events WHERE id > $1 AND kind = 'submitted'",
+            )
+            .bind(last)
+            .fetch_one(state.db.pool())
+            .await
+            .and_then(|row| row.try_get("n"))
+            .unwrap_or(0),
+        };
+        let at = at.unwrap_or_else(crate::time::now_ms);
+        let data = json!({
+            "version": version,
+            "new_submissions": new_submissions,
+            "at": crate::time::lab_time(at, state.config.lab_zone()),
+        });
+        let event = Event::default().event("lab").data(data.to_string());
+        Some((Ok(event), (state, Some(version), followed)))
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// `POST /api/lab/slicer-openings` with `{"link", "opened", "reason",
+/// "computer"}` → 204: what `memoreez open-in-slicer` on a staff computer
+/// did with a staff page's link, written into the job's event log. 404 for
+/// a link the site did not sign (or one that expired).
+pub async fn slicer_opening(
+    State(state): State<AppState>,
+    body: Result<Json<crate::open_in_slicer::Opening>, axum::extract::rejection::JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let Json(opening) = body?;
+    match crate::open_in_slicer::record(&state, &opening).await? {
+        true => Ok(StatusCode::NO_CONTENT),
+        false => Err(ApiError::NotFound),
+    }
 }

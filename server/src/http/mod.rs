@@ -82,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/lab/jobs/{id}", get(lab::show))
         .route("/api/lab/jobs/{id}/confirm", post(lab::confirm))
         .route("/api/lab/jobs/{id}/files/{file}", get(lab::file))
+        .route("/api/lab/slicer-openings", post(lab::slicer_opening))
         .route("/api/staff/events", get(lab::staff_events))
         .route("/staff/reports/{file}", get(reports::csv))
         .route("/api/creations/upload", post(api::upload_model))
@@ -95,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::body_limits::middleware))
         .layer(axum::middleware::map_response(unbuffered_streams))
         .layer(axum::middleware::from_fn_with_state(state.clone(), session::middleware))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), session::host_prefix))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::client_address::middleware))
         .layer(crate::security_headers::cors(&cors_origins))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::security_headers::middleware))
@@ -110,6 +112,25 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(crate::logs::RequestIds))
         .with_state(state)
+}
+
+/// A live stream's subscription for the request's client, within the caps
+/// on open streams (`changes::StreamLimits`).
+pub(crate) fn open_stream(
+    state: &AppState,
+    client: &crate::client_address::ClientAddress,
+) -> Result<crate::changes::Following, crate::error::ApiError> {
+    use crate::changes::StreamRefusal;
+    use crate::error::ApiError;
+    state.changes.open_for(&client.0).map_err(|refusal| match refusal {
+        StreamRefusal::ClientBusy => ApiError::TooManyRequests {
+            retry_after_s: 5,
+            message: "You have many live pages open at once; close a few and this one updates again.".into(),
+        },
+        StreamRefusal::Full => {
+            ApiError::Busy("Memoreez has as many live pages open as it can take; this one updates again shortly.".into())
+        }
+    })
 }
 
 /// The multipart server functions' decoder panics on a body without a

@@ -56,9 +56,10 @@ pub async fn media(
     Path((id, file)): Path<(String, String)>,
 ) -> Result<impl IntoResponse, ApiError> {
     owned_creation(&state, &visitor, &id).await?;
+    let files = models::current_files(&state.db, &id).await?.ok_or(ApiError::NotFound)?;
     let (key, content_type) = match file.as_str() {
-        "model.stl" => (models::mesh_key(&id), "model/stl"),
-        "thumbnail.png" => (models::thumbnail_key(&id), "image/png"),
+        "model.stl" => (files.mesh(), "model/stl"),
+        "thumbnail.png" => (files.thumbnail(), "image/png"),
         _ => return Err(ApiError::NotFound),
     };
     let bytes = state.storage.get(&key).await.map_err(|_| ApiError::NotFound)?;

@@ -86,32 +86,42 @@ pub async fn show(
 /// by another instance (a webhook, the lab) shows too.
 pub async fn events(
     State(state): State<AppState>,
+    Extension(client): Extension<crate::client_address::ClientAddress>,
     Path(id): Path<String>,
     Query(token): Query<Token>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let first = orders::view(&state, &id, &token.t).await?;
-    let following = state.changes.follow();
-    let start = (state, id, token.t, None::<OrderView>, Some(first), following);
-    let stream =
-        futures_util::stream::unfold(start, |(state, id, token, last, next, mut following)| async move {
-            let mut next = next;
-            loop {
-                let order = match next.take() {
-                    Some(order) => order,
-                    None => {
-                        let topic = crate::changes::topic("order", &id);
-                        following.next(|news| news == topic, ORDER_POLL).await;
-                        // Gone or unreadable: end the stream; the page reconnects.
-                        orders::view(&state, &id, &token).await.ok()?
-                    }
-                };
-                if last.as_ref() != Some(&order) {
-                    let data = serde_json::to_string(&order).expect("an order serialises");
-                    let event = Event::default().event("order").data(data);
-                    return Some((Ok(event), (state, id, token, Some(order), None, following)));
+    let place = super::open_stream(&state, &client)?;
+    // The token is checked here, for this stream; the shared reader reads with it too.
+    orders::view(&state, &id, &token.t).await?;
+    let reading = (state.clone(), id.clone(), token.t);
+    let followed = state.readings.orders.follow(
+        &state.changes,
+        &crate::changes::topic("order", &id),
+        (crate::readings::same_topic, ORDER_POLL),
+        place,
+        move || {
+            let (state, id, token) = reading.clone();
+            async move {
+                match orders::view(&state, &id, &token).await {
+                    Ok(order) => Some(Some(order)),
+                    Err(OrderError::NotFound) => Some(None),
+                    // Unreadable for a moment: the last view stands.
+                    Err(_) => None,
                 }
             }
-        });
+        },
+    );
+    let stream = futures_util::stream::unfold((None::<OrderView>, followed), |(last, mut followed)| async move {
+        loop {
+            // Gone, or the stream's time is up: end it; the page reconnects.
+            let order = followed.next().await??;
+            if last.as_ref() != Some(&order) {
+                let data = serde_json::to_string(&order).expect("an order serialises");
+                let event = Event::default().event("order").data(data);
+                return Some((Ok(event), (Some(order), followed)));
+            }
+        }
+    });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 

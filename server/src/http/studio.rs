@@ -92,10 +92,10 @@ pub async fn three_mf(
     let title = creation.story.hobbies.first().cloned().unwrap_or_else(|| "Keepsake".into());
     let bytes = geometry::io::three_mf::write(&built.mesh, &title)
         .map_err(|e| ApiError::Internal(format!("writing the 3MF: {e}")))?;
-    Ok(download("3mf", "model/3mf", bytes))
+    Ok(download("3mf", "model/3mf", bytes.into()))
 }
 
-fn download(extension: &str, content_type: &'static str, bytes: Vec<u8>) -> impl IntoResponse + use<> {
+fn download(extension: &str, content_type: &'static str, bytes: bytes::Bytes) -> impl IntoResponse + use<> {
     let disposition = format!("attachment; filename=\"memoreez-keepsake.{extension}\"");
     // Built from the settings saved now; they change, so never cached for long.
     (

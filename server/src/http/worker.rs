@@ -150,12 +150,15 @@ pub struct Who {
     worker_id: String,
 }
 
-async fn leased_mesh_job(state: &AppState, id: &str, owner: &str) -> Result<MeshJob, ApiError> {
+/// The mesh job leased to `owner`, and the attempt its lease is for.
+async fn leased_mesh_job(state: &AppState, id: &str, owner: &str) -> Result<(MeshJob, i64), ApiError> {
     if !jobs::is_leased_to(&state.db, id, owner).await? {
         return Err(lease_lost());
     }
     let job = jobs::view(&state.db, id).await?.ok_or(ApiError::NotFound)?;
-    serde_json::from_value(job.payload).map_err(|e| ApiError::Internal(format!("bad mesh job {id}: {e}")))
+    let payload =
+        serde_json::from_value(job.payload).map_err(|e| ApiError::Internal(format!("bad mesh job {id}: {e}")))?;
+    Ok((payload, job.attempts))
 }
 
 /// `GET /api/worker/jobs/{id}/input?worker_id=…`: the picture to make a model of.
@@ -166,7 +169,7 @@ pub async fn input(
     Query(who): Query<Who>,
 ) -> Result<impl IntoResponse, ApiError> {
     let owner = owner(&worker, &who.worker_id)?;
-    let job = leased_mesh_job(&state, &id, &owner).await?;
+    let (job, _) = leased_mesh_job(&state, &id, &owner).await?;
     let key = crate::concepts::store::image_key(&job.creation_id, job.index);
     let picture = state.storage.get(&key).await.map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(([(http::header::CONTENT_TYPE, "application/octet-stream")], picture))
@@ -184,10 +187,10 @@ pub async fn result(
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
     let owner = owner(&worker, &who.worker_id)?;
-    let job = leased_mesh_job(&state, &id, &owner).await?;
+    let (job, attempt) = leased_mesh_job(&state, &id, &owner).await?;
     let limits = state.config.model_limits();
     // Parsing is CPU work on a file from another machine: off the runtime.
-    let read = tokio::task::spawn_blocking(move || {
+    let read = state.mesh_work.run(move || {
         if body.starts_with(b"glTF") {
             geometry::io::glb::read(&body, &limits)
         } else {
@@ -199,7 +202,8 @@ pub async fn result(
     .map_err(|e| e.to_string());
     let outcome = match read {
         Ok(mesh) => {
-            models::keep(&state.storage, &job.creation_id, mesh, Some(models::MODEL_SIZE_MM), jobs::unheard())
+            let run = models::Run { job_id: &id, attempt };
+            models::keep((&state.storage, &state.mesh_work), (&job.creation_id, run), mesh, Some(models::MODEL_SIZE_MM), jobs::unheard())
                 .await
         }
         Err(error) => Err(MakeError::Unusable(format!("The worker's model is unusable: {error}"))),

@@ -407,7 +407,7 @@ pub async fn an_order_is_only_for_the_mesh_that_was_priced(kind: Kind) {
     with_app(kind, |app| async move {
         let (id, cookie, _) = priced_keepsake(&app).await;
         // Another model under the same creation, as a new pick makes.
-        let model = format!("models/{id}/model.stl");
+        let model = memoreez::models::current_files(&app.state.db, &id).await.unwrap().unwrap().mesh();
         let mut other = geometry::shapes::cuboid([0.0, 0.0, 0.0], [30.0, 20.0, 10.0]);
         other.vertices.iter_mut().for_each(|v| v[2] *= 2.0);
         app.state.storage.put(&model, geometry::io::stl::write_binary(&other)).await.unwrap();

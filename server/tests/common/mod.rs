@@ -107,6 +107,11 @@ impl TestApp {
         addr
     }
 
+    /// The router's answer with its body still to come (a stream held open).
+    pub async fn open(&self, request: Request<Body>) -> axum::response::Response {
+        self.router.clone().oneshot(request).await.expect("router answers")
+    }
+
     pub async fn send(&self, request: Request<Body>) -> Reply {
         let response = self.router.clone().oneshot(request).await.expect("router answers");
         let status = response.status();

@@ -225,14 +225,14 @@ pub async fn pages_carry_security_headers_and_a_csp_nonce(kind: Kind) {
         },
     )
     .await;
-    // Behind HTTPS: HSTS, and Secure on every cookie.
+    // Behind HTTPS: HSTS, and Secure on every cookie (named with the __Host- prefix).
     let https = |state: &mut AppState| {
         configure(state, |config| config.public_url = "https://memoreez.example".into())
     };
     with_changed_app(kind, https, |app| async move {
         let created = app.post_json("/api/creations", STORY, None).await;
         assert_eq!(created.header("strict-transport-security").as_deref(), Some("max-age=31536000"));
-        for name in ["memoreez_visitor", "memoreez_session"] {
+        for name in ["__Host-memoreez_visitor", "__Host-memoreez_session"] {
             let cookie = set_cookie(&created, name).unwrap_or_else(|| panic!("{name}"));
             assert!(cookie.contains("; Secure"), "{cookie}");
         }
@@ -523,6 +523,8 @@ pub async fn files_no_record_names_are_swept(kind: Kind) {
             "gcode/nobody.gcode".into(),
             "uploads/nobody.3mf".into(),
             "lab/Uploaded/Nobody_Filament_Red_zzzzzzzzzz/model.stl".into(),
+            // A run of a model job that no completed job points at: its lease was lost.
+            format!("models/{id}/lost-1/model.stl"),
             // A file added to a folder a row names is still that row's.
             format!("models/{id}/extra.png"),
         ];
@@ -618,6 +620,302 @@ pub async fn oversized_bodies_are_refused_before_they_are_read(kind: Kind) {
 
         assert_eq!((app.count("creations").await, app.count("print_jobs").await), (0, 0));
         assert!(app.state.storage.list_dated().await.unwrap().is_empty());
+    })
+    .await;
+}
+
+/// Mesh work has one budget: an address gets two heavy requests at once
+/// (the next is 429 before anything is built), a full queue is 503, and a
+/// keepsake is built once for its model and settings, whoever downloads it.
+pub async fn mesh_work_is_shared_out_and_keepsakes_are_built_once(kind: Kind) {
+    super::with_app(kind, |app| async move {
+        let (id, cookie, _) = super::checkout::priced_keepsake(&app).await;
+        let stl_path = format!("/api/creations/{id}/keepsake.stl");
+        // Pricing built the keepsake; its downloads find it built.
+        let builds = app.state.keepsakes.builds();
+        let first = app.get(&stl_path, Some(&cookie)).await;
+        assert_eq!(first.status, StatusCode::OK, "{}", first.text());
+        let three_mf = app.get(&format!("/api/creations/{id}/keepsake.3mf"), Some(&cookie)).await;
+        assert_eq!(three_mf.status, StatusCode::OK);
+        let parallel =
+            futures_util::future::join_all((0..4).map(|_| app.get(&stl_path, Some(&cookie)))).await;
+        for reply in &parallel {
+            assert!(
+                reply.status == StatusCode::OK || reply.status == StatusCode::TOO_MANY_REQUESTS,
+                "{}",
+                reply.status
+            );
+            if reply.status == StatusCode::OK {
+                assert_eq!(reply.body, first.body, "one keepsake, the same bytes");
+            }
+        }
+        assert_eq!(app.state.keepsakes.builds(), builds, "downloads built nothing");
+
+        // New settings: a new keepsake, built once, then found.
+        let priced = app
+            .post_json(
+                &format!("/api/creations/{id}/studio/quote"),
+                &super::suite::studio_settings("Other", 0.6),
+                Some(&cookie),
+            )
+            .await;
+        assert_eq!(priced.status, StatusCode::ACCEPTED, "{}", priced.text());
+        assert_eq!(app.state.keepsakes.builds(), builds + 1);
+        let changed = app.get(&stl_path, Some(&cookie)).await;
+        assert_eq!(changed.status, StatusCode::OK);
+        assert_ne!(changed.body, first.body);
+        assert_eq!(app.state.keepsakes.builds(), builds + 1);
+
+        // The router's requests have no connection: their address is "unknown".
+        let held = [app.state.mesh_work.admit("unknown").unwrap(), app.state.mesh_work.admit("unknown").unwrap()];
+        let refused = app.get(&stl_path, Some(&cookie)).await;
+        assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{}", refused.text());
+        assert!(refused.header("retry-after").is_some());
+        // Light requests are not held up by the address's heavy ones.
+        assert_eq!(app.get("/", None).await.status, StatusCode::OK);
+        drop(held);
+        assert_eq!(app.get(&stl_path, Some(&cookie)).await.status, StatusCode::OK);
+
+        // Every place in the queue taken (by other addresses): 503 with Retry-After.
+        let mut others = Vec::new();
+        while let Ok(admission) = app.state.mesh_work.admit(&format!("10.9.{}.{}", others.len() / 250, others.len() % 250)) {
+            others.push(admission);
+        }
+        let full = app.get(&stl_path, Some(&cookie)).await;
+        assert_eq!(full.status, StatusCode::SERVICE_UNAVAILABLE, "{}", full.text());
+        assert_eq!(full.header("retry-after").as_deref(), Some("5"));
+        assert!(full.text().contains("busy building models"), "{}", full.text());
+        drop(others);
+        assert_eq!(app.get(&stl_path, Some(&cookie)).await.status, StatusCode::OK);
+    })
+    .await;
+}
+
+/// Behind HTTPS our cookies are `__Host-` cookies: Secure, Path=/, no
+/// Domain. The prefixed cookie is the visitor's; the same token sent
+/// without the prefix (as a neighbouring subdomain could plant it) is nobody's.
+pub async fn cookies_behind_https_carry_the_host_prefix(kind: Kind) {
+    let https = |state: &mut AppState| configure(state, |config| config.public_url = "https://shop.example".into());
+    with_changed_app(kind, https, |app| async move {
+        let reply = app.post_json("/api/creations", STORY, None).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+        let set: Vec<String> =
+            reply.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect();
+        assert!(!set.is_empty());
+        for cookie in &set {
+            assert!(cookie.starts_with("__Host-memoreez_"), "{cookie}");
+            assert!(cookie.contains("; Secure") && cookie.contains("Path=/") && !cookie.contains("Domain"), "{cookie}");
+        }
+        let prefixed = set
+            .iter()
+            .find(|c| c.starts_with("__Host-memoreez_visitor="))
+            .map(|c| c.split(';').next().unwrap().to_string())
+            .expect("the visitor's cookie");
+        let plain = prefixed.trim_start_matches("__Host-").to_string();
+        let page = format!("/create/{}", reply.json()["id"].as_str().unwrap());
+        assert_eq!(app.get(&page, Some(&prefixed)).await.status, StatusCode::OK);
+        assert_eq!(app.get(&page, Some(&plain)).await.status, StatusCode::NOT_FOUND);
+        // Other sites' cookies pass untouched beside ours.
+        let both = format!("theme=dark; {prefixed}");
+        assert_eq!(app.get(&page, Some(&both)).await.status, StatusCode::OK);
+    })
+    .await;
+
+    // Over plain HTTP (a machine's own address) the names stay as they are.
+    super::with_app(kind, |app| async move {
+        let reply = app.post_json("/api/creations", STORY, None).await;
+        let cookie = reply.header("set-cookie").unwrap();
+        assert!(cookie.starts_with("memoreez_") && !cookie.contains("Secure"), "{cookie}");
+    })
+    .await;
+}
+
+/// Live streams are capped per address and end after their lifetime (the
+/// page opens a new one): two staff feeds at once from one address here, a
+/// third refused with 429 until one closes; a held feed ends by itself.
+pub async fn live_streams_are_capped_and_end_in_time(kind: Kind) {
+    let limits = |state: &mut AppState| {
+        configure(state, |config| {
+            config.streams_per_client = 2;
+            config.stream_lifetime_s = 1;
+        });
+        state.changes = memoreez::changes::Changes::with_limits(state.config.stream_limits());
+    };
+    with_changed_app(kind, limits, |app| async move {
+        use http_body_util::BodyExt;
+        let cookie = super::staff::staff_cookie(&app).await;
+        let feed = || Request::get("/api/staff/events").header("cookie", &cookie).body(Body::empty()).unwrap();
+        let first = app.open(feed()).await;
+        let second = app.open(feed()).await;
+        assert_eq!((first.status(), second.status()), (StatusCode::OK, StatusCode::OK));
+        assert_eq!(app.state.changes.open_streams(), 2);
+        let third = app.send(feed()).await;
+        assert_eq!(third.status, StatusCode::TOO_MANY_REQUESTS, "{}", third.text());
+        assert!(third.header("retry-after").is_some());
+        drop(second);
+        assert_eq!(app.state.changes.open_streams(), 1);
+        let again = app.open(feed()).await;
+        assert_eq!(again.status(), StatusCode::OK);
+
+        // Each ends by itself once its second is up, having said where the lab stands.
+        let started = std::time::Instant::now();
+        let body = tokio::time::timeout(std::time::Duration::from_secs(10), first.into_body().collect())
+            .await
+            .expect("the stream ended")
+            .unwrap()
+            .to_bytes();
+        assert!(String::from_utf8_lossy(&body).contains("event: lab"));
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        drop(again);
+        assert_eq!(app.state.changes.open_streams(), 0);
+    })
+    .await;
+}
+
+/// Ten pages following one job share one reader of its row: the database
+/// is read about as often as for one page, and the reader stops with the
+/// last of them.
+pub async fn streams_of_one_topic_share_one_reader(kind: Kind) {
+    super::with_app(kind, |app| async move {
+        let upload = app.post_multipart("/api/creations/upload", &[("file", Some("box.stl"), &super::suite::box_stl())]).await;
+        assert_eq!(upload.status, StatusCode::CREATED, "{}", upload.text());
+        // No workers run here: the job stays queued, and its streams open.
+        let events = upload.json()["events_url"].as_str().unwrap().to_string();
+        let readings = &app.state.readings.jobs;
+        let mut open = Vec::new();
+        for _ in 0..10 {
+            let stream = app.open(Request::get(&events).body(Body::empty()).unwrap()).await;
+            assert_eq!(stream.status(), StatusCode::OK);
+            open.push(stream);
+        }
+        assert_eq!(readings.readers(), 1);
+        let before = readings.reads();
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        let made = readings.reads() - before;
+        // One reader re-reads every 200 ms (or on news); ten readers would make 50.
+        assert!(made <= 8, "{made} reads in a second for ten streams");
+        drop(open);
+        assert_eq!(readings.readers(), 0);
+    })
+    .await;
+}
+
+/// A run of a model job whose lease was lost (it stalled, another worker
+/// took the job over and finished) still writes, but into its own folder:
+/// the model customers see, the studio builds on and the lab prints is the
+/// winner's, and the loser's files are swept as nobody's.
+pub async fn a_run_that_lost_its_lease_cannot_overwrite_the_winner(kind: Kind) {
+    super::with_app(kind, |app| async move {
+        use memoreez::models::{self, MODEL_JOB, Run};
+        let upload = app.post_multipart("/api/creations/upload", &[("file", Some("box.stl"), &super::suite::box_stl())]).await;
+        assert_eq!(upload.status, StatusCode::CREATED, "{}", upload.text());
+        let cookie = upload.visitor_cookie().unwrap();
+        let id = upload.json()["id"].as_str().unwrap().to_string();
+        let db = &app.state.db;
+        // Run 1 claims the job with a lease that runs out at once; run 2 takes it over.
+        let first = memoreez::jobs::claim(db, &[MODEL_JOB], "stalled", 1).await.unwrap().unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let second = memoreez::jobs::claim(db, &[MODEL_JOB], "winner", 60_000).await.unwrap().unwrap();
+        assert_eq!((first.id.as_str(), first.attempt, second.attempt), (second.id.as_str(), 1, 2));
+        fn run(job: &memoreez::jobs::Claimed) -> Run<'_> {
+            Run { job_id: &job.id, attempt: job.attempt }
+        }
+
+        let won = models::make_model(&app.state, (&second.payload, run(&second)), memoreez::jobs::unheard()).await.unwrap();
+        assert!(memoreez::jobs::complete(db, &second.id, "winner", &serde_json::to_value(&won).unwrap()).await.unwrap());
+        // The stalled run wakes up and keeps another model: into its own folder only.
+        let other = geometry::shapes::cuboid([0.0; 3], [40.0, 5.0, 5.0]);
+        let storage_and_work = (&app.state.storage, &app.state.mesh_work);
+        let lost =
+            models::keep(storage_and_work, (&id, run(&first)), other, None, memoreez::jobs::unheard()).await.unwrap();
+        assert_ne!(lost.files, won.files);
+        let lost_result = serde_json::to_value(&lost).unwrap();
+        let finished = memoreez::jobs::complete(db, &first.id, "stalled", &lost_result).await.unwrap();
+        assert!(!finished, "the stalled run's lease is gone");
+
+        let served = app.get(&format!("/media/models/{id}/model.stl"), Some(&cookie)).await;
+        assert_eq!(served.status, StatusCode::OK);
+        let winner = app.state.storage.get(&format!("{}/model.stl", won.files)).await.unwrap();
+        assert_eq!(served.body, winner, "the winner's model is the one served");
+        let studio = app.get(&format!("/api/creations/{id}/studio"), Some(&cookie)).await.json();
+        assert_eq!(studio["model_height_mm"], 10.0, "the studio builds on the winner's box: {studio}");
+
+        let swept = memoreez::orphans::sweep(db, &app.state.storage, std::time::Duration::ZERO).await.unwrap();
+        let mut removed = swept.removed.clone();
+        removed.sort();
+        assert_eq!(removed, [format!("{}/model.stl", lost.files), format!("{}/thumbnail.png", lost.files)]);
+        assert_eq!(app.get(&format!("/media/models/{id}/model.stl"), Some(&cookie)).await.body, winner);
+    })
+    .await;
+}
+
+/// A chat writer that counts its calls and writes what the composer writes.
+#[derive(Debug, Default)]
+struct CountingWriter(std::sync::atomic::AtomicUsize);
+
+#[async_trait::async_trait]
+impl memoreez::concepts::writer::PromptWriter for CountingWriter {
+    async fn briefs(
+        &self,
+        story: &app::story::Story,
+        kind: app::creation::CreationKind,
+        batch: usize,
+    ) -> Vec<memoreez::concepts::brief::Brief> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        memoreez::concepts::writer::Composer.briefs(story, kind, batch).await
+    }
+}
+
+/// Each paid provider stops at its daily ceiling: racing calls never pass
+/// it together, the day after starts afresh, a design past the image
+/// service's ceiling fails with the reason (the others are drawn), and past
+/// the chat service's ceiling the embedded composer writes the briefs.
+pub async fn paid_providers_stop_at_their_daily_ceiling(kind: Kind) {
+    use memoreez::spend::{self, Allowance, Paid, SpendError};
+    let writer = Arc::new(CountingWriter::default());
+    let counted = writer.clone();
+    let change = move |state: &mut AppState| {
+        configure(state, |config| {
+            config.image_provider = memoreez::config::Provider::Openai;
+            (config.image_call_cents, config.image_daily_ceiling_cents) = (4, 8);
+            config.prompt_provider = memoreez::config::Provider::Openai;
+            (config.prompt_call_cents, config.prompt_daily_ceiling_cents) = (1, 0);
+        });
+        state.writer = writer;
+    };
+    with_changed_app(kind, change, |app| async move {
+        let db = &app.state.db;
+        let allowance = Allowance { call_cents: 4, daily_ceiling_cents: 10 };
+        let racing = (0..20).map(|_| spend::charge_on(db, Paid::Mesh, "2026-12-04", allowance));
+        let outcomes = futures_util::future::join_all(racing).await;
+        let passed = outcomes.iter().filter(|outcome| outcome.is_ok()).count();
+        assert_eq!(passed, 2, "{outcomes:?}");
+        assert!(outcomes.iter().all(|o| o.is_ok() || matches!(o, Err(SpendError::CeilingReached(Paid::Mesh)))));
+        assert_eq!(spend::spent_on(db, Paid::Mesh, "2026-12-04").await.unwrap(), (8, 2));
+        assert!(spend::charge_on(db, Paid::Mesh, "2026-12-05", allowance).await.is_ok(), "a new day");
+        assert!(spend::charge_on(db, Paid::TextTo3d, "2026-12-04", allowance).await.is_ok(), "its own ceiling");
+        let dear = Allowance { call_cents: 11, daily_ceiling_cents: 10 };
+        assert!(spend::charge_on(db, Paid::Image, "2026-12-01", dear).await.is_err(), "one call past it");
+        // The embedded providers cost nothing and are never counted.
+        assert_eq!(spend::allowance(&memoreez::config::Config::default(), Paid::Image), None);
+
+        let created = app.post_json("/api/creations", r#"{"hobbies": "sailing, jazz piano"}"#, None).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+        assert_eq!(counted.0.load(std::sync::atomic::Ordering::SeqCst), 0, "the chat service was not called");
+        let id = created.json()["id"].as_str().unwrap().to_string();
+        let cookie = created.visitor_cookie().unwrap();
+        memoreez::workers::spawn(&app.state);
+        let stream = app.get(&format!("/api/creations/{id}/concepts/stream"), Some(&cookie)).await.text();
+        let events = super::suite::sse_events(&stream);
+        let drawn = events.iter().filter(|(name, _, _)| name == "concept").count();
+        let refused: Vec<_> = events.iter().filter(|(name, _, _)| name == "concept_failed").collect();
+        assert_eq!((drawn, refused.len()), (2, 2), "{events:?}");
+        for (_, _, data) in refused {
+            assert!(data["reason"].as_str().unwrap().contains("Today's budget for drawing designs is used up"), "{data}");
+        }
+        let today = memoreez::time::lab_day(memoreez::time::now_ms(), app.state.config.lab_zone());
+        assert_eq!(spend::spent_on(db, Paid::Image, &today).await.unwrap(), (8, 2));
+        assert_eq!(spend::spent_on(db, Paid::Prompt, &today).await.unwrap(), (0, 0));
     })
     .await;
 }

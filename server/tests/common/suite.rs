@@ -1017,6 +1017,38 @@ macro_rules! backend_suite {
             common::backup::crafted_archives_write_nothing_anywhere($kind).await
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn mesh_work_is_shared_out_and_keepsakes_are_built_once() {
+            common::protect::mesh_work_is_shared_out_and_keepsakes_are_built_once($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn the_slicer_opens_our_mesh_and_every_opening_is_logged() {
+            common::lab::the_slicer_opens_our_mesh_and_every_opening_is_logged($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn cookies_behind_https_carry_the_host_prefix() {
+            common::protect::cookies_behind_https_carry_the_host_prefix($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn the_same_step_pressed_at_once_is_taken_once() {
+            common::lab::the_same_step_pressed_at_once_is_taken_once($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn live_streams_are_capped_and_end_in_time() {
+            common::protect::live_streams_are_capped_and_end_in_time($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn streams_of_one_topic_share_one_reader() {
+            common::protect::streams_of_one_topic_share_one_reader($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_run_that_lost_its_lease_cannot_overwrite_the_winner() {
+            common::protect::a_run_that_lost_its_lease_cannot_overwrite_the_winner($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn paid_providers_stop_at_their_daily_ceiling() {
+            common::protect::paid_providers_stop_at_their_daily_ceiling($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn files_no_record_names_are_swept() {
             common::protect::files_no_record_names_are_swept($kind).await
         }
