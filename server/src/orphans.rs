@@ -73,11 +73,7 @@ impl Named {
             .await?;
         // A payload that does not read names nothing, and so protects nothing;
         // but a quote job's payload is written by this code and always reads.
-        let uploads = payloads
-            .iter()
-            .filter_map(|payload| serde_json::from_str::<serde_json::Value>(payload).ok())
-            .filter_map(|payload| payload["upload"].as_str().map(str::to_string))
-            .collect();
+        let uploads = text_fields(&payloads, "upload");
         let results: Vec<String> = sqlx::query_scalar(
             "SELECT result FROM jobs WHERE kind IN ($1, $2) AND status = 'done' AND result IS NOT NULL",
         )
@@ -85,11 +81,7 @@ impl Named {
         .bind(crate::models::MODEL_JOB)
         .fetch_all(db.pool())
         .await?;
-        let runs = results
-            .iter()
-            .filter_map(|result| serde_json::from_str::<serde_json::Value>(result).ok())
-            .filter_map(|result| result["files"].as_str().map(str::to_string))
-            .collect();
+        let runs = text_fields(&results, "files");
         Ok(Named {
             runs,
             creations: strings(db, "SELECT id FROM creations").await?,
@@ -112,6 +104,15 @@ impl Named {
             Owner::Unknown => return None,
         })
     }
+}
+
+/// The text `field` of each JSON document in `documents` that has one.
+fn text_fields(documents: &[String], field: &str) -> HashSet<String> {
+    documents
+        .iter()
+        .filter_map(|document| serde_json::from_str::<serde_json::Value>(document).ok())
+        .filter_map(|document| document[field].as_str().map(str::to_string))
+        .collect()
 }
 
 /// The first column of every row `sql` finds.
