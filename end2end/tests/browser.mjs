@@ -48,6 +48,14 @@ export async function visit(page, path, base = BASE_URL) {
   return response;
 }
 
+/** Signs `page` in as staff on `base` with `password` and waits for the staff home. */
+export async function signInAsStaff(page, password, base = BASE_URL) {
+  await visit(page, '/staff/login', base);
+  await page.fill('#password', password);
+  await page.click('[data-testid="staff-sign-in"] button');
+  await page.waitForSelector('[data-testid="staff-home"]', { timeout: 15_000 });
+}
+
 /**
  * Launches one Chromium for the test file (closed after its tests) and
  * returns a function that gives it; screenshots go to test-results/.

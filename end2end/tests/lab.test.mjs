@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { boxStl, openPage, sharedBrowser, startServer, visit } from './browser.mjs';
+import { boxStl, openPage, sharedBrowser, signInAsStaff, startServer, visit } from './browser.mjs';
 
 const browser = sharedBrowser();
 const PASSWORD = 'correct horse battery';
@@ -76,11 +76,7 @@ after(async () => {
 test('a student submits, the open dashboard shows it live, staff approve, the student accepts by email, staff print and hand it over', async () => {
   // Staff sign in and keep the queue open, chime on.
   const staff = await openPage(browser());
-  await visit(staff.page, '/staff/login', server.url);
-  await staff.page.waitForSelector('html[data-hydrated="true"]');
-  await staff.page.fill('#password', PASSWORD);
-  await staff.page.click('[data-testid="staff-sign-in"] button');
-  await staff.page.waitForSelector('[data-testid="staff-home"]', { timeout: 15_000 });
+  await signInAsStaff(staff.page, PASSWORD, server.url);
   await staff.page.waitForSelector('[data-testid="queue-empty"]');
   await staff.page.waitForSelector('[data-testid="live-bar"][data-live="true"]');
   await staff.page.check('[data-testid="chime-toggle"]');

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 
-import { boxStl, openPage, sharedBrowser, startServer, visit } from './browser.mjs';
+import { boxStl, openPage, sharedBrowser, signInAsStaff, startServer } from './browser.mjs';
 
 const browser = sharedBrowser();
 const PASSWORD = 'correct horse battery';
@@ -36,11 +36,7 @@ async function submit(name) {
 
 test('the staff dashboard reconnects by itself after the server restarts, and shows what came after', async () => {
   const staff = await openPage(browser());
-  await visit(staff.page, '/staff/login', server.url);
-  await staff.page.waitForSelector('html[data-hydrated="true"]');
-  await staff.page.fill('#password', PASSWORD);
-  await staff.page.click('[data-testid="staff-sign-in"] button');
-  await staff.page.waitForSelector('[data-testid="staff-home"]', { timeout: 15_000 });
+  await signInAsStaff(staff.page, PASSWORD, server.url);
   await staff.page.waitForSelector('[data-testid="live-bar"][data-link="live"]');
 
   await server.kill();

@@ -9,23 +9,15 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use memoreez::config::Config;
-use memoreez::state::AppState;
 use tower::ServiceExt;
+
+mod common;
 
 const RUNS: usize = 7;
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let config = Config {
-        database_url: format!("sqlite://{}/bench.db", dir.path().display()),
-        files_dir: dir.path().join("files"),
-        site_root: dir.path().join("site"),
-        ..Config::default()
-    };
-    let state = AppState::open(config).await.expect("the app opens");
-    memoreez::workers::spawn(&state);
+    let (_dir, state) = common::embedded_app(|_| ()).await;
     let router = memoreez::http::router(state.clone());
 
     let (mut first, mut all, mut mesh) = (Vec::new(), Vec::new(), Vec::new());

@@ -9,26 +9,19 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use memoreez::config::Config;
-use memoreez::state::AppState;
+mod common;
 
 const DOWNLOADS: usize = 60;
 const GOAL_P99_MS: u128 = 200;
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let config = Config {
-        database_url: format!("sqlite://{}/bench.db", dir.path().display()),
-        files_dir: dir.path().join("files"),
-        site_root: dir.path().join("site"),
+    let (_dir, state) = common::embedded_app(|config| {
         // Each simulated visitor has its own address, as behind a proxy.
-        trusted_proxies: "127.0.0.1".into(),
-        rate_limit: 10_000,
-        ..Config::default()
-    };
-    let state = AppState::open(config).await.expect("the app opens");
-    memoreez::workers::spawn(&state);
+        config.trusted_proxies = "127.0.0.1".into();
+        config.rate_limit = 10_000;
+    })
+    .await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let addr = listener.local_addr().unwrap();
     let app = memoreez::http::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();

@@ -2,7 +2,7 @@
 //! stream ends when the server restarts, a proxy drops it, or its lifetime
 //! is over (the server ends each after `MEMOREEZ_STREAM_LIFETIME_S`); the
 //! browser's own `EventSource` retry gives up after an error answer, and
-//! gloo's stream ends at the first error. [`follow`] opens it again with
+//! keeps quiet while it retries. [`follow`] opens it again with
 //! backoff, telling the page how the link stands, and after three failed
 //! tries in a row falls back to asking the page to poll every 45 s while it
 //! keeps trying.
@@ -95,24 +95,20 @@ pub async fn follow(
     mut on_poll: impl FnMut(),
 ) {
     use futures::StreamExt;
-    use gloo_net::eventsource::futures::EventSource;
 
     let mut failures = 0u32;
     loop {
         let mut heard = false;
-        if let Ok(mut source) = EventSource::new(&url) {
-            let streams: Vec<_> = events.iter().filter_map(|event| source.subscribe(*event).ok()).collect();
-            let mut messages = futures::stream::select_all(streams);
-            while let Some(Ok((event, message))) = messages.next().await {
+        if let Some((_open, mut messages)) = OpenSource::new(&url, events) {
+            // `None`: the link dropped (or the server refused it).
+            while let Some(Some((event, data))) = messages.next().await {
                 heard = true;
                 failures = 0;
                 link.set(LinkState::Live);
-                if let Next::Stop = on_message(&event, message.data().as_string().unwrap_or_default()) {
-                    source.close();
+                if let Next::Stop = on_message(&event, data) {
                     return;
                 }
             }
-            source.close();
         }
         if !heard {
             failures += 1;
@@ -124,6 +120,64 @@ pub async fn follow(
             link.set(LinkState::Reconnecting);
         }
         sleep(backoff_ms(failures)).await;
+    }
+}
+
+/// One try at a stream: the browser's `EventSource` with a listener per
+/// event and one for errors. Written on `web_sys` rather than gloo-net's
+/// stream because that one ignores an error while the browser retries by
+/// itself, so a server that went away looked live until it came back, and
+/// the page could never say "Reconnecting…". Here any error ends the try
+/// and [`follow`] decides when to try again. Dropping it (the page left,
+/// or the try ended) closes the connection and removes the listeners.
+#[cfg(feature = "hydrate")]
+struct OpenSource {
+    source: web_sys::EventSource,
+    listeners: Vec<(&'static str, wasm_bindgen::closure::Closure<dyn FnMut(web_sys::MessageEvent)>)>,
+    _on_error: wasm_bindgen::closure::Closure<dyn FnMut(web_sys::Event)>,
+}
+
+#[cfg(feature = "hydrate")]
+type Messages = futures::channel::mpsc::UnboundedReceiver<Option<(String, String)>>;
+
+#[cfg(feature = "hydrate")]
+impl OpenSource {
+    fn new(url: &str, events: &'static [&'static str]) -> Option<(OpenSource, Messages)> {
+        use wasm_bindgen::closure::Closure;
+        use wasm_bindgen::JsCast;
+
+        let source = web_sys::EventSource::new(url).ok()?;
+        let (sender, messages) = futures::channel::mpsc::unbounded();
+        let listeners = events
+            .iter()
+            .map(|&event| {
+                let sender = sender.clone();
+                let listener = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |message: web_sys::MessageEvent| {
+                    let data = message.data().as_string().unwrap_or_default();
+                    let _ = sender.unbounded_send(Some((event.to_string(), data)));
+                });
+                let _ = source.add_event_listener_with_callback(event, listener.as_ref().unchecked_ref());
+                (event, listener)
+            })
+            .collect();
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
+            let _ = sender.unbounded_send(None);
+        });
+        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Some((OpenSource { source, listeners, _on_error: on_error }, messages))
+    }
+}
+
+#[cfg(feature = "hydrate")]
+impl Drop for OpenSource {
+    fn drop(&mut self) {
+        use wasm_bindgen::JsCast;
+
+        self.source.close();
+        self.source.set_onerror(None);
+        for (event, listener) in &self.listeners {
+            let _ = self.source.remove_event_listener_with_callback(event, listener.as_ref().unchecked_ref());
+        }
     }
 }
 
