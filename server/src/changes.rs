@@ -10,9 +10,8 @@
 //! delays a page. On SQLite (one machine, one instance) there is no such
 //! channel: the streams re-read every few hundred milliseconds, as before.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sqlx::postgres::PgListener;
@@ -56,38 +55,12 @@ impl Default for StreamLimits {
 #[derive(Debug)]
 struct OpenStreams {
     limits: StreamLimits,
-    total: AtomicUsize,
-    clients: Mutex<HashMap<String, usize>>,
+    places: crate::places::Places,
 }
 
-/// Why a stream was not opened.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StreamRefusal {
-    /// The address has its share of streams open (429).
-    ClientBusy,
-    /// The instance has as many as it takes (503).
-    Full,
-}
-
-/// An open stream's place, given back when it drops.
-#[derive(Debug)]
-struct Place {
-    open: Arc<OpenStreams>,
-    client: String,
-}
-
-impl Drop for Place {
-    fn drop(&mut self) {
-        self.open.total.fetch_sub(1, Ordering::AcqRel);
-        let mut clients = self.open.clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(count) = clients.get_mut(&self.client) {
-            *count -= 1;
-            if *count == 0 {
-                clients.remove(&self.client);
-            }
-        }
-    }
-}
+/// Why a stream was not opened: the address has its share open (429),
+/// or the instance has as many as it takes (503).
+pub use crate::places::Refusal as StreamRefusal;
 
 impl Default for Changes {
     fn default() -> Self {
@@ -104,34 +77,26 @@ impl Changes {
         Changes {
             news: broadcast::channel(1024).0,
             listening: Arc::new(AtomicBool::new(false)),
-            open: Arc::new(OpenStreams { limits, total: AtomicUsize::new(0), clients: Mutex::new(HashMap::new()) }),
+            open: Arc::new(OpenStreams {
+                limits,
+                places: crate::places::Places::new(limits.per_client, limits.most),
+            }),
         }
     }
 
     /// A new stream for `client`, within the caps; it ends by itself after
     /// the streams' lifetime.
     pub fn open_for(&self, client: &str) -> Result<Following, StreamRefusal> {
-        let open = &self.open;
-        let mut clients = open.clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let mine = clients.get(client).copied().unwrap_or(0);
-        if mine >= open.limits.per_client {
-            return Err(StreamRefusal::ClientBusy);
-        }
-        if open.total.load(Ordering::Acquire) >= open.limits.most {
-            return Err(StreamRefusal::Full);
-        }
-        open.total.fetch_add(1, Ordering::AcqRel);
-        clients.insert(client.to_string(), mine + 1);
-        drop(clients);
+        let place = self.open.places.take(client)?;
         let mut following = self.follow();
-        following.place = Some(Place { open: open.clone(), client: client.to_string() });
-        following.ends_at = tokio::time::Instant::now() + open.limits.lifetime;
+        following.place = Some(place);
+        following.ends_at = tokio::time::Instant::now() + self.open.limits.lifetime;
         Ok(following)
     }
 
     /// Streams open now, in all.
     pub fn open_streams(&self) -> usize {
-        self.open.total.load(Ordering::Acquire)
+        self.open.places.taken()
     }
 
     /// Tells this instance's streams that `topic` (`lab:<job>`, `order:<id>`,
@@ -167,7 +132,7 @@ pub struct Following {
     listening: Arc<AtomicBool>,
     /// Held for as long as the stream is open.
     #[allow(dead_code)]
-    place: Option<Place>,
+    place: Option<crate::places::Place>,
     ends_at: tokio::time::Instant,
 }
 

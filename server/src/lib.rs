@@ -35,6 +35,7 @@ pub mod order_payments;
 pub mod orders;
 pub mod orphans;
 pub mod outside;
+pub mod places;
 pub mod print_jobs;
 pub mod quotes;
 pub mod rate_limits;

@@ -16,9 +16,7 @@
 //! Background jobs wait for a slot like requests do but are never refused:
 //! there are only as many of them as workers.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 
@@ -32,41 +30,16 @@ pub struct MeshWork(Arc<Budget>);
 struct Budget {
     slots: Semaphore,
     slot_count: usize,
-    per_client: usize,
-    /// Heavy requests admitted and not yet answered, in all.
-    admitted: AtomicUsize,
-    /// The same, per client address.
-    clients: Mutex<HashMap<String, usize>>,
+    /// Heavy requests admitted (running or waiting) and not yet answered.
+    admitted: crate::places::Places,
 }
 
-/// Why a heavy request was not let in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Refusal {
-    /// This address already has its share of heavy requests open (429).
-    ClientBusy,
-    /// Every slot is busy and the queue is full (503).
-    Full,
-}
+/// Why a heavy request was not let in: this address has its share open
+/// (429), or every slot is busy and the queue is full (503).
+pub use crate::places::Refusal;
 
 /// A heavy request's place; its address may start another once it drops.
-#[derive(Debug)]
-pub struct Admission {
-    budget: Arc<Budget>,
-    client: String,
-}
-
-impl Drop for Admission {
-    fn drop(&mut self) {
-        self.budget.admitted.fetch_sub(1, Ordering::AcqRel);
-        let mut clients = self.budget.clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(open) = clients.get_mut(&self.client) {
-            *open -= 1;
-            if *open == 0 {
-                clients.remove(&self.client);
-            }
-        }
-    }
-}
+pub type Admission = crate::places::Place;
 
 impl MeshWork {
     /// `slots`: 0 means one less than the cores (at least one).
@@ -78,9 +51,7 @@ impl MeshWork {
         MeshWork(Arc::new(Budget {
             slots: Semaphore::new(slot_count),
             slot_count,
-            per_client: per_client.max(1),
-            admitted: AtomicUsize::new(0),
-            clients: Mutex::new(HashMap::new()),
+            admitted: crate::places::Places::new(per_client.max(1), slot_count * QUEUE_PER_SLOT),
         }))
     }
 
@@ -95,19 +66,7 @@ impl MeshWork {
     /// Lets a heavy request from `client` in, or says why not. Hold the
     /// admission until the request is answered.
     pub fn admit(&self, client: &str) -> Result<Admission, Refusal> {
-        let budget = &self.0;
-        let mut clients = budget.clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let open = clients.get(client).copied().unwrap_or(0);
-        if open >= budget.per_client {
-            return Err(Refusal::ClientBusy);
-        }
-        // Under the clients' lock, so two requests cannot both take the last place.
-        if budget.admitted.load(Ordering::Acquire) >= budget.slot_count * QUEUE_PER_SLOT {
-            return Err(Refusal::Full);
-        }
-        budget.admitted.fetch_add(1, Ordering::AcqRel);
-        clients.insert(client.to_string(), open + 1);
-        Ok(Admission { budget: self.0.clone(), client: client.to_string() })
+        self.0.admitted.take(client)
     }
 
     /// Runs `work` on a blocking thread once a slot is free, as
@@ -125,6 +84,7 @@ impl MeshWork {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[test]
     fn a_client_gets_its_share_and_the_queue_has_an_end() {
