@@ -32,7 +32,7 @@ async fn main() {
             serde_json::from_slice::<serde_json::Value>(&body).unwrap()["id"].as_str().unwrap().to_string();
         let (mut first_at, mut all_at) = (None, None);
         while all_at.is_none() {
-            let ready = memoreez::concepts::store::list(&state.db, &id)
+            let ready = memoreez::generation::concepts::store::list(&state.db, &id)
                 .await
                 .unwrap()
                 .iter()
@@ -50,9 +50,9 @@ async fn main() {
         all.push(all_at.unwrap());
 
         let picked = Instant::now();
-        let job = memoreez::models::select(&state.db, &id, 0).await.unwrap();
+        let job = memoreez::generation::model3d::select(&state.db, &id, 0).await.unwrap();
         loop {
-            let view = memoreez::jobs::view(&state.db, &job).await.unwrap().unwrap();
+            let view = memoreez::jobs::queue::view(&state.db, &job).await.unwrap().unwrap();
             if view.status == "done" {
                 break;
             }

@@ -1,62 +1,15 @@
-//! The Memoreez server: configuration, database, storage, sessions and the
-//! HTTP surface (pages, server functions and the JSON API).
+//! The Memoreez server, one room per domain over a platform layer.
+//! `docs/architecture.md` maps where each thing lives.
 
-pub mod backend;
-pub mod backup;
-pub mod body_limits;
-pub mod card_payments;
-pub mod changes;
-pub mod cli;
-pub mod client_address;
-pub mod concepts;
-pub mod config;
-pub mod creations;
-pub mod db;
-pub mod error;
-pub mod funnel;
-pub mod generation_sessions;
-pub mod http;
-pub mod image_to_3d;
-pub mod job_actions;
-pub mod jobs;
-pub mod lab;
-pub mod lab_files;
-pub mod lab_mail;
-pub mod lab_overview;
-pub mod lab_sliced;
-pub mod logs;
-pub mod mail;
-pub mod mesh_work;
-pub mod meshy;
-pub mod metrics;
-pub mod models;
-pub mod open_in_slicer;
-pub mod order_payments;
-pub mod orders;
-pub mod orphans;
-pub mod outside;
-pub mod places;
-pub mod print_jobs;
-pub mod quotes;
-pub mod rate_limits;
-pub mod readings;
-pub mod remote_worker;
-pub mod report_period;
-pub mod security_headers;
-pub mod serve;
-pub mod session;
-pub mod signed_links;
-pub mod slant3d;
-pub mod spend;
-pub mod staff;
-pub mod staff_setup;
-pub mod state;
-pub mod storage;
-pub mod studio;
-pub mod text_to_3d;
-pub mod time;
-pub mod tools;
-pub mod upload_form;
-pub mod uploads;
-pub mod worker_tokens;
-pub mod workers;
+pub mod cli; // the `memoreez` command line: serve, worker, migrate, the file tools, admin
+pub mod generation; // creations, concept designs, providers, image → 3D, text → 3D, uploads
+pub mod http; // the router that merges each room's routes, the API error, middleware, pages
+pub mod jobs; // the job queue with leases, in-process and remote workers, the orphan sweep
+pub mod lab; // the print lab: submissions, print jobs, staff actions, folders, sliced files
+pub mod mail; // the outbox, its sender, and every message's text
+pub mod payments; // Stripe Checkout and its signed webhook
+pub mod platform; // config, database, storage, time, tokens, links, live updates, logs, backups
+pub mod reports; // the staff reports: shop funnel and lab overview
+pub mod shop; // quotes, the studio's keepsakes, orders, outside fulfilment
+pub mod staff; // staff sign-in and first-run setup
+pub mod state; // what every handler reaches: the parts built from the configuration

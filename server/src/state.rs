@@ -5,15 +5,15 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
-use crate::card_payments::StripeCheckout;
-use crate::concepts::{ImageMaker, PromptWriter};
-use crate::config::Config;
-use crate::db::Db;
-use crate::image_to_3d::{Hunyuan3d, ModelMaker, Relief};
-use crate::meshy::{Meshy, MeshyApi, MeshyText};
-use crate::quotes::SliceSlots;
-use crate::storage::Storage;
-use crate::text_to_3d::TextModelMaker;
+use crate::payments::stripe::StripeCheckout;
+use crate::generation::concepts::{ImageMaker, PromptWriter};
+use crate::platform::config::Config;
+use crate::platform::db::Db;
+use crate::generation::image_to_3d::{Hunyuan3d, ModelMaker, Relief};
+use crate::generation::meshy::{Meshy, MeshyApi, MeshyText};
+use crate::shop::slice_slots::SliceSlots;
+use crate::platform::storage::Storage;
+use crate::generation::text_to_3d::TextModelMaker;
 
 /// A handle on [`StateParts`]: every middleware and handler of every request
 /// takes one, so a clone is one reference count (copying the parts cost
@@ -45,9 +45,9 @@ pub struct StateParts {
     pub leptos: LeptosOptions,
     pub slice_slots: SliceSlots,
     /// The budget for reading, repairing and building meshes (see `mesh_work`).
-    pub mesh_work: crate::mesh_work::MeshWork,
+    pub mesh_work: crate::platform::mesh_work::MeshWork,
     /// Built keepsakes by model and settings, for downloads and orders.
-    pub keepsakes: crate::studio::KeepsakeCache,
+    pub keepsakes: crate::shop::keepsake_cache::KeepsakeCache,
     /// Draws concept pictures (the embedded emblems unless configured otherwise).
     pub images: Arc<dyn ImageMaker>,
     /// Writes concept briefs (the embedded composer unless configured otherwise).
@@ -62,20 +62,20 @@ pub struct StateParts {
     /// Card payment through Stripe Checkout; `None` (no key set): orders are paid when collected.
     pub card_payments: Option<Arc<StripeCheckout>>,
     /// Outside fulfilment through Slant 3D; `None` without `MEMOREEZ_SLANT3D_API_KEY`.
-    pub outside: Option<Arc<crate::slant3d::Slant3d>>,
+    pub outside: Option<Arc<crate::shop::slant3d::Slant3d>>,
     /// Signs and checks expiring download links (the lab's G-code, a print service's file).
-    pub links: crate::signed_links::LinkSigner,
+    pub links: crate::platform::signed_links::LinkSigner,
     /// News of changes for the live streams (from PostgreSQL's NOTIFY on that database).
-    pub changes: crate::changes::Changes,
+    pub changes: crate::platform::changes::Changes,
     /// One database read per topic for all the live streams showing it.
-    pub readings: crate::readings::StreamReadings,
+    pub readings: StreamReadings,
     /// Whose `X-Forwarded-For` names the client (`MEMOREEZ_TRUSTED_PROXIES`).
-    pub trusted_proxies: crate::client_address::TrustedProxies,
+    pub trusted_proxies: crate::platform::client_address::TrustedProxies,
     /// The SHA-256 of the bearer token that opens `/metrics` to a scraper
     /// (`MEMOREEZ_METRICS_TOKEN`); `None`: staff only.
     pub metrics_token_hash: Option<String>,
     /// The last good `/readyz` answer, shared by probes at once.
-    pub readiness: crate::http::health::Readiness,
+    pub readiness: crate::http::readiness::Readiness,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -96,24 +96,24 @@ impl AppState {
             .site_pkg_dir("pkg")
             .site_addr(config.addr)
             .build();
-        let images = crate::concepts::image_maker(&config);
-        let writer = crate::concepts::prompt_writer(&config);
-        let mesh_work = crate::mesh_work::MeshWork::from_config(&config);
+        let images = crate::generation::concepts::image_maker(&config);
+        let writer = crate::generation::concepts::prompt_writer(&config);
+        let mesh_work = crate::platform::mesh_work::MeshWork::from_config(&config);
         let models = model_maker(&config, &mesh_work);
         let text_models = text_model_maker(&config);
         let card_payments = StripeCheckout::from_env(&config)?.map(Arc::new);
-        let links = crate::signed_links::LinkSigner::load(&db).await.map_err(crate::db::DbError::from)?;
-        let outside = std::env::var(crate::config::SLANT3D_API_KEY)
+        let links = crate::platform::signed_links::LinkSigner::load(&db).await.map_err(crate::platform::db::DbError::from)?;
+        let outside = std::env::var(crate::platform::config::SLANT3D_API_KEY)
             .ok()
             .filter(|key| !key.trim().is_empty())
-            .map(|key| Arc::new(crate::slant3d::Slant3d::new(&config.slant3d_api_url, key.trim())));
+            .map(|key| Arc::new(crate::shop::slant3d::Slant3d::new(&config.slant3d_api_url, key.trim())));
         Ok(AppState(Arc::new(StateParts {
             db,
             storage,
             leptos,
             slice_slots: SliceSlots::per_core(),
             mesh_work,
-            keepsakes: crate::studio::KeepsakeCache::new(config.keepsake_cache_mb * 1024 * 1024),
+            keepsakes: crate::shop::keepsake_cache::KeepsakeCache::new(config.keepsake_cache_mb * 1024 * 1024),
             images,
             writer,
             models,
@@ -122,11 +122,11 @@ impl AppState {
             card_payments,
             outside,
             links,
-            changes: crate::changes::Changes::with_limits(config.stream_limits()),
+            changes: crate::platform::changes::Changes::with_limits(config.stream_limits()),
             readings: Default::default(),
-            trusted_proxies: crate::client_address::TrustedProxies::parse(&config.trusted_proxies)
-                .map_err(crate::config::ConfigError)?,
-            metrics_token_hash: crate::metrics::token_hash_from_env(),
+            trusted_proxies: crate::platform::client_address::TrustedProxies::parse(&config.trusted_proxies)
+                .map_err(crate::platform::config::ConfigError)?,
+            metrics_token_hash: crate::platform::metrics::token_hash_from_env(),
             readiness: Default::default(),
             config: Arc::new(config),
         })))
@@ -137,16 +137,16 @@ impl AppState {
 #[derive(thiserror::Error, Debug)]
 pub enum StartError {
     #[error(transparent)]
-    Database(#[from] crate::db::DbError),
+    Database(#[from] crate::platform::db::DbError),
     #[error(transparent)]
-    Storage(#[from] crate::storage::StorageError),
+    Storage(#[from] crate::platform::storage::StorageError),
     #[error(transparent)]
-    Config(#[from] crate::config::ConfigError),
+    Config(#[from] crate::platform::config::ConfigError),
 }
 
 /// The image → 3D maker the configuration chooses.
-fn model_maker(config: &Config, mesh_work: &crate::mesh_work::MeshWork) -> Arc<dyn ModelMaker> {
-    use crate::config::MeshProvider;
+fn model_maker(config: &Config, mesh_work: &crate::platform::mesh_work::MeshWork) -> Arc<dyn ModelMaker> {
+    use crate::platform::config::MeshProvider;
     let url = |default: &str| {
         if config.mesh_api_url.is_empty() { default.to_string() } else { config.mesh_api_url.clone() }
     };
@@ -155,7 +155,7 @@ fn model_maker(config: &Config, mesh_work: &crate::mesh_work::MeshWork) -> Arc<d
         MeshProvider::Embedded => Arc::new(Relief(mesh_work.clone())),
         MeshProvider::Hunyuan3d => Arc::new(Hunyuan3d {
             base: url("http://127.0.0.1:8081"),
-            calls: crate::concepts::service::Service::new(timeout, 1)
+            calls: crate::generation::concepts::service::Service::new(timeout, 1)
                 .with_max_body(config.model_limits().max_bytes),
             max_triangles: config.max_model_triangles,
         }),
@@ -165,7 +165,7 @@ fn model_maker(config: &Config, mesh_work: &crate::mesh_work::MeshWork) -> Arc<d
 
 /// The text → 3D maker the configuration chooses, if any.
 fn text_model_maker(config: &Config) -> Option<Arc<dyn TextModelMaker>> {
-    use crate::config::TextTo3dProvider;
+    use crate::platform::config::TextTo3dProvider;
     match config.text_to_3d_provider {
         TextTo3dProvider::Embedded => None,
         TextTo3dProvider::Meshy => {
@@ -181,12 +181,25 @@ fn text_model_maker(config: &Config) -> Option<Arc<dyn TextModelMaker>> {
 fn meshy_api(config: &Config, base: String) -> MeshyApi {
     MeshyApi {
         base,
-        key: std::env::var(crate::config::MESHY_API_KEY).unwrap_or_default(),
+        key: std::env::var(crate::platform::config::MESHY_API_KEY).unwrap_or_default(),
         // Each call is quick; a task may take minutes: that is `patience`.
-        calls: crate::concepts::service::Service::new(std::time::Duration::from_secs(60), 2)
+        calls: crate::generation::concepts::service::Service::new(std::time::Duration::from_secs(60), 2)
             .with_max_body(config.model_limits().max_bytes),
         poll: std::time::Duration::from_secs(3),
         patience: std::time::Duration::from_secs(config.mesh_timeout_s),
         max_triangles: config.max_model_triangles,
     }
+}
+
+/// The shared readers of every kind of stream.
+#[derive(Clone, Debug, Default)]
+pub struct StreamReadings {
+    /// A job's view (`None`: the job is gone).
+    pub jobs: crate::platform::readings::Readings<Option<crate::jobs::queue::JobView>>,
+    /// An order's view (`None`: gone).
+    pub orders: crate::platform::readings::Readings<Option<app::order::OrderView>>,
+    /// A creation's concepts.
+    pub concepts: crate::platform::readings::Readings<Vec<app::concept::Concept>>,
+    /// The lab's event log: its newest event's id and time.
+    pub lab: crate::platform::readings::Readings<(i64, Option<i64>)>,
 }

@@ -16,13 +16,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use memoreez::concepts::remote::RemoteImages;
-use memoreez::concepts::service::{Endpoint, Service};
-use memoreez::concepts::writer::ChatWriter;
-use memoreez::concepts::{Brief, ImageMaker, PromptWriter, compose_briefs};
-use memoreez::image_to_3d::{Hunyuan3d, MakeError, ModelMaker};
-use memoreez::meshy::{Meshy, MeshyApi, MeshyText};
-use memoreez::text_to_3d::TextModelMaker;
+use memoreez::generation::concepts::remote::RemoteImages;
+use memoreez::generation::concepts::service::{Endpoint, Service};
+use memoreez::generation::concepts::writer::ChatWriter;
+use memoreez::generation::concepts::{Brief, ImageMaker, PromptWriter, compose_briefs};
+use memoreez::generation::image_to_3d::{Hunyuan3d, MakeError, ModelMaker};
+use memoreez::generation::meshy::{Meshy, MeshyApi, MeshyText};
+use memoreez::generation::text_to_3d::TextModelMaker;
 use serde_json::{Value, json};
 
 mod common;
@@ -233,7 +233,7 @@ async fn the_gallery_shows_the_services_pictures() {
         let cookie = created.visitor_cookie().unwrap();
         let mut state = app.state.clone();
         state.images = Arc::new(openai(&base));
-        memoreez::workers::spawn(&state);
+        memoreez::jobs::workers::spawn(&state);
         let stream = app.get(&format!("/api/creations/{id}/concepts/stream"), Some(&cookie)).await.text();
         assert_eq!(stream.matches("event: concept\n").count(), 4, "{stream}");
         let image = app.get(&format!("/media/concepts/{id}/0.png"), Some(&cookie)).await;
@@ -454,7 +454,7 @@ async fn hunyuan3d_turns_the_picture_into_a_model() {
     assert_eq!(bbox_size(&mesh), [20.0, 20.0, 40.0], "metres → mm, node scale, Y-up → Z-up");
     let (solid, _, info) = geometry::repair_solid(&mesh).unwrap();
     assert!(info.watertight);
-    assert_eq!(bbox_size(&memoreez::models::stand(solid, Some(80.0))), [40.0, 40.0, 80.0]);
+    assert_eq!(bbox_size(&memoreez::generation::model3d::stand(solid, Some(80.0))), [40.0, 40.0, 80.0]);
 }
 
 #[tokio::test]
@@ -552,7 +552,7 @@ async fn a_picked_design_becomes_the_3d_services_model() {
         let cookie = created.visitor_cookie().unwrap();
         let mut state = app.state.clone();
         state.models = Arc::new(hunyuan(&base));
-        memoreez::workers::spawn(&state);
+        memoreez::jobs::workers::spawn(&state);
         app.get(&format!("/api/creations/{id}/concepts/stream"), Some(&cookie)).await;
         let picked =
             app.post_json(&format!("/api/creations/{id}/select"), r#"{"concept": 1}"#, Some(&cookie)).await;
@@ -584,8 +584,8 @@ async fn a_remote_worker_killed_mid_job_hands_over_to_another() {
         let mut config = (*state.config).clone();
         config.remote_mesh_workers = true;
         state.config = Arc::new(config);
-        memoreez::workers::spawn(&state);
-        let token = memoreez::worker_tokens::create(&app.state.db, "gpu-1").await.unwrap();
+        memoreez::jobs::workers::spawn(&state);
+        let token = memoreez::jobs::worker_tokens::create(&app.state.db, "gpu-1").await.unwrap();
 
         // The pull API: a token is needed; nothing to do is 204; only mesh jobs.
         let http = reqwest::Client::new();
@@ -623,7 +623,7 @@ async fn a_remote_worker_killed_mid_job_hands_over_to_another() {
         let leased_to = |name: &'static str| {
             let db = app.state.db.clone();
             let job = job.clone();
-            async move { memoreez::jobs::is_leased_to(&db, &job, &format!("remote:gpu-1:{name}")).await.unwrap() }
+            async move { memoreez::jobs::queue::is_leased_to(&db, &job, &format!("remote:gpu-1:{name}")).await.unwrap() }
         };
         let mut a = worker("a");
         let mut waited = 0;
@@ -641,7 +641,7 @@ async fn a_remote_worker_killed_mid_job_hands_over_to_another() {
         a.wait().unwrap();
 
         let done = loop {
-            let view = memoreez::jobs::view(&app.state.db, &job).await.unwrap().unwrap();
+            let view = memoreez::jobs::queue::view(&app.state.db, &job).await.unwrap().unwrap();
             if view.status == "done" || view.status == "failed" {
                 break view;
             }
@@ -723,7 +723,7 @@ async fn meshy_makes_a_model_from_the_picture_following_its_task() {
     let (base, looks) = fake_meshy(false).await;
     let heard = Arc::new(std::sync::Mutex::new(Vec::new()));
     let record = heard.clone();
-    let report: memoreez::jobs::Report = Arc::new(move |_, percent| record.lock().unwrap().push(percent));
+    let report: memoreez::jobs::queue::Report = Arc::new(move |_, percent| record.lock().unwrap().push(percent));
     let mesh =
         meshy(&base).make(picture(image::ImageFormat::Png), report).await.unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(bbox_size(&mesh), [20.0, 20.0, 40.0]);
@@ -823,7 +823,7 @@ async fn meshy_text_to_3d_shapes_then_paints_the_description() {
     let (base, log) = fake_meshy_text(RefineEnds::Succeeded).await;
     let heard = Arc::new(std::sync::Mutex::new(Vec::new()));
     let record = heard.clone();
-    let report: memoreez::jobs::Report =
+    let report: memoreez::jobs::queue::Report =
         Arc::new(move |stage, percent| record.lock().unwrap().push((stage.to_string(), percent)));
     let mesh = MeshyText(meshy_api(&base))
         .make("a sailboat with red sails", report)

@@ -13,7 +13,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use memoreez::db::Db;
+use memoreez::platform::db::Db;
 
 const PASSWORD: &str = "correct-horse-battery";
 
@@ -264,9 +264,9 @@ fn stored(folder: &std::path::Path) -> std::collections::BTreeSet<String> {
 
 /// Signs staff in on the shared database; the session cookie.
 async fn staff_cookie(db: &Db) -> String {
-    memoreez::staff::set_password(db, PASSWORD, PASSWORD).await.unwrap();
-    let token = memoreez::staff::sign_in(db, "test", PASSWORD).await.unwrap();
-    format!("{}={token}", memoreez::staff::COOKIE_NAME)
+    memoreez::staff::sign_in::set_password(db, PASSWORD, PASSWORD).await.unwrap();
+    let token = memoreez::staff::sign_in::sign_in(db, "test", PASSWORD).await.unwrap();
+    format!("{}={token}", memoreez::staff::sign_in::COOKIE_NAME)
 }
 
 /// Takes staff step `form` (`id=…&action=…`) on `instance`.
@@ -454,7 +454,7 @@ mod postgres {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sign_in_sessions_and_limits_hold_across_instances() {
         let (database, db, files) = Database::migrated().await;
-        memoreez::staff::set_password(&db, PASSWORD, PASSWORD).await.unwrap();
+        memoreez::staff::sign_in::set_password(&db, PASSWORD, PASSWORD).await.unwrap();
         let (a, b) = Instance::pair(&database.url, files.path()).await;
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         let call = |instance: &Instance, name: &str, form: String, cookie: Option<&str>| {
@@ -506,7 +506,7 @@ mod postgres {
     async fn every_change_a_page_follows_is_announced() {
         let (database, db, files) = Database::migrated().await;
         let mut listener = sqlx::postgres::PgListener::connect(&database.url).await.unwrap();
-        listener.listen(memoreez::changes::CHANNEL).await.unwrap();
+        listener.listen(memoreez::platform::changes::CHANNEL).await.unwrap();
         let heard = std::sync::Arc::new(std::sync::Mutex::new(std::collections::BTreeSet::new()));
         let hearing = heard.clone();
         let listening = tokio::spawn(async move {
@@ -544,10 +544,10 @@ mod postgres {
             .unwrap();
 
         let expected = [
-            memoreez::changes::topic("lab", &submission),
-            memoreez::changes::topic("job", &quote),
-            memoreez::changes::topic("order", placed["id"].as_str().unwrap()),
-            memoreez::changes::topic("creation", created["id"].as_str().unwrap()),
+            memoreez::platform::changes::topic("lab", &submission),
+            memoreez::platform::changes::topic("job", &quote),
+            memoreez::platform::changes::topic("order", placed["id"].as_str().unwrap()),
+            memoreez::platform::changes::topic("creation", created["id"].as_str().unwrap()),
         ];
         let started = Instant::now();
         while !expected.iter().all(|topic| heard.lock().unwrap().contains(topic)) {
@@ -574,7 +574,7 @@ mod postgres {
         let server =
             Instance::start_with(&database.url, files.path(), &[("MEMOREEZ_REMOTE_MESH_WORKERS", "true")])
                 .await;
-        let token = memoreez::worker_tokens::create(&db, "gpu").await.unwrap();
+        let token = memoreez::jobs::worker_tokens::create(&db, "gpu").await.unwrap();
 
         // A 3D service that takes the request and never answers.
         let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

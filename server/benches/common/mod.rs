@@ -1,7 +1,7 @@
 //! What the benches share: the real app on the embedded defaults, in a
 //! temporary folder, with its in-process workers running.
 
-use memoreez::config::Config;
+use memoreez::platform::config::Config;
 use memoreez::state::AppState;
 
 /// Opens the app on a fresh SQLite file and storage folder; `adjust` sets
@@ -16,6 +16,6 @@ pub async fn embedded_app(adjust: impl FnOnce(&mut Config)) -> (tempfile::TempDi
     };
     adjust(&mut config);
     let state = AppState::open(config).await.expect("the app opens");
-    memoreez::workers::spawn(&state);
+    memoreez::jobs::workers::spawn(&state);
     (dir, state)
 }

@@ -9,6 +9,7 @@ use axum::response::IntoResponse;
 use http::StatusCode;
 use serde_json::{Value, json};
 
+use crate::http::readiness::REUSE_GOOD_FOR;
 use crate::state::AppState;
 
 const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
@@ -16,15 +17,6 @@ const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
 pub async fn alive() -> &'static str {
     "ok"
 }
-
-/// The last good readiness answer, reused for [`REUSE_GOOD_FOR`]: load
-/// balancers probe every instance often, and probes at once wait for one
-/// check instead of each making its own. A failure is never reused, so an
-/// instance that is back is seen at once.
-#[derive(Clone, Debug, Default)]
-pub struct Readiness(std::sync::Arc<tokio::sync::Mutex<Option<(std::time::Instant, Value)>>>);
-
-const REUSE_GOOD_FOR: Duration = Duration::from_secs(2);
 
 pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     let mut last = state.readiness.0.lock().await;

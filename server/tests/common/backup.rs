@@ -3,8 +3,8 @@
 //! archive and a place that is not empty are refused before anything is written.
 
 use http::StatusCode;
-use memoreez::backup::BackupError;
-use memoreez::config::Config;
+use memoreez::platform::backup::BackupError;
+use memoreez::platform::config::Config;
 use memoreez::state::AppState;
 
 use super::{Kind, with_app};
@@ -60,7 +60,7 @@ pub async fn a_backup_restores_every_job_event_order_and_file(kind: Kind) {
 
         let out = app.dir.path().join("backup.tar");
         let state = &app.state;
-        let made = memoreez::backup::create(&state.config, &state.db, &state.storage, &out).await.unwrap();
+        let made = memoreez::platform::backup::create(&state.config, &state.db, &state.storage, &out).await.unwrap();
         let before = (rows(state).await, files(state).await);
         assert!(before.0.iter().all(|table| !table.is_empty()), "every table has rows: {:?}", before.0);
         assert_eq!(made.files, before.1.len());
@@ -89,16 +89,16 @@ pub async fn a_backup_restores_every_job_event_order_and_file(kind: Kind) {
             [(changed, "does not match its checksum"), (whole[..whole.len() / 2].to_vec(), "")]
         {
             std::fs::write(&damaged_path, &damaged).unwrap();
-            let refused = memoreez::backup::restore(&config, &damaged_path).await;
+            let refused = memoreez::platform::backup::restore(&config, &damaged_path).await;
             let message = refused.as_ref().map(|_| String::new()).unwrap_or_else(|e| e.to_string());
             assert!(matches!(refused, Err(BackupError::Damaged(_))), "{message}");
             assert!(message.contains(words) && message.ends_with("nothing was restored"), "{message}");
             assert!(!target.path().join("restored").exists() && !target.path().join("files").exists());
         }
 
-        let restored = memoreez::backup::restore(&config, &out).await.unwrap();
+        let restored = memoreez::platform::backup::restore(&config, &out).await.unwrap();
         assert_eq!(restored.files, made.files);
-        let again = memoreez::backup::restore(&config, &out).await;
+        let again = memoreez::platform::backup::restore(&config, &out).await;
         assert!(matches!(again, Err(BackupError::NotEmpty(_))), "{again:?}");
 
         let copy = AppState::open(config).await.unwrap();
@@ -220,7 +220,7 @@ pub async fn crafted_archives_write_nothing_anywhere(kind: Kind) {
         for (archive, words) in cases {
             let path = place.path().join("crafted.tar");
             std::fs::write(&path, &archive).unwrap();
-            let refused = memoreez::backup::restore(&config, &path).await;
+            let refused = memoreez::platform::backup::restore(&config, &path).await;
             let message = refused.as_ref().map(|_| String::new()).unwrap_or_else(|e| e.to_string());
             assert!(matches!(refused, Err(BackupError::Damaged(_))), "{words}: {message}");
             assert!(message.contains(words) && message.ends_with("nothing was restored"), "{message}");

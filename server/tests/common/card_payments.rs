@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use http::{Request, StatusCode};
-use memoreez::card_payments::StripeCheckout;
+use memoreez::payments::stripe::StripeCheckout;
 use serde_json::{Value, json};
 
 use super::checkout::{order_form, priced_keepsake};
@@ -41,7 +41,7 @@ async fn order(app: &TestApp, order_url: &str) -> Value {
 
 async fn outbox_statuses(app: &TestApp) -> Vec<String> {
     let mut statuses: Vec<String> =
-        memoreez::mail::outbox(&app.state.db, 50).await.unwrap().into_iter().map(|m| m.status).collect();
+        memoreez::mail::outbox::outbox(&app.state.db, 50).await.unwrap().into_iter().map(|m| m.status).collect();
     statuses.sort();
     statuses
 }
@@ -98,7 +98,7 @@ pub async fn a_card_order_is_paid_once_by_a_signed_webhook(kind: Kind) {
         );
         // No receipt before the money is taken.
         assert_eq!(outbox_statuses(&app).await, ["held", "held"]);
-        assert_eq!(memoreez::mail::send_due(&app.state.db, &app.state.config).await.unwrap(), 0);
+        assert_eq!(memoreez::mail::sender::send_due(&app.state.db, &app.state.config).await.unwrap(), 0);
 
         // The order's live stream says where it stands, then each change.
         let addr = app.listen().await;
@@ -174,7 +174,7 @@ pub async fn a_card_order_is_paid_once_by_a_signed_webhook(kind: Kind) {
 
         // Paid: the receipt and the lab's alert go out, once.
         assert_eq!(outbox_statuses(&app).await, ["pending", "pending"]);
-        assert_eq!(memoreez::mail::send_due(&app.state.db, &app.state.config).await.unwrap(), 2);
+        assert_eq!(memoreez::mail::sender::send_due(&app.state.db, &app.state.config).await.unwrap(), 2);
         let folder = app.state.config.files_dir.join("outbox");
         let receipt = std::fs::read_dir(&folder)
             .unwrap()

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use http::StatusCode;
-use memoreez::config::{Config, SmtpTls};
+use memoreez::platform::config::{Config, SmtpTls};
 use serde_json::{Value, json};
 use slicing::material::Material;
 
@@ -100,7 +100,7 @@ pub async fn an_order_is_priced_by_the_server_and_its_emails_are_written(kind: K
         assert_eq!(order["history"].as_array().unwrap().len(), 1);
         assert_eq!(order["history"][0]["status"], "pay_at_pickup");
         // The order keeps the keepsake as priced.
-        let kept = app.state.storage.get(&memoreez::orders::keepsake_key(order_id)).await.unwrap();
+        let kept = app.state.storage.get(&memoreez::shop::orders::keepsake_key(order_id)).await.unwrap();
         let priced_stl = app.get(&format!("/api/creations/{id}/keepsake.stl"), Some(&cookie)).await.body;
         assert_eq!(kept, priced_stl);
 
@@ -149,9 +149,9 @@ pub async fn an_order_is_priced_by_the_server_and_its_emails_are_written(kind: K
 
         // The receipt and the lab's alert wait in the outbox, then go out as .eml files.
         assert_eq!(app.count("outbox").await, 2);
-        let sent = memoreez::mail::send_due(&app.state.db, &app.state.config).await.unwrap();
+        let sent = memoreez::mail::sender::send_due(&app.state.db, &app.state.config).await.unwrap();
         assert_eq!(sent, 2);
-        assert_eq!(memoreez::mail::send_due(&app.state.db, &app.state.config).await.unwrap(), 0, "sent once");
+        assert_eq!(memoreez::mail::sender::send_due(&app.state.db, &app.state.config).await.unwrap(), 0, "sent once");
         let folder = app.state.config.files_dir.join("outbox");
         let mut emails: Vec<String> = std::fs::read_dir(&folder)
             .unwrap()
@@ -198,7 +198,7 @@ pub async fn an_order_is_priced_by_the_server_and_its_emails_are_written(kind: K
             "{}",
             &gcode.text()[..200.min(gcode.text().len())]
         );
-        let outbox = memoreez::mail::outbox(&app.state.db, 10).await.unwrap();
+        let outbox = memoreez::mail::outbox::outbox(&app.state.db, 10).await.unwrap();
         assert!(
             outbox.iter().all(|m| m.status == "sent" && m.attempts == 1 && m.sent_at_ms.is_some()),
             "{outbox:?}"
@@ -286,26 +286,26 @@ pub async fn mail_goes_over_smtp_and_is_retried_after_the_server_was_down(kind: 
     with_changed_app(kind, smtp, move |app| async move {
         let db = &app.state.db;
         let mut tx = db.pool().begin().await.unwrap();
-        let mail = memoreez::mail::Mail {
+        let mail = memoreez::mail::outbox::Mail {
             kind: "receipt",
             to: "ada@example.com".into(),
             subject: "Your Memoreez order — 12.73 USD".into(),
             text: "Thank you, Ada.\n".into(),
             html: "<p>Thank you, Ada.</p>".into(),
         };
-        let id = memoreez::mail::enqueue(&mut tx, &mail).await.unwrap();
+        let id = memoreez::mail::outbox::enqueue(&mut tx, &mail).await.unwrap();
         tx.commit().await.unwrap();
 
         // Nobody listens yet: the message stays, with the reason and a later try.
-        assert_eq!(memoreez::mail::send_due(db, &app.state.config).await.unwrap(), 0);
-        let waiting = &memoreez::mail::outbox(db, 10).await.unwrap()[0];
+        assert_eq!(memoreez::mail::sender::send_due(db, &app.state.config).await.unwrap(), 0);
+        let waiting = &memoreez::mail::outbox::outbox(db, 10).await.unwrap()[0];
         assert_eq!(
             (waiting.id.as_str(), waiting.status.as_str(), waiting.attempts),
             (id.as_str(), "pending", 1)
         );
         assert!(!waiting.last_error.as_deref().unwrap_or_default().is_empty(), "{waiting:?}");
         assert_eq!(
-            memoreez::mail::send_due(db, &app.state.config).await.unwrap(),
+            memoreez::mail::sender::send_due(db, &app.state.config).await.unwrap(),
             0,
             "not due again at once"
         );
@@ -313,9 +313,9 @@ pub async fn mail_goes_over_smtp_and_is_retried_after_the_server_was_down(kind: 
         // The server comes up; once the retry falls due, the message goes out once.
         let server = SmtpServer::start(port).await;
         sqlx::query("UPDATE outbox SET next_attempt_at = 0").execute(db.pool()).await.unwrap();
-        let sent = memoreez::mail::send_due(db, &app.state.config).await.unwrap();
-        assert_eq!(sent, 1, "{:?}", memoreez::mail::outbox(db, 10).await.unwrap());
-        assert_eq!(memoreez::mail::send_due(db, &app.state.config).await.unwrap(), 0);
+        let sent = memoreez::mail::sender::send_due(db, &app.state.config).await.unwrap();
+        assert_eq!(sent, 1, "{:?}", memoreez::mail::outbox::outbox(db, 10).await.unwrap());
+        assert_eq!(memoreez::mail::sender::send_due(db, &app.state.config).await.unwrap(), 0);
         let received = server.received();
         assert_eq!(received.len(), 1, "{received:?}");
         assert!(
@@ -326,7 +326,7 @@ pub async fn mail_goes_over_smtp_and_is_retried_after_the_server_was_down(kind: 
             "{}",
             received[0]
         );
-        let sent = &memoreez::mail::outbox(db, 10).await.unwrap()[0];
+        let sent = &memoreez::mail::outbox::outbox(db, 10).await.unwrap()[0];
         assert_eq!((sent.status.as_str(), sent.attempts, sent.last_error.as_deref()), ("sent", 2, None));
     })
     .await;
@@ -346,7 +346,7 @@ async fn quoted_box(app: &TestApp, profile: &[u8]) -> String {
 
 pub async fn a_model_priced_for_the_shop_is_ordered(kind: Kind) {
     with_app(kind, |app| async move {
-        memoreez::workers::spawn(&app.state);
+        memoreez::jobs::workers::spawn(&app.state);
         let job_id = quoted_box(&app, b"shop").await;
         let form = |job: &str| {
             json!({ "quote_job": job, "name": "Ada Lovelace", "email": "ada@example.com",
@@ -376,7 +376,7 @@ pub async fn a_model_priced_for_the_shop_is_ordered(kind: Kind) {
         let kept = app
             .state
             .storage
-            .get(&memoreez::orders::keepsake_key(placed["id"].as_str().unwrap()))
+            .get(&memoreez::shop::orders::keepsake_key(placed["id"].as_str().unwrap()))
             .await
             .unwrap();
         let mesh =
@@ -407,7 +407,7 @@ pub async fn an_order_is_only_for_the_mesh_that_was_priced(kind: Kind) {
     with_app(kind, |app| async move {
         let (id, cookie, _) = priced_keepsake(&app).await;
         // Another model under the same creation, as a new pick makes.
-        let model = memoreez::models::current_files(&app.state.db, &id).await.unwrap().unwrap().mesh();
+        let model = memoreez::generation::model3d::current_files(&app.state.db, &id).await.unwrap().unwrap().mesh();
         let mut other = geometry::shapes::cuboid([0.0, 0.0, 0.0], [30.0, 20.0, 10.0]);
         other.vertices.iter_mut().for_each(|v| v[2] *= 2.0);
         app.state.storage.put(&model, geometry::io::stl::write_binary(&other)).await.unwrap();

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use http::StatusCode;
-use memoreez::config::{Config, SmtpTls};
+use memoreez::platform::config::{Config, SmtpTls};
 use serde_json::Value;
 
 use super::checkout::{SmtpServer, free_port};
@@ -181,7 +181,7 @@ pub async fn a_submission_goes_from_upload_to_pickup(kind: Kind) {
         assert_eq!(folders(&app)[0].0, format!("Pending/{folder}"));
 
         // The emails go out; the confirm link is read from the approval.
-        assert_eq!(memoreez::mail::send_due(&app.state.db, &app.state.config).await.unwrap(), 2);
+        assert_eq!(memoreez::mail::sender::send_due(&app.state.db, &app.state.config).await.unwrap(), 2);
         let received: Vec<String> = smtp.received().iter().map(|m| plain(m)).collect();
         let approval =
             received.iter().find(|m| m.contains("Approved: 4.20 USD")).expect("the approval email");
@@ -208,7 +208,7 @@ pub async fn a_submission_goes_from_upload_to_pickup(kind: Kind) {
             assert_eq!(reply.status, StatusCode::OK, "{form}: {}", reply.text());
         }
         assert_eq!(status(&app, &id).await, "PaidPickedUp");
-        assert_eq!(memoreez::mail::send_due(&app.state.db, &app.state.config).await.unwrap(), 1);
+        assert_eq!(memoreez::mail::sender::send_due(&app.state.db, &app.state.config).await.unwrap(), 1);
         let ready = smtp
             .received()
             .iter()
@@ -323,7 +323,7 @@ pub async fn a_rejected_submission_says_why(kind: Kind) {
         let details = last["details"].as_str().unwrap();
         assert!(details.contains("too large") && details.contains("Try splitting it in two."), "{details}");
         // The student is told the same, by email.
-        let outbox = memoreez::mail::outbox(&app.state.db, 10).await.unwrap();
+        let outbox = memoreez::mail::outbox::outbox(&app.state.db, 10).await.unwrap();
         assert!(outbox.iter().any(|m| m.kind == "lab_rejected" && m.to == "ada@example.edu"), "{outbox:?}");
         let body: String = sqlx::query_scalar("SELECT text_body FROM outbox WHERE kind = 'lab_rejected'")
             .fetch_one(app.state.db.pool())
@@ -352,10 +352,10 @@ pub async fn folder_moves_finish_after_a_crash(kind: Kind) {
             .execute(&mut *tx)
             .await
             .unwrap();
-        memoreez::lab::add_event(
+        memoreez::lab::submissions::add_event(
             &mut tx,
             &id,
-            memoreez::time::now_ms(),
+            memoreez::platform::time::now_ms(),
             ("staff", "approved"),
             (Some(app::print_job::PrintJobStatus::Uploaded), app::print_job::PrintJobStatus::Pending),
             "Approved.",
@@ -374,7 +374,7 @@ pub async fn folder_moves_finish_after_a_crash(kind: Kind) {
         assert_eq!(folders(&app).len(), 2, "split across two folders: {:?}", folders(&app));
 
         // A restarted server settles what is due.
-        assert_eq!(memoreez::lab_files::settle_due(&app.state).await.unwrap(), 1);
+        assert_eq!(memoreez::lab::folders::settle_due(&app.state).await.unwrap(), 1);
         assert_eq!(
             folders(&app),
             [(
@@ -393,8 +393,8 @@ pub async fn folder_moves_finish_after_a_crash(kind: Kind) {
             (Some("Pending"), 2)
         );
         assert!(!lab.join(format!("Uploaded/{folder}")).exists(), "the emptied folder is gone");
-        assert_eq!(memoreez::lab_files::settle_due(&app.state).await.unwrap(), 0, "nothing left to do");
-        memoreez::lab_files::settle(&app.state, &id).await.unwrap();
+        assert_eq!(memoreez::lab::folders::settle_due(&app.state).await.unwrap(), 0, "nothing left to do");
+        memoreez::lab::folders::settle(&app.state, &id).await.unwrap();
         assert_eq!(folders(&app).len(), 1);
     })
     .await;
@@ -425,13 +425,13 @@ pub async fn open_dashboards_hear_of_every_change(kind: Kind) {
 }
 
 pub async fn staff_keep_the_sliced_file_and_its_figures(kind: Kind) {
-    use memoreez::lab_sliced::{self, SlicedError};
-    use memoreez::upload_form::ModelFile;
+    use memoreez::lab::sliced::{self, SlicedError};
+    use memoreez::http::model_form::ModelFile;
     with_app(kind, move |app| async move {
         let (id, _) = submitted(&app).await;
         let folder = format!("AdaLovelace_Filament_Red_{id}");
         // Sliced here: PrusaSlicer's G-code, its grams and time become the job's.
-        let sliced = lab_sliced::slice(&app.state, &id).await.unwrap_or_else(|e| panic!("{e}"));
+        let sliced = sliced::slice(&app.state, &id).await.unwrap_or_else(|e| panic!("{e}"));
         let (grams, hours) = (sliced.weight_g.unwrap(), sliced.print_hours.unwrap());
         assert!(grams > 1.0 && hours > 0.0, "{sliced:?}");
         let files = &folders(&app)[0].1;
@@ -448,7 +448,7 @@ pub async fn staff_keep_the_sliced_file_and_its_figures(kind: Kind) {
         let gcode = "G92 E0\n;TYPE:Perimeter\nG1 X1 E50\n; total filament used [g] = 17.50\n\
                      ; estimated printing time (normal mode) = 2h 15m 0s\n";
         let file = ModelFile { file_name: "plate.gcode".into(), bytes: gcode.as_bytes().to_vec().into() };
-        let figures = lab_sliced::upload(&app.state, &id, file).await.unwrap();
+        let figures = sliced::upload(&app.state, &id, file).await.unwrap();
         assert_eq!((figures.weight_g, figures.print_hours), (Some(17.5), Some(2.25)));
         let cookie = staff_cookie(&app).await;
         let page = call(&app, "staff_job", &format!("id={id}"), Some(&cookie), None).await.json();
@@ -460,10 +460,10 @@ pub async fn staff_keep_the_sliced_file_and_its_figures(kind: Kind) {
 
         for (name, bytes) in [("plate.png", &b"x"[..]), ("plate.gcode", &b"hello\n"[..])] {
             let file = ModelFile { file_name: name.into(), bytes: bytes.to_vec().into() };
-            let refused = lab_sliced::upload(&app.state, &id, file).await;
+            let refused = sliced::upload(&app.state, &id, file).await;
             assert!(matches!(refused, Err(SlicedError::Refused(_))), "{name}: {refused:?}");
         }
-        assert!(matches!(lab_sliced::slice(&app.state, "nosuchjob").await, Err(SlicedError::NotFound)));
+        assert!(matches!(sliced::slice(&app.state, "nosuchjob").await, Err(SlicedError::NotFound)));
     })
     .await;
 }
@@ -502,7 +502,7 @@ pub async fn the_slicer_opens_our_mesh_and_every_opening_is_logged(kind: Kind) {
         let cookie = staff_cookie(&app).await;
         let page = call(&app, "staff_job", &format!("id={id}"), Some(&cookie), None).await.json();
         let link = page["slicer_link"].as_str().unwrap().to_string();
-        let path = memoreez::open_in_slicer::parse(&link).unwrap();
+        let path = memoreez::lab::open_in_slicer::parse(&link).unwrap();
         assert!(path.ends_with(".mesh.stl") && link.contains("&job=") && link.contains("&sig="), "{link}");
         // What it opens is our binary STL of the same solid, with nothing else in it.
         let files = app.dir.path().join("files");

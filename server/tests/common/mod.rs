@@ -9,7 +9,7 @@ use axum::body::Body;
 use bytes::Bytes;
 use http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
-use memoreez::config::Config;
+use memoreez::platform::config::Config;
 use memoreez::state::AppState;
 use tempfile::TempDir;
 use tower::ServiceExt;
@@ -158,7 +158,7 @@ impl TestApp {
     /// straight to its model (the API's answer: `id`, `events_url`) is
     /// done, and reads the model it stored.
     pub async fn model_made_for(&self, answer: &serde_json::Value, cookie: &str) -> geometry::Mesh {
-        memoreez::workers::spawn(&self.state);
+        memoreez::jobs::workers::spawn(&self.state);
         let events = self.get(answer["events_url"].as_str().unwrap(), None).await.text();
         assert!(events.contains("event: done"), "{events}");
         let id = answer["id"].as_str().unwrap();

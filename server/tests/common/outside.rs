@@ -10,9 +10,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use memoreez::config::Config;
-use memoreez::outside::{self, OutsideError};
-use memoreez::slant3d::{Slant3d, Slant3dError};
+use memoreez::platform::config::Config;
+use memoreez::shop::fulfilment::{self, OutsideError};
+use memoreez::shop::slant3d::{Slant3d, Slant3dError};
 use serde_json::{Value, json};
 
 use super::checkout::{free_port, order_form, priced_keepsake};
@@ -149,20 +149,20 @@ pub async fn a_shipped_order_is_printed_and_shipped_by_slant3d(kind: Kind) {
         let state = &app.state;
 
         assert!(matches!(
-            outside::estimate(state, &pickup, "PLA BLACK").await,
+            fulfilment::estimate(state, &pickup, "PLA BLACK").await,
             Err(OutsideError::Collected(_))
         ));
-        assert!(matches!(outside::send(state, "nope", "PLA BLACK").await, Err(OutsideError::NotFound(_))));
+        assert!(matches!(fulfilment::send(state, "nope", "PLA BLACK").await, Err(OutsideError::NotFound(_))));
 
         // Their price, from the file they fetched by the link we gave: the keepsake as ordered.
-        let cents = outside::estimate(state, &shipped, "PLA BLACK").await.unwrap();
+        let cents = fulfilment::estimate(state, &shipped, "PLA BLACK").await.unwrap();
         assert_eq!(cents, 2 * 650 + 425);
-        let kept = state.storage.get(&memoreez::orders::keepsake_key(&shipped)).await.unwrap();
+        let kept = state.storage.get(&memoreez::shop::orders::keepsake_key(&shipped)).await.unwrap();
         assert_eq!(farm.lock().unwrap().fetched, vec![(shipped.clone(), kept.to_vec())]);
 
         // Their refusal comes back in their words and changes nothing.
         farm.lock().unwrap().refuse_orders = true;
-        match outside::send(state, &shipped, "PLA BLACK").await {
+        match fulfilment::send(state, &shipped, "PLA BLACK").await {
             Err(OutsideError::Service(Slant3dError::Refused(said))) => {
                 assert!(said.contains("address invalid"), "{said}")
             }
@@ -170,7 +170,7 @@ pub async fn a_shipped_order_is_printed_and_shipped_by_slant3d(kind: Kind) {
         }
         farm.lock().unwrap().refuse_orders = false;
 
-        let sent = outside::send(state, &shipped, "PLA BLACK").await.unwrap();
+        let sent = fulfilment::send(state, &shipped, "PLA BLACK").await.unwrap();
         assert_eq!((sent.their_id.as_str(), sent.their_price_cents), ("slant-1", 1725));
         let placed = farm.lock().unwrap().placed[0][0].clone();
         assert_eq!(placed["order_quantity"], "2");
@@ -178,7 +178,7 @@ pub async fn a_shipped_order_is_printed_and_shipped_by_slant3d(kind: Kind) {
         assert_eq!(placed["ship_to_is_US_residential"], "false");
         assert_eq!(placed["order_item_color"], "PLA BLACK");
         assert!(matches!(
-            outside::send(state, &shipped, "PLA BLACK").await,
+            fulfilment::send(state, &shipped, "PLA BLACK").await,
             Err(OutsideError::AlreadySent { .. })
         ));
         let (job, _) = super::print_jobs::queued(&app, &shipped).await.unwrap();
@@ -211,22 +211,22 @@ pub async fn a_shipped_order_is_printed_and_shipped_by_slant3d(kind: Kind) {
             }
         };
         assert_eq!(order_status(shipped.clone()).await, "printing");
-        assert_eq!(outside::track(state, &shipped).await.unwrap().status, "processing");
+        assert_eq!(fulfilment::track(state, &shipped).await.unwrap().status, "processing");
         assert_eq!(order_status(shipped.clone()).await, "printing");
         {
             let mut farm = farm.lock().unwrap();
             farm.status = "shipped".into();
             farm.tracking = vec!["1Z999AA10123456784".into()];
         }
-        outside::track(state, &shipped).await.unwrap();
-        outside::track(state, &shipped).await.unwrap();
+        fulfilment::track(state, &shipped).await.unwrap();
+        fulfilment::track(state, &shipped).await.unwrap();
         assert_eq!(order_status(shipped.clone()).await, "shipped");
         let (job, kinds) = super::print_jobs::queued(&app, &shipped).await.unwrap();
         assert_eq!(
             (job.0.as_str(), kinds),
             ("Completed", vec!["shop_order".to_string(), "sent_out".into(), "shipped".into()])
         );
-        let outbox = memoreez::mail::outbox(&state.db, 20).await.unwrap();
+        let outbox = memoreez::mail::outbox::outbox(&state.db, 20).await.unwrap();
         let told: Vec<_> = outbox.iter().filter(|m| m.kind == "shipped").collect();
         assert_eq!(told.len(), 1, "told once: {outbox:?}");
         let text: String = sqlx::query_scalar("SELECT text_body FROM outbox WHERE kind = 'shipped'")
@@ -234,13 +234,13 @@ pub async fn a_shipped_order_is_printed_and_shipped_by_slant3d(kind: Kind) {
             .await
             .unwrap();
         assert!(text.contains("1Z999AA10123456784") && text.contains("London"), "{text}");
-        assert!(matches!(outside::track(state, &pickup).await, Err(OutsideError::NotSent(_))));
+        assert!(matches!(fulfilment::track(state, &pickup).await, Err(OutsideError::NotSent(_))));
     })
     .await;
 
     with_app(kind, |app| async move {
         assert!(matches!(
-            outside::send(&app.state, "any", "PLA BLACK").await,
+            fulfilment::send(&app.state, "any", "PLA BLACK").await,
             Err(OutsideError::NotConfigured)
         ));
     })

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use http::{Request, StatusCode};
-use memoreez::config::Config;
+use memoreez::platform::config::Config;
 use memoreez::state::AppState;
 
 use super::{Kind, Reply, TestApp, with_changed_app};
@@ -18,7 +18,7 @@ use super::{Kind, Reply, TestApp, with_changed_app};
 fn configure(state: &mut AppState, change: impl FnOnce(&mut Config)) {
     let mut config = (*state.config).clone();
     change(&mut config);
-    state.trusted_proxies = memoreez::client_address::TrustedProxies::parse(&config.trusted_proxies).unwrap();
+    state.trusted_proxies = memoreez::platform::client_address::TrustedProxies::parse(&config.trusted_proxies).unwrap();
     state.config = Arc::new(config);
 }
 
@@ -503,7 +503,7 @@ pub async fn files_no_record_names_are_swept(kind: Kind) {
         let created = app.post_json("/api/creations", r#"{"hobbies": ["sailing"]}"#, None).await;
         let id = created.json()["id"].as_str().unwrap().to_string();
         let cookie = created.visitor_cookie().unwrap();
-        memoreez::workers::spawn(&app.state);
+        memoreez::jobs::workers::spawn(&app.state);
         app.get(&format!("/api/creations/{id}/concepts/stream"), Some(&cookie)).await;
         let storage = &app.state.storage;
         let keys = || async {
@@ -537,7 +537,7 @@ pub async fn files_no_record_names_are_swept(kind: Kind) {
         orphans.retain(|key| *key != own);
 
         let sweep = |minutes: u64| {
-            memoreez::orphans::sweep(&app.state.db, storage, Duration::from_secs(minutes * 60))
+            memoreez::jobs::orphans::sweep(&app.state.db, storage, Duration::from_secs(minutes * 60))
         };
         let young = sweep(60).await.unwrap();
         assert!(young.removed.is_empty(), "nothing is an hour old yet: {:?}", young.removed);
@@ -739,7 +739,7 @@ pub async fn live_streams_are_capped_and_end_in_time(kind: Kind) {
             config.streams_per_client = 2;
             config.stream_lifetime_s = 1;
         });
-        state.changes = memoreez::changes::Changes::with_limits(state.config.stream_limits());
+        state.changes = memoreez::platform::changes::Changes::with_limits(state.config.stream_limits());
     };
     with_changed_app(kind, limits, |app| async move {
         use http_body_util::BodyExt;
@@ -806,31 +806,33 @@ pub async fn streams_of_one_topic_share_one_reader(kind: Kind) {
 /// winner's, and the loser's files are swept as nobody's.
 pub async fn a_run_that_lost_its_lease_cannot_overwrite_the_winner(kind: Kind) {
     super::with_app(kind, |app| async move {
-        use memoreez::models::{self, MODEL_JOB, Run};
+        use memoreez::generation::model3d::{self, Run};
+        use memoreez::jobs::kinds::JobKind;
+        const MODEL_JOB: &str = JobKind::Model.name();
         let upload = app.post_multipart("/api/creations/upload", &[("file", Some("box.stl"), &super::suite::box_stl())]).await;
         assert_eq!(upload.status, StatusCode::CREATED, "{}", upload.text());
         let cookie = upload.visitor_cookie().unwrap();
         let id = upload.json()["id"].as_str().unwrap().to_string();
         let db = &app.state.db;
         // Run 1 claims the job with a lease that runs out at once; run 2 takes it over.
-        let first = memoreez::jobs::claim(db, &[MODEL_JOB], "stalled", 1).await.unwrap().unwrap();
+        let first = memoreez::jobs::queue::claim(db, &[MODEL_JOB], "stalled", 1).await.unwrap().unwrap();
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        let second = memoreez::jobs::claim(db, &[MODEL_JOB], "winner", 60_000).await.unwrap().unwrap();
+        let second = memoreez::jobs::queue::claim(db, &[MODEL_JOB], "winner", 60_000).await.unwrap().unwrap();
         assert_eq!((first.id.as_str(), first.attempt, second.attempt), (second.id.as_str(), 1, 2));
-        fn run(job: &memoreez::jobs::Claimed) -> Run<'_> {
+        fn run(job: &memoreez::jobs::queue::Claimed) -> Run<'_> {
             Run { job_id: &job.id, attempt: job.attempt }
         }
 
-        let won = models::make_model(&app.state, (&second.payload, run(&second)), memoreez::jobs::unheard()).await.unwrap();
-        assert!(memoreez::jobs::complete(db, &second.id, "winner", &serde_json::to_value(&won).unwrap()).await.unwrap());
+        let won = model3d::make_model(&app.state, (&second.payload, run(&second)), memoreez::jobs::queue::unheard()).await.unwrap();
+        assert!(memoreez::jobs::queue::complete(db, &second.id, "winner", &serde_json::to_value(&won).unwrap()).await.unwrap());
         // The stalled run wakes up and keeps another model: into its own folder only.
         let other = geometry::shapes::cuboid([0.0; 3], [40.0, 5.0, 5.0]);
         let storage_and_work = (&app.state.storage, &app.state.mesh_work);
         let lost =
-            models::keep(storage_and_work, (&id, run(&first)), other, None, memoreez::jobs::unheard()).await.unwrap();
+            model3d::keep(storage_and_work, (&id, run(&first)), other, None, memoreez::jobs::queue::unheard()).await.unwrap();
         assert_ne!(lost.files, won.files);
         let lost_result = serde_json::to_value(&lost).unwrap();
-        let finished = memoreez::jobs::complete(db, &first.id, "stalled", &lost_result).await.unwrap();
+        let finished = memoreez::jobs::queue::complete(db, &first.id, "stalled", &lost_result).await.unwrap();
         assert!(!finished, "the stalled run's lease is gone");
 
         let served = app.get(&format!("/media/models/{id}/model.stl"), Some(&cookie)).await;
@@ -840,7 +842,7 @@ pub async fn a_run_that_lost_its_lease_cannot_overwrite_the_winner(kind: Kind) {
         let studio = app.get(&format!("/api/creations/{id}/studio"), Some(&cookie)).await.json();
         assert_eq!(studio["model_height_mm"], 10.0, "the studio builds on the winner's box: {studio}");
 
-        let swept = memoreez::orphans::sweep(db, &app.state.storage, std::time::Duration::ZERO).await.unwrap();
+        let swept = memoreez::jobs::orphans::sweep(db, &app.state.storage, std::time::Duration::ZERO).await.unwrap();
         let mut removed = swept.removed.clone();
         removed.sort();
         assert_eq!(removed, [format!("{}/model.stl", lost.files), format!("{}/thumbnail.png", lost.files)]);
@@ -854,15 +856,15 @@ pub async fn a_run_that_lost_its_lease_cannot_overwrite_the_winner(kind: Kind) {
 struct CountingWriter(std::sync::atomic::AtomicUsize);
 
 #[async_trait::async_trait]
-impl memoreez::concepts::writer::PromptWriter for CountingWriter {
+impl memoreez::generation::concepts::writer::PromptWriter for CountingWriter {
     async fn briefs(
         &self,
         story: &app::story::Story,
         kind: app::creation::CreationKind,
         batch: usize,
-    ) -> Vec<memoreez::concepts::brief::Brief> {
+    ) -> Vec<memoreez::generation::concepts::brief::Brief> {
         self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        memoreez::concepts::writer::Composer.briefs(story, kind, batch).await
+        memoreez::generation::concepts::writer::Composer.briefs(story, kind, batch).await
     }
 }
 
@@ -871,14 +873,14 @@ impl memoreez::concepts::writer::PromptWriter for CountingWriter {
 /// service's ceiling fails with the reason (the others are drawn), and past
 /// the chat service's ceiling the embedded composer writes the briefs.
 pub async fn paid_providers_stop_at_their_daily_ceiling(kind: Kind) {
-    use memoreez::spend::{self, Allowance, Paid, SpendError};
+    use memoreez::platform::spend::{self, Allowance, Paid, SpendError};
     let writer = Arc::new(CountingWriter::default());
     let counted = writer.clone();
     let change = move |state: &mut AppState| {
         configure(state, |config| {
-            config.image_provider = memoreez::config::Provider::Openai;
+            config.image_provider = memoreez::platform::config::Provider::Openai;
             (config.image_call_cents, config.image_daily_ceiling_cents) = (4, 8);
-            config.prompt_provider = memoreez::config::Provider::Openai;
+            config.prompt_provider = memoreez::platform::config::Provider::Openai;
             (config.prompt_call_cents, config.prompt_daily_ceiling_cents) = (1, 0);
         });
         state.writer = writer;
@@ -897,14 +899,14 @@ pub async fn paid_providers_stop_at_their_daily_ceiling(kind: Kind) {
         let dear = Allowance { call_cents: 11, daily_ceiling_cents: 10 };
         assert!(spend::charge_on(db, Paid::Image, "2026-12-01", dear).await.is_err(), "one call past it");
         // The embedded providers cost nothing and are never counted.
-        assert_eq!(spend::allowance(&memoreez::config::Config::default(), Paid::Image), None);
+        assert_eq!(spend::allowance(&memoreez::platform::config::Config::default(), Paid::Image), None);
 
         let created = app.post_json("/api/creations", r#"{"hobbies": "sailing, jazz piano"}"#, None).await;
         assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
         assert_eq!(counted.0.load(std::sync::atomic::Ordering::SeqCst), 0, "the chat service was not called");
         let id = created.json()["id"].as_str().unwrap().to_string();
         let cookie = created.visitor_cookie().unwrap();
-        memoreez::workers::spawn(&app.state);
+        memoreez::jobs::workers::spawn(&app.state);
         let stream = app.get(&format!("/api/creations/{id}/concepts/stream"), Some(&cookie)).await.text();
         let events = super::suite::sse_events(&stream);
         let drawn = events.iter().filter(|(name, _, _)| name == "concept").count();
@@ -913,7 +915,7 @@ pub async fn paid_providers_stop_at_their_daily_ceiling(kind: Kind) {
         for (_, _, data) in refused {
             assert!(data["reason"].as_str().unwrap().contains("Today's budget for drawing designs is used up"), "{data}");
         }
-        let today = memoreez::time::lab_day(memoreez::time::now_ms(), app.state.config.lab_zone());
+        let today = memoreez::platform::time::lab_day(memoreez::platform::time::now_ms(), app.state.config.lab_zone());
         assert_eq!(spend::spent_on(db, Paid::Image, &today).await.unwrap(), (8, 2));
         assert_eq!(spend::spent_on(db, Paid::Prompt, &today).await.unwrap(), (0, 0));
     })

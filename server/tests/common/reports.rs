@@ -4,7 +4,7 @@
 //! exactly the page's tables.
 
 use http::StatusCode;
-use memoreez::report_period::periods;
+use memoreez::reports::period::periods;
 use serde_json::json;
 
 use super::checkout::order_form;
@@ -37,7 +37,7 @@ pub async fn the_funnel_follows_a_story_to_its_payment(kind: Kind) {
     with_app(kind, |app| async move {
         // One customer goes all the way, paying at pickup.
         let (id, cookie) = story(&app, None).await;
-        memoreez::workers::spawn(&app.state);
+        memoreez::jobs::workers::spawn(&app.state);
         let shown =
             sse_events(&app.get(&format!("/api/creations/{id}/concepts/stream"), Some(&cookie)).await.text());
         assert_eq!(shown.iter().filter(|(name, _, _)| name == "concept").count(), 4, "{shown:?}");
@@ -82,7 +82,7 @@ pub async fn the_funnel_follows_a_story_to_its_payment(kind: Kind) {
         assert_eq!(upload.status, StatusCode::CREATED);
 
         let today =
-            memoreez::report_period::local_date(memoreez::time::now_ms(), app.state.config.lab_zone());
+            memoreez::reports::period::local_date(memoreez::platform::time::now_ms(), app.state.config.lab_zone());
         let path = format!("/staff/reports/funnel.csv?from={today}&to={today}");
         assert_eq!(app.get(&path, None).await.status, StatusCode::UNAUTHORIZED);
         let rows = csv(&app, &path, &staff).await;
@@ -224,7 +224,7 @@ async fn seed_order(app: &TestApp, id: &str, payment: &str, total_cents: i64, (t
 pub async fn the_lab_overview_matches_figures_counted_by_hand(kind: Kind) {
     with_app(kind, |app| async move {
         let zone = app.state.config.lab_zone();
-        let weeks = periods(memoreez::time::now_ms(), zone, app::report::Grain::Week, 2);
+        let weeks = periods(memoreez::platform::time::now_ms(), zone, app::report::Grain::Week, 2);
         let (w1, w2) = (weeks[0].start_ms, weeks[1].start_ms);
         let size = app::lab::REJECTION_REASONS[1].1;
         let supports = app::lab::REJECTION_REASONS[3].1;

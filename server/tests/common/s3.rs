@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http::StatusCode;
-use memoreez::config::Config;
-use memoreez::storage::{Storage, StorageError};
+use memoreez::platform::config::Config;
+use memoreez::platform::storage::{Storage, StorageError};
 
 use super::checkout::free_port;
 use super::staff::{call, staff_cookie};

@@ -10,9 +10,9 @@ use super::{Kind, Reply, TestApp, with_app};
 /// Sets a staff password and signs in; the session's cookie.
 pub(crate) async fn staff_cookie(app: &TestApp) -> String {
     let db = &app.state.db;
-    memoreez::staff::set_password(db, "correct-horse-battery", "correct-horse-battery").await.unwrap();
-    let token = memoreez::staff::sign_in(db, "test", "correct-horse-battery").await.unwrap();
-    format!("{}={token}", memoreez::staff::COOKIE_NAME)
+    memoreez::staff::sign_in::set_password(db, "correct-horse-battery", "correct-horse-battery").await.unwrap();
+    let token = memoreez::staff::sign_in::sign_in(db, "test", "correct-horse-battery").await.unwrap();
+    format!("{}={token}", memoreez::staff::sign_in::COOKIE_NAME)
 }
 
 /// Calls a server function with a form body, as a page's script does.
@@ -50,7 +50,7 @@ pub async fn staff_sign_in_guards_the_outbox(kind: Kind) {
         );
 
         // Setup needs this server's code, a long enough password typed twice, and happens once.
-        let link = memoreez::staff_setup::link(&app.state);
+        let link = memoreez::staff::setup::link(&app.state);
         let code = link.split("code=").nth(1).unwrap();
         for (form, says) in [
             (
@@ -131,7 +131,7 @@ pub async fn staff_sign_in_guards_the_outbox(kind: Kind) {
 pub async fn parallel_guesses_check_at_most_five_passwords(kind: Kind) {
     with_app(kind, |app| async move {
         let db = &app.state.db;
-        memoreez::staff::set_password(db, "correct-horse-battery", "correct-horse-battery").await.unwrap();
+        memoreez::staff::sign_in::set_password(db, "correct-horse-battery", "correct-horse-battery").await.unwrap();
         let app = &app;
         let guesses = (0..60).map(|i| async move {
             call(app, "staff_sign_in", &format!("password=wrong-guess-{i:03}"), None, None).await
@@ -147,7 +147,7 @@ pub async fn parallel_guesses_check_at_most_five_passwords(kind: Kind) {
         );
         // All may be told to wait (every one recorded before any counted),
         // never more than five checked.
-        assert!(checked <= memoreez::staff::MAX_FAILED_PER_MINUTE as usize, "{checked} passwords checked");
+        assert!(checked <= memoreez::staff::sign_in::MAX_FAILED_PER_MINUTE as usize, "{checked} passwords checked");
         println!("60 parallel guesses: {checked} checked, {waited} told to wait");
         let right = call(app, "staff_sign_in", "password=correct-horse-battery", None, None).await;
         assert!(error_of(&right).contains("Too many wrong passwords"), "{}", right.text());
@@ -164,18 +164,18 @@ pub async fn mail_is_sent_once_by_many_senders_and_keeps_no_tokens(kind: Kind) {
         let mut tx = db.pool().begin().await.unwrap();
         for n in 0..12 {
             let link = format!("https://lab.example/lab/jobs/j{n}?t=SECRET-token-{n:02}");
-            let mail = memoreez::mail::Mail {
+            let mail = memoreez::mail::outbox::Mail {
                 kind: "lab_received",
                 to: format!("student{n}@example.edu"),
                 subject: format!("Your print {n}"),
                 text: format!("Follow it here: {link}\n"),
                 html: format!("<p><a href=\"{link}\">Follow it</a></p>"),
             };
-            memoreez::mail::enqueue(&mut tx, &mail).await.unwrap();
+            memoreez::mail::outbox::enqueue(&mut tx, &mail).await.unwrap();
         }
         tx.commit().await.unwrap();
         let config = &app.state.config;
-        let senders = (0..4).map(|_| memoreez::mail::send_due(db, config));
+        let senders = (0..4).map(|_| memoreez::mail::sender::send_due(db, config));
         let sent: usize = futures_util::future::join_all(senders).await.into_iter().map(Result::unwrap).sum();
         assert_eq!(sent, 12, "each message sent by exactly one sender");
         let attempts: Vec<i64> = sqlx::query_scalar("SELECT attempts FROM outbox WHERE kind = 'lab_received'")

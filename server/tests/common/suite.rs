@@ -326,7 +326,7 @@ fn stored_uploads(app: &super::TestApp) -> usize {
 /// and result come over server-sent events.
 pub async fn api_quotes_in_the_background_with_progress_over_sse(kind: Kind) {
     with_app(kind, |app| async move {
-        memoreez::workers::spawn(&app.state);
+        memoreez::jobs::workers::spawn(&app.state);
         let stl = box_stl();
         let reply = app
             .post_multipart("/api/quotes", &[("file", Some("box.stl"), &stl), ("wait", None, b"false")])
@@ -364,10 +364,10 @@ pub async fn api_quotes_in_the_background_with_progress_over_sse(kind: Kind) {
             "upload": "uploads/junk.stl", "file_name": "junk.stl", "profile": "shop",
             "material": "pla", "engine": "auto"
         });
-        let job_id = memoreez::jobs::enqueue(&app.state.db, "quote", &payload, 3).await.unwrap();
+        let job_id = memoreez::jobs::queue::enqueue(&app.state.db, "quote", &payload, 3).await.unwrap();
         let text = app.get(&format!("/api/jobs/{job_id}/events"), None).await.text();
         assert!(text.contains("event: failed") && text.contains("not a readable STL file"), "{text}");
-        let job = memoreez::jobs::view(&app.state.db, &job_id).await.unwrap().unwrap();
+        let job = memoreez::jobs::queue::view(&app.state.db, &job_id).await.unwrap().unwrap();
         assert_eq!((job.status.as_str(), job.attempts), ("failed", 1));
 
         assert_eq!(app.get("/api/jobs/no-such-job/events", None).await.status, StatusCode::NOT_FOUND);
@@ -399,7 +399,7 @@ pub async fn quote_page_without_javascript(kind: Kind) {
         assert!(html.contains("box.stl") && html.contains("Instant estimate"), "{html}");
         assert!(html.contains("data-testid=\"quote-progress\"") && html.contains("http-equiv=\"refresh\""));
 
-        memoreez::workers::spawn(&app.state);
+        memoreez::jobs::workers::spawn(&app.state);
         let mut html = String::new();
         for _ in 0..300 {
             html = app.get(&location, None).await.text();
@@ -454,12 +454,12 @@ fn multipart(request: http::request::Builder, parts: &[(&str, Option<&str>, &[u8
 struct FailsOnce(std::sync::atomic::AtomicBool);
 
 #[async_trait::async_trait]
-impl memoreez::concepts::ImageMaker for FailsOnce {
-    async fn draw(&self, brief: &memoreez::concepts::Brief) -> Result<Vec<u8>, String> {
+impl memoreez::generation::concepts::ImageMaker for FailsOnce {
+    async fn draw(&self, brief: &memoreez::generation::concepts::Brief) -> Result<Vec<u8>, String> {
         if !self.0.swap(true, std::sync::atomic::Ordering::SeqCst) {
             return Err("the image service timed out".into());
         }
-        memoreez::concepts::Emblems.draw(brief).await
+        memoreez::generation::concepts::Emblems.draw(brief).await
     }
 }
 
@@ -489,7 +489,7 @@ pub async fn concepts_stream_in_and_resume(kind: Kind) {
         let cookie = created.visitor_cookie().unwrap();
         let mut state = app.state.clone();
         state.images = std::sync::Arc::new(FailsOnce::default());
-        memoreez::workers::spawn(&state);
+        memoreez::jobs::workers::spawn(&state);
 
         let url = format!("/api/creations/{id}/concepts/stream");
         let events = sse_events(&app.get(&url, Some(&cookie)).await.text());
@@ -577,7 +577,7 @@ pub async fn picking_a_concept_makes_a_watertight_model(kind: Kind) {
             .await;
         let id = created.json()["id"].as_str().unwrap().to_string();
         let cookie = created.visitor_cookie().unwrap();
-        memoreez::workers::spawn(&app.state);
+        memoreez::jobs::workers::spawn(&app.state);
 
         // The gallery page renders the four cards (placeholders or pictures).
         let page = app.get(&format!("/create/{id}/concepts"), Some(&cookie)).await;
@@ -666,8 +666,8 @@ pub async fn an_object_description_gets_designs_too(kind: Kind) {
         let page = app.get(&format!("/create/{id}/concepts"), Some(&cookie)).await.text();
         assert!(page.contains("Designs for “A sailboat with red sails”"), "{page}");
         assert_eq!(page.matches("data-testid=\"concept\"").count(), 4);
-        let brief = memoreez::concepts::store::brief(&app.state.db, &id, 0).await.unwrap();
-        assert_eq!(brief.motif, memoreez::concepts::Motif::Sailboat, "the description chooses the motif");
+        let brief = memoreez::generation::concepts::store::brief(&app.state.db, &id, 0).await.unwrap();
+        assert_eq!(brief.motif, memoreez::generation::concepts::Motif::Sailboat, "the description chooses the motif");
 
         // Without JavaScript the home page's object form posts and is redirected.
         let request = Request::post("/api/describe_object")
@@ -685,49 +685,49 @@ pub async fn an_object_description_gets_designs_too(kind: Kind) {
 
 /// The job queue: one claimer per job, leases that run out, bounded retries.
 pub async fn jobs_are_claimed_once_leased_retried_and_bounded(kind: Kind) {
-    use memoreez::jobs;
+    use memoreez::jobs::queue;
     use serde_json::json;
     with_app(kind, |app| async move {
         let db = &app.state.db;
-        let a = jobs::enqueue(db, "slice", &json!({"model": "a.stl"}), 2).await.unwrap();
-        let claimed = jobs::claim(db, &["slice"], "w1", 60_000).await.unwrap().expect("a queued job");
+        let a = queue::enqueue(db, "slice", &json!({"model": "a.stl"}), 2).await.unwrap();
+        let claimed = queue::claim(db, &["slice"], "w1", 60_000).await.unwrap().expect("a queued job");
         assert_eq!((claimed.id.as_str(), claimed.attempt), (a.as_str(), 1));
         assert_eq!(claimed.payload, json!({"model": "a.stl"}));
-        assert!(jobs::claim(db, &["slice"], "w2", 60_000).await.unwrap().is_none(), "leased to w1");
-        assert!(jobs::claim(db, &["mesh"], "w2", 60_000).await.unwrap().is_none(), "other kinds are apart");
-        assert!(jobs::heartbeat(db, &a, "w1", 60_000, "slicing", 40).await.unwrap());
-        let seen = jobs::view(db, &a).await.unwrap().unwrap();
+        assert!(queue::claim(db, &["slice"], "w2", 60_000).await.unwrap().is_none(), "leased to w1");
+        assert!(queue::claim(db, &["mesh"], "w2", 60_000).await.unwrap().is_none(), "other kinds are apart");
+        assert!(queue::heartbeat(db, &a, "w1", 60_000, "slicing", 40).await.unwrap());
+        let seen = queue::view(db, &a).await.unwrap().unwrap();
         assert_eq!(
             (seen.status.as_str(), seen.stage.as_deref(), seen.percent),
             ("running", Some("slicing"), Some(40))
         );
 
         // A failed attempt goes back to the queue while attempts are left.
-        assert!(jobs::fail(db, &a, "w1", "the slicer crashed").await.unwrap());
-        let again = jobs::claim(db, &["slice"], "w2", 60_000).await.unwrap().unwrap();
+        assert!(queue::fail(db, &a, "w1", "the slicer crashed").await.unwrap());
+        let again = queue::claim(db, &["slice"], "w2", 60_000).await.unwrap().unwrap();
         assert_eq!(again.attempt, 2);
-        assert!(jobs::complete(db, &a, "w2", &json!({"grams": 12.5})).await.unwrap());
-        let done = jobs::view(db, &a).await.unwrap().unwrap();
+        assert!(queue::complete(db, &a, "w2", &json!({"grams": 12.5})).await.unwrap());
+        let done = queue::view(db, &a).await.unwrap().unwrap();
         assert_eq!((done.status.as_str(), done.result), ("done", Some(json!({"grams": 12.5}))));
 
         // A lease that runs out lets another worker take over; the first can
         // then neither report nor finish.
-        let b = jobs::enqueue(db, "slice", &json!({}), 2).await.unwrap();
-        jobs::claim(db, &["slice"], "w1", -1).await.unwrap().unwrap();
-        let taken = jobs::claim(db, &["slice"], "w2", 60_000).await.unwrap().unwrap();
+        let b = queue::enqueue(db, "slice", &json!({}), 2).await.unwrap();
+        queue::claim(db, &["slice"], "w1", -1).await.unwrap().unwrap();
+        let taken = queue::claim(db, &["slice"], "w2", 60_000).await.unwrap().unwrap();
         assert_eq!((taken.id.as_str(), taken.attempt), (b.as_str(), 2));
-        assert!(!jobs::heartbeat(db, &b, "w1", 60_000, "late", 90).await.unwrap());
-        assert!(!jobs::complete(db, &b, "w1", &json!({})).await.unwrap());
-        assert!(jobs::fail(db, &b, "w2", "out of filament").await.unwrap());
-        let failed = jobs::view(db, &b).await.unwrap().unwrap();
+        assert!(!queue::heartbeat(db, &b, "w1", 60_000, "late", 90).await.unwrap());
+        assert!(!queue::complete(db, &b, "w1", &json!({})).await.unwrap());
+        assert!(queue::fail(db, &b, "w2", "out of filament").await.unwrap());
+        let failed = queue::view(db, &b).await.unwrap().unwrap();
         assert_eq!((failed.status.as_str(), failed.error.as_deref()), ("failed", Some("out of filament")));
-        assert!(jobs::claim(db, &["slice"], "w3", 60_000).await.unwrap().is_none(), "no attempts left");
+        assert!(queue::claim(db, &["slice"], "w3", 60_000).await.unwrap().is_none(), "no attempts left");
 
         // A job whose worker keeps vanishing is given up, with a reason.
-        let c = jobs::enqueue(db, "slice", &json!({}), 1).await.unwrap();
-        jobs::claim(db, &["slice"], "w1", -1).await.unwrap().unwrap();
-        assert_eq!(jobs::give_up_abandoned(db).await.unwrap(), 1);
-        let given_up = jobs::view(db, &c).await.unwrap().unwrap();
+        let c = queue::enqueue(db, "slice", &json!({}), 1).await.unwrap();
+        queue::claim(db, &["slice"], "w1", -1).await.unwrap().unwrap();
+        assert_eq!(queue::give_up_abandoned(db).await.unwrap(), 1);
+        let given_up = queue::view(db, &c).await.unwrap().unwrap();
         assert_eq!(given_up.status, "failed");
         assert_eq!(
             given_up.error.as_deref(),
@@ -739,12 +739,12 @@ pub async fn jobs_are_claimed_once_leased_retried_and_bounded(kind: Kind) {
 
 /// Many workers claiming at once: every job is taken exactly once.
 pub async fn concurrent_claims_take_each_job_once(kind: Kind) {
-    use memoreez::jobs;
+    use memoreez::jobs::queue;
     with_app(kind, |app| async move {
         let db = app.state.db.clone();
         let mut queued = Vec::new();
         for i in 0..24 {
-            queued.push(jobs::enqueue(&db, "slice", &serde_json::json!({ "n": i }), 3).await.unwrap());
+            queued.push(queue::enqueue(&db, "slice", &serde_json::json!({ "n": i }), 3).await.unwrap());
         }
         let workers: Vec<_> = (0..6)
             .map(|w| {
@@ -752,7 +752,7 @@ pub async fn concurrent_claims_take_each_job_once(kind: Kind) {
                 tokio::spawn(async move {
                     let mut mine = Vec::new();
                     while let Some(job) =
-                        jobs::claim(&db, &["slice"], &format!("w{w}"), 60_000).await.unwrap()
+                        queue::claim(&db, &["slice"], &format!("w{w}"), 60_000).await.unwrap()
                     {
                         mine.push(job.id);
                     }

@@ -1,0 +1,22 @@
+//! The generation room's JSON API: creations, designs and their stream, models.
+
+pub mod concepts;
+pub mod creations;
+pub mod models;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::state::AppState;
+
+/// Creations, their designs and their models.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(creations::router())
+        .route("/api/creations/{id}/concepts", post(concepts::explore_more))
+        .route("/api/creations/{id}/concepts/stream", get(concepts::stream))
+        .route("/api/creations/{id}/concepts/{index}/retry", post(concepts::retry))
+        .route("/media/concepts/{id}/{file}", get(concepts::image))
+        .route("/api/creations/{id}/select", post(models::select))
+        .route("/media/models/{id}/{file}", get(models::media))
+}

@@ -1,0 +1,77 @@
+//! Picking a concept and fetching the model made from it.
+
+use axum::Extension;
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::response::IntoResponse;
+use http::StatusCode;
+use http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::generation::http::concepts::owned_creation;
+use crate::http::error::ApiError;
+use crate::generation::model3d::{self, ModelError};
+use crate::http::session::Visitor;
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Selection {
+    concept: u32,
+}
+
+impl From<ModelError> for ApiError {
+    fn from(error: ModelError) -> Self {
+        match error {
+            ModelError::NotReady => ApiError::Invalid { field: "concept".into(), message: error.to_string() },
+            ModelError::NotFound => ApiError::NotFound,
+            ModelError::Concepts(error) => error.into(),
+            ModelError::Database(error) => error.into(),
+        }
+    }
+}
+
+/// `POST /api/creations/{id}/select` `{"concept": n}` → `202 {"job_id",
+/// "events_url"}`: the model is made by a `mesh` job; its events end with
+/// `done` `{"mesh_url", "thumbnail_url"}`.
+pub async fn select(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<String>,
+    body: Result<Json<Selection>, JsonRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    owned_creation(&state, &visitor, &id).await?;
+    let Json(selection) = body?;
+    let job_id = model3d::select(&state.db, &id, selection.concept).await?;
+    let events_url = format!("/api/jobs/{job_id}/events");
+    Ok((StatusCode::ACCEPTED, Json(json!({ "job_id": job_id, "events_url": events_url }))))
+}
+
+/// `GET /media/models/{id}/model.stl` and `…/thumbnail.png`, for the owner.
+pub async fn media(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path((id, file)): Path<(String, String)>,
+) -> Result<impl IntoResponse, ApiError> {
+    owned_creation(&state, &visitor, &id).await?;
+    let files = model3d::current_files(&state.db, &id).await?.ok_or(ApiError::NotFound)?;
+    let (key, content_type) = match file.as_str() {
+        "model.stl" => (files.mesh(), "model/stl"),
+        "thumbnail.png" => (files.thumbnail(), "image/png"),
+        _ => return Err(ApiError::NotFound),
+    };
+    let bytes = state.storage.get(&key).await.map_err(|_| ApiError::NotFound)?;
+    let disposition =
+        if file == "model.stl" { "attachment; filename=\"memoreez-model.stl\"" } else { "inline" };
+    // A new pick makes a new model under the same name: never cached for long.
+    Ok((
+        [
+            (CONTENT_TYPE, content_type),
+            (CONTENT_DISPOSITION, disposition),
+            (CACHE_CONTROL, "private, no-cache"),
+        ],
+        bytes,
+    ))
+}

@@ -1,0 +1,305 @@
+//! What staff do to a print job, each in one transaction: the job's step,
+//! its event, and — for a shop order — the order's step, its history and the
+//! customer's email; for a student's submission, their email with a fresh
+//! link. The job's folder follows once the transaction is committed.
+
+use app::lab::{PrintMethod, REJECTION_REASONS};
+use app::order::{Delivery, OrderStatus, OrderView};
+use app::print_job::{JobAction, PrintJobStatus};
+use app::quote::money;
+use sqlx::Row;
+
+use crate::mail::shop as shop_mail;
+use crate::mail::lab::Student;
+use crate::mail::outbox;
+use crate::shop::orders::{self, ORDER_COLUMNS};
+use crate::state::AppState;
+use crate::platform::time::now_ms;
+use crate::lab::{folders as lab_files, submissions as lab};
+use crate::mail::lab as lab_mail;
+
+#[derive(thiserror::Error, Debug)]
+pub enum ActionError {
+    #[error("not found")]
+    NotFound,
+    /// The step is not one this job can take from where it is.
+    #[error("A job that is {from} cannot be {action}.")]
+    NotNow { from: &'static str, action: &'static str },
+    /// A field the action needs; the message is for staff.
+    #[error("{message}")]
+    Invalid { field: &'static str, message: String },
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// The job's row as the actions read it.
+struct Job {
+    from: PrintJobStatus,
+    order_id: Option<String>,
+    /// A student's submission (emails go to the student; files have a folder).
+    student: Option<Student>,
+}
+
+async fn load(tx: &mut sqlx::Transaction<'_, sqlx::Any>, job_id: &str) -> Result<Job, ActionError> {
+    let row = sqlx::query(
+        "SELECT status, order_id, source, name, email, method, file_name, price_cents, currency \
+         FROM print_jobs WHERE id = $1",
+    )
+    .bind(job_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(ActionError::NotFound)?;
+    let from = PrintJobStatus::parse(&row.try_get::<String, _>("status")?)
+        .ok_or_else(|| sqlx::Error::Decode("unknown print job status".into()))?;
+    let student = match row.try_get::<String, _>("source")?.as_str() {
+        "student" => Some(Student {
+            name: row.try_get("name")?,
+            email: row.try_get("email")?,
+            method: PrintMethod::parse(&row.try_get::<String, _>("method")?).unwrap_or(PrintMethod::Filament),
+            file_name: row.try_get("file_name")?,
+            price_cents: row.try_get("price_cents")?,
+            currency: row.try_get("currency")?,
+        }),
+        _ => None,
+    };
+    Ok(Job { from, order_id: row.try_get("order_id")?, student })
+}
+
+/// Applies `action` to the job; the status it is in afterwards.
+pub async fn act(state: &AppState, job_id: &str, action: &JobAction) -> Result<PrintJobStatus, ActionError> {
+    let now = now_ms();
+    let mut tx = state.db.begin_write().await?;
+    let Job { from, order_id, mut student } = load(&mut tx, job_id).await?;
+
+    let (to, details) = match action {
+        JobAction::MarkReviewed => {
+            sqlx::query(
+                "UPDATE print_jobs SET reviewed_at = $1, updated_at = $1 WHERE id = $2 AND reviewed_at IS NULL",
+            )
+            .bind(now)
+            .bind(job_id)
+            .execute(&mut *tx)
+            .await?;
+            event(&mut tx, job_id, now, "reviewed", (from, from), "Marked as reviewed.").await?;
+            tx.commit().await?;
+            lab_files::settle_after_step(state, job_id).await;
+            return Ok(from);
+        }
+        JobAction::Approve { weight_g, print_hours } => {
+            let Some(student) = student.as_mut() else {
+                return Err(ActionError::NotNow { from: "a shop order", action: "approved" });
+            };
+            if !(0.01..=50_000.0).contains(weight_g) {
+                return Err(invalid(
+                    "weight_g",
+                    "Enter the weight in grams (model and supports, all pieces).",
+                ));
+            }
+            if !(0.01..=2_000.0).contains(print_hours) {
+                return Err(invalid("print_hours", "Enter the print time in hours, like 2.5."));
+            }
+            let hours = lab::quoted_hours(state, *print_hours);
+            let price = state.config.lab.price(lab::material(student.method), *weight_g);
+            sqlx::query(
+                "UPDATE print_jobs SET weight_g = $1, print_hours = $2, price_cents = $3, currency = $4 WHERE id = $5",
+            )
+            .bind(*weight_g)
+            .bind(hours)
+            .bind(price.total_cents as i64)
+            .bind(&price.currency)
+            .bind(job_id)
+            .execute(&mut *tx)
+            .await?;
+            student.price_cents = Some(price.total_cents as i64);
+            student.currency = Some(price.currency.clone());
+            let minimum = if price.minimum_applied { " (the lab's minimum)" } else { "" };
+            let details = format!(
+                "Approved: {weight_g:.1} g, {hours} h → {} {}{minimum}.",
+                money(price.total_cents),
+                price.currency
+            );
+            (PrintJobStatus::Pending, details)
+        }
+        JobAction::Reject { reasons, note } => {
+            let labels = reasons
+                .iter()
+                .map(|reason| {
+                    REJECTION_REASONS
+                        .iter()
+                        .find(|(key, _)| key == reason)
+                        .map(|(_, label)| *label)
+                        .ok_or_else(|| invalid("reasons", format!("Unknown reason {reason:?}.")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let note = note.trim();
+            if labels.is_empty() && note.is_empty() {
+                return Err(invalid(
+                    "reasons",
+                    "Tick a reason or write a note, so the student knows what to change.",
+                ));
+            }
+            if note.chars().count() > app::lab::NOTES_MAX_CHARS {
+                return Err(invalid("note", "The note can be at most 1000 characters."));
+            }
+            let mut details = format!("Rejected. {}", labels.join(" "));
+            if !note.is_empty() {
+                details = format!("{} Note: {note}", details.trim_end());
+            }
+            (PrintJobStatus::Rejected, details.trim_end().to_string())
+        }
+        JobAction::StartPrinting { printer } => {
+            let printer = printer.trim();
+            let details = match printer {
+                "" => "Printing.".to_string(),
+                printer => format!("Printing on {printer}."),
+            };
+            (PrintJobStatus::Printing, details)
+        }
+        JobAction::Complete => (PrintJobStatus::Completed, "Printed.".to_string()),
+        JobAction::PickedUp { payment } => {
+            let payment = payment.trim();
+            if payment.is_empty() || payment.chars().count() > 120 {
+                return Err(invalid(
+                    "payment",
+                    "Say how it was paid (e.g. cash, card at the counter, paid online).",
+                ));
+            }
+            (PrintJobStatus::PaidPickedUp, format!("Picked up; payment: {payment}."))
+        }
+    };
+    if !from.can_become(to) {
+        return Err(ActionError::NotNow { from: from.label(), action: action.past_tense() });
+    }
+    // Staff who take a step have seen the job: it is no longer NEW.
+    let moved = sqlx::query(
+        "UPDATE print_jobs SET status = $1, updated_at = $2, reviewed_at = COALESCE(reviewed_at, $2) \
+         WHERE id = $3 AND status = $4",
+    )
+    .bind(to.as_str())
+    .bind(now)
+    .bind(job_id)
+    .bind(from.as_str())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if moved != 1 {
+        return Err(ActionError::NotNow { from: "changed meanwhile", action: action.past_tense() });
+    }
+    event(&mut tx, job_id, now, action.kind(), (from, to), &details).await?;
+    if let Some(order_id) = order_id {
+        move_order(&mut tx, &order_id, to, &details, now).await?;
+    }
+    if let Some(student) = &student {
+        tell_student(state, &mut tx, job_id, student, (to, &details), now).await?;
+    }
+    tx.commit().await?;
+    lab_files::settle_after_step(state, job_id).await;
+    outbox::wake(state);
+    Ok(to)
+}
+
+fn invalid(field: &'static str, message: impl Into<String>) -> ActionError {
+    ActionError::Invalid { field, message: message.into() }
+}
+
+/// The student's email for the job's new status, with a fresh link to the job
+/// (the one with the price also lets them accept it, for the configured days).
+async fn tell_student(
+    state: &AppState,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    job_id: &str,
+    student: &Student,
+    (to, details): (PrintJobStatus, &str),
+    now: i64,
+) -> sqlx::Result<()> {
+    const DAY_MS: i64 = 24 * 3600 * 1000;
+    let confirm_days = state.config.lab_confirm_days as i64;
+    let (can_confirm, days) = match to {
+        PrintJobStatus::Pending => (true, confirm_days),
+        PrintJobStatus::Rejected | PrintJobStatus::Completed => (false, 180),
+        _ => return Ok(()),
+    };
+    let token = crate::platform::tokens::new_token();
+    lab::add_link(tx, job_id, &token, can_confirm, now + days * DAY_MS).await?;
+    let link = lab::public_link(state, job_id, &token);
+    let mail = match to {
+        PrintJobStatus::Pending => lab_mail::approved(state, job_id, student, details, &link),
+        PrintJobStatus::Rejected => lab_mail::rejected(job_id, student, details, &link),
+        _ => lab_mail::ready(job_id, student, &link),
+    };
+    outbox::enqueue(tx, &mail).await?;
+    Ok(())
+}
+
+async fn event(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    job_id: &str,
+    now: i64,
+    kind: &str,
+    (from, to): (PrintJobStatus, PrintJobStatus),
+    details: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO print_job_events (job_id, at, actor, kind, from_status, to_status, details) \
+         VALUES ($1, $2, 'staff', $3, $4, $5, $6)",
+    )
+    .bind(job_id)
+    .bind(now)
+    .bind(kind)
+    .bind(from.as_str())
+    .bind(to.as_str())
+    .bind(details)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The shop order's step for the job's new status, with the customer's email.
+async fn move_order(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    order_id: &str,
+    job_status: PrintJobStatus,
+    details: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1")))
+        .bind(order_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let order: OrderView = orders::from_row(&row)?;
+    let (next, note, mail) = match (job_status, order.delivery) {
+        (PrintJobStatus::Printing, _) => {
+            (OrderStatus::Printing, "Your keepsake is being printed.".to_string(), None)
+        }
+        (PrintJobStatus::Completed, Delivery::Pickup) => (
+            OrderStatus::ReadyForPickup,
+            "Printed and ready for pickup at the lab.".to_string(),
+            Some(shop_mail::order_ready_for_pickup(&order)),
+        ),
+        (PrintJobStatus::Completed, Delivery::Ship) => {
+            (OrderStatus::Shipped, "Printed and shipped.".to_string(), Some(shop_mail::order_shipped(&order, &[])))
+        }
+        (PrintJobStatus::PaidPickedUp, _) => (OrderStatus::Collected, details.to_string(), None),
+        _ => return Ok(()),
+    };
+    if !order.status.can_become(next) {
+        // The order went its own way (e.g. sent out): the lab's step stands alone.
+        return Ok(());
+    }
+    sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
+        .bind(next.as_str())
+        .bind(now)
+        .bind(order_id)
+        .bind(order.status.as_str())
+        .execute(&mut **tx)
+        .await?;
+    orders::add_event(tx, order_id, Some(order.status), next, &note, now).await?;
+    if next == OrderStatus::Collected {
+        // Paid at pickup now, if not by card before.
+        crate::reports::funnel::order_reached(tx, order_id, app::report::FunnelStep::Paid, now).await?;
+    }
+    if let Some(mail) = mail {
+        outbox::enqueue(tx, &mail).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,231 @@
+//! The print lab over HTTP: submissions for scripts, the student's job by
+//! the token in their link, a job's files by signed link, and the live feed
+//! that keeps every open staff dashboard current.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Extension;
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::response::IntoResponse;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::Stream;
+use http::{HeaderMap, StatusCode};
+use serde::Deserialize;
+use serde_json::json;
+use sqlx::Row;
+
+use crate::shop::http::orders::Token;
+use crate::http::error::ApiError;
+use crate::lab::submissions::{self, LabError};
+use crate::lab::folders;
+use crate::state::AppState;
+
+/// Students' submissions and job pages, the lab's files, and the staff's live feed.
+pub fn router() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/api/lab/submissions", post(submit))
+        .route("/api/lab/jobs/{id}", get(show))
+        .route("/api/lab/jobs/{id}/confirm", post(confirm))
+        .route("/api/lab/jobs/{id}/files/{file}", get(file))
+        .route("/api/lab/slicer-openings", post(slicer_opening))
+        .route("/api/staff/events", get(staff_events))
+}
+
+impl From<LabError> for ApiError {
+    fn from(error: LabError) -> Self {
+        match error {
+            LabError::Invalid(error) => error.into(),
+            LabError::File(message) => ApiError::Invalid { field: "file".into(), message },
+            LabError::NotNow(message) => ApiError::Body { status: StatusCode::CONFLICT, message },
+            LabError::NotFound => ApiError::NotFound,
+            LabError::Database(error) => error.into(),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// `POST /api/lab/submissions`, multipart: the submission form's fields
+/// (`name`, `email`, `discipline`, `class_number`, `method`, `color`,
+/// optional `printer` and `notes`, `acknowledged=true`) and `file` →
+/// `201 {"id", "status", "url"}` (`url`: the student's page, with its token).
+/// `422 {"error", "field"}` for a wrong field or a model that cannot be
+/// printed; `413` past the size limit. Nothing is kept from a refused one.
+pub async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<impl IntoResponse, ApiError> {
+    let boundary = crate::http::model_form::boundary(&headers)?;
+    let (file, submission) = crate::http::model_form::read_lab(body.into_data_stream(), boundary, &state.config)
+        .await
+        .map_err(crate::http::model_form::form_error)?;
+    let submitted = submissions::submit(&state, file, &submission).await?;
+    let url = submitted.page_path();
+    Ok((
+        StatusCode::CREATED,
+        [(http::header::LOCATION, url.clone())],
+        Json(json!({ "id": submitted.id, "status": "Uploaded", "url": url })),
+    ))
+}
+
+/// `GET /api/lab/jobs/{id}?t=TOKEN`: the job as its student sees it.
+pub async fn show(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(token): Query<Token>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(submissions::student_view(&state, &id, &token.t).await?))
+}
+
+/// `POST /api/lab/jobs/{id}/confirm?t=TOKEN`: the student accepts the price
+/// (`409` when the job is not waiting for that, or the link only views it).
+pub async fn confirm(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(token): Query<Token>,
+) -> Result<impl IntoResponse, ApiError> {
+    submissions::confirm(&state, &id, &token.t).await?;
+    Ok(Json(submissions::student_view(&state, &id, &token.t).await?))
+}
+
+#[derive(Deserialize)]
+pub struct Signed {
+    exp: i64,
+    sig: String,
+}
+
+/// `GET /api/lab/jobs/{id}/files/{thumbnail.png|model|sliced}?exp=…&sig=…`:
+/// a student job's file by a signed, expiring link (cards, the student's
+/// page, staff downloads), from whichever status folder it is in now.
+pub async fn file(
+    State(state): State<AppState>,
+    Path((id, file)): Path<(String, String)>,
+    Query(signed): Query<Signed>,
+) -> Result<impl IntoResponse, ApiError> {
+    let path = format!("/api/lab/jobs/{id}/files/{file}");
+    if !state.links.verify(&path, signed.exp, &signed.sig, crate::platform::time::now_ms() / 1000) {
+        return Err(ApiError::NotFound);
+    }
+    let row = sqlx::query(
+        "SELECT folder, status, filed_status, file_name, sliced_ext FROM print_jobs WHERE id = $1 AND folder IS NOT NULL",
+    )
+    .bind(&id)
+    .fetch_optional(state.db.pool())
+    .await?
+    .ok_or(ApiError::NotFound)?;
+    let folder: String = row.try_get("folder")?;
+    let file_name: String = row.try_get("file_name")?;
+    let (name, content_type) = match file.as_str() {
+        "thumbnail.png" => (folders::THUMBNAIL.to_string(), "image/png"),
+        "model" => (folders::model_file(&folder, &file_name), "application/octet-stream"),
+        "sliced" => {
+            let ext: String = row.try_get::<Option<String>, _>("sliced_ext")?.ok_or(ApiError::NotFound)?;
+            (folders::sliced_file(&folder, &ext), "application/octet-stream")
+        }
+        _ => return Err(ApiError::NotFound),
+    };
+    // Where the folder is, or — mid-move — where it is going.
+    let mut bytes = None;
+    for status in [row.try_get::<Option<String>, _>("filed_status")?, Some(row.try_get("status")?)]
+        .into_iter()
+        .flatten()
+    {
+        if let Ok(found) = state.storage.get(&folders::key(&status, &folder, &name)).await {
+            bytes = Some(found);
+            break;
+        }
+    }
+    let bytes = bytes.ok_or(ApiError::NotFound)?;
+    let disposition = match file.as_str() {
+        "thumbnail.png" => "inline".to_string(),
+        _ => format!("attachment; filename=\"{name}\""),
+    };
+    Ok((
+        [
+            (http::header::CONTENT_TYPE, content_type.to_string()),
+            (http::header::CONTENT_DISPOSITION, disposition),
+            (http::header::CACHE_CONTROL, "private, max-age=300".to_string()),
+        ],
+        bytes,
+    ))
+}
+
+/// How often the live feed looks for a change (without news from PostgreSQL).
+const LAB_POLL: Duration = Duration::from_millis(400);
+
+/// `GET /api/staff/events` (signed-in staff): server-sent `lab` events, one
+/// at once and one whenever any print job changes — from this instance or
+/// another, since it watches the shared event log — with `version` (the
+/// newest event's id), `new_submissions` (students' submissions since the
+/// last one, for the chime) and `at` (the lab's time of the change).
+pub async fn staff_events(
+    State(state): State<AppState>,
+    Extension(client): Extension<crate::platform::client_address::ClientAddress>,
+    headers: HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    crate::http::guards::staff_only(&state, &headers).await?;
+    let place = crate::http::guards::open_stream(&state, &client)?;
+    let db = state.db.clone();
+    let followed = state.readings.lab.follow(
+        &state.changes,
+        "lab",
+        (crate::platform::readings::any_lab_job, LAB_POLL),
+        place,
+        move || {
+            let db = db.clone();
+            // An unreadable database: the pages keep their last view until the next read.
+            async move {
+                let row = sqlx::query("SELECT MAX(id) AS version, MAX(at) AS at FROM print_job_events")
+                    .fetch_one(db.pool())
+                    .await
+                    .ok()?;
+                let version = row.try_get::<Option<i64>, _>("version").ok().flatten().unwrap_or(0);
+                Some((version, row.try_get::<Option<i64>, _>("at").ok().flatten()))
+            }
+        },
+    );
+    let start = (state, None::<i64>, followed);
+    let stream = futures_util::stream::unfold(start, |(state, last, mut followed)| async move {
+        // The stream's time is up: end it; the page reconnects.
+        let (version, at) = followed.next().await?;
+        let new_submissions: i64 = match last {
+            None => 0,
+            Some(last) => sqlx::query(
+                "SELECT COUNT(*) AS n FROM print_job_events WHERE id > $1 AND kind = 'submitted'",
+            )
+            .bind(last)
+            .fetch_one(state.db.pool())
+            .await
+            .and_then(|row| row.try_get("n"))
+            .unwrap_or(0),
+        };
+        let at = at.unwrap_or_else(crate::platform::time::now_ms);
+        let data = json!({
+            "version": version,
+            "new_submissions": new_submissions,
+            "at": crate::platform::time::lab_time(at, state.config.lab_zone()),
+        });
+        let event = Event::default().event("lab").data(data.to_string());
+        Some((Ok(event), (state, Some(version), followed)))
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// `POST /api/lab/slicer-openings` with `{"link", "opened", "reason",
+/// "computer"}` → 204: what `memoreez open-in-slicer` on a staff computer
+/// did with a staff page's link, written into the job's event log. 404 for
+/// a link the site did not sign (or one that expired).
+pub async fn slicer_opening(
+    State(state): State<AppState>,
+    body: Result<Json<crate::lab::open_in_slicer::Opening>, axum::extract::rejection::JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let Json(opening) = body?;
+    match crate::lab::open_in_slicer::record(&state, &opening).await? {
+        true => Ok(StatusCode::NO_CONTENT),
+        false => Err(ApiError::NotFound),
+    }
+}

@@ -1,0 +1,139 @@
+//! The outbox: each message is a row written in the same transaction as
+//! what it tells about, so a message is queued exactly when its news is
+//! committed. `mail::sender` sends the rows; `mail::shop` and `mail::lab`
+//! write each message's words.
+
+use app::staff::OutboxLine;
+use sqlx::Row;
+
+use crate::platform::db::Db;
+use crate::platform::time::now_ms;
+use crate::state::AppState;
+
+/// A message to queue.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mail {
+    /// What it is, for the staff's outbox list: `receipt`, `staff_alert`, …
+    pub kind: &'static str,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Queues `mail` in the caller's transaction.
+pub async fn enqueue(tx: &mut sqlx::Transaction<'_, sqlx::Any>, mail: &Mail) -> sqlx::Result<String> {
+    insert(tx, mail, "pending", None).await
+}
+
+/// Keeps `mail` about an order unsent until [`release_held`] (a receipt
+/// written when the order is placed, sent once its card payment is made:
+/// the link in it carries the order's token, which is not kept anywhere else).
+pub async fn enqueue_held(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    mail: &Mail,
+    order_id: &str,
+) -> sqlx::Result<String> {
+    insert(tx, mail, "held", Some(order_id)).await
+}
+
+/// Sends the order's held mail now; how many messages that was.
+pub async fn release_held(tx: &mut sqlx::Transaction<'_, sqlx::Any>, order_id: &str) -> sqlx::Result<u64> {
+    let released = sqlx::query(
+        "UPDATE outbox SET status = 'pending', next_attempt_at = $1 WHERE order_id = $2 AND status = 'held'",
+    )
+    .bind(now_ms())
+    .bind(order_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(released.rows_affected())
+}
+
+async fn insert(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    mail: &Mail,
+    status: &str,
+    order_id: Option<&str>,
+) -> sqlx::Result<String> {
+    let id = crate::platform::tokens::new_id();
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO outbox (id, kind, recipient, subject, text_body, html_body, status, attempts, \
+         next_attempt_at, created_at, order_id) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8, $9)",
+    )
+    .bind(&id)
+    .bind(mail.kind)
+    .bind(&mail.to)
+    .bind(&mail.subject)
+    .bind(&mail.text)
+    .bind(&mail.html)
+    .bind(status)
+    .bind(now)
+    .bind(order_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+/// The newest `limit` messages, newest first.
+pub async fn outbox(db: &Db, limit: i64) -> sqlx::Result<Vec<OutboxLine>> {
+    sqlx::query(
+        "SELECT id, kind, recipient, subject, status, attempts, last_error, created_at, sent_at FROM outbox \
+         ORDER BY created_at DESC, id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?
+    .into_iter()
+    .map(|row| {
+        Ok(OutboxLine {
+            id: row.try_get("id")?,
+            kind: row.try_get("kind")?,
+            to: row.try_get("recipient")?,
+            subject: row.try_get("subject")?,
+            status: row.try_get("status")?,
+            attempts: row.try_get("attempts")?,
+            last_error: row.try_get("last_error")?,
+            created_at_ms: row.try_get("created_at")?,
+            sent_at_ms: row.try_get("sent_at")?,
+            written: String::new(),
+            sent: None,
+        })
+    })
+    .collect()
+}
+
+/// Tells the mail worker there is something to send.
+pub fn wake(state: &AppState) {
+    state.mail_due.notify_one();
+}
+
+/// Escapes text for HTML.
+pub fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// A small HTML page around `paragraphs` (already escaped), plus the same as plain text.
+pub fn both(paragraphs: &[String]) -> (String, String) {
+    let text = paragraphs.join("\n\n") + "\n";
+    let html = format!(
+        "<!DOCTYPE html><html><body style=\"font-family: sans-serif; color: #1f2a2a\">{}</body></html>",
+        paragraphs
+            .iter()
+            .map(|p| format!("<p>{}</p>", html_escape(p).replace('\n', "<br>")))
+            .collect::<String>()
+    );
+    (text, html)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_bodies_escape_what_customers_typed() {
+        let (text, html) = both(&["Hello <b>Bob</b> & co,".to_string()]);
+        assert!(text.contains("<b>Bob</b>"), "plain text keeps it as typed");
+        assert!(html.contains("Hello &lt;b&gt;Bob&lt;/b&gt; &amp; co,"), "{html}");
+    }
+}

@@ -1,0 +1,20 @@
+//! What every room stands on, knowing nothing of them: settings, the
+//! database, files, time, tokens, signed links, live-update news, logs,
+//! per-address places, spend ceilings and backups. Nothing here imports a
+//! domain room (`tests/architecture.rs` checks it).
+
+pub mod backup;
+pub mod changes;
+pub mod client_address;
+pub mod config;
+pub mod db;
+pub mod logs;
+pub mod metrics;
+pub mod mesh_work;
+pub mod places;
+pub mod readings;
+pub mod signed_links;
+pub mod spend;
+pub mod storage;
+pub mod time;
+pub mod tokens;

@@ -1,0 +1,222 @@
+//! The lab's overview for staff: by week or month, what was submitted and
+//! where it stands now, what was printed (grams, hours, by method and
+//! colour), how long from upload to pickup, why jobs were turned away, and
+//! what the shop and the lab took in.
+//!
+//! Read from the print jobs, their immutable event log and the orders' log:
+//! a step counts in the period its event happened.
+
+use app::lab::REJECTION_REASONS;
+use app::print_job::PrintJobStatus;
+use app::report::{Grain, LabOverview, LabPeriod, MaterialRow, RejectionRow};
+use sqlx::Row;
+
+use crate::reports::funnel::median;
+use crate::reports::period::{Period, periods};
+use crate::state::AppState;
+
+/// A job submitted (its status now).
+pub struct Submitted {
+    pub status: PrintJobStatus,
+    pub at: i64,
+}
+
+/// A step in a job's log that the overview counts.
+pub struct Step {
+    pub to: PrintJobStatus,
+    pub at: i64,
+    pub details: String,
+    /// `student` or `shop`.
+    pub source: String,
+    pub method: String,
+    pub color: String,
+    pub weight_g: Option<f64>,
+    pub print_hours: Option<f64>,
+    pub price_cents: Option<i64>,
+    pub created_at: i64,
+}
+
+/// A shop order's payment: `total_cents` at `at`.
+pub struct Payment {
+    pub at: i64,
+    pub total_cents: i64,
+}
+
+/// The overview of the `count` weeks or months up to now.
+pub async fn overview(state: &AppState, grain: Grain, count: u32) -> sqlx::Result<LabOverview> {
+    let periods = periods(crate::platform::time::now_ms(), state.config.lab_zone(), grain, count);
+    let (start, end) = (periods[0].start_ms, periods[periods.len() - 1].end_ms);
+    let pool = state.db.pool();
+    let submitted =
+        sqlx::query("SELECT status, created_at FROM print_jobs WHERE created_at >= $1 AND created_at < $2")
+            .bind(start)
+            .bind(end)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|row| -> sqlx::Result<Option<Submitted>> {
+                let status: String = row.try_get("status")?;
+                let Some(status) = PrintJobStatus::parse(&status) else { return Ok(None) };
+                Ok(Some(Submitted { status, at: row.try_get("created_at")? }))
+            })
+            .filter_map(Result::transpose)
+            .collect::<sqlx::Result<Vec<_>>>()?;
+    let steps = sqlx::query(
+        "SELECT e.to_status, e.at, e.details, p.source, p.method, p.color, p.weight_g, p.print_hours, \
+         p.price_cents, p.created_at FROM print_job_events e JOIN print_jobs p ON p.id = e.job_id \
+         WHERE e.to_status IN ('Completed', 'PaidPickedUp', 'Rejected') AND e.at >= $1 AND e.at < $2",
+    )
+    .bind(start)
+    .bind(end)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(step)
+    .filter_map(Result::transpose)
+    .collect::<sqlx::Result<Vec<_>>>()?;
+    // Paid by card when Stripe says so; paid at pickup when it is collected.
+    let payments = sqlx::query(
+        "SELECT e.at, o.total_cents FROM order_events e JOIN orders o ON o.id = e.order_id \
+         WHERE ((e.to_status = 'Paid' AND o.payment = 'stripe') \
+             OR (e.to_status = 'Collected' AND o.payment = 'pickup')) \
+         AND e.at >= $1 AND e.at < $2",
+    )
+    .bind(start)
+    .bind(end)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|row| Ok(Payment { at: row.try_get("at")?, total_cents: row.try_get("total_cents")? }))
+    .collect::<sqlx::Result<Vec<_>>>()?;
+    Ok(LabOverview {
+        grain,
+        time_zone: state.config.lab_time_zone.clone(),
+        shop_currency: state.config.shop.currency.clone(),
+        lab_currency: state.config.lab.currency.clone(),
+        periods: period_rows(&periods, &submitted, &steps, &payments),
+        materials: materials(steps.iter().filter(|step| step.to == PrintJobStatus::Completed)),
+        rejections: rejections(steps.iter().filter(|step| step.to == PrintJobStatus::Rejected)),
+    })
+}
+
+fn step(row: &sqlx::any::AnyRow) -> sqlx::Result<Option<Step>> {
+    let to: String = row.try_get("to_status")?;
+    let Some(to) = PrintJobStatus::parse(&to) else { return Ok(None) };
+    Ok(Some(Step {
+        to,
+        at: row.try_get("at")?,
+        details: row.try_get("details")?,
+        source: row.try_get("source")?,
+        method: row.try_get("method")?,
+        color: row.try_get("color")?,
+        weight_g: row.try_get("weight_g")?,
+        print_hours: row.try_get("print_hours")?,
+        price_cents: row.try_get("price_cents")?,
+        created_at: row.try_get("created_at")?,
+    }))
+}
+
+/// Each period's figures.
+fn period_rows(
+    periods: &[Period],
+    submitted: &[Submitted],
+    steps: &[Step],
+    payments: &[Payment],
+) -> Vec<LabPeriod> {
+    let within = |period: &Period, at: i64| period.start_ms <= at && at < period.end_ms;
+    periods
+        .iter()
+        .map(|period| {
+            let mut submitted_now = vec![0u64; PrintJobStatus::ALL.len()];
+            for job in submitted.iter().filter(|job| within(period, job.at)) {
+                let index = PrintJobStatus::ALL.iter().position(|status| *status == job.status);
+                submitted_now[index.expect("every status is in ALL")] += 1;
+            }
+            let here = |to: PrintJobStatus| {
+                steps.iter().filter(move |step| step.to == to && within(period, step.at))
+            };
+            let picked_up: Vec<&Step> = here(PrintJobStatus::PaidPickedUp).collect();
+            LabPeriod {
+                label: period.label.clone(),
+                starts: period.starts.to_string(),
+                submitted: submitted_now,
+                printed: here(PrintJobStatus::Completed).count() as u64,
+                printed_g: here(PrintJobStatus::Completed).filter_map(|step| step.weight_g).sum(),
+                printed_h: here(PrintJobStatus::Completed).filter_map(|step| step.print_hours).sum(),
+                picked_up: picked_up.len() as u64,
+                median_to_pickup_h: median(
+                    picked_up.iter().map(|step| (step.at - step.created_at) as f64 / 3_600_000.0).collect(),
+                ),
+                shop_cents: payments
+                    .iter()
+                    .filter(|paid| within(period, paid.at))
+                    .map(|paid| paid.total_cents)
+                    .sum(),
+                lab_cents: picked_up
+                    .iter()
+                    .filter(|step| step.source == "student")
+                    .filter_map(|step| step.price_cents)
+                    .sum(),
+            }
+        })
+        .collect()
+}
+
+/// Printed jobs by method and colour, most grams first.
+fn materials<'a>(printed: impl Iterator<Item = &'a Step>) -> Vec<MaterialRow> {
+    let mut rows: Vec<MaterialRow> = Vec::new();
+    for step in printed {
+        let color = if step.color.trim().is_empty() { "any" } else { step.color.trim() };
+        let index = match rows.iter().position(|row| row.method == step.method && row.color == color) {
+            Some(index) => index,
+            None => {
+                rows.push(MaterialRow {
+                    method: step.method.clone(),
+                    color: color.to_string(),
+                    jobs: 0,
+                    grams: 0.0,
+                    hours: 0.0,
+                });
+                rows.len() - 1
+            }
+        };
+        let row = &mut rows[index];
+        row.jobs += 1;
+        row.grams += step.weight_g.unwrap_or(0.0);
+        row.hours += step.print_hours.unwrap_or(0.0);
+    }
+    rows.sort_by(|a, b| {
+        b.grams.total_cmp(&a.grams).then_with(|| (&a.method, &a.color).cmp(&(&b.method, &b.color)))
+    });
+    rows
+}
+
+/// How often each reason was ticked, in the form's order; a rejection with
+/// a note and no reason counts as `note`. The log keeps each reason's
+/// wording, which is how it is found again.
+fn rejections<'a>(rejected: impl Iterator<Item = &'a Step>) -> Vec<RejectionRow> {
+    let mut counts = [0u64; REJECTION_REASONS.len()];
+    let mut notes_only = 0;
+    for step in rejected {
+        let mut any = false;
+        for (count, (_, label)) in counts.iter_mut().zip(REJECTION_REASONS) {
+            if step.details.contains(label) {
+                *count += 1;
+                any = true;
+            }
+        }
+        if !any {
+            notes_only += 1;
+        }
+    }
+    REJECTION_REASONS
+        .iter()
+        .zip(counts)
+        .map(|((key, label), jobs)| RejectionRow { reason: key.to_string(), label: label.to_string(), jobs })
+        .chain(std::iter::once(RejectionRow {
+            reason: "note".into(),
+            label: "A note only".into(),
+            jobs: notes_only,
+        }))
+        .collect()
+}

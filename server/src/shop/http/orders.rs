@@ -1,0 +1,179 @@
+//! Orders over HTTP: checkout for a priced keepsake, and the order's own
+//! page data, opened by the token in its link.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use app::order::{OrderForm, OrderView};
+use axum::Extension;
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::IntoResponse;
+use futures_util::Stream;
+use http::StatusCode;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::http::error::ApiError;
+use crate::shop::orders::{self, OrderError};
+use crate::http::session::Visitor;
+use crate::state::AppState;
+
+impl From<OrderError> for ApiError {
+    fn from(error: OrderError) -> Self {
+        match error {
+            OrderError::Invalid(error) => error.into(),
+            OrderError::NotPriced | OrderError::PriceNotReady | OrderError::Changed => {
+                ApiError::Body { status: StatusCode::CONFLICT, message: error.to_string() }
+            }
+            OrderError::NotFound => ApiError::NotFound,
+            OrderError::Database(error) => error.into(),
+            OrderError::Keepsake(cause) => ApiError::Internal(cause),
+            OrderError::PaymentUnavailable => {
+                ApiError::Body { status: StatusCode::SERVICE_UNAVAILABLE, message: error.to_string() }
+            }
+        }
+    }
+}
+
+/// `POST /api/orders` with the checkout form → `201 {"id", "status",
+/// "order_url", "payment_url"}` (`payment_url`: Stripe's page, when paying
+/// by card; `null` otherwise). Amounts come from the keepsake's stored quote, never from
+/// the request.
+pub async fn place(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    body: Result<Json<OrderForm>, JsonRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let Json(form) = body?;
+    // A keepsake is found only in its own browser's session; a priced model
+    // by its quote's id, from any browser (one gets a session here).
+    let visitor = visitor.id();
+    let placed = orders::place(&state, &visitor, &form).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "id": placed.id,
+            "status": placed.status,
+            "order_url": placed.page_url(),
+            "payment_url": placed.payment_url,
+        })),
+    ))
+}
+
+/// The `?t=` of a link from an email (an order's, a student job's).
+#[derive(Deserialize)]
+pub struct Token {
+    pub t: String,
+}
+
+/// `GET /api/orders/{id}?t=TOKEN`: the order, its amounts and history.
+pub async fn show(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(token): Query<Token>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(orders::view(&state, &id, &token.t).await?))
+}
+
+/// `GET /api/orders/{id}/events?t=TOKEN`: the order as server-sent events —
+/// `order` with the whole order (as `GET /api/orders/{id}` gives it) at once
+/// and again whenever it changes. It reads the order's row, so a change made
+/// by another instance (a webhook, the lab) shows too.
+pub async fn events(
+    State(state): State<AppState>,
+    Extension(client): Extension<crate::platform::client_address::ClientAddress>,
+    Path(id): Path<String>,
+    Query(token): Query<Token>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let place = crate::http::guards::open_stream(&state, &client)?;
+    // The token is checked here, for this stream; the shared reader reads with it too.
+    orders::view(&state, &id, &token.t).await?;
+    let reading = (state.clone(), id.clone(), token.t);
+    let followed = state.readings.orders.follow(
+        &state.changes,
+        &crate::platform::changes::topic("order", &id),
+        (crate::platform::readings::same_topic, ORDER_POLL),
+        place,
+        move || {
+            let (state, id, token) = reading.clone();
+            async move {
+                match orders::view(&state, &id, &token).await {
+                    Ok(order) => Some(Some(order)),
+                    Err(OrderError::NotFound) => Some(None),
+                    // Unreadable for a moment: the last view stands.
+                    Err(_) => None,
+                }
+            }
+        },
+    );
+    let stream = futures_util::stream::unfold((None::<OrderView>, followed), |(last, mut followed)| async move {
+        loop {
+            // Gone, or the stream's time is up: end it; the page reconnects.
+            let order = followed.next().await??;
+            if last.as_ref() != Some(&order) {
+                let data = serde_json::to_string(&order).expect("an order serialises");
+                let event = Event::default().event("order").data(data);
+                return Some((Ok(event), (Some(order), followed)));
+            }
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// How often an open order page's stream looks for a change (without news from PostgreSQL).
+const ORDER_POLL: Duration = Duration::from_millis(500);
+
+/// `GET /api/orders/{id}/thumbnail.png?t=TOKEN`: the keepsake as ordered.
+pub async fn thumbnail(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(token): Query<Token>,
+) -> Result<impl IntoResponse, ApiError> {
+    orders::opens(&state.db, &id, &token.t).await?;
+    let png = state.storage.get(&orders::thumbnail_key(&id)).await.map_err(|_| ApiError::NotFound)?;
+    Ok((
+        [(http::header::CONTENT_TYPE, "image/png"), (http::header::CACHE_CONTROL, "private, max-age=86400")],
+        png,
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct Signed {
+    exp: i64,
+    sig: String,
+}
+
+/// `GET /api/orders/{id}/files/{keepsake.stl|thumbnail.png|print.gcode}?exp=…&sig=…`:
+/// an order's file by a signed, expiring link (the lab's alert, a print
+/// service). A wrong, altered or expired link is a 404, as for a stranger.
+pub async fn order_file(
+    State(state): State<AppState>,
+    Path((id, file)): Path<(String, String)>,
+    Query(signed): Query<Signed>,
+) -> Result<impl IntoResponse, ApiError> {
+    let path = format!("/api/orders/{id}/files/{file}");
+    let now_s = crate::platform::time::now_ms() / 1000;
+    if !state.links.verify(&path, signed.exp, &signed.sig, now_s) {
+        return Err(ApiError::NotFound);
+    }
+    let content_type = match file.as_str() {
+        "keepsake.stl" => "model/stl",
+        "thumbnail.png" => "image/png",
+        "print.gcode" => "text/x.gcode",
+        _ => return Err(ApiError::NotFound),
+    };
+    let key = orders::file_key(&state.db, &id, &file).await?;
+    let bytes = state.storage.get(&key).await.map_err(|_| ApiError::NotFound)?;
+    let disposition = format!("attachment; filename=\"memoreez-{id}-{file}\"");
+    Ok((
+        [
+            (http::header::CONTENT_TYPE, content_type.to_string()),
+            (http::header::CONTENT_DISPOSITION, disposition),
+            (http::header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    ))
+}

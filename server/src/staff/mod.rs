@@ -1,0 +1,4 @@
+//! Staff: sign-in with the lab's shared password, and the first-run setup link.
+
+pub mod setup;
+pub mod sign_in;
