@@ -5,15 +5,15 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
-use crate::payments::stripe::StripeCheckout;
 use crate::generation::concepts::{ImageMaker, PromptWriter};
-use crate::platform::config::Config;
-use crate::platform::db::Db;
 use crate::generation::image_to_3d::{Hunyuan3d, ModelMaker, Relief};
 use crate::generation::meshy::{Meshy, MeshyApi, MeshyText};
-use crate::shop::slice_slots::SliceSlots;
-use crate::platform::storage::Storage;
 use crate::generation::text_to_3d::TextModelMaker;
+use crate::payments::stripe::StripeCheckout;
+use crate::platform::config::Config;
+use crate::platform::db::Db;
+use crate::platform::storage::Storage;
+use crate::shop::slice_slots::SliceSlots;
 
 /// A handle on [`StateParts`]: every middleware and handler of every request
 /// takes one, so a clone is one reference count (copying the parts cost
@@ -102,7 +102,9 @@ impl AppState {
         let models = model_maker(&config, &mesh_work);
         let text_models = text_model_maker(&config);
         let card_payments = StripeCheckout::from_env(&config)?.map(Arc::new);
-        let links = crate::platform::signed_links::LinkSigner::load(&db).await.map_err(crate::platform::db::DbError::from)?;
+        let links = crate::platform::signed_links::LinkSigner::load(&db)
+            .await
+            .map_err(crate::platform::db::DbError::from)?;
         let outside = std::env::var(crate::platform::config::SLANT3D_API_KEY)
             .ok()
             .filter(|key| !key.trim().is_empty())
@@ -113,7 +115,9 @@ impl AppState {
             leptos,
             slice_slots: SliceSlots::per_core(),
             mesh_work,
-            keepsakes: crate::shop::keepsake_cache::KeepsakeCache::new(config.keepsake_cache_mb * 1024 * 1024),
+            keepsakes: crate::shop::keepsake_cache::KeepsakeCache::new(
+                config.keepsake_cache_mb * 1024 * 1024,
+            ),
             images,
             writer,
             models,

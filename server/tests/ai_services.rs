@@ -603,13 +603,24 @@ async fn a_remote_worker_killed_mid_job_hands_over_to_another() {
         let id = created.json()["id"].as_str().unwrap().to_string();
         let cookie = created.visitor_cookie().unwrap();
         app.get(&format!("/api/creations/{id}/concepts/stream"), Some(&cookie)).await;
-        let picked = app.post_json(&format!("/api/creations/{id}/select"), r#"{"concept": 0}"#, Some(&cookie)).await;
+        let picked =
+            app.post_json(&format!("/api/creations/{id}/select"), r#"{"concept": 0}"#, Some(&cookie)).await;
         let job = picked.json()["job_id"].as_str().unwrap().to_string();
 
         let dir = tempfile::tempdir().unwrap();
         let worker = |name: &str| {
             std::process::Command::new(env!("CARGO_BIN_EXE_memoreez"))
-                .args(["worker", "--server", &server, "--token", &token, "--lease-s", "5", "--worker-id", name])
+                .args([
+                    "worker",
+                    "--server",
+                    &server,
+                    "--token",
+                    &token,
+                    "--lease-s",
+                    "5",
+                    "--worker-id",
+                    name,
+                ])
                 .arg(format!("--mesh-provider=hunyuan3d={three_d}"))
                 .current_dir(dir.path())
                 .env("MEMOREEZ_LOG", "info")
@@ -619,11 +630,14 @@ async fn a_remote_worker_killed_mid_job_hands_over_to_another() {
                 .unwrap()
         };
         // What a worker said, for a failure's message.
-        let said = |name: &str| std::fs::read_to_string(dir.path().join(format!("{name}.log"))).unwrap_or_default();
+        let said =
+            |name: &str| std::fs::read_to_string(dir.path().join(format!("{name}.log"))).unwrap_or_default();
         let leased_to = |name: &'static str| {
             let db = app.state.db.clone();
             let job = job.clone();
-            async move { memoreez::jobs::queue::is_leased_to(&db, &job, &format!("remote:gpu-1:{name}")).await.unwrap() }
+            async move {
+                memoreez::jobs::queue::is_leased_to(&db, &job, &format!("remote:gpu-1:{name}")).await.unwrap()
+            }
         };
         let mut a = worker("a");
         let mut waited = 0;
@@ -654,7 +668,8 @@ async fn a_remote_worker_killed_mid_job_hands_over_to_another() {
         assert_eq!((done.status.as_str(), done.attempts), ("done", 2), "{done:?}");
         assert_eq!(fake.calls.load(Ordering::SeqCst), 2, "a's call and b's");
         let stl = app.get(&format!("/media/models/{id}/model.stl"), Some(&cookie)).await;
-        let mesh = geometry::io::read(geometry::io::Format::Stl, &stl.body, &geometry::Limits::default()).unwrap();
+        let mesh =
+            geometry::io::read(geometry::io::Format::Stl, &stl.body, &geometry::Limits::default()).unwrap();
         assert_eq!(bbox_size(&mesh), [40.0, 40.0, 80.0]);
     })
     .await;
@@ -723,7 +738,8 @@ async fn meshy_makes_a_model_from_the_picture_following_its_task() {
     let (base, looks) = fake_meshy(false).await;
     let heard = Arc::new(std::sync::Mutex::new(Vec::new()));
     let record = heard.clone();
-    let report: memoreez::jobs::queue::Report = Arc::new(move |_, percent| record.lock().unwrap().push(percent));
+    let report: memoreez::jobs::queue::Report =
+        Arc::new(move |_, percent| record.lock().unwrap().push(percent));
     let mesh =
         meshy(&base).make(picture(image::ImageFormat::Png), report).await.unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(bbox_size(&mesh), [20.0, 20.0, 40.0]);

@@ -143,8 +143,8 @@ type Messages = futures::channel::mpsc::UnboundedReceiver<Option<(String, String
 #[cfg(feature = "hydrate")]
 impl OpenSource {
     fn new(url: &str, events: &'static [&'static str]) -> Option<(OpenSource, Messages)> {
-        use wasm_bindgen::closure::Closure;
         use wasm_bindgen::JsCast;
+        use wasm_bindgen::closure::Closure;
 
         let source = web_sys::EventSource::new(url).ok()?;
         let (sender, messages) = futures::channel::mpsc::unbounded();
@@ -152,10 +152,12 @@ impl OpenSource {
             .iter()
             .map(|&event| {
                 let sender = sender.clone();
-                let listener = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |message: web_sys::MessageEvent| {
-                    let data = message.data().as_string().unwrap_or_default();
-                    let _ = sender.unbounded_send(Some((event.to_string(), data)));
-                });
+                let listener = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+                    move |message: web_sys::MessageEvent| {
+                        let data = message.data().as_string().unwrap_or_default();
+                        let _ = sender.unbounded_send(Some((event.to_string(), data)));
+                    },
+                );
                 let _ = source.add_event_listener_with_callback(event, listener.as_ref().unchecked_ref());
                 (event, listener)
             })

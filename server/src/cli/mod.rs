@@ -7,9 +7,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::cli::tools::ToolCommand;
 use crate::platform::config::Config;
 use crate::platform::db::Db;
-use crate::cli::tools::ToolCommand;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -175,10 +175,15 @@ pub fn run() -> ExitCode {
             ServerCommand::SweepFiles(older_than_minutes)
         }
         Command::Worker { server, token, mesh_provider, lease_s, worker_id } => {
-            let worker_id =
-                worker_id.unwrap_or_else(|| format!("{}-{}", crate::jobs::workers::hostname(), std::process::id()));
-            let options =
-                crate::jobs::remote_worker::WorkerOptions { server, token, mesh_provider, lease_s, worker_id };
+            let worker_id = worker_id
+                .unwrap_or_else(|| format!("{}-{}", crate::jobs::workers::hostname(), std::process::id()));
+            let options = crate::jobs::remote_worker::WorkerOptions {
+                server,
+                token,
+                mesh_provider,
+                lease_s,
+                worker_id,
+            };
             crate::platform::logs::init(&config);
             return match tokio::runtime::Runtime::new() {
                 Ok(runtime) => match runtime.block_on(crate::jobs::remote_worker::run(options)) {
@@ -254,10 +259,12 @@ async fn orders(config: Config, command: OrdersCommand) -> Result<(), String> {
                 )
             })
         }
-        OrdersCommand::Track { order } => crate::shop::fulfilment::track(&state, &order).await.map(|tracking| {
-            let numbers = tracking.tracking_numbers.join(", ");
-            println!("order {order}: {} {numbers}", tracking.status)
-        }),
+        OrdersCommand::Track { order } => {
+            crate::shop::fulfilment::track(&state, &order).await.map(|tracking| {
+                let numbers = tracking.tracking_numbers.join(", ");
+                println!("order {order}: {} {numbers}", tracking.status)
+            })
+        }
     };
     // The shipped email is in the outbox; send what is due before leaving.
     let _ = crate::mail::sender::send_due(&state.db, &state.config).await;
@@ -278,7 +285,8 @@ async fn set_password(config: Config) -> Result<(), String> {
     let password = line.trim_end_matches(['\r', '\n']);
     let db = Db::connect(&config.database_url).await.map_err(|e| e.to_string())?;
     db.migrate().await.map_err(|e| e.to_string())?;
-    let outcome = crate::staff::sign_in::set_password(&db, password, password).await.map_err(|e| e.to_string());
+    let outcome =
+        crate::staff::sign_in::set_password(&db, password, password).await.map_err(|e| e.to_string());
     db.close().await;
     outcome?;
     eprintln!("The staff password is set; every signed-in browser has been signed out.");
@@ -364,7 +372,9 @@ mod tests {
     #[tokio::test]
     async fn every_worker_token_is_taken_as_the_token() {
         let dir = tempfile::tempdir().unwrap();
-        let db = crate::platform::db::Db::connect(&format!("sqlite://{}/t.db", dir.path().display())).await.unwrap();
+        let db = crate::platform::db::Db::connect(&format!("sqlite://{}/t.db", dir.path().display()))
+            .await
+            .unwrap();
         db.migrate().await.unwrap();
         for _ in 0..512 {
             let token = crate::jobs::worker_tokens::create(&db, "gpu").await.unwrap();
@@ -373,7 +383,10 @@ mod tests {
             let Ok(Cli { command: Some(Command::Worker { token: read, .. }) }) = parsed else {
                 panic!("{token} was not taken as the token: {parsed:?}");
             };
-            assert_eq!(crate::jobs::worker_tokens::worker_name(&db, &read).await.unwrap().as_deref(), Some("gpu"));
+            assert_eq!(
+                crate::jobs::worker_tokens::worker_name(&db, &read).await.unwrap().as_deref(),
+                Some("gpu")
+            );
         }
     }
 }

@@ -30,7 +30,10 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     // Removes files a crash left with no record pointing at them.
     tokio::spawn(crate::jobs::orphans::run(state.clone()));
     if state.db.backend() == crate::platform::db::Backend::Postgres {
-        tokio::spawn(crate::platform::changes::listen(state.config.database_url.clone(), state.changes.clone()));
+        tokio::spawn(crate::platform::changes::listen(
+            state.config.database_url.clone(),
+            state.changes.clone(),
+        ));
     }
     tracing::info!(database = ?state.db.backend(), files = %state.storage.describe(), "Memoreez is listening on http://{local}");
     if !crate::staff::sign_in::password_is_set(&state.db).await.unwrap_or(true) {

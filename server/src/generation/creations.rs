@@ -4,10 +4,10 @@ use app::creation::{Creation, CreationKind, MyCreation, Started};
 use app::story::Story;
 use sqlx::Row;
 
-use crate::platform::db::Db;
-use crate::platform::tokens::new_id;
 use crate::http::session::VisitorId;
+use crate::platform::db::Db;
 use crate::platform::time::now_ms;
+use crate::platform::tokens::new_id;
 
 /// Stores the story as a new creation owned by the visitor; returns its id.
 pub async fn create(
@@ -74,12 +74,19 @@ pub async fn create_and_start(
     if kind == CreationKind::Object && state.text_models.is_some() {
         let id = new_id();
         let from = crate::generation::model3d::ModelFrom::Description(story.facts.clone());
-        let job_id = crate::generation::model3d::create_with_model(&state.db, &id, visitor, story, kind, from).await?;
+        let job_id =
+            crate::generation::model3d::create_with_model(&state.db, &id, visitor, story, kind, from).await?;
         return Ok(Started::model(id, job_id));
     }
     let id = create(&state.db, visitor, story, kind).await?;
-    if let Err(error) =
-        crate::generation::concepts::store::add_batch((&state.db, &state.config), state.writer.as_ref(), &id, story, kind).await
+    if let Err(error) = crate::generation::concepts::store::add_batch(
+        (&state.db, &state.config),
+        state.writer.as_ref(),
+        &id,
+        story,
+        kind,
+    )
+    .await
     {
         tracing::warn!(%error, creation = %id, "cannot queue the first concepts yet");
     }

@@ -45,12 +45,13 @@ pub struct Relief(pub crate::platform::mesh_work::MeshWork);
 impl ModelMaker for Relief {
     async fn make(&self, picture: Vec<u8>, report: Report) -> Result<Mesh, MakeError> {
         report("Removing the background and shaping the model", 20);
-        self.0.run(move || {
-            geometry::relief::relief(&picture, &geometry::relief::ReliefOptions::default())
-                .map_err(|e| MakeError::Unusable(format!("This design cannot become a model: {e}")))
-        })
-        .await
-        .map_err(|e| MakeError::Transient(format!("the model's making stopped: {e}")))?
+        self.0
+            .run(move || {
+                geometry::relief::relief(&picture, &geometry::relief::ReliefOptions::default())
+                    .map_err(|e| MakeError::Unusable(format!("This design cannot become a model: {e}")))
+            })
+            .await
+            .map_err(|e| MakeError::Transient(format!("the model's making stopped: {e}")))?
     }
 }
 

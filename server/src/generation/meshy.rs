@@ -15,8 +15,8 @@ use serde_json::{Value, json};
 
 use crate::generation::concepts::service::{CallError, Service};
 use crate::generation::image_to_3d::{MakeError, ModelMaker, service_failure};
-use crate::jobs::queue::Report;
 use crate::generation::text_to_3d::TextModelMaker;
+use crate::jobs::queue::Report;
 
 const IMAGE_TASKS: &str = "/openapi/v1/image-to-3d";
 const TEXT_TASKS: &str = "/openapi/v2/text-to-3d";

@@ -13,14 +13,14 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use crate::generation::concepts::store as concepts;
-use crate::platform::db::Db;
 use crate::generation::image_to_3d::{MakeError, ModelMaker};
 use crate::jobs::kinds::{Job, JobKind};
 use crate::jobs::queue;
 use crate::jobs::queue::Report;
+use crate::platform::db::Db;
 use crate::platform::mesh_work::MeshWork;
-use crate::state::AppState;
 use crate::platform::storage::Storage;
+use crate::state::AppState;
 
 #[derive(Serialize, Deserialize, Debug, Clone)]
 pub struct MeshJob {
@@ -314,18 +314,19 @@ pub async fn keep(
     fit_mm: Option<f64>,
     report: Report,
 ) -> Result<Made, MakeError> {
-    let (stl, thumbnail) = work.run(move || -> Result<(Vec<u8>, Vec<u8>), MakeError> {
-        report("Checking that it prints as one solid", 70);
-        let (mesh, _, _) = geometry::repair_solid(&raw)
-            .map_err(|e| MakeError::Unusable(format!("The model is not a printable solid: {e}")))?;
-        let mesh = stand(mesh, fit_mm);
-        report("Taking its picture", 85);
-        let thumbnail = geometry::thumbnail::render_png(&mesh, 512)
-            .map_err(|e| MakeError::Transient(format!("the model's picture failed: {e}")))?;
-        Ok((geometry::io::stl::write_binary(&mesh), thumbnail))
-    })
-    .await
-    .map_err(|e| MakeError::Transient(format!("the model's making stopped: {e}")))??;
+    let (stl, thumbnail) = work
+        .run(move || -> Result<(Vec<u8>, Vec<u8>), MakeError> {
+            report("Checking that it prints as one solid", 70);
+            let (mesh, _, _) = geometry::repair_solid(&raw)
+                .map_err(|e| MakeError::Unusable(format!("The model is not a printable solid: {e}")))?;
+            let mesh = stand(mesh, fit_mm);
+            report("Taking its picture", 85);
+            let thumbnail = geometry::thumbnail::render_png(&mesh, 512)
+                .map_err(|e| MakeError::Transient(format!("the model's picture failed: {e}")))?;
+            Ok((geometry::io::stl::write_binary(&mesh), thumbnail))
+        })
+        .await
+        .map_err(|e| MakeError::Transient(format!("the model's making stopped: {e}")))??;
     let store = |key: String, bytes: Vec<u8>| async move {
         storage.put(&key, bytes).await.map_err(|e| MakeError::Transient(e.to_string()))
     };

@@ -8,10 +8,10 @@ use app::creation::{CreationKind, Started};
 use app::story::{HOBBY_MAX_CHARS, Story};
 
 use crate::generation::model3d::{self, ModelFrom};
-use crate::shop::quotes::{self, QuoteFailure};
-use crate::http::session::VisitorId;
-use crate::state::AppState;
 use crate::http::model_form::ModelFile;
+use crate::http::session::VisitorId;
+use crate::shop::quotes::{self, QuoteFailure};
+use crate::state::AppState;
 
 #[derive(thiserror::Error, Debug)]
 pub enum UploadError {
@@ -31,16 +31,18 @@ pub enum UploadError {
 pub async fn start(state: &AppState, visitor: &VisitorId, file: ModelFile) -> Result<Started, UploadError> {
     let limits = state.config.model_limits();
     let name = display_name(&file.file_name);
-    let (stl, about) = state.mesh_work.run(move || {
-        quotes::read_model(&file.file_name, &file.bytes, &limits)
-            .map(|mesh| (geometry::io::stl::write_binary(&mesh), about(&file.file_name, &mesh)))
-    })
-    .await
-    .map_err(|e| UploadError::Crashed(e.to_string()))?
-    .map_err(|failure| match failure {
-        QuoteFailure::Model(reason) => UploadError::File(reason),
-        other => UploadError::Crashed(other.to_string()),
-    })?;
+    let (stl, about) = state
+        .mesh_work
+        .run(move || {
+            quotes::read_model(&file.file_name, &file.bytes, &limits)
+                .map(|mesh| (geometry::io::stl::write_binary(&mesh), about(&file.file_name, &mesh)))
+        })
+        .await
+        .map_err(|e| UploadError::Crashed(e.to_string()))?
+        .map_err(|failure| match failure {
+            QuoteFailure::Model(reason) => UploadError::File(reason),
+            other => UploadError::Crashed(other.to_string()),
+        })?;
     // The facts of an upload say what the file was; the model page shows them.
     let story = Story::new(vec![name], &about).map_err(|e| UploadError::File(e.to_string()))?;
     let id = crate::platform::tokens::new_id();

@@ -18,9 +18,9 @@ pub fn open_stream(
             retry_after_s: 5,
             message: "You have many live pages open at once; close a few and this one updates again.".into(),
         },
-        StreamRefusal::Full => {
-            ApiError::Busy("Memoreez has as many live pages open as it can take; this one updates again shortly.".into())
-        }
+        StreamRefusal::Full => ApiError::Busy(
+            "Memoreez has as many live pages open as it can take; this one updates again shortly.".into(),
+        ),
     })
 }
 
@@ -35,4 +35,3 @@ pub async fn staff_only(state: &AppState, headers: &http::HeaderMap) -> Result<(
         }),
     }
 }
-

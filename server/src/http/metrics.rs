@@ -44,4 +44,3 @@ async fn allowed(state: &AppState, headers: &HeaderMap) -> sqlx::Result<bool> {
     }
     crate::staff::sign_in::signed_in(&state.db, headers, state.config.staff_idle_minutes).await
 }
-

@@ -59,8 +59,14 @@ pub fn router(state: AppState) -> Router {
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(axum::middleware::from_fn(multipart_guard))
         .layer(axum::middleware::from_fn(staff_origin_guard))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::http::middleware::rate_limits::middleware))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::http::middleware::body_limits::middleware))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::middleware::rate_limits::middleware,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::middleware::body_limits::middleware,
+        ))
         .layer(axum::middleware::map_response(unbuffered_streams))
         .layer(axum::middleware::from_fn_with_state(state.clone(), session::middleware))
         .layer(axum::middleware::from_fn_with_state(state.clone(), session::host_prefix))
@@ -69,7 +75,10 @@ pub fn router(state: AppState) -> Router {
             crate::platform::client_address::middleware,
         ))
         .layer(crate::http::middleware::security_headers::cors(&cors_origins))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::http::middleware::security_headers::middleware))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::middleware::security_headers::middleware,
+        ))
         .layer(CompressionLayer::new())
         // Outside the others, so a route's time includes them all.
         .layer(axum::middleware::from_fn(crate::platform::metrics::middleware))
@@ -120,7 +129,10 @@ async fn unbuffered_streams(mut response: Response) -> Response {
 /// cookie, the staff pages' defence against cross-site request forgery.
 async fn staff_origin_guard(request: Request, next: Next) -> Response {
     let staff = crate::staff::sign_in::cookie_token(request.headers()).is_some();
-    if staff && request.method() == http::Method::POST && !crate::staff::sign_in::same_origin(request.headers()) {
+    if staff
+        && request.method() == http::Method::POST
+        && !crate::staff::sign_in::same_origin(request.headers())
+    {
         return (StatusCode::FORBIDDEN, "Refused: this request came from another site.").into_response();
     }
     next.run(request).await

@@ -216,23 +216,24 @@ pub fn boundary(headers: &http::HeaderMap) -> Result<String, crate::http::error:
         })
 }
 
-
 /// A form's refusal as the API answers it.
 pub fn form_error(error: FormError) -> crate::http::error::ApiError {
     let message = error.to_string();
     match error {
         FormError::Invalid { field, .. } => field_error(field, message),
-        FormError::TooLarge(_) => crate::http::error::ApiError::Body { status: http::StatusCode::PAYLOAD_TOO_LARGE, message },
-        FormError::Malformed(_) => crate::http::error::ApiError::Body { status: http::StatusCode::BAD_REQUEST, message },
+        FormError::TooLarge(_) => {
+            crate::http::error::ApiError::Body { status: http::StatusCode::PAYLOAD_TOO_LARGE, message }
+        }
+        FormError::Malformed(_) => {
+            crate::http::error::ApiError::Body { status: http::StatusCode::BAD_REQUEST, message }
+        }
     }
 }
-
 
 /// A field's value that cannot be used (422).
 pub fn field_error(field: &'static str, message: impl Into<String>) -> crate::http::error::ApiError {
     crate::http::error::ApiError::Invalid { field: field.into(), message: message.into() }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -15,14 +15,14 @@ use app::model::ModelView;
 
 use crate::generation::concepts::store::{self as concepts, ConceptError};
 use crate::generation::creations;
-use crate::jobs::queue::{self, JobView};
 use crate::generation::model3d::{self, ModelError};
-use crate::shop::quotes::{self, Blame};
-use crate::http::session::Visitor;
-use crate::state::AppState;
-use crate::shop::studio::{self, StudioError};
-use crate::http::model_form::{self, FormError};
 use crate::generation::uploads::UploadError;
+use crate::http::model_form::{self, FormError};
+use crate::http::session::Visitor;
+use crate::jobs::queue::{self, JobView};
+use crate::shop::quotes::{self, Blame};
+use crate::shop::studio::{self, StudioError};
+use crate::state::AppState;
 
 #[async_trait::async_trait]
 impl Backend for AppState {
@@ -67,9 +67,15 @@ impl Backend for AppState {
         let mut concepts = concepts::list(&self.db, id).await.map_err(internal)?;
         if concepts.is_empty() {
             // Queued when the story was stored; this heals a creation whose first batch failed to queue.
-            concepts::add_batch((&self.db, &self.config), self.writer.as_ref(), id, &creation.story, creation.kind)
-                .await
-                .map_err(internal)?;
+            concepts::add_batch(
+                (&self.db, &self.config),
+                self.writer.as_ref(),
+                id,
+                &creation.story,
+                creation.kind,
+            )
+            .await
+            .map_err(internal)?;
             concepts = concepts::list(&self.db, id).await.map_err(internal)?;
         }
         let selected = model3d::selected(&self.db, id).await.map_err(internal)?;
@@ -81,9 +87,15 @@ impl Backend for AppState {
 
     async fn explore_more(&self, request: &Parts, id: &str) -> Result<Vec<u32>, AppError> {
         let creation = self.designed_creation(request, id).await?;
-        concepts::add_batch((&self.db, &self.config), self.writer.as_ref(), id, &creation.story, creation.kind)
-            .await
-            .map_err(concept_error)
+        concepts::add_batch(
+            (&self.db, &self.config),
+            self.writer.as_ref(),
+            id,
+            &creation.story,
+            creation.kind,
+        )
+        .await
+        .map_err(concept_error)
     }
 
     async fn retry_concept(&self, request: &Parts, id: &str, index: u32) -> Result<(), AppError> {
@@ -150,14 +162,17 @@ impl Backend for AppState {
     async fn quote_progress(&self, _request: &Parts, job_id: &str) -> Result<QuoteProgress, AppError> {
         // The job's id is the link to it: long and random, like an order's token.
         let job = queue::view(&self.db, job_id).await.map_err(internal)?;
-        let job = job.filter(|job| job.kind == crate::jobs::kinds::JobKind::Quote.name()).ok_or(AppError::NotFound)?;
+        let job = job
+            .filter(|job| job.kind == crate::jobs::kinds::JobKind::Quote.name())
+            .ok_or(AppError::NotFound)?;
         Ok(QuoteProgress { card_payments: self.card_payments.is_some(), ..quote_progress(job) })
     }
 
     async fn staff_status(&self, request: &Parts) -> Result<app::staff::StaffAccess, AppError> {
-        let signed_in = crate::staff::sign_in::signed_in(&self.db, &request.headers, self.config.staff_idle_minutes)
-            .await
-            .map_err(internal)?;
+        let signed_in =
+            crate::staff::sign_in::signed_in(&self.db, &request.headers, self.config.staff_idle_minutes)
+                .await
+                .map_err(internal)?;
         let password_set = crate::staff::sign_in::password_is_set(&self.db).await.map_err(internal)?;
         Ok(app::staff::StaffAccess { signed_in, password_set })
     }
@@ -165,7 +180,10 @@ impl Backend for AppState {
     async fn staff_sign_in(&self, request: &Parts, password: &str) -> Result<(), AppError> {
         let ip = crate::platform::client_address::of(request);
         let token = crate::staff::sign_in::sign_in(&self.db, &ip, password).await.map_err(staff_error)?;
-        set_cookie(&crate::staff::sign_in::set_cookie(Some(&token), self.config.public_url.starts_with("https:")));
+        set_cookie(&crate::staff::sign_in::set_cookie(
+            Some(&token),
+            self.config.public_url.starts_with("https:"),
+        ));
         Ok(())
     }
 
@@ -278,8 +296,13 @@ impl Backend for AppState {
         to: &str,
     ) -> Result<app::report::FunnelReport, AppError> {
         self.staff_only(request).await?;
-        let days = crate::reports::period::Days::parse(from, to, crate::platform::time::now_ms(), self.config.lab_zone())
-            .map_err(period_error)?;
+        let days = crate::reports::period::Days::parse(
+            from,
+            to,
+            crate::platform::time::now_ms(),
+            self.config.lab_zone(),
+        )
+        .map_err(period_error)?;
         crate::reports::funnel::report(self, &days).await.map_err(internal)
     }
 
@@ -365,9 +388,10 @@ pub(crate) fn quote_progress(job: JobView) -> QuoteProgress {
 impl AppState {
     /// [`AppError::SignInNeeded`] unless the request comes from signed-in staff.
     async fn staff_only(&self, request: &Parts) -> Result<(), AppError> {
-        let signed_in = crate::staff::sign_in::signed_in(&self.db, &request.headers, self.config.staff_idle_minutes)
-            .await
-            .map_err(internal)?;
+        let signed_in =
+            crate::staff::sign_in::signed_in(&self.db, &request.headers, self.config.staff_idle_minutes)
+                .await
+                .map_err(internal)?;
         signed_in.then_some(()).ok_or(AppError::SignInNeeded)
     }
 }

@@ -12,4 +12,3 @@ use serde_json::Value;
 pub struct Readiness(pub(crate) std::sync::Arc<tokio::sync::Mutex<Option<(std::time::Instant, Value)>>>);
 
 pub(crate) const REUSE_GOOD_FOR: Duration = Duration::from_secs(2);
-

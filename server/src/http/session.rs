@@ -87,8 +87,11 @@ pub async fn middleware(State(state): State<AppState>, mut request: Request, nex
 }
 
 /// Our cookies, by the names the code reads and writes.
-const OUR_COOKIES: [&str; 3] =
-    [COOKIE_NAME, crate::staff::sign_in::COOKIE_NAME, crate::http::middleware::generation_sessions::COOKIE_NAME];
+const OUR_COOKIES: [&str; 3] = [
+    COOKIE_NAME,
+    crate::staff::sign_in::COOKIE_NAME,
+    crate::http::middleware::generation_sessions::COOKIE_NAME,
+];
 
 /// The prefix that makes a browser keep a cookie only if it is Secure, for
 /// the whole site (Path=/) and for this host alone (no Domain).
@@ -134,9 +137,13 @@ pub async fn host_prefix(State(state): State<AppState>, mut request: Request, ne
         .iter()
         .map(|value| {
             let text = value.to_str().unwrap_or_default();
-            let ours = OUR_COOKIES.iter().any(|name| text.strip_prefix(name).is_some_and(|rest| rest.starts_with('=')));
+            let ours = OUR_COOKIES
+                .iter()
+                .any(|name| text.strip_prefix(name).is_some_and(|rest| rest.starts_with('=')));
             match ours {
-                true => HeaderValue::from_str(&format!("{HOST_PREFIX}{text}")).unwrap_or_else(|_| value.clone()),
+                true => {
+                    HeaderValue::from_str(&format!("{HOST_PREFIX}{text}")).unwrap_or_else(|_| value.clone())
+                }
                 false => value.clone(),
             }
         })

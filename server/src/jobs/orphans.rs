@@ -12,9 +12,9 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use crate::platform::db::Db;
-use crate::state::AppState;
 use crate::platform::storage::{Storage, StorageError};
 use crate::platform::time::now_ms;
+use crate::state::AppState;
 
 /// Who a stored file belongs to, read from its key.
 #[derive(Debug, PartialEq, Eq)]
@@ -40,9 +40,10 @@ fn owner(key: &str) -> Owner<'_> {
     let parts: Vec<&str> = key.split('/').collect();
     match parts.as_slice() {
         ["concepts" | "models", id, _] => Owner::Creation(id),
-        ["models", creation, run, _] if run.rsplit_once('-').is_some_and(|(job, n)| {
-            !job.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
-        }) =>
+        ["models", creation, run, _]
+            if run.rsplit_once('-').is_some_and(|(job, n)| {
+                !job.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+            }) =>
         {
             Owner::ModelRun { creation, folder: &key[..key.rfind('/').expect("has parts")] }
         }
@@ -96,7 +97,9 @@ impl Named {
     fn names(&self, key: &str) -> Option<bool> {
         Some(match owner(key) {
             Owner::Creation(id) => self.creations.contains(id),
-            Owner::ModelRun { creation, folder } => self.creations.contains(creation) && self.runs.contains(folder),
+            Owner::ModelRun { creation, folder } => {
+                self.creations.contains(creation) && self.runs.contains(folder)
+            }
             Owner::Order(id) => self.orders.contains(id),
             Owner::Quote(id) => self.quotes.contains(id),
             Owner::QuoteUpload(key) => self.uploads.contains(key),
@@ -208,8 +211,7 @@ mod tests {
             "models/c1/a/b/model.stl",
             "notes.txt",
             "lab/Pending/x",
-        ]
-        {
+        ] {
             assert_eq!(owner(key), Owner::Unknown, "{key}");
         }
     }

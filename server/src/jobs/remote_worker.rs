@@ -45,7 +45,9 @@ struct Claimed {
 pub fn maker(provider: &str) -> Result<Arc<dyn ModelMaker>, WorkerError> {
     match provider.split_once('=') {
         // A worker process makes one model at a time: its budget is its own.
-        None if provider == "embedded" => Ok(Arc::new(Relief(crate::platform::mesh_work::MeshWork::new(0, 1)))),
+        None if provider == "embedded" => {
+            Ok(Arc::new(Relief(crate::platform::mesh_work::MeshWork::new(0, 1))))
+        }
         Some(("hunyuan3d", url)) if url.starts_with("http") => Ok(Arc::new(Hunyuan3d {
             base: url.to_string(),
             calls: crate::generation::concepts::service::Service::new(Duration::from_secs(900), 1)

@@ -4,8 +4,8 @@
 use sqlx::Row;
 
 use crate::platform::db::Db;
-use crate::platform::tokens::{new_token, token_hash};
 use crate::platform::time::now_ms;
+use crate::platform::tokens::{new_token, token_hash};
 
 /// What every worker token starts with.
 pub const TOKEN_PREFIX: &str = "mzw_";

@@ -9,10 +9,10 @@ use tokio::sync::watch;
 
 use crate::generation::concepts::store::{self as concepts, ConceptJob};
 use crate::generation::image_to_3d::MakeError;
-use crate::jobs::queue::Report;
-use crate::jobs::queue::{self, Claimed};
 use crate::generation::model3d;
 use crate::jobs::kinds::JobKind;
+use crate::jobs::queue::Report;
+use crate::jobs::queue::{self, Claimed};
 use crate::shop::quotes::{self, Blame, QuoteJob, QuoteRequest};
 use crate::state::AppState;
 
@@ -75,8 +75,24 @@ async fn run(state: &AppState, owner: &str, job: Claimed) {
         match JobKind::from_name(&job.kind) {
             Some(JobKind::Quote) => quote(state, &job, report).await,
             Some(JobKind::Concept) => concept(state, &job, report).await,
-            Some(JobKind::Mesh) => model_outcome(model3d::make_for(state, (&job.payload, model3d::Run { job_id: &job.id, attempt: job.attempt }), report).await, &job),
-            Some(JobKind::Model) => model_outcome(model3d::make_model(state, (&job.payload, model3d::Run { job_id: &job.id, attempt: job.attempt }), report).await, &job),
+            Some(JobKind::Mesh) => model_outcome(
+                model3d::make_for(
+                    state,
+                    (&job.payload, model3d::Run { job_id: &job.id, attempt: job.attempt }),
+                    report,
+                )
+                .await,
+                &job,
+            ),
+            Some(JobKind::Model) => model_outcome(
+                model3d::make_model(
+                    state,
+                    (&job.payload, model3d::Run { job_id: &job.id, attempt: job.attempt }),
+                    report,
+                )
+                .await,
+                &job,
+            ),
             None => Err(Outcome::Reject(format!("no worker here does {:?} jobs", job.kind))),
         }
     };
@@ -175,16 +191,25 @@ async fn concept(state: &AppState, job: &Claimed, report: Report) -> Result<serd
     let brief =
         concepts::brief(&state.db, creation, index).await.map_err(|e| Outcome::Retry(e.to_string()))?;
     report("Drawing", 10);
-    let drawn = match crate::platform::spend::charge(&state.db, &state.config, crate::platform::spend::Paid::Image).await {
-        Ok(()) => {
-            let started = std::time::Instant::now();
-            let drawn = state.images.draw(&brief).await;
-            crate::platform::metrics::provider_call(crate::platform::metrics::Provider::Image, started, drawn.is_ok());
-            drawn
-        }
-        Err(refused @ crate::platform::spend::SpendError::CeilingReached(_)) => Err(refused.to_string()),
-        Err(crate::platform::spend::SpendError::Database(error)) => return Err(Outcome::Retry(error.to_string())),
-    };
+    let drawn =
+        match crate::platform::spend::charge(&state.db, &state.config, crate::platform::spend::Paid::Image)
+            .await
+        {
+            Ok(()) => {
+                let started = std::time::Instant::now();
+                let drawn = state.images.draw(&brief).await;
+                crate::platform::metrics::provider_call(
+                    crate::platform::metrics::Provider::Image,
+                    started,
+                    drawn.is_ok(),
+                );
+                drawn
+            }
+            Err(refused @ crate::platform::spend::SpendError::CeilingReached(_)) => Err(refused.to_string()),
+            Err(crate::platform::spend::SpendError::Database(error)) => {
+                return Err(Outcome::Retry(error.to_string()));
+            }
+        };
     let outcome = match drawn {
         Ok(png) => {
             let key = concepts::image_key(creation, index);

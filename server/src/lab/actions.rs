@@ -9,14 +9,14 @@ use app::print_job::{JobAction, PrintJobStatus};
 use app::quote::money;
 use sqlx::Row;
 
-use crate::mail::shop as shop_mail;
-use crate::mail::lab::Student;
-use crate::mail::outbox;
-use crate::shop::orders::{self, ORDER_COLUMNS};
-use crate::state::AppState;
-use crate::platform::time::now_ms;
 use crate::lab::{folders as lab_files, submissions as lab};
 use crate::mail::lab as lab_mail;
+use crate::mail::lab::Student;
+use crate::mail::outbox;
+use crate::mail::shop as shop_mail;
+use crate::platform::time::now_ms;
+use crate::shop::orders::{self, ORDER_COLUMNS};
+use crate::state::AppState;
 
 #[derive(thiserror::Error, Debug)]
 pub enum ActionError {
@@ -276,9 +276,11 @@ async fn move_order(
             "Printed and ready for pickup at the lab.".to_string(),
             Some(shop_mail::order_ready_for_pickup(&order)),
         ),
-        (PrintJobStatus::Completed, Delivery::Ship) => {
-            (OrderStatus::Shipped, "Printed and shipped.".to_string(), Some(shop_mail::order_shipped(&order, &[])))
-        }
+        (PrintJobStatus::Completed, Delivery::Ship) => (
+            OrderStatus::Shipped,
+            "Printed and shipped.".to_string(),
+            Some(shop_mail::order_shipped(&order, &[])),
+        ),
         (PrintJobStatus::PaidPickedUp, _) => (OrderStatus::Collected, details.to_string(), None),
         _ => return Ok(()),
     };

@@ -16,8 +16,8 @@ use app::print_job::PrintJobStatus;
 use serde_json::json;
 use sqlx::Row;
 
-use crate::state::AppState;
 use crate::platform::storage::StorageError;
+use crate::state::AppState;
 
 /// The storage folder holding the status folders.
 pub const ROOT: &str = "lab";

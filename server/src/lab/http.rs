@@ -17,10 +17,10 @@ use serde::Deserialize;
 use serde_json::json;
 use sqlx::Row;
 
-use crate::shop::http::orders::Token;
 use crate::http::error::ApiError;
-use crate::lab::submissions::{self, LabError};
 use crate::lab::folders;
+use crate::lab::submissions::{self, LabError};
+use crate::shop::http::orders::Token;
 use crate::state::AppState;
 
 /// Students' submissions and job pages, the lab's files, and the staff's live feed.
@@ -60,9 +60,10 @@ pub async fn submit(
     body: Body,
 ) -> Result<impl IntoResponse, ApiError> {
     let boundary = crate::http::model_form::boundary(&headers)?;
-    let (file, submission) = crate::http::model_form::read_lab(body.into_data_stream(), boundary, &state.config)
-        .await
-        .map_err(crate::http::model_form::form_error)?;
+    let (file, submission) =
+        crate::http::model_form::read_lab(body.into_data_stream(), boundary, &state.config)
+            .await
+            .map_err(crate::http::model_form::form_error)?;
     let submitted = submissions::submit(&state, file, &submission).await?;
     let url = submitted.page_path();
     Ok((
@@ -194,14 +195,14 @@ pub async fn staff_events(
         let (version, at) = followed.next().await?;
         let new_submissions: i64 = match last {
             None => 0,
-            Some(last) => sqlx::query(
-                "SELECT COUNT(*) AS n FROM print_job_events WHERE id > $1 AND kind = 'submitted'",
-            )
-            .bind(last)
-            .fetch_one(state.db.pool())
-            .await
-            .and_then(|row| row.try_get("n"))
-            .unwrap_or(0),
+            Some(last) => {
+                sqlx::query("SELECT COUNT(*) AS n FROM print_job_events WHERE id > $1 AND kind = 'submitted'")
+                    .bind(last)
+                    .fetch_one(state.db.pool())
+                    .await
+                    .and_then(|row| row.try_get("n"))
+                    .unwrap_or(0)
+            }
         };
         let at = at.unwrap_or_else(crate::platform::time::now_ms);
         let data = json!({

@@ -92,7 +92,8 @@ pub async fn record(state: &AppState, opening: &Opening) -> sqlx::Result<bool> {
     };
     let status: String = row.try_get("status")?;
     let file = relative.rsplit('/').next().unwrap_or_default();
-    let short = |text: &str, most: usize| text.chars().filter(|c| !c.is_control()).take(most).collect::<String>();
+    let short =
+        |text: &str, most: usize| text.chars().filter(|c| !c.is_control()).take(most).collect::<String>();
     let computer = match short(&opening.computer, 64) {
         name if name.trim().is_empty() => "a staff computer".to_string(),
         name => name,
@@ -177,10 +178,8 @@ pub fn report(public_url: &str, link: &str, outcome: &Result<PathBuf, OpenError>
         computer,
     };
     let url = format!("{}/api/lab/slicer-openings", public_url.trim_end_matches('/'));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
     runtime.block_on(async {
         let reply = reqwest::Client::new()
             .post(&url)

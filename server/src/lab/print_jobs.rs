@@ -116,9 +116,12 @@ fn card(state: &AppState, row: &sqlx::any::AnyRow) -> sqlx::Result<JobCard> {
         source: row.try_get("source")?,
         thumbnail_url: match (&order_id, row.try_get::<Option<String>, _>("folder")?) {
             (Some(order), _) => Some(crate::shop::order_links::file_link(state, order, "thumbnail.png", 1)),
-            (None, Some(_)) => {
-                Some(crate::lab::submissions::file_link(state, &row.try_get::<String, _>("id")?, THUMBNAIL, 1))
-            }
+            (None, Some(_)) => Some(crate::lab::submissions::file_link(
+                state,
+                &row.try_get::<String, _>("id")?,
+                THUMBNAIL,
+                1,
+            )),
             (None, None) => None,
         },
         order_id,
@@ -162,7 +165,8 @@ pub async fn job_page(state: &AppState, id: &str) -> sqlx::Result<Option<JobPage
     let folder: Option<String> = files.try_get("folder")?;
     let Some(folder) = folder else {
         // A shop order: its file stays with the order.
-        let slicer_link = crate::lab::open_in_slicer::job_link(state, id, &files.try_get::<String, _>("file_key")?);
+        let slicer_link =
+            crate::lab::open_in_slicer::job_link(state, id, &files.try_get::<String, _>("file_key")?);
         return Ok(Some(JobPage {
             card: card(state, &row)?,
             status,
@@ -182,7 +186,8 @@ pub async fn job_page(state: &AppState, id: &str) -> sqlx::Result<Option<JobPage
         Some(sliced) => folders::sliced_file(&folder, sliced),
         None => folders::slicer_model_file(&folder),
     };
-    let slicer_link = crate::lab::open_in_slicer::job_link(state, id, &folders::key(&filed, &folder, &to_open));
+    let slicer_link =
+        crate::lab::open_in_slicer::job_link(state, id, &folders::key(&filed, &folder, &to_open));
     let mut links = vec![FileLink {
         label: format!("Model as sent ({file_name})"),
         url: crate::lab::submissions::file_link(state, id, "model", 1),

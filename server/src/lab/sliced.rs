@@ -11,10 +11,10 @@ use slicing::gcode::{grams, summarise};
 use slicing::quote::Engine;
 use sqlx::Row;
 
-use crate::lab::folders::{self, key, model_file, sliced_file};
-use crate::state::AppState;
-use crate::platform::time::now_ms;
 use crate::http::model_form::ModelFile;
+use crate::lab::folders::{self, key, model_file, sliced_file};
+use crate::platform::time::now_ms;
+use crate::state::AppState;
 
 #[derive(thiserror::Error, Debug)]
 pub enum SlicedError {

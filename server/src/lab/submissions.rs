@@ -10,13 +10,13 @@ use app::staff::JobEventLine;
 use slicing::material::Material;
 use sqlx::Row;
 
+use crate::http::model_form::ModelFile;
 use crate::lab::folders::{self, THUMBNAIL};
 use crate::mail::outbox;
-use crate::shop::quotes::{self, QuoteFailure};
-use crate::platform::tokens::{new_token, token_hash};
-use crate::state::AppState;
 use crate::platform::time::now_ms;
-use crate::http::model_form::ModelFile;
+use crate::platform::tokens::{new_token, token_hash};
+use crate::shop::quotes::{self, QuoteFailure};
+use crate::state::AppState;
 
 /// The link in the "received" email works this long (a job can wait weeks).
 const VIEW_LINK_DAYS: i64 = 180;
@@ -80,7 +80,8 @@ pub async fn submit(state: &AppState, file: ModelFile, form: &Submission) -> Res
         .mesh_work
         .run(move || {
             let mesh = quotes::read_model(&name, &model, &limits)?;
-            let picture = geometry::thumbnail::render_png(&mesh, 384).map_err(|e| QuoteFailure::Model(e.to_string()))?;
+            let picture = geometry::thumbnail::render_png(&mesh, 384)
+                .map_err(|e| QuoteFailure::Model(e.to_string()))?;
             Ok((picture, geometry::io::stl::write_binary(&mesh)))
         })
         .await

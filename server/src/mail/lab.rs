@@ -1,8 +1,8 @@
 //! The print lab's emails to students: received, approved (with the price
 //! and the link that accepts it), rejected (with the reasons), ready for pickup.
 
-use app::lab::PrintMethod;
 use app::lab::CheckedSubmission;
+use app::lab::PrintMethod;
 use app::quote::money;
 
 use crate::mail::outbox::{Mail, both};

@@ -83,10 +83,7 @@ pub fn order_placed(config: &Config, order: &OrderView, link: &str, files: &LabL
         format!("Order page: {link}"),
         format!(
             "Files (these links work for {} days):\nG-code as priced: {}\nModel (STL): {}\nReference picture: {}",
-            LAB_LINK_DAYS,
-            files.gcode,
-            files.model,
-            files.picture
+            LAB_LINK_DAYS, files.gcode, files.model, files.picture
         ),
     ]);
     let alert = Mail {

@@ -3,11 +3,11 @@
 //! order's status only moves forward, so a repeated, late or out-of-order
 //! delivery never pays twice or undoes a step.
 
-use crate::payments::stripe::{CheckoutEvent, Outcome, SessionFacts};
 use crate::mail::outbox;
+use crate::payments::stripe::{CheckoutEvent, Outcome, SessionFacts};
+use crate::platform::time::now_ms;
 use crate::shop::orders::{self, ORDER_COLUMNS};
 use crate::state::AppState;
-use crate::platform::time::now_ms;
 use app::order::OrderStatus;
 
 /// What became of a delivered event (kept with its id, and answered to Stripe).

@@ -52,4 +52,3 @@ pub async fn stripe_webhook(State(state): State<AppState>, headers: HeaderMap, b
 fn refuse(why: &str) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({ "error": why }))).into_response()
 }
-

@@ -197,7 +197,11 @@ fn append<W: Write>(tar: &mut tar::Builder<W>, name: &str, bytes: &[u8]) -> Resu
     header.set_mtime(u64::try_from(crate::platform::time::now_ms() / 1000).unwrap_or(0));
     // append_data writes GNU long-name entries for paths past 100 bytes.
     tar.append_data(&mut header, name, bytes).map_err(io("cannot write the archive"))?;
-    Ok(Entry { name: name.into(), bytes: bytes.len() as u64, sha256: crate::platform::tokens::sha256_hex(bytes) })
+    Ok(Entry {
+        name: name.into(),
+        bytes: bytes.len() as u64,
+        sha256: crate::platform::tokens::sha256_hex(bytes),
+    })
 }
 
 /// Every entry of the archive at `path`: its name, size and sum (read in

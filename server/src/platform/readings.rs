@@ -90,7 +90,8 @@ where
             None => {
                 let (sender, value) = watch::channel(None);
                 let (news, reads, own_topic) = (changes.follow(), self.reads.clone(), topic.to_string());
-                let task = tokio::spawn(read_while_followed(sender, news, reads, (own_topic, wanted, poll), read));
+                let task =
+                    tokio::spawn(read_while_followed(sender, news, reads, (own_topic, wanted, poll), read));
                 let reader = Arc::new(Reader { value, task: task.abort_handle() });
                 open.insert(topic.to_string(), Arc::downgrade(&reader));
                 reader
@@ -101,7 +102,6 @@ where
         value.mark_changed();
         Followed { reader, value, stream }
     }
-
 }
 
 impl<T> Readings<T> {

@@ -54,17 +54,21 @@ pub struct Allowance {
 /// embedded one, which costs nothing and is never counted.
 pub fn allowance(config: &Config, paid: Paid) -> Option<Allowance> {
     let (paid_for, call_cents, daily_ceiling_cents) = match paid {
-        Paid::Image => {
-            (config.image_provider != Provider::Embedded, config.image_call_cents, config.image_daily_ceiling_cents)
-        }
+        Paid::Image => (
+            config.image_provider != Provider::Embedded,
+            config.image_call_cents,
+            config.image_daily_ceiling_cents,
+        ),
         Paid::Prompt => (
             config.prompt_provider != Provider::Embedded,
             config.prompt_call_cents,
             config.prompt_daily_ceiling_cents,
         ),
-        Paid::Mesh => {
-            (config.mesh_provider != MeshProvider::Embedded, config.mesh_call_cents, config.mesh_daily_ceiling_cents)
-        }
+        Paid::Mesh => (
+            config.mesh_provider != MeshProvider::Embedded,
+            config.mesh_call_cents,
+            config.mesh_daily_ceiling_cents,
+        ),
         Paid::TextTo3d => (
             config.text_to_3d_provider != TextTo3dProvider::Embedded,
             config.text_to_3d_call_cents,
@@ -110,8 +114,12 @@ pub async fn charge_on(db: &Db, paid: Paid, day: &str, allowance: Allowance) -> 
     .await?
     .rows_affected();
     if counted == 0 {
-        tracing::warn!(provider = paid.name(), day, ceiling_cents = allowance.daily_ceiling_cents,
-            "a paid provider reached its daily spend ceiling; its calls are refused until tomorrow");
+        tracing::warn!(
+            provider = paid.name(),
+            day,
+            ceiling_cents = allowance.daily_ceiling_cents,
+            "a paid provider reached its daily spend ceiling; its calls are refused until tomorrow"
+        );
         return Err(SpendError::CeilingReached(paid));
     }
     Ok(())

@@ -58,7 +58,10 @@ impl Storage {
     /// An S3 bucket (`MEMOREEZ_S3_*`, and the secret key that goes with the
     /// key id). Checks the settings, not the bucket: readiness
     /// ([`Storage::check`]) does that.
-    pub fn s3(config: &crate::platform::config::Config, secret_access_key: &str) -> Result<Storage, StorageError> {
+    pub fn s3(
+        config: &crate::platform::config::Config,
+        secret_access_key: &str,
+    ) -> Result<Storage, StorageError> {
         use object_store::aws::AmazonS3Builder;
         // reqwest 0.13 (object_store's client) takes TLS from the process's
         // rustls provider: ring, as everything else here. Already set is fine.
@@ -87,9 +90,10 @@ impl Storage {
     pub fn open(config: &crate::platform::config::Config) -> Result<Storage, StorageError> {
         match config.s3_bucket.is_empty() {
             true => Storage::local(&config.files_dir),
-            false => {
-                Storage::s3(config, &std::env::var(crate::platform::config::S3_SECRET_ACCESS_KEY).unwrap_or_default())
-            }
+            false => Storage::s3(
+                config,
+                &std::env::var(crate::platform::config::S3_SECRET_ACCESS_KEY).unwrap_or_default(),
+            ),
         }
     }
 
@@ -277,7 +281,8 @@ mod tests {
         unfinished("models/a/thumbnail.png#3", std::time::SystemTime::now());
         unfinished("models/a/notes#draft", hour_ago);
         assert_eq!(storage.list_dated().await.unwrap().len(), 2, "listings hide #N but not #draft");
-        let removed = storage.remove_unfinished_writes(crate::platform::time::now_ms() - 60_000).await.unwrap();
+        let removed =
+            storage.remove_unfinished_writes(crate::platform::time::now_ms() - 60_000).await.unwrap();
         assert_eq!(removed, ["models/a/upload.stl#12"]);
         assert!(dir.path().join("models/a/thumbnail.png#3").exists(), "a write may still be going on");
         assert!(dir.path().join("models/a/notes#draft").exists());

@@ -13,9 +13,9 @@ use sqlx::Row;
 
 use crate::jobs::kinds::JobKind;
 use crate::platform::db::Db;
+use crate::platform::time::now_ms;
 use crate::reports::period::Days;
 use crate::state::AppState;
-use crate::platform::time::now_ms;
 
 /// Records that the creation reached `step` at `at` (the first time only).
 /// Inside the caller's transaction, so the step is kept exactly when what

@@ -44,8 +44,9 @@ pub async fn csv(
     let name = file.strip_suffix(".csv").ok_or(ApiError::NotFound)?;
     let tables = match FUNNEL_TABLES.contains(&name) {
         true => {
-            let days = Days::parse(&query.from, &query.to, crate::platform::time::now_ms(), state.config.lab_zone())
-                .map_err(invalid)?;
+            let days =
+                Days::parse(&query.from, &query.to, crate::platform::time::now_ms(), state.config.lab_zone())
+                    .map_err(invalid)?;
             crate::reports::funnel::report(&state, &days).await?.tables()
         }
         false => {

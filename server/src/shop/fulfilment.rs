@@ -6,12 +6,12 @@ use app::order::{Delivery, OrderStatus, OrderView};
 use app::print_job::PrintJobStatus;
 use sqlx::Row;
 
-use crate::mail::shop as shop_mail;
 use crate::mail::outbox;
+use crate::mail::shop as shop_mail;
+use crate::platform::time::now_ms;
 use crate::shop::orders::{self, ORDER_COLUMNS};
 use crate::shop::slant3d::{OutsideOrder, ShipTo, Slant3dError, Tracking};
 use crate::state::AppState;
-use crate::platform::time::now_ms;
 
 /// How long a print-file link given to an outside service keeps working.
 pub const FILE_LINK_DAYS: i64 = 7;
@@ -191,7 +191,8 @@ pub async fn track(state: &AppState, order_id: &str) -> Result<Tracking, Outside
             .await?;
         outbox::enqueue(&mut tx, &shop_mail::order_shipped(&row.order, &tracking.tracking_numbers)).await?;
         let job = ("system", "shipped", note.as_str());
-        crate::lab::print_jobs::advance_order_job(&mut tx, order_id, PrintJobStatus::Completed, job, now).await?;
+        crate::lab::print_jobs::advance_order_job(&mut tx, order_id, PrintJobStatus::Completed, job, now)
+            .await?;
     }
     tx.commit().await?;
     outbox::wake(state);

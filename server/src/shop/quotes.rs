@@ -5,18 +5,18 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use geometry::io::Format;
-use serde::{Deserialize, Serialize};
 use geometry::{Limits, MeshError};
+use serde::{Deserialize, Serialize};
 use slicing::material::Material;
 use slicing::prusa::{Progress, SliceError};
 use slicing::quote::{Engine, PriceBook, Quote, QuoteError};
 
-use crate::platform::db::Db;
 use crate::jobs::queue::Report;
-pub use crate::shop::slice_slots::SliceSlots;
-use crate::state::AppState;
+use crate::platform::db::Db;
 use crate::platform::storage::Storage;
 use crate::platform::time::now_ms;
+pub use crate::shop::slice_slots::SliceSlots;
+use crate::state::AppState;
 
 /// What a `quote` job carries: the upload (kept in storage) and the choices.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -153,7 +153,11 @@ pub async fn quote_upload(
     .map_err(crashed)
     .and_then(|made| made);
     if sliced {
-        crate::platform::metrics::provider_call(crate::platform::metrics::Provider::Slicer, started, made.is_ok());
+        crate::platform::metrics::provider_call(
+            crate::platform::metrics::Provider::Slicer,
+            started,
+            made.is_ok(),
+        );
     }
     let (mut quote, gcode) = made?;
 

@@ -13,13 +13,13 @@ use slicing::material::Material;
 use slicing::quote::Engine;
 use sqlx::Row;
 
-pub use crate::shop::keepsake_cache::{Built, KeepsakeCache};
-use crate::platform::db::Db;
-use crate::jobs::queue;
 use crate::generation::model3d::{self, ModelError};
+use crate::jobs::queue;
+use crate::platform::db::Db;
+use crate::platform::storage::StorageError;
+pub use crate::shop::keepsake_cache::{Built, KeepsakeCache};
 use crate::shop::quotes::{self, QuoteFailure, QuoteRequest};
 use crate::state::AppState;
-use crate::platform::storage::StorageError;
 
 #[derive(thiserror::Error, Debug)]
 pub enum StudioError {
@@ -190,7 +190,8 @@ pub async fn price(
         .bind(creation_id)
         .execute(state.db.pool())
         .await?;
-    crate::reports::funnel::job_done(&state.db, crate::jobs::kinds::JobKind::Quote.name(), &started.job_id).await;
+    crate::reports::funnel::job_done(&state.db, crate::jobs::kinds::JobKind::Quote.name(), &started.job_id)
+        .await;
     Ok(PricedKeepsake { job_id: started.job_id, mesh_sha256: built.sha256 })
 }
 

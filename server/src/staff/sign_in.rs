@@ -10,8 +10,8 @@ use http::HeaderMap;
 use sqlx::Row;
 
 use crate::platform::db::Db;
-use crate::platform::tokens::{new_token, token_hash};
 use crate::platform::time::now_ms;
+use crate::platform::tokens::{new_token, token_hash};
 
 pub const COOKIE_NAME: &str = "memoreez_staff";
 const PASSWORD_SECRET: &str = "staff_password";

@@ -60,7 +60,8 @@ pub async fn a_backup_restores_every_job_event_order_and_file(kind: Kind) {
 
         let out = app.dir.path().join("backup.tar");
         let state = &app.state;
-        let made = memoreez::platform::backup::create(&state.config, &state.db, &state.storage, &out).await.unwrap();
+        let made =
+            memoreez::platform::backup::create(&state.config, &state.db, &state.storage, &out).await.unwrap();
         let before = (rows(state).await, files(state).await);
         assert!(before.0.iter().all(|table| !table.is_empty()), "every table has rows: {:?}", before.0);
         assert_eq!(made.files, before.1.len());

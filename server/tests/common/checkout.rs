@@ -151,7 +151,11 @@ pub async fn an_order_is_priced_by_the_server_and_its_emails_are_written(kind: K
         assert_eq!(app.count("outbox").await, 2);
         let sent = memoreez::mail::sender::send_due(&app.state.db, &app.state.config).await.unwrap();
         assert_eq!(sent, 2);
-        assert_eq!(memoreez::mail::sender::send_due(&app.state.db, &app.state.config).await.unwrap(), 0, "sent once");
+        assert_eq!(
+            memoreez::mail::sender::send_due(&app.state.db, &app.state.config).await.unwrap(),
+            0,
+            "sent once"
+        );
         let folder = app.state.config.files_dir.join("outbox");
         let mut emails: Vec<String> = std::fs::read_dir(&folder)
             .unwrap()
@@ -407,7 +411,8 @@ pub async fn an_order_is_only_for_the_mesh_that_was_priced(kind: Kind) {
     with_app(kind, |app| async move {
         let (id, cookie, _) = priced_keepsake(&app).await;
         // Another model under the same creation, as a new pick makes.
-        let model = memoreez::generation::model3d::current_files(&app.state.db, &id).await.unwrap().unwrap().mesh();
+        let model =
+            memoreez::generation::model3d::current_files(&app.state.db, &id).await.unwrap().unwrap().mesh();
         let mut other = geometry::shapes::cuboid([0.0, 0.0, 0.0], [30.0, 20.0, 10.0]);
         other.vertices.iter_mut().for_each(|v| v[2] *= 2.0);
         app.state.storage.put(&model, geometry::io::stl::write_binary(&other)).await.unwrap();

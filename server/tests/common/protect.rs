@@ -18,7 +18,8 @@ use super::{Kind, Reply, TestApp, with_changed_app};
 fn configure(state: &mut AppState, change: impl FnOnce(&mut Config)) {
     let mut config = (*state.config).clone();
     change(&mut config);
-    state.trusted_proxies = memoreez::platform::client_address::TrustedProxies::parse(&config.trusted_proxies).unwrap();
+    state.trusted_proxies =
+        memoreez::platform::client_address::TrustedProxies::parse(&config.trusted_proxies).unwrap();
     state.config = Arc::new(config);
 }
 
@@ -667,7 +668,8 @@ pub async fn mesh_work_is_shared_out_and_keepsakes_are_built_once(kind: Kind) {
         assert_eq!(app.state.keepsakes.builds(), builds + 1);
 
         // The router's requests have no connection: their address is "unknown".
-        let held = [app.state.mesh_work.admit("unknown").unwrap(), app.state.mesh_work.admit("unknown").unwrap()];
+        let held =
+            [app.state.mesh_work.admit("unknown").unwrap(), app.state.mesh_work.admit("unknown").unwrap()];
         let refused = app.get(&stl_path, Some(&cookie)).await;
         assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{}", refused.text());
         assert!(refused.header("retry-after").is_some());
@@ -678,7 +680,9 @@ pub async fn mesh_work_is_shared_out_and_keepsakes_are_built_once(kind: Kind) {
 
         // Every place in the queue taken (by other addresses): 503 with Retry-After.
         let mut others = Vec::new();
-        while let Ok(admission) = app.state.mesh_work.admit(&format!("10.9.{}.{}", others.len() / 250, others.len() % 250)) {
+        while let Ok(admission) =
+            app.state.mesh_work.admit(&format!("10.9.{}.{}", others.len() / 250, others.len() % 250))
+        {
             others.push(admission);
         }
         let full = app.get(&stl_path, Some(&cookie)).await;
@@ -695,7 +699,8 @@ pub async fn mesh_work_is_shared_out_and_keepsakes_are_built_once(kind: Kind) {
 /// Domain. The prefixed cookie is the visitor's; the same token sent
 /// without the prefix (as a neighbouring subdomain could plant it) is nobody's.
 pub async fn cookies_behind_https_carry_the_host_prefix(kind: Kind) {
-    let https = |state: &mut AppState| configure(state, |config| config.public_url = "https://shop.example".into());
+    let https =
+        |state: &mut AppState| configure(state, |config| config.public_url = "https://shop.example".into());
     with_changed_app(kind, https, |app| async move {
         let reply = app.post_json("/api/creations", STORY, None).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
@@ -704,7 +709,10 @@ pub async fn cookies_behind_https_carry_the_host_prefix(kind: Kind) {
         assert!(!set.is_empty());
         for cookie in &set {
             assert!(cookie.starts_with("__Host-memoreez_"), "{cookie}");
-            assert!(cookie.contains("; Secure") && cookie.contains("Path=/") && !cookie.contains("Domain"), "{cookie}");
+            assert!(
+                cookie.contains("; Secure") && cookie.contains("Path=/") && !cookie.contains("Domain"),
+                "{cookie}"
+            );
         }
         let prefixed = set
             .iter()
@@ -744,7 +752,8 @@ pub async fn live_streams_are_capped_and_end_in_time(kind: Kind) {
     with_changed_app(kind, limits, |app| async move {
         use http_body_util::BodyExt;
         let cookie = super::staff::staff_cookie(&app).await;
-        let feed = || Request::get("/api/staff/events").header("cookie", &cookie).body(Body::empty()).unwrap();
+        let feed =
+            || Request::get("/api/staff/events").header("cookie", &cookie).body(Body::empty()).unwrap();
         let first = app.open(feed()).await;
         let second = app.open(feed()).await;
         assert_eq!((first.status(), second.status()), (StatusCode::OK, StatusCode::OK));
@@ -777,7 +786,9 @@ pub async fn live_streams_are_capped_and_end_in_time(kind: Kind) {
 /// last of them.
 pub async fn streams_of_one_topic_share_one_reader(kind: Kind) {
     super::with_app(kind, |app| async move {
-        let upload = app.post_multipart("/api/creations/upload", &[("file", Some("box.stl"), &super::suite::box_stl())]).await;
+        let upload = app
+            .post_multipart("/api/creations/upload", &[("file", Some("box.stl"), &super::suite::box_stl())])
+            .await;
         assert_eq!(upload.status, StatusCode::CREATED, "{}", upload.text());
         // No workers run here: the job stays queued, and its streams open.
         let events = upload.json()["events_url"].as_str().unwrap().to_string();
@@ -809,7 +820,9 @@ pub async fn a_run_that_lost_its_lease_cannot_overwrite_the_winner(kind: Kind) {
         use memoreez::generation::model3d::{self, Run};
         use memoreez::jobs::kinds::JobKind;
         const MODEL_JOB: &str = JobKind::Model.name();
-        let upload = app.post_multipart("/api/creations/upload", &[("file", Some("box.stl"), &super::suite::box_stl())]).await;
+        let upload = app
+            .post_multipart("/api/creations/upload", &[("file", Some("box.stl"), &super::suite::box_stl())])
+            .await;
         assert_eq!(upload.status, StatusCode::CREATED, "{}", upload.text());
         let cookie = upload.visitor_cookie().unwrap();
         let id = upload.json()["id"].as_str().unwrap().to_string();
@@ -823,13 +836,30 @@ pub async fn a_run_that_lost_its_lease_cannot_overwrite_the_winner(kind: Kind) {
             Run { job_id: &job.id, attempt: job.attempt }
         }
 
-        let won = model3d::make_model(&app.state, (&second.payload, run(&second)), memoreez::jobs::queue::unheard()).await.unwrap();
-        assert!(memoreez::jobs::queue::complete(db, &second.id, "winner", &serde_json::to_value(&won).unwrap()).await.unwrap());
+        let won = model3d::make_model(
+            &app.state,
+            (&second.payload, run(&second)),
+            memoreez::jobs::queue::unheard(),
+        )
+        .await
+        .unwrap();
+        assert!(
+            memoreez::jobs::queue::complete(db, &second.id, "winner", &serde_json::to_value(&won).unwrap())
+                .await
+                .unwrap()
+        );
         // The stalled run wakes up and keeps another model: into its own folder only.
         let other = geometry::shapes::cuboid([0.0; 3], [40.0, 5.0, 5.0]);
         let storage_and_work = (&app.state.storage, &app.state.mesh_work);
-        let lost =
-            model3d::keep(storage_and_work, (&id, run(&first)), other, None, memoreez::jobs::queue::unheard()).await.unwrap();
+        let lost = model3d::keep(
+            storage_and_work,
+            (&id, run(&first)),
+            other,
+            None,
+            memoreez::jobs::queue::unheard(),
+        )
+        .await
+        .unwrap();
         assert_ne!(lost.files, won.files);
         let lost_result = serde_json::to_value(&lost).unwrap();
         let finished = memoreez::jobs::queue::complete(db, &first.id, "stalled", &lost_result).await.unwrap();
@@ -842,7 +872,8 @@ pub async fn a_run_that_lost_its_lease_cannot_overwrite_the_winner(kind: Kind) {
         let studio = app.get(&format!("/api/creations/{id}/studio"), Some(&cookie)).await.json();
         assert_eq!(studio["model_height_mm"], 10.0, "the studio builds on the winner's box: {studio}");
 
-        let swept = memoreez::jobs::orphans::sweep(db, &app.state.storage, std::time::Duration::ZERO).await.unwrap();
+        let swept =
+            memoreez::jobs::orphans::sweep(db, &app.state.storage, std::time::Duration::ZERO).await.unwrap();
         let mut removed = swept.removed.clone();
         removed.sort();
         assert_eq!(removed, [format!("{}/model.stl", lost.files), format!("{}/thumbnail.png", lost.files)]);
@@ -892,10 +923,15 @@ pub async fn paid_providers_stop_at_their_daily_ceiling(kind: Kind) {
         let outcomes = futures_util::future::join_all(racing).await;
         let passed = outcomes.iter().filter(|outcome| outcome.is_ok()).count();
         assert_eq!(passed, 2, "{outcomes:?}");
-        assert!(outcomes.iter().all(|o| o.is_ok() || matches!(o, Err(SpendError::CeilingReached(Paid::Mesh)))));
+        assert!(
+            outcomes.iter().all(|o| o.is_ok() || matches!(o, Err(SpendError::CeilingReached(Paid::Mesh))))
+        );
         assert_eq!(spend::spent_on(db, Paid::Mesh, "2026-12-04").await.unwrap(), (8, 2));
         assert!(spend::charge_on(db, Paid::Mesh, "2026-12-05", allowance).await.is_ok(), "a new day");
-        assert!(spend::charge_on(db, Paid::TextTo3d, "2026-12-04", allowance).await.is_ok(), "its own ceiling");
+        assert!(
+            spend::charge_on(db, Paid::TextTo3d, "2026-12-04", allowance).await.is_ok(),
+            "its own ceiling"
+        );
         let dear = Allowance { call_cents: 11, daily_ceiling_cents: 10 };
         assert!(spend::charge_on(db, Paid::Image, "2026-12-01", dear).await.is_err(), "one call past it");
         // The embedded providers cost nothing and are never counted.
@@ -913,9 +949,15 @@ pub async fn paid_providers_stop_at_their_daily_ceiling(kind: Kind) {
         let refused: Vec<_> = events.iter().filter(|(name, _, _)| name == "concept_failed").collect();
         assert_eq!((drawn, refused.len()), (2, 2), "{events:?}");
         for (_, _, data) in refused {
-            assert!(data["reason"].as_str().unwrap().contains("Today's budget for drawing designs is used up"), "{data}");
+            assert!(
+                data["reason"].as_str().unwrap().contains("Today's budget for drawing designs is used up"),
+                "{data}"
+            );
         }
-        let today = memoreez::platform::time::lab_day(memoreez::platform::time::now_ms(), app.state.config.lab_zone());
+        let today = memoreez::platform::time::lab_day(
+            memoreez::platform::time::now_ms(),
+            app.state.config.lab_zone(),
+        );
         assert_eq!(spend::spent_on(db, Paid::Image, &today).await.unwrap(), (8, 2));
         assert_eq!(spend::spent_on(db, Paid::Prompt, &today).await.unwrap(), (0, 0));
     })

@@ -81,8 +81,10 @@ pub async fn the_funnel_follows_a_story_to_its_payment(kind: Kind) {
             .await;
         assert_eq!(upload.status, StatusCode::CREATED);
 
-        let today =
-            memoreez::reports::period::local_date(memoreez::platform::time::now_ms(), app.state.config.lab_zone());
+        let today = memoreez::reports::period::local_date(
+            memoreez::platform::time::now_ms(),
+            app.state.config.lab_zone(),
+        );
         let path = format!("/staff/reports/funnel.csv?from={today}&to={today}");
         assert_eq!(app.get(&path, None).await.status, StatusCode::UNAUTHORIZED);
         let rows = csv(&app, &path, &staff).await;

@@ -104,9 +104,10 @@ pub async fn the_lab_keeps_its_files_in_s3(kind: Kind) {
         let id = reply.json()["id"].as_str().unwrap().to_string();
         let folder = format!("AdaLovelace_Filament_Red_{id}");
         let files_in = |status: &str| {
-            let mut keys = ["metadata.json", "thumbnail.png", &format!("{folder}.stl"), &format!("{folder}.mesh.stl")]
-                .map(|file| format!("lab/{status}/{folder}/{file}"))
-                .to_vec();
+            let mut keys =
+                ["metadata.json", "thumbnail.png", &format!("{folder}.stl"), &format!("{folder}.mesh.stl")]
+                    .map(|file| format!("lab/{status}/{folder}/{file}"))
+                    .to_vec();
             keys.sort();
             keys
         };

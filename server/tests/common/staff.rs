@@ -10,7 +10,9 @@ use super::{Kind, Reply, TestApp, with_app};
 /// Sets a staff password and signs in; the session's cookie.
 pub(crate) async fn staff_cookie(app: &TestApp) -> String {
     let db = &app.state.db;
-    memoreez::staff::sign_in::set_password(db, "correct-horse-battery", "correct-horse-battery").await.unwrap();
+    memoreez::staff::sign_in::set_password(db, "correct-horse-battery", "correct-horse-battery")
+        .await
+        .unwrap();
     let token = memoreez::staff::sign_in::sign_in(db, "test", "correct-horse-battery").await.unwrap();
     format!("{}={token}", memoreez::staff::sign_in::COOKIE_NAME)
 }
@@ -131,7 +133,9 @@ pub async fn staff_sign_in_guards_the_outbox(kind: Kind) {
 pub async fn parallel_guesses_check_at_most_five_passwords(kind: Kind) {
     with_app(kind, |app| async move {
         let db = &app.state.db;
-        memoreez::staff::sign_in::set_password(db, "correct-horse-battery", "correct-horse-battery").await.unwrap();
+        memoreez::staff::sign_in::set_password(db, "correct-horse-battery", "correct-horse-battery")
+            .await
+            .unwrap();
         let app = &app;
         let guesses = (0..60).map(|i| async move {
             call(app, "staff_sign_in", &format!("password=wrong-guess-{i:03}"), None, None).await
@@ -147,7 +151,10 @@ pub async fn parallel_guesses_check_at_most_five_passwords(kind: Kind) {
         );
         // All may be told to wait (every one recorded before any counted),
         // never more than five checked.
-        assert!(checked <= memoreez::staff::sign_in::MAX_FAILED_PER_MINUTE as usize, "{checked} passwords checked");
+        assert!(
+            checked <= memoreez::staff::sign_in::MAX_FAILED_PER_MINUTE as usize,
+            "{checked} passwords checked"
+        );
         println!("60 parallel guesses: {checked} checked, {waited} told to wait");
         let right = call(app, "staff_sign_in", "password=correct-horse-battery", None, None).await;
         assert!(error_of(&right).contains("Too many wrong passwords"), "{}", right.text());

@@ -6,8 +6,8 @@ use app::story::Story;
 use sqlx::Row;
 
 use super::{Brief, MAX_CONCEPTS, PER_BATCH, PromptWriter};
-use crate::platform::db::Db;
 use crate::jobs::queue;
+use crate::platform::db::Db;
 use crate::platform::time::now_ms;
 
 #[derive(thiserror::Error, Debug)]
@@ -53,7 +53,8 @@ pub async fn add_batch(
     }
     // Written before the transaction: a chat model may take seconds. Past
     // the chat service's daily ceiling the embedded composer writes them.
-    let briefs = match crate::platform::spend::charge(db, config, crate::platform::spend::Paid::Prompt).await {
+    let briefs = match crate::platform::spend::charge(db, config, crate::platform::spend::Paid::Prompt).await
+    {
         Ok(()) => writer.briefs(story, kind, first / PER_BATCH).await,
         Err(crate::platform::spend::SpendError::CeilingReached(_)) => {
             super::writer::Composer.briefs(story, kind, first / PER_BATCH).await

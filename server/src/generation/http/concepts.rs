@@ -137,8 +137,14 @@ pub async fn explore_more(
     if !creation.has_designs() {
         return Err(ApiError::NotFound);
     }
-    let indices =
-        store::add_batch((&state.db, &state.config), state.writer.as_ref(), &id, &creation.story, creation.kind).await?;
+    let indices = store::add_batch(
+        (&state.db, &state.config),
+        state.writer.as_ref(),
+        &id,
+        &creation.story,
+        creation.kind,
+    )
+    .await?;
     Ok((StatusCode::ACCEPTED, Json(json!({ "indices": indices }))))
 }
 

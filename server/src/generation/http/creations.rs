@@ -6,11 +6,11 @@ use app::story::Story;
 use axum::Extension;
 use axum::Json;
 use axum::Router;
-use axum::routing::post;
 use axum::body::Body;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::response::IntoResponse;
+use axum::routing::post;
 use http::HeaderMap;
 use http::StatusCode;
 use http::header::LOCATION;
@@ -18,11 +18,11 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::generation::creations;
+use crate::generation::uploads::UploadError;
 use crate::http::error::ApiError;
+use crate::http::model_form::{self, boundary, form_error};
 use crate::http::session::Visitor;
 use crate::state::AppState;
-use crate::http::model_form::{self, boundary, form_error};
-use crate::generation::uploads::UploadError;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -96,10 +96,10 @@ pub async fn upload_model(
     body: Body,
 ) -> Result<impl IntoResponse, ApiError> {
     let boundary = boundary(&headers)?;
-    let file = model_form::read_model(body.into_data_stream(), boundary, &state.config)
-        .await
-        .map_err(form_error)?;
-    let started = crate::generation::uploads::start(&state, &visitor.id(), file).await.map_err(upload_error)?;
+    let file =
+        model_form::read_model(body.into_data_stream(), boundary, &state.config).await.map_err(form_error)?;
+    let started =
+        crate::generation::uploads::start(&state, &visitor.id(), file).await.map_err(upload_error)?;
     Ok(created(started))
 }
 

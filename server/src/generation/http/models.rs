@@ -11,8 +11,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::generation::http::concepts::owned_creation;
-use crate::http::error::ApiError;
 use crate::generation::model3d::{self, ModelError};
+use crate::http::error::ApiError;
 use crate::http::session::Visitor;
 use crate::state::AppState;
 

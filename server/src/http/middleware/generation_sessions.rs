@@ -16,11 +16,11 @@ use http::HeaderValue;
 use http::header::SET_COOKIE;
 use sqlx::Row;
 
-use crate::platform::db::Db;
 use crate::http::session::{Visitor, VisitorId};
+use crate::platform::db::Db;
+use crate::platform::time::now_ms;
 use crate::platform::tokens::{cookie, new_token, token_hash};
 use crate::state::AppState;
-use crate::platform::time::now_ms;
 
 pub const COOKIE_NAME: &str = "memoreez_session";
 

@@ -20,8 +20,8 @@ use sqlx::Row;
 
 use crate::http::middleware::refusals::{busy, too_many_requests};
 use crate::platform::db::Db;
-use crate::state::AppState;
 use crate::platform::time::now_ms;
+use crate::state::AppState;
 
 /// What a request costs, by its route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -237,7 +237,11 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
             return too_many_requests(&parts, 2);
         }
         Some(Err(crate::platform::mesh_work::Refusal::Full)) => {
-            tracing::warn!(ip, path = parts.uri.path(), "refused: every mesh work slot is busy and the queue full");
+            tracing::warn!(
+                ip,
+                path = parts.uri.path(),
+                "refused: every mesh work slot is busy and the queue full"
+            );
             return busy(&parts);
         }
     };

@@ -30,11 +30,7 @@ pub fn busy(request: &http::request::Parts) -> Response {
 
 /// A refusal decided before the handler ran (over a limit, too large),
 /// shaped like the handler's own errors.
-pub fn refusal(
-    request: &http::request::Parts,
-    status: StatusCode,
-    error: &app::error::AppError,
-) -> Response {
+pub fn refusal(request: &http::request::Parts, status: StatusCode, error: &app::error::AppError) -> Response {
     let heading = match status {
         StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => "Please wait a moment",
         _ => "That is too much at once",

@@ -14,11 +14,11 @@ use http::request::Parts;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::http::error::ApiError;
 use crate::generation::image_to_3d::MakeError;
-use crate::jobs::queue;
 use crate::generation::model3d::{self, MeshJob};
+use crate::http::error::ApiError;
 use crate::jobs::kinds::JobKind;
+use crate::jobs::queue;
 use crate::state::AppState;
 
 /// The kinds of job a remote worker may take.
@@ -43,8 +43,9 @@ impl FromRequestParts<AppState> for Worker {
             status: StatusCode::UNAUTHORIZED,
             message: "A valid worker token is needed.".into(),
         };
-        let name =
-            crate::jobs::worker_tokens::worker_name(&state.db, token.trim()).await?.ok_or_else(unauthorised)?;
+        let name = crate::jobs::worker_tokens::worker_name(&state.db, token.trim())
+            .await?
+            .ok_or_else(unauthorised)?;
         Ok(Worker(name))
     }
 }
@@ -157,8 +158,8 @@ async fn leased_mesh_job(state: &AppState, id: &str, owner: &str) -> Result<(Mes
         return Err(lease_lost());
     }
     let job = queue::view(&state.db, id).await?.ok_or(ApiError::NotFound)?;
-    let payload =
-        serde_json::from_value(job.payload).map_err(|e| ApiError::Internal(format!("bad mesh job {id}: {e}")))?;
+    let payload = serde_json::from_value(job.payload)
+        .map_err(|e| ApiError::Internal(format!("bad mesh job {id}: {e}")))?;
     Ok((payload, job.attempts))
 }
 
@@ -191,21 +192,29 @@ pub async fn result(
     let (job, attempt) = leased_mesh_job(&state, &id, &owner).await?;
     let limits = state.config.model_limits();
     // Parsing is CPU work on a file from another machine: off the runtime.
-    let read = state.mesh_work.run(move || {
-        if body.starts_with(b"glTF") {
-            geometry::io::glb::read(&body, &limits)
-        } else {
-            geometry::io::read(geometry::io::Format::Stl, &body, &limits)
-        }
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("the model's reading stopped: {e}")))?
-    .map_err(|e| e.to_string());
+    let read = state
+        .mesh_work
+        .run(move || {
+            if body.starts_with(b"glTF") {
+                geometry::io::glb::read(&body, &limits)
+            } else {
+                geometry::io::read(geometry::io::Format::Stl, &body, &limits)
+            }
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("the model's reading stopped: {e}")))?
+        .map_err(|e| e.to_string());
     let outcome = match read {
         Ok(mesh) => {
             let run = model3d::Run { job_id: &id, attempt };
-            model3d::keep((&state.storage, &state.mesh_work), (&job.creation_id, run), mesh, Some(model3d::MODEL_SIZE_MM), queue::unheard())
-                .await
+            model3d::keep(
+                (&state.storage, &state.mesh_work),
+                (&job.creation_id, run),
+                mesh,
+                Some(model3d::MODEL_SIZE_MM),
+                queue::unheard(),
+            )
+            .await
         }
         Err(error) => Err(MakeError::Unusable(format!("The worker's model is unusable: {error}"))),
     };

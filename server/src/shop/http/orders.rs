@@ -9,16 +9,16 @@ use axum::Extension;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::IntoResponse;
+use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::http::error::ApiError;
-use crate::shop::orders::{self, OrderError};
 use crate::http::session::Visitor;
+use crate::shop::orders::{self, OrderError};
 use crate::state::AppState;
 
 impl From<OrderError> for ApiError {
@@ -109,17 +109,18 @@ pub async fn events(
             }
         },
     );
-    let stream = futures_util::stream::unfold((None::<OrderView>, followed), |(last, mut followed)| async move {
-        loop {
-            // Gone, or the stream's time is up: end it; the page reconnects.
-            let order = followed.next().await??;
-            if last.as_ref() != Some(&order) {
-                let data = serde_json::to_string(&order).expect("an order serialises");
-                let event = Event::default().event("order").data(data);
-                return Some((Ok(event), (Some(order), followed)));
+    let stream =
+        futures_util::stream::unfold((None::<OrderView>, followed), |(last, mut followed)| async move {
+            loop {
+                // Gone, or the stream's time is up: end it; the page reconnects.
+                let order = followed.next().await??;
+                if last.as_ref() != Some(&order) {
+                    let data = serde_json::to_string(&order).expect("an order serialises");
+                    let event = Event::default().event("order").data(data);
+                    return Some((Ok(event), (Some(order), followed)));
+                }
             }
-        }
-    });
+        });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 

@@ -13,10 +13,10 @@ use serde_json::json;
 
 use crate::generation::http::concepts::owned_creation;
 use crate::http::error::ApiError;
-use crate::shop::quotes::Blame;
 use crate::http::session::Visitor;
-use crate::state::AppState;
+use crate::shop::quotes::Blame;
 use crate::shop::studio::{self, StudioError};
+use crate::state::AppState;
 
 impl From<StudioError> for ApiError {
     fn from(error: StudioError) -> Self {

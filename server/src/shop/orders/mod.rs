@@ -2,21 +2,20 @@
 //! worked out here from the stored quote and the shop's price book), the
 //! order's page by its token, and its history.
 
-
 use app::order::{Address, Amounts, Delivery, OrderEvent, OrderForm, OrderStatus, OrderView};
 use app::report::FunnelStep;
 use sqlx::Row;
 
+use crate::http::session::VisitorId;
+use crate::mail::outbox;
 use crate::mail::shop as shop_mail;
-use crate::shop::order_links::file_link;
 use crate::payments::stripe::Session;
 use crate::platform::db::Db;
-use crate::mail::outbox;
-use crate::http::session::VisitorId;
-use crate::platform::tokens::token_hash;
-use crate::state::AppState;
-use crate::shop::studio::StudioError;
 use crate::platform::time::now_ms;
+use crate::platform::tokens::token_hash;
+use crate::shop::order_links::file_link;
+use crate::shop::studio::StudioError;
+use crate::state::AppState;
 
 mod place;
 pub use place::place;
@@ -121,7 +120,6 @@ pub async fn file_key(db: &Db, order_id: &str, file: &str) -> Result<String, Ord
         _ => Err(OrderError::NotFound),
     }
 }
-
 
 /// Whether `token` opens order `id` (one indexed lookup, for its files).
 pub async fn opens(db: &Db, id: &str, token: &str) -> Result<(), OrderError> {
@@ -277,8 +275,14 @@ async fn record(
     crate::reports::funnel::order_reached(&mut tx, &placed.id, FunnelStep::CheckoutStarted, now).await?;
     // Paid at pickup, it joins the lab's queue now; paid by card, once paid.
     if session.is_none() {
-        crate::lab::print_jobs::queue_shop_order(&mut tx, order, &keepsake_key(&placed.id), "pay at pickup", now)
-            .await?;
+        crate::lab::print_jobs::queue_shop_order(
+            &mut tx,
+            order,
+            &keepsake_key(&placed.id),
+            "pay at pickup",
+            now,
+        )
+        .await?;
     }
     // Paid by card, the receipt and the lab's alert wait until Stripe says
     // the money is taken.

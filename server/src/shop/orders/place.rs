@@ -1,19 +1,19 @@
 //! Placing an order for a priced keepsake: the price is the stored quote's,
 //! for the mesh it sliced (rebuilt and compared), never the request's.
 
-use std::sync::Arc;
+use crate::http::session::VisitorId;
+use crate::jobs::queue;
+use crate::mail::outbox;
+use crate::payments::stripe::Charge;
+use crate::platform::db::Db;
+use crate::platform::tokens::new_token;
+use crate::shop::studio::{self};
+use crate::state::AppState;
 use app::order::{Amounts, OrderForm, OrderStatus, OrderView, Payment};
 use app::quote::QuoteSummary;
 use slicing::material::Material;
 use sqlx::Row;
-use crate::payments::stripe::Charge;
-use crate::platform::db::Db;
-use crate::jobs::queue;
-use crate::mail::outbox;
-use crate::http::session::VisitorId;
-use crate::platform::tokens::new_token;
-use crate::state::AppState;
-use crate::shop::studio::{self};
+use std::sync::Arc;
 
 use super::*;
 
@@ -58,7 +58,10 @@ fn finished_quote_id(job: &queue::JobView) -> Result<String, OrderError> {
 }
 
 /// A stored quote and where its slice's G-code is kept (if it was sliced).
-pub(super) async fn stored_quote(db: &Db, quote_id: &str) -> Result<(QuoteSummary, Option<String>), OrderError> {
+pub(super) async fn stored_quote(
+    db: &Db,
+    quote_id: &str,
+) -> Result<(QuoteSummary, Option<String>), OrderError> {
     let body: String = sqlx::query("SELECT body FROM quotes WHERE id = $1")
         .bind(quote_id)
         .fetch_optional(db.pool())
@@ -129,7 +132,12 @@ async fn priced_model(state: &AppState, quote_job: &str) -> Result<Priced, Order
         .map_err(|e| OrderError::Keepsake(e.to_string()))?;
     let stl = geometry::io::stl::write_binary(&mesh);
     let sha256 = crate::platform::tokens::sha256_hex(&stl);
-    Ok(Priced { quote_id, quote, built: studio::Built { stl: stl.into(), mesh: Arc::new(mesh), sha256 }, title: file_name })
+    Ok(Priced {
+        quote_id,
+        quote,
+        built: studio::Built { stl: stl.into(), mesh: Arc::new(mesh), sha256 },
+        title: file_name,
+    })
 }
 
 /// Places an order for the visitor's priced keepsake, or for a model priced for the shop. The keepsake is
@@ -239,5 +247,3 @@ async fn forget_files(state: &AppState, order_id: &str) {
         let _ = state.storage.delete(&key).await;
     }
 }
-
-
