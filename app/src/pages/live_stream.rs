@@ -133,9 +133,13 @@ pub async fn follow(
 #[cfg(feature = "hydrate")]
 struct OpenSource {
     source: web_sys::EventSource,
-    listeners: Vec<(&'static str, wasm_bindgen::closure::Closure<dyn FnMut(web_sys::MessageEvent)>)>,
+    listeners: Vec<(&'static str, MessageListener)>,
     _on_error: wasm_bindgen::closure::Closure<dyn FnMut(web_sys::Event)>,
 }
+
+/// What the page does with one named event.
+#[cfg(feature = "hydrate")]
+type MessageListener = wasm_bindgen::closure::Closure<dyn FnMut(web_sys::MessageEvent)>;
 
 #[cfg(feature = "hydrate")]
 type Messages = futures::channel::mpsc::UnboundedReceiver<Option<(String, String)>>;

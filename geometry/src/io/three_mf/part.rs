@@ -237,11 +237,10 @@ pub(super) fn read(name: &str, source: impl BufRead, allowance: &mut Allowance) 
                 let place = stack.pop().ok_or_else(|| invalid(name, "an end tag closes nothing"))?;
                 close(name, place, &mut current, &mut part)?;
             }
-            Event::Text(text) => {
-                if stack.is_empty() && !text.chars().all(|c| c.is_ascii_whitespace()) {
+            Event::Text(text)
+                if stack.is_empty() && !text.chars().all(|c| c.is_ascii_whitespace()) => {
                     return Err(invalid(name, "it has text outside the <model> element"));
                 }
-            }
             Event::GeneralRef(reference) => {
                 let known = reference.is_char_ref()
                     || matches!(reference.as_ref(), "amp" | "lt" | "gt" | "quot" | "apos");
@@ -423,7 +422,7 @@ fn resource_id<R>(
 ) -> Result<u32, MeshError> {
     let text = required(name, reader, element, local)?;
     match text.parse::<u32>() {
-        Ok(id) if id >= 1 && id < 1 << 31 => Ok(id),
+        Ok(id) if (1..1 << 31).contains(&id) => Ok(id),
         _ => Err(invalid(name, format!("{:?} is not an object id", text))),
     }
 }

@@ -208,14 +208,14 @@ pub fn heavy(method: &Method, path: &str) -> bool {
         return true;
     }
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
-    match (method, segments.as_slice()) {
-        (&Method::GET, ["api", "creations", _, "keepsake.stl" | "keepsake.3mf" | "studio"]) => true,
-        (&Method::POST, ["api", "creations", "upload"])
-        | (&Method::POST, ["api", "creations", _, "studio", "quote"])
-        | (&Method::POST, ["api", "quotes" | "orders"])
-        | (&Method::POST, ["api", "lab", "submissions"]) => true,
-        _ => false,
-    }
+    matches!(
+        (method, segments.as_slice()),
+        (&Method::GET, ["api", "creations", _, "keepsake.stl" | "keepsake.3mf" | "studio"])
+            | (&Method::POST, ["api", "creations", "upload"])
+            | (&Method::POST, ["api", "creations", _, "studio", "quote"])
+            | (&Method::POST, ["api", "quotes" | "orders"])
+            | (&Method::POST, ["api", "lab", "submissions"])
+    )
 }
 
 /// Refuses an expensive request over its address's budget, and a heavy one
