@@ -17,6 +17,20 @@ pub enum AppError {
     /// A form field's value cannot be used; `field` is the form's name for it.
     #[error("{message}")]
     Invalid { field: String, message: String },
+    /// The request is sound but cannot be done now (409): what it acts on
+    /// changed since the page was drawn, or is not ready yet.
+    #[error("{message}")]
+    Conflict { field: String, message: String },
+    /// A file or body over its size limit (413).
+    #[error("{message}")]
+    TooLarge { field: String, message: String },
+    /// A body that is not the form it claims to be (400).
+    #[error("{message}")]
+    Malformed { field: String, message: String },
+    /// Something we need is out or full (503); the same request can be made
+    /// again in a moment.
+    #[error("{message}")]
+    Unavailable { field: String, message: String },
     #[error("We couldn't find that page.")]
     NotFound,
     /// A staff page without a staff session (or after it went idle).
@@ -51,6 +65,10 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::InvalidStory(_) | AppError::Invalid { .. } => 422,
+            AppError::Conflict { .. } => 409,
+            AppError::TooLarge { .. } => 413,
+            AppError::Malformed { .. } => 400,
+            AppError::Unavailable { .. } => 503,
             AppError::NotFound => 404,
             AppError::SignInNeeded => 401,
             AppError::TooManyRequests { .. } => 429,
@@ -90,6 +108,29 @@ pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
 }
 
 impl AppError {
+    /// The form field this error concerns, if it concerns one: a page shows
+    /// the message next to that field.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            AppError::Invalid { field, .. }
+            | AppError::Conflict { field, .. }
+            | AppError::TooLarge { field, .. }
+            | AppError::Malformed { field, .. }
+            | AppError::Unavailable { field, .. } => Some(field.as_str()).filter(|field| !field.is_empty()),
+            AppError::InvalidStory(_)
+            | AppError::NotFound
+            | AppError::SignInNeeded
+            | AppError::Internal
+            | AppError::TooManyRequests { .. }
+            | AppError::Unreachable(_) => None,
+        }
+    }
+
+    /// The message to show next to the form field `name`, if this error is about it.
+    pub fn message_for(&self, name: &str) -> Option<String> {
+        (self.field() == Some(name)).then(|| self.to_string())
+    }
+
     /// Over a rate limit: try again after `retry_after_s` seconds.
     pub fn too_many_requests(retry_after_s: u64) -> AppError {
         AppError::TooManyRequests { retry_after_s, message: too_many_requests(retry_after_s) }

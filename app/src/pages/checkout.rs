@@ -77,12 +77,7 @@ pub fn CheckoutForm(item: Orderable, card_payments: bool) -> impl IntoView {
             }
         }
     });
-    let field_error = move |name: &'static str| {
-        move || match error.get() {
-            Some(AppError::Invalid { field, message }) if field == name => Some(message),
-            _ => None,
-        }
-    };
+    let field_error = move |name: &'static str| move || error.get().and_then(|error| error.message_for(name));
     const FIELDS: [&str; 11] = [
         "name",
         "email",
@@ -97,7 +92,7 @@ pub fn CheckoutForm(item: Orderable, card_payments: bool) -> impl IntoView {
         "payment",
     ];
     let form_error = move || match error.get() {
-        Some(AppError::Invalid { field, .. }) if FIELDS.contains(&field.as_str()) => None,
+        Some(error) if error.field().is_some_and(|field| FIELDS.contains(&field)) => None,
         other => other.map(|error| error.to_string()),
     };
     let shipping = RwSignal::new(false);

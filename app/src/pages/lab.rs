@@ -38,15 +38,10 @@ fn SubmitForm(options: LabOptions) -> impl IntoView {
     let error = Memo::new(move |_| {
         local.get().or_else(|| action.value().get().and_then(Result::err)).or_else(|| returned.clone())
     });
-    let field_error = move |name: &'static str| {
-        move || match error.get() {
-            Some(AppError::Invalid { field, message }) if field == name => Some(message),
-            _ => None,
-        }
-    };
+    let field_error = move |name: &'static str| move || error.get().and_then(|error| error.message_for(name));
     let form_error = move || match error.get() {
-        Some(AppError::Invalid { field, .. })
-            if crate::lab::FIELDS.contains(&field.as_str()) || field == "file" =>
+        Some(error)
+            if error.field().is_some_and(|field| crate::lab::FIELDS.contains(&field) || field == "file") =>
         {
             None
         }

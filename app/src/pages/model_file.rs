@@ -53,16 +53,13 @@ impl ModelFileForm {
 
     /// What is wrong with the file, for under the file field.
     pub fn file_error(self) -> Option<String> {
-        match self.error.get() {
-            Some(AppError::Invalid { field, message }) if field == "file" => Some(message),
-            _ => None,
-        }
+        self.error.get().and_then(|error| error.message_for("file"))
     }
 
     /// Anything else that went wrong, for under the form.
     pub fn form_error(self) -> Option<String> {
         match self.error.get() {
-            Some(AppError::Invalid { field, .. }) if field == "file" => None,
+            Some(error) if error.field() == Some("file") => None,
             Some(error) => Some(error.to_string()),
             None => None,
         }

@@ -70,14 +70,13 @@ fn Studio(studio: StudioView) -> impl IntoView {
         .map(|error| ServerFnUrlError::<AppError>::decode_err(error.err()));
     let error =
         Memo::new(move |_| price.value().get().and_then(Result::err).or_else(|| returned_error.clone()));
-    let field_error = move |name: &'static str| {
-        move || match error.get() {
-            Some(AppError::Invalid { field, message }) if field == name => Some(message),
-            _ => None,
-        }
-    };
+    let field_error = move |name: &'static str| move || error.get().and_then(|error| error.message_for(name));
     let form_error = move || match error.get() {
-        Some(AppError::Invalid { field, .. }) if field.ends_with("_mm") || field.starts_with("line") => None,
+        Some(error)
+            if error.field().is_some_and(|field| field.ends_with("_mm") || field.starts_with("line")) =>
+        {
+            None
+        }
         other => other.map(|error| error.to_string()),
     };
 

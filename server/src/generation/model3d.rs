@@ -7,6 +7,7 @@
 
 use app::concept::ConceptStatus;
 use app::creation::CreationKind;
+use app::error::AppError;
 use app::job::JobStatus;
 use app::model::{MeshDone, ModelSource, ModelView};
 use serde::{Deserialize, Serialize};
@@ -63,6 +64,17 @@ pub enum ModelError {
     Database(#[from] sqlx::Error),
     #[error(transparent)]
     Concepts(#[from] concepts::ConceptError),
+}
+
+impl From<ModelError> for AppError {
+    fn from(error: ModelError) -> Self {
+        match error {
+            ModelError::NotReady => AppError::Invalid { field: "concept".into(), message: error.to_string() },
+            ModelError::NotFound => AppError::NotFound,
+            ModelError::Concepts(error) => error.into(),
+            ModelError::Database(error) => crate::platform::app_error::database(error),
+        }
+    }
 }
 
 pub fn upload_key(creation_id: &str) -> String {

@@ -5,6 +5,7 @@
 //! while the customer watches the model page.
 
 use app::creation::{CreationKind, Started};
+use app::error::AppError;
 use app::story::{HOBBY_MAX_CHARS, Story};
 
 use crate::generation::model3d::{self, ModelFrom};
@@ -24,6 +25,16 @@ pub enum UploadError {
     Database(#[from] sqlx::Error),
     #[error("reading the model stopped: {0}")]
     Crashed(String),
+}
+
+impl From<UploadError> for AppError {
+    fn from(error: UploadError) -> Self {
+        match error {
+            UploadError::File(message) => AppError::Invalid { field: "file".into(), message },
+            UploadError::Database(error) => crate::platform::app_error::database(error),
+            other => crate::platform::app_error::internal(other),
+        }
+    }
 }
 
 /// Reads and checks the file, keeps the repaired solid and starts a

@@ -4,6 +4,7 @@
 //! functions all take them, so all read them here, with the same limits and
 //! messages.
 
+use app::error::AppError;
 use futures_util::Stream;
 use slicing::material::Material;
 use slicing::quote::Engine;
@@ -38,6 +39,17 @@ pub enum FormError {
     TooLarge(u64),
     #[error("The form could not be read: {0}")]
     Malformed(String),
+}
+
+impl From<FormError> for AppError {
+    fn from(error: FormError) -> Self {
+        let message = error.to_string();
+        match error {
+            FormError::Invalid { field, .. } => AppError::Invalid { field: field.into(), message },
+            FormError::TooLarge(_) => AppError::TooLarge { field: "file".into(), message },
+            FormError::Malformed(_) => AppError::Malformed { field: "file".into(), message },
+        }
+    }
 }
 
 /// The quote form in the multipart body `stream` with this `boundary`.
@@ -214,25 +226,6 @@ pub fn boundary(headers: &http::HeaderMap) -> Result<String, crate::http::error:
             status: http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
             message: "Expected a multipart/form-data body with the model as `file`.".into(),
         })
-}
-
-/// A form's refusal as the API answers it.
-pub fn form_error(error: FormError) -> crate::http::error::ApiError {
-    let message = error.to_string();
-    match error {
-        FormError::Invalid { field, .. } => field_error(field, message),
-        FormError::TooLarge(_) => {
-            crate::http::error::ApiError::Body { status: http::StatusCode::PAYLOAD_TOO_LARGE, message }
-        }
-        FormError::Malformed(_) => {
-            crate::http::error::ApiError::Body { status: http::StatusCode::BAD_REQUEST, message }
-        }
-    }
-}
-
-/// A field's value that cannot be used (422).
-pub fn field_error(field: &'static str, message: impl Into<String>) -> crate::http::error::ApiError {
-    crate::http::error::ApiError::Invalid { field: field.into(), message: message.into() }
 }
 
 #[cfg(test)]

@@ -13,15 +13,15 @@ use leptos::server_fn::codec::MultipartData;
 use app::concept::Gallery;
 use app::model::ModelView;
 
-use crate::generation::concepts::store::{self as concepts, ConceptError};
+use crate::generation::concepts::store::{self as concepts};
 use crate::generation::creations;
-use crate::generation::model3d::{self, ModelError};
-use crate::generation::uploads::UploadError;
-use crate::http::model_form::{self, FormError};
+use crate::generation::model3d::{self};
+use crate::http::model_form::{self};
 use crate::http::session::Visitor;
 use crate::jobs::queue::{self, JobView};
-use crate::shop::quotes::{self, Blame};
-use crate::shop::studio::{self, StudioError};
+use crate::platform::app_error::{database, internal};
+use crate::shop::quotes::{self};
+use crate::shop::studio::{self};
 use crate::state::AppState;
 
 #[async_trait::async_trait]
@@ -33,7 +33,7 @@ impl Backend for AppState {
         kind: app::creation::CreationKind,
     ) -> Result<app::creation::Started, AppError> {
         let visitor = visitor(request)?.id();
-        creations::create_and_start(self, &visitor, &story, kind).await.map_err(internal)
+        creations::create_and_start(self, &visitor, &story, kind).await.map_err(database)
     }
 
     async fn upload_model(
@@ -43,28 +43,25 @@ impl Backend for AppState {
     ) -> Result<app::creation::Started, AppError> {
         let visitor = visitor(request)?.id();
         let form = form.into_inner().ok_or_else(|| internal("the browser's form data reached the server"))?;
-        let file = model_form::read_model_fields(form, &self.config).await.map_err(form_field_error)?;
-        crate::generation::uploads::start(self, &visitor, file).await.map_err(|error| match error {
-            UploadError::File(message) => AppError::Invalid { field: "file".into(), message },
-            other => internal(other),
-        })
+        let file = model_form::read_model_fields(form, &self.config).await.map_err(AppError::from)?;
+        crate::generation::uploads::start(self, &visitor, file).await.map_err(AppError::from)
     }
 
     async fn creation(&self, request: &Parts, id: &str) -> Result<Creation, AppError> {
         let Some(visitor) = visitor(request)?.existing_id() else {
             return Err(AppError::NotFound);
         };
-        creations::find(&self.db, &visitor, id).await.map_err(internal)?.ok_or(AppError::NotFound)
+        creations::find(&self.db, &visitor, id).await.map_err(database)?.ok_or(AppError::NotFound)
     }
 
     async fn my_creations(&self, request: &Parts) -> Result<Vec<app::creation::MyCreation>, AppError> {
         let Some(visitor) = visitor(request)?.existing_id() else { return Ok(Vec::new()) };
-        creations::list_for(&self.db, &visitor).await.map_err(internal)
+        creations::list_for(&self.db, &visitor).await.map_err(database)
     }
 
     async fn gallery(&self, request: &Parts, id: &str) -> Result<Gallery, AppError> {
         let creation = self.designed_creation(request, id).await?;
-        let mut concepts = concepts::list(&self.db, id).await.map_err(internal)?;
+        let mut concepts = concepts::list(&self.db, id).await?;
         if concepts.is_empty() {
             // Queued when the story was stored; this heals a creation whose first batch failed to queue.
             concepts::add_batch(
@@ -74,11 +71,10 @@ impl Backend for AppState {
                 &creation.story,
                 creation.kind,
             )
-            .await
-            .map_err(internal)?;
-            concepts = concepts::list(&self.db, id).await.map_err(internal)?;
+            .await?;
+            concepts = concepts::list(&self.db, id).await?;
         }
-        let selected = model3d::selected(&self.db, id).await.map_err(internal)?;
+        let selected = model3d::selected(&self.db, id).await.map_err(database)?;
         if concepts.iter().any(|concept| concept.status == app::concept::ConceptStatus::Ready) {
             crate::reports::funnel::seen(&self.db, id, app::report::FunnelStep::ConceptsShown).await;
         }
@@ -95,41 +91,33 @@ impl Backend for AppState {
             creation.kind,
         )
         .await
-        .map_err(concept_error)
+        .map_err(AppError::from)
     }
 
     async fn retry_concept(&self, request: &Parts, id: &str, index: u32) -> Result<(), AppError> {
         self.creation(request, id).await?;
-        concepts::retry(&self.db, id, index).await.map_err(concept_error)
+        concepts::retry(&self.db, id, index).await.map_err(AppError::from)
     }
 
     async fn select_concept(&self, request: &Parts, id: &str, index: u32) -> Result<String, AppError> {
         self.creation(request, id).await?;
-        model3d::select(&self.db, id, index).await.map_err(model_error)
+        model3d::select(&self.db, id, index).await.map_err(AppError::from)
     }
 
     async fn model(&self, request: &Parts, id: &str) -> Result<ModelView, AppError> {
         self.creation(request, id).await?;
-        model3d::view(&self.db, id).await.map_err(model_error)
+        model3d::view(&self.db, id).await.map_err(AppError::from)
     }
 
     async fn start_quote(&self, _request: &Parts, form: MultipartData) -> Result<String, AppError> {
         let form = form.into_inner().ok_or_else(|| internal("the browser's form data reached the server"))?;
-        let form = model_form::read_fields(form, &self.config).await.map_err(form_field_error)?;
-        match quotes::start(self, form.request).await {
-            Ok(started) => Ok(started.job_id),
-            Err(failure) => Err(match failure.blame() {
-                Blame::File | Blame::Engine => {
-                    AppError::Invalid { field: "file".into(), message: failure.to_string() }
-                }
-                Blame::Service | Blame::Internal => internal(failure),
-            }),
-        }
+        let form = model_form::read_fields(form, &self.config).await.map_err(AppError::from)?;
+        Ok(quotes::start(self, form.request).await?.job_id)
     }
 
     async fn studio(&self, request: &Parts, id: &str) -> Result<app::studio::StudioView, AppError> {
         self.creation(request, id).await?;
-        studio::view(self, id, quote_progress).await.map_err(studio_error)
+        studio::view(self, id, quote_progress).await.map_err(AppError::from)
     }
 
     async fn price_keepsake(
@@ -139,13 +127,13 @@ impl Backend for AppState {
         spec: geometry::keepsake::KeepsakeSpec,
     ) -> Result<app::studio::PricedKeepsake, AppError> {
         self.creation(request, id).await?;
-        studio::price(self, id, spec).await.map_err(studio_error)
+        studio::price(self, id, spec).await.map_err(AppError::from)
     }
 
     async fn place_order(&self, request: &Parts, form: app::order::OrderForm) -> Result<String, AppError> {
         // As `POST /api/orders`: a keepsake only in its own session, a priced model by its quote.
         let visitor = visitor(request)?.id();
-        let placed = crate::shop::orders::place(self, &visitor, &form).await.map_err(order_error)?;
+        let placed = crate::shop::orders::place(self, &visitor, &form).await.map_err(AppError::from)?;
         Ok(placed.next_url())
     }
 
@@ -156,12 +144,12 @@ impl Backend for AppState {
         token: &str,
     ) -> Result<app::order::OrderView, AppError> {
         // The token in the link is the key: whoever has the link sees the order.
-        crate::shop::orders::view(self, id, token).await.map_err(order_error)
+        crate::shop::orders::view(self, id, token).await.map_err(AppError::from)
     }
 
     async fn quote_progress(&self, _request: &Parts, job_id: &str) -> Result<QuoteProgress, AppError> {
         // The job's id is the link to it: long and random, like an order's token.
-        let job = queue::view(&self.db, job_id).await.map_err(internal)?;
+        let job = queue::view(&self.db, job_id).await.map_err(database)?;
         let job = job
             .filter(|job| job.kind == crate::jobs::kinds::JobKind::Quote.name())
             .ok_or(AppError::NotFound)?;
@@ -172,14 +160,14 @@ impl Backend for AppState {
         let signed_in =
             crate::staff::sign_in::signed_in(&self.db, &request.headers, self.config.staff_idle_minutes)
                 .await
-                .map_err(internal)?;
-        let password_set = crate::staff::sign_in::password_is_set(&self.db).await.map_err(internal)?;
+                .map_err(database)?;
+        let password_set = crate::staff::sign_in::password_is_set(&self.db).await.map_err(database)?;
         Ok(app::staff::StaffAccess { signed_in, password_set })
     }
 
     async fn staff_sign_in(&self, request: &Parts, password: &str) -> Result<(), AppError> {
         let ip = crate::platform::client_address::of(request);
-        let token = crate::staff::sign_in::sign_in(&self.db, &ip, password).await.map_err(staff_error)?;
+        let token = crate::staff::sign_in::sign_in(&self.db, &ip, password).await.map_err(AppError::from)?;
         set_cookie(&crate::staff::sign_in::set_cookie(
             Some(&token),
             self.config.public_url.starts_with("https:"),
@@ -200,11 +188,11 @@ impl Backend for AppState {
                 message: "That setup link is not this server's. Use the one in the server's log, or `memoreez admin set-password`.".into(),
             });
         }
-        crate::staff::sign_in::set_first_password(&self.db, password, repeat).await.map_err(staff_error)
+        crate::staff::sign_in::set_first_password(&self.db, password, repeat).await.map_err(AppError::from)
     }
 
     async fn staff_sign_out(&self, request: &Parts) -> Result<(), AppError> {
-        crate::staff::sign_in::sign_out(&self.db, &request.headers).await.map_err(internal)?;
+        crate::staff::sign_in::sign_out(&self.db, &request.headers).await.map_err(database)?;
         set_cookie(&crate::staff::sign_in::set_cookie(None, self.config.public_url.starts_with("https:")));
         Ok(())
     }
@@ -215,12 +203,12 @@ impl Backend for AppState {
             "" => None,
             name => Some(app::print_job::PrintJobStatus::parse(name).ok_or(AppError::NotFound)?),
         };
-        crate::lab::print_jobs::queue(self, status).await.map_err(internal)
+        crate::lab::print_jobs::queue(self, status).await.map_err(database)
     }
 
     async fn staff_job(&self, request: &Parts, id: &str) -> Result<app::staff::JobPage, AppError> {
         self.staff_only(request).await?;
-        crate::lab::print_jobs::job_page(self, id).await.map_err(internal)?.ok_or(AppError::NotFound)
+        crate::lab::print_jobs::job_page(self, id).await.map_err(database)?.ok_or(AppError::NotFound)
     }
 
     async fn staff_job_action(
@@ -251,37 +239,37 @@ impl Backend for AppState {
     async fn submit_lab_job(&self, _request: &Parts, form: MultipartData) -> Result<String, AppError> {
         let form = form.into_inner().ok_or_else(|| internal("the browser's form data reached the server"))?;
         let (file, submission) =
-            model_form::read_lab_fields(form, &self.config).await.map_err(form_field_error)?;
-        let submitted = crate::lab::submissions::submit(self, file, &submission).await.map_err(lab_error)?;
+            model_form::read_lab_fields(form, &self.config).await.map_err(AppError::from)?;
+        let submitted =
+            crate::lab::submissions::submit(self, file, &submission).await.map_err(AppError::from)?;
         Ok(submitted.page_path())
     }
 
     async fn lab_job(&self, id: &str, token: &str) -> Result<app::lab::StudentJob, AppError> {
-        crate::lab::submissions::student_view(self, id, token).await.map_err(lab_error)
+        crate::lab::submissions::student_view(self, id, token).await.map_err(AppError::from)
     }
 
     async fn confirm_lab_job(&self, id: &str, token: &str) -> Result<(), AppError> {
-        crate::lab::submissions::confirm(self, id, token).await.map_err(lab_error)
+        crate::lab::submissions::confirm(self, id, token).await.map_err(AppError::from)
     }
 
     async fn staff_upload_sliced(&self, request: &Parts, form: MultipartData) -> Result<String, AppError> {
         self.staff_only(request).await?;
         let form = form.into_inner().ok_or_else(|| internal("the browser's form data reached the server"))?;
-        let (id, file) =
-            model_form::read_sliced_fields(form, &self.config).await.map_err(form_field_error)?;
-        crate::lab::sliced::upload(self, &id, file).await.map_err(sliced_error)?;
+        let (id, file) = model_form::read_sliced_fields(form, &self.config).await.map_err(AppError::from)?;
+        crate::lab::sliced::upload(self, &id, file).await.map_err(AppError::from)?;
         Ok(id)
     }
 
     async fn staff_slice(&self, request: &Parts, id: &str) -> Result<(), AppError> {
         self.staff_only(request).await?;
-        crate::lab::sliced::slice(self, id).await.map(drop).map_err(sliced_error)
+        crate::lab::sliced::slice(self, id).await.map(drop).map_err(AppError::from)
     }
 
     async fn staff_outbox(&self, request: &Parts) -> Result<Vec<app::staff::OutboxLine>, AppError> {
         self.staff_only(request).await?;
         let zone = self.config.lab_zone();
-        let mut lines = crate::mail::outbox::outbox(&self.db, 200).await.map_err(internal)?;
+        let mut lines = crate::mail::outbox::outbox(&self.db, 200).await.map_err(database)?;
         for line in &mut lines {
             line.written = crate::platform::time::lab_time(line.created_at_ms, zone);
             line.sent = line.sent_at_ms.map(|at| crate::platform::time::lab_time(at, zone));
@@ -302,8 +290,8 @@ impl Backend for AppState {
             crate::platform::time::now_ms(),
             self.config.lab_zone(),
         )
-        .map_err(period_error)?;
-        crate::reports::funnel::report(self, &days).await.map_err(internal)
+        .map_err(AppError::from)?;
+        crate::reports::funnel::report(self, &days).await.map_err(database)
     }
 
     async fn staff_overview(
@@ -313,19 +301,10 @@ impl Backend for AppState {
         periods: &str,
     ) -> Result<app::report::LabOverview, AppError> {
         self.staff_only(request).await?;
-        let (grain, count) = crate::reports::period::grain_and_count(grain, periods).map_err(period_error)?;
-        crate::reports::lab_overview::overview(self, grain, count).await.map_err(internal)
+        let (grain, count) =
+            crate::reports::period::grain_and_count(grain, periods).map_err(AppError::from)?;
+        crate::reports::lab_overview::overview(self, grain, count).await.map_err(database)
     }
-}
-
-/// A form's fault, next to the field it concerns.
-fn form_field_error(error: FormError) -> AppError {
-    let message = error.to_string();
-    let field = match error {
-        FormError::Invalid { field, .. } => field,
-        FormError::TooLarge(_) | FormError::Malformed(_) => "file",
-    };
-    AppError::Invalid { field: field.into(), message }
 }
 
 impl AppState {
@@ -333,37 +312,6 @@ impl AppState {
     /// model has none, so its designs page does not exist.
     async fn designed_creation(&self, request: &Parts, id: &str) -> Result<Creation, AppError> {
         Some(self.creation(request, id).await?).filter(Creation::has_designs).ok_or(AppError::NotFound)
-    }
-}
-
-fn concept_error(error: ConceptError) -> AppError {
-    match error {
-        ConceptError::NoMore | ConceptError::NotFailed => {
-            AppError::Invalid { field: "concept".into(), message: error.to_string() }
-        }
-        ConceptError::NotFound => AppError::NotFound,
-        ConceptError::Database(error) => internal(error),
-    }
-}
-
-fn model_error(error: ModelError) -> AppError {
-    match error {
-        ModelError::NotReady => AppError::Invalid { field: "concept".into(), message: error.to_string() },
-        ModelError::NotFound => AppError::NotFound,
-        ModelError::Concepts(error) => concept_error(error),
-        ModelError::Database(error) => internal(error),
-    }
-}
-
-fn studio_error(error: StudioError) -> AppError {
-    match error {
-        StudioError::NotReady => AppError::Invalid { field: "model".into(), message: error.to_string() },
-        StudioError::Shape(_) => AppError::Invalid { field: "settings".into(), message: error.to_string() },
-        StudioError::NotFound => AppError::NotFound,
-        StudioError::Quote(failure) if failure.blame() == Blame::File => {
-            AppError::Invalid { field: "settings".into(), message: failure.to_string() }
-        }
-        other => internal(other),
     }
 }
 
@@ -391,7 +339,7 @@ impl AppState {
         let signed_in =
             crate::staff::sign_in::signed_in(&self.db, &request.headers, self.config.staff_idle_minutes)
                 .await
-                .map_err(internal)?;
+                .map_err(database)?;
         signed_in.then_some(()).ok_or(AppError::SignInNeeded)
     }
 }
@@ -405,70 +353,6 @@ fn set_cookie(value: &str) {
     }
 }
 
-fn staff_error(error: crate::staff::sign_in::StaffError) -> AppError {
-    use crate::staff::sign_in::StaffError;
-    let field = match &error {
-        StaffError::TooManyTries(seconds) => {
-            let retry_after_s = u64::try_from(*seconds).unwrap_or(60);
-            return AppError::TooManyRequests { retry_after_s, message: error.to_string() };
-        }
-        StaffError::TooShort | StaffError::WrongPassword => "password",
-        StaffError::Mismatch => "repeat",
-        StaffError::NoPassword | StaffError::AlreadySet => "code",
-        StaffError::Database(_) | StaffError::Hashing(_) => return internal(error),
-    };
-    AppError::Invalid { field: field.into(), message: error.to_string() }
-}
-
-fn sliced_error(error: crate::lab::sliced::SlicedError) -> AppError {
-    use crate::lab::sliced::SlicedError;
-    match error {
-        SlicedError::NotFound => AppError::NotFound,
-        SlicedError::Refused(message) => AppError::Invalid { field: "sliced".into(), message },
-        SlicedError::Crashed(reason) => {
-            AppError::Invalid { field: "sliced".into(), message: format!("Slicing failed: {reason}") }
-        }
-        other => internal(other),
-    }
-}
-
-fn lab_error(error: crate::lab::submissions::LabError) -> AppError {
-    use crate::lab::submissions::LabError;
-    match error {
-        LabError::Invalid(error) => error,
-        LabError::File(message) => AppError::Invalid { field: "file".into(), message },
-        LabError::NotNow(message) => AppError::Invalid { field: "confirm".into(), message },
-        LabError::NotFound => AppError::NotFound,
-        other => internal(other),
-    }
-}
-
-fn order_error(error: crate::shop::orders::OrderError) -> AppError {
-    use crate::shop::orders::OrderError;
-    match error {
-        OrderError::Invalid(error) => error,
-        OrderError::NotPriced | OrderError::PriceNotReady | OrderError::Changed => {
-            AppError::Invalid { field: "order".into(), message: error.to_string() }
-        }
-        OrderError::NotFound => AppError::NotFound,
-        OrderError::PaymentUnavailable => {
-            AppError::Invalid { field: "payment".into(), message: error.to_string() }
-        }
-        other => internal(other),
-    }
-}
-
 fn visitor(request: &Parts) -> Result<&Visitor, AppError> {
     request.extensions.get::<Visitor>().ok_or_else(|| internal("request without the session middleware"))
-}
-
-/// Logs the real cause; the visitor sees only that it was our fault.
-/// A report's period that cannot be read, next to its field.
-fn period_error(error: crate::reports::period::PeriodError) -> AppError {
-    AppError::Invalid { field: error.field.into(), message: error.message }
-}
-
-fn internal(error: impl std::fmt::Display) -> AppError {
-    tracing::error!(%error, "request failed");
-    AppError::Internal
 }

@@ -19,7 +19,7 @@ use sqlx::Row;
 
 use crate::http::error::ApiError;
 use crate::lab::folders;
-use crate::lab::submissions::{self, LabError};
+use crate::lab::submissions::{self};
 use crate::shop::http::orders::Token;
 use crate::state::AppState;
 
@@ -35,19 +35,6 @@ pub fn router() -> axum::Router<AppState> {
         .route("/api/staff/events", get(staff_events))
 }
 
-impl From<LabError> for ApiError {
-    fn from(error: LabError) -> Self {
-        match error {
-            LabError::Invalid(error) => error.into(),
-            LabError::File(message) => ApiError::Invalid { field: "file".into(), message },
-            LabError::NotNow(message) => ApiError::Body { status: StatusCode::CONFLICT, message },
-            LabError::NotFound => ApiError::NotFound,
-            LabError::Database(error) => error.into(),
-            other => ApiError::Internal(other.to_string()),
-        }
-    }
-}
-
 /// `POST /api/lab/submissions`, multipart: the submission form's fields
 /// (`name`, `email`, `discipline`, `class_number`, `method`, `color`,
 /// optional `printer` and `notes`, `acknowledged=true`) and `file` →
@@ -61,9 +48,7 @@ pub async fn submit(
 ) -> Result<impl IntoResponse, ApiError> {
     let boundary = crate::http::model_form::boundary(&headers)?;
     let (file, submission) =
-        crate::http::model_form::read_lab(body.into_data_stream(), boundary, &state.config)
-            .await
-            .map_err(crate::http::model_form::form_error)?;
+        crate::http::model_form::read_lab(body.into_data_stream(), boundary, &state.config).await?;
     let submitted = submissions::submit(&state, file, &submission).await?;
     let url = submitted.page_path();
     Ok((

@@ -3,6 +3,7 @@
 //! Kept in the job's folder; from G-code the weight and print time are read
 //! and become the job's, so the price staff approve comes from the print.
 
+use app::error::AppError;
 use std::sync::atomic::AtomicBool;
 
 use app::lab::PrintMethod;
@@ -29,6 +30,20 @@ pub enum SlicedError {
     Database(#[from] sqlx::Error),
     #[error("slicing stopped: {0}")]
     Crashed(String),
+}
+
+impl From<SlicedError> for AppError {
+    fn from(error: SlicedError) -> Self {
+        match error {
+            SlicedError::NotFound => AppError::NotFound,
+            SlicedError::Refused(message) => AppError::Invalid { field: "sliced".into(), message },
+            SlicedError::Crashed(reason) => {
+                AppError::Invalid { field: "sliced".into(), message: format!("Slicing failed: {reason}") }
+            }
+            SlicedError::Database(error) => crate::platform::app_error::database(error),
+            other => crate::platform::app_error::internal(other),
+        }
+    }
 }
 
 /// What the sliced file says: grams (all of it) and hours, when it says them.

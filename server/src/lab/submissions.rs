@@ -4,6 +4,7 @@
 //! transaction. The student follows the job, and accepts the price, by the
 //! link in their emails (only its SHA-256 is stored, and it expires).
 
+use app::error::AppError;
 use app::lab::{CheckedSubmission, PrintMethod, StudentJob, Submission};
 use app::print_job::PrintJobStatus;
 use app::staff::JobEventLine;
@@ -41,6 +42,19 @@ pub enum LabError {
     Database(#[from] sqlx::Error),
     #[error("reading the model stopped: {0}")]
     Crashed(String),
+}
+
+impl From<LabError> for AppError {
+    fn from(error: LabError) -> Self {
+        match error {
+            LabError::Invalid(error) => error,
+            LabError::File(message) => AppError::Invalid { field: "file".into(), message },
+            LabError::NotNow(message) => AppError::Conflict { field: "confirm".into(), message },
+            LabError::NotFound => AppError::NotFound,
+            LabError::Database(error) => crate::platform::app_error::database(error),
+            other => crate::platform::app_error::internal(other),
+        }
+    }
 }
 
 /// A job just submitted, and the token of the student's link to it.

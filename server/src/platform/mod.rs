@@ -3,6 +3,7 @@
 //! per-address places, spend ceilings and backups. Nothing here imports a
 //! domain room (`tests/architecture.rs` checks it).
 
+pub mod app_error;
 pub mod backup;
 pub mod changes;
 pub mod client_address;

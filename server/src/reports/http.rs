@@ -11,7 +11,7 @@ use http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use serde::Deserialize;
 
 use crate::http::error::ApiError;
-use crate::reports::period::{Days, PeriodError, grain_and_count};
+use crate::reports::period::{Days, grain_and_count};
 use crate::state::AppState;
 
 /// The reports' CSVs.
@@ -44,13 +44,16 @@ pub async fn csv(
     let name = file.strip_suffix(".csv").ok_or(ApiError::NotFound)?;
     let tables = match FUNNEL_TABLES.contains(&name) {
         true => {
-            let days =
-                Days::parse(&query.from, &query.to, crate::platform::time::now_ms(), state.config.lab_zone())
-                    .map_err(invalid)?;
+            let days = Days::parse(
+                &query.from,
+                &query.to,
+                crate::platform::time::now_ms(),
+                state.config.lab_zone(),
+            )?;
             crate::reports::funnel::report(&state, &days).await?.tables()
         }
         false => {
-            let (grain, count) = grain_and_count(&query.grain, &query.periods).map_err(invalid)?;
+            let (grain, count) = grain_and_count(&query.grain, &query.periods)?;
             crate::reports::lab_overview::overview(&state, grain, count).await?.tables()
         }
     };
@@ -65,10 +68,6 @@ pub async fn csv(
         body,
     )
         .into_response())
-}
-
-fn invalid(error: PeriodError) -> ApiError {
-    ApiError::Invalid { field: error.field.into(), message: error.message }
 }
 
 /// The table as RFC 4180 CSV: a header row, then one row per line.

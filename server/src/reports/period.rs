@@ -2,6 +2,7 @@
 //! weeks (Monday to Sunday) and months in the lab's time zone, turned into
 //! the UTC milliseconds the database keeps.
 
+use app::error::AppError;
 use app::report::{Grain, MAX_PERIODS};
 use chrono::{Datelike, Days as DayCount, NaiveDate, TimeZone};
 use chrono_tz::Tz;
@@ -27,6 +28,13 @@ pub struct Days {
 pub struct PeriodError {
     pub field: &'static str,
     pub message: String,
+}
+
+/// A report's period that cannot be read, next to its field.
+impl From<PeriodError> for AppError {
+    fn from(error: PeriodError) -> Self {
+        AppError::Invalid { field: error.field.into(), message: error.message }
+    }
 }
 
 fn refuse(field: &'static str, message: impl Into<String>) -> PeriodError {

@@ -1,6 +1,7 @@
 //! Quoting uploaded models on the server: bounded by one slice per core,
 //! stopped when the requester goes away, and recorded.
 
+use app::error::AppError;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -63,6 +64,18 @@ pub enum QuoteFailure {
     /// A bug: the work panicked. Logged; the user sees only that it was our fault.
     #[error("the quote failed on our side: {0}")]
     Crashed(String),
+}
+
+impl From<QuoteFailure> for AppError {
+    fn from(failure: QuoteFailure) -> Self {
+        let message = failure.to_string();
+        match failure.blame() {
+            Blame::File => AppError::Invalid { field: "file".into(), message },
+            Blame::Engine => AppError::Invalid { field: "engine".into(), message },
+            Blame::Service => AppError::Unavailable { field: "file".into(), message },
+            Blame::Internal => crate::platform::app_error::internal(failure),
+        }
+    }
 }
 
 fn crashed(error: tokio::task::JoinError) -> QuoteFailure {

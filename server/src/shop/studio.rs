@@ -2,6 +2,7 @@
 //! rebuilt natively from them (the same kernel the browser previews with, so
 //! the same bytes), its exact price by the slicer, and its files.
 
+use app::error::AppError;
 use std::sync::Arc;
 
 use app::quote::QuoteProgress;
@@ -18,7 +19,7 @@ use crate::jobs::queue;
 use crate::platform::db::Db;
 use crate::platform::storage::StorageError;
 pub use crate::shop::keepsake_cache::{Built, KeepsakeCache};
-use crate::shop::quotes::{self, QuoteFailure, QuoteRequest};
+use crate::shop::quotes::{self, Blame, QuoteFailure, QuoteRequest};
 use crate::state::AppState;
 
 #[derive(thiserror::Error, Debug)]
@@ -38,6 +39,23 @@ pub enum StudioError {
     Crashed(String),
     #[error(transparent)]
     Quote(#[from] QuoteFailure),
+}
+
+impl From<StudioError> for AppError {
+    fn from(error: StudioError) -> Self {
+        match error {
+            StudioError::NotReady => AppError::Conflict { field: "model".into(), message: error.to_string() },
+            StudioError::Shape(_) => {
+                AppError::Invalid { field: "settings".into(), message: error.to_string() }
+            }
+            StudioError::NotFound => AppError::NotFound,
+            StudioError::Quote(failure) if failure.blame() == Blame::File => {
+                AppError::Invalid { field: "settings".into(), message: failure.to_string() }
+            }
+            StudioError::Database(error) => crate::platform::app_error::database(error),
+            other => crate::platform::app_error::internal(other),
+        }
+    }
 }
 
 impl From<ModelError> for StudioError {

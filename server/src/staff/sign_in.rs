@@ -3,6 +3,7 @@
 //! HTTPS) that end after the configured idle time, and at most
 //! [`MAX_FAILED_PER_MINUTE`] wrong passwords a minute from one address.
 
+use app::error::AppError;
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -39,6 +40,24 @@ pub enum StaffError {
     Database(#[from] sqlx::Error),
     #[error("password hashing: {0}")]
     Hashing(String),
+}
+
+impl From<StaffError> for AppError {
+    fn from(error: StaffError) -> Self {
+        let field = match &error {
+            StaffError::TooManyTries(seconds) => {
+                let retry_after_s = u64::try_from(*seconds).unwrap_or(60);
+                return AppError::TooManyRequests { retry_after_s, message: error.to_string() };
+            }
+            StaffError::TooShort | StaffError::WrongPassword => "password",
+            StaffError::Mismatch => "repeat",
+            StaffError::NoPassword | StaffError::AlreadySet => "code",
+            StaffError::Database(_) | StaffError::Hashing(_) => {
+                return crate::platform::app_error::internal(error);
+            }
+        };
+        AppError::Invalid { field: field.into(), message: error.to_string() }
+    }
 }
 
 pub async fn password_is_set(db: &Db) -> sqlx::Result<bool> {

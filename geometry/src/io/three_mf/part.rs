@@ -237,10 +237,9 @@ pub(super) fn read(name: &str, source: impl BufRead, allowance: &mut Allowance) 
                 let place = stack.pop().ok_or_else(|| invalid(name, "an end tag closes nothing"))?;
                 close(name, place, &mut current, &mut part)?;
             }
-            Event::Text(text)
-                if stack.is_empty() && !text.chars().all(|c| c.is_ascii_whitespace()) => {
-                    return Err(invalid(name, "it has text outside the <model> element"));
-                }
+            Event::Text(text) if stack.is_empty() && !text.chars().all(|c| c.is_ascii_whitespace()) => {
+                return Err(invalid(name, "it has text outside the <model> element"));
+            }
             Event::GeneralRef(reference) => {
                 let known = reference.is_char_ref()
                     || matches!(reference.as_ref(), "amp" | "lt" | "gt" | "quot" | "apos");

@@ -2,6 +2,7 @@
 //! one transaction; each job draws its concept and marks it ready or failed.
 
 use app::concept::{Concept, ConceptStatus};
+use app::error::AppError;
 use app::story::Story;
 use sqlx::Row;
 
@@ -20,6 +21,18 @@ pub enum ConceptError {
     NotFound,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+}
+
+impl From<ConceptError> for AppError {
+    fn from(error: ConceptError) -> Self {
+        match error {
+            ConceptError::NoMore | ConceptError::NotFailed => {
+                AppError::Conflict { field: "concept".into(), message: error.to_string() }
+            }
+            ConceptError::NotFound => AppError::NotFound,
+            ConceptError::Database(error) => crate::platform::app_error::database(error),
+        }
+    }
 }
 
 /// What a `concept` job carries.

@@ -18,7 +18,7 @@ use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::generation::concepts::store::{self, ConceptError};
+use crate::generation::concepts::store::{self};
 use crate::http::error::ApiError;
 use crate::http::session::Visitor;
 use crate::state::AppState;
@@ -29,18 +29,6 @@ const POLL: Duration = Duration::from_millis(100);
 pub async fn owned_creation(state: &AppState, visitor: &Visitor, id: &str) -> Result<Creation, ApiError> {
     let Some(visitor) = visitor.existing_id() else { return Err(ApiError::NotFound) };
     crate::generation::creations::find(&state.db, &visitor, id).await?.ok_or(ApiError::NotFound)
-}
-
-impl From<ConceptError> for ApiError {
-    fn from(error: ConceptError) -> Self {
-        match error {
-            ConceptError::NoMore | ConceptError::NotFailed => {
-                ApiError::Body { status: StatusCode::CONFLICT, message: error.to_string() }
-            }
-            ConceptError::NotFound => ApiError::NotFound,
-            ConceptError::Database(error) => error.into(),
-        }
-    }
 }
 
 #[derive(Deserialize)]

@@ -18,9 +18,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::generation::creations;
-use crate::generation::uploads::UploadError;
 use crate::http::error::ApiError;
-use crate::http::model_form::{self, boundary, form_error};
+use crate::http::model_form::{self, boundary};
 use crate::http::session::Visitor;
 use crate::state::AppState;
 
@@ -96,10 +95,8 @@ pub async fn upload_model(
     body: Body,
 ) -> Result<impl IntoResponse, ApiError> {
     let boundary = boundary(&headers)?;
-    let file =
-        model_form::read_model(body.into_data_stream(), boundary, &state.config).await.map_err(form_error)?;
-    let started =
-        crate::generation::uploads::start(&state, &visitor.id(), file).await.map_err(upload_error)?;
+    let file = model_form::read_model(body.into_data_stream(), boundary, &state.config).await?;
+    let started = crate::generation::uploads::start(&state, &visitor.id(), file).await?;
     Ok(created(started))
 }
 
@@ -114,17 +111,6 @@ fn created(started: Started) -> impl IntoResponse {
         body["job_id"] = json!(job_id);
     }
     (StatusCode::CREATED, [(LOCATION, url)], Json(body))
-}
-
-fn upload_error(error: UploadError) -> ApiError {
-    match error {
-        UploadError::File(message) => invalid("file", message),
-        other => ApiError::Internal(other.to_string()),
-    }
-}
-
-fn invalid(field: &'static str, message: impl Into<String>) -> ApiError {
-    ApiError::Invalid { field: field.into(), message: message.into() }
 }
 
 pub fn router() -> Router<AppState> {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::generation::http::concepts::owned_creation;
-use crate::generation::model3d::{self, ModelError};
+use crate::generation::model3d::{self};
 use crate::http::error::ApiError;
 use crate::http::session::Visitor;
 use crate::state::AppState;
@@ -20,17 +20,6 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct Selection {
     concept: u32,
-}
-
-impl From<ModelError> for ApiError {
-    fn from(error: ModelError) -> Self {
-        match error {
-            ModelError::NotReady => ApiError::Invalid { field: "concept".into(), message: error.to_string() },
-            ModelError::NotFound => ApiError::NotFound,
-            ModelError::Concepts(error) => error.into(),
-            ModelError::Database(error) => error.into(),
-        }
-    }
 }
 
 /// `POST /api/creations/{id}/select` `{"concept": n}` → `202 {"job_id",

@@ -144,11 +144,10 @@ pub async fn guard(state: &AppState, request: Request, next: Next) -> Response {
 /// answered 503 at once; otherwise it goes on without a session cap (the
 /// address's budget still holds).
 async fn unguarded(error: sqlx::Error, request: Request, next: Next) -> Response {
-    match crate::http::error::ApiError::from(error) {
-        unavailable @ crate::http::error::ApiError::Unavailable(_) => unavailable.into_response(),
-        other => {
-            tracing::warn!(error = %other, "generation session could not be checked");
-            next.run(request).await
-        }
+    if crate::platform::app_error::is_outage(&error) {
+        crate::http::error::ApiError::from(error).into_response()
+    } else {
+        tracing::warn!(%error, "generation session could not be checked");
+        next.run(request).await
     }
 }

@@ -259,12 +259,12 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
             tracing::info!(ip, path = parts.uri.path(), retry_after_s, blocked, "rate limited");
             return too_many_requests(&parts, retry_after_s);
         }
-        Err(error) => match crate::http::error::ApiError::from(error) {
-            // No database: the request could not be served either; say so at once.
-            unavailable @ crate::http::error::ApiError::Unavailable(_) => return unavailable.into_response(),
-            // The limits are a guard, not the service: the request goes on.
-            other => tracing::warn!(error = %other, "rate limits could not be checked"),
-        },
+        // No database: the request could not be served either; say so at once.
+        Err(error) if crate::platform::app_error::is_outage(&error) => {
+            return crate::http::error::ApiError::from(error).into_response();
+        }
+        // The limits are a guard, not the service: the request goes on.
+        Err(error) => tracing::warn!(%error, "rate limits could not be checked"),
     }
     let request = Request::from_parts(parts, body);
     if cost == Cost::Generation {

@@ -21,23 +21,6 @@ use crate::http::session::Visitor;
 use crate::shop::orders::{self, OrderError};
 use crate::state::AppState;
 
-impl From<OrderError> for ApiError {
-    fn from(error: OrderError) -> Self {
-        match error {
-            OrderError::Invalid(error) => error.into(),
-            OrderError::NotPriced | OrderError::PriceNotReady | OrderError::Changed => {
-                ApiError::Body { status: StatusCode::CONFLICT, message: error.to_string() }
-            }
-            OrderError::NotFound => ApiError::NotFound,
-            OrderError::Database(error) => error.into(),
-            OrderError::Keepsake(cause) => ApiError::Internal(cause),
-            OrderError::PaymentUnavailable => {
-                ApiError::Body { status: StatusCode::SERVICE_UNAVAILABLE, message: error.to_string() }
-            }
-        }
-    }
-}
-
 /// `POST /api/orders` with the checkout form → `201 {"id", "status",
 /// "order_url", "payment_url"}` (`payment_url`: Stripe's page, when paying
 /// by card; `null` otherwise). Amounts come from the keepsake's stored quote, never from

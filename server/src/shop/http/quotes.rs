@@ -10,8 +10,8 @@ use http::{HeaderMap, StatusCode};
 use serde_json::json;
 
 use crate::http::error::ApiError;
-use crate::http::model_form::{self, QuoteForm, boundary, field_error, form_error};
-use crate::shop::quotes::{self, Blame, QuoteFailure};
+use crate::http::model_form::{self, QuoteForm, boundary};
+use crate::shop::quotes;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -31,29 +31,18 @@ pub async fn create_quote(
 ) -> Result<impl IntoResponse, ApiError> {
     let boundary = boundary(&headers)?;
     let QuoteForm { request, wait } =
-        model_form::read(body.into_data_stream(), boundary, &state.config).await.map_err(form_error)?;
+        model_form::read(body.into_data_stream(), boundary, &state.config).await?;
     if !wait {
         // As a background job: answer at once with the instant estimate;
         // progress and the real quote come over GET /api/jobs/{id}/events.
-        let started = quotes::start(&state, request).await.map_err(quote_error)?;
+        let started = quotes::start(&state, request).await?;
         let events_url = format!("/api/jobs/{}/events", started.job_id);
         let body =
             json!({ "job_id": started.job_id, "events_url": events_url, "estimate": started.estimate });
         return Ok((StatusCode::ACCEPTED, Json(body)));
     }
-    let (id, quote) =
-        quotes::quote_with(&state, request, crate::jobs::queue::unheard()).await.map_err(quote_error)?;
+    let (id, quote) = quotes::quote_with(&state, request, crate::jobs::queue::unheard()).await?;
     let mut body = serde_json::to_value(&quote).expect("a quote serialises");
     body["id"] = json!(id);
     Ok((StatusCode::CREATED, Json(body)))
-}
-
-fn quote_error(failure: QuoteFailure) -> ApiError {
-    let message = failure.to_string();
-    match failure.blame() {
-        Blame::File => field_error("file", message),
-        Blame::Engine => field_error("engine", message),
-        Blame::Service => ApiError::Body { status: StatusCode::SERVICE_UNAVAILABLE, message },
-        Blame::Internal => ApiError::Internal(message),
-    }
 }

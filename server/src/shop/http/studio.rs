@@ -14,27 +14,8 @@ use serde_json::json;
 use crate::generation::http::concepts::owned_creation;
 use crate::http::error::ApiError;
 use crate::http::session::Visitor;
-use crate::shop::quotes::Blame;
-use crate::shop::studio::{self, StudioError};
+use crate::shop::studio::{self};
 use crate::state::AppState;
-
-impl From<StudioError> for ApiError {
-    fn from(error: StudioError) -> Self {
-        match error {
-            StudioError::NotReady => {
-                ApiError::Body { status: StatusCode::CONFLICT, message: error.to_string() }
-            }
-            StudioError::Shape(_) => {
-                ApiError::Invalid { field: "settings".into(), message: error.to_string() }
-            }
-            StudioError::NotFound => ApiError::NotFound,
-            StudioError::Quote(failure) if failure.blame() == Blame::File => {
-                ApiError::Invalid { field: "settings".into(), message: failure.to_string() }
-            }
-            other => ApiError::Internal(other.to_string()),
-        }
-    }
-}
 
 /// `GET /api/creations/{id}/studio`: the model, the saved settings and the
 /// latest price (the studio page's data).

@@ -2,6 +2,7 @@
 //! worked out here from the stored quote and the shop's price book), the
 //! order's page by its token, and its history.
 
+use app::error::AppError;
 use app::order::{Address, Amounts, Delivery, OrderEvent, OrderForm, OrderStatus, OrderView};
 use app::report::FunnelStep;
 use sqlx::Row;
@@ -47,6 +48,23 @@ pub enum OrderError {
         "We could not start the card payment just now. Please try again in a moment, or choose to pay when you collect it."
     )]
     PaymentUnavailable,
+}
+
+impl From<OrderError> for AppError {
+    fn from(error: OrderError) -> Self {
+        match error {
+            OrderError::Invalid(error) => error,
+            OrderError::NotPriced | OrderError::PriceNotReady | OrderError::Changed => {
+                AppError::Conflict { field: "order".into(), message: error.to_string() }
+            }
+            OrderError::NotFound => AppError::NotFound,
+            OrderError::PaymentUnavailable => {
+                AppError::Unavailable { field: "payment".into(), message: error.to_string() }
+            }
+            OrderError::Database(error) => crate::platform::app_error::database(error),
+            other => crate::platform::app_error::internal(other),
+        }
+    }
 }
 
 impl From<StudioError> for OrderError {
