@@ -116,38 +116,3 @@ impl Gallery {
         delivered
     }
 }
-
-use leptos::prelude::*;
-
-use crate::error::AppError;
-
-/// The creation's concepts (queuing the first four if they are missing).
-#[server(endpoint = "gallery")]
-pub async fn get_gallery(id: String) -> Result<Gallery, AppError> {
-    let (backend, request) = crate::backend::from_context()?;
-    backend.gallery(&request, &id).await
-}
-
-/// Four more designs; returns their indices.
-#[server(endpoint = "explore_more")]
-pub async fn explore_more(id: String) -> Result<Vec<u32>, AppError> {
-    let (backend, request) = crate::backend::from_context()?;
-    crate::error::with_status(backend.explore_more(&request, &id).await)
-}
-
-/// Draws a failed concept again.
-#[server(endpoint = "retry_concept")]
-pub async fn retry_concept(id: String, index: u32) -> Result<(), AppError> {
-    let (backend, request) = crate::backend::from_context()?;
-    crate::error::with_status(backend.retry_concept(&request, &id, index).await)
-}
-
-/// Picks a concept: its model is made by a mesh job; the browser goes to
-/// the model page. Returns the job's id.
-#[server(endpoint = "select_concept")]
-pub async fn select_concept(id: String, index: u32) -> Result<String, AppError> {
-    let (backend, request) = crate::backend::from_context()?;
-    let job_id = crate::error::with_status(backend.select_concept(&request, &id, index).await)?;
-    leptos_axum::redirect(&format!("/create/{id}/model"));
-    Ok(job_id)
-}

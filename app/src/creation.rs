@@ -1,6 +1,5 @@
 //! A `Creation`: one customer's story on its way to becoming a keepsake.
 
-use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
@@ -107,49 +106,6 @@ pub fn story_for_object(description: &str) -> Result<Story, AppError> {
     Story::new(vec![name], &description).or_else(|error| refuse(error.to_string()))
 }
 
-/// Creates a creation from an object's description and sends the browser
-/// on: to its designs, or to its model when a text → 3D service makes it.
-#[server(endpoint = "describe_object")]
-pub async fn describe_object(object: String) -> Result<String, AppError> {
-    let story = crate::error::with_status(story_for_object(&object))?;
-    let (backend, request) = crate::backend::from_context()?;
-    let started = backend.create_creation(&request, story, CreationKind::Object).await?;
-    leptos_axum::redirect(&started.next_url);
-    Ok(started.id)
-}
-
-/// Takes the upload form (`file`: the customer's own STL, OBJ or 3MF) and
-/// sends the browser to the model's page; a file that is not a printable
-/// solid comes back with the reason, and nothing is kept.
-#[server(endpoint = "upload_model", input = leptos::server_fn::codec::MultipartFormData)]
-pub async fn upload_model(form: leptos::server_fn::codec::MultipartData) -> Result<String, AppError> {
-    let (backend, request) = crate::backend::from_context()?;
-    let started = crate::error::with_status(backend.upload_model(&request, form).await)?;
-    leptos_axum::redirect(&started.next_url);
-    Ok(started.id)
-}
-
-/// Creates a creation from the story form and sends the browser to it.
-///
-/// Without JavaScript the form posts here directly and the redirect is a
-/// plain 302; with the app hydrated the router follows it client-side.
-#[server(endpoint = "create_creation")]
-pub async fn create_creation(hobbies: String, facts: String) -> Result<String, AppError> {
-    let story =
-        crate::error::with_status(Story::from_form(&hobbies, &facts).map_err(AppError::InvalidStory))?;
-    let (backend, request) = crate::backend::from_context()?;
-    let started = backend.create_creation(&request, story, CreationKind::Story).await?;
-    leptos_axum::redirect(&started.next_url);
-    Ok(started.id)
-}
-
-/// The creation with this id, if it belongs to the visitor asking.
-#[server(endpoint = "creation")]
-pub async fn get_creation(id: String) -> Result<Creation, AppError> {
-    let (backend, request) = crate::backend::from_context()?;
-    backend.creation(&request, &id).await
-}
-
 /// One of the visitor's creations, for "My models".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MyCreation {
@@ -161,13 +117,6 @@ pub struct MyCreation {
     pub link: String,
     /// Where it stands, in words: "Model ready", "Model being made", "Choosing a design".
     pub stage: String,
-}
-
-/// The visitor's creations, newest first (this browser's, across visits).
-#[server(endpoint = "my_creations")]
-pub async fn my_creations() -> Result<Vec<MyCreation>, AppError> {
-    let (backend, request) = crate::backend::from_context()?;
-    backend.my_creations(&request).await
 }
 
 #[cfg(test)]

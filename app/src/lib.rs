@@ -2,8 +2,18 @@
 //!
 //! Compiled twice: with `ssr` into the server (rendering HTML and running the
 //! server functions) and with `hydrate` into the browser bundle (making that
-//! HTML interactive). Types shared by both sides live here.
+//! HTML interactive).
+//!
+//! - the shared types and their validation, one module per thing in the
+//!   user's words (`creation`, `concept`, `model`, `quote`, `studio`,
+//!   `order`, `lab`, `print_job`, `staff`, `report`, `story`, `job`), and
+//!   `error`, the one error type both sides speak;
+//! - `server_fns`: the server functions the pages call, by area;
+//! - `backend` (server side only): the port those functions call, one trait
+//!   per area, which the server implements;
+//! - `pages`: one file per routed page; `components`: what pages are made of.
 
+// Shared types and their validation.
 pub mod concept;
 pub mod creation;
 pub mod error;
@@ -11,7 +21,6 @@ pub mod job;
 pub mod lab;
 pub mod model;
 pub mod order;
-pub mod pages;
 pub mod print_job;
 pub mod quote;
 pub mod report;
@@ -19,8 +28,13 @@ pub mod staff;
 pub mod story;
 pub mod studio;
 
+pub mod server_fns;
+
 #[cfg(feature = "ssr")]
 pub mod backend;
+
+pub mod components;
+pub mod pages;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, provide_meta_context};

@@ -1,10 +1,8 @@
 //! A creation's model: made from the chosen design, the object's
 //! description or the customer's own file, by a job.
 
-use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
 use crate::job::JobStatus;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -40,11 +38,4 @@ pub enum ModelSource {
 pub struct MeshDone {
     pub mesh_url: String,
     pub thumbnail_url: String,
-}
-
-/// The creation's model, or [`AppError::NotFound`] before a design is picked.
-#[server(endpoint = "model")]
-pub async fn get_model(id: String) -> Result<ModelView, AppError> {
-    let (backend, request) = crate::backend::from_context()?;
-    backend.model(&request, &id).await
 }

@@ -413,24 +413,6 @@ impl CheckoutFields {
     }
 }
 
-/// Places the order and sends the browser to its page (the page's link,
-/// token included, is the answer).
-#[leptos::server(endpoint = "place_order")]
-pub async fn place_order(fields: CheckoutFields) -> Result<String, AppError> {
-    let form = crate::error::with_status(fields.to_form())?;
-    let (backend, request) = crate::backend::from_context()?;
-    let url = crate::error::with_status(backend.place_order(&request, form).await)?;
-    leptos_axum::redirect(&url);
-    Ok(url)
-}
-
-/// The order its link opens.
-#[leptos::server(endpoint = "order")]
-pub async fn get_order(id: String, token: String) -> Result<OrderView, AppError> {
-    let (backend, request) = crate::backend::from_context()?;
-    crate::error::with_status(backend.order(&request, &id, &token).await)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

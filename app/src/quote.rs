@@ -1,8 +1,6 @@
 //! Pricing a model in the browser: upload it, see the instant estimate at
 //! once, then the slicer's exact figures as they come.
 
-use leptos::prelude::*;
-use leptos::server_fn::codec::{MultipartData, MultipartFormData};
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
@@ -86,26 +84,6 @@ pub fn check_model_file_name(name: &str) -> Result<(), AppError> {
         return invalid("That is not a model file: choose an STL, OBJ or 3MF file.");
     }
     Ok(())
-}
-
-/// Takes the quote form (`file`, `profile`, `material`), answers with the
-/// job that slices it and sends the browser to its page.
-///
-/// Without JavaScript the form posts here directly and the redirect is a
-/// plain 302; with the app hydrated the router follows it client-side.
-#[server(endpoint = "start_quote", input = MultipartFormData)]
-pub async fn start_quote(form: MultipartData) -> Result<String, AppError> {
-    let (backend, request) = crate::backend::from_context()?;
-    let job_id = crate::error::with_status(backend.start_quote(&request, form).await)?;
-    leptos_axum::redirect(&format!("/quote/{job_id}"));
-    Ok(job_id)
-}
-
-/// The quote job's state, for its page.
-#[server(endpoint = "quote_progress")]
-pub async fn get_quote_progress(job_id: String) -> Result<QuoteProgress, AppError> {
-    let (backend, request) = crate::backend::from_context()?;
-    backend.quote_progress(&request, &job_id).await
 }
 
 /// `12.34` from 1234 cents.

@@ -7,8 +7,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
-
 /// The customer's way from a story to a paid keepsake, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum FunnelStep {
@@ -353,20 +351,4 @@ pub fn percent(numerator: u64, denominator: u64) -> f64 {
         0 => 0.0,
         d => numerator as f64 * 100.0 / d as f64,
     }
-}
-
-/// The funnel for stories submitted from `from` to `to` (days `YYYY-MM-DD`
-/// in the lab's time zone, both included; empty: the last 30 days).
-#[leptos::server(endpoint = "staff_funnel")]
-pub async fn staff_funnel(from: String, to: String) -> Result<FunnelReport, AppError> {
-    let (backend, request) = crate::backend::from_context()?;
-    crate::error::with_status(backend.staff_funnel(&request, &from, &to).await)
-}
-
-/// The lab's overview by `grain` (`week` or `month`; empty: week) for the
-/// last `periods` of them (empty: 12).
-#[leptos::server(endpoint = "staff_overview")]
-pub async fn staff_overview(grain: String, periods: String) -> Result<LabOverview, AppError> {
-    let (backend, request) = crate::backend::from_context()?;
-    crate::error::with_status(backend.staff_overview(&request, &grain, &periods).await)
 }

@@ -10,7 +10,6 @@ use geometry::keepsake::{
     DEPTH_MM, KeepsakeSpec, MARGIN_MM, MODEL_HEIGHT_MM, PEDESTAL_HEIGHT_MM, TextFinish,
 };
 use geometry::pedestal::{Pedestal, PedestalShape};
-use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
@@ -179,25 +178,6 @@ pub struct PricedKeepsake {
     /// SHA-256 (hex) of the keepsake's binary STL as the server built it:
     /// the browser's preview of the same settings must give the same.
     pub mesh_sha256: String,
-}
-
-/// The creation's studio.
-#[server(endpoint = "studio")]
-pub async fn get_studio(id: String) -> Result<StudioView, AppError> {
-    let (backend, request) = crate::backend::from_context()?;
-    backend.studio(&request, &id).await
-}
-
-/// Saves the settings, builds the keepsake on the server from them and
-/// queues its slice; without JavaScript the browser returns to the studio,
-/// which then shows the price coming.
-#[server(endpoint = "price_keepsake")]
-pub async fn price_keepsake(id: String, settings: StudioSettings) -> Result<PricedKeepsake, AppError> {
-    let spec = crate::error::with_status(settings.to_spec())?;
-    let (backend, request) = crate::backend::from_context()?;
-    let priced = crate::error::with_status(backend.price_keepsake(&request, &id, spec).await)?;
-    leptos_axum::redirect(&format!("/create/{id}/studio"));
-    Ok(priced)
 }
 
 #[cfg(test)]

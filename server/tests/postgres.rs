@@ -7,7 +7,7 @@ mod common;
 
 mod postgres {
     use super::common;
-    crate::backend_suite!(common::Kind::Postgres);
+    crate::database_suite!(common::Kind::Postgres);
 }
 
 /// PostgreSQL goes away (every connection cut, new ones refused) and comes back.

@@ -4,5 +4,5 @@ mod common;
 
 mod sqlite {
     use super::common;
-    crate::backend_suite!(common::Kind::Sqlite);
+    crate::database_suite!(common::Kind::Sqlite);
 }

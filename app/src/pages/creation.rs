@@ -2,8 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::creation::{Creation, get_creation};
-use crate::pages::loaded::loaded_page;
+use crate::components::loaded::loaded_page;
+use crate::creation::Creation;
+use crate::server_fns::creations::get_creation;
 
 /// `/create/{id}`: the stored story. Concepts will appear here next.
 #[component]

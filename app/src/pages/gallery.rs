@@ -6,12 +6,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::concept::{
-    Concept, ConceptStatus, Gallery, MAX_CONCEPTS, PER_BATCH, explore_more, get_gallery, retry_concept,
-    select_concept,
-};
-use crate::pages::job_events::RefreshWhile;
-use crate::pages::loaded::loaded_page;
+use crate::components::job_events::RefreshWhile;
+use crate::components::loaded::loaded_page;
+use crate::concept::{Concept, ConceptStatus, Gallery, MAX_CONCEPTS, PER_BATCH};
+use crate::server_fns::creations::{explore_more, get_gallery, retry_concept, select_concept};
 
 #[component]
 pub fn GalleryPage() -> impl IntoView {
@@ -75,7 +73,7 @@ fn ConceptGallery(gallery: Gallery) -> impl IntoView {
             listening.update(|n| *n += 1);
         }
     });
-    let link = RwSignal::new(super::live_stream::LinkState::Connecting);
+    let link = RwSignal::new(crate::components::live_stream::LinkState::Connecting);
     listen(id.clone(), concepts, (listening, link));
 
     let pending = move || concepts.read().iter().any(|c| c.status == ConceptStatus::Pending);
@@ -94,7 +92,7 @@ fn ConceptGallery(gallery: Gallery) -> impl IntoView {
             })}
         </section>
         <RefreshWhile when=pending seconds=2/>
-        <super::live_stream::LinkNotice link/>
+        <crate::components::live_stream::LinkNotice link/>
         <ul class="concepts" data-testid="concepts" aria-live="polite">
             <For each=move || concepts.get() key=|c| (c.index, c.status, c.title.clone()) let:concept>
                 <ConceptCard concept retry select/>
@@ -178,9 +176,9 @@ fn ConceptCard(
 fn listen(
     id: String,
     concepts: RwSignal<Vec<Concept>>,
-    (listening, link): (RwSignal<u32>, RwSignal<super::live_stream::LinkState>),
+    (listening, link): (RwSignal<u32>, RwSignal<crate::components::live_stream::LinkState>),
 ) {
-    use super::live_stream::Next;
+    use crate::components::live_stream::Next;
     use crate::concept::ConceptEvent;
 
     Effect::new(move || {
@@ -191,7 +189,7 @@ fn listen(
         }
         let url = format!("/api/creations/{id}/concepts/stream?seen={}", seen.as_str());
         // A stream that drops comes back (and may send a finished design again: its card is set again).
-        leptos::task::spawn_local_scoped_with_cancellation(super::live_stream::follow(
+        leptos::task::spawn_local_scoped_with_cancellation(crate::components::live_stream::follow(
             url,
             &["concept", "concept_failed", "done"],
             link,
@@ -223,6 +221,6 @@ fn listen(
 fn listen(
     _id: String,
     _concepts: RwSignal<Vec<Concept>>,
-    _signals: (RwSignal<u32>, RwSignal<super::live_stream::LinkState>),
+    _signals: (RwSignal<u32>, RwSignal<crate::components::live_stream::LinkState>),
 ) {
 }

@@ -3,11 +3,10 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
-use crate::creation::{
-    CreateCreation, DescribeObject, OBJECT_CHARS, UploadModel, story_for_object, upload_model,
-};
+use crate::components::model_file::{ModelFileField, ModelFileForm};
+use crate::creation::{OBJECT_CHARS, story_for_object};
 use crate::error::AppError;
-use crate::pages::model_file::{ModelFileField, ModelFileForm};
+use crate::server_fns::creations::{CreateCreation, DescribeObject, UploadModel, upload_model};
 use crate::story::{STORY_MAX_CHARS, Story, StoryError, StoryField, char_count, split_hobbies};
 
 /// The home page: the story form.

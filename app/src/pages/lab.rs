@@ -11,15 +11,13 @@ use leptos::server_fn::error::ServerFnUrlError;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use crate::components::loaded::loaded_page;
 use crate::error::AppError;
-use crate::lab::{
-    ConfirmLabJob, LabOptions, PrintMethod, StudentJob, SubmitLabJob, lab_form_options, lab_job,
-    submit_lab_job,
-};
-use crate::pages::loaded::loaded_page;
+use crate::lab::{LabOptions, PrintMethod, StudentJob};
 use crate::pages::staff_job::EventLog;
 use crate::print_job::PrintJobStatus;
 use crate::quote::money;
+use crate::server_fns::lab::{ConfirmLabJob, SubmitLabJob, lab_form_options, lab_job, submit_lab_job};
 
 #[component]
 pub fn LabSubmitPage() -> impl IntoView {

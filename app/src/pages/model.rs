@@ -6,10 +6,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use crate::components::job_events::{JobSignals, RefreshWhile};
+use crate::components::loaded::loaded_page;
 use crate::job::JobStatus;
-use crate::model::{MeshDone, ModelSource, ModelView, get_model};
-use crate::pages::job_events::{JobSignals, RefreshWhile};
-use crate::pages::loaded::loaded_page;
+use crate::model::{MeshDone, ModelSource, ModelView};
+use crate::server_fns::creations::get_model;
 
 #[component]
 pub fn ModelPage() -> impl IntoView {

@@ -3,8 +3,9 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::creation::{MyCreation, my_creations};
-use crate::pages::loaded::loaded_page;
+use crate::components::loaded::loaded_page;
+use crate::creation::MyCreation;
+use crate::server_fns::creations::my_creations;
 
 #[component]
 pub fn MyModelsPage() -> impl IntoView {

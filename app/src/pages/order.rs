@@ -5,8 +5,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::order::{Delivery, OrderStatus, OrderView, get_order};
+use crate::order::{Delivery, OrderStatus, OrderView};
 use crate::quote::{duration, money};
+use crate::server_fns::shop::get_order;
 
 #[component]
 pub fn OrderPage() -> impl IntoView {
@@ -15,16 +16,16 @@ pub fn OrderPage() -> impl IntoView {
     let key =
         move || (params.read().get("id").unwrap_or_default(), query.read().get("t").unwrap_or_default());
     let order = Resource::new(key, |(id, token)| get_order(id, token));
-    crate::pages::loaded::loaded_page(
+    crate::components::loaded::loaded_page(
         order,
         ("Opening your order…", "We couldn't open your order"),
         move |order| {
             let token = query.read_untracked().get("t").unwrap_or_default();
             let live = RwSignal::new(order);
-            let link = RwSignal::new(super::live_stream::LinkState::Connecting);
+            let link = RwSignal::new(crate::components::live_stream::LinkState::Connecting);
             follow(live.get_untracked().id, token, (live, link));
             view! {
-                <super::live_stream::LinkNotice link/>
+                <crate::components::live_stream::LinkNotice link/>
                 {move || view! { <Order order=live.get()/> }}
             }
         },
@@ -37,12 +38,12 @@ pub fn OrderPage() -> impl IntoView {
 fn follow(
     id: String,
     token: String,
-    (live, link): (RwSignal<OrderView>, RwSignal<super::live_stream::LinkState>),
+    (live, link): (RwSignal<OrderView>, RwSignal<crate::components::live_stream::LinkState>),
 ) {
-    use super::live_stream::Next;
+    use crate::components::live_stream::Next;
 
     let url = format!("/api/orders/{id}/events?t={token}");
-    leptos::task::spawn_local_scoped_with_cancellation(super::live_stream::follow(
+    leptos::task::spawn_local_scoped_with_cancellation(crate::components::live_stream::follow(
         url,
         &["order"],
         link,
@@ -60,7 +61,7 @@ fn follow(
 fn follow(
     _id: String,
     _token: String,
-    _signals: (RwSignal<OrderView>, RwSignal<super::live_stream::LinkState>),
+    _signals: (RwSignal<OrderView>, RwSignal<crate::components::live_stream::LinkState>),
 ) {
 }
 

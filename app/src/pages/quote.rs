@@ -8,15 +8,13 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
+use crate::components::checkout::{CheckoutForm, Orderable};
+use crate::components::job_events::{JobSignals, RefreshWhile};
+use crate::components::loaded::loaded_page;
+use crate::components::model_file::{ModelFileField, ModelFileForm};
 use crate::job::JobStatus;
-use crate::pages::checkout::{CheckoutForm, Orderable};
-use crate::pages::job_events::{JobSignals, RefreshWhile};
-use crate::pages::loaded::loaded_page;
-use crate::pages::model_file::{ModelFileField, ModelFileForm};
-use crate::quote::{
-    MATERIALS, PROFILES, QuoteDone, QuoteProgress, QuoteSummary, StartQuote, duration, get_quote_progress,
-    money, start_quote,
-};
+use crate::quote::{MATERIALS, PROFILES, QuoteDone, QuoteProgress, QuoteSummary, duration, money};
+use crate::server_fns::shop::{StartQuote, get_quote_progress, start_quote};
 
 /// The upload form.
 #[component]

@@ -10,13 +10,13 @@ use leptos::server_fn::error::ServerFnUrlError;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::components::loaded::loaded_page;
+use crate::components::staff_live::{LabFeed, LiveBar};
 use crate::error::AppError;
-use crate::pages::loaded::loaded_page;
-use crate::pages::staff_live::{LabFeed, LiveBar};
-use crate::staff::{
-    JobCard, OutboxLine, Queue, StaffSetup, StaffSignIn, StaffSignOut, staff_outbox, staff_queue,
-    staff_status,
+use crate::server_fns::staff::{
+    StaffSetup, StaffSignIn, StaffSignOut, staff_outbox, staff_queue, staff_status,
 };
+use crate::staff::{JobCard, OutboxLine, Queue};
 
 /// The error a plain form came back with (no JavaScript), or the action's own.
 pub(crate) fn form_error<A>(action: ServerAction<A>) -> impl Fn() -> Option<String> + Copy

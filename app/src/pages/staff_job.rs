@@ -11,14 +11,13 @@ use leptos::server_fn::error::ServerFnUrlError;
 use leptos_meta::Title;
 
 use crate::error::AppError;
+use crate::server_fns::staff::{StaffJobAction, StaffSlice, StaffUploadSliced, staff_job};
 
+use crate::components::loaded::loaded_page;
 use crate::lab::REJECTION_REASONS;
-use crate::pages::loaded::loaded_page;
 use crate::pages::staff::{JobCardView, form_error};
 use crate::print_job::PrintJobStatus;
-use crate::staff::{
-    JobEventLine, JobPage, StaffJobAction, StaffSlice, StaffUploadSliced, StudentDetails, staff_job,
-};
+use crate::staff::{JobEventLine, JobPage, StudentDetails};
 
 #[component]
 pub fn StaffJobPage() -> impl IntoView {

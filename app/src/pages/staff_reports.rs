@@ -6,11 +6,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::pages::charts::{BarList, ColumnChart, DataTable};
-use crate::pages::loaded::loaded_page;
+use crate::components::charts::{BarList, ColumnChart, DataTable};
+use crate::components::loaded::loaded_page;
 use crate::print_job::PrintJobStatus;
 use crate::quote::{duration, money};
-use crate::report::{FunnelReport, LabOverview, fixed, staff_funnel, staff_overview};
+use crate::report::{FunnelReport, LabOverview, fixed};
+use crate::server_fns::reports::{staff_funnel, staff_overview};
 
 /// The query as it came, for the form and the CSV links.
 fn query_value(name: &'static str) -> impl Fn() -> String + Copy + Send + Sync + 'static {

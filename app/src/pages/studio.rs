@@ -14,15 +14,14 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
+use crate::components::checkout::{CheckoutForm, Orderable};
+use crate::components::loaded::loaded_page;
+use crate::components::studio_view::LiveView;
 use crate::error::AppError;
-use crate::pages::checkout::{CheckoutForm, Orderable};
-use crate::pages::loaded::loaded_page;
 use crate::pages::quote::QuoteFollow;
-use crate::pages::studio_view::LiveView;
-use crate::quote::get_quote_progress;
-use crate::studio::{
-    LETTER_HEIGHT_MM, LINE_MAX_CHARS, PriceKeepsake, StudioSettings, StudioView, get_studio,
-};
+use crate::server_fns::shop::{PriceKeepsake, get_quote_progress, get_studio};
+
+use crate::studio::{LETTER_HEIGHT_MM, LINE_MAX_CHARS, StudioSettings, StudioView};
 
 #[component]
 pub fn StudioPage() -> impl IntoView {

@@ -218,7 +218,7 @@ pub fn run() -> ExitCode {
 async fn migrate(config: Config) -> Result<(), crate::platform::db::DbError> {
     let db = Db::connect(&config.database_url).await?;
     db.migrate().await?;
-    println!("database is up to date ({:?})", db.backend());
+    println!("database is up to date ({:?})", db.kind());
     db.close().await;
     Ok(())
 }

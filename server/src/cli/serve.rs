@@ -29,13 +29,13 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     tokio::spawn(crate::lab::folders::run(state.clone()));
     // Removes files a crash left with no record pointing at them.
     tokio::spawn(crate::jobs::orphans::run(state.clone()));
-    if state.db.backend() == crate::platform::db::Backend::Postgres {
+    if state.db.kind() == crate::platform::db::DatabaseKind::Postgres {
         tokio::spawn(crate::platform::changes::listen(
             state.config.database_url.clone(),
             state.changes.clone(),
         ));
     }
-    tracing::info!(database = ?state.db.backend(), files = %state.storage.describe(), "Memoreez is listening on http://{local}");
+    tracing::info!(database = ?state.db.kind(), files = %state.storage.describe(), "Memoreez is listening on http://{local}");
     if !crate::staff::sign_in::password_is_set(&state.db).await.unwrap_or(true) {
         let link = crate::staff::setup::link(&state);
         tracing::warn!("No staff password yet: set one at {link} (or run `memoreez admin set-password`)");

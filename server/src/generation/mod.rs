@@ -8,5 +8,6 @@ pub mod http;
 pub mod image_to_3d;
 pub mod meshy;
 pub mod model3d;
+pub mod pages;
 pub mod text_to_3d;
 pub mod uploads;

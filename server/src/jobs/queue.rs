@@ -9,7 +9,7 @@
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::platform::db::{Backend, Db};
+use crate::platform::db::{DatabaseKind, Db};
 use crate::platform::time::now_ms;
 
 /// A claimed job, as its worker sees it.
@@ -129,9 +129,9 @@ pub async fn claim(db: &Db, kinds: &[&str], owner: &str, lease_ms: i64) -> sqlx:
     // writer at a time, so the statement alone is atomic.
     // $4, $5, …: one placeholder per kind (the kinds are bound, never spliced in).
     let placeholders = (0..kinds.len()).map(|i| format!("${}", i + 4)).collect::<Vec<_>>().join(", ");
-    let lock = match db.backend() {
-        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
-        Backend::Sqlite => "",
+    let lock = match db.kind() {
+        DatabaseKind::Postgres => "FOR UPDATE SKIP LOCKED",
+        DatabaseKind::Sqlite => "",
     };
     let sql = format!(
         "UPDATE jobs SET status = 'running', lease_owner = $1, lease_expires_at = $2, attempts = attempts + 1, \

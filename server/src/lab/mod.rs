@@ -6,6 +6,7 @@ pub mod actions;
 pub mod folders;
 pub mod http;
 pub mod open_in_slicer;
+pub mod pages;
 pub mod print_jobs;
 pub mod sliced;
 pub mod submissions;

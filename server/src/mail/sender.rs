@@ -104,9 +104,9 @@ const CLAIM_MS: i64 = 5 * 60_000;
 /// another instance's sender never gets the same message (PostgreSQL skips
 /// rows another claim holds; SQLite runs one write at a time).
 async fn due(db: &Db, limit: i64) -> sqlx::Result<Vec<Due>> {
-    let lock = match db.backend() {
-        crate::platform::db::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-        crate::platform::db::Backend::Sqlite => "",
+    let lock = match db.kind() {
+        crate::platform::db::DatabaseKind::Postgres => " FOR UPDATE SKIP LOCKED",
+        crate::platform::db::DatabaseKind::Sqlite => "",
     };
     let sql = format!(
         "UPDATE outbox SET next_attempt_at = $1 WHERE id IN (SELECT id FROM outbox \

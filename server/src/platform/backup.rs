@@ -25,7 +25,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::platform::config::Config;
-use crate::platform::db::{Backend, Db};
+use crate::platform::db::{DatabaseKind, Db};
 use crate::platform::storage::{Storage, StorageError};
 
 const MANIFEST: &str = "manifest.json";
@@ -85,10 +85,10 @@ fn io(context: &str) -> impl Fn(std::io::Error) -> BackupError + '_ {
     move |error| BackupError::Io(format!("{context}: {error}"))
 }
 
-fn backend_name(backend: Backend) -> &'static str {
+fn kind_name(backend: DatabaseKind) -> &'static str {
     match backend {
-        Backend::Sqlite => "sqlite",
-        Backend::Postgres => "postgres",
+        DatabaseKind::Sqlite => "sqlite",
+        DatabaseKind::Postgres => "postgres",
     }
 }
 
@@ -99,7 +99,7 @@ pub async fn create(config: &Config, db: &Db, storage: &Storage, out: &Path) -> 
     let scratch = tempfile::tempdir_in(folder).map_err(io("cannot write beside the archive"))?;
     let (database_name, snapshot) = snapshot(config, db, scratch.path()).await?;
     let partial = PathBuf::from(format!("{}.partial", out.display()));
-    let written = write_archive(db.backend(), storage, &database_name, &snapshot, &partial).await;
+    let written = write_archive(db.kind(), storage, &database_name, &snapshot, &partial).await;
     match written {
         Ok(summary) => {
             std::fs::rename(&partial, out).map_err(io("cannot name the archive"))?;
@@ -114,8 +114,8 @@ pub async fn create(config: &Config, db: &Db, storage: &Storage, out: &Path) -> 
 
 /// A consistent copy of the database in `scratch`: its name in the archive and its path.
 async fn snapshot(config: &Config, db: &Db, scratch: &Path) -> Result<(String, PathBuf), BackupError> {
-    match db.backend() {
-        Backend::Sqlite => {
+    match db.kind() {
+        DatabaseKind::Sqlite => {
             let path = scratch.join("database.sqlite3");
             // The path is ours (a fresh temporary folder); quotes are doubled all the same.
             let sql = format!("VACUUM INTO '{}'", path.display().to_string().replace('\'', "''"));
@@ -125,7 +125,7 @@ async fn snapshot(config: &Config, db: &Db, scratch: &Path) -> Result<(String, P
                 .map_err(|e| BackupError::Snapshot(e.to_string()))?;
             Ok(("database.sqlite3".into(), path))
         }
-        Backend::Postgres => {
+        DatabaseKind::Postgres => {
             let path = scratch.join("database.pgdump");
             let mut dump = postgres_command("pg_dump", &config.database_url);
             dump.args(["--format=custom", "--no-owner", "--no-privileges", "--file"]).arg(&path);
@@ -149,7 +149,7 @@ async fn run(mut command: std::process::Command, tool: &'static str) -> Result<(
 }
 
 async fn write_archive(
-    backend: Backend,
+    backend: DatabaseKind,
     storage: &Storage,
     database_name: &str,
     snapshot: &Path,
@@ -174,7 +174,7 @@ async fn write_archive(
     let manifest = Manifest {
         format: 1,
         made_at_ms: crate::platform::time::now_ms(),
-        backend: backend_name(backend).into(),
+        backend: kind_name(backend).into(),
         database,
         files,
     };
@@ -297,13 +297,16 @@ pub async fn restore(config: &Config, path: &Path) -> Result<Summary, BackupErro
     let manifest = tokio::task::spawn_blocking(move || check(&checked))
         .await
         .map_err(|e| BackupError::Io(e.to_string()))??;
-    let backend =
-        if config.database_url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres };
-    if manifest.backend != backend_name(backend) {
+    let backend = if config.database_url.starts_with("sqlite:") {
+        DatabaseKind::Sqlite
+    } else {
+        DatabaseKind::Postgres
+    };
+    if manifest.backend != kind_name(backend) {
         return Err(BackupError::Mismatch(format!(
             "this is a backup of a {} database, and MEMOREEZ_DATABASE_URL names {}",
             manifest.backend,
-            backend_name(backend)
+            kind_name(backend)
         )));
     }
     let storage = Storage::open(config)?;
@@ -317,7 +320,7 @@ pub async fn restore(config: &Config, path: &Path) -> Result<Summary, BackupErro
     let database = scratch.path().join(&manifest.database.name);
     extract(path, &manifest.database.name, &database)?;
     match backend {
-        Backend::Sqlite => {
+        DatabaseKind::Sqlite => {
             let options = sqlx::sqlite::SqliteConnectOptions::from_str(&config.database_url)?;
             let target = options.get_filename().to_path_buf();
             if std::fs::metadata(&target).is_ok_and(|m| m.len() > 0) {
@@ -331,7 +334,7 @@ pub async fn restore(config: &Config, path: &Path) -> Result<Summary, BackupErro
             }
             std::fs::copy(&database, &target).map_err(io("cannot write the database"))?;
         }
-        Backend::Postgres => {
+        DatabaseKind::Postgres => {
             let db = Db::connect(&config.database_url).await?;
             let tables: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()",

@@ -1,8 +1,8 @@
 //! The database: SQLite (default) or PostgreSQL, chosen by the URL.
 //!
 //! Queries go through sqlx's `Any` driver so one SQL text serves both
-//! backends (`$1` placeholders work on SQLite too); where the dialects really
-//! differ the code branches on [`Backend`]. Each backend has its own
+//! databases (`$1` placeholders work on SQLite too); where the dialects really
+//! differ the code branches on [`DatabaseKind`]. Each has its own
 //! migrations folder, embedded in the binary.
 
 use std::path::Path;
@@ -19,7 +19,7 @@ static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
+pub enum DatabaseKind {
     Sqlite,
     Postgres,
 }
@@ -27,7 +27,7 @@ pub enum Backend {
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: AnyPool,
-    backend: Backend,
+    kind: DatabaseKind,
 }
 
 #[derive(thiserror::Error, Debug)]
@@ -46,10 +46,10 @@ impl Db {
     /// Opens a pool. A SQLite file (and its folder) is created when missing.
     pub async fn connect(url: &str) -> Result<Db, DbError> {
         sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres };
-        let url = match backend {
-            Backend::Sqlite => prepare_sqlite(url)?,
-            Backend::Postgres => url.to_string(),
+        let kind = if url.starts_with("sqlite:") { DatabaseKind::Sqlite } else { DatabaseKind::Postgres };
+        let url = match kind {
+            DatabaseKind::Sqlite => prepare_sqlite(url)?,
+            DatabaseKind::Postgres => url.to_string(),
         };
         // One direct connection first: the pool would retry until its timeout
         // and report only "timed out", hiding the real cause (refused, bad
@@ -59,18 +59,18 @@ impl Db {
             .map_err(|source| DbError::Connect { url: redact(&url), source })?;
         probe.close().await?;
         let options = AnyPoolOptions::new()
-            .max_connections(match backend {
+            .max_connections(match kind {
                 // SQLite has one writer; a few connections serve concurrent readers.
-                Backend::Sqlite => 8,
-                Backend::Postgres => 16,
+                DatabaseKind::Sqlite => 8,
+                DatabaseKind::Postgres => 16,
             })
             .acquire_timeout(Duration::from_secs(10))
             // A pooled SQLite connection is a file handle in this process: it
             // cannot have gone away, so the ping before each use (a round trip
             // to its thread, a third of a status request's work) buys nothing.
             // A PostgreSQL connection can, and keeps its check.
-            .test_before_acquire(backend == Backend::Postgres);
-        let options = if backend == Backend::Sqlite {
+            .test_before_acquire(kind == DatabaseKind::Postgres);
+        let options = if kind == DatabaseKind::Sqlite {
             options.after_connect(|conn, _meta| {
                 Box::pin(async move {
                     // WAL lets readers run beside the writer; the busy timeout
@@ -88,13 +88,13 @@ impl Db {
         };
         let pool =
             options.connect(&url).await.map_err(|source| DbError::Connect { url: redact(&url), source })?;
-        Ok(Db { pool, backend })
+        Ok(Db { pool, kind })
     }
 
     pub async fn migrate(&self) -> Result<(), DbError> {
-        match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+        match self.kind {
+            DatabaseKind::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
+            DatabaseKind::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
         }
         Ok(())
     }
@@ -115,14 +115,14 @@ impl Db {
     /// busy timeout) when another connection wrote in between, where an
     /// immediate one just waits its turn. PostgreSQL's row locks need no such help.
     pub async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
-        match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+        match self.kind {
+            DatabaseKind::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            DatabaseKind::Postgres => self.pool.begin().await,
         }
     }
 
-    pub fn backend(&self) -> Backend {
-        self.backend
+    pub fn kind(&self) -> DatabaseKind {
+        self.kind
     }
 
     pub async fn close(&self) {
@@ -186,6 +186,6 @@ mod tests {
         db.migrate().await.expect("migrating twice is a no-op");
         db.ping().await.expect("pings");
         assert!(dir.path().join("nested/folder/test.db").is_file());
-        assert_eq!(db.backend(), Backend::Sqlite);
+        assert_eq!(db.kind(), DatabaseKind::Sqlite);
     }
 }

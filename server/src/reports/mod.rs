@@ -4,4 +4,5 @@
 pub mod funnel;
 pub mod http;
 pub mod lab_overview;
+pub mod pages;
 pub mod period;

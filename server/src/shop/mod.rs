@@ -6,6 +6,7 @@ pub mod http;
 pub mod keepsake_cache;
 pub mod order_links;
 pub mod orders;
+pub mod pages;
 pub mod quotes;
 pub mod slant3d;
 pub mod slice_slots;

@@ -583,11 +583,12 @@ pub async fn oversized_bodies_are_refused_before_they_are_read(kind: Kind) {
         // A page's script gets its server function's own error; a plain form, a page.
         let form = format!("hobbies=sailing&facts={facts}").into_bytes();
         let urlencoded = "application/x-www-form-urlencoded";
-        let script = app.send(sized(app::creation::CreateCreation::PATH, urlencoded, form.clone())).await;
+        let script =
+            app.send(sized(app::server_fns::creations::CreateCreation::PATH, urlencoded, form.clone())).await;
         assert_eq!(script.status, StatusCode::PAYLOAD_TOO_LARGE);
         let error: app::error::AppError = serde_json::from_slice(&script.body).expect("an AppError");
         assert!(error.to_string().contains("at most 64 KB"), "{error:?}");
-        let mut plain = sized(app::creation::CreateCreation::PATH, urlencoded, form.clone());
+        let mut plain = sized(app::server_fns::creations::CreateCreation::PATH, urlencoded, form.clone());
         plain.headers_mut().insert("accept", "text/html".parse().unwrap());
         let page = app.send(plain).await;
         assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
@@ -595,7 +596,7 @@ pub async fn oversized_bodies_are_refused_before_they_are_read(kind: Kind) {
 
         // Without a declared length the body is cut off at the cap: refused, never held whole.
         let chunks = (0..40).map(|_| Ok::<_, std::io::Error>(bytes::Bytes::from(vec![b'a'; 4096])));
-        let streamed = Request::post(app::creation::CreateCreation::PATH)
+        let streamed = Request::post(app::server_fns::creations::CreateCreation::PATH)
             .header("content-type", urlencoded)
             .body(Body::from_stream(futures_util::stream::iter(chunks)))
             .unwrap();

@@ -1,5 +1,5 @@
 //! The behaviours every database backend must show. `sqlite.rs` and
-//! `postgres.rs` each run all of them through [`crate::backend_suite!`].
+//! `postgres.rs` each run all of them through [`crate::database_suite!`].
 
 use axum::body::Body;
 use http::{Request, StatusCode};
@@ -974,7 +974,7 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 #[macro_export]
-macro_rules! backend_suite {
+macro_rules! database_suite {
     ($kind:expr) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn expensive_requests_are_limited_per_address() {

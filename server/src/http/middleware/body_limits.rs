@@ -32,10 +32,10 @@ const WEBHOOK_BYTES: u64 = 1024 * 1024;
 
 /// The server functions that take a multipart upload (a model or a sliced file).
 pub const UPLOAD_FNS: [&str; 4] = [
-    app::quote::StartQuote::PATH,
-    app::creation::UploadModel::PATH,
-    app::lab::SubmitLabJob::PATH,
-    app::staff::StaffUploadSliced::PATH,
+    app::server_fns::shop::StartQuote::PATH,
+    app::server_fns::creations::UploadModel::PATH,
+    app::server_fns::lab::SubmitLabJob::PATH,
+    app::server_fns::staff::StaffUploadSliced::PATH,
 ];
 
 /// The most a request to `path` may send.
@@ -97,12 +97,16 @@ mod tests {
         {
             assert_eq!(cap(path, 10), upload, "{path}");
         }
-        assert_eq!(cap(app::lab::SubmitLabJob::PATH, 10), upload);
-        assert_eq!(cap(app::staff::StaffUploadSliced::PATH, 10), upload);
+        assert_eq!(cap(app::server_fns::lab::SubmitLabJob::PATH, 10), upload);
+        assert_eq!(cap(app::server_fns::staff::StaffUploadSliced::PATH, 10), upload);
         assert_eq!(cap("/api/payments/stripe/webhook", 10), WEBHOOK_BYTES);
-        for path in
-            ["/api/creations", "/api/orders", app::creation::CreateCreation::PATH, "/api/worker/claim", "/"]
-        {
+        for path in [
+            "/api/creations",
+            "/api/orders",
+            app::server_fns::creations::CreateCreation::PATH,
+            "/api/worker/claim",
+            "/",
+        ] {
             assert_eq!(cap(path, 10), FORM_BYTES, "{path}");
         }
         assert_eq!(cap("/api/quotes", u64::MAX), u64::MAX, "no overflow");

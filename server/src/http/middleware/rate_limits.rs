@@ -152,18 +152,18 @@ pub fn cost(method: &Method, path: &str) -> Cost {
         return Cost::Free;
     }
     let generation_fns = [
-        app::creation::CreateCreation::PATH,
-        app::creation::DescribeObject::PATH,
-        app::creation::UploadModel::PATH,
-        app::concept::ExploreMore::PATH,
-        app::concept::RetryConcept::PATH,
-        app::concept::SelectConcept::PATH,
+        app::server_fns::creations::CreateCreation::PATH,
+        app::server_fns::creations::DescribeObject::PATH,
+        app::server_fns::creations::UploadModel::PATH,
+        app::server_fns::creations::ExploreMore::PATH,
+        app::server_fns::creations::RetryConcept::PATH,
+        app::server_fns::creations::SelectConcept::PATH,
     ];
     let expensive_fns = [
-        app::quote::StartQuote::PATH,
-        app::studio::PriceKeepsake::PATH,
-        app::lab::SubmitLabJob::PATH,
-        app::order::PlaceOrder::PATH,
+        app::server_fns::shop::StartQuote::PATH,
+        app::server_fns::shop::PriceKeepsake::PATH,
+        app::server_fns::lab::SubmitLabJob::PATH,
+        app::server_fns::shop::PlaceOrder::PATH,
     ];
     if generation_fns.contains(&path) {
         return Cost::Generation;
@@ -171,7 +171,7 @@ pub fn cost(method: &Method, path: &str) -> Cost {
     if expensive_fns.contains(&path) {
         return Cost::Expensive;
     }
-    if path == app::staff::StaffSignIn::PATH {
+    if path == app::server_fns::staff::StaffSignIn::PATH {
         return Cost::SignIn;
     }
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
@@ -197,12 +197,12 @@ pub fn cost(method: &Method, path: &str) -> Cost {
 pub fn heavy(method: &Method, path: &str) -> bool {
     use leptos::server_fn::ServerFn;
     let heavy_fns = [
-        app::creation::UploadModel::PATH,
-        app::quote::StartQuote::PATH,
-        app::studio::PriceKeepsake::PATH,
-        app::studio::GetStudio::PATH,
-        app::lab::SubmitLabJob::PATH,
-        app::order::PlaceOrder::PATH,
+        app::server_fns::creations::UploadModel::PATH,
+        app::server_fns::shop::StartQuote::PATH,
+        app::server_fns::shop::PriceKeepsake::PATH,
+        app::server_fns::shop::GetStudio::PATH,
+        app::server_fns::lab::SubmitLabJob::PATH,
+        app::server_fns::shop::PlaceOrder::PATH,
     ];
     if method == Method::POST && heavy_fns.contains(&path) {
         return true;
@@ -286,18 +286,18 @@ mod tests {
         assert_eq!(cost(&post, "/api/creations/abc/concepts/2/retry"), Cost::Generation);
         assert_eq!(cost(&post, "/api/creations/abc/select"), Cost::Generation);
         assert_eq!(cost(&post, "/api/creations/upload"), Cost::Generation);
-        assert_eq!(cost(&post, app::creation::CreateCreation::PATH), Cost::Generation);
+        assert_eq!(cost(&post, app::server_fns::creations::CreateCreation::PATH), Cost::Generation);
         assert_eq!(cost(&post, "/api/creations/abc/studio/quote"), Cost::Expensive);
         assert_eq!(cost(&post, "/api/quotes"), Cost::Expensive);
         assert_eq!(cost(&post, "/api/lab/submissions"), Cost::Expensive);
-        assert_eq!(cost(&post, app::quote::StartQuote::PATH), Cost::Expensive);
-        assert_eq!(cost(&post, app::staff::StaffSignIn::PATH), Cost::SignIn);
+        assert_eq!(cost(&post, app::server_fns::shop::StartQuote::PATH), Cost::Expensive);
+        assert_eq!(cost(&post, app::server_fns::staff::StaffSignIn::PATH), Cost::SignIn);
         // Reads, streams and the workers' own API are free.
         assert_eq!(cost(&Method::GET, "/api/creations/abc/concepts/stream"), Cost::Free);
         assert_eq!(cost(&Method::GET, "/api/quotes"), Cost::Free);
         assert_eq!(cost(&post, "/api/worker/claim"), Cost::Free);
         assert_eq!(cost(&post, "/api/lab/jobs/abc/confirm"), Cost::Free);
-        assert_eq!(cost(&post, app::creation::GetCreation::PATH), Cost::Free);
+        assert_eq!(cost(&post, app::server_fns::creations::GetCreation::PATH), Cost::Free);
     }
 
     #[test]
@@ -310,8 +310,8 @@ mod tests {
         assert!(heavy(&post, "/api/creations/upload"));
         assert!(heavy(&post, "/api/orders"));
         assert!(heavy(&post, "/api/lab/submissions"));
-        assert!(heavy(&post, app::studio::PriceKeepsake::PATH));
-        assert!(heavy(&post, app::order::PlaceOrder::PATH));
+        assert!(heavy(&post, app::server_fns::shop::PriceKeepsake::PATH));
+        assert!(heavy(&post, app::server_fns::shop::PlaceOrder::PATH));
         assert!(!heavy(&get, "/"));
         assert!(!heavy(&get, "/api/orders/abc"));
         assert!(!heavy(&post, "/api/creations"));

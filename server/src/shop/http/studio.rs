@@ -25,7 +25,7 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     owned_creation(&state, &visitor, &id).await?;
-    let view = studio::view(&state, &id, crate::http::pages::quote_progress).await?;
+    let view = studio::view(&state, &id, crate::shop::pages::quote_progress).await?;
     Ok(Json(view))
 }
 

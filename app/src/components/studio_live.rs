@@ -13,7 +13,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{HtmlCanvasElement, MessageEvent, PointerEvent, WheelEvent, Worker, WorkerOptions, WorkerType};
 
-use crate::pages::studio_view::{LiveSignals, LiveStatus};
+use crate::components::studio_view::{LiveSignals, LiveStatus};
 
 /// A browser event callback.
 type Listener = Closure<dyn FnMut(web_sys::Event)>;

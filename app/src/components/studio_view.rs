@@ -73,7 +73,7 @@ pub fn LiveView(
     let overlay = RwSignal::new(true);
     let reset = RwSignal::new(0u32);
     #[cfg(feature = "hydrate")]
-    crate::pages::studio_live::run(canvas, model_url, build_volume_mm, spec, overlay, reset, live);
+    crate::components::studio_live::run(canvas, model_url, build_volume_mm, spec, overlay, reset, live);
     #[cfg(not(feature = "hydrate"))]
     let _ = (model_url, spec);
 

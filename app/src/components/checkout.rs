@@ -9,7 +9,8 @@ use leptos::server_fn::ServerFn;
 use leptos::server_fn::error::ServerFnUrlError;
 
 use crate::error::AppError;
-use crate::order::{CheckoutFields, MAX_QUANTITY, PlaceOrder};
+use crate::order::{CheckoutFields, MAX_QUANTITY};
+use crate::server_fns::shop::PlaceOrder;
 
 /// What a checkout form orders.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,0 +1,115 @@
+//! Staff pages: the server's side of `app::backend::Staff`.
+
+use app::backend::Staff;
+use app::error::AppError;
+use http::request::Parts;
+use leptos::server_fn::codec::MultipartData;
+
+use crate::http::model_form::{self};
+use crate::platform::app_error::{database, internal};
+use crate::state::AppState;
+
+use crate::http::pages::set_cookie;
+
+#[async_trait::async_trait]
+impl Staff for AppState {
+    async fn staff_status(&self, request: &Parts) -> Result<app::staff::StaffAccess, AppError> {
+        let signed_in =
+            crate::staff::sign_in::signed_in(&self.db, &request.headers, self.config.staff_idle_minutes)
+                .await
+                .map_err(database)?;
+        let password_set = crate::staff::sign_in::password_is_set(&self.db).await.map_err(database)?;
+        Ok(app::staff::StaffAccess { signed_in, password_set })
+    }
+
+    async fn staff_sign_in(&self, request: &Parts, password: &str) -> Result<(), AppError> {
+        let ip = crate::platform::client_address::of(request);
+        let token = crate::staff::sign_in::sign_in(&self.db, &ip, password).await.map_err(AppError::from)?;
+        set_cookie(&crate::staff::sign_in::set_cookie(
+            Some(&token),
+            self.config.public_url.starts_with("https:"),
+        ));
+        Ok(())
+    }
+
+    async fn staff_setup(
+        &self,
+        _request: &Parts,
+        code: &str,
+        password: &str,
+        repeat: &str,
+    ) -> Result<(), AppError> {
+        if !crate::staff::setup::code_opens(self, code) {
+            return Err(AppError::Invalid {
+                field: "code".into(),
+                message: "That setup link is not this server's. Use the one in the server's log, or `memoreez admin set-password`.".into(),
+            });
+        }
+        crate::staff::sign_in::set_first_password(&self.db, password, repeat).await.map_err(AppError::from)
+    }
+
+    async fn staff_sign_out(&self, request: &Parts) -> Result<(), AppError> {
+        crate::staff::sign_in::sign_out(&self.db, &request.headers).await.map_err(database)?;
+        set_cookie(&crate::staff::sign_in::set_cookie(None, self.config.public_url.starts_with("https:")));
+        Ok(())
+    }
+
+    async fn staff_queue(&self, request: &Parts, status: &str) -> Result<app::staff::Queue, AppError> {
+        self.staff_only(request).await?;
+        let status = match status {
+            "" => None,
+            name => Some(app::print_job::PrintJobStatus::parse(name).ok_or(AppError::NotFound)?),
+        };
+        crate::lab::print_jobs::queue(self, status).await.map_err(database)
+    }
+
+    async fn staff_job(&self, request: &Parts, id: &str) -> Result<app::staff::JobPage, AppError> {
+        self.staff_only(request).await?;
+        crate::lab::print_jobs::job_page(self, id).await.map_err(database)?.ok_or(AppError::NotFound)
+    }
+
+    async fn staff_job_action(
+        &self,
+        request: &Parts,
+        id: &str,
+        action: app::print_job::JobAction,
+    ) -> Result<(), AppError> {
+        use crate::lab::actions::ActionError;
+        self.staff_only(request).await?;
+        match crate::lab::actions::act(self, id, &action).await {
+            Ok(_) => Ok(()),
+            Err(ActionError::NotFound) => Err(AppError::NotFound),
+            Err(error @ ActionError::NotNow { .. }) => {
+                Err(AppError::Invalid { field: "action".into(), message: error.to_string() })
+            }
+            Err(ActionError::Invalid { field, message }) => {
+                Err(AppError::Invalid { field: field.into(), message })
+            }
+            Err(ActionError::Database(error)) => Err(internal(error)),
+        }
+    }
+
+    async fn staff_upload_sliced(&self, request: &Parts, form: MultipartData) -> Result<String, AppError> {
+        self.staff_only(request).await?;
+        let form = form.into_inner().ok_or_else(|| internal("the browser's form data reached the server"))?;
+        let (id, file) = model_form::read_sliced_fields(form, &self.config).await.map_err(AppError::from)?;
+        crate::lab::sliced::upload(self, &id, file).await.map_err(AppError::from)?;
+        Ok(id)
+    }
+
+    async fn staff_slice(&self, request: &Parts, id: &str) -> Result<(), AppError> {
+        self.staff_only(request).await?;
+        crate::lab::sliced::slice(self, id).await.map(drop).map_err(AppError::from)
+    }
+
+    async fn staff_outbox(&self, request: &Parts) -> Result<Vec<app::staff::OutboxLine>, AppError> {
+        self.staff_only(request).await?;
+        let zone = self.config.lab_zone();
+        let mut lines = crate::mail::outbox::outbox(&self.db, 200).await.map_err(database)?;
+        for line in &mut lines {
+            line.written = crate::platform::time::lab_time(line.created_at_ms, zone);
+            line.sent = line.sent_at_ms.map(|at| crate::platform::time::lab_time(at, zone));
+        }
+        Ok(lines)
+    }
+}
