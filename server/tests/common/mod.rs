@@ -166,6 +166,41 @@ impl TestApp {
         geometry::io::read(geometry::io::Format::Stl, &stl.body, &geometry::Limits::default()).unwrap()
     }
 
+    /// Every job in the app's queue, one line each: what a test that timed
+    /// out was still waiting for.
+    pub async fn jobs_now(&self) -> String {
+        use sqlx::Row;
+        let rows = sqlx::query(
+            "SELECT kind, status, attempts, progress_stage AS stage, error, updated_at FROM jobs ORDER BY created_at",
+        )
+        .fetch_all(self.state.db.pool())
+        .await;
+        match rows {
+            Err(error) => format!("(the jobs could not be read: {error})"),
+            Ok(rows) if rows.is_empty() => "(none)".into(),
+            Ok(rows) => rows
+                .iter()
+                .map(|row| {
+                    let text = |name: &str| {
+                        row.try_get::<Option<String>, _>(name).ok().flatten().unwrap_or_default()
+                    };
+                    let attempts = row.try_get::<i64, _>("attempts").unwrap_or(-1);
+                    let age_s = (memoreez::platform::time::now_ms()
+                        - row.try_get::<i64, _>("updated_at").unwrap_or(0))
+                        / 1000;
+                    format!(
+                        "  {} {} attempts={attempts} stage={:?} error={:?} (updated {age_s} s ago)",
+                        text("kind"),
+                        text("status"),
+                        text("stage"),
+                        text("error")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+        }
+    }
+
     /// Closes the pool and, for PostgreSQL, drops the test's database.
     pub async fn finish(self) {
         self.state.db.close().await;
@@ -259,7 +294,11 @@ where
     // fails here with a reason, instead of holding CI until its time limit.
     let Ok(outcome) = tokio::time::timeout(std::time::Duration::from_secs(300), task).await else {
         abort.abort();
-        panic!("the test did not finish within 5 minutes: something it waited for never came");
+        let jobs = app.jobs_now().await;
+        panic!(
+            "the test did not finish within 5 minutes: something it waited for never came.\n\
+             The app's jobs then (kind, status, attempts, stage, error):\n{jobs}"
+        );
     };
     let app = std::sync::Arc::try_unwrap(app).unwrap_or_else(|_| panic!("test kept the app alive"));
     app.finish().await;
