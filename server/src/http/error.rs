@@ -174,9 +174,6 @@ mod tests {
         let error = AppError::from(OrderError::PaymentUnavailable);
         assert_eq!(error.field(), Some("payment"));
         assert!(error.message_for("payment").unwrap().contains("card payment"));
-        assert_eq!(
-            AppError::from(crate::platform::app_error::database(sqlx::Error::PoolTimedOut)).field(),
-            None
-        );
+        assert_eq!(crate::platform::app_error::database(sqlx::Error::PoolTimedOut).field(), None);
     }
 }
