@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::AppError;
 use crate::order::{email, line};
 use crate::print_job::PrintJobStatus;
-use crate::staff::JobEventLine;
+use crate::staff::PrintJobEvent;
 
 /// How a model is printed in the lab.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -173,7 +173,7 @@ pub fn rejection_in_brief(key: &str) -> Option<&'static str> {
 
 /// The student's own view of their job.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct StudentJob {
+pub struct StudentPrintJob {
     pub id: String,
     pub status: PrintJobStatus,
     pub name: String,
@@ -190,7 +190,7 @@ pub struct StudentJob {
     /// When the confirm link stops working, in the lab's time zone.
     pub confirm_until: Option<String>,
     pub thumbnail_url: Option<String>,
-    pub events: Vec<JobEventLine>,
+    pub events: Vec<PrintJobEvent>,
 }
 
 #[cfg(test)]

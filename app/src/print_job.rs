@@ -76,7 +76,7 @@ impl PrintJobStatus {
 /// What staff can do to a job from its page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
-pub enum JobAction {
+pub enum PrintJobAction {
     /// Takes the NEW badge off.
     MarkReviewed,
     /// Prices a student's submission from its weight (model + supports, all
@@ -103,28 +103,28 @@ pub enum JobAction {
     },
 }
 
-impl JobAction {
+impl PrintJobAction {
     /// The event's kind in the job's log.
     pub fn kind(&self) -> &'static str {
         match self {
-            JobAction::MarkReviewed => "reviewed",
-            JobAction::Approve { .. } => "approved",
-            JobAction::Reject { .. } => "rejected",
-            JobAction::StartPrinting { .. } => "printing",
-            JobAction::Complete => "completed",
-            JobAction::PickedUp { .. } => "picked_up",
+            PrintJobAction::MarkReviewed => "reviewed",
+            PrintJobAction::Approve { .. } => "approved",
+            PrintJobAction::Reject { .. } => "rejected",
+            PrintJobAction::StartPrinting { .. } => "printing",
+            PrintJobAction::Complete => "completed",
+            PrintJobAction::PickedUp { .. } => "picked_up",
         }
     }
 
     /// "A job that is Uploaded cannot be …".
     pub fn past_tense(&self) -> &'static str {
         match self {
-            JobAction::MarkReviewed => "marked reviewed",
-            JobAction::Approve { .. } => "approved",
-            JobAction::Reject { .. } => "rejected",
-            JobAction::StartPrinting { .. } => "started printing",
-            JobAction::Complete => "completed",
-            JobAction::PickedUp { .. } => "picked up",
+            PrintJobAction::MarkReviewed => "marked reviewed",
+            PrintJobAction::Approve { .. } => "approved",
+            PrintJobAction::Reject { .. } => "rejected",
+            PrintJobAction::StartPrinting { .. } => "started printing",
+            PrintJobAction::Complete => "completed",
+            PrintJobAction::PickedUp { .. } => "picked up",
         }
     }
 }

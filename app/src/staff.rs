@@ -45,7 +45,7 @@ pub struct QueueTab {
 
 /// A print job as its card on the dashboard shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct JobCard {
+pub struct PrintJobCard {
     pub id: String,
     /// `student` or `shop`.
     pub source: String,
@@ -77,12 +77,12 @@ pub struct Queue {
     pub read_at: String,
     pub tabs: Vec<QueueTab>,
     pub showing: crate::print_job::PrintJobStatus,
-    pub jobs: Vec<JobCard>,
+    pub jobs: Vec<PrintJobCard>,
 }
 
 /// One entry of a job's event log.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct JobEventLine {
+pub struct PrintJobEvent {
     pub at_ms: i64,
     /// `at_ms` in the lab's time zone.
     pub at: String,
@@ -96,10 +96,10 @@ pub struct JobEventLine {
 
 /// A job's own page: its card, where it stands and everything that happened.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct JobPage {
-    pub card: JobCard,
+pub struct PrintJobPage {
+    pub card: PrintJobCard,
     pub status: crate::print_job::PrintJobStatus,
-    pub events: Vec<JobEventLine>,
+    pub events: Vec<PrintJobEvent>,
     /// `3dprint://open?path=…`: opens the job's file on a staff computer
     /// that has run `memoreez protocol install`.
     pub slicer_link: String,

@@ -16,7 +16,7 @@ pub trait Lab: Send + Sync {
         form: leptos::server_fn::codec::MultipartData,
     ) -> Result<String, AppError>;
     /// The student's job opened by the token in their link, or [`AppError::NotFound`].
-    async fn lab_job(&self, id: &str, token: &str) -> Result<crate::lab::StudentJob, AppError>;
+    async fn lab_job(&self, id: &str, token: &str) -> Result<crate::lab::StudentPrintJob, AppError>;
     /// The student accepts the approved price.
     async fn confirm_lab_job(&self, id: &str, token: &str) -> Result<(), AppError>;
 }

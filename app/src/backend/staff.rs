@@ -23,13 +23,13 @@ pub trait Staff: Send + Sync {
     /// The print queue by status (see [`crate::server_fns::staff::staff_queue`]), for signed-in staff.
     async fn staff_queue(&self, request: &Parts, status: &str) -> Result<crate::staff::Queue, AppError>;
     /// A print job's page, for signed-in staff.
-    async fn staff_job(&self, request: &Parts, id: &str) -> Result<crate::staff::JobPage, AppError>;
+    async fn staff_job(&self, request: &Parts, id: &str) -> Result<crate::staff::PrintJobPage, AppError>;
     /// A staff action on a job ([`AppError::Invalid`] naming `action` when it is not allowed now).
     async fn staff_job_action(
         &self,
         request: &Parts,
         id: &str,
-        action: crate::print_job::JobAction,
+        action: crate::print_job::PrintJobAction,
     ) -> Result<(), AppError>;
     /// Keeps a sliced file staff uploaded for a student job (its weight and
     /// time become the job's when it is G-code); returns the job's id.

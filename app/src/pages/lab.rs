@@ -13,7 +13,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::loaded::loaded_page;
 use crate::error::AppError;
-use crate::lab::{LabOptions, PrintMethod, StudentJob};
+use crate::lab::{LabOptions, PrintMethod, StudentPrintJob};
 use crate::pages::staff_job::EventLog;
 use crate::print_job::PrintJobStatus;
 use crate::quote::money;
@@ -187,7 +187,11 @@ pub fn LabJobPage() -> impl IntoView {
 }
 
 #[component]
-fn StudentJobView(job: StudentJob, confirm: ServerAction<ConfirmLabJob>, token: String) -> impl IntoView {
+fn StudentJobView(
+    job: StudentPrintJob,
+    confirm: ServerAction<ConfirmLabJob>,
+    token: String,
+) -> impl IntoView {
     let error = crate::pages::staff::form_error(confirm);
     let price = match (job.price_cents, &job.currency) {
         (Some(cents), Some(currency)) => Some(format!("{} {currency}", money(cents.max(0) as u64))),

@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::server_fns::staff::{
     StaffSetup, StaffSignIn, StaffSignOut, staff_outbox, staff_queue, staff_status,
 };
-use crate::staff::{JobCard, OutboxLine, Queue};
+use crate::staff::{OutboxLine, PrintJobCard, Queue};
 
 /// The error a plain form came back with (no JavaScript), or the action's own.
 pub(crate) fn form_error<A>(action: ServerAction<A>) -> impl Fn() -> Option<String> + Copy
@@ -163,7 +163,7 @@ fn Dashboard(queue: Queue, feed: LabFeed) -> impl IntoView {
 }
 
 #[component]
-pub(crate) fn JobCardView(job: JobCard) -> impl IntoView {
+pub(crate) fn JobCardView(job: PrintJobCard) -> impl IntoView {
     let price = job.price_cents.map(|cents| {
         format!("{} {}", crate::quote::money(cents.max(0) as u64), job.currency.clone().unwrap_or_default())
     });

@@ -17,7 +17,7 @@ use crate::components::loaded::loaded_page;
 use crate::lab::REJECTION_REASONS;
 use crate::pages::staff::{JobCardView, form_error};
 use crate::print_job::PrintJobStatus;
-use crate::staff::{JobEventLine, JobPage, StudentDetails};
+use crate::staff::{PrintJobEvent, PrintJobPage, StudentDetails};
 
 #[component]
 pub fn StaffJobPage() -> impl IntoView {
@@ -80,8 +80,12 @@ fn step_form(
 }
 
 #[component]
-fn Job(page: JobPage, act: ServerAction<StaffJobAction>, slice: ServerAction<StaffSlice>) -> impl IntoView {
-    let JobPage { card, status, events, slicer_link, student, files } = page;
+fn Job(
+    page: PrintJobPage,
+    act: ServerAction<StaffJobAction>,
+    slice: ServerAction<StaffSlice>,
+) -> impl IntoView {
+    let PrintJobPage { card, status, events, slicer_link, student, files } = page;
     let error = form_error(act);
     let id = card.id.clone();
     let text_field = |name: &'static str, placeholder: &'static str, required: bool| {
@@ -195,7 +199,7 @@ fn Student(student: StudentDetails, files: Vec<crate::staff::FileLink>) -> impl 
 
 /// A job's event log, oldest first.
 #[component]
-pub fn EventLog(events: Vec<JobEventLine>) -> impl IntoView {
+pub fn EventLog(events: Vec<PrintJobEvent>) -> impl IntoView {
     view! {
         <ol class="history" data-testid="job-events">
             {events.into_iter().map(|event| {

@@ -26,7 +26,7 @@ pub async fn submit_lab_job(form: leptos::server_fn::codec::MultipartData) -> Re
 
 /// The job `token` opens, as its student sees it.
 #[leptos::server(endpoint = "lab_job")]
-pub async fn lab_job(id: String, t: String) -> Result<StudentJob, AppError> {
+pub async fn lab_job(id: String, t: String) -> Result<StudentPrintJob, AppError> {
     let (backend, _) = crate::backend::from_context()?;
     crate::error::with_status(backend.lab_job(&id, &t).await)
 }

@@ -35,7 +35,7 @@ mod job_action {
         #[server(default)] reason_supports: String,
         #[server(default)] reason_rules: String,
     ) -> Result<(), AppError> {
-        use crate::print_job::JobAction;
+        use crate::print_job::PrintJobAction;
         let (backend, request) = crate::backend::from_context()?;
         let outcome = async {
             // Who asks comes first: a stranger learns nothing about the form.
@@ -43,8 +43,8 @@ mod job_action {
                 return Err(AppError::SignInNeeded);
             }
             let action = match action.as_str() {
-                "mark_reviewed" => JobAction::MarkReviewed,
-                "approve" => JobAction::Approve {
+                "mark_reviewed" => PrintJobAction::MarkReviewed,
+                "approve" => PrintJobAction::Approve {
                     weight_g: crate::staff::number("weight_g", &weight_g)?,
                     print_hours: crate::staff::number("print_hours", &print_hours)?,
                 },
@@ -56,11 +56,11 @@ mod job_action {
                         .filter(|(_, ticked)| !ticked.is_empty())
                         .map(|((key, _), _)| key.to_string())
                         .collect();
-                    JobAction::Reject { reasons, note }
+                    PrintJobAction::Reject { reasons, note }
                 }
-                "start_printing" => JobAction::StartPrinting { printer },
-                "complete" => JobAction::Complete,
-                "picked_up" => JobAction::PickedUp { payment },
+                "start_printing" => PrintJobAction::StartPrinting { printer },
+                "complete" => PrintJobAction::Complete,
+                "picked_up" => PrintJobAction::PickedUp { payment },
                 _ => {
                     return Err(AppError::Invalid {
                         field: "action".into(),
@@ -77,7 +77,7 @@ mod job_action {
 }
 
 #[leptos::server(endpoint = "staff_job")]
-pub async fn staff_job(id: String) -> Result<JobPage, AppError> {
+pub async fn staff_job(id: String) -> Result<PrintJobPage, AppError> {
     let (backend, request) = crate::backend::from_context()?;
     crate::error::with_status(backend.staff_job(&request, &id).await)
 }

@@ -5,7 +5,7 @@
 
 use app::lab::{PrintMethod, REJECTION_REASONS};
 use app::order::{Delivery, OrderStatus, OrderView};
-use app::print_job::{JobAction, PrintJobStatus};
+use app::print_job::{PrintJobAction, PrintJobStatus};
 use app::quote::money;
 use sqlx::Row;
 
@@ -33,14 +33,14 @@ pub enum ActionError {
 }
 
 /// The job's row as the actions read it.
-struct Job {
+struct PrintJob {
     from: PrintJobStatus,
     order_id: Option<String>,
     /// A student's submission (emails go to the student; files have a folder).
     student: Option<Student>,
 }
 
-async fn load(tx: &mut sqlx::Transaction<'_, sqlx::Any>, job_id: &str) -> Result<Job, ActionError> {
+async fn load(tx: &mut sqlx::Transaction<'_, sqlx::Any>, job_id: &str) -> Result<PrintJob, ActionError> {
     let row = sqlx::query(
         "SELECT status, order_id, source, name, email, method, file_name, price_cents, currency \
          FROM print_jobs WHERE id = $1",
@@ -62,17 +62,21 @@ async fn load(tx: &mut sqlx::Transaction<'_, sqlx::Any>, job_id: &str) -> Result
         }),
         _ => None,
     };
-    Ok(Job { from, order_id: row.try_get("order_id")?, student })
+    Ok(PrintJob { from, order_id: row.try_get("order_id")?, student })
 }
 
 /// Applies `action` to the job; the status it is in afterwards.
-pub async fn act(state: &AppState, job_id: &str, action: &JobAction) -> Result<PrintJobStatus, ActionError> {
+pub async fn act(
+    state: &AppState,
+    job_id: &str,
+    action: &PrintJobAction,
+) -> Result<PrintJobStatus, ActionError> {
     let now = now_ms();
     let mut tx = state.db.begin_write().await?;
-    let Job { from, order_id, mut student } = load(&mut tx, job_id).await?;
+    let PrintJob { from, order_id, mut student } = load(&mut tx, job_id).await?;
 
     let (to, details) = match action {
-        JobAction::MarkReviewed => {
+        PrintJobAction::MarkReviewed => {
             sqlx::query(
                 "UPDATE print_jobs SET reviewed_at = $1, updated_at = $1 WHERE id = $2 AND reviewed_at IS NULL",
             )
@@ -85,7 +89,7 @@ pub async fn act(state: &AppState, job_id: &str, action: &JobAction) -> Result<P
             lab_files::settle_after_step(state, job_id).await;
             return Ok(from);
         }
-        JobAction::Approve { weight_g, print_hours } => {
+        PrintJobAction::Approve { weight_g, print_hours } => {
             let Some(student) = student.as_mut() else {
                 return Err(ActionError::NotNow { from: "a shop order", action: "approved" });
             };
@@ -120,7 +124,7 @@ pub async fn act(state: &AppState, job_id: &str, action: &JobAction) -> Result<P
             );
             (PrintJobStatus::Pending, details)
         }
-        JobAction::Reject { reasons, note } => {
+        PrintJobAction::Reject { reasons, note } => {
             let labels = reasons
                 .iter()
                 .map(|reason| {
@@ -147,7 +151,7 @@ pub async fn act(state: &AppState, job_id: &str, action: &JobAction) -> Result<P
             }
             (PrintJobStatus::Rejected, details.trim_end().to_string())
         }
-        JobAction::StartPrinting { printer } => {
+        PrintJobAction::StartPrinting { printer } => {
             let printer = printer.trim();
             let details = match printer {
                 "" => "Printing.".to_string(),
@@ -155,8 +159,8 @@ pub async fn act(state: &AppState, job_id: &str, action: &JobAction) -> Result<P
             };
             (PrintJobStatus::Printing, details)
         }
-        JobAction::Complete => (PrintJobStatus::Completed, "Printed.".to_string()),
-        JobAction::PickedUp { payment } => {
+        PrintJobAction::Complete => (PrintJobStatus::Completed, "Printed.".to_string()),
+        PrintJobAction::PickedUp { payment } => {
             let payment = payment.trim();
             if payment.is_empty() || payment.chars().count() > 120 {
                 return Err(invalid(

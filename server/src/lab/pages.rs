@@ -24,7 +24,7 @@ impl Lab for AppState {
         Ok(submitted.page_path())
     }
 
-    async fn lab_job(&self, id: &str, token: &str) -> Result<app::lab::StudentJob, AppError> {
+    async fn lab_job(&self, id: &str, token: &str) -> Result<app::lab::StudentPrintJob, AppError> {
         crate::lab::submissions::student_view(self, id, token).await.map_err(AppError::from)
     }
 

@@ -4,7 +4,7 @@
 
 use app::order::OrderView;
 use app::print_job::PrintJobStatus;
-use app::staff::{FileLink, JobCard, JobPage, Queue, QueueTab, StudentDetails};
+use app::staff::{FileLink, PrintJobCard, PrintJobPage, Queue, QueueTab, StudentDetails};
 use sqlx::Row;
 
 use crate::lab::folders::{self, THUMBNAIL};
@@ -108,10 +108,10 @@ pub async fn advance_order_job(
 const CARD_COLUMNS: &str = "id, source, order_id, status, name, email, method, color, notes, quantity, weight_g, \
      print_hours, price_cents, currency, reviewed_at, created_at, folder";
 
-fn card(state: &AppState, row: &sqlx::any::AnyRow) -> sqlx::Result<JobCard> {
+fn card(state: &AppState, row: &sqlx::any::AnyRow) -> sqlx::Result<PrintJobCard> {
     let order_id: Option<String> = row.try_get("order_id")?;
     let reviewed: Option<i64> = row.try_get("reviewed_at")?;
-    Ok(JobCard {
+    Ok(PrintJobCard {
         id: row.try_get("id")?,
         source: row.try_get("source")?,
         thumbnail_url: match (&order_id, row.try_get::<Option<String>, _>("folder")?) {
@@ -142,7 +142,7 @@ fn card(state: &AppState, row: &sqlx::any::AnyRow) -> sqlx::Result<JobCard> {
 }
 
 /// A job's page: its card, status and event log; `None` for an unknown id.
-pub async fn job_page(state: &AppState, id: &str) -> sqlx::Result<Option<JobPage>> {
+pub async fn job_page(state: &AppState, id: &str) -> sqlx::Result<Option<PrintJobPage>> {
     let db = state.db.pool();
     let Some(row) =
         sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {CARD_COLUMNS} FROM print_jobs WHERE id = $1")))
@@ -167,7 +167,7 @@ pub async fn job_page(state: &AppState, id: &str) -> sqlx::Result<Option<JobPage
         // A shop order: its file stays with the order.
         let slicer_link =
             crate::lab::open_in_slicer::job_link(state, id, &files.try_get::<String, _>("file_key")?);
-        return Ok(Some(JobPage {
+        return Ok(Some(PrintJobPage {
             card: card(state, &row)?,
             status,
             events,
@@ -205,7 +205,7 @@ pub async fn job_page(state: &AppState, id: &str) -> sqlx::Result<Option<JobPage
         file_name,
         folder: format!("{}/{filed}/{folder}", folders::ROOT),
     };
-    Ok(Some(JobPage {
+    Ok(Some(PrintJobPage {
         card: card(state, &row)?,
         status,
         events,

@@ -5,9 +5,9 @@
 //! link in their emails (only its SHA-256 is stored, and it expires).
 
 use app::error::AppError;
-use app::lab::{CheckedSubmission, PrintMethod, StudentJob, Submission};
+use app::lab::{CheckedSubmission, PrintMethod, StudentPrintJob, Submission};
 use app::print_job::PrintJobStatus;
-use app::staff::JobEventLine;
+use app::staff::PrintJobEvent;
 use slicing::material::Material;
 use sqlx::Row;
 
@@ -266,7 +266,7 @@ async fn may_confirm(state: &AppState, id: &str, token: &str) -> Result<bool, La
 /// One query for the link, the job and its log: this is what a student's
 /// page polls, and on SQLite each query is a trip to the connection's thread
 /// (three separate ones made this endpoint ~25 % slower under load).
-pub async fn student_view(state: &AppState, id: &str, token: &str) -> Result<StudentJob, LabError> {
+pub async fn student_view(state: &AppState, id: &str, token: &str) -> Result<StudentPrintJob, LabError> {
     let rows = sqlx::query(
         "SELECT l.can_confirm, l.expires_at, j.status, j.name, j.method, j.color, j.file_name, j.weight_g, \
          j.print_hours, j.price_cents, j.currency, e.at, e.actor, e.kind, e.from_status, e.to_status, e.details \
@@ -296,7 +296,7 @@ pub async fn student_view(state: &AppState, id: &str, token: &str) -> Result<Stu
             events.push(event_line(row, zone)?);
         }
     }
-    Ok(StudentJob {
+    Ok(StudentPrintJob {
         id: id.to_string(),
         status,
         name: job.try_get("name")?,
@@ -315,7 +315,7 @@ pub async fn student_view(state: &AppState, id: &str, token: &str) -> Result<Stu
 }
 
 /// A job's event log, oldest first, with times in the lab's time zone.
-pub async fn events(state: &AppState, id: &str) -> sqlx::Result<Vec<JobEventLine>> {
+pub async fn events(state: &AppState, id: &str) -> sqlx::Result<Vec<PrintJobEvent>> {
     let zone = state.config.lab_zone();
     sqlx::query(
         "SELECT at, actor, kind, from_status, to_status, details FROM print_job_events WHERE job_id = $1 ORDER BY id",
@@ -329,8 +329,8 @@ pub async fn events(state: &AppState, id: &str) -> sqlx::Result<Vec<JobEventLine
 }
 
 /// One line of a job's log from a row with its columns.
-fn event_line(row: &sqlx::any::AnyRow, zone: chrono_tz::Tz) -> sqlx::Result<JobEventLine> {
-    Ok(JobEventLine {
+fn event_line(row: &sqlx::any::AnyRow, zone: chrono_tz::Tz) -> sqlx::Result<PrintJobEvent> {
+    Ok(PrintJobEvent {
         at: crate::platform::time::lab_time(row.try_get("at")?, zone),
         at_ms: row.try_get("at")?,
         actor: row.try_get("actor")?,

@@ -63,7 +63,7 @@ impl Staff for AppState {
         crate::lab::print_jobs::queue(self, status).await.map_err(database)
     }
 
-    async fn staff_job(&self, request: &Parts, id: &str) -> Result<app::staff::JobPage, AppError> {
+    async fn staff_job(&self, request: &Parts, id: &str) -> Result<app::staff::PrintJobPage, AppError> {
         self.staff_only(request).await?;
         crate::lab::print_jobs::job_page(self, id).await.map_err(database)?.ok_or(AppError::NotFound)
     }
@@ -72,7 +72,7 @@ impl Staff for AppState {
         &self,
         request: &Parts,
         id: &str,
-        action: app::print_job::JobAction,
+        action: app::print_job::PrintJobAction,
     ) -> Result<(), AppError> {
         use crate::lab::actions::ActionError;
         self.staff_only(request).await?;
