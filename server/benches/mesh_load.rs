@@ -1,5 +1,5 @@
 //! `cargo bench -p memoreez --bench mesh_load`: 60 keepsake downloads at
-//! once, each of a different model (so no build is shared or cached), each
+//! once, each of a different model (a 25 000-triangle sphere) (so no build is shared or cached), each
 //! from its own address, against the real app on a real socket; meanwhile
 //! the home page is asked for every 25 ms. Goal: the home page answers
 //! within 200 ms at the 99th percentile however many keepsakes are being
@@ -32,9 +32,11 @@ async fn main() {
     println!("making {DOWNLOADS} models to download ({} mesh work slot(s))", state.mesh_work.slots());
     let mut creations = Vec::new();
     for n in 0..DOWNLOADS {
-        // A different size each: a different model, a different keepsake.
-        let size = [20.0 + n as f64 * 0.5, 24.0, 12.0];
-        let stl = geometry::io::stl::write_binary(&geometry::shapes::cuboid([0.0; 3], size));
+        // A different size each: a different model, a different keepsake. A
+        // sphere of ~25 000 triangles, so each keepsake's booleans take a
+        // real fraction of a second and the load lasts seconds, not moments.
+        let radius = 15.0 + n as f64 * 0.25;
+        let stl = geometry::io::stl::write_binary(&geometry::shapes::uv_sphere([0.0; 3], radius, 160, 80));
         let (content_type, body) = upload_form(&format!("box{n}.stl"), &stl);
         let reply = client
             .post(format!("{base}/api/creations/upload"))
