@@ -1,0 +1,222 @@
+//! A client for OctoPrint's REST API (one printer per OctoPrint server): what
+//! the printer is doing, sending it a G-code file to print, and cancelling.
+//!
+//! The calls (key in the `X-Api-Key` header):
+//! - `GET /api/job`: `state` (OctoPrint's words: "Operational", "Printing",
+//!   "Paused", "Offline", "Error: …"), `progress.completion` (%),
+//!   `progress.printTimeLeft` (s) and `job.file.name`, the file it is on;
+//! - `POST /api/files/local`, multipart `file` and `print=true`: upload and start;
+//! - `POST /api/job` `{"command": "cancel"}`.
+//!
+//! Written on reqwest rather than taken from a crate: the OctoPrint crates
+//! on crates.io are unmaintained and cover far more than these three calls.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// What a printer is doing, in the lab's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrinterState {
+    /// The OctoPrint server does not answer, or the printer is not connected to it.
+    Offline,
+    /// Connected and not printing: it can take a job.
+    Idle,
+    Printing,
+    Paused,
+    /// The printer reported an error; the reading's message says which.
+    Error,
+}
+
+impl PrinterState {
+    pub fn name(self) -> &'static str {
+        match self {
+            PrinterState::Offline => "offline",
+            PrinterState::Idle => "idle",
+            PrinterState::Printing => "printing",
+            PrinterState::Paused => "paused",
+            PrinterState::Error => "error",
+        }
+    }
+
+    /// OctoPrint's state text, as `/api/job` gives it.
+    fn from_octoprint(text: &str) -> PrinterState {
+        let text = text.trim();
+        if text.starts_with("Error") || text.contains("after error") || text.contains("with error") {
+            return PrinterState::Error;
+        }
+        match text {
+            "Operational" => PrinterState::Idle,
+            "Paused" | "Pausing" | "Resuming" => PrinterState::Paused,
+            "Printing" | "Starting" | "Finishing" | "Cancelling" | "Transferring file to SD" => {
+                PrinterState::Printing
+            }
+            other if other.starts_with("Printing") || other.starts_with("Starting") => PrinterState::Printing,
+            // "Offline", "Closed", "Connecting", "Opening serial connection", …
+            _ => PrinterState::Offline,
+        }
+    }
+}
+
+/// One look at the printer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Reading {
+    pub state: PrinterState,
+    /// How far the current (or last) file is, 0–100.
+    pub completion_pct: Option<f64>,
+    /// OctoPrint's estimate of the time left, seconds.
+    pub time_left_s: Option<i64>,
+    /// The file it is on (or last printed).
+    pub file: Option<String>,
+    /// OctoPrint's own words for the state (an error's text when there is one).
+    pub message: String,
+}
+
+#[derive(thiserror::Error, Debug)]
+pub enum OctoPrintError {
+    #[error("OctoPrint could not be reached: {0}")]
+    Unreachable(String),
+    #[error("OctoPrint refused the API key (HTTP {0}); check the printer's key")]
+    KeyRefused(u16),
+    #[error("OctoPrint refused it: {0}")]
+    Refused(String),
+    #[error("OctoPrint answered something we could not read: {0}")]
+    Unreadable(String),
+}
+
+/// Answers are small JSON documents; anything bigger is not OctoPrint's.
+const MAX_ANSWER_BYTES: usize = 1 << 20;
+
+#[derive(Clone, Debug)]
+pub struct OctoPrint {
+    base: String,
+    key: String,
+    http: reqwest::Client,
+}
+
+impl OctoPrint {
+    /// A client for the OctoPrint at `base` (e.g. `http://printer-1.lab:5000`).
+    pub fn new(base: &str, key: &str) -> OctoPrint {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            // An upload of a large G-code file over a slow lab network takes a while.
+            .timeout(Duration::from_secs(120))
+            .build()
+            .expect("an HTTP client with rustls builds");
+        OctoPrint { base: base.trim_end_matches('/').to_string(), key: key.to_string(), http }
+    }
+
+    /// What the printer is doing now.
+    pub async fn read(&self) -> Result<Reading, OctoPrintError> {
+        let answer = self.call(self.http.get(self.url("/api/job")).timeout(Duration::from_secs(10))).await?;
+        let state_text = answer["state"].as_str().unwrap_or("Offline").to_string();
+        let state = PrinterState::from_octoprint(&state_text);
+        let error = answer["error"].as_str().filter(|error| !error.is_empty());
+        Ok(Reading {
+            state,
+            completion_pct: answer["progress"]["completion"].as_f64().map(|pct| pct.clamp(0.0, 100.0)),
+            time_left_s: answer["progress"]["printTimeLeft"].as_f64().map(|s| s.max(0.0).round() as i64),
+            file: answer["job"]["file"]["name"].as_str().map(str::to_string),
+            message: error.map_or(state_text, str::to_string),
+        })
+    }
+
+    /// Uploads `gcode` as `file_name` (replacing one of that name) and starts printing it.
+    pub async fn print(&self, file_name: &str, gcode: &[u8]) -> Result<(), OctoPrintError> {
+        let boundary = format!("memoreez-{:016x}", rand::random::<u64>());
+        let mut body = Vec::with_capacity(gcode.len() + 512);
+        let name = file_name.replace(['"', '\r', '\n'], "_");
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            )
+            .bytes(),
+        );
+        body.extend_from_slice(gcode);
+        body.extend(
+            format!("\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"print\"\r\n\r\ntrue\r\n--{boundary}--\r\n")
+                .bytes(),
+        );
+        let request = self
+            .http
+            .post(self.url("/api/files/local"))
+            .header(http::header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .body(body);
+        let answer = self.call(request).await?;
+        if answer["done"].as_bool() == Some(true) && answer["effectivePrint"].as_bool() != Some(false) {
+            Ok(())
+        } else {
+            Err(OctoPrintError::Refused(format!("the file was kept but not started: {answer}")))
+        }
+    }
+
+    /// Cancels the print under way.
+    pub async fn cancel(&self) -> Result<(), OctoPrintError> {
+        let request = self.http.post(self.url("/api/job")).json(&serde_json::json!({ "command": "cancel" }));
+        self.call(request).await.map(|_| ())
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn call(&self, request: reqwest::RequestBuilder) -> Result<Value, OctoPrintError> {
+        let mut response = request
+            .header("X-Api-Key", &self.key)
+            .send()
+            .await
+            .map_err(|e| OctoPrintError::Unreachable(e.without_url().to_string()))?;
+        let status = response.status();
+        let mut bytes = Vec::new();
+        while let Some(chunk) =
+            response.chunk().await.map_err(|e| OctoPrintError::Unreachable(e.to_string()))?
+        {
+            if bytes.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err(OctoPrintError::Unreadable(format!("an answer over {MAX_ANSWER_BYTES} bytes")));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        if status == reqwest::StatusCode::FORBIDDEN || status == reqwest::StatusCode::UNAUTHORIZED {
+            return Err(OctoPrintError::KeyRefused(status.as_u16()));
+        }
+        if !status.is_success() {
+            let said: String = text.chars().take(300).collect();
+            return Err(OctoPrintError::Refused(format!("{} (HTTP {})", said.trim(), status.as_u16())));
+        }
+        // `204 No Content` (a command taken) has no body.
+        if bytes.is_empty() {
+            return Ok(Value::Null);
+        }
+        serde_json::from_slice(&bytes)
+            .map_err(|_| OctoPrintError::Unreadable(text.chars().take(300).collect()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn octoprints_words_become_the_labs() {
+        for (text, state) in [
+            ("Operational", PrinterState::Idle),
+            ("Printing", PrinterState::Printing),
+            ("Printing from SD", PrinterState::Printing),
+            ("Starting", PrinterState::Printing),
+            ("Cancelling", PrinterState::Printing),
+            ("Paused", PrinterState::Paused),
+            ("Pausing", PrinterState::Paused),
+            ("Offline", PrinterState::Offline),
+            ("Opening serial connection", PrinterState::Offline),
+            ("Closed", PrinterState::Offline),
+            ("Error: Thermal Runaway", PrinterState::Error),
+            ("Offline after error", PrinterState::Error),
+        ] {
+            assert_eq!(PrinterState::from_octoprint(text), state, "{text}");
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! The OctoPrint client against a real OctoPrint (PyPI `octoprint`, with its
+//! Virtual Printer plugin), which `./dev test` installs in a virtualenv and
+//! names in `MEMOREEZ_TEST_OCTOPRINT`.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use memoreez::printers::octoprint::{OctoPrint, OctoPrintError, PrinterState, Reading};
+
+/// A real OctoPrint on a free port with a virtual printer connected, and
+/// an API key made the way a lab makes one (an app key, after a login).
+struct VirtualPrinter {
+    server: Child,
+    url: String,
+    key: String,
+    _base: tempfile::TempDir,
+}
+
+impl Drop for VirtualPrinter {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+const USER: &str = "labstaff";
+const PASSWORD: &str = "a-lab-password-1";
+
+impl VirtualPrinter {
+    async fn start() -> VirtualPrinter {
+        let octoprint = std::env::var("MEMOREEZ_TEST_OCTOPRINT").unwrap_or_else(|_| {
+            panic!(
+                "MEMOREEZ_TEST_OCTOPRINT names no OctoPrint: run `./dev test`, which installs one \
+                 (PyPI `octoprint` in a virtualenv), or set it to an `octoprint` executable"
+            )
+        });
+        let base = tempfile::tempdir().unwrap();
+        // Tests run as root: OctoPrint wants to be told that is meant.
+        std::fs::write(
+            base.path().join("config.yaml"),
+            "plugins:\n  virtual_printer:\n    enabled: true\n  tracking:\n    enabled: false\n  \
+             announcements:\n    enabled: false\n  errortracking:\n    enabled: false\n  \
+             softwareupdate:\n    check_providers: {}\n  pluginmanager:\n    repository: ''\n\
+             server:\n  onlineCheck:\n    enabled: false\n  pluginBlacklist:\n    enabled: false\n  \
+             firstRun: false\n  seenWizards:\n    corewizard: 4\n\
+             serial:\n  port: VIRTUAL\n  baudrate: 0\n  autoconnect: true\n",
+        )
+        .unwrap();
+        let basedir = base.path().to_str().unwrap().to_string();
+        let added = Command::new(&octoprint)
+            .args(["--basedir", &basedir, "--iknowwhatimdoing", "user", "add", "--password", PASSWORD])
+            .args(["--admin", USER])
+            .output()
+            .expect("octoprint runs");
+        assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let server = Command::new(&octoprint)
+            .args(["serve", "--basedir", &basedir, "--iknowwhatimdoing", "--host", "127.0.0.1"])
+            .args(["--port", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("octoprint serve starts");
+        let url = format!("http://127.0.0.1:{port}");
+        let mut printer = VirtualPrinter { server, url, key: String::new(), _base: base };
+        printer.key = printer.app_key(port).await;
+        printer
+    }
+
+    /// Logs in (with the CSRF token OctoPrint sets as a cookie) and asks
+    /// the app-keys plugin for a key, as OctoPrint's settings page does.
+    async fn app_key(&mut self, port: u16) -> String {
+        let http = reqwest::Client::new();
+        // It answers before it is ready: wait for the page that sets the CSRF cookie.
+        let csrf_name = format!("csrf_token_P{port}");
+        let started = Instant::now();
+        let (mut cookies, csrf) = loop {
+            assert!(self.server.try_wait().unwrap().is_none(), "octoprint serve stopped");
+            assert!(started.elapsed() < Duration::from_secs(120), "OctoPrint did not start within 2 minutes");
+            if let Ok(front) = http.get(&self.url).send().await {
+                let cookies = cookies_of(&front);
+                let csrf =
+                    cookies.iter().find_map(|(name, value)| (*name == csrf_name).then(|| value.clone()));
+                if let Some(csrf) = csrf {
+                    break (cookies, csrf);
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        };
+        let login = http
+            .post(format!("{}/api/login", self.url))
+            .header("X-CSRF-Token", &csrf)
+            .header("Cookie", cookie_header(&cookies))
+            .json(&serde_json::json!({ "user": USER, "pass": PASSWORD, "remember": false }))
+            .send()
+            .await
+            .unwrap();
+        assert!(login.status().is_success(), "login: {}", login.status());
+        // The login sets a session and may rotate the CSRF token: the newest of each counts.
+        for (name, value) in cookies_of(&login) {
+            cookies.retain(|(kept, _)| *kept != name);
+            cookies.push((name, value));
+        }
+        let csrf = cookies
+            .iter()
+            .find_map(|(name, value)| (*name == csrf_name).then(|| value.clone()))
+            .unwrap_or(csrf);
+        let generated: serde_json::Value = http
+            .post(format!("{}/api/plugin/appkeys", self.url))
+            .header("X-CSRF-Token", &csrf)
+            .header("Cookie", cookie_header(&cookies))
+            .json(&serde_json::json!({ "command": "generate", "app": "memoreez-tests" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        generated["api_key"].as_str().unwrap_or_else(|| panic!("an app key: {generated}")).to_string()
+    }
+}
+
+fn cookies_of(response: &reqwest::Response) -> Vec<(String, String)> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .filter_map(|value| value.split(';').next()?.split_once('='))
+        .map(|(name, value)| (name.trim().to_string(), value.trim().to_string()))
+        .collect()
+}
+
+fn cookie_header(cookies: &[(String, String)]) -> String {
+    cookies.iter().map(|(name, value)| format!("{name}={value}")).collect::<Vec<_>>().join("; ")
+}
+
+/// A G-code of `moves` moves, each followed by a dwell of `dwell_ms`: the
+/// virtual printer takes about that long to print it.
+fn gcode(moves: u32, dwell_ms: u32) -> Vec<u8> {
+    let mut lines = vec!["G28".to_string(), "G90".to_string()];
+    for n in 0..moves {
+        lines.push(format!("G1 X{} Y10 F3000", 10 + n));
+        if dwell_ms > 0 {
+            lines.push(format!("G4 P{dwell_ms}"));
+        }
+    }
+    (lines.join("\n") + "\n").into_bytes()
+}
+
+/// Reads the printer until `wanted` holds (every 200 ms, for a minute at most).
+async fn until(printer: &OctoPrint, what: &str, wanted: impl Fn(&Reading) -> bool) -> Reading {
+    let started = Instant::now();
+    let mut last = None;
+    while started.elapsed() < Duration::from_secs(60) {
+        match printer.read().await {
+            Ok(reading) if wanted(&reading) => return reading,
+            other => last = Some(other),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("the printer never became {what}; last read: {last:?}");
+}
+
+#[tokio::test]
+async fn a_real_octoprint_prints_reports_progress_and_cancels() {
+    let virtual_printer = VirtualPrinter::start().await;
+    let printer = OctoPrint::new(&virtual_printer.url, &virtual_printer.key);
+
+    // The virtual printer connects by itself: idle, ready for a job.
+    let idle = until(&printer, "idle", |r| r.state == PrinterState::Idle).await;
+    assert_eq!(idle.message, "Operational");
+
+    // A key OctoPrint does not know is refused, and says so.
+    let stranger = OctoPrint::new(&virtual_printer.url, "not-a-key");
+    assert!(matches!(stranger.read().await, Err(OctoPrintError::KeyRefused(403))));
+
+    // A short job is uploaded, started, and runs to 100 %.
+    printer.print("memoreez-short.gcode", &gcode(30, 0)).await.unwrap();
+    let done = until(&printer, "done with the short job", |r| {
+        r.state == PrinterState::Idle
+            && r.file.as_deref() == Some("memoreez-short.gcode")
+            && r.completion_pct == Some(100.0)
+    })
+    .await;
+    assert_eq!(done.time_left_s.unwrap_or(0), 0);
+
+    // A long job shows its progress rising while it prints; cancelled on
+    // the printer, it stops short of 100 %.
+    printer.print("memoreez-long.gcode", &gcode(60, 500)).await.unwrap();
+    let printing = until(&printer, "printing the long job", |r| {
+        r.state == PrinterState::Printing
+            && r.file.as_deref() == Some("memoreez-long.gcode")
+            && r.completion_pct.is_some_and(|pct| pct > 0.0)
+    })
+    .await;
+    let later = until(&printer, "further along", |r| {
+        r.completion_pct.is_some_and(|pct| pct > printing.completion_pct.unwrap())
+    })
+    .await;
+    assert_eq!(later.state, PrinterState::Printing);
+    printer.cancel().await.unwrap();
+    let cancelled = until(&printer, "idle after the cancel", |r| r.state == PrinterState::Idle).await;
+    assert_eq!(cancelled.file.as_deref(), Some("memoreez-long.gcode"));
+    assert!(cancelled.completion_pct.is_none_or(|pct| pct < 100.0), "{cancelled:?}");
+
+    // OctoPrint gone: the printer cannot be reached, and the reason says so.
+    let url = virtual_printer.url.clone();
+    drop(virtual_printer);
+    let gone = OctoPrint::new(&url, "any").read().await;
+    assert!(matches!(&gone, Err(OctoPrintError::Unreachable(_))), "{gone:?}");
+}
