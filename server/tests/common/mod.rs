@@ -313,6 +313,7 @@ pub mod lab;
 pub mod observe;
 pub mod outside;
 pub mod print_jobs;
+pub mod printers;
 pub mod protect;
 pub mod reports;
 pub mod s3;

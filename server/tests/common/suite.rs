@@ -1152,6 +1152,14 @@ macro_rules! database_suite {
         async fn health_and_readiness() {
             common::suite::health_and_readiness($kind).await
         }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn printers_are_added_checked_and_listed() {
+            common::printers::printers_are_added_checked_and_listed($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn one_instance_reads_a_printer_from_octoprint_at_a_time() {
+            common::printers::one_instance_reads_a_printer_from_octoprint_at_a_time($kind).await
+        }
         #[tokio::test]
         async fn readiness_holds_under_probes_at_once() {
             common::suite::readiness_holds_under_probes_at_once($kind).await

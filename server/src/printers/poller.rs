@@ -1,0 +1,69 @@
+//! Reads every OctoPrint printer every few seconds and records what it is
+//! doing. Each printer is read by the one instance that holds its poll
+//! lease (`store::claim_polls`), however many instances run.
+
+use std::time::Duration;
+
+use crate::platform::db::Db;
+use crate::printers::octoprint::{OctoPrint, PrinterState, Reading};
+use crate::printers::store::{self, Connection, Printer};
+
+/// How often each printer is read.
+const POLL: Duration = Duration::from_secs(2);
+/// A lease outlives a few missed rounds, so a stopped instance's printers
+/// pass to another within seconds.
+pub const LEASE_MS: i64 = 10_000;
+
+/// One round for `owner`: claims the printers it may read, reads them all
+/// at once, and records each reading while the lease still holds. How many
+/// it recorded.
+pub async fn poll_once(db: &Db, owner: &str, lease_ms: i64) -> sqlx::Result<usize> {
+    // A lab without OctoPrint printers costs no write (SQLite has one writer).
+    let any: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM printers WHERE connection = 'octoprint' LIMIT 1")
+            .fetch_optional(db.pool())
+            .await?;
+    if any.is_none() {
+        return Ok(0);
+    }
+    let printers = store::claim_polls(db, owner, lease_ms).await?;
+    let readings = futures_util::future::join_all(printers.iter().map(read)).await;
+    let mut recorded = 0;
+    for (printer, reading) in printers.iter().zip(readings) {
+        if store::record(db, &printer.id, owner, &reading).await? {
+            recorded += 1;
+        }
+    }
+    Ok(recorded)
+}
+
+/// What the printer says, or offline with the reason it could not be read.
+async fn read(printer: &Printer) -> Reading {
+    let Connection::OctoPrint { url, key } = &printer.spec.connection else {
+        return offline("marked by hand".into());
+    };
+    let key = match key.read() {
+        Ok(key) => key,
+        Err(why) => return offline(format!("no API key: {why}")),
+    };
+    match OctoPrint::new(url, &key).read().await {
+        Ok(reading) => reading,
+        Err(error) => offline(error.to_string()),
+    }
+}
+
+fn offline(message: String) -> Reading {
+    Reading { state: PrinterState::Offline, completion_pct: None, time_left_s: None, file: None, message }
+}
+
+/// Polls until the process ends.
+pub fn spawn(db: Db, owner: String) {
+    tokio::spawn(async move {
+        loop {
+            if let Err(error) = poll_once(&db, &owner, LEASE_MS).await {
+                tracing::warn!(%error, "cannot poll the printers");
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    });
+}

@@ -1,0 +1,349 @@
+//! Printers as rows: what staff set for each (checked here), and what the
+//! poller last read from it.
+
+use std::path::PathBuf;
+
+use app::error::AppError;
+use app::lab::PrintMethod;
+use sqlx::Row;
+
+use crate::platform::db::Db;
+use crate::platform::time::now_ms;
+use crate::printers::octoprint::{PrinterState, Reading};
+
+/// Where a printer's OctoPrint API key is read from. The key itself is
+/// never stored, shown or logged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeySource {
+    /// `env:NAME`: an environment variable of the server.
+    Env(String),
+    /// `file:PATH`: a secrets file (its first line).
+    File(PathBuf),
+}
+
+impl KeySource {
+    pub fn parse(text: &str) -> Option<KeySource> {
+        let text = text.trim();
+        if let Some(name) = text.strip_prefix("env:") {
+            let good = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            return good.then(|| KeySource::Env(name.to_string()));
+        }
+        let path = PathBuf::from(text.strip_prefix("file:")?);
+        path.is_absolute().then_some(KeySource::File(path))
+    }
+
+    pub fn as_text(&self) -> String {
+        match self {
+            KeySource::Env(name) => format!("env:{name}"),
+            KeySource::File(path) => format!("file:{}", path.display()),
+        }
+    }
+
+    /// The key, or why it cannot be had (naming the source, never the key).
+    pub fn read(&self) -> Result<String, String> {
+        let key = match self {
+            KeySource::Env(name) => std::env::var(name).map_err(|_| format!("{name} is not set"))?,
+            KeySource::File(path) => std::fs::read_to_string(path)
+                .map_err(|error| format!("{} cannot be read: {error}", path.display()))?
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        };
+        let key = key.trim().to_string();
+        if key.is_empty() { Err(format!("{} holds no key", self.as_text())) } else { Ok(key) }
+    }
+}
+
+/// How staff reach a printer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Connection {
+    /// Staff mark each step by hand.
+    Manual,
+    OctoPrint {
+        url: String,
+        key: KeySource,
+    },
+}
+
+/// A printer as staff describe it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewPrinter {
+    pub name: String,
+    pub method: PrintMethod,
+    pub build_mm: [f64; 3],
+    pub material: String,
+    pub colour: String,
+    pub connection: Connection,
+}
+
+/// A printer and what was last read from it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Printer {
+    pub id: String,
+    pub spec: NewPrinter,
+    /// `None` for a manual printer, or one not read yet.
+    pub reading: Option<Reading>,
+    pub read_at: Option<i64>,
+}
+
+#[derive(thiserror::Error, Debug)]
+pub enum PrinterError {
+    #[error("{message}")]
+    Invalid { field: &'static str, message: String },
+    #[error("There is already a printer called {0:?}.")]
+    NameTaken(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl From<PrinterError> for AppError {
+    fn from(error: PrinterError) -> Self {
+        match error {
+            PrinterError::Invalid { field, message } => AppError::Invalid { field: field.into(), message },
+            PrinterError::NameTaken(_) => {
+                AppError::Conflict { field: "name".into(), message: error.to_string() }
+            }
+            PrinterError::Database(error) => crate::platform::app_error::database(error),
+        }
+    }
+}
+
+fn invalid(field: &'static str, message: impl Into<String>) -> PrinterError {
+    PrinterError::Invalid { field, message: message.into() }
+}
+
+/// The biggest build volume side we take, mm: larger is a typing mistake.
+const MAX_SIDE_MM: f64 = 2000.0;
+
+impl NewPrinter {
+    /// The same printer with its text trimmed, or what is wrong with it.
+    pub fn checked(mut self) -> Result<NewPrinter, PrinterError> {
+        for (field, text, most) in [
+            ("name", &mut self.name, 60),
+            ("material", &mut self.material, 40),
+            ("colour", &mut self.colour, 40),
+        ] {
+            *text = text.trim().to_string();
+            if text.is_empty() || text.chars().count() > most {
+                return Err(invalid(field, format!("Give the printer's {field} (1 to {most} characters).")));
+            }
+        }
+        if !self.build_mm.iter().all(|side| side.is_finite() && (10.0..=MAX_SIDE_MM).contains(side)) {
+            return Err(invalid("build_mm", "Each side of the build volume must be 10 to 2000 mm."));
+        }
+        if let Connection::OctoPrint { url, .. } = &mut self.connection {
+            *url = url.trim().trim_end_matches('/').to_string();
+            let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
+            if !scheme_ok || url.len() > 300 || url.contains(char::is_whitespace) {
+                return Err(invalid(
+                    "octoprint_url",
+                    "OctoPrint's address is like http://printer-1.lab:5000.",
+                ));
+            }
+        }
+        Ok(self)
+    }
+}
+
+const COLUMNS: &str = "id, name, method, build_x_mm, build_y_mm, build_z_mm, material, colour, connection, \
+                       octoprint_url, api_key_from, state, completion_pct, time_left_s, file_name, message, read_at";
+
+/// Adds a printer; its id.
+pub async fn add(db: &Db, printer: NewPrinter) -> Result<String, PrinterError> {
+    let printer = printer.checked()?;
+    let taken: Option<String> = sqlx::query_scalar("SELECT id FROM printers WHERE name = $1")
+        .bind(&printer.name)
+        .fetch_optional(db.pool())
+        .await?;
+    if taken.is_some() {
+        return Err(PrinterError::NameTaken(printer.name));
+    }
+    let (connection, url, key) = match &printer.connection {
+        Connection::Manual => ("manual", None, None),
+        Connection::OctoPrint { url, key } => ("octoprint", Some(url.clone()), Some(key.as_text())),
+    };
+    let id = crate::platform::tokens::new_id();
+    let now = now_ms();
+    let inserted = sqlx::query(
+        "INSERT INTO printers (id, name, method, build_x_mm, build_y_mm, build_z_mm, material, colour, \
+         connection, octoprint_url, api_key_from, state, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
+    )
+    .bind(&id)
+    .bind(&printer.name)
+    .bind(printer.method.as_str())
+    .bind(printer.build_mm[0])
+    .bind(printer.build_mm[1])
+    .bind(printer.build_mm[2])
+    .bind(&printer.material)
+    .bind(&printer.colour)
+    .bind(connection)
+    .bind(url)
+    .bind(key)
+    .bind(if connection == "manual" { "manual" } else { PrinterState::Offline.name() })
+    .bind(now)
+    .execute(db.pool())
+    .await;
+    match inserted {
+        Ok(_) => Ok(id),
+        // Two staff adding the same name at once: the unique name decides.
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+            Err(PrinterError::NameTaken(printer.name))
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Every printer, by name.
+pub async fn list(db: &Db) -> sqlx::Result<Vec<Printer>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM printers ORDER BY name")))
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// The OctoPrint printers whose poll lease is free (or already `owner`'s),
+/// now leased to `owner` for `lease_ms`: only one instance reads a printer
+/// at a time, and a lease an instance stopped holding passes to another.
+pub async fn claim_polls(db: &Db, owner: &str, lease_ms: i64) -> sqlx::Result<Vec<Printer>> {
+    let now = now_ms();
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE printers SET polled_by = $1, poll_until = $2 \
+         WHERE connection = 'octoprint' AND (poll_until IS NULL OR poll_until < $3 OR polled_by = $1) \
+         RETURNING {COLUMNS}"
+    )))
+    .bind(owner)
+    .bind(now + lease_ms)
+    .bind(now)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Records what `owner` read from the printer, if it still holds the
+/// printer's lease; whether it did.
+pub async fn record(db: &Db, id: &str, owner: &str, reading: &Reading) -> sqlx::Result<bool> {
+    let now = now_ms();
+    let updated = sqlx::query(
+        "UPDATE printers SET state = $1, completion_pct = $2, time_left_s = $3, file_name = $4, message = $5, \
+         read_at = $6, updated_at = $6 WHERE id = $7 AND polled_by = $8 AND poll_until >= $6",
+    )
+    .bind(reading.state.name())
+    .bind(reading.completion_pct)
+    .bind(reading.time_left_s)
+    .bind(&reading.file)
+    .bind(&reading.message)
+    .bind(now)
+    .bind(id)
+    .bind(owner)
+    .execute(db.pool())
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+fn from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Printer> {
+    let text = |name: &str| row.try_get::<Option<String>, _>(name);
+    let connection = match (text("connection")?.as_deref(), text("octoprint_url")?, text("api_key_from")?) {
+        (Some("octoprint"), Some(url), Some(key)) => Connection::OctoPrint {
+            url,
+            key: KeySource::parse(&key).unwrap_or_else(|| KeySource::Env(String::new())),
+        },
+        _ => Connection::Manual,
+    };
+    let state = match text("state")?.as_deref() {
+        Some("offline") => Some(PrinterState::Offline),
+        Some("idle") => Some(PrinterState::Idle),
+        Some("printing") => Some(PrinterState::Printing),
+        Some("paused") => Some(PrinterState::Paused),
+        Some("error") => Some(PrinterState::Error),
+        _ => None,
+    };
+    let read_at: Option<i64> = row.try_get("read_at")?;
+    let reading = state.filter(|_| read_at.is_some()).map(|state| -> sqlx::Result<Reading> {
+        Ok(Reading {
+            state,
+            completion_pct: row.try_get("completion_pct")?,
+            time_left_s: row.try_get("time_left_s")?,
+            file: text("file_name")?,
+            message: text("message")?.unwrap_or_default(),
+        })
+    });
+    Ok(Printer {
+        id: row.try_get("id")?,
+        spec: NewPrinter {
+            name: row.try_get("name")?,
+            method: PrintMethod::parse(&row.try_get::<String, _>("method")?).unwrap_or(PrintMethod::Filament),
+            build_mm: [row.try_get("build_x_mm")?, row.try_get("build_y_mm")?, row.try_get("build_z_mm")?],
+            material: row.try_get("material")?,
+            colour: row.try_get("colour")?,
+            connection,
+        },
+        reading: reading.transpose()?,
+        read_at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn printer() -> NewPrinter {
+        NewPrinter {
+            name: "  Prusa MK4 #1 ".into(),
+            method: PrintMethod::Filament,
+            build_mm: [250.0, 210.0, 220.0],
+            material: "PLA".into(),
+            colour: "Black".into(),
+            connection: Connection::OctoPrint {
+                url: "http://printer-1.lab:5000/".into(),
+                key: KeySource::Env("MEMOREEZ_PRINTER_1_KEY".into()),
+            },
+        }
+    }
+
+    #[test]
+    fn a_printer_is_checked_and_trimmed() {
+        let checked = printer().checked().unwrap();
+        assert_eq!(checked.name, "Prusa MK4 #1");
+        assert_eq!(
+            checked.connection,
+            Connection::OctoPrint {
+                url: "http://printer-1.lab:5000".into(),
+                key: KeySource::Env("MEMOREEZ_PRINTER_1_KEY".into())
+            }
+        );
+        let mut no_name = printer();
+        no_name.name = "   ".into();
+        assert!(matches!(no_name.checked(), Err(PrinterError::Invalid { field: "name", .. })));
+        let mut huge = printer();
+        huge.build_mm[2] = 20_000.0;
+        assert!(matches!(huge.checked(), Err(PrinterError::Invalid { field: "build_mm", .. })));
+        let mut nan = printer();
+        nan.build_mm[0] = f64::NAN;
+        assert!(matches!(nan.checked(), Err(PrinterError::Invalid { field: "build_mm", .. })));
+        let mut ftp = printer();
+        ftp.connection = Connection::OctoPrint { url: "ftp://x".into(), key: KeySource::Env("K".into()) };
+        assert!(matches!(ftp.checked(), Err(PrinterError::Invalid { field: "octoprint_url", .. })));
+    }
+
+    #[test]
+    fn a_key_is_read_from_where_it_is_named_and_never_kept() {
+        assert_eq!(KeySource::parse("env:PRINTER_KEY"), Some(KeySource::Env("PRINTER_KEY".into())));
+        assert_eq!(
+            KeySource::parse("file:/etc/memoreez/p1.key"),
+            Some(KeySource::File("/etc/memoreez/p1.key".into()))
+        );
+        for bad in ["", "env:", "env:A B", "file:relative.key", "the-key-itself"] {
+            assert_eq!(KeySource::parse(bad), None, "{bad}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p1.key");
+        std::fs::write(&path, "s3cr3t-key\nignored\n").unwrap();
+        assert_eq!(KeySource::File(path.clone()).read().unwrap(), "s3cr3t-key");
+        let missing = KeySource::Env("MEMOREEZ_NO_SUCH_PRINTER_KEY".into()).read().unwrap_err();
+        assert_eq!(missing, "MEMOREEZ_NO_SUCH_PRINTER_KEY is not set");
+        std::fs::write(&path, "\n").unwrap();
+        assert!(KeySource::File(path).read().unwrap_err().ends_with("holds no key"));
+    }
+}
