@@ -76,10 +76,13 @@ pub async fn one_instance_reads_a_printer_from_octoprint_at_a_time(kind: Kind) {
         assert_eq!(keyless.state, PrinterState::Offline);
         assert_eq!(keyless.message, "no API key: MEMOREEZ_TEST_NO_SUCH_PRINTER_KEY is not set");
 
-        // A's lease runs out (it stopped): B takes the printers over. A
-        // reading A makes after that is not recorded.
-        assert_eq!(poll_once(db, "instance-a", 1).await.unwrap(), 2);
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        // A reading that outlasts its lease is not recorded (a 1 ms lease
+        // is over before OctoPrint answers).
+        assert_eq!(poll_once(db, "instance-a", 1).await.unwrap(), 0);
+        // A's lease runs out (it stopped): B takes the printers over, and A
+        // reads nothing while B holds them.
+        assert_eq!(poll_once(db, "instance-a", 500).await.unwrap(), 2);
+        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
         assert_eq!(poll_once(db, "instance-b", 10_000).await.unwrap(), 2);
         assert_eq!(poll_once(db, "instance-a", 10_000).await.unwrap(), 0);
 
