@@ -59,14 +59,7 @@ impl Creations for AppState {
         let mut concepts = concepts::list(&self.db, id).await?;
         if concepts.is_empty() {
             // Queued when the story was stored; this heals a creation whose first batch failed to queue.
-            concepts::add_batch(
-                (&self.db, &self.config),
-                self.writer.as_ref(),
-                id,
-                &creation.story,
-                creation.kind,
-            )
-            .await?;
+            self.add_designs(&creation).await?;
             concepts = concepts::list(&self.db, id).await?;
         }
         let selected = model3d::selected(&self.db, id).await.map_err(database)?;
@@ -78,15 +71,7 @@ impl Creations for AppState {
 
     async fn explore_more(&self, request: &Parts, id: &str) -> Result<Vec<u32>, AppError> {
         let creation = self.designed_creation(request, id).await?;
-        concepts::add_batch(
-            (&self.db, &self.config),
-            self.writer.as_ref(),
-            id,
-            &creation.story,
-            creation.kind,
-        )
-        .await
-        .map_err(AppError::from)
+        Ok(self.add_designs(&creation).await?)
     }
 
     async fn retry_concept(&self, request: &Parts, id: &str, index: u32) -> Result<(), AppError> {
@@ -108,6 +93,12 @@ impl Creations for AppState {
 impl AppState {
     /// The visitor's creation if designs are drawn for it; an uploaded
     /// model has none, so its designs page does not exist.
+    /// Queues the creation's next four designs; their indices.
+    async fn add_designs(&self, creation: &Creation) -> Result<Vec<u32>, concepts::ConceptError> {
+        let store = (&self.db, self.config.as_ref());
+        concepts::add_batch(store, self.writer.as_ref(), &creation.id, &creation.story, creation.kind).await
+    }
+
     async fn designed_creation(&self, request: &Parts, id: &str) -> Result<Creation, AppError> {
         Some(self.creation(request, id).await?).filter(Creation::has_designs).ok_or(AppError::NotFound)
     }

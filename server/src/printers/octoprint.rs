@@ -99,13 +99,18 @@ pub struct OctoPrint {
 impl OctoPrint {
     /// A client for the OctoPrint at `base` (e.g. `http://printer-1.lab:5000`).
     pub fn new(base: &str, key: &str) -> OctoPrint {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            // An upload of a large G-code file over a slow lab network takes a while.
-            .timeout(Duration::from_secs(120))
-            .build()
-            .expect("an HTTP client with rustls builds");
-        OctoPrint { base: base.trim_end_matches('/').to_string(), key: key.to_string(), http }
+        // One client (and its pool of connections) for every printer: the
+        // poller makes an `OctoPrint` per printer every round.
+        static HTTP: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+        let http = HTTP.get_or_init(|| {
+            reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(5))
+                // An upload of a large G-code file over a slow lab network takes a while.
+                .timeout(Duration::from_secs(120))
+                .build()
+                .expect("an HTTP client with rustls builds")
+        });
+        OctoPrint { base: base.trim_end_matches('/').to_string(), key: key.to_string(), http: http.clone() }
     }
 
     /// What the printer is doing now.
