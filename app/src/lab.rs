@@ -191,6 +191,22 @@ pub struct StudentPrintJob {
     pub confirm_until: Option<String>,
     pub thumbnail_url: Option<String>,
     pub events: Vec<PrintJobEvent>,
+    /// The printer it is on (or was printed on), and how far it is.
+    #[serde(default)]
+    pub on_printer: Option<crate::staff::OnPrinter>,
+    /// The job that prints it again, after this print failed.
+    #[serde(default)]
+    pub replaced_by: Option<String>,
+    /// While it waits to print: its place in the queue (1 = next) of how many…
+    #[serde(default)]
+    pub queue_place: Option<(usize, usize)>,
+    /// …and when it should be ready, in the lab's time zone.
+    #[serde(default)]
+    pub ready_around: Option<String>,
+    /// Waiting for the price to be accepted, and this link cannot (it only
+    /// views, or it ran out): the page offers to email a fresh one.
+    #[serde(default)]
+    pub can_ask_fresh_link: bool,
 }
 
 #[cfg(test)]

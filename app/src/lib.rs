@@ -49,6 +49,7 @@ use crate::pages::order::OrderPage;
 use crate::pages::quote::{QuoteJobPage, QuotePage};
 use crate::pages::staff::{StaffHomePage, StaffLoginPage, StaffOutboxPage, StaffSetupPage};
 use crate::pages::staff_job::StaffJobPage;
+use crate::pages::staff_printers::StaffPrintersPage;
 use crate::pages::staff_reports::{StaffFunnelPage, StaffOverviewPage};
 use crate::pages::studio::StudioPage;
 use crate::pages::{creation::CreationPage, home::HomePage, not_found::NotFound};
@@ -114,6 +115,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/staff/setup") view=StaffSetupPage/>
                     <Route path=path!("/staff/outbox") view=StaffOutboxPage ssr=SsrMode::Async/>
                     <Route path=path!("/staff/jobs/:id") view=StaffJobPage ssr=SsrMode::Async/>
+                    <Route path=path!("/staff/printers") view=StaffPrintersPage ssr=SsrMode::Async/>
                     <Route path=path!("/staff/overview") view=StaffOverviewPage ssr=SsrMode::Async/>
                     <Route path=path!("/staff/funnel") view=StaffFunnelPage ssr=SsrMode::Async/>
                 </Routes>

@@ -5,24 +5,28 @@ use serde::{Deserialize, Serialize};
 
 /// Where a print job stands. Uploaded → (approved) Pending → (the student
 /// confirms) ReadyToPrint → Printing → Completed → PaidPickedUp; Uploaded or
-/// Pending → Rejected. Shop orders join at ReadyToPrint.
+/// Pending → Rejected. Shop orders join at ReadyToPrint. A print cancelled
+/// or stopped by an error on its printer is PrintFailed: staff reprint it
+/// (a linked replacement job, ReadyToPrint) or reject it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum PrintJobStatus {
     Uploaded,
     Pending,
     ReadyToPrint,
     Printing,
+    PrintFailed,
     Completed,
     PaidPickedUp,
     Rejected,
 }
 
 impl PrintJobStatus {
-    pub const ALL: [PrintJobStatus; 7] = [
+    pub const ALL: [PrintJobStatus; 8] = [
         PrintJobStatus::Uploaded,
         PrintJobStatus::Pending,
         PrintJobStatus::ReadyToPrint,
         PrintJobStatus::Printing,
+        PrintJobStatus::PrintFailed,
         PrintJobStatus::Completed,
         PrintJobStatus::PaidPickedUp,
         PrintJobStatus::Rejected,
@@ -35,6 +39,7 @@ impl PrintJobStatus {
             PrintJobStatus::Pending => "Pending",
             PrintJobStatus::ReadyToPrint => "ReadyToPrint",
             PrintJobStatus::Printing => "Printing",
+            PrintJobStatus::PrintFailed => "PrintFailed",
             PrintJobStatus::Completed => "Completed",
             PrintJobStatus::PaidPickedUp => "PaidPickedUp",
             PrintJobStatus::Rejected => "Rejected",
@@ -52,6 +57,7 @@ impl PrintJobStatus {
             PrintJobStatus::Pending => "Waiting for the student",
             PrintJobStatus::ReadyToPrint => "Ready to print",
             PrintJobStatus::Printing => "Printing",
+            PrintJobStatus::PrintFailed => "Print failed",
             PrintJobStatus::Completed => "Completed",
             PrintJobStatus::PaidPickedUp => "Paid and picked up",
             PrintJobStatus::Rejected => "Rejected",
@@ -67,8 +73,9 @@ impl PrintJobStatus {
                 | (Pending, ReadyToPrint)
                 | (ReadyToPrint, Printing)
                 | (Printing, Completed)
+                | (Printing, PrintFailed)
                 | (Completed, PaidPickedUp)
-                | (Uploaded | Pending, Rejected)
+                | (Uploaded | Pending | PrintFailed, Rejected)
         )
     }
 }
@@ -92,11 +99,30 @@ pub enum PrintJobAction {
         #[serde(default)]
         note: String,
     },
+    /// Printing on a printer staff run by hand (`printer`: its name, optional).
     StartPrinting {
         #[serde(default)]
         printer: String,
     },
+    /// Uploads the job's G-code to an OctoPrint printer and starts it there;
+    /// the printer's readings then move the job on by themselves.
+    SendToPrinter {
+        printer_id: String,
+    },
     Complete,
+    /// The print stopped on its printer (cancelled, or an error): `reason`
+    /// in the printer's words. Taken by the server, from what the printer reports.
+    Fail {
+        reason: String,
+    },
+    /// Moves a waiting job to the front of the queue.
+    MoveUp,
+    /// A failed print is printed again: a new job, linked to this one,
+    /// joins the queue; `note` says what changes this time.
+    Reprint {
+        #[serde(default)]
+        note: String,
+    },
     /// Handed over; `payment` says how it was paid (cash, card at the counter, paid online).
     PickedUp {
         payment: String,
@@ -110,8 +136,11 @@ impl PrintJobAction {
             PrintJobAction::MarkReviewed => "reviewed",
             PrintJobAction::Approve { .. } => "approved",
             PrintJobAction::Reject { .. } => "rejected",
-            PrintJobAction::StartPrinting { .. } => "printing",
+            PrintJobAction::StartPrinting { .. } | PrintJobAction::SendToPrinter { .. } => "printing",
             PrintJobAction::Complete => "completed",
+            PrintJobAction::Fail { .. } => "print_failed",
+            PrintJobAction::Reprint { .. } => "reprint",
+            PrintJobAction::MoveUp => "moved_up",
             PrintJobAction::PickedUp { .. } => "picked_up",
         }
     }
@@ -123,7 +152,11 @@ impl PrintJobAction {
             PrintJobAction::Approve { .. } => "approved",
             PrintJobAction::Reject { .. } => "rejected",
             PrintJobAction::StartPrinting { .. } => "started printing",
+            PrintJobAction::SendToPrinter { .. } => "sent to a printer",
             PrintJobAction::Complete => "completed",
+            PrintJobAction::Fail { .. } => "marked failed",
+            PrintJobAction::Reprint { .. } => "reprinted",
+            PrintJobAction::MoveUp => "moved up the queue",
             PrintJobAction::PickedUp { .. } => "picked up",
         }
     }
@@ -140,9 +173,11 @@ mod tests {
             (Pending, ReadyToPrint),
             (ReadyToPrint, Printing),
             (Printing, Completed),
+            (Printing, PrintFailed),
             (Completed, PaidPickedUp),
             (Uploaded, Rejected),
             (Pending, Rejected),
+            (PrintFailed, Rejected),
         ];
         for from in PrintJobStatus::ALL {
             for to in PrintJobStatus::ALL {

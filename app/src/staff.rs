@@ -67,6 +67,12 @@ pub struct PrintJobCard {
     pub queued: String,
     /// A signed link to the job's picture.
     pub thumbnail_url: Option<String>,
+    /// While it waits to print: its place in the queue (1 = next)…
+    #[serde(default)]
+    pub place: Option<usize>,
+    /// …and when it should start and be ready, in the lab's time zone.
+    #[serde(default)]
+    pub eta: Option<String>,
 }
 
 /// The dashboard: every status with its totals, and the chosen one's jobs (oldest first).
@@ -78,6 +84,9 @@ pub struct Queue {
     pub tabs: Vec<QueueTab>,
     pub showing: crate::print_job::PrintJobStatus,
     pub jobs: Vec<PrintJobCard>,
+    /// The lab's printers, each with what it is doing.
+    #[serde(default)]
+    pub printers: Vec<PrinterCard>,
 }
 
 /// One entry of a job's event log.
@@ -107,6 +116,109 @@ pub struct PrintJobPage {
     pub student: Option<StudentDetails>,
     /// Downloads of the job's files (signed links).
     pub files: Vec<FileLink>,
+    /// The printer it is on (or failed on) and how far it got.
+    #[serde(default)]
+    pub on_printer: Option<OnPrinter>,
+    /// The lab's OctoPrint printers, each with whether this job fits it now
+    /// (offered while the job is ready to print).
+    #[serde(default)]
+    pub printers: Vec<PrinterChoice>,
+    /// The failed job this one reprints, and the reprint of this one.
+    #[serde(default)]
+    pub replaces: Option<String>,
+    #[serde(default)]
+    pub replaced_by: Option<String>,
+}
+
+/// A job on its printer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OnPrinter {
+    pub printer: String,
+    /// How far the print is, 0–100 (`None` until the printer says).
+    pub progress_pct: Option<f64>,
+    /// The printer's estimate, seconds.
+    pub time_left_s: Option<i64>,
+}
+
+impl OnPrinter {
+    /// "42 % · about 1 h 05 min left", as the pages show it.
+    pub fn in_words(&self) -> String {
+        let pct = self.progress_pct.map(|pct| format!("{pct:.0} %"));
+        let left = self.time_left_s.filter(|s| *s > 0).map(|s| format!("about {} left", duration_words(s)));
+        match (pct, left) {
+            (Some(pct), Some(left)) => format!("{pct} · {left}"),
+            (Some(pct), None) => pct,
+            (None, Some(left)) => left,
+            (None, None) => "starting".into(),
+        }
+    }
+}
+
+/// "1 h 05 min", "12 min", "under a minute".
+pub fn duration_words(seconds: i64) -> String {
+    let minutes = (seconds + 59) / 60;
+    match minutes {
+        ..=0 => "under a minute".into(),
+        1..=59 => format!("{minutes} min"),
+        _ => format!("{} h {:02} min", minutes / 60, minutes % 60),
+    }
+}
+
+/// A printer offered for a job: `why_not` is empty when the job can go to it now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrinterChoice {
+    pub id: String,
+    pub name: String,
+    pub why_not: String,
+}
+
+/// A printer on the staff's printers page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PrinterCard {
+    pub id: String,
+    pub name: String,
+    pub method: crate::lab::PrintMethod,
+    pub build_mm: [f64; 3],
+    pub material: String,
+    pub colour: String,
+    /// `manual` or `octoprint`.
+    pub connection: String,
+    /// OctoPrint's address (never its key).
+    pub url: Option<String>,
+    /// `manual`, `offline`, `idle`, `printing`, `paused` or `error`.
+    pub state: String,
+    /// What the printer said (an error's or an outage's reason).
+    pub message: String,
+    /// The job it is printing, with its progress.
+    pub job: Option<(String, String)>,
+    pub progress: Option<OnPrinter>,
+    /// When it was last read, in the lab's time zone.
+    pub read_at: Option<String>,
+    /// When it is free after its print and the jobs the queue plans for it
+    /// (lab time zone), and the material those need.
+    #[serde(default)]
+    pub free_at: Option<String>,
+    #[serde(default)]
+    pub material_needed_g: f64,
+}
+
+/// The fields of the "add a printer" form, as typed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+// A field left out is empty, and then refused by name like any empty field.
+#[serde(default)]
+pub struct PrinterForm {
+    pub name: String,
+    pub method: String,
+    pub build_x_mm: String,
+    pub build_y_mm: String,
+    pub build_z_mm: String,
+    pub material: String,
+    pub colour: String,
+    /// `manual` or `octoprint`.
+    pub connection: String,
+    pub octoprint_url: String,
+    /// `env:NAME` or `file:/path`: where the server reads the API key.
+    pub api_key_from: String,
 }
 
 /// What a student told the lab besides their name and email.

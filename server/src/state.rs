@@ -205,5 +205,5 @@ pub struct StreamReadings {
     /// A creation's concepts.
     pub concepts: crate::platform::readings::Readings<Vec<app::concept::Concept>>,
     /// The lab's event log: its newest event's id and time.
-    pub lab: crate::platform::readings::Readings<(i64, Option<i64>)>,
+    pub lab: crate::platform::readings::Readings<(i64, i64, Option<i64>)>,
 }

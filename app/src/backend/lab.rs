@@ -19,4 +19,6 @@ pub trait Lab: Send + Sync {
     async fn lab_job(&self, id: &str, token: &str) -> Result<crate::lab::StudentPrintJob, AppError>;
     /// The student accepts the approved price.
     async fn confirm_lab_job(&self, id: &str, token: &str) -> Result<(), AppError>;
+    /// Emails the student a fresh link to accept the price (their link ran out or only views).
+    async fn fresh_lab_link(&self, id: &str, token: &str) -> Result<(), AppError>;
 }

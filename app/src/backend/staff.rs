@@ -1,4 +1,4 @@
-//! Staff: sign-in, the print queue, a job's page and its actions, the sliced file, the outbox.
+//! Staff: sign-in, the print queue, a job's page and its actions, the sliced file, the printers, the outbox.
 
 use http::request::Parts;
 
@@ -40,6 +40,14 @@ pub trait Staff: Send + Sync {
     ) -> Result<String, AppError>;
     /// Slices a student job's model here and keeps the G-code as its sliced file.
     async fn staff_slice(&self, request: &Parts, id: &str) -> Result<(), AppError>;
+    /// The lab's printers with what each is doing, for signed-in staff.
+    async fn staff_printers(&self, request: &Parts) -> Result<Vec<crate::staff::PrinterCard>, AppError>;
+    /// Adds a printer (a taken name is [`AppError::Conflict`]).
+    async fn staff_add_printer(
+        &self,
+        request: &Parts,
+        form: crate::staff::PrinterForm,
+    ) -> Result<(), AppError>;
     /// The outbox, for signed-in staff ([`AppError::SignInNeeded`] otherwise).
     async fn staff_outbox(&self, request: &Parts) -> Result<Vec<crate::staff::OutboxLine>, AppError>;
 }

@@ -1,5 +1,5 @@
 //! The staff dashboard's live feed: `GET /api/staff/events` tells every open
-//! dashboard when any print job changes, so it reloads its queue at once;
+//! dashboard when any print job or printer changes, so it reloads at once;
 //! a new submission plays a short chime when the chime is on (remembered in
 //! this browser). Without JavaScript the page is simply as loaded.
 
@@ -85,6 +85,8 @@ fn listen(feed: LabFeed) {
     #[derive(serde::Deserialize)]
     struct Change {
         version: i64,
+        #[serde(default)]
+        printers: i64,
         new_submissions: i64,
     }
 
@@ -99,14 +101,14 @@ fn listen(feed: LabFeed) {
             let Ok(change) = serde_json::from_str::<Change>(&data) else { return Next::More };
             // The first message (and the first after a reconnect) is where the feed starts;
             // a change while the stream was away shows as a new version.
-            if seen.is_some_and(|seen| seen != change.version) {
+            if seen.is_some_and(|seen| seen != (change.version, change.printers)) {
                 feed.changes.update(|n| *n += 1);
                 if change.new_submissions > 0 && feed.chime_on.get_untracked() {
                     chime();
                     feed.chimes.update(|n| *n += 1);
                 }
             }
-            seen = Some(change.version);
+            seen = Some((change.version, change.printers));
             Next::More
         },
         // No feed: load the queue again now and then.

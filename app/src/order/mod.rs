@@ -341,6 +341,9 @@ pub struct OrderView {
     /// Stripe's payment page while the order waits for its card payment.
     pub payment_url: Option<String>,
     pub history: Vec<OrderEvent>,
+    /// While it prints on one of the lab's printers: which, and how far.
+    #[serde(default)]
+    pub on_printer: Option<crate::staff::OnPrinter>,
 }
 
 mod checkout;

@@ -17,7 +17,9 @@ use crate::lab::{LabOptions, PrintMethod, StudentPrintJob};
 use crate::pages::staff_job::EventLog;
 use crate::print_job::PrintJobStatus;
 use crate::quote::money;
-use crate::server_fns::lab::{ConfirmLabJob, SubmitLabJob, lab_form_options, lab_job, submit_lab_job};
+use crate::server_fns::lab::{
+    ConfirmLabJob, FreshLabLink, SubmitLabJob, lab_form_options, lab_job, submit_lab_job,
+};
 
 #[component]
 pub fn LabSubmitPage() -> impl IntoView {
@@ -173,17 +175,46 @@ pub fn LabJobPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let confirm = ServerAction::<ConfirmLabJob>::new();
+    // Read again every few seconds, so a print's progress and each step show
+    // while the page is open.
+    let tick = RwSignal::new(0_u32);
+    #[cfg(feature = "hydrate")]
+    if let Ok(every) =
+        set_interval_with_handle(move || tick.update(|n| *n += 1), std::time::Duration::from_secs(3))
+    {
+        on_cleanup(move || every.clear());
+    }
     let job = Resource::new(
         move || {
             let id = params.read().get("id").unwrap_or_default();
-            (id, query.read().get("t").unwrap_or_default(), confirm.version().get())
+            (id, query.read().get("t").unwrap_or_default(), confirm.version().get(), tick.get())
         },
-        |(id, token, _)| lab_job(id, token),
+        |(id, token, ..)| lab_job(id, token),
     );
     let token = move || query.read_untracked().get("t").unwrap_or_default();
     loaded_page(job, ("Loading your job…", "Your print job"), move |job| {
         view! { <StudentJobView job confirm token=token()/> }
     })
+}
+
+/// "Email me a fresh link": for a student whose link to accept the price ran out.
+#[component]
+fn FreshLink(id: String, token: String) -> impl IntoView {
+    let fresh = ServerAction::<FreshLabLink>::new();
+    let error = crate::pages::staff::form_error(fresh);
+    // Without JavaScript the form comes back here with `fresh=sent`.
+    let sent_before = use_query_map().read_untracked().get("fresh").is_some_and(|sent| sent == "sent");
+    let sent = move || sent_before || matches!(fresh.value().get(), Some(Ok(())));
+    view! {
+        <ActionForm action=fresh attr:class="job-action" attr:data-testid="lab-fresh-link">
+            <input type="hidden" name="id" value=id/>
+            <input type="hidden" name="t" value=token/>
+            <p class="hint">"Your link to accept the price has run out (or this one only shows the job)?"</p>
+            <button type="submit" class="button secondary">"Email me a fresh link"</button>
+            <p role="status" data-testid="lab-fresh-link-sent">{move || sent().then_some("Sent: check your email for the new link.")}</p>
+            <p class="form-error" role="alert" data-testid="lab-fresh-link-error">{error}</p>
+        </ActionForm>
+    }
 }
 
 #[component]
@@ -210,10 +241,18 @@ fn StudentJobView(
         PrintJobStatus::Pending => "The price is in your email; accept it from the link there.",
         PrintJobStatus::ReadyToPrint => "Accepted: it is in the print queue.",
         PrintJobStatus::Printing => "It is printing now.",
+        PrintJobStatus::PrintFailed if job.replaced_by.is_some() => {
+            "The print did not finish; it is being printed again."
+        }
+        PrintJobStatus::PrintFailed => "The print did not finish; staff will print it again or write to you.",
         PrintJobStatus::Completed => "Printed: collect it at the lab and pay there.",
         PrintJobStatus::PaidPickedUp => "Picked up. Thank you!",
         PrintJobStatus::Rejected => "Staff could not print it as sent; the history below says why.",
     };
+    let fresh_form = job.can_ask_fresh_link.then(|| {
+        let (id, token) = (job.id.clone(), token.clone());
+        view! { <FreshLink id token/> }
+    });
     let confirm_form = job.can_confirm.then(|| {
         let until = job.confirm_until.clone().unwrap_or_default();
         let (id, token, price) = (job.id.clone(), token.clone(), price.clone().unwrap_or_default());
@@ -239,7 +278,19 @@ fn StudentJobView(
             <p>{format!("{} · {} · {}", job.name, job.method.label(), job.color)}</p>
             {quoted}
             <p data-testid="lab-next">{next}</p>
+            {job.on_printer.clone().filter(|_| job.status == PrintJobStatus::Printing).map(|on| view! {
+                <p data-testid="lab-progress">"On "{on.printer.clone()}": "{on.in_words()}</p>
+                <progress max="100" value=on.progress_pct.unwrap_or(0.0)></progress>
+            })}
+            {job.queue_place.map(|(place, of)| view! {
+                <p data-testid="lab-queue-place">{format!("Number {place} of {of} in the print queue")}
+                    {job.ready_around.clone().map(|at| format!("; ready around {at}"))}"."</p>
+            })}
+            {job.replaced_by.clone().map(|new| view! {
+                <p data-testid="lab-replaced-by">{format!("Printed again as job {new}: the link is in your email.")}</p>
+            })}
             {confirm_form}
+            {fresh_form}
             <p class="form-error" role="alert" data-testid="lab-confirm-error">{error}</p>
         </section>
         <section class="card">

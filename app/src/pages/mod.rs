@@ -11,5 +11,6 @@ pub mod order;
 pub mod quote;
 pub mod staff;
 pub mod staff_job;
+pub mod staff_printers;
 pub mod staff_reports;
 pub mod studio;

@@ -90,6 +90,10 @@ fn Order(order: OrderView) -> impl IntoView {
             <p class="eyebrow">"Your order"</p>
             <h1>{order.title.clone()}</h1>
             <p class="lede" data-testid="order-status" data-status=order.status.as_str()>{order.status.label()}</p>
+            {order.on_printer.clone().map(|on| view! {
+                <p data-testid="order-progress">"On the lab's "{on.printer.clone()}": "{on.in_words()}</p>
+                <progress max="100" value=on.progress_pct.unwrap_or(0.0)></progress>
+            })}
         </section>
         <div class="order">
             <figure class="card">

@@ -120,7 +120,7 @@ pub fn StaffHomePage() -> impl IntoView {
 
 #[component]
 fn Dashboard(queue: Queue, feed: LabFeed) -> impl IntoView {
-    let Queue { read_at, tabs, showing, jobs } = queue;
+    let Queue { read_at, tabs, showing, jobs, printers } = queue;
     let empty = jobs.is_empty();
     view! {
         <Title text="Print queue · Memoreez"/>
@@ -141,6 +141,7 @@ fn Dashboard(queue: Queue, feed: LabFeed) -> impl IntoView {
                 }
             }).collect_view()}
         </nav>
+        {(!printers.is_empty()).then(|| view! { <PrinterStrip printers/> })}
         <Show when=move || empty>
             <p class="card" data-testid="queue-empty">{format!("Nothing is {} right now.", showing.label().to_lowercase())}</p>
         </Show>
@@ -149,6 +150,7 @@ fn Dashboard(queue: Queue, feed: LabFeed) -> impl IntoView {
         </ul>
         <section class="card">
             <p>
+                <a href="/staff/printers" data-testid="printers-link">"Printers"</a>" · "
                 <a href="/staff/overview" data-testid="overview-link">"Lab overview"</a>" · "
                 <a href="/staff/funnel" data-testid="funnel-link">"Shop funnel"</a>" · "
                 <a href="/staff/outbox">"Email outbox"</a>" · "
@@ -158,6 +160,33 @@ fn Dashboard(queue: Queue, feed: LabFeed) -> impl IntoView {
                 "Not built yet: sending shop orders out to Slant 3D from here (for now `memoreez orders send-out`)."
             </p>
             <SignOut/>
+        </section>
+    }
+}
+
+/// Each printer in a line: its state, and the job on it with its progress.
+#[component]
+fn PrinterStrip(printers: Vec<crate::staff::PrinterCard>) -> impl IntoView {
+    view! {
+        <section class="card" data-testid="printer-strip">
+            <h2><a href="/staff/printers">"Printers"</a></h2>
+            <ul class="printer-strip">
+                {printers.into_iter().map(|printer| {
+                    let job = printer.job.clone().map(|(id, name)| {
+                        let progress = printer.progress.as_ref().map(|on| on.in_words()).unwrap_or_default();
+                        view! { " — "<a href=format!("/staff/jobs/{id}")>{name}</a>" "<span data-testid="strip-progress">{progress}</span> }
+                    });
+                    let (name, shown_name) = (printer.name.clone(), printer.name);
+                    let (state, shown_state) = (printer.state.clone(), printer.state);
+                    view! {
+                        <li data-name=name data-state=state.clone()>
+                            <strong>{shown_name}</strong>" "
+                            <span class=format!("badge printer-{state}")>{shown_state}</span>
+                            {job}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
         </section>
     }
 }
@@ -184,6 +213,9 @@ pub(crate) fn JobCardView(job: PrintJobCard) -> impl IntoView {
                     {price}
                 </p>
                 <p class="hint">"Queued "{job.queued}</p>
+                {job.eta.map(|eta| view! {
+                    <p class="eta" data-testid="job-eta">{job.place.map(|place| format!("#{place} in the queue: "))}{eta}</p>
+                })}
             </div>
         </li>
     }

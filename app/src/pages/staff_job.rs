@@ -1,8 +1,9 @@
 //! `/staff/jobs/{id}`: one print job for staff — its card, the student's
 //! details and files, the sliced file to print (uploaded or sliced here),
-//! the step it can take now (approve with weight and
-//! time, reject with reasons, printing, printed, picked up), "Open in
-//! slicer", and its event log. Plain forms, so they work without JavaScript.
+//! the step it can take now (approve with weight and time, reject with
+//! reasons, send to a printer that fits or print by hand, printed or print
+//! failed, reprint, picked up), its progress on its printer (live), "Open
+//! in slicer", and its event log. Plain forms, so they work without JavaScript.
 
 use leptos::prelude::*;
 use leptos::server::ServerActionError;
@@ -25,9 +26,14 @@ pub fn StaffJobPage() -> impl IntoView {
     // Each step done here reloads the job (the redirect back is to the same page).
     let act = ServerAction::<StaffJobAction>::new();
     let slice = ServerAction::<StaffSlice>::new();
+    // Live: a printer's progress and every step taken elsewhere show at once.
+    let feed = crate::components::staff_live::LabFeed::start();
     let job = Resource::new(
-        move || (params.read().get("id").unwrap_or_default(), act.version().get(), slice.version().get()),
-        |(id, _, _)| staff_job(id),
+        move || {
+            let id = params.read().get("id").unwrap_or_default();
+            (id, act.version().get(), slice.version().get(), feed.changes.get())
+        },
+        |(id, ..)| staff_job(id),
     );
     loaded_page(job, ("Loading the job…", "This print job"), move |page| view! { <Job page act slice/> })
 }
@@ -85,7 +91,18 @@ fn Job(
     act: ServerAction<StaffJobAction>,
     slice: ServerAction<StaffSlice>,
 ) -> impl IntoView {
-    let PrintJobPage { card, status, events, slicer_link, student, files } = page;
+    let PrintJobPage {
+        card,
+        status,
+        events,
+        slicer_link,
+        student,
+        files,
+        on_printer,
+        printers,
+        replaces,
+        replaced_by,
+    } = page;
     let error = form_error(act);
     let id = card.id.clone();
     let text_field = |name: &'static str, placeholder: &'static str, required: bool| {
@@ -128,11 +145,27 @@ fn Job(
             {step_form(act, id.clone(), "reject", "Reject", reject())}
         }
         .into_any(),
-        PrintJobStatus::ReadyToPrint => {
-            step_form(act, id.clone(), "start_printing", "Start printing", text_field("printer", "Printer (optional)", false))
-                .into_any()
+        PrintJobStatus::ReadyToPrint => view! {
+            <SendToPrinter act id=id.clone() printers/>
+            {step_form(act, id.clone(), "move_up", "Move to the front of the queue", ())}
+            <h3>"Or on a printer run by hand"</h3>
+            {step_form(act, id.clone(), "start_printing", "Start printing", text_field("printer", "Printer (optional)", false))}
         }
-        PrintJobStatus::Printing => step_form(act, id.clone(), "complete", "Printed", ()).into_any(),
+        .into_any(),
+        PrintJobStatus::Printing => view! {
+            {step_form(act, id.clone(), "complete", "Printed", ())}
+            {step_form(act, id.clone(), "fail", "Print failed", text_field("reason", "What went wrong", true))}
+        }
+        .into_any(),
+        PrintJobStatus::PrintFailed if replaced_by.is_none() => view! {
+            {step_form(act, id.clone(), "reprint", "Reprint", view! {
+                <label for="job-reprint-note">"Note (optional): what changes this time"</label>
+                <textarea name="note" id="job-reprint-note" maxlength="1000" rows="2"></textarea>
+            })}
+            {step_form(act, id.clone(), "reject", "Reject", reject())}
+        }
+        .into_any(),
+        PrintJobStatus::PrintFailed => ().into_any(),
         PrintJobStatus::Completed => step_form(
             act,
             id.clone(),
@@ -155,9 +188,26 @@ fn Job(
             <p class="lede" data-testid="job-status" data-status=status.as_str()>{status.label()}</p>
         </section>
         <ul class="job-cards"><JobCardView job=card/></ul>
+        {on_printer.map(|on| {
+            let pct = on.progress_pct.unwrap_or(0.0);
+            view! {
+                <section class="card" data-testid="on-printer">
+                    <p>"On "<strong data-testid="on-printer-name">{on.printer.clone()}</strong>": "
+                        <span data-testid="on-printer-progress">{on.in_words()}</span></p>
+                    <progress max="100" value=pct></progress>
+                </section>
+            }
+        })}
+        {replaces.map(|old| view! {
+            <p class="hint" data-testid="replaces">"Reprint of "<a href=format!("/staff/jobs/{old}")>{format!("job {old}")}</a>", whose print failed."</p>
+        })}
+        {replaced_by.map(|new| view! {
+            <p class="hint" data-testid="replaced-by">"Reprinted as "<a href=format!("/staff/jobs/{new}")>{format!("job {new}")}</a>"."</p>
+        })}
         {order.map(|order| view! { <p class="hint">"Shop order "{order}</p> })}
         {student.map(|student| view! { <Student student files=files.clone()/> })}
-        {(is_student && !matches!(status, PrintJobStatus::PaidPickedUp | PrintJobStatus::Rejected))
+        // The file to print changes until it is sent to a printer.
+        {(is_student && matches!(status, PrintJobStatus::Uploaded | PrintJobStatus::Pending | PrintJobStatus::ReadyToPrint))
             .then(|| view! { <SlicedFile id=id_for_files.clone() slice/> })}
         <section class="card" data-testid="job-actions">
             <p>
@@ -172,6 +222,32 @@ fn Job(
             <h2>"Event log"</h2>
             <EventLog events/>
         </section>
+    }
+}
+
+/// The OctoPrint printers this job fits now, and why the others don't.
+#[component]
+fn SendToPrinter(
+    act: ServerAction<StaffJobAction>,
+    id: String,
+    printers: Vec<crate::staff::PrinterChoice>,
+) -> impl IntoView {
+    let (fit, unfit): (Vec<_>, Vec<_>) = printers.into_iter().partition(|printer| printer.why_not.is_empty());
+    let none = fit.is_empty();
+    view! {
+        <div data-testid="send-to-printer">
+            <h3>"Send to a printer"</h3>
+            {(!none).then(|| step_form(act, id, "send_to_printer", "Send and start", view! {
+                <label for="job-printer_id">"Printer"</label>
+                <select name="printer_id" id="job-printer_id" data-testid="printer-choice">
+                    {fit.into_iter().map(|printer| view! { <option value=printer.id>{printer.name}</option> }).collect_view()}
+                </select>
+            }))}
+            {none.then(|| view! { <p class="hint" data-testid="no-printer-fits">"No OctoPrint printer can take this job now."</p> })}
+            <ul class="hint" data-testid="printers-not-offered">
+                {unfit.into_iter().map(|printer| view! { <li>{format!("{} {}.", printer.name, printer.why_not)}</li> }).collect_view()}
+            </ul>
+        </div>
     }
 }
 

@@ -39,3 +39,12 @@ pub async fn confirm_lab_job(id: String, t: String) -> Result<(), AppError> {
     leptos_axum::redirect(&format!("/lab/jobs/{id}?t={t}"));
     Ok(())
 }
+
+/// Emails the student a fresh link to accept the price; back to the job's page.
+#[leptos::server(endpoint = "fresh_lab_link")]
+pub async fn fresh_lab_link(id: String, t: String) -> Result<(), AppError> {
+    let (backend, _) = crate::backend::from_context()?;
+    crate::error::with_status(backend.fresh_lab_link(&id, &t).await)?;
+    leptos_axum::redirect(&format!("/lab/jobs/{id}?t={t}&fresh=sent"));
+    Ok(())
+}

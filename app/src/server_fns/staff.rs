@@ -17,7 +17,8 @@ mod job_action {
     use crate::error::AppError;
 
     /// Does `action` (`mark_reviewed`, `approve`, `reject`, `start_printing`,
-    /// `complete`, `picked_up`) to the job; back to its page. Rejection reasons
+    /// `send_to_printer`, `move_up`, `complete`, `fail`, `reprint`, `picked_up`) to the
+    /// job; back to its page. Rejection reasons
     /// come as one checkbox each (`reason_file`, `reason_size`, …), so the form
     /// works without JavaScript.
     #[leptos::server(endpoint = "staff_job_action")]
@@ -25,6 +26,8 @@ mod job_action {
         id: String,
         action: String,
         #[server(default)] printer: String,
+        #[server(default)] printer_id: String,
+        #[server(default)] reason: String,
         #[server(default)] payment: String,
         #[server(default)] weight_g: String,
         #[server(default)] print_hours: String,
@@ -59,7 +62,11 @@ mod job_action {
                     PrintJobAction::Reject { reasons, note }
                 }
                 "start_printing" => PrintJobAction::StartPrinting { printer },
+                "send_to_printer" => PrintJobAction::SendToPrinter { printer_id },
                 "complete" => PrintJobAction::Complete,
+                "fail" => PrintJobAction::Fail { reason },
+                "reprint" => PrintJobAction::Reprint { note },
+                "move_up" => PrintJobAction::MoveUp,
                 "picked_up" => PrintJobAction::PickedUp { payment },
                 _ => {
                     return Err(AppError::Invalid {
@@ -137,6 +144,22 @@ pub async fn staff_sign_out() -> Result<(), AppError> {
     let (backend, request) = crate::backend::from_context()?;
     backend.staff_sign_out(&request).await?;
     leptos_axum::redirect("/staff/login");
+    Ok(())
+}
+
+/// The lab's printers and what each is doing.
+#[leptos::server(endpoint = "staff_printers")]
+pub async fn staff_printers() -> Result<Vec<PrinterCard>, AppError> {
+    let (backend, request) = crate::backend::from_context()?;
+    crate::error::with_status(backend.staff_printers(&request).await)
+}
+
+/// Adds a printer from the form; back to the printers page.
+#[leptos::server(endpoint = "staff_add_printer")]
+pub async fn staff_add_printer(form: PrinterForm) -> Result<(), AppError> {
+    let (backend, request) = crate::backend::from_context()?;
+    crate::error::with_status(backend.staff_add_printer(&request, form).await)?;
+    leptos_axum::redirect("/staff/printers");
     Ok(())
 }
 

@@ -26,7 +26,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     crate::jobs::workers::spawn(&state);
     tokio::spawn(crate::mail::sender::run(state.clone()));
     let owner = format!("{}:{}", crate::jobs::workers::hostname(), std::process::id());
-    crate::printers::poller::spawn(state.db.clone(), owner);
+    crate::printers::poller::spawn(state.clone(), owner);
     // Finishes lab folder moves a crash or an unavailable storage left behind.
     tokio::spawn(crate::lab::folders::run(state.clone()));
     // Removes files a crash left with no record pointing at them.

@@ -3,7 +3,7 @@
 //! customer's email; for a student's submission, their email with a fresh
 //! link. The job's folder follows once the transaction is committed.
 
-use app::lab::{PrintMethod, REJECTION_REASONS};
+use app::lab::REJECTION_REASONS;
 use app::order::{Delivery, OrderStatus, OrderView};
 use app::print_job::{PrintJobAction, PrintJobStatus};
 use app::quote::money;
@@ -41,36 +41,41 @@ struct PrintJob {
 }
 
 async fn load(tx: &mut sqlx::Transaction<'_, sqlx::Any>, job_id: &str) -> Result<PrintJob, ActionError> {
-    let row = sqlx::query(
-        "SELECT status, order_id, source, name, email, method, file_name, price_cents, currency \
-         FROM print_jobs WHERE id = $1",
-    )
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT status, order_id, {} FROM print_jobs WHERE id = $1",
+        Student::COLUMNS
+    )))
     .bind(job_id)
     .fetch_optional(&mut **tx)
     .await?
     .ok_or(ActionError::NotFound)?;
     let from = PrintJobStatus::parse(&row.try_get::<String, _>("status")?)
         .ok_or_else(|| sqlx::Error::Decode("unknown print job status".into()))?;
-    let student = match row.try_get::<String, _>("source")?.as_str() {
-        "student" => Some(Student {
-            name: row.try_get("name")?,
-            email: row.try_get("email")?,
-            method: PrintMethod::parse(&row.try_get::<String, _>("method")?).unwrap_or(PrintMethod::Filament),
-            file_name: row.try_get("file_name")?,
-            price_cents: row.try_get("price_cents")?,
-            currency: row.try_get("currency")?,
-        }),
-        _ => None,
-    };
-    Ok(PrintJob { from, order_id: row.try_get("order_id")?, student })
+    Ok(PrintJob { from, order_id: row.try_get("order_id")?, student: Student::of_row(&row)? })
 }
 
-/// Applies `action` to the job; the status it is in afterwards.
+/// Applies staff's `action` to the job; the status it is in afterwards.
 pub async fn act(
     state: &AppState,
     job_id: &str,
     action: &PrintJobAction,
 ) -> Result<PrintJobStatus, ActionError> {
+    act_as(state, job_id, action, "staff").await
+}
+
+/// Applies `action` for `actor` (`staff`, or `printer` for what a printer
+/// reported). [`PrintJobAction::SendToPrinter`] here only records the step:
+/// `printers::sending::send` uploads the file first and calls this. A
+/// reprint makes a new job: `lab::reprint::reprint`, not this.
+pub async fn act_as(
+    state: &AppState,
+    job_id: &str,
+    action: &PrintJobAction,
+    actor: &str,
+) -> Result<PrintJobStatus, ActionError> {
+    if let PrintJobAction::Reprint { .. } = action {
+        return Err(ActionError::NotNow { from: "asked here", action: "reprinted (lab::reprint does that)" });
+    }
     let now = now_ms();
     let mut tx = state.db.begin_write().await?;
     let PrintJob { from, order_id, mut student } = load(&mut tx, job_id).await?;
@@ -84,7 +89,7 @@ pub async fn act(
             .bind(job_id)
             .execute(&mut *tx)
             .await?;
-            event(&mut tx, job_id, now, "reviewed", (from, from), "Marked as reviewed.").await?;
+            event(&mut tx, job_id, now, (actor, "reviewed"), (from, from), "Marked as reviewed.").await?;
             tx.commit().await?;
             lab_files::settle_after_step(state, job_id).await;
             return Ok(from);
@@ -159,7 +164,79 @@ pub async fn act(
             };
             (PrintJobStatus::Printing, details)
         }
-        PrintJobAction::Complete => (PrintJobStatus::Completed, "Printed.".to_string()),
+        PrintJobAction::MoveUp => {
+            if from != PrintJobStatus::ReadyToPrint {
+                return Err(ActionError::NotNow { from: from.label(), action: action.past_tense() });
+            }
+            // Ahead of the first in the queue.
+            let first: Option<i64> = sqlx::query_scalar(
+                "SELECT MIN(COALESCE(queue_at, created_at)) FROM print_jobs WHERE status = $1",
+            )
+            .bind(from.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE print_jobs SET queue_at = $1, updated_at = $2 WHERE id = $3")
+                .bind(first.unwrap_or(now) - 1)
+                .bind(now)
+                .bind(job_id)
+                .execute(&mut *tx)
+                .await?;
+            event(
+                &mut tx,
+                job_id,
+                now,
+                (actor, "moved_up"),
+                (from, from),
+                "Moved to the front of the queue.",
+            )
+            .await?;
+            tx.commit().await?;
+            lab_files::settle_after_step(state, job_id).await;
+            return Ok(from);
+        }
+        PrintJobAction::SendToPrinter { printer_id } => {
+            let file = crate::printers::sending::file_name(job_id);
+            let printer: String = sqlx::query_scalar("SELECT name FROM printers WHERE id = $1")
+                .bind(printer_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| invalid("printer_id", "There is no such printer."))?;
+            sqlx::query(
+                "UPDATE print_jobs SET printer_id = $1, printer_file = $2, sent_at = $3, progress_pct = NULL, \
+                 time_left_s = NULL, sending_until = NULL WHERE id = $4",
+            )
+            .bind(printer_id)
+            .bind(&file)
+            .bind(now)
+            .bind(job_id)
+            .execute(&mut *tx)
+            .await?;
+            (PrintJobStatus::Printing, format!("Printing on {printer} (sent to its OctoPrint as {file})."))
+        }
+        PrintJobAction::Complete => {
+            let printer = printer_of(&mut tx, job_id).await?;
+            let details = match printer {
+                Some(printer) if actor == "printer" => {
+                    format!("Printed on {printer}; the printer reported it done.")
+                }
+                Some(printer) => format!("Printed on {printer}."),
+                None => "Printed.".to_string(),
+            };
+            sqlx::query("UPDATE print_jobs SET progress_pct = 100, time_left_s = 0 WHERE id = $1")
+                .bind(job_id)
+                .execute(&mut *tx)
+                .await?;
+            (PrintJobStatus::Completed, details)
+        }
+        PrintJobAction::Fail { reason } => {
+            let printer = printer_of(&mut tx, job_id).await?.unwrap_or_else(|| "its printer".into());
+            let reason: String = reason.trim().chars().take(300).collect();
+            if reason.is_empty() {
+                return Err(invalid("reason", "Say what went wrong, for the log and the student."));
+            }
+            (PrintJobStatus::PrintFailed, format!("Print failed on {printer}: {reason}"))
+        }
+        PrintJobAction::Reprint { .. } => unreachable!("refused above"),
         PrintJobAction::PickedUp { payment } => {
             let payment = payment.trim();
             if payment.is_empty() || payment.chars().count() > 120 {
@@ -189,7 +266,7 @@ pub async fn act(
     if moved != 1 {
         return Err(ActionError::NotNow { from: "changed meanwhile", action: action.past_tense() });
     }
-    event(&mut tx, job_id, now, action.kind(), (from, to), &details).await?;
+    event(&mut tx, job_id, now, (actor, action.kind()), (from, to), &details).await?;
     if let Some(order_id) = order_id {
         move_order(&mut tx, &order_id, to, &details, now).await?;
     }
@@ -200,6 +277,16 @@ pub async fn act(
     lab_files::settle_after_step(state, job_id).await;
     outbox::wake(state);
     Ok(to)
+}
+
+/// The name of the printer the job was sent to, if any.
+async fn printer_of(tx: &mut sqlx::Transaction<'_, sqlx::Any>, job_id: &str) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "SELECT p.name FROM print_jobs j JOIN printers p ON p.id = j.printer_id WHERE j.id = $1",
+    )
+    .bind(job_id)
+    .fetch_optional(&mut **tx)
+    .await
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> ActionError {
@@ -220,7 +307,8 @@ async fn tell_student(
     let confirm_days = state.config.lab_confirm_days as i64;
     let (can_confirm, days) = match to {
         PrintJobStatus::Pending => (true, confirm_days),
-        PrintJobStatus::Rejected | PrintJobStatus::Completed => (false, 180),
+        PrintJobStatus::Printing | PrintJobStatus::PrintFailed => (false, 30),
+        PrintJobStatus::Rejected | PrintJobStatus::Completed | PrintJobStatus::PaidPickedUp => (false, 180),
         _ => return Ok(()),
     };
     let token = crate::platform::tokens::new_token();
@@ -229,6 +317,9 @@ async fn tell_student(
     let mail = match to {
         PrintJobStatus::Pending => lab_mail::approved(state, job_id, student, details, &link),
         PrintJobStatus::Rejected => lab_mail::rejected(job_id, student, details, &link),
+        PrintJobStatus::Printing => lab_mail::printing(job_id, student, details, &link),
+        PrintJobStatus::PrintFailed => lab_mail::print_failed(job_id, student, details, &link),
+        PrintJobStatus::PaidPickedUp => lab_mail::picked_up(job_id, student, details, &link),
         _ => lab_mail::ready(job_id, student, &link),
     };
     outbox::enqueue(tx, &mail).await?;
@@ -239,16 +330,17 @@ async fn event(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     job_id: &str,
     now: i64,
-    kind: &str,
+    (actor, kind): (&str, &str),
     (from, to): (PrintJobStatus, PrintJobStatus),
     details: &str,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO print_job_events (job_id, at, actor, kind, from_status, to_status, details) \
-         VALUES ($1, $2, 'staff', $3, $4, $5, $6)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(job_id)
     .bind(now)
+    .bind(actor)
     .bind(kind)
     .bind(from.as_str())
     .bind(to.as_str())
@@ -272,9 +364,15 @@ async fn move_order(
         .await?;
     let order: OrderView = orders::from_row(&row)?;
     let (next, note, mail) = match (job_status, order.delivery) {
-        (PrintJobStatus::Printing, _) => {
-            (OrderStatus::Printing, "Your keepsake is being printed.".to_string(), None)
-        }
+        (PrintJobStatus::Printing, _) => (
+            OrderStatus::Printing,
+            "Your keepsake is being printed.".to_string(),
+            // The printer's name, not how the file reached it.
+            Some(shop_mail::order_printing(
+                &order,
+                &format!("{}.", details.split(" (").next().unwrap_or(details).trim_end_matches('.')),
+            )),
+        ),
         (PrintJobStatus::Completed, Delivery::Pickup) => (
             OrderStatus::ReadyForPickup,
             "Printed and ready for pickup at the lab.".to_string(),

@@ -144,9 +144,10 @@ pub async fn file(
 const LAB_POLL: Duration = Duration::from_millis(400);
 
 /// `GET /api/staff/events` (signed-in staff): server-sent `lab` events, one
-/// at once and one whenever any print job changes — from this instance or
-/// another, since it watches the shared event log — with `version` (the
-/// newest event's id), `new_submissions` (students' submissions since the
+/// at once and one whenever any print job or printer changes — from this
+/// instance or another, since it watches the shared event log and printer
+/// rows — with `version` (the newest event's id), `printers` (when a
+/// printer's reading last changed), `new_submissions` (students' submissions since the
 /// last one, for the chime) and `at` (the lab's time of the change).
 pub async fn staff_events(
     State(state): State<AppState>,
@@ -165,19 +166,24 @@ pub async fn staff_events(
             let db = db.clone();
             // An unreadable database: the pages keep their last view until the next read.
             async move {
-                let row = sqlx::query("SELECT MAX(id) AS version, MAX(at) AS at FROM print_job_events")
-                    .fetch_one(db.pool())
-                    .await
-                    .ok()?;
-                let version = row.try_get::<Option<i64>, _>("version").ok().flatten().unwrap_or(0);
-                Some((version, row.try_get::<Option<i64>, _>("at").ok().flatten()))
+                // A step logged, or a printer's reading (or its job's progress) changed.
+                let row = sqlx::query(
+                    "SELECT (SELECT MAX(id) FROM print_job_events) AS version, \
+                     (SELECT MAX(at) FROM print_job_events) AS at, \
+                     (SELECT MAX(changed_at) FROM printers) AS printers",
+                )
+                .fetch_one(db.pool())
+                .await
+                .ok()?;
+                let number = |column: &str| row.try_get::<Option<i64>, _>(column).ok().flatten();
+                Some((number("version").unwrap_or(0), number("printers").unwrap_or(0), number("at")))
             }
         },
     );
     let start = (state, None::<i64>, followed);
     let stream = futures_util::stream::unfold(start, |(state, last, mut followed)| async move {
         // The stream's time is up: end it; the page reconnects.
-        let (version, at) = followed.next().await?;
+        let (version, printers, at) = followed.next().await?;
         let new_submissions: i64 = match last {
             None => 0,
             Some(last) => {
@@ -192,6 +198,7 @@ pub async fn staff_events(
         let at = at.unwrap_or_else(crate::platform::time::now_ms);
         let data = json!({
             "version": version,
+            "printers": printers,
             "new_submissions": new_submissions,
             "at": crate::platform::time::lab_time(at, state.config.lab_zone()),
         });

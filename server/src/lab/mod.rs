@@ -8,5 +8,6 @@ pub mod http;
 pub mod open_in_slicer;
 pub mod pages;
 pub mod print_jobs;
+pub mod reprint;
 pub mod sliced;
 pub mod submissions;

@@ -31,4 +31,8 @@ impl Lab for AppState {
     async fn confirm_lab_job(&self, id: &str, token: &str) -> Result<(), AppError> {
         crate::lab::submissions::confirm(self, id, token).await.map_err(AppError::from)
     }
+
+    async fn fresh_lab_link(&self, id: &str, token: &str) -> Result<(), AppError> {
+        crate::lab::submissions::send_fresh_confirm_link(self, id, token).await.map_err(AppError::from)
+    }
 }

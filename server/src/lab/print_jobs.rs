@@ -4,10 +4,13 @@
 
 use app::order::OrderView;
 use app::print_job::PrintJobStatus;
-use app::staff::{FileLink, PrintJobCard, PrintJobPage, Queue, QueueTab, StudentDetails};
+use app::staff::{
+    FileLink, OnPrinter, PrintJobCard, PrintJobPage, PrinterChoice, Queue, QueueTab, StudentDetails,
+};
 use sqlx::Row;
 
 use crate::lab::folders::{self, THUMBNAIL};
+use crate::printers::eta::{QueuePlan, queue_plan};
 use crate::state::AppState;
 
 /// Queues a shop order as a print job (ReadyToPrint, source `shop`), once:
@@ -25,7 +28,7 @@ pub async fn queue_shop_order(
         "INSERT INTO print_jobs (id, source, order_id, status, name, email, method, color, notes, file_key, \
          quantity, weight_g, print_hours, price_cents, currency, created_at, updated_at) \
          VALUES ($1, 'shop', $2, $3, $4, $5, 'filament', '', $6, $7, $8, $9, $10, $11, $12, $13, $13) \
-         ON CONFLICT (order_id) DO NOTHING",
+         ON CONFLICT (order_id) WHERE replaces_job IS NULL DO NOTHING",
     )
     .bind(&id)
     .bind(&order.id)
@@ -68,10 +71,13 @@ pub async fn advance_order_job(
     (actor, kind, details): (&str, &str, &str),
     now: i64,
 ) -> sqlx::Result<bool> {
-    let Some(row) = sqlx::query("SELECT id, status FROM print_jobs WHERE order_id = $1")
-        .bind(order_id)
-        .fetch_optional(&mut **tx)
-        .await?
+    // The order's newest job: a reprint, when its first print failed.
+    let Some(row) = sqlx::query(
+        "SELECT id, status FROM print_jobs WHERE order_id = $1 ORDER BY created_at DESC, id LIMIT 1",
+    )
+    .bind(order_id)
+    .fetch_optional(&mut **tx)
+    .await?
     else {
         return Ok(false);
     };
@@ -138,7 +144,20 @@ fn card(state: &AppState, row: &sqlx::any::AnyRow) -> sqlx::Result<PrintJobCard>
         new: reviewed.is_none(),
         queued: crate::platform::time::lab_time(row.try_get("created_at")?, state.config.lab_zone()),
         created_at_ms: row.try_get("created_at")?,
+        place: None,
+        eta: None,
     })
+}
+
+/// Puts the waiting cards' places and times from the queue's plan.
+fn plan_cards(state: &AppState, plan: &QueuePlan, cards: &mut [PrintJobCard]) {
+    for card in cards {
+        if let Some((place, eta)) = plan.of(&card.id) {
+            let printer = eta.printer_id.as_deref().and_then(|id| plan.printer_name(id));
+            card.place = Some(place);
+            card.eta = Some(crate::printers::eta::in_words(state, eta, printer));
+        }
+    }
 }
 
 /// A job's page: its card, status and event log; `None` for an unknown id.
@@ -155,6 +174,7 @@ pub async fn job_page(state: &AppState, id: &str) -> sqlx::Result<Option<PrintJo
     let status = PrintJobStatus::parse(&row.try_get::<String, _>("status")?)
         .ok_or_else(|| sqlx::Error::Decode("unknown print job status".into()))?;
     let events = crate::lab::submissions::events(state, id).await?;
+    let printing = printing(state, id, status).await?;
     let files = sqlx::query(
         "SELECT file_key, folder, filed_status, status, file_name, sliced_ext, discipline, class_number, printer \
          FROM print_jobs WHERE id = $1",
@@ -167,13 +187,21 @@ pub async fn job_page(state: &AppState, id: &str) -> sqlx::Result<Option<PrintJo
         // A shop order: its file stays with the order.
         let slicer_link =
             crate::lab::open_in_slicer::job_link(state, id, &files.try_get::<String, _>("file_key")?);
+        let mut card = card(state, &row)?;
+        if status == PrintJobStatus::ReadyToPrint {
+            plan_cards(state, &queue_plan(state).await?, std::slice::from_mut(&mut card));
+        }
         return Ok(Some(PrintJobPage {
-            card: card(state, &row)?,
+            card,
             status,
             events,
             slicer_link,
             student: None,
             files: vec![],
+            on_printer: printing.on_printer,
+            printers: printing.printers,
+            replaces: printing.replaces,
+            replaced_by: printing.replaced_by,
         }));
     };
     let file_name: String = files.try_get("file_name")?;
@@ -205,17 +233,63 @@ pub async fn job_page(state: &AppState, id: &str) -> sqlx::Result<Option<PrintJo
         file_name,
         folder: format!("{}/{filed}/{folder}", folders::ROOT),
     };
+    let mut card = card(state, &row)?;
+    if status == PrintJobStatus::ReadyToPrint {
+        plan_cards(state, &queue_plan(state).await?, std::slice::from_mut(&mut card));
+    }
     Ok(Some(PrintJobPage {
-        card: card(state, &row)?,
+        card,
         status,
         events,
         slicer_link,
         student: Some(student),
         files: links,
+        on_printer: printing.on_printer,
+        printers: printing.printers,
+        replaces: printing.replaces,
+        replaced_by: printing.replaced_by,
     }))
 }
 
-/// Most cards one tab shows (oldest first: the queue's order).
+/// A job's printer side: where it prints (and how far), where it could,
+/// and the reprints it is part of.
+pub struct Printing {
+    pub on_printer: Option<OnPrinter>,
+    pub printers: Vec<PrinterChoice>,
+    pub replaces: Option<String>,
+    pub replaced_by: Option<String>,
+}
+
+pub async fn printing(state: &AppState, id: &str, status: PrintJobStatus) -> sqlx::Result<Printing> {
+    let db = state.db.pool();
+    let row = sqlx::query(
+        "SELECT p.name AS printer, j.progress_pct, j.time_left_s, j.replaces_job, \
+         (SELECT r.id FROM print_jobs r WHERE r.replaces_job = j.id) AS replaced_by \
+         FROM print_jobs j LEFT JOIN printers p ON p.id = j.printer_id WHERE j.id = $1",
+    )
+    .bind(id)
+    .fetch_one(db)
+    .await?;
+    let on_printer = row.try_get::<Option<String>, _>("printer")?.map(|printer| -> sqlx::Result<OnPrinter> {
+        Ok(OnPrinter {
+            printer,
+            progress_pct: row.try_get("progress_pct")?,
+            time_left_s: row.try_get("time_left_s")?,
+        })
+    });
+    let printers = match status {
+        PrintJobStatus::ReadyToPrint => crate::printers::sending::choices(state, id).await?,
+        _ => vec![],
+    };
+    Ok(Printing {
+        on_printer: on_printer.transpose()?,
+        printers,
+        replaces: row.try_get("replaces_job")?,
+        replaced_by: row.try_get("replaced_by")?,
+    })
+}
+
+/// Most cards one tab shows (in the queue's order: first come, unless staff moved one up).
 const MAX_CARDS: i64 = 300;
 
 /// The dashboard: totals per status, and the jobs of `status` (or of the first status with jobs).
@@ -244,13 +318,19 @@ pub async fn queue(state: &AppState, status: Option<PrintJobStatus>) -> sqlx::Re
         .or_else(|| tabs.iter().find(|tab| tab.jobs > 0).map(|tab| tab.status))
         .unwrap_or(PrintJobStatus::Uploaded);
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {CARD_COLUMNS} FROM print_jobs WHERE status = $1 ORDER BY created_at, id LIMIT $2"
+        "SELECT {CARD_COLUMNS} FROM print_jobs WHERE status = $1 ORDER BY COALESCE(queue_at, created_at), id LIMIT $2"
     )))
     .bind(showing.as_str())
     .bind(MAX_CARDS)
     .fetch_all(db)
     .await?;
-    let jobs = rows.iter().map(|row| card(state, row)).collect::<sqlx::Result<Vec<_>>>()?;
+    let mut jobs = rows.iter().map(|row| card(state, row)).collect::<sqlx::Result<Vec<_>>>()?;
+    // One plan (and one read of the printers) for the cards and the printer strip.
+    let plan = queue_plan(state).await?;
+    if showing == PrintJobStatus::ReadyToPrint {
+        plan_cards(state, &plan, &mut jobs);
+    }
     let read_at = crate::platform::time::lab_clock(crate::platform::time::now_ms(), state.config.lab_zone());
-    Ok(Queue { read_at, tabs, showing, jobs })
+    let printers = crate::printers::pages::cards(state, &plan).await?;
+    Ok(Queue { read_at, tabs, showing, jobs, printers })
 }

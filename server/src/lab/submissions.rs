@@ -90,13 +90,16 @@ pub async fn submit(state: &AppState, file: ModelFile, form: &Submission) -> Res
     let (name, model) = (file_name.clone(), bytes.clone());
     // The file is kept as the student sent it (staff open it in their slicer);
     // the kernel's reading proves it is a printable solid and draws its picture.
-    let (picture, mesh_only) = state
+    let (picture, mesh_only, size_mm) = state
         .mesh_work
         .run(move || {
             let mesh = quotes::read_model(&name, &model, &limits)?;
             let picture = geometry::thumbnail::render_png(&mesh, 384)
                 .map_err(|e| QuoteFailure::Model(e.to_string()))?;
-            Ok((picture, geometry::io::stl::write_binary(&mesh)))
+            // Its size, as sent: only printers it fits are offered for it.
+            let [min, max] = geometry::analysis::bounding_box(&mesh);
+            let size_mm = [max[0] - min[0], max[1] - min[1], max[2] - min[2]];
+            Ok((picture, geometry::io::stl::write_binary(&mesh), size_mm))
         })
         .await
         .map_err(|e| LabError::Crashed(e.to_string()))?
@@ -130,7 +133,8 @@ pub async fn submit(state: &AppState, file: ModelFile, form: &Submission) -> Res
     let token = new_token();
     let submitted = Submitted { id, token };
     let recorded =
-        record(state, &submitted, &form, (file_name.as_str(), folder.as_str(), model_key.as_str())).await;
+        record(state, &submitted, &form, (file_name.as_str(), folder.as_str(), model_key.as_str()), size_mm)
+            .await;
     if let Err(error) = recorded {
         // Nothing points at the files: take them back.
         forget().await;
@@ -146,14 +150,16 @@ async fn record(
     submitted: &Submitted,
     form: &CheckedSubmission,
     (file_name, folder, model_key): (&str, &str, &str),
+    size_mm: [f64; 3],
 ) -> sqlx::Result<()> {
     let now = now_ms();
     let uploaded = PrintJobStatus::Uploaded.as_str();
     let mut tx = state.db.begin_write().await?;
     sqlx::query(
         "INSERT INTO print_jobs (id, source, order_id, status, name, email, method, color, notes, file_key, \
-         quantity, created_at, updated_at, discipline, class_number, printer, file_name, folder, filed_status) \
-         VALUES ($1, 'student', NULL, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9, $10, $11, $12, $13, $14, $2)",
+         quantity, created_at, updated_at, discipline, class_number, printer, file_name, folder, filed_status, \
+         size_x_mm, size_y_mm, size_z_mm) \
+         VALUES ($1, 'student', NULL, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9, $10, $11, $12, $13, $14, $2, $15, $16, $17)",
     )
     .bind(&submitted.id)
     .bind(uploaded)
@@ -169,6 +175,9 @@ async fn record(
     .bind(&form.printer)
     .bind(file_name)
     .bind(folder)
+    .bind(size_mm[0])
+    .bind(size_mm[1])
+    .bind(size_mm[2])
     .execute(&mut *tx)
     .await?;
     let details = format!("Submitted {file_name} ({}, {}).", form.method.as_str(), form.color);
@@ -269,14 +278,21 @@ async fn may_confirm(state: &AppState, id: &str, token: &str) -> Result<bool, La
 pub async fn student_view(state: &AppState, id: &str, token: &str) -> Result<StudentPrintJob, LabError> {
     let rows = sqlx::query(
         "SELECT l.can_confirm, l.expires_at, j.status, j.name, j.method, j.color, j.file_name, j.weight_g, \
-         j.print_hours, j.price_cents, j.currency, e.at, e.actor, e.kind, e.from_status, e.to_status, e.details \
+         j.print_hours, j.price_cents, j.currency, e.at, e.actor, e.kind, e.from_status, e.to_status, e.details, \
+         p.name AS printer_name, j.progress_pct, j.time_left_s, \
+         (SELECT r.id FROM print_jobs r WHERE r.replaces_job = j.id) AS replaced_by \
          FROM student_links l JOIN print_jobs j ON j.id = l.job_id AND j.source = 'student' \
+         LEFT JOIN printers p ON p.id = j.printer_id \
          LEFT JOIN print_job_events e ON e.job_id = j.id \
-         WHERE l.token_hash = $1 AND l.job_id = $2 AND l.expires_at > $3 ORDER BY e.id",
+         WHERE l.token_hash = $1 AND l.job_id = $2 \
+         AND (l.expires_at > $3 OR (l.can_confirm = 1 AND l.created_at > $4)) ORDER BY e.id",
     )
     .bind(token_hash(token))
     .bind(id)
     .bind(now_ms())
+    // A confirm link that ran out still shows the job (and offers a fresh
+    // link) for as long as a view link would.
+    .bind(now_ms() - VIEW_LINK_DAYS * DAY_MS)
     .fetch_all(state.db.pool())
     .await?;
     let job = rows.first().ok_or(LabError::NotFound)?;
@@ -284,10 +300,26 @@ pub async fn student_view(state: &AppState, id: &str, token: &str) -> Result<Stu
         .ok_or_else(|| sqlx::Error::Decode("unknown print job status".into()))?;
     let method = PrintMethod::parse(&job.try_get::<String, _>("method")?).unwrap_or(PrintMethod::Filament);
     let zone = state.config.lab_zone();
-    let can_confirm = job.try_get::<i64, _>("can_confirm")? == 1 && status == PrintJobStatus::Pending;
+    let confirm_link = job.try_get::<i64, _>("can_confirm")? == 1;
+    let expires_at: i64 = job.try_get("expires_at")?;
+    let can_confirm = confirm_link && status == PrintJobStatus::Pending && expires_at > now_ms();
     let confirm_until = match can_confirm {
         true => Some(crate::platform::time::lab_time(job.try_get("expires_at")?, zone)),
         false => None,
+    };
+    // Waiting to print: its place and when it should be ready.
+    let (queue_place, ready_around) = match status {
+        PrintJobStatus::ReadyToPrint => {
+            let plan = crate::printers::eta::queue_plan(state).await?;
+            match plan.of(id) {
+                Some((place, eta)) => (
+                    Some((place, plan.jobs.len())),
+                    eta.ready_ms.map(|at| crate::platform::time::lab_time(at, zone)),
+                ),
+                None => (None, None),
+            }
+        }
+        _ => (None, None),
     };
     let mut events = Vec::with_capacity(rows.len());
     for row in &rows {
@@ -311,6 +343,18 @@ pub async fn student_view(state: &AppState, id: &str, token: &str) -> Result<Stu
         confirm_until,
         thumbnail_url: Some(file_link(state, id, THUMBNAIL, 1)),
         events,
+        on_printer: match job.try_get::<Option<String>, _>("printer_name")? {
+            Some(printer) => Some(app::staff::OnPrinter {
+                printer,
+                progress_pct: job.try_get("progress_pct")?,
+                time_left_s: job.try_get("time_left_s")?,
+            }),
+            None => None,
+        },
+        replaced_by: job.try_get("replaced_by")?,
+        queue_place,
+        ready_around,
+        can_ask_fresh_link: status == PrintJobStatus::Pending && !can_confirm,
     })
 }
 
@@ -365,8 +409,66 @@ pub async fn confirm(state: &AppState, id: &str, token: &str) -> Result<(), LabE
     }
     add_event(&mut tx, id, now, ("student", "confirmed"), (Some(from), to), "Price accepted by the student.")
         .await?;
+    if let Some(student) = crate::mail::lab::Student::of_job(&mut tx, id).await? {
+        let token = new_token();
+        add_link(&mut tx, id, &token, false, now + VIEW_LINK_DAYS * DAY_MS).await?;
+        let link = public_link(state, id, &token);
+        outbox::enqueue(&mut tx, &crate::mail::lab::queued(id, &student, &link)).await?;
+    }
     tx.commit().await?;
     folders::settle_after_step(state, id).await;
+    outbox::wake(state);
+    Ok(())
+}
+
+/// How soon after one a student may ask for another fresh confirm link.
+const FRESH_LINK_EVERY_MS: i64 = 10 * 60 * 1000;
+
+/// A student whose link to accept the price ran out (or who lost it) asks,
+/// from their job's page, for a fresh one: the approval email again, with
+/// a new link good for the lab's confirm days. At most one per ten minutes.
+pub async fn send_fresh_confirm_link(state: &AppState, id: &str, token: &str) -> Result<(), LabError> {
+    let job = student_view(state, id, token).await?;
+    if job.status != PrintJobStatus::Pending {
+        return Err(LabError::NotNow("This job is not waiting for you to accept a price.".into()));
+    }
+    let now = now_ms();
+    let mut tx = state.db.begin_write().await?;
+    let recent: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(at) FROM print_job_events WHERE job_id = $1 AND kind = 'fresh_link'")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+    if recent.is_some_and(|at| now - at < FRESH_LINK_EVERY_MS) {
+        return Err(LabError::NotNow(
+            "A link to accept the price was sent a few minutes ago: please check your email.".into(),
+        ));
+    }
+    let student = crate::mail::lab::Student::of_job(&mut tx, id).await?.ok_or(LabError::NotFound)?;
+    // The approval's own words (grams, hours, price), from the log.
+    let details: String = sqlx::query_scalar(
+        "SELECT details FROM print_job_events WHERE job_id = $1 AND kind = 'approved' ORDER BY id DESC LIMIT 1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .unwrap_or_default();
+    let fresh = new_token();
+    let days = state.config.lab_confirm_days as i64;
+    add_link(&mut tx, id, &fresh, true, now + days * DAY_MS).await?;
+    let link = public_link(state, id, &fresh);
+    outbox::enqueue(&mut tx, &crate::mail::lab::approved(state, id, &student, &details, &link)).await?;
+    add_event(
+        &mut tx,
+        id,
+        now,
+        ("student", "fresh_link"),
+        (Some(job.status), job.status),
+        "A fresh link to accept the price was emailed.",
+    )
+    .await?;
+    tx.commit().await?;
+    outbox::wake(state);
     Ok(())
 }
 

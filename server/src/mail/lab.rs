@@ -1,5 +1,7 @@
-//! The print lab's emails to students: received, approved (with the price
-//! and the link that accepts it), rejected (with the reasons), ready for pickup.
+//! The print lab's emails to students, one at every step: received, approved
+//! (with the price and the link that accepts it), rejected (with the
+//! reasons), queued, printing (on which printer), print failed (and what
+//! happens next), reprinting, ready for pickup, picked up (the receipt).
 
 use app::lab::CheckedSubmission;
 use app::lab::PrintMethod;
@@ -16,6 +18,42 @@ pub struct Student {
     pub file_name: String,
     pub price_cents: Option<i64>,
     pub currency: Option<String>,
+}
+
+impl Student {
+    /// The columns [`Student::of_row`] reads from `print_jobs`.
+    pub const COLUMNS: &str = "source, name, email, method, file_name, price_cents, currency";
+
+    /// The student of job `id`; `None` for a shop order's job.
+    pub async fn of_job(
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        id: &str,
+    ) -> sqlx::Result<Option<Student>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {} FROM print_jobs WHERE id = $1",
+            Self::COLUMNS
+        )))
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+        Student::of_row(&row)
+    }
+
+    /// The student of a `print_jobs` row; `None` for a shop order's job.
+    pub fn of_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Option<Student>> {
+        use sqlx::Row;
+        if row.try_get::<String, _>("source")? != "student" {
+            return Ok(None);
+        }
+        Ok(Some(Student {
+            name: row.try_get("name")?,
+            email: row.try_get("email")?,
+            method: PrintMethod::parse(&row.try_get::<String, _>("method")?).unwrap_or(PrintMethod::Filament),
+            file_name: row.try_get("file_name")?,
+            price_cents: row.try_get("price_cents")?,
+            currency: row.try_get("currency")?,
+        }))
+    }
 }
 
 const SIGNATURE: &str = "— The print lab";
@@ -98,6 +136,69 @@ pub fn ready(id: &str, student: &Student, link: &str) -> Mail {
         text,
         html,
     }
+}
+
+/// A message about the job's step: `lines` between the greeting and the link.
+fn step(kind: &'static str, subject: String, student: &Student, lines: Vec<String>, link: &str) -> Mail {
+    let mut paragraphs = vec![format!("Hello {},", student.name)];
+    paragraphs.extend(lines);
+    paragraphs.push(format!("Your job's page: {link}"));
+    paragraphs.push(SIGNATURE.to_string());
+    let (text, html) = both(&paragraphs);
+    Mail { kind, to: student.email.clone(), subject, text, html }
+}
+
+/// The student accepted the price: the job is in the queue.
+pub fn queued(id: &str, student: &Student, link: &str) -> Mail {
+    let lines = vec![
+        format!("Thank you: {} (job {id}) is in the print queue at {}.", student.file_name, price(student)),
+        "We email you when it starts printing and when it is ready.".to_string(),
+    ];
+    step("lab_queued", format!("In the print queue — job {id}"), student, lines, link)
+}
+
+/// On a printer now; `details` names it.
+pub fn printing(id: &str, student: &Student, details: &str, link: &str) -> Mail {
+    let lines = vec![
+        format!("{} (job {id}) is printing now.", student.file_name),
+        details.to_string(),
+        "The page below shows how far it is; we email you when it is ready.".to_string(),
+    ];
+    step("lab_printing", format!("Printing now — job {id}"), student, lines, link)
+}
+
+/// The print stopped on its printer; `details` says why.
+pub fn print_failed(id: &str, student: &Student, details: &str, link: &str) -> Mail {
+    let lines = vec![
+        format!("The print of {} (job {id}) did not finish.", student.file_name),
+        details.to_string(),
+        "Nothing for you to do: staff will print it again (at no extra cost) or write to you if the          model needs a change."
+            .to_string(),
+    ];
+    step("lab_print_failed", format!("Print stopped — job {id}"), student, lines, link)
+}
+
+/// A failed print is printed again as job `new_id`.
+pub fn reprinting(old_id: &str, new_id: &str, student: &Student, note: &str, link: &str) -> Mail {
+    let mut lines = vec![format!(
+        "{} is back in the print queue as job {new_id} (it replaces job {old_id}).",
+        student.file_name
+    )];
+    if !note.is_empty() {
+        lines.push(format!("Staff's note: {note}"));
+    }
+    lines.push(format!("The price stays {}.", price(student)));
+    step("lab_reprinting", format!("Printing again — job {new_id}"), student, lines, link)
+}
+
+/// Handed over: the receipt.
+pub fn picked_up(id: &str, student: &Student, details: &str, link: &str) -> Mail {
+    let lines = vec![
+        format!("Receipt for job {id}: {} ({}).", student.file_name, student.method.label()),
+        format!("Price: {}. {details}", price(student)),
+        "Thank you for printing with us.".to_string(),
+    ];
+    step("lab_picked_up", format!("Receipt — job {id}"), student, lines, link)
 }
 
 fn price(student: &Student) -> String {

@@ -118,6 +118,24 @@ pub fn order_ready_for_pickup(order: &OrderView) -> Mail {
     }
 }
 
+/// The customer's "printing now" message: on which printer, and when it should be done.
+pub fn order_printing(order: &OrderView, details: &str) -> Mail {
+    let (text, html) = both(&[
+        format!("Hello {},", order.name),
+        format!("{} is printing now.", order.title),
+        details.to_string(),
+        "Your order page shows how far it is; we email you again when it is ready.".to_string(),
+        "— Memoreez".to_string(),
+    ]);
+    Mail {
+        kind: "order_printing",
+        to: order.email.clone(),
+        subject: format!("Printing now — {}", order.title),
+        text,
+        html,
+    }
+}
+
 /// The customer's "on its way" message.
 pub fn order_shipped(order: &OrderView, tracking_numbers: &[String]) -> Mail {
     let tracking = match tracking_numbers {

@@ -24,6 +24,20 @@ pub enum DatabaseKind {
     Postgres,
 }
 
+/// A number that may be missing, bound as text for `CAST($n AS DOUBLE PRECISION)`.
+///
+/// sqlx 0.9.0's `Any` driver binds a missing `f64` to PostgreSQL as a
+/// `real` (float4) — its `Real` and `Double` arms are swapped — so a
+/// statement first run with `None` is prepared for float4, and a later run
+/// on the same connection with `Some` fails ("incorrect binary data format
+/// in bind parameter"). Text, missing or not, is always text; both
+/// databases cast it back exactly (Rust writes the shortest form that
+/// round-trips). Reported upstream as sqlx issue #4284 (fixed after 0.9.0);
+/// drop this when the pinned sqlx has the fix.
+pub fn maybe_number(value: Option<f64>) -> Option<String> {
+    value.filter(|v| v.is_finite()).map(|v| v.to_string())
+}
+
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: AnyPool,

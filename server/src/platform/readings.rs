@@ -172,9 +172,9 @@ pub fn same_topic(topic: &str, heard: &str) -> bool {
     topic == heard
 }
 
-/// News of any lab job (the dashboards show them all).
+/// News of any lab job or printer (the dashboards show them all).
 pub fn any_lab_job(_topic: &str, heard: &str) -> bool {
-    crate::platform::changes::is_lab(heard)
+    crate::platform::changes::is_lab(heard) || heard.starts_with("printer:")
 }
 
 #[cfg(test)]

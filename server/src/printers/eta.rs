@@ -5,6 +5,11 @@
 
 use std::collections::HashMap;
 
+use app::print_job::PrintJobStatus;
+use sqlx::Row;
+
+use crate::state::AppState;
+
 /// A printer and when it will be free (now, if idle; when its print ends).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PrinterLoad {
@@ -59,6 +64,116 @@ pub fn plan(now_ms: i64, printers: &[PrinterLoad], queue: &[WaitingJob]) -> Vec<
             }
         })
         .collect()
+}
+
+/// The queue as it stands: each waiting job's place and times, and when
+/// each printer will be free and the material its planned jobs need.
+#[derive(Clone, Debug, Default)]
+pub struct QueuePlan {
+    /// Waiting jobs in queue order, each with its plan.
+    pub jobs: Vec<Eta>,
+    /// Per printer id: when it is free after its planned jobs, and their grams.
+    pub printers: HashMap<String, (i64, f64)>,
+    /// The printers as they were read for the plan (pages show them from here
+    /// rather than reading them again).
+    pub listed: Vec<crate::printers::store::Printer>,
+}
+
+impl QueuePlan {
+    /// A planned printer's name.
+    pub fn printer_name(&self, id: &str) -> Option<&str> {
+        self.listed.iter().find(|printer| printer.id == id).map(|printer| printer.spec.name.as_str())
+    }
+
+    /// The job's place (1-based) in the queue and its plan.
+    pub fn of(&self, job_id: &str) -> Option<(usize, &Eta)> {
+        self.jobs.iter().enumerate().find(|(_, eta)| eta.job_id == job_id).map(|(i, eta)| (i + 1, eta))
+    }
+}
+
+/// A waiting job without a print time is planned as an hour.
+const UNKNOWN_PRINT_S: i64 = 3600;
+
+/// Plans the ReadyToPrint jobs, in queue order, on every printer: free now,
+/// or when the job printing on it should end (the printer's own estimate,
+/// else the job's print time from when it was sent).
+pub async fn queue_plan(state: &AppState) -> sqlx::Result<QueuePlan> {
+    let now = crate::platform::time::now_ms();
+    let printers = crate::printers::store::list(&state.db).await?;
+    let printing = sqlx::query(
+        "SELECT printer_id, time_left_s, sent_at, print_hours FROM print_jobs WHERE status = $1 AND printer_id IS NOT NULL",
+    )
+    .bind(PrintJobStatus::Printing.as_str())
+    .fetch_all(state.db.pool())
+    .await?;
+    let mut loads = Vec::new();
+    for printer in &printers {
+        let mut free_at_ms = now;
+        for job in printing
+            .iter()
+            .filter(|row| row.try_get::<String, _>("printer_id").ok().as_deref() == Some(&printer.id))
+        {
+            let left_s = match job.try_get::<Option<i64>, _>("time_left_s")? {
+                Some(left) => left,
+                None => {
+                    let hours: f64 = job.try_get::<Option<f64>, _>("print_hours")?.unwrap_or(1.0);
+                    let sent: i64 = job.try_get::<Option<i64>, _>("sent_at")?.unwrap_or(now);
+                    ((hours * 3600.0) as i64 - (now - sent) / 1000).max(0)
+                }
+            };
+            free_at_ms = free_at_ms.max(now + left_s * 1000 + CHANGEOVER_S * 1000);
+        }
+        loads.push(PrinterLoad { id: printer.id.clone(), free_at_ms });
+    }
+    let waiting = sqlx::query(
+        "SELECT id, method, color, size_x_mm, size_y_mm, size_z_mm, print_hours, weight_g FROM print_jobs \
+         WHERE status = $1 ORDER BY COALESCE(queue_at, created_at), id",
+    )
+    .bind(PrintJobStatus::ReadyToPrint.as_str())
+    .fetch_all(state.db.pool())
+    .await?;
+    let mut queue = Vec::new();
+    let mut grams = HashMap::new();
+    for row in &waiting {
+        let needs = crate::printers::sending::needs_of_row(row)?;
+        let hours: Option<f64> = row.try_get("print_hours")?;
+        let id: String = row.try_get("id")?;
+        grams.insert(id.clone(), row.try_get::<Option<f64>, _>("weight_g")?.unwrap_or(0.0));
+        queue.push(WaitingJob {
+            id,
+            print_time_s: hours.map_or(UNKNOWN_PRINT_S, |h| (h * 3600.0) as i64),
+            fits_on: printers
+                .iter()
+                .filter(|printer| crate::printers::sending::mismatch(printer, &needs).is_none())
+                .map(|printer| printer.id.clone())
+                .collect(),
+        });
+    }
+    let jobs = plan(now, &loads, &queue);
+    let mut by_printer: HashMap<String, (i64, f64)> =
+        loads.iter().map(|load| (load.id.clone(), (load.free_at_ms, 0.0))).collect();
+    for eta in &jobs {
+        if let (Some(printer), Some(ready)) = (&eta.printer_id, eta.ready_ms) {
+            let entry = by_printer.entry(printer.clone()).or_default();
+            entry.0 = ready + CHANGEOVER_S * 1000;
+            entry.1 += grams.get(&eta.job_id).copied().unwrap_or(0.0);
+        }
+    }
+    Ok(QueuePlan { jobs, printers: by_printer, listed: printers })
+}
+
+/// "starts around 14:20 on MK4, ready around 16:05" (in the lab's time zone), or why there is no time.
+pub fn in_words(state: &AppState, eta: &Eta, printer_name: Option<&str>) -> String {
+    let zone = state.config.lab_zone();
+    match (eta.start_ms, eta.ready_ms) {
+        (Some(start), Some(ready)) => format!(
+            "starts around {} on {}, ready around {}",
+            crate::platform::time::lab_time(start, zone),
+            printer_name.unwrap_or("a printer"),
+            crate::platform::time::lab_time(ready, zone)
+        ),
+        _ => "no printer in the lab fits it".into(),
+    }
 }
 
 #[cfg(test)]

@@ -1,10 +1,13 @@
 //! The lab's printers: each as a row (what it is, how it is reached), the
 //! client for OctoPrint (the printer server a lab runs beside a printer),
-//! the poller that reads each printer's state into its row, and the
-//! queue's ETAs (when each waiting job should start and be ready). Sending
-//! jobs to printers and following them is issue 26's next part.
+//! the poller that reads each printer's state into its row, sending a job
+//! to a printer, following it there to done or failed, and the queue's
+//! ETAs (when each waiting job should start and be ready).
 
 pub mod eta;
 pub mod octoprint;
+pub mod pages;
 pub mod poller;
+pub mod sending;
 pub mod store;
+pub mod tracking;

@@ -1,12 +1,13 @@
-//! Reads every OctoPrint printer every few seconds and records what it is
-//! doing. Each printer is read by the one instance that holds its poll
-//! lease (`store::claim_polls`), however many instances run.
+//! Reads every OctoPrint printer every few seconds, records what it is
+//! doing, and moves the job printing on it along (`tracking`). Each printer
+//! is read by the one instance that holds its poll lease
+//! (`store::claim_polls`), however many instances run.
 
 use std::time::Duration;
 
-use crate::platform::db::Db;
 use crate::printers::octoprint::{OctoPrint, PrinterState, Reading};
 use crate::printers::store::{self, Connection, Printer};
+use crate::state::AppState;
 
 /// How often each printer is read.
 const POLL: Duration = Duration::from_secs(2);
@@ -17,7 +18,8 @@ pub const LEASE_MS: i64 = 10_000;
 /// One round for `owner`: claims the printers it may read, reads them all
 /// at once, and records each reading while the lease still holds. How many
 /// it recorded.
-pub async fn poll_once(db: &Db, owner: &str, lease_ms: i64) -> sqlx::Result<usize> {
+pub async fn poll_once(state: &AppState, owner: &str, lease_ms: i64) -> sqlx::Result<usize> {
+    let db = &state.db;
     // A lab without OctoPrint printers costs no write (SQLite has one writer).
     let any: Option<i64> =
         sqlx::query_scalar("SELECT 1 FROM printers WHERE connection = 'octoprint' LIMIT 1")
@@ -30,8 +32,10 @@ pub async fn poll_once(db: &Db, owner: &str, lease_ms: i64) -> sqlx::Result<usiz
     let readings = futures_util::future::join_all(printers.iter().map(read)).await;
     let mut recorded = 0;
     for (printer, reading) in printers.iter().zip(readings) {
-        if store::record(db, &printer.id, owner, &reading).await? {
+        let changed = printer.reading.as_ref() != Some(&reading);
+        if store::record(db, &printer.id, owner, &reading, changed).await? {
             recorded += 1;
+            crate::printers::tracking::follow(state, &printer.id, &reading).await?;
         }
     }
     Ok(recorded)
@@ -57,10 +61,10 @@ fn offline(message: String) -> Reading {
 }
 
 /// Polls until the process ends.
-pub fn spawn(db: Db, owner: String) {
+pub fn spawn(state: AppState, owner: String) {
     tokio::spawn(async move {
         loop {
-            if let Err(error) = poll_once(&db, &owner, LEASE_MS).await {
+            if let Err(error) = poll_once(&state, &owner, LEASE_MS).await {
                 tracing::warn!(%error, "cannot poll the printers");
             }
             tokio::time::sleep(POLL).await;

@@ -134,8 +134,19 @@ impl NewPrinter {
         }
         if let Connection::OctoPrint { url, .. } = &mut self.connection {
             *url = url.trim().trim_end_matches('/').to_string();
-            let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
-            if !scheme_ok || url.len() > 300 || url.contains(char::is_whitespace) {
+            // An address with a host, nothing before it or after its path
+            // ("http://ftp://x" or one with a password in it is a slip).
+            let parsed = url::Url::parse(url).ok().filter(|parsed| {
+                matches!(parsed.scheme(), "http" | "https")
+                    && parsed.host_str().is_some_and(|host| !host.is_empty())
+                    && parsed.username().is_empty()
+                    && parsed.password().is_none()
+                    && parsed.query().is_none()
+                    && parsed.fragment().is_none()
+                    && !parsed.path().contains("//")
+                    && !parsed.path().contains(':')
+            });
+            if parsed.is_none() || url.len() > 300 || url.contains(char::is_whitespace) {
                 return Err(invalid(
                     "octoprint_url",
                     "OctoPrint's address is like http://printer-1.lab:5000.",
@@ -222,21 +233,24 @@ pub async fn claim_polls(db: &Db, owner: &str, lease_ms: i64) -> sqlx::Result<Ve
 }
 
 /// Records what `owner` read from the printer, if it still holds the
-/// printer's lease; whether it did.
-pub async fn record(db: &Db, id: &str, owner: &str, reading: &Reading) -> sqlx::Result<bool> {
+/// printer's lease; whether it did. `changed`: the reading differs from the
+/// last one (the dashboards follow `changed_at`).
+pub async fn record(db: &Db, id: &str, owner: &str, reading: &Reading, changed: bool) -> sqlx::Result<bool> {
     let now = now_ms();
     let updated = sqlx::query(
-        "UPDATE printers SET state = $1, completion_pct = $2, time_left_s = $3, file_name = $4, message = $5, \
-         read_at = $6, updated_at = $6 WHERE id = $7 AND polled_by = $8 AND poll_until >= $6",
+        "UPDATE printers SET state = $1, completion_pct = CAST($2 AS DOUBLE PRECISION), time_left_s = $3, file_name = $4, message = $5, \
+         read_at = $6, updated_at = $6, changed_at = COALESCE($9, changed_at) \
+         WHERE id = $7 AND polled_by = $8 AND poll_until >= $6",
     )
     .bind(reading.state.name())
-    .bind(reading.completion_pct)
+    .bind(crate::platform::db::maybe_number(reading.completion_pct))
     .bind(reading.time_left_s)
     .bind(&reading.file)
     .bind(&reading.message)
     .bind(now)
     .bind(id)
     .bind(owner)
+    .bind(changed.then_some(now))
     .execute(db.pool())
     .await?;
     Ok(updated.rows_affected() == 1)
@@ -322,9 +336,26 @@ mod tests {
         let mut nan = printer();
         nan.build_mm[0] = f64::NAN;
         assert!(matches!(nan.checked(), Err(PrinterError::Invalid { field: "build_mm", .. })));
-        let mut ftp = printer();
-        ftp.connection = Connection::OctoPrint { url: "ftp://x".into(), key: KeySource::Env("K".into()) };
-        assert!(matches!(ftp.checked(), Err(PrinterError::Invalid { field: "octoprint_url", .. })));
+        for slip in [
+            "ftp://x",
+            "http://ftp://x",
+            "http://",
+            "http://user:pw@mk4:5000",
+            "http://mk4:5000/?a=1",
+            "mk4:5000",
+        ] {
+            let mut bad = printer();
+            bad.connection = Connection::OctoPrint { url: slip.into(), key: KeySource::Env("K".into()) };
+            assert!(
+                matches!(bad.checked(), Err(PrinterError::Invalid { field: "octoprint_url", .. })),
+                "{slip}"
+            );
+        }
+        for fine in ["http://127.0.0.1:5000", "https://lab.example/octoprint/"] {
+            let mut good = printer();
+            good.connection = Connection::OctoPrint { url: fine.into(), key: KeySource::Env("K".into()) };
+            assert!(good.checked().is_ok(), "{fine}");
+        }
     }
 
     #[test]

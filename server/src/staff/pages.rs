@@ -75,8 +75,16 @@ impl Staff for AppState {
         action: app::print_job::PrintJobAction,
     ) -> Result<(), AppError> {
         use crate::lab::actions::ActionError;
+        use app::print_job::PrintJobAction;
         self.staff_only(request).await?;
-        match crate::lab::actions::act(self, id, &action).await {
+        let taken = match &action {
+            PrintJobAction::SendToPrinter { printer_id } => {
+                crate::printers::sending::send(self, id, printer_id).await.map(drop)
+            }
+            PrintJobAction::Reprint { note } => crate::lab::reprint::reprint(self, id, note).await.map(drop),
+            action => crate::lab::actions::act(self, id, action).await.map(drop),
+        };
+        match taken {
             Ok(_) => Ok(()),
             Err(ActionError::NotFound) => Err(AppError::NotFound),
             Err(error @ ActionError::NotNow { .. }) => {
@@ -100,6 +108,22 @@ impl Staff for AppState {
     async fn staff_slice(&self, request: &Parts, id: &str) -> Result<(), AppError> {
         self.staff_only(request).await?;
         crate::lab::sliced::slice(self, id).await.map(drop).map_err(AppError::from)
+    }
+
+    async fn staff_printers(&self, request: &Parts) -> Result<Vec<app::staff::PrinterCard>, AppError> {
+        self.staff_only(request).await?;
+        let plan = crate::printers::eta::queue_plan(self).await.map_err(database)?;
+        crate::printers::pages::cards(self, &plan).await.map_err(database)
+    }
+
+    async fn staff_add_printer(
+        &self,
+        request: &Parts,
+        form: app::staff::PrinterForm,
+    ) -> Result<(), AppError> {
+        self.staff_only(request).await?;
+        let printer = crate::printers::pages::from_form(&form)?;
+        crate::printers::store::add(&self.db, printer).await.map(drop).map_err(AppError::from)
     }
 
     async fn staff_outbox(&self, request: &Parts) -> Result<Vec<app::staff::OutboxLine>, AppError> {

@@ -183,7 +183,29 @@ pub async fn view(state: &AppState, id: &str, token: &str) -> Result<OrderView, 
                 })
             })
             .collect::<sqlx::Result<Vec<_>>>()?;
+    if order.status == OrderStatus::Printing {
+        order.on_printer = on_printer(db, id).await?;
+    }
     Ok(order)
+}
+
+/// The printer the order's newest print job is on, and how far it is.
+async fn on_printer(db: &Db, order_id: &str) -> sqlx::Result<Option<app::staff::OnPrinter>> {
+    let row = sqlx::query(
+        "SELECT p.name, j.progress_pct, j.time_left_s FROM print_jobs j JOIN printers p ON p.id = j.printer_id \
+         WHERE j.order_id = $1 AND j.status = 'Printing' ORDER BY j.created_at DESC LIMIT 1",
+    )
+    .bind(order_id)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(|row| {
+        Ok(app::staff::OnPrinter {
+            printer: row.try_get("name")?,
+            progress_pct: row.try_get("progress_pct")?,
+            time_left_s: row.try_get("time_left_s")?,
+        })
+    })
+    .transpose()
 }
 
 fn status_of(name: &str) -> sqlx::Result<OrderStatus> {
@@ -229,6 +251,7 @@ pub(crate) fn from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<OrderView> {
         // Offered only while the payment is still to be made.
         payment_url: checkout_url.filter(|_| status == OrderStatus::AwaitingPayment),
         history: Vec::new(),
+        on_printer: None,
     })
 }
 

@@ -228,6 +228,7 @@ pub async fn place(state: &AppState, visitor: &VisitorId, form: &OrderForm) -> R
         pay_online: session.is_some(),
         payment_url: placed.payment_url.clone(),
         history: Vec::new(),
+        on_printer: None,
     };
     let recorded =
         record(state, visitor, &form, (&placed, &order), (&quote_id, &built.sha256), session.as_ref(), &page);

@@ -1,0 +1,112 @@
+//! The staff's printers page on the server: each printer as a card (what it
+//! is doing, the job on it and how far), and the "add a printer" form read
+//! into a printer.
+
+use app::error::AppError;
+use app::lab::PrintMethod;
+use app::print_job::PrintJobStatus;
+use app::staff::{OnPrinter, PrinterCard, PrinterForm};
+use sqlx::Row;
+
+use crate::printers::eta::QueuePlan;
+use crate::printers::store::{Connection, KeySource, NewPrinter};
+use crate::state::AppState;
+
+/// Every printer, by name, with the job printing on it.
+pub async fn cards(state: &AppState, plan: &QueuePlan) -> sqlx::Result<Vec<PrinterCard>> {
+    let printing = sqlx::query(
+        "SELECT id, name, printer_id, progress_pct, time_left_s FROM print_jobs \
+         WHERE status = $1 AND printer_id IS NOT NULL",
+    )
+    .bind(PrintJobStatus::Printing.as_str())
+    .fetch_all(state.db.pool())
+    .await?;
+    let zone = state.config.lab_zone();
+    let mut cards = Vec::new();
+    for printer in &plan.listed {
+        let job = printing
+            .iter()
+            .find(|row| row.try_get::<String, _>("printer_id").ok().as_deref() == Some(&printer.id));
+        let (job, progress) = match job {
+            Some(row) => (
+                Some((row.try_get("id")?, row.try_get("name")?)),
+                Some(OnPrinter {
+                    printer: printer.spec.name.clone(),
+                    progress_pct: row.try_get("progress_pct")?,
+                    time_left_s: row.try_get("time_left_s")?,
+                }),
+            ),
+            None => (None, None),
+        };
+        let (connection, url) = match &printer.spec.connection {
+            Connection::Manual => ("manual", None),
+            Connection::OctoPrint { url, .. } => ("octoprint", Some(url.clone())),
+        };
+        let (state_name, message) = match &printer.reading {
+            Some(reading) => (reading.state.name().to_string(), reading.message.clone()),
+            None if connection == "manual" => {
+                ("manual".to_string(), "Staff mark each step by hand.".to_string())
+            }
+            None => ("offline".to_string(), "Not read yet.".to_string()),
+        };
+        cards.push(PrinterCard {
+            id: printer.id.clone(),
+            name: printer.spec.name.clone(),
+            method: printer.spec.method,
+            build_mm: printer.spec.build_mm,
+            material: printer.spec.material.clone(),
+            colour: printer.spec.colour.clone(),
+            connection: connection.to_string(),
+            url,
+            state: state_name,
+            message,
+            job,
+            progress,
+            read_at: printer.read_at.map(|at| crate::platform::time::lab_time(at, zone)),
+            // Free now says nothing; free later says when.
+            free_at: plan
+                .printers
+                .get(&printer.id)
+                .filter(|(at, _)| *at > crate::platform::time::now_ms() + 60_000)
+                .map(|(at, _)| crate::platform::time::lab_time(*at, zone)),
+            material_needed_g: plan.printers.get(&printer.id).map_or(0.0, |(_, grams)| *grams),
+        });
+    }
+    Ok(cards)
+}
+
+/// The form as a printer, or the first field that is wrong (the rest is
+/// checked by `NewPrinter::checked` when it is added).
+pub fn from_form(form: &PrinterForm) -> Result<NewPrinter, AppError> {
+    let invalid =
+        |field: &str, message: &str| AppError::Invalid { field: field.into(), message: message.into() };
+    let method =
+        PrintMethod::parse(&form.method).ok_or_else(|| invalid("method", "Choose filament or resin."))?;
+    let side = |field: &str, text: &str| app::staff::number(field, text);
+    let build_mm = [
+        side("build_x_mm", &form.build_x_mm)?,
+        side("build_y_mm", &form.build_y_mm)?,
+        side("build_z_mm", &form.build_z_mm)?,
+    ];
+    let connection = match form.connection.as_str() {
+        "manual" => Connection::Manual,
+        "octoprint" => Connection::OctoPrint {
+            url: form.octoprint_url.clone(),
+            key: KeySource::parse(&form.api_key_from).ok_or_else(|| {
+                invalid(
+                    "api_key_from",
+                    "Say where the server reads the API key: env:VARIABLE_NAME or file:/absolute/path (never the key itself).",
+                )
+            })?,
+        },
+        _ => return Err(invalid("connection", "Choose OctoPrint or by hand.")),
+    };
+    Ok(NewPrinter {
+        name: form.name.clone(),
+        method,
+        build_mm,
+        material: form.material.clone(),
+        colour: form.colour.clone(),
+        connection,
+    })
+}
