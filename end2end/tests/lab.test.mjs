@@ -2,7 +2,9 @@
 // dashboard is open — the card appears there live with NEW and a chime —
 // staff approve it with weight and time, the student accepts the price from
 // the link in the email (read from a real SMTP server), and staff print it,
-// complete it and hand it over, with every step in the event log.
+// complete it and hand it over, with every step in the event log. Then a
+// job sent to a real OctoPrint's virtual printer from the staff's page,
+// its progress followed live there and on the student's page to Completed.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { boxStl, openPage, sharedBrowser, signInAsStaff, startServer, visit } from './browser.mjs';
+import { gcode, startOctoPrint } from './octoprint.mjs';
 
 const browser = sharedBrowser();
 const PASSWORD = 'correct horse battery';
@@ -180,4 +183,82 @@ test('a student submits, the open dashboard shows it live, staff approve, the st
   assert.deepEqual(staff.problems.filter((p) => !p.includes('422')), []);
   await student.context.close();
   await staff.context.close();
+});
+
+test('staff add an OctoPrint printer, send a job to it, and watch it print live on their page and the student\'s', async () => {
+  const octoprint = await startOctoPrint();
+  try {
+    const staff = await openPage(browser());
+    await signInAsStaff(staff.page, PASSWORD, server.url);
+
+    // The printer is added from the printers page; its status comes in live.
+    await visit(staff.page, '/staff/printers', server.url);
+    await staff.page.fill('#printer-name', 'MK4 blue');
+    await staff.page.selectOption('#printer-method', 'filament');
+    await staff.page.fill('#printer-build_x_mm', '250');
+    await staff.page.fill('#printer-build_y_mm', '210');
+    await staff.page.fill('#printer-build_z_mm', '220');
+    await staff.page.fill('#printer-material', 'PLA');
+    await staff.page.fill('#printer-colour', 'Blue');
+    await staff.page.selectOption('#printer-connection', 'octoprint');
+    await staff.page.fill('#printer-octoprint_url', octoprint.url);
+    await staff.page.fill('#printer-api_key_from', `file:${octoprint.keyFile}`);
+    await staff.page.click('[data-testid="add-printer"] button');
+    await staff.page.waitForSelector('[data-testid="printer"][data-name="MK4 blue"][data-state="idle"]', { timeout: 60_000 });
+    assert.ok(!(await staff.page.content()).includes(octoprint.key), 'the key is never shown');
+
+    // A student's job, sliced by the lab, approved, and accepted by the student.
+    const form = new FormData();
+    for (const [name, value] of Object.entries({ name: 'Ada Lovelace', email: 'ada@example.edu', discipline: 'Mathematics', class_number: 'MA 1', method: 'filament', color: 'Blue', acknowledged: 'true' })) form.append(name, value);
+    form.append('file', new Blob([boxStl([20, 20, 5])]), 'bracket.stl');
+    const submitted = await fetch(`${server.url}/api/lab/submissions`, { method: 'POST', body: form }).then((r) => r.json());
+    const student = await openPage(browser());
+    await visit(student.page, submitted.url, server.url);
+    await visit(staff.page, `/staff/jobs/${submitted.id}`, server.url);
+    await staff.page.setInputFiles('[data-testid="upload-sliced"] input[type="file"]', { name: 'bracket.gcode', mimeType: 'text/plain', buffer: gcode(40, 300) });
+    await staff.page.click('[data-testid="upload-sliced"] button');
+    await staff.page.waitForSelector('[data-testid="job-events"] li[data-kind="sliced_file"]');
+    await staff.page.waitForSelector('html[data-hydrated="true"]');
+    await staff.page.fill('[data-testid="approve-weight"]', '2');
+    await staff.page.fill('[data-testid="approve-hours"]', '0.5');
+    await staff.page.click('[data-testid="action-approve"] button');
+    await staff.page.waitForSelector('[data-testid="job-status"][data-status="Pending"]');
+    const approval = await waitForMail(`(job ${submitted.id}) is approved`);
+    const token = approval.match(new RegExp(`/lab/jobs/${submitted.id}\\?t=([A-Za-z0-9_-]+)`))?.[1];
+    const accepted = await fetch(`${server.url}/api/lab/jobs/${submitted.id}/confirm?t=${token}`, { method: 'POST' });
+    assert.equal(accepted.status, 200);
+
+    // The student's page, left open, says where the job is in the queue.
+    await student.page.waitForSelector('[data-testid="lab-job-status"][data-status="ReadyToPrint"]', { timeout: 15_000 });
+    await student.page.waitForSelector('[data-testid="lab-queue-place"]');
+    assert.match(await student.page.textContent('[data-testid="lab-queue-place"]'), /Number 1 of 1 in the print queue; ready around /);
+
+    // Staff send it to the printer that fits, and watch it print.
+    await staff.page.waitForSelector('[data-testid="job-status"][data-status="ReadyToPrint"]', { timeout: 15_000 });
+    await staff.page.waitForSelector('[data-testid="printer-choice"]');
+    assert.match(await staff.page.textContent('[data-testid="job-eta"]'), /#1 in the queue: starts around .* on MK4 blue, ready around /);
+    await staff.page.selectOption('[data-testid="printer-choice"]', { label: 'MK4 blue' });
+    await staff.page.click('[data-testid="action-send_to_printer"] button');
+    await staff.page.waitForSelector('[data-testid="job-status"][data-status="Printing"]');
+    await staff.page.waitForFunction(() => /[1-9]\d* %/.test(document.querySelector('[data-testid="on-printer-progress"]')?.textContent ?? ''), null, { timeout: 30_000 });
+    await student.page.waitForFunction(() => /On MK4 blue: [1-9]\d* %/.test(document.querySelector('[data-testid="lab-progress"]')?.textContent ?? ''), null, { timeout: 30_000 });
+    await staff.page.screenshot({ path: 'test-results/printer-progress.png', fullPage: true });
+    await student.page.screenshot({ path: 'test-results/printer-progress-student.png', fullPage: true });
+
+    // Done on the printer: Completed on both pages, by themselves.
+    await staff.page.waitForSelector('[data-testid="job-status"][data-status="Completed"]', { timeout: 60_000 });
+    await student.page.waitForSelector('[data-testid="lab-job-status"][data-status="Completed"]', { timeout: 15_000 });
+    assert.match(await staff.page.textContent('[data-testid="job-events"]'), /Printing on MK4 blue.*completed by printer/s);
+    await waitForMail(`bracket.stl (job ${submitted.id}) is printing now`);
+    // The dashboard lists the printer, idle again.
+    await visit(staff.page, '/staff', server.url);
+    await staff.page.waitForSelector('[data-testid="printer-strip"] li[data-name="MK4 blue"][data-state="idle"]', { timeout: 15_000 });
+
+    assert.deepEqual(student.problems, []);
+    assert.deepEqual(staff.problems.filter((p) => !p.includes('422')), []);
+    await student.context.close();
+    await staff.context.close();
+  } finally {
+    octoprint.stop();
+  }
 });

@@ -79,7 +79,8 @@ test('staff set the password from the setup link, sign in, see a shop order queu
 
   await page.click('a[href="/staff/outbox"]');
   await page.waitForSelector('[data-testid="outbox"]');
-  assert.equal(await page.locator('[data-testid="outbox"] tbody tr').count(), 3, 'the receipt, the lab alert, ready for pickup');
+  assert.equal(await page.locator('[data-testid="outbox"] tbody tr').count(), 4, 'the receipt, the lab alert, printing now, ready for pickup');
+  assert.match(await page.textContent('[data-testid="outbox"]'), /order_printing.*Printing now/s);
   await page.screenshot({ path: 'test-results/staff-outbox.png', fullPage: true });
   await page.click('[data-testid="staff-sign-out"]');
   await page.waitForURL(`${server.url}/staff/login`);

@@ -5,22 +5,9 @@
 use std::time::{Duration, Instant};
 
 mod virtual_printer;
-use virtual_printer::VirtualPrinter;
+use virtual_printer::{VirtualPrinter, gcode};
 
 use memoreez::printers::octoprint::{OctoPrint, OctoPrintError, PrinterState, Reading};
-
-/// A G-code of `moves` moves, each followed by a dwell of `dwell_ms`: the
-/// virtual printer takes about that long to print it.
-fn gcode(moves: u32, dwell_ms: u32) -> Vec<u8> {
-    let mut lines = vec!["G28".to_string(), "G90".to_string()];
-    for n in 0..moves {
-        lines.push(format!("G1 X{} Y10 F3000", 10 + n));
-        if dwell_ms > 0 {
-            lines.push(format!("G4 P{dwell_ms}"));
-        }
-    }
-    (lines.join("\n") + "\n").into_bytes()
-}
 
 /// Reads the printer until `wanted` holds (every 200 ms, for a minute at most).
 async fn until(printer: &OctoPrint, what: &str, wanted: impl Fn(&Reading) -> bool) -> Reading {

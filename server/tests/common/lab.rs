@@ -208,7 +208,16 @@ pub async fn a_submission_goes_from_upload_to_pickup(kind: Kind) {
             assert_eq!(reply.status, StatusCode::OK, "{form}: {}", reply.text());
         }
         assert_eq!(status(&app, &id).await, "PaidPickedUp");
-        assert_eq!(memoreez::mail::sender::send_due(&app.state.db, &app.state.config).await.unwrap(), 1);
+        // An email at every step: queued, printing, ready, and the receipt.
+        assert_eq!(memoreez::mail::sender::send_due(&app.state.db, &app.state.config).await.unwrap(), 4);
+        let subjects: Vec<String> = smtp.received().iter().map(|m| plain(m)).collect();
+        for said in [
+            format!("Bracket v2.stl (job {id}) is in the print queue at 4.20 USD"),
+            format!("Bracket v2.stl (job {id}) is printing now"),
+            format!("Receipt for job {id}: Bracket v2.stl"),
+        ] {
+            assert!(subjects.iter().any(|m| m.contains(&said)), "{said}: {subjects:?}");
+        }
         let ready = smtp
             .received()
             .iter()
@@ -618,6 +627,52 @@ pub async fn the_same_step_pressed_at_once_is_taken_once(kind: Kind) {
         let page = call(&app, "staff_job", &format!("id={id}"), Some(&cookie), None).await.json();
         let approvals = page["events"].as_array().unwrap().iter().filter(|e| e["kind"] == "approved").count();
         assert_eq!(approvals, 1, "{page}");
+    })
+    .await;
+}
+
+pub async fn a_student_whose_link_ran_out_gets_a_fresh_one(kind: Kind) {
+    with_app(kind, move |app| async move {
+        let (id, view_token) = submitted(&app).await;
+        let cookie = staff_cookie(&app).await;
+        act(&app, &cookie, &format!("id={id}&action=approve&weight_g=42&print_hours=2.2")).await;
+        let approvals = || async {
+            sqlx::query_scalar::<_, String>(
+                "SELECT text_body FROM outbox WHERE kind = 'lab_approved' ORDER BY created_at",
+            )
+            .fetch_all(app.state.db.pool())
+            .await
+            .unwrap()
+        };
+        let first = link_token(&plain(&approvals().await[0]), &id);
+        // The approval's link runs out before Ada accepts.
+        sqlx::query("UPDATE student_links SET expires_at = 1 WHERE job_id = $1 AND can_confirm = 1")
+            .bind(&id)
+            .execute(app.state.db.pool())
+            .await
+            .unwrap();
+        let late = app.post_json(&format!("/api/lab/jobs/{id}/confirm?t={first}"), "", None).await;
+        assert_eq!(late.status, StatusCode::NOT_FOUND, "an expired link accepts nothing");
+        // It still shows her job, which offers a fresh link.
+        let view = call(&app, "lab_job", &format!("id={id}&t={first}"), None, None).await.json();
+        assert_eq!(
+            (view["can_confirm"].as_bool(), view["can_ask_fresh_link"].as_bool()),
+            (Some(false), Some(true))
+        );
+        let asked = call(&app, "fresh_lab_link", &format!("id={id}&t={first}"), None, None).await;
+        assert_eq!(asked.status, StatusCode::OK, "{}", asked.text());
+        let again = call(&app, "fresh_lab_link", &format!("id={id}&t={view_token}"), None, None).await;
+        assert_eq!(again.status, StatusCode::CONFLICT, "one fresh link per ten minutes: {}", again.text());
+
+        let mails = approvals().await;
+        assert_eq!(mails.len(), 2);
+        let fresh = plain(&mails[1]);
+        assert!(fresh.contains("42.0 g, 2.5 h"), "the same approval: {fresh}");
+        let token = link_token(&fresh, &id);
+        let accepted = app.post_json(&format!("/api/lab/jobs/{id}/confirm?t={token}"), "", None).await;
+        assert_eq!(accepted.json()["status"], "ReadyToPrint", "{}", accepted.text());
+        let done = call(&app, "fresh_lab_link", &format!("id={id}&t={token}"), None, None).await;
+        assert_eq!(done.status, StatusCode::CONFLICT, "nothing to accept any more");
     })
     .await;
 }

@@ -147,6 +147,39 @@ pub async fn staff_move_a_shop_job_and_its_order_follows(kind: Kind) {
         let printing = act(format!("id={job}&action=start_printing&printer=MK4+left")).await;
         assert!(printing.status.is_success() || printing.status.is_redirection(), "{}", printing.text());
         assert_eq!(order_status().await, "printing");
+        let printing_mail: String =
+            sqlx::query_scalar("SELECT text_body FROM outbox WHERE kind = 'order_printing'")
+                .fetch_one(app.state.db.pool())
+                .await
+                .unwrap();
+        assert!(printing_mail.contains("Printing on MK4 left."), "the customer is told: {printing_mail}");
+        // On a printer the lab follows, the customer's page shows how far it is.
+        let mk4 = memoreez::printers::store::add(
+            &app.state.db,
+            memoreez::printers::store::NewPrinter {
+                name: "MK4 left".into(),
+                method: app::lab::PrintMethod::Filament,
+                build_mm: [250.0, 210.0, 220.0],
+                material: "PLA".into(),
+                colour: "Black".into(),
+                connection: memoreez::printers::store::Connection::Manual,
+            },
+        )
+        .await
+        .unwrap();
+        sqlx::query(
+            "UPDATE print_jobs SET printer_id = $1, progress_pct = 40.0, time_left_s = 1500 WHERE id = $2",
+        )
+        .bind(&mk4)
+        .bind(&job)
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
+        let order = app.get(&format!("/api{order_url}"), None).await.json();
+        assert_eq!(
+            order["on_printer"],
+            json!({"printer": "MK4 left", "progress_pct": 40.0, "time_left_s": 1500})
+        );
         act(format!("id={job}&action=complete")).await;
         assert_eq!(order_status().await, "ready_for_pickup");
         let told: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'ready_for_pickup'")

@@ -1,11 +1,17 @@
 //! The lab's printers on every database: added and checked by the rules
-//! staff see, and read from a real OctoPrint by one instance at a time.
+//! staff see, read from a real OctoPrint by one instance at a time, and
+//! jobs sent to them and followed to Completed or Print failed (then
+//! reprinted), through a real OctoPrint's virtual printer.
 
 use memoreez::printers::octoprint::PrinterState;
 use memoreez::printers::poller::poll_once;
 use memoreez::printers::store::{self, Connection, KeySource, NewPrinter, PrinterError};
 
-use super::{Kind, with_app};
+use http::StatusCode;
+use serde_json::Value;
+
+use super::staff::{call, staff_cookie};
+use super::{Kind, TestApp, with_app};
 
 #[path = "../virtual_printer/mod.rs"]
 mod virtual_printer;
@@ -33,13 +39,19 @@ pub async fn printers_are_added_checked_and_listed(kind: Kind) {
         bad.build_mm = [145.0, 145.0, 0.0];
         assert!(matches!(store::add(db, bad).await, Err(PrinterError::Invalid { field: "build_mm", .. })));
 
+        // Through the page's form: a field left out is named, not a server fault.
+        let cookie = staff_cookie(&app).await;
+        let partial = call(&app, "staff_add_printer", "form[name]=Form+3", Some(&cookie), None).await;
+        assert_eq!(partial.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", partial.text());
+        assert!(partial.text().contains("\"field\":\"method\""), "{}", partial.text());
+
         let printers = store::list(db).await.unwrap();
         assert_eq!(printers.len(), 1, "nothing kept of the refused ones");
         assert_eq!(printers[0].id, manual);
         assert_eq!(printers[0].spec.name, "Ender 3");
         assert_eq!(printers[0].reading, None, "a manual printer is never read");
         // No OctoPrint printer: a poll round does nothing (and writes nothing).
-        assert_eq!(poll_once(db, "instance-a", 10_000).await.unwrap(), 0);
+        assert_eq!(poll_once(&app.state, "instance-a", 10_000).await.unwrap(), 0);
     })
     .await;
 }
@@ -63,8 +75,8 @@ pub async fn one_instance_reads_a_printer_from_octoprint_at_a_time(kind: Kind) {
         // instance B, polling meanwhile, reads neither.
         let mut idle = None;
         for _ in 0..100 {
-            assert_eq!(poll_once(db, "instance-a", 10_000).await.unwrap(), 2);
-            assert_eq!(poll_once(db, "instance-b", 10_000).await.unwrap(), 0, "a's lease holds");
+            assert_eq!(poll_once(&app.state, "instance-a", 10_000).await.unwrap(), 2);
+            assert_eq!(poll_once(&app.state, "instance-b", 10_000).await.unwrap(), 0, "a's lease holds");
             idle = reading_of(db, &mk4).await.filter(|r| r.state == PrinterState::Idle);
             if idle.is_some() {
                 break;
@@ -78,17 +90,17 @@ pub async fn one_instance_reads_a_printer_from_octoprint_at_a_time(kind: Kind) {
 
         // A reading that outlasts its lease is not recorded (a 1 ms lease
         // is over before OctoPrint answers).
-        assert_eq!(poll_once(db, "instance-a", 1).await.unwrap(), 0);
+        assert_eq!(poll_once(&app.state, "instance-a", 1).await.unwrap(), 0);
         // A's lease runs out (it stopped): B takes the printers over, and A
         // reads nothing while B holds them.
-        assert_eq!(poll_once(db, "instance-a", 500).await.unwrap(), 2);
+        assert_eq!(poll_once(&app.state, "instance-a", 500).await.unwrap(), 2);
         tokio::time::sleep(std::time::Duration::from_millis(600)).await;
-        assert_eq!(poll_once(db, "instance-b", 10_000).await.unwrap(), 2);
-        assert_eq!(poll_once(db, "instance-a", 10_000).await.unwrap(), 0);
+        assert_eq!(poll_once(&app.state, "instance-b", 10_000).await.unwrap(), 2);
+        assert_eq!(poll_once(&app.state, "instance-a", 10_000).await.unwrap(), 0);
 
         // OctoPrint gone: the printer is offline, and says why.
         drop(octoprint);
-        assert_eq!(poll_once(db, "instance-b", 10_000).await.unwrap(), 2);
+        assert_eq!(poll_once(&app.state, "instance-b", 10_000).await.unwrap(), 2);
         let gone = reading_of(db, &mk4).await.unwrap();
         assert_eq!(gone.state, PrinterState::Offline);
         assert!(gone.message.starts_with("OctoPrint could not be reached"), "{}", gone.message);
@@ -101,4 +113,325 @@ async fn reading_of(
     id: &str,
 ) -> Option<memoreez::printers::octoprint::Reading> {
     store::list(db).await.unwrap().into_iter().find(|printer| printer.id == id).unwrap().reading
+}
+
+/// An OctoPrint printer for `octoprint`, its key in a file under `keys`.
+fn octoprint_printer(
+    name: &str,
+    octoprint: &virtual_printer::VirtualPrinter,
+    keys: &tempfile::TempDir,
+) -> NewPrinter {
+    let key_file = keys.path().join(format!("{}.key", name.replace(' ', "_")));
+    std::fs::write(&key_file, format!("{}\n", octoprint.key)).unwrap();
+    printer(name, Connection::OctoPrint { url: octoprint.url.clone(), key: KeySource::File(key_file) })
+}
+
+/// Ada's red filament job with `gcode` as its sliced file, approved and
+/// accepted by her: ReadyToPrint. Its id.
+async fn ready_job(app: &TestApp, cookie: &str, gcode: Vec<u8>) -> String {
+    ready_job_and_link(app, cookie, gcode).await.0
+}
+
+/// [`ready_job`], with the token of Ada's link to its page.
+async fn ready_job_and_link(app: &TestApp, cookie: &str, gcode: Vec<u8>) -> (String, String) {
+    use memoreez::http::model_form::ModelFile;
+    let (id, link) = super::lab::submitted(app).await;
+    let file = ModelFile { file_name: "plate.gcode".into(), bytes: gcode.into() };
+    memoreez::lab::sliced::upload(&app.state, &id, file).await.unwrap();
+    let approved = act(app, cookie, &format!("id={id}&action=approve&weight_g=2&print_hours=1")).await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.text());
+    // The confirm link, from the approval waiting in the outbox.
+    let approval: String =
+        sqlx::query_scalar("SELECT text_body FROM outbox WHERE kind = 'lab_approved' AND text_body LIKE $1")
+            .bind(format!("%/lab/jobs/{id}?t=%"))
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap();
+    let start = approval.find(&format!("/lab/jobs/{id}?t=")).unwrap() + id.len() + 13;
+    let token: String = approval[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    let confirmed = app.post_json(&format!("/api/lab/jobs/{id}/confirm?t={token}"), "", None).await;
+    assert_eq!(confirmed.json()["status"], "ReadyToPrint", "{}", confirmed.text());
+    (id, link)
+}
+
+async fn act(app: &TestApp, cookie: &str, form: &str) -> super::Reply {
+    call(app, "staff_job_action", form, Some(cookie), None).await
+}
+
+async fn page(app: &TestApp, cookie: &str, id: &str) -> Value {
+    call(app, "staff_job", &format!("id={id}"), Some(cookie), None).await.json()
+}
+
+/// Polls the printers (as the poller does) until the job's page says `wanted`, for 90 s at most.
+async fn poll_until(
+    app: &TestApp,
+    cookie: &str,
+    id: &str,
+    what: &str,
+    wanted: impl Fn(&Value) -> bool,
+) -> Value {
+    let started = std::time::Instant::now();
+    loop {
+        poll_once(&app.state, "instance-a", 30_000).await.unwrap();
+        let page = page(app, cookie, id).await;
+        if wanted(&page) {
+            return page;
+        }
+        assert!(started.elapsed().as_secs() < 90, "the job never became {what}: {page}");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}
+
+fn kinds(page: &Value) -> Vec<(String, String)> {
+    page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["kind"].as_str().unwrap().to_string(), e["actor"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+async fn mails(app: &TestApp, kind: &str) -> Vec<String> {
+    sqlx::query_scalar("SELECT text_body FROM outbox WHERE kind = $1 ORDER BY created_at")
+        .bind(kind)
+        .fetch_all(app.state.db.pool())
+        .await
+        .unwrap()
+}
+
+fn progress(page: &Value) -> f64 {
+    page["on_printer"]["progress_pct"].as_f64().unwrap_or(0.0)
+}
+
+pub async fn a_lab_job_prints_on_octoprint_from_approval_to_completed(kind: Kind) {
+    with_app(kind, |app| async move {
+        let octoprint = virtual_printer::VirtualPrinter::start().await;
+        let keys = tempfile::tempdir().unwrap();
+        let db = &app.state.db;
+        let mut red = octoprint_printer("MK4 red", &octoprint, &keys);
+        red.colour = "Red".into();
+        let mk4 = store::add(db, red).await.unwrap();
+        // Two more that do not fit Ada's red filament job.
+        let mut resin = octoprint_printer("Form 3", &octoprint, &keys);
+        (resin.method, resin.material, resin.colour) =
+            (app::lab::PrintMethod::Resin, "Resin".into(), "Grey".into());
+        store::add(db, resin).await.unwrap();
+        let mut petg = octoprint_printer("MK3 PETG", &octoprint, &keys);
+        (petg.material, petg.colour) = ("PETG".into(), "Red".into());
+        let petg = store::add(db, petg).await.unwrap();
+        store::add(db, printer("Ender by hand", Connection::Manual)).await.unwrap();
+
+        let cookie = staff_cookie(&app).await;
+        let id = ready_job(&app, &cookie, virtual_printer::gcode(30, 0)).await;
+        // Once the printers are read: only the one that fits is offered, the others say why.
+        let ready = poll_until(&app, &cookie, &id, "offered a printer", |page| {
+            page["printers"].as_array().unwrap().iter().any(|p| p["why_not"] == "")
+        })
+        .await;
+        let choices: Vec<(&str, &str)> = ready["printers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["name"].as_str().unwrap(), p["why_not"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            choices,
+            [
+                ("MK4 red", ""),
+                ("Form 3", "prints resin; this job is filament"),
+                ("MK3 PETG", "has PETG loaded; this job is PLA"),
+            ],
+            "a manual printer is not offered for sending"
+        );
+        // Sent to a printer that does not fit: refused with the reason, nothing changes.
+        let refused = act(&app, &cookie, &format!("id={id}&action=send_to_printer&printer_id={petg}")).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.text().contains("MK3 PETG has PETG loaded; this job is PLA."), "{}", refused.text());
+        assert_eq!(page(&app, &cookie, &id).await["status"], "ReadyToPrint");
+
+        let sent = act(&app, &cookie, &format!("id={id}&action=send_to_printer&printer_id={mk4}")).await;
+        assert_eq!(sent.status, StatusCode::OK, "{}", sent.text());
+        let printing = page(&app, &cookie, &id).await;
+        assert_eq!(printing["status"], "Printing");
+        assert_eq!(printing["on_printer"]["printer"], "MK4 red");
+        let line =
+            printing["events"].as_array().unwrap().last().unwrap()["details"].as_str().unwrap().to_string();
+        assert_eq!(line, format!("Printing on MK4 red (sent to its OctoPrint as memoreez-{id}.gcode)."));
+        // A second send of the same job is refused (it is printing).
+        let again = act(&app, &cookie, &format!("id={id}&action=send_to_printer&printer_id={mk4}")).await;
+        assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", again.text());
+
+        // The printer reports it done: Completed by itself, at 100 %.
+        let done = poll_until(&app, &cookie, &id, "Completed", |page| page["status"] == "Completed").await;
+        assert_eq!(progress(&done), 100.0);
+        let steps = kinds(&done);
+        assert_eq!(steps.last().unwrap(), &("completed".to_string(), "printer".to_string()), "{steps:?}");
+        assert_eq!(steps.iter().filter(|(kind, _)| kind == "printing").count(), 1);
+        // The student heard at each step, with their job's page.
+        assert_eq!(mails(&app, "lab_printing").await.len(), 1);
+        assert!(mails(&app, "lab_printing").await[0].contains("Printing on MK4 red"));
+        assert_eq!(mails(&app, "lab_ready").await.len(), 1);
+        let student = app.get(&format!("/api/lab/jobs/{id}?t=x"), None).await;
+        assert_eq!(student.status, StatusCode::NOT_FOUND, "the job's page needs its link");
+    })
+    .await;
+}
+
+/// OctoPrint with its virtual printer, an "MK4" for Ada's red filament
+/// jobs on it, and her job with `gcode` sent there (Printing). What the
+/// test needs of them: (OctoPrint, the key folder, the printer's id, the staff cookie, the job's id).
+async fn printing_on_mk4(
+    app: &TestApp,
+    gcode: Vec<u8>,
+) -> (virtual_printer::VirtualPrinter, tempfile::TempDir, String, String, String) {
+    let octoprint = virtual_printer::VirtualPrinter::start().await;
+    let keys = tempfile::tempdir().unwrap();
+    let mut red = octoprint_printer("MK4", &octoprint, &keys);
+    red.colour = "Red".into();
+    let mk4 = store::add(&app.state.db, red).await.unwrap();
+    let cookie = staff_cookie(app).await;
+    let id = ready_job(app, &cookie, gcode).await;
+    poll_until(app, &cookie, &id, "offered MK4", |page| page["printers"][0]["why_not"] == "").await;
+    let sent = act(app, &cookie, &format!("id={id}&action=send_to_printer&printer_id={mk4}")).await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.text());
+    (octoprint, keys, mk4, cookie, id)
+}
+
+pub async fn a_cancelled_print_fails_and_its_reprint_completes(kind: Kind) {
+    with_app(kind, |app| async move {
+        // A long print: 60 moves with half a second's dwell after each.
+        let (octoprint, _keys, mk4, cookie, id) =
+            printing_on_mk4(&app, virtual_printer::gcode(60, 500)).await;
+        let underway = poll_until(&app, &cookie, &id, "under way", |page| progress(page) > 0.0).await;
+        assert!(progress(&underway) < 100.0);
+        // The dashboard's printer strip and the printers page show the job on it.
+        let queue = call(&app, "staff_queue", "status=Printing", Some(&cookie), None).await.json();
+        assert_eq!(queue["printers"][0]["job"][0], id.as_str(), "{queue}");
+        let printers = call(&app, "staff_printers", "", Some(&cookie), None).await.json();
+        assert_eq!(
+            (printers[0]["state"].as_str(), printers[0]["job"][0].as_str()),
+            (Some("printing"), Some(id.as_str()))
+        );
+
+        // Cancelled at the printer: Print failed, with the printer's reason.
+        memoreez::printers::octoprint::OctoPrint::new(&octoprint.url, &octoprint.key).cancel().await.unwrap();
+        let failed =
+            poll_until(&app, &cookie, &id, "PrintFailed", |page| page["status"] == "PrintFailed").await;
+        let reason =
+            failed["events"].as_array().unwrap().last().unwrap()["details"].as_str().unwrap().to_string();
+        assert!(reason.starts_with("Print failed on MK4: cancelled on the printer at "), "{reason}");
+        assert_eq!(mails(&app, "lab_print_failed").await.len(), 1);
+        let cancelled = call(&app, "staff_queue", "status=PrintFailed", Some(&cookie), None).await.json();
+        assert_eq!(cancelled["jobs"][0]["id"], id.as_str());
+
+        // Reprint: a new job, linked both ways, with its own copy of the files.
+        let reprint = act(&app, &cookie, &format!("id={id}&action=reprint&note=Slower+first+layer")).await;
+        assert_eq!(reprint.status, StatusCode::OK, "{}", reprint.text());
+        let old = page(&app, &cookie, &id).await;
+        assert_eq!(old["status"], "PrintFailed", "the failed print stays in the log as it was");
+        let new_id = old["replaced_by"].as_str().expect("a reprint").to_string();
+        let twice = act(&app, &cookie, &format!("id={id}&action=reprint")).await;
+        assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY, "one reprint per failed print");
+        let new = page(&app, &cookie, &new_id).await;
+        assert_eq!(
+            (new["status"].as_str(), new["replaces"].as_str()),
+            (Some("ReadyToPrint"), Some(id.as_str()))
+        );
+        assert_eq!(new["card"]["price_cents"], old["card"]["price_cents"], "the same price");
+        assert!(kinds(&old).contains(&("reprint".into(), "staff".into())));
+        assert_eq!(kinds(&new), [("reprint_of".to_string(), "staff".to_string())]);
+        assert!(new["events"][0]["details"].as_str().unwrap().ends_with("Note: Slower first layer"));
+        assert!(mails(&app, "lab_reprinting").await[0].contains(&format!("as job {new_id}")));
+
+        // Re-sliced shorter, sent, and printed to the end.
+        use memoreez::http::model_form::ModelFile;
+        let file = ModelFile { file_name: "plate.gcode".into(), bytes: virtual_printer::gcode(20, 0).into() };
+        memoreez::lab::sliced::upload(&app.state, &new_id, file).await.unwrap();
+        poll_until(&app, &cookie, &new_id, "offered MK4", |page| page["printers"][0]["why_not"] == "").await;
+        let sent = act(&app, &cookie, &format!("id={new_id}&action=send_to_printer&printer_id={mk4}")).await;
+        assert_eq!(sent.status, StatusCode::OK, "{}", sent.text());
+        poll_until(&app, &cookie, &new_id, "Completed", |page| page["status"] == "Completed").await;
+        // Staff can still turn the failed one down (closing it) — here it was reprinted instead.
+        assert_eq!(page(&app, &cookie, &id).await["status"], "PrintFailed");
+    })
+    .await;
+}
+
+pub async fn a_printer_out_of_reach_mid_print_keeps_its_job(kind: Kind) {
+    with_app(kind, |app| async move {
+        let (octoprint, _keys, mk4, cookie, id) =
+            printing_on_mk4(&app, virtual_printer::gcode(40, 400)).await;
+        let before =
+            progress(&poll_until(&app, &cookie, &id, "under way", |page| progress(page) > 0.0).await);
+
+        // OctoPrint stops answering: the printer is offline, the job stays Printing.
+        octoprint.freeze();
+        poll_once(&app.state, "instance-a", 30_000).await.unwrap();
+        let gone = reading_of(&app.state.db, &mk4).await.unwrap();
+        assert_eq!(gone.state, PrinterState::Offline, "{gone:?}");
+        let held = page(&app, &cookie, &id).await;
+        assert_eq!(held["status"], "Printing");
+        assert_eq!(progress(&held), before.max(progress(&held)), "no progress is made up");
+
+        // Back: followed again from where it is, to the end.
+        octoprint.thaw();
+        poll_until(&app, &cookie, &id, "further along", |page| progress(page) > before).await;
+        let done = poll_until(&app, &cookie, &id, "Completed", |page| page["status"] == "Completed").await;
+        assert!(!kinds(&done).iter().any(|(kind, _)| kind == "print_failed"), "{:?}", kinds(&done));
+    })
+    .await;
+}
+
+pub async fn the_queue_plans_each_job_on_a_fitting_printer_and_staff_move_one_up(kind: Kind) {
+    use memoreez::printers::eta::{CHANGEOVER_S, queue_plan};
+    with_app(kind, |app| async move {
+        let mut ender = printer("Ender", Connection::Manual);
+        ender.colour = "Red".into();
+        let ender = store::add(&app.state.db, ender).await.unwrap();
+        let cookie = staff_cookie(&app).await;
+        // Two red jobs of an hour each (2 g), first come first served.
+        let (first, first_link) = ready_job_and_link(&app, &cookie, virtual_printer::gcode(5, 0)).await;
+        let second = ready_job(&app, &cookie, virtual_printer::gcode(5, 0)).await;
+        let plan = queue_plan(&app.state).await.unwrap();
+        let order: Vec<&str> = plan.jobs.iter().map(|eta| eta.job_id.as_str()).collect();
+        assert_eq!(order, [first.as_str(), second.as_str()]);
+        let (a, b) = (&plan.jobs[0], &plan.jobs[1]);
+        assert_eq!(
+            (a.printer_id.as_deref(), b.printer_id.as_deref()),
+            (Some(ender.as_str()), Some(ender.as_str()))
+        );
+        assert_eq!(a.ready_ms.unwrap() - a.start_ms.unwrap(), 3_600_000);
+        assert_eq!(b.start_ms.unwrap(), a.ready_ms.unwrap() + CHANGEOVER_S * 1000, "one after the other");
+        assert_eq!(plan.printers[&ender].1, 4.0, "the grams the printer's planned jobs need");
+
+        // Staff see each card's place and times; the student sees theirs.
+        let queue = call(&app, "staff_queue", "status=ReadyToPrint", Some(&cookie), None).await.json();
+        assert_eq!(queue["jobs"][0]["place"], 1);
+        assert!(queue["jobs"][1]["eta"].as_str().unwrap().contains(" on Ender, ready around "), "{queue}");
+        let student = app.get(&format!("/api/lab/jobs/{first}?t={first_link}"), None).await.json();
+        assert_eq!(student["queue_place"], serde_json::json!([1, 2]), "{student}");
+        assert!(student["ready_around"].as_str().is_some(), "{student}");
+        let printers = call(&app, "staff_printers", "", Some(&cookie), None).await.json();
+        assert_eq!(printers[0]["material_needed_g"], 4.0);
+        assert!(printers[0]["free_at"].as_str().is_some(), "busy for two hours and more: {printers}");
+
+        // Moved up: the second goes first, and the log says so.
+        let moved = act(&app, &cookie, &format!("id={second}&action=move_up")).await;
+        assert_eq!(moved.status, StatusCode::OK, "{}", moved.text());
+        let plan = queue_plan(&app.state).await.unwrap();
+        assert_eq!(plan.jobs[0].job_id, second);
+        let queue = call(&app, "staff_queue", "status=ReadyToPrint", Some(&cookie), None).await.json();
+        assert_eq!(queue["jobs"][0]["id"], second.as_str(), "the tab lists the queue's order");
+        assert!(kinds(&page(&app, &cookie, &second).await).contains(&("moved_up".into(), "staff".into())));
+        let student = app.get(&format!("/api/lab/jobs/{first}?t={first_link}"), None).await.json();
+        assert_eq!(student["queue_place"], serde_json::json!([2, 2]));
+        // Only a waiting job moves.
+        act(&app, &cookie, &format!("id={first}&action=start_printing")).await;
+        let late = act(&app, &cookie, &format!("id={first}&action=move_up")).await;
+        assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY);
+    })
+    .await;
 }

@@ -328,6 +328,7 @@ pub async fn the_lab_overview_matches_figures_counted_by_hand(kind: Kind) {
                 "Pending",
                 "ReadyToPrint",
                 "Printing",
+                "PrintFailed",
                 "Completed",
                 "PaidPickedUp",
                 "Rejected"
@@ -336,8 +337,8 @@ pub async fn the_lab_overview_matches_figures_counted_by_hand(kind: Kind) {
         assert_eq!(
             jobs_csv[1..],
             [
-                row(&l1, &d1, &["0", "0", "0", "0", "0", "1", "1"]),
-                row(&l2, &d2, &["1", "1", "0", "0", "1", "2", "1"])
+                row(&l1, &d1, &["0", "0", "0", "0", "0", "0", "1", "1"]),
+                row(&l2, &d2, &["1", "1", "0", "0", "0", "1", "2", "1"])
             ]
         );
         assert_eq!(

@@ -1160,6 +1160,26 @@ macro_rules! database_suite {
         async fn one_instance_reads_a_printer_from_octoprint_at_a_time() {
             common::printers::one_instance_reads_a_printer_from_octoprint_at_a_time($kind).await
         }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_lab_job_prints_on_octoprint_from_approval_to_completed() {
+            common::printers::a_lab_job_prints_on_octoprint_from_approval_to_completed($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_cancelled_print_fails_and_its_reprint_completes() {
+            common::printers::a_cancelled_print_fails_and_its_reprint_completes($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_printer_out_of_reach_mid_print_keeps_its_job() {
+            common::printers::a_printer_out_of_reach_mid_print_keeps_its_job($kind).await
+        }
+        #[tokio::test]
+        async fn a_student_whose_link_ran_out_gets_a_fresh_one() {
+            common::lab::a_student_whose_link_ran_out_gets_a_fresh_one($kind).await
+        }
+        #[tokio::test]
+        async fn the_queue_plans_each_job_on_a_fitting_printer_and_staff_move_one_up() {
+            common::printers::the_queue_plans_each_job_on_a_fitting_printer_and_staff_move_one_up($kind).await
+        }
         #[tokio::test]
         async fn readiness_holds_under_probes_at_once() {
             common::suite::readiness_holds_under_probes_at_once($kind).await

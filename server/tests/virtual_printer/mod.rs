@@ -118,6 +118,39 @@ impl VirtualPrinter {
             .unwrap();
         generated["api_key"].as_str().unwrap_or_else(|| panic!("an app key: {generated}")).to_string()
     }
+
+    /// Freezes the OctoPrint process (SIGSTOP): it stops answering, as a
+    /// printer server that hangs or drops off the network, and its print
+    /// waits where it is.
+    pub fn freeze(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets it run on (SIGCONT), print and all.
+    pub fn thaw(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let sent = Command::new("kill").args([signal, &self.server.id().to_string()]).status().unwrap();
+        assert!(sent.success(), "kill {signal}");
+    }
+}
+
+/// A G-code of `moves` moves, each followed by a dwell of `dwell_ms`: the
+/// virtual printer takes about that long to print it. With the footer a
+/// slicer writes, so the lab takes it as a sliced file (2 g, 1 h).
+pub fn gcode(moves: u32, dwell_ms: u32) -> Vec<u8> {
+    let mut lines = vec!["G28".to_string(), "G90".to_string()];
+    for n in 0..moves {
+        lines.push(format!("G1 X{} Y10 F3000", 10 + n));
+        if dwell_ms > 0 {
+            lines.push(format!("G4 P{dwell_ms}"));
+        }
+    }
+    lines.push("; total filament used [g] = 2.00".into());
+    lines.push("; estimated printing time (normal mode) = 1h 0m 0s".into());
+    (lines.join("\n") + "\n").into_bytes()
 }
 
 fn cookies_of(response: &reqwest::Response) -> Vec<(String, String)> {
