@@ -185,6 +185,9 @@ pub struct PrinterCard {
     pub connection: String,
     /// OctoPrint's address (never its key).
     pub url: Option<String>,
+    /// Where the server reads its key (`env:NAME` or `file:/path`; never the key).
+    #[serde(default)]
+    pub key_from: Option<String>,
     /// `manual`, `offline`, `idle`, `printing`, `paused` or `error`.
     pub state: String,
     /// What the printer said (an error's or an outage's reason).
@@ -202,7 +205,7 @@ pub struct PrinterCard {
     pub material_needed_g: f64,
 }
 
-/// The fields of the "add a printer" form, as typed.
+/// The fields of the "add a printer" and "change this printer" forms, as typed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 // A field left out is empty, and then refused by name like any empty field.
 #[serde(default)]

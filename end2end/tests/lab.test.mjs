@@ -254,6 +254,19 @@ test('staff add an OctoPrint printer, send a job to it, and watch it print live 
     await visit(staff.page, '/staff', server.url);
     await staff.page.waitForSelector('[data-testid="printer-strip"] li[data-name="MK4 blue"][data-state="idle"]', { timeout: 15_000 });
 
+    // A spool swapped: staff change the printer's colour on its card; then remove it.
+    await visit(staff.page, '/staff/printers', server.url);
+    await staff.page.waitForSelector('html[data-hydrated="true"]');
+    const card = staff.page.locator('[data-testid="printer"][data-name="MK4 blue"]');
+    await card.locator('summary').click();
+    await card.locator('input[name="form[colour]"]').fill('Green');
+    await card.locator('[data-testid="edit-printer"] button').click();
+    await staff.page.waitForFunction(() => /PLA Green/.test(document.querySelector('[data-testid="printer"][data-name="MK4 blue"]')?.textContent ?? ''), null, { timeout: 15_000 });
+    // (The page may have redrawn the card, folding it again.)
+    if ((await card.locator('details').getAttribute('open')) === null) await card.locator('summary').click();
+    await card.locator('[data-testid="remove-printer"] button').click();
+    await staff.page.waitForSelector('[data-testid="no-printers"]', { timeout: 15_000 });
+
     assert.deepEqual(student.problems, []);
     assert.deepEqual(staff.problems.filter((p) => !p.includes('422')), []);
     await student.context.close();

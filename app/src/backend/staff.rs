@@ -48,6 +48,16 @@ pub trait Staff: Send + Sync {
         request: &Parts,
         form: crate::staff::PrinterForm,
     ) -> Result<(), AppError>;
+    /// Changes a printer (a taken name is [`AppError::Conflict`]; so is a new
+    /// connection while a job prints on it).
+    async fn staff_edit_printer(
+        &self,
+        request: &Parts,
+        id: &str,
+        form: crate::staff::PrinterForm,
+    ) -> Result<(), AppError>;
+    /// Removes a printer ([`AppError::Conflict`] while a job prints on it).
+    async fn staff_remove_printer(&self, request: &Parts, id: &str) -> Result<(), AppError>;
     /// The outbox, for signed-in staff ([`AppError::SignInNeeded`] otherwise).
     async fn staff_outbox(&self, request: &Parts) -> Result<Vec<crate::staff::OutboxLine>, AppError>;
 }

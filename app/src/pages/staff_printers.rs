@@ -1,7 +1,8 @@
 //! `/staff/printers`: the lab's printers, each with what it is doing (read
 //! from its OctoPrint every couple of seconds, shown live) and the job on
-//! it; and the form that adds one. A plain form, so it works without
-//! JavaScript.
+//! it; the form that adds one, and on each card the form that changes it
+//! (a spool swapped, a new address) or removes it. Plain forms, so they
+//! work without JavaScript.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -10,21 +11,30 @@ use crate::components::loaded::loaded_page;
 use crate::components::staff_live::{LabFeed, LiveBar};
 use crate::lab::PrintMethod;
 use crate::pages::staff::{SignOut, form_error};
-use crate::server_fns::staff::{StaffAddPrinter, staff_printers};
-use crate::staff::PrinterCard;
+use crate::server_fns::staff::{StaffAddPrinter, StaffEditPrinter, StaffRemovePrinter, staff_printers};
+use crate::staff::{PrinterCard, PrinterForm};
 
 #[component]
 pub fn StaffPrintersPage() -> impl IntoView {
     let feed = LabFeed::start();
     let add = ServerAction::<StaffAddPrinter>::new();
-    let printers = Resource::new(move || (feed.changes.get(), add.version().get()), |_| staff_printers());
+    // Bumped by a card whose change or removal went through (each card has
+    // its own actions, so that an error shows on the card it belongs to).
+    let changed = RwSignal::new(0_u32);
+    let printers =
+        Resource::new(move || (feed.changes.get(), add.version().get(), changed.get()), |_| staff_printers());
     loaded_page(printers, ("Loading the printers…", "The lab's printers"), move |printers| {
-        view! { <Printers printers feed add/> }
+        view! { <Printers printers feed add changed/> }
     })
 }
 
 #[component]
-fn Printers(printers: Vec<PrinterCard>, feed: LabFeed, add: ServerAction<StaffAddPrinter>) -> impl IntoView {
+fn Printers(
+    printers: Vec<PrinterCard>,
+    feed: LabFeed,
+    add: ServerAction<StaffAddPrinter>,
+    changed: RwSignal<u32>,
+) -> impl IntoView {
     let empty = printers.is_empty();
     let read_at = printers.iter().filter_map(|printer| printer.read_at.clone()).max().unwrap_or_default();
     view! {
@@ -38,7 +48,7 @@ fn Printers(printers: Vec<PrinterCard>, feed: LabFeed, add: ServerAction<StaffAd
             <p class="card" data-testid="no-printers">"No printers yet: add the lab's first one below."</p>
         </Show>
         <ul class="job-cards" data-testid="printers">
-            {printers.into_iter().map(|printer| view! { <PrinterView printer/> }).collect_view()}
+            {printers.into_iter().map(|printer| view! { <PrinterView printer changed/> }).collect_view()}
         </ul>
         <AddPrinter add/>
         <section class="card"><SignOut/></section>
@@ -46,8 +56,21 @@ fn Printers(printers: Vec<PrinterCard>, feed: LabFeed, add: ServerAction<StaffAd
 }
 
 #[component]
-fn PrinterView(printer: PrinterCard) -> impl IntoView {
+fn PrinterView(printer: PrinterCard, changed: RwSignal<u32>) -> impl IntoView {
     let [x, y, z] = printer.build_mm;
+    let form = PrinterForm {
+        name: printer.name.clone(),
+        method: printer.method.as_str().to_string(),
+        build_x_mm: x.to_string(),
+        build_y_mm: y.to_string(),
+        build_z_mm: z.to_string(),
+        material: printer.material.clone(),
+        colour: printer.colour.clone(),
+        connection: printer.connection.clone(),
+        octoprint_url: printer.url.clone().unwrap_or_default(),
+        api_key_from: printer.key_from.clone().unwrap_or_default(),
+    };
+    let id = printer.id.clone();
     let progress = printer.progress.as_ref().map(|on| on.in_words());
     let pct = printer.progress.as_ref().and_then(|on| on.progress_pct).unwrap_or(0.0);
     view! {
@@ -75,46 +98,95 @@ fn PrinterView(printer: PrinterCard) -> impl IntoView {
                 </p>
                 <progress max="100" value=pct></progress>
             })}
+            <ChangePrinter id form changed/>
         </li>
+    }
+}
+
+/// "Change this printer" and "Remove this printer", folded away on its card.
+#[component]
+fn ChangePrinter(id: String, form: PrinterForm, changed: RwSignal<u32>) -> impl IntoView {
+    let edit = ServerAction::<StaffEditPrinter>::new();
+    let remove = ServerAction::<StaffRemovePrinter>::new();
+    for version in [edit.version(), remove.version()] {
+        Effect::new(move |seen: Option<usize>| {
+            let now = version.get();
+            if seen.is_some_and(|seen| seen != now) {
+                changed.update(|n| *n += 1);
+            }
+            now
+        });
+    }
+    let (edit_error, remove_error) = (form_error(edit), form_error(remove));
+    let prefix = format!("printer-{id}");
+    let remove_id = id.clone();
+    view! {
+        <details class="printer-change">
+            <summary>"Change or remove this printer"</summary>
+            <ActionForm action=edit attr:class="staff-form" attr:data-testid="edit-printer">
+                <input type="hidden" name="id" value=id/>
+                <PrinterFields prefix form/>
+                <p class="form-error" role="alert" data-testid="edit-printer-error">{edit_error}</p>
+                <button type="submit" class="button">"Save the printer"</button>
+            </ActionForm>
+            <ActionForm action=remove attr:data-testid="remove-printer">
+                <input type="hidden" name="id" value=remove_id/>
+                <p class="hint">"Removing it keeps the jobs it printed and their history."</p>
+                <p class="form-error" role="alert" data-testid="remove-printer-error">{remove_error}</p>
+                <button type="submit" class="button secondary">"Remove this printer"</button>
+            </ActionForm>
+        </details>
     }
 }
 
 #[component]
 fn AddPrinter(add: ServerAction<StaffAddPrinter>) -> impl IntoView {
     let error = form_error(add);
-    let field = |name: &'static str, label: &'static str, placeholder: &'static str| {
-        let id = format!("printer-{name}");
-        view! {
-            <label for=id.clone()>{label}</label>
-            <input id=id name=format!("form[{name}]") placeholder=placeholder maxlength="300"/>
-        }
-    };
     view! {
         <ActionForm action=add attr:class="card staff-form" attr:data-testid="add-printer">
             <h2>"Add a printer"</h2>
-            {field("name", "Name", "Prusa MK4 #1")}
-            <label for="printer-method">"Method"</label>
-            <select id="printer-method" name="form[method]">
-                {PrintMethod::ALL.map(|method| view! { <option value=method.as_str()>{method.label()}</option> }).collect_view()}
-            </select>
-            <fieldset>
-                <legend>"Build volume (mm)"</legend>
-                {field("build_x_mm", "Width", "250")}
-                {field("build_y_mm", "Depth", "210")}
-                {field("build_z_mm", "Height", "220")}
-            </fieldset>
-            {field("material", "Material loaded", "PLA")}
-            {field("colour", "Colour loaded", "Black")}
-            <label for="printer-connection">"How it is driven"</label>
-            <select id="printer-connection" name="form[connection]">
-                <option value="octoprint">"OctoPrint (sent and followed from here)"</option>
-                <option value="manual">"By hand (staff mark each step)"</option>
-            </select>
-            {field("octoprint_url", "OctoPrint's address", "http://printer-1.lab:5000")}
-            {field("api_key_from", "Where the server reads its API key", "env:MEMOREEZ_PRINTER_1_KEY or file:/etc/memoreez/printer-1.key")}
-            <p class="hint">"The key itself is never typed here, stored or shown: put it in the server's environment or a file only the server reads."</p>
+            <PrinterFields prefix="printer".to_string() form=PrinterForm::default()/>
             <p class="form-error" role="alert" data-testid="add-printer-error">{error}</p>
             <button type="submit" class="button">"Add the printer"</button>
         </ActionForm>
+    }
+}
+
+/// A printer's fields (`form[name]`, …), filled in from `form`; `prefix`
+/// keeps each form's element ids apart.
+#[component]
+fn PrinterFields(prefix: String, form: PrinterForm) -> impl IntoView {
+    let field = |name: &'static str, label: &'static str, placeholder: &'static str, value: String| {
+        let id = format!("{prefix}-{name}");
+        view! {
+            <label for=id.clone()>{label}</label>
+            <input id=id name=format!("form[{name}]") placeholder=placeholder value=value maxlength="300"/>
+        }
+    };
+    let (method, connection) = (form.method.clone(), form.connection.clone());
+    view! {
+        {field("name", "Name", "Prusa MK4 #1", form.name)}
+        <label for=format!("{prefix}-method")>"Method"</label>
+        <select id=format!("{prefix}-method") name="form[method]">
+            {PrintMethod::ALL.map(|choice| view! {
+                <option value=choice.as_str() selected={method == choice.as_str()}>{choice.label()}</option>
+            }).collect_view()}
+        </select>
+        <fieldset>
+            <legend>"Build volume (mm)"</legend>
+            {field("build_x_mm", "Width", "250", form.build_x_mm)}
+            {field("build_y_mm", "Depth", "210", form.build_y_mm)}
+            {field("build_z_mm", "Height", "220", form.build_z_mm)}
+        </fieldset>
+        {field("material", "Material loaded", "PLA", form.material)}
+        {field("colour", "Colour loaded", "Black", form.colour)}
+        <label for=format!("{prefix}-connection")>"How it is driven"</label>
+        <select id=format!("{prefix}-connection") name="form[connection]">
+            <option value="octoprint" selected={connection != "manual"}>"OctoPrint (sent and followed from here)"</option>
+            <option value="manual" selected={connection == "manual"}>"By hand (staff mark each step)"</option>
+        </select>
+        {field("octoprint_url", "OctoPrint's address", "http://printer-1.lab:5000", form.octoprint_url)}
+        {field("api_key_from", "Where the server reads its API key", "env:MEMOREEZ_PRINTER_1_KEY or file:/etc/memoreez/printer-1.key", form.api_key_from)}
+        <p class="hint">"The key itself is never typed here, stored or shown: put it in the server's environment or a file only the server reads."</p>
     }
 }

@@ -163,6 +163,24 @@ pub async fn staff_add_printer(form: PrinterForm) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Changes a printer from its card's form; back to the printers page.
+#[leptos::server(endpoint = "staff_edit_printer")]
+pub async fn staff_edit_printer(id: String, form: PrinterForm) -> Result<(), AppError> {
+    let (backend, request) = crate::backend::from_context()?;
+    crate::error::with_status(backend.staff_edit_printer(&request, &id, form).await)?;
+    leptos_axum::redirect("/staff/printers");
+    Ok(())
+}
+
+/// Removes a printer; back to the printers page.
+#[leptos::server(endpoint = "staff_remove_printer")]
+pub async fn staff_remove_printer(id: String) -> Result<(), AppError> {
+    let (backend, request) = crate::backend::from_context()?;
+    crate::error::with_status(backend.staff_remove_printer(&request, &id).await)?;
+    leptos_axum::redirect("/staff/printers");
+    Ok(())
+}
+
 /// The newest messages in the outbox, newest first.
 #[leptos::server(endpoint = "staff_outbox")]
 pub async fn staff_outbox() -> Result<Vec<OutboxLine>, AppError> {

@@ -146,8 +146,8 @@ const LAB_POLL: Duration = Duration::from_millis(400);
 /// `GET /api/staff/events` (signed-in staff): server-sent `lab` events, one
 /// at once and one whenever any print job or printer changes — from this
 /// instance or another, since it watches the shared event log and printer
-/// rows — with `version` (the newest event's id), `printers` (when a
-/// printer's reading last changed), `new_submissions` (students' submissions since the
+/// rows — with `version` (the newest event's id), `printers` (a figure that
+/// moves when a printer is added, changed, removed or read differently), `new_submissions` (students' submissions since the
 /// last one, for the chime) and `at` (the lab's time of the change).
 pub async fn staff_events(
     State(state): State<AppState>,
@@ -166,11 +166,13 @@ pub async fn staff_events(
             let db = db.clone();
             // An unreadable database: the pages keep their last view until the next read.
             async move {
-                // A step logged, or a printer's reading (or its job's progress) changed.
+                // A step logged, or a printer's reading (or its job's
+                // progress) changed. The printers' figure is a sum, not the
+                // newest change, so that a printer added or removed moves it too.
                 let row = sqlx::query(
                     "SELECT (SELECT MAX(id) FROM print_job_events) AS version, \
                      (SELECT MAX(at) FROM print_job_events) AS at, \
-                     (SELECT MAX(changed_at) FROM printers) AS printers",
+                     (SELECT CAST(SUM(COALESCE(changed_at, created_at)) AS BIGINT) FROM printers) AS printers",
                 )
                 .fetch_one(db.pool())
                 .await

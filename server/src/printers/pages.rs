@@ -38,9 +38,9 @@ pub async fn cards(state: &AppState, plan: &QueuePlan) -> sqlx::Result<Vec<Print
             ),
             None => (None, None),
         };
-        let (connection, url) = match &printer.spec.connection {
-            Connection::Manual => ("manual", None),
-            Connection::OctoPrint { url, .. } => ("octoprint", Some(url.clone())),
+        let (connection, url, key_from) = match &printer.spec.connection {
+            Connection::Manual => ("manual", None, None),
+            Connection::OctoPrint { url, key } => ("octoprint", Some(url.clone()), Some(key.as_text())),
         };
         let (state_name, message) = match &printer.reading {
             Some(reading) => (reading.state.name().to_string(), reading.message.clone()),
@@ -58,6 +58,7 @@ pub async fn cards(state: &AppState, plan: &QueuePlan) -> sqlx::Result<Vec<Print
             colour: printer.spec.colour.clone(),
             connection: connection.to_string(),
             url,
+            key_from,
             state: state_name,
             message,
             job,
@@ -76,7 +77,7 @@ pub async fn cards(state: &AppState, plan: &QueuePlan) -> sqlx::Result<Vec<Print
 }
 
 /// The form as a printer, or the first field that is wrong (the rest is
-/// checked by `NewPrinter::checked` when it is added).
+/// checked by `NewPrinter::checked` when it is added or changed).
 pub fn from_form(form: &PrinterForm) -> Result<NewPrinter, AppError> {
     let invalid =
         |field: &str, message: &str| AppError::Invalid { field: field.into(), message: message.into() };

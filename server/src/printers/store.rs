@@ -93,6 +93,11 @@ pub enum PrinterError {
     Invalid { field: &'static str, message: String },
     #[error("There is already a printer called {0:?}.")]
     NameTaken(String),
+    #[error("There is no such printer (was it removed?).")]
+    NotFound,
+    /// A change that would lose track of a print under way.
+    #[error("{0}")]
+    Busy(String),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -104,6 +109,8 @@ impl From<PrinterError> for AppError {
             PrinterError::NameTaken(_) => {
                 AppError::Conflict { field: "name".into(), message: error.to_string() }
             }
+            PrinterError::NotFound => AppError::NotFound,
+            PrinterError::Busy(message) => AppError::Conflict { field: "printer".into(), message },
             PrinterError::Database(error) => crate::platform::app_error::database(error),
         }
     }
@@ -170,10 +177,7 @@ pub async fn add(db: &Db, printer: NewPrinter) -> Result<String, PrinterError> {
     if taken.is_some() {
         return Err(PrinterError::NameTaken(printer.name));
     }
-    let (connection, url, key) = match &printer.connection {
-        Connection::Manual => ("manual", None, None),
-        Connection::OctoPrint { url, key } => ("octoprint", Some(url.clone()), Some(key.as_text())),
-    };
+    let (connection, url, key) = connection_columns(&printer.connection);
     let id = crate::platform::tokens::new_id();
     let now = now_ms();
     let inserted = sqlx::query(
@@ -192,7 +196,7 @@ pub async fn add(db: &Db, printer: NewPrinter) -> Result<String, PrinterError> {
     .bind(connection)
     .bind(url)
     .bind(key)
-    .bind(if connection == "manual" { "manual" } else { PrinterState::Offline.name() })
+    .bind(first_state(&printer.connection))
     .bind(now)
     .execute(db.pool())
     .await;
@@ -203,6 +207,128 @@ pub async fn add(db: &Db, printer: NewPrinter) -> Result<String, PrinterError> {
             Err(PrinterError::NameTaken(printer.name))
         }
         Err(error) => Err(error.into()),
+    }
+}
+
+/// The connection as its three columns: kind, OctoPrint's address, where its key is read.
+fn connection_columns(connection: &Connection) -> (&'static str, Option<String>, Option<String>) {
+    match connection {
+        Connection::Manual => ("manual", None, None),
+        Connection::OctoPrint { url, key } => ("octoprint", Some(url.clone()), Some(key.as_text())),
+    }
+}
+
+/// What a printer's row says before it is first read.
+fn first_state(connection: &Connection) -> &'static str {
+    match connection {
+        Connection::Manual => "manual",
+        Connection::OctoPrint { .. } => PrinterState::Offline.name(),
+    }
+}
+
+/// The name of the job printing on the printer, if any.
+async fn busy_with(db: &Db, id: &str) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT name FROM print_jobs WHERE {PRINTING_ON} LIMIT 1"
+    )))
+    .bind(id)
+    .bind(app::print_job::PrintJobStatus::Printing.as_str())
+    .fetch_optional(db.pool())
+    .await
+}
+
+/// A job printing on printer `$1` (`$2` is Printing).
+const PRINTING_ON: &str = "printer_id = $1 AND status = $2";
+
+/// Changes what staff set for a printer. Its material, colour, build volume
+/// and name may change at any time (a spool swapped mid-queue is the usual
+/// case); how it is reached may not while a job prints on it, since the job
+/// is followed through that connection. A changed connection starts unread.
+pub async fn update(db: &Db, id: &str, printer: NewPrinter) -> Result<(), PrinterError> {
+    let printer = printer.checked()?;
+    let now_row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM printers WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or(PrinterError::NotFound)?;
+    let before = from_row(&now_row)?;
+    let taken: Option<String> = sqlx::query_scalar("SELECT id FROM printers WHERE name = $1 AND id <> $2")
+        .bind(&printer.name)
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    if taken.is_some() {
+        return Err(PrinterError::NameTaken(printer.name));
+    }
+    let reconnected = before.spec.connection != printer.connection;
+    if reconnected && let Some(job) = busy_with(db, id).await? {
+        return Err(PrinterError::Busy(format!(
+            "{} is printing {job}: change how it is reached once that print is over.",
+            before.spec.name
+        )));
+    }
+    let (connection, url, key) = connection_columns(&printer.connection);
+    let now = now_ms();
+    // A new connection forgets the old one's reading and lease, so the
+    // next poll reads the printer it now names.
+    let forget = if reconnected {
+        ", state = $11, completion_pct = NULL, time_left_s = NULL, file_name = NULL, message = NULL, \
+         read_at = NULL, polled_by = NULL, poll_until = NULL"
+    } else {
+        ""
+    };
+    let updated = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE printers SET name = $1, method = $2, build_x_mm = $3, build_y_mm = $4, build_z_mm = $5, \
+         material = $6, colour = $7, connection = $8, octoprint_url = $9, api_key_from = $10, \
+         updated_at = $12, changed_at = $12{forget} WHERE id = $13"
+    )))
+    .bind(&printer.name)
+    .bind(printer.method.as_str())
+    .bind(printer.build_mm[0])
+    .bind(printer.build_mm[1])
+    .bind(printer.build_mm[2])
+    .bind(&printer.material)
+    .bind(&printer.colour)
+    .bind(connection)
+    .bind(url)
+    .bind(key)
+    .bind(first_state(&printer.connection))
+    .bind(now)
+    .bind(id)
+    .execute(db.pool())
+    .await;
+    match updated {
+        Ok(done) if done.rows_affected() == 1 => Ok(()),
+        Ok(_) => Err(PrinterError::NotFound),
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+            Err(PrinterError::NameTaken(printer.name))
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Removes a printer the lab no longer has. Not while a job prints on it;
+/// finished jobs keep its name in their event logs.
+pub async fn remove(db: &Db, id: &str) -> Result<(), PrinterError> {
+    let name: String = sqlx::query_scalar("SELECT name FROM printers WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or(PrinterError::NotFound)?;
+    // Checked again in the delete itself: a print may have started meanwhile.
+    let removed = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM printers WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM print_jobs WHERE {PRINTING_ON})"
+    )))
+    .bind(id)
+    .bind(app::print_job::PrintJobStatus::Printing.as_str())
+    .execute(db.pool())
+    .await?;
+    match (removed.rows_affected(), busy_with(db, id).await?) {
+        (1, _) => Ok(()),
+        (_, Some(job)) => {
+            Err(PrinterError::Busy(format!("{name} is printing {job}: remove it once that print is over.")))
+        }
+        _ => Err(PrinterError::NotFound),
     }
 }
 

@@ -126,6 +126,22 @@ impl Staff for AppState {
         crate::printers::store::add(&self.db, printer).await.map(drop).map_err(AppError::from)
     }
 
+    async fn staff_edit_printer(
+        &self,
+        request: &Parts,
+        id: &str,
+        form: app::staff::PrinterForm,
+    ) -> Result<(), AppError> {
+        self.staff_only(request).await?;
+        let printer = crate::printers::pages::from_form(&form)?;
+        Ok(crate::printers::store::update(&self.db, id, printer).await?)
+    }
+
+    async fn staff_remove_printer(&self, request: &Parts, id: &str) -> Result<(), AppError> {
+        self.staff_only(request).await?;
+        Ok(crate::printers::store::remove(&self.db, id).await?)
+    }
+
     async fn staff_outbox(&self, request: &Parts) -> Result<Vec<app::staff::OutboxLine>, AppError> {
         self.staff_only(request).await?;
         let zone = self.config.lab_zone();

@@ -385,6 +385,71 @@ pub async fn a_printer_out_of_reach_mid_print_keeps_its_job(kind: Kind) {
     .await;
 }
 
+pub async fn a_printer_is_changed_and_removed_but_not_from_under_its_print(kind: Kind) {
+    with_app(kind, |app| async move {
+        let (octoprint, _keys, mk4, cookie, id) =
+            printing_on_mk4(&app, virtual_printer::gcode(60, 500)).await;
+        poll_until(&app, &cookie, &id, "under way", |page| progress(page) > 0.0).await;
+        let ender = store::add(&app.state.db, printer("Ender", Connection::Manual)).await.unwrap();
+        let listed = call(&app, "staff_printers", "", Some(&cookie), None).await.json();
+        let card = listed.as_array().unwrap().iter().find(|card| card["id"] == mk4.as_str()).unwrap().clone();
+        let key_from = card["key_from"].as_str().expect("where its key is read").to_string();
+        assert!(key_from.starts_with("file:/"), "{key_from}");
+        assert!(!listed.to_string().contains(&octoprint.key), "the key itself is never shown");
+        let form = |name: &str, colour: &str, connection: &str| {
+            format!(
+                "id={mk4}&form[name]={name}&form[method]=filament&form[build_x_mm]=250&form[build_y_mm]=210\
+                 &form[build_z_mm]=220&form[material]=PLA&form[colour]={colour}&form[connection]={connection}\
+                 &form[octoprint_url]={}&form[api_key_from]={key_from}",
+                octoprint.url
+            )
+        };
+        let edit = |body: String| {
+            let (app, cookie) = (&app, &cookie);
+            async move { call(app, "staff_edit_printer", &body, Some(cookie), None).await }
+        };
+
+        // A spool swapped mid-print: taken, and the print goes on being followed.
+        let swapped = edit(form("MK4", "Blue", "octoprint")).await;
+        assert_eq!(swapped.status, StatusCode::OK, "{}", swapped.text());
+        let spec = store::list(&app.state.db).await.unwrap().into_iter().find(|p| p.id == mk4).unwrap().spec;
+        assert_eq!((spec.colour.as_str(), spec.name.as_str()), ("Blue", "MK4"));
+        // How it is reached cannot change under a print; nor can it take another's name.
+        let manual = edit(form("MK4", "Blue", "manual")).await;
+        assert_eq!(manual.status, StatusCode::CONFLICT, "{}", manual.text());
+        assert!(manual.text().contains("MK4 is printing "), "{}", manual.text());
+        let taken = edit(form("Ender", "Blue", "octoprint")).await;
+        assert_eq!(taken.status, StatusCode::CONFLICT, "{}", taken.text());
+        let bad = edit(form("MK4", "", "octoprint")).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text());
+        assert!(bad.text().contains("\"field\":\"colour\""), "{}", bad.text());
+        let spec = store::list(&app.state.db).await.unwrap().into_iter().find(|p| p.id == mk4).unwrap().spec;
+        assert_eq!((spec.name.as_str(), spec.colour.as_str()), ("MK4", "Blue"), "refused changes change nothing");
+        assert!(matches!(spec.connection, Connection::OctoPrint { .. }), "refused changes change nothing");
+
+        // Removed: not while it prints; a free one at once; an unknown one is 404.
+        let remove = |printer: String| {
+            let (app, cookie) = (&app, &cookie);
+            async move { call(app, "staff_remove_printer", &format!("id={printer}"), Some(cookie), None).await }
+        };
+        let busy = remove(mk4.clone()).await;
+        assert_eq!(busy.status, StatusCode::CONFLICT, "{}", busy.text());
+        assert_eq!(remove(ender.clone()).await.status, StatusCode::OK);
+        assert_eq!(remove(ender).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(page(&app, &cookie, &id).await["status"], "Printing", "still followed");
+
+        // Once the print is over, the printer can go; the job keeps its history.
+        memoreez::printers::octoprint::OctoPrint::new(&octoprint.url, &octoprint.key).cancel().await.unwrap();
+        poll_until(&app, &cookie, &id, "PrintFailed", |page| page["status"] == "PrintFailed").await;
+        assert_eq!(remove(mk4).await.status, StatusCode::OK);
+        assert!(store::list(&app.state.db).await.unwrap().is_empty());
+        let after = page(&app, &cookie, &id).await;
+        assert_eq!(after["status"], "PrintFailed");
+        assert!(kinds(&after).contains(&("printing".to_string(), "staff".to_string())), "{:?}", kinds(&after));
+    })
+    .await;
+}
+
 pub async fn the_queue_plans_each_job_on_a_fitting_printer_and_staff_move_one_up(kind: Kind) {
     use memoreez::printers::eta::{CHANGEOVER_S, queue_plan};
     with_app(kind, |app| async move {

@@ -1172,6 +1172,10 @@ macro_rules! database_suite {
         async fn a_printer_out_of_reach_mid_print_keeps_its_job() {
             common::printers::a_printer_out_of_reach_mid_print_keeps_its_job($kind).await
         }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_printer_is_changed_and_removed_but_not_from_under_its_print() {
+            common::printers::a_printer_is_changed_and_removed_but_not_from_under_its_print($kind).await
+        }
         #[tokio::test]
         async fn a_student_whose_link_ran_out_gets_a_fresh_one() {
             common::lab::a_student_whose_link_ran_out_gets_a_fresh_one($kind).await
