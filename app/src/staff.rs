@@ -128,6 +128,21 @@ pub struct PrintJobPage {
     pub replaces: Option<String>,
     #[serde(default)]
     pub replaced_by: Option<String>,
+    /// A shop order's job: printing it at Slant 3D instead (none for a student's).
+    #[serde(default)]
+    pub outside: Option<PrintOutside>,
+}
+
+/// Printing a shop order at an outside print service (Slant 3D), who ship it
+/// to the customer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrintOutside {
+    /// Why it cannot be sent now (not set up, collected at the lab, already
+    /// printing); empty when it can, or once it was sent.
+    pub why_not: String,
+    /// Once sent: their order id, and what they last said of it.
+    pub their_order: Option<String>,
+    pub their_status: Option<String>,
 }
 
 /// A job on its printer.

@@ -63,6 +63,8 @@ test('staff set the password from the setup link, sign in, see a shop order queu
   await page.click('[data-testid="job-link"]');
   await page.waitForSelector('[data-testid="job-status"][data-status="ReadyToPrint"]');
   await page.waitForSelector('html[data-hydrated="true"]');
+  // Printing it outside is offered on a shop order's page, and says why not here.
+  assert.match(await page.textContent('[data-testid="outside-why-not"]'), /^Outside fulfilment is not set up: set MEMOREEZ_SLANT3D_API_KEY$/);
   await page.click('[data-testid="action-mark_reviewed"] button');
   await page.waitForFunction(() => !document.querySelector('[data-testid="new-badge"]'));
   await page.fill('#job-printer', 'MK4 left');

@@ -40,6 +40,16 @@ pub trait Staff: Send + Sync {
     ) -> Result<String, AppError>;
     /// Slices a student job's model here and keeps the G-code as its sliced file.
     async fn staff_slice(&self, request: &Parts, id: &str) -> Result<(), AppError>;
+    /// A shop order's job printed outside: `step` is `price` (their price, in
+    /// words), `send` (placed with them; the job and order become Printing) or
+    /// `track` (where they say it is; shipped once they shipped it).
+    async fn staff_print_outside(
+        &self,
+        request: &Parts,
+        id: &str,
+        step: &str,
+        color: &str,
+    ) -> Result<String, AppError>;
     /// The lab's printers with what each is doing, for signed-in staff.
     async fn staff_printers(&self, request: &Parts) -> Result<Vec<crate::staff::PrinterCard>, AppError>;
     /// Adds a printer (a taken name is [`AppError::Conflict`]).

@@ -2,8 +2,9 @@
 //! details and files, the sliced file to print (uploaded or sliced here),
 //! the step it can take now (approve with weight and time, reject with
 //! reasons, send to a printer that fits or print by hand, printed or print
-//! failed, reprint, picked up), its progress on its printer (live), "Open
-//! in slicer", and its event log. Plain forms, so they work without JavaScript.
+//! failed, reprint, picked up), its progress on its printer (live), a shop
+//! order's "Print outside" at Slant 3D, "Open in slicer", and its event log.
+//! Plain forms, so they work without JavaScript.
 
 use leptos::prelude::*;
 use leptos::server::ServerActionError;
@@ -12,13 +13,13 @@ use leptos::server_fn::error::ServerFnUrlError;
 use leptos_meta::Title;
 
 use crate::error::AppError;
-use crate::server_fns::staff::{StaffJobAction, StaffSlice, StaffUploadSliced, staff_job};
+use crate::server_fns::staff::{StaffJobAction, StaffPrintOutside, StaffSlice, StaffUploadSliced, staff_job};
 
 use crate::components::loaded::loaded_page;
 use crate::lab::REJECTION_REASONS;
 use crate::pages::staff::{JobCardView, form_error};
 use crate::print_job::PrintJobStatus;
-use crate::staff::{PrintJobEvent, PrintJobPage, StudentDetails};
+use crate::staff::{PrintJobEvent, PrintJobPage, PrintOutside, StudentDetails};
 
 #[component]
 pub fn StaffJobPage() -> impl IntoView {
@@ -26,16 +27,21 @@ pub fn StaffJobPage() -> impl IntoView {
     // Each step done here reloads the job (the redirect back is to the same page).
     let act = ServerAction::<StaffJobAction>::new();
     let slice = ServerAction::<StaffSlice>::new();
+    let outside = ServerAction::<StaffPrintOutside>::new();
     // Live: a printer's progress and every step taken elsewhere show at once.
     let feed = crate::components::staff_live::LabFeed::start();
     let job = Resource::new(
         move || {
             let id = params.read().get("id").unwrap_or_default();
-            (id, act.version().get(), slice.version().get(), feed.changes.get())
+            (id, act.version().get(), slice.version().get(), outside.version().get(), feed.changes.get())
         },
         |(id, ..)| staff_job(id),
     );
-    loaded_page(job, ("Loading the job…", "This print job"), move |page| view! { <Job page act slice/> })
+    loaded_page(
+        job,
+        ("Loading the job…", "This print job"),
+        move |page| view! { <Job page act slice outside/> },
+    )
 }
 
 /// The sliced file: upload one from the lab's own slicer, or slice the model here.
@@ -90,6 +96,7 @@ fn Job(
     page: PrintJobPage,
     act: ServerAction<StaffJobAction>,
     slice: ServerAction<StaffSlice>,
+    outside: ServerAction<StaffPrintOutside>,
 ) -> impl IntoView {
     let PrintJobPage {
         card,
@@ -102,6 +109,7 @@ fn Job(
         printers,
         replaces,
         replaced_by,
+        outside: outside_choice,
     } = page;
     let error = form_error(act);
     let id = card.id.clone();
@@ -180,6 +188,14 @@ fn Job(
     let id_for_files = id.clone();
     let reviewed = card.new.then(|| step_form(act, id.clone(), "mark_reviewed", "Mark as reviewed", ()));
     let order = card.order_id.clone();
+    let filament = match card.color.trim() {
+        "" => "PLA BLACK".to_string(),
+        color => format!("PLA {}", color.to_uppercase()),
+    };
+    // Offered while it waits to print; followed once sent; otherwise nothing to say.
+    let print_outside = outside_choice
+        .filter(|choice| choice.their_order.is_some() || status == PrintJobStatus::ReadyToPrint)
+        .map(|choice| view! { <PrintOutsideView id=id.clone() choice filament run=outside/> });
     view! {
         <Title text=format!("{} · Print job · Memoreez", card.name)/>
         <section class="hero">
@@ -218,9 +234,60 @@ fn Job(
             {reviewed}
             <p class="form-error" role="alert" data-testid="job-action-error">{error}</p>
         </section>
+        {print_outside}
         <section class="card">
             <h2>"Event log"</h2>
             <EventLog events/>
+        </section>
+    }
+}
+
+/// A shop order printed and shipped by Slant 3D instead of the lab: their
+/// price first, then sent; once sent, where they say it is.
+#[component]
+fn PrintOutsideView(
+    id: String,
+    choice: PrintOutside,
+    filament: String,
+    run: ServerAction<StaffPrintOutside>,
+) -> impl IntoView {
+    let error = form_error(run);
+    let said = move || run.value().get().and_then(Result::ok);
+    let PrintOutside { why_not, their_order, their_status } = choice;
+    let body = match their_order {
+        Some(their_order) => view! {
+            <p data-testid="outside-sent">
+                {format!("Sent to Slant 3D: their order {their_order}")}
+                {their_status.map(|status| format!(", last said “{status}”"))}
+                ". They ship it to the customer; it is marked shipped once they say so."
+            </p>
+            <ActionForm action=run attr:class="job-action" attr:data-testid="outside-track">
+                <input type="hidden" name="id" value=id/>
+                <input type="hidden" name="step" value="track"/>
+                <button type="submit" class="button secondary">"Ask Slant 3D where it is"</button>
+            </ActionForm>
+        }
+        .into_any(),
+        None if why_not.is_empty() => view! {
+            <p class="hint">"They print it and ship it to the customer; the queue shows it as printing meanwhile."</p>
+            <ActionForm action=run attr:class="job-action" attr:data-testid="outside-send">
+                <input type="hidden" name="id" value=id/>
+                <label for="outside-color">"Their filament"</label>
+                <input name="color" id="outside-color" value=filament maxlength="40"/>
+                <label class="check"><input type="radio" name="step" value="price" checked/>" Ask their price"</label>
+                <label class="check"><input type="radio" name="step" value="send"/>" Send it to them now"</label>
+                <button type="submit" class="button secondary">"Go"</button>
+            </ActionForm>
+        }
+        .into_any(),
+        None => view! { <p class="hint" data-testid="outside-why-not">{why_not}</p> }.into_any(),
+    };
+    view! {
+        <section class="card" data-testid="print-outside">
+            <h2>"Print outside (Slant 3D)"</h2>
+            {body}
+            <p data-testid="outside-said">{said}</p>
+            <p class="form-error" role="alert" data-testid="outside-error">{error}</p>
         </section>
     }
 }

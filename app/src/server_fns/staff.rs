@@ -99,6 +99,18 @@ pub async fn staff_upload_sliced(form: leptos::server_fn::codec::MultipartData) 
     Ok(())
 }
 
+/// A shop order's job printed at Slant 3D: `step` = `price`, `send` or
+/// `track`; `color` their filament ("PLA BLACK"). What they said, in words.
+#[leptos::server(endpoint = "staff_print_outside")]
+pub async fn staff_print_outside(
+    id: String,
+    step: String,
+    #[server(default)] color: String,
+) -> Result<String, AppError> {
+    let (backend, request) = crate::backend::from_context()?;
+    crate::error::with_status(backend.staff_print_outside(&request, &id, &step, &color).await)
+}
+
 /// Slices the student's model here (PrusaSlicer, the lab's filament profile).
 #[leptos::server(endpoint = "staff_slice")]
 pub async fn staff_slice(id: String) -> Result<(), AppError> {

@@ -240,31 +240,18 @@ async fn orders(config: Config, command: OrdersCommand) -> Result<(), String> {
     let state = crate::state::AppState::open(config).await.map_err(|e| e.to_string())?;
     let outcome = match command {
         OrdersCommand::SendOut { order, color, estimate_only: true } => {
-            crate::shop::fulfilment::estimate(&state, &order, &color).await.map(|cents| {
-                println!(
-                    "Slant 3D would charge {}.{:02} USD to print and ship order {order}",
-                    cents / 100,
-                    cents % 100
-                )
-            })
+            crate::shop::fulfilment::estimate(&state, &order, &color)
+                .await
+                .map(|cents| println!("{}", crate::shop::fulfilment::price_words(&order, cents)))
         }
         OrdersCommand::SendOut { order, color, estimate_only: false } => {
-            crate::shop::fulfilment::send(&state, &order, &color).await.map(|sent| {
-                let cents = sent.their_price_cents;
-                println!(
-                    "order {order} sent to Slant 3D: their order {} ({}.{:02} USD)",
-                    sent.their_id,
-                    cents / 100,
-                    cents % 100
-                )
-            })
+            crate::shop::fulfilment::send(&state, &order, &color)
+                .await
+                .map(|sent| println!("{}", sent.in_words(&order)))
         }
-        OrdersCommand::Track { order } => {
-            crate::shop::fulfilment::track(&state, &order).await.map(|tracking| {
-                let numbers = tracking.tracking_numbers.join(", ");
-                println!("order {order}: {} {numbers}", tracking.status)
-            })
-        }
+        OrdersCommand::Track { order } => crate::shop::fulfilment::track(&state, &order)
+            .await
+            .map(|tracking| println!("{}", crate::shop::fulfilment::tracking_words(&order, &tracking))),
     };
     // The shipped email is in the outbox; send what is due before leaving.
     let _ = crate::mail::sender::send_due(&state.db, &state.config).await;

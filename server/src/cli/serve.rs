@@ -27,6 +27,8 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     tokio::spawn(crate::mail::sender::run(state.clone()));
     let owner = format!("{}:{}", crate::jobs::workers::hostname(), std::process::id());
     crate::printers::poller::spawn(state.clone(), owner);
+    // Marks orders printed outside shipped once the service ships them.
+    tokio::spawn(crate::shop::fulfilment::follow(state.clone()));
     // Finishes lab folder moves a crash or an unavailable storage left behind.
     tokio::spawn(crate::lab::folders::run(state.clone()));
     // Removes files a crash left with no record pointing at them.

@@ -202,6 +202,7 @@ pub async fn job_page(state: &AppState, id: &str) -> sqlx::Result<Option<PrintJo
             printers: printing.printers,
             replaces: printing.replaces,
             replaced_by: printing.replaced_by,
+            outside: None,
         }));
     };
     let file_name: String = files.try_get("file_name")?;
@@ -248,6 +249,8 @@ pub async fn job_page(state: &AppState, id: &str) -> sqlx::Result<Option<PrintJo
         printers: printing.printers,
         replaces: printing.replaces,
         replaced_by: printing.replaced_by,
+        // Filled in by the shop's side (shop::fulfilment::choice) for an order's job.
+        outside: None,
     }))
 }
 

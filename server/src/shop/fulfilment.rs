@@ -1,6 +1,7 @@
 //! Outside fulfilment: sending a shipped order to Slant 3D instead of
 //! printing it in the lab, and following it until it ships. Started by staff
-//! (`memoreez orders send-out` / `track` until the staff pages exist).
+//! from the order's print job page ("Print outside") or with
+//! `memoreez orders send-out` / `track`; both say the same words.
 
 use app::order::{Delivery, OrderStatus, OrderView};
 use app::print_job::PrintJobStatus;
@@ -38,6 +39,36 @@ pub enum OutsideError {
     Database(#[from] sqlx::Error),
 }
 
+impl From<OutsideError> for app::error::AppError {
+    fn from(error: OutsideError) -> Self {
+        use app::error::AppError;
+        let field = "outside".to_string();
+        match error {
+            OutsideError::NotFound(_) => AppError::NotFound,
+            OutsideError::NotConfigured | OutsideError::Service(Slant3dError::Unreachable(_)) => {
+                AppError::Unavailable { field, message: error.to_string() }
+            }
+            // Their own words on what they would not take (an address, a colour).
+            OutsideError::Service(Slant3dError::Refused(_)) => {
+                AppError::Invalid { field, message: error.to_string() }
+            }
+            OutsideError::Service(Slant3dError::Unreadable(_)) => {
+                crate::platform::app_error::internal(&error)
+            }
+            OutsideError::Collected(_)
+            | OutsideError::NotReady { .. }
+            | OutsideError::AlreadySent { .. }
+            | OutsideError::NotSent(_) => AppError::Conflict { field, message: error.to_string() },
+            OutsideError::Database(error) => crate::platform::app_error::database(error),
+        }
+    }
+}
+
+/// Their price in words, as staff read it before sending.
+pub fn price_words(order_id: &str, cents: u64) -> String {
+    format!("Slant 3D would charge {} USD to print and ship order {order_id}.", app::quote::money(cents))
+}
+
 /// What sending out did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sent {
@@ -46,15 +77,60 @@ pub struct Sent {
     pub their_price_cents: u64,
 }
 
+impl Sent {
+    pub fn in_words(&self, order_id: &str) -> String {
+        format!(
+            "Order {order_id} sent to Slant 3D: their order {} ({} USD).",
+            self.their_id,
+            app::quote::money(self.their_price_cents)
+        )
+    }
+}
+
+/// Where Slant 3D says the order is, in words.
+pub fn tracking_words(order_id: &str, tracking: &Tracking) -> String {
+    match tracking.tracking_numbers.as_slice() {
+        [] => format!("Slant 3D says order {order_id} is {}.", tracking.status),
+        numbers => format!(
+            "Slant 3D says order {order_id} is {} (tracking {}).",
+            tracking.status,
+            numbers.join(", ")
+        ),
+    }
+}
+
+/// What the order's print job page offers: sending it out, or following it
+/// there once sent.
+pub async fn choice(state: &AppState, order_id: &str) -> Result<app::staff::PrintOutside, OutsideError> {
+    let row = load(state, order_id).await?;
+    let can_send = || ready(&row).and_then(|()| outside_order(state, &row.order, "").map(drop));
+    let why_not = match (&row.outside_order_id, &state.outside) {
+        (Some(_), _) => String::new(),
+        (None, None) => OutsideError::NotConfigured.to_string(),
+        (None, Some(_)) => can_send().err().map(|error| error.to_string()).unwrap_or_default(),
+    };
+    // The errors read as a command's "error: …"; on the page, as a sentence.
+    let mut letters = why_not.chars();
+    let why_not =
+        letters.next().map(|first| first.to_uppercase().chain(letters).collect()).unwrap_or_default();
+    Ok(app::staff::PrintOutside {
+        why_not,
+        their_order: row.outside_order_id,
+        their_status: row.outside_status,
+    })
+}
+
 struct Loaded {
     order: OrderView,
     outside_service: Option<String>,
     outside_order_id: Option<String>,
+    /// What they last said of it.
+    outside_status: Option<String>,
 }
 
 async fn load(state: &AppState, id: &str) -> Result<Loaded, OutsideError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {ORDER_COLUMNS}, outside_service, outside_order_id FROM orders WHERE id = $1"
+        "SELECT {ORDER_COLUMNS}, outside_service, outside_order_id, outside_status FROM orders WHERE id = $1"
     )))
     .bind(id)
     .fetch_optional(state.db.pool())
@@ -64,6 +140,7 @@ async fn load(state: &AppState, id: &str) -> Result<Loaded, OutsideError> {
         order: orders::from_row(&row)?,
         outside_service: row.try_get("outside_service")?,
         outside_order_id: row.try_get("outside_order_id")?,
+        outside_status: row.try_get("outside_status")?,
     })
 }
 
@@ -174,14 +251,21 @@ pub async fn track(state: &AppState, order_id: &str) -> Result<Tracking, Outside
         .execute(&mut *tx)
         .await?;
     let shipped = tracking.status.eq_ignore_ascii_case("shipped") || !tracking.tracking_numbers.is_empty();
-    if shipped && row.order.status.can_become(OrderStatus::Shipped) {
+    let moved = if shipped && row.order.status.can_become(OrderStatus::Shipped) {
         sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
             .bind(OrderStatus::Shipped.as_str())
             .bind(now)
             .bind(order_id)
             .bind(row.order.status.as_str())
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .rows_affected()
+    } else {
+        0
+    };
+    // Only the one that moved it tells the customer: another instance (or a
+    // staff click) asking at the same time finds it shipped already.
+    if moved == 1 {
         let numbers = match tracking.tracking_numbers.as_slice() {
             [] => "no tracking number yet".to_string(),
             numbers => format!("tracking {}", numbers.join(", ")),
@@ -197,4 +281,42 @@ pub async fn track(state: &AppState, order_id: &str) -> Result<Tracking, Outside
     tx.commit().await?;
     outbox::wake(state);
     Ok(tracking)
+}
+
+/// How often the server asks Slant 3D about the orders it prints.
+pub const TRACK_EVERY: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+
+/// Asks Slant 3D about every order sent to them that has not shipped yet
+/// (see [`track`]); how many it asked about. One order's failure is logged
+/// and the rest are still asked.
+pub async fn track_sent(state: &AppState) -> sqlx::Result<usize> {
+    let sent: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM orders WHERE outside_order_id IS NOT NULL AND status = $1 ORDER BY created_at",
+    )
+    .bind(OrderStatus::Printing.as_str())
+    .fetch_all(state.db.pool())
+    .await?;
+    for order in &sent {
+        if let Err(error) = track(state, order).await {
+            tracing::warn!(%order, %error, "asking Slant 3D where an order is");
+        }
+    }
+    Ok(sent.len())
+}
+
+/// Follows the orders sent out for as long as the server runs (when Slant 3D
+/// is set up): each is marked shipped, and its customer emailed, without
+/// anyone asking. Every instance may ask; only one moves an order.
+pub async fn follow(state: AppState) {
+    if state.outside.is_none() {
+        return;
+    }
+    let mut every = tokio::time::interval(TRACK_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(error) = track_sent(&state).await {
+            tracing::warn!(%error, "listing the orders sent to Slant 3D");
+        }
+    }
 }

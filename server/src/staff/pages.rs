@@ -65,7 +65,50 @@ impl Staff for AppState {
 
     async fn staff_job(&self, request: &Parts, id: &str) -> Result<app::staff::PrintJobPage, AppError> {
         self.staff_only(request).await?;
-        crate::lab::print_jobs::job_page(self, id).await.map_err(database)?.ok_or(AppError::NotFound)
+        let mut page =
+            crate::lab::print_jobs::job_page(self, id).await.map_err(database)?.ok_or(AppError::NotFound)?;
+        if let Some(order) = &page.card.order_id {
+            page.outside = Some(crate::shop::fulfilment::choice(self, order).await?);
+        }
+        Ok(page)
+    }
+
+    async fn staff_print_outside(
+        &self,
+        request: &Parts,
+        id: &str,
+        step: &str,
+        color: &str,
+    ) -> Result<String, AppError> {
+        use crate::shop::fulfilment;
+        self.staff_only(request).await?;
+        let order: Option<Option<String>> =
+            sqlx::query_scalar("SELECT order_id FROM print_jobs WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.db.pool())
+                .await
+                .map_err(database)?;
+        let order = order.ok_or(AppError::NotFound)?.ok_or_else(|| AppError::Conflict {
+            field: "outside".into(),
+            message: "Only a shop order can be printed outside; a student's job is printed in the lab."
+                .into(),
+        })?;
+        let color = match color.trim() {
+            "" => "PLA BLACK",
+            color if color.chars().count() <= 40 => color,
+            _ => {
+                return Err(AppError::Invalid {
+                    field: "color".into(),
+                    message: "Their filament is a short name, like PLA BLACK.".into(),
+                });
+            }
+        };
+        match step {
+            "price" => Ok(fulfilment::price_words(&order, fulfilment::estimate(self, &order, color).await?)),
+            "send" => Ok(fulfilment::send(self, &order, color).await?.in_words(&order)),
+            "track" => Ok(fulfilment::tracking_words(&order, &fulfilment::track(self, &order).await?)),
+            _ => Err(AppError::Invalid { field: "step".into(), message: "Unknown step.".into() }),
+        }
     }
 
     async fn staff_job_action(

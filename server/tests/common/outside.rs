@@ -16,6 +16,7 @@ use memoreez::shop::slant3d::{Slant3d, Slant3dError};
 use serde_json::{Value, json};
 
 use super::checkout::{free_port, order_form, priced_keepsake};
+use super::staff::call;
 use super::{Kind, with_app, with_changed_app};
 
 const KEY: &str = "slant-key";
@@ -170,8 +171,64 @@ pub async fn a_shipped_order_is_printed_and_shipped_by_slant3d(kind: Kind) {
         }
         farm.lock().unwrap().refuse_orders = false;
 
-        let sent = fulfilment::send(state, &shipped, "PLA BLACK").await.unwrap();
-        assert_eq!((sent.their_id.as_str(), sent.their_price_cents), ("slant-1", 1725));
+        // Staff work from the order's print job page: what it offers, their price, then sent.
+        let cookie = super::staff::staff_cookie(&app).await;
+        let job_of = |order: &str| {
+            let app = app.clone();
+            let order = order.to_string();
+            async move {
+                sqlx::query_scalar::<_, String>("SELECT id FROM print_jobs WHERE order_id = $1")
+                    .bind(order)
+                    .fetch_one(app.state.db.pool())
+                    .await
+                    .unwrap()
+            }
+        };
+        let (shipped_job, pickup_job) = (job_of(&shipped).await, job_of(&pickup).await);
+        let staff_page = |job: String| {
+            let (app, cookie) = (app.clone(), cookie.clone());
+            async move { call(&app, "staff_job", &format!("id={job}"), Some(&cookie), None).await.json() }
+        };
+        let offered = staff_page(shipped_job.clone()).await;
+        assert_eq!(
+            offered["outside"],
+            json!({ "why_not": "", "their_order": null, "their_status": null }),
+            "{offered}"
+        );
+        let collected =
+            staff_page(pickup_job.clone()).await["outside"]["why_not"].as_str().unwrap().to_string();
+        assert!(
+            collected.starts_with("Order ") && collected.contains("is collected at the lab"),
+            "{collected}"
+        );
+        let outside = |body: String| {
+            let (app, cookie) = (app.clone(), cookie.clone());
+            async move { call(&app, "staff_print_outside", &body, Some(&cookie), None).await }
+        };
+        let price = outside(format!("id={shipped_job}&step=price&color=PLA+BLACK")).await;
+        assert_eq!(price.status, StatusCode::OK, "{}", price.text());
+        assert_eq!(
+            price.json(),
+            format!("Slant 3D would charge 17.25 USD to print and ship order {shipped}.")
+        );
+        let refused = outside(format!("id={pickup_job}&step=send&color=PLA+BLACK")).await;
+        assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text());
+        let stranger =
+            call(&app, "staff_print_outside", &format!("id={shipped_job}&step=send"), None, None).await;
+        assert_eq!(stranger.status, StatusCode::UNAUTHORIZED, "{}", stranger.text());
+        assert!(farm.lock().unwrap().placed.is_empty(), "nothing placed by a refusal");
+
+        let sent = outside(format!("id={shipped_job}&step=send&color=PLA+BLACK")).await;
+        assert_eq!(sent.status, StatusCode::OK, "{}", sent.text());
+        assert_eq!(
+            sent.json(),
+            format!("Order {shipped} sent to Slant 3D: their order slant-1 (17.25 USD).")
+        );
+        let sent_page = staff_page(shipped_job.clone()).await;
+        assert_eq!(sent_page["outside"]["their_order"], "slant-1");
+        assert_eq!(sent_page["status"], "Printing");
+        let again = outside(format!("id={shipped_job}&step=send&color=PLA+BLACK")).await;
+        assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text());
         let placed = farm.lock().unwrap().placed[0][0].clone();
         assert_eq!(placed["order_quantity"], "2");
         assert_eq!(placed["ship_to_country_as_iso"], "GB");
@@ -211,16 +268,20 @@ pub async fn a_shipped_order_is_printed_and_shipped_by_slant3d(kind: Kind) {
             }
         };
         assert_eq!(order_status(shipped.clone()).await, "printing");
-        assert_eq!(fulfilment::track(state, &shipped).await.unwrap().status, "processing");
+        let where_now = outside(format!("id={shipped_job}&step=track")).await;
+        assert_eq!(where_now.json(), format!("Slant 3D says order {shipped} is processing."));
+        assert_eq!(staff_page(shipped_job.clone()).await["outside"]["their_status"], "processing");
         assert_eq!(order_status(shipped.clone()).await, "printing");
         {
             let mut farm = farm.lock().unwrap();
             farm.status = "shipped".into();
             farm.tracking = vec!["1Z999AA10123456784".into()];
         }
-        fulfilment::track(state, &shipped).await.unwrap();
+        // The server's own round asks about it; asked again, nothing more happens.
+        assert_eq!(fulfilment::track_sent(state).await.unwrap(), 1);
         fulfilment::track(state, &shipped).await.unwrap();
         assert_eq!(order_status(shipped.clone()).await, "shipped");
+        assert_eq!(fulfilment::track_sent(state).await.unwrap(), 0, "a shipped order is not asked about");
         let (job, kinds) = super::print_jobs::queued(&app, &shipped).await.unwrap();
         assert_eq!(
             (job.0.as_str(), kinds),
