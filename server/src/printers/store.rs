@@ -177,27 +177,17 @@ pub async fn add(db: &Db, printer: NewPrinter) -> Result<String, PrinterError> {
     if taken.is_some() {
         return Err(PrinterError::NameTaken(printer.name));
     }
-    let (connection, url, key) = connection_columns(&printer.connection);
     let id = crate::platform::tokens::new_id();
-    let now = now_ms();
-    let inserted = sqlx::query(
-        "INSERT INTO printers (id, name, method, build_x_mm, build_y_mm, build_z_mm, material, colour, \
-         connection, octoprint_url, api_key_from, state, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
+    let inserted = bind_spec(
+        sqlx::query(
+            "INSERT INTO printers (name, method, build_x_mm, build_y_mm, build_z_mm, material, colour, \
+             connection, octoprint_url, api_key_from, state, created_at, updated_at, id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)",
+        ),
+        &printer,
     )
+    .bind(now_ms())
     .bind(&id)
-    .bind(&printer.name)
-    .bind(printer.method.as_str())
-    .bind(printer.build_mm[0])
-    .bind(printer.build_mm[1])
-    .bind(printer.build_mm[2])
-    .bind(&printer.material)
-    .bind(&printer.colour)
-    .bind(connection)
-    .bind(url)
-    .bind(key)
-    .bind(first_state(&printer.connection))
-    .bind(now)
     .execute(db.pool())
     .await;
     match inserted {
@@ -216,6 +206,28 @@ fn connection_columns(connection: &Connection) -> (&'static str, Option<String>,
         Connection::Manual => ("manual", None, None),
         Connection::OctoPrint { url, key } => ("octoprint", Some(url.clone()), Some(key.as_text())),
     }
+}
+
+/// Binds what staff set for a printer as `$1`…`$11`: name, method, build
+/// volume (3), material, colour, connection, OctoPrint's address, where its
+/// key is read, and the state it starts in.
+fn bind_spec<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    printer: &'q NewPrinter,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    let (connection, url, key) = connection_columns(&printer.connection);
+    query
+        .bind(&printer.name)
+        .bind(printer.method.as_str())
+        .bind(printer.build_mm[0])
+        .bind(printer.build_mm[1])
+        .bind(printer.build_mm[2])
+        .bind(&printer.material)
+        .bind(&printer.colour)
+        .bind(connection)
+        .bind(url)
+        .bind(key)
+        .bind(first_state(&printer.connection))
 }
 
 /// What a printer's row says before it is first read.
@@ -267,8 +279,6 @@ pub async fn update(db: &Db, id: &str, printer: NewPrinter) -> Result<(), Printe
             before.spec.name
         )));
     }
-    let (connection, url, key) = connection_columns(&printer.connection);
-    let now = now_ms();
     // A new connection forgets the old one's reading and lease, so the
     // next poll reads the printer it now names.
     let forget = if reconnected {
@@ -277,23 +287,15 @@ pub async fn update(db: &Db, id: &str, printer: NewPrinter) -> Result<(), Printe
     } else {
         ""
     };
-    let updated = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "UPDATE printers SET name = $1, method = $2, build_x_mm = $3, build_y_mm = $4, build_z_mm = $5, \
-         material = $6, colour = $7, connection = $8, octoprint_url = $9, api_key_from = $10, \
-         updated_at = $12, changed_at = $12{forget} WHERE id = $13"
-    )))
-    .bind(&printer.name)
-    .bind(printer.method.as_str())
-    .bind(printer.build_mm[0])
-    .bind(printer.build_mm[1])
-    .bind(printer.build_mm[2])
-    .bind(&printer.material)
-    .bind(&printer.colour)
-    .bind(connection)
-    .bind(url)
-    .bind(key)
-    .bind(first_state(&printer.connection))
-    .bind(now)
+    let updated = bind_spec(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE printers SET name = $1, method = $2, build_x_mm = $3, build_y_mm = $4, build_z_mm = $5, \
+             material = $6, colour = $7, connection = $8, octoprint_url = $9, api_key_from = $10, \
+             updated_at = $12, changed_at = $12{forget} WHERE id = $13"
+        ))),
+        &printer,
+    )
+    .bind(now_ms())
     .bind(id)
     .execute(db.pool())
     .await;
