@@ -259,6 +259,11 @@ test('staff add an OctoPrint printer, send a job to it, and watch it print live 
     await staff.page.waitForSelector('html[data-hydrated="true"]');
     const card = staff.page.locator('[data-testid="printer"][data-name="MK4 blue"]');
     await card.locator('summary').click();
+    // A blank colour is refused on the card, saying so; nothing changes.
+    await card.locator('input[name="form[colour]"]').fill('');
+    await card.locator('[data-testid="edit-printer"] button').click();
+    await staff.page.waitForFunction(() => /colour/.test(document.querySelector('[data-testid="printer"][data-name="MK4 blue"] [data-testid="edit-printer-error"]')?.textContent ?? ''), null, { timeout: 15_000 });
+    assert.match(await card.locator('p').first().textContent(), /PLA Blue/);
     await card.locator('input[name="form[colour]"]').fill('Green');
     await card.locator('[data-testid="edit-printer"] button').click();
     await staff.page.waitForFunction(() => /PLA Green/.test(document.querySelector('[data-testid="printer"][data-name="MK4 blue"]')?.textContent ?? ''), null, { timeout: 15_000 });

@@ -108,15 +108,16 @@ fn PrinterView(printer: PrinterCard, changed: RwSignal<u32>) -> impl IntoView {
 fn ChangePrinter(id: String, form: PrinterForm, changed: RwSignal<u32>) -> impl IntoView {
     let edit = ServerAction::<StaffEditPrinter>::new();
     let remove = ServerAction::<StaffRemovePrinter>::new();
-    for version in [edit.version(), remove.version()] {
-        Effect::new(move |seen: Option<usize>| {
-            let now = version.get();
-            if seen.is_some_and(|seen| seen != now) {
-                changed.update(|n| *n += 1);
-            }
-            now
-        });
-    }
+    // Only a change that went through redraws the page: a refused one keeps
+    // the card (and its error) as it is. (An action's version moves on
+    // refusals too, so it cannot be the signal.)
+    let went_through =
+        move || matches!(edit.value().get(), Some(Ok(()))) || matches!(remove.value().get(), Some(Ok(())));
+    Effect::new(move |_| {
+        if went_through() {
+            changed.update(|n| *n += 1);
+        }
+    });
     let (edit_error, remove_error) = (form_error(edit), form_error(remove));
     let prefix = format!("printer-{id}");
     let remove_id = id.clone();
