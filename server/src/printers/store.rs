@@ -325,12 +325,15 @@ pub async fn remove(db: &Db, id: &str) -> Result<(), PrinterError> {
     .bind(app::print_job::PrintJobStatus::Printing.as_str())
     .execute(db.pool())
     .await?;
-    match (removed.rows_affected(), busy_with(db, id).await?) {
-        (1, _) => Ok(()),
-        (_, Some(job)) => {
+    if removed.rows_affected() == 1 {
+        return Ok(());
+    }
+    // Not removed: say which print holds it (or that it went meanwhile).
+    match busy_with(db, id).await? {
+        Some(job) => {
             Err(PrinterError::Busy(format!("{name} is printing {job}: remove it once that print is over.")))
         }
-        _ => Err(PrinterError::NotFound),
+        None => Err(PrinterError::NotFound),
     }
 }
 
