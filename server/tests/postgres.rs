@@ -5,13 +5,15 @@
 
 mod common;
 
+// Every test here is under `postgres::`, the filter `./dev test` skips
+// (saying so) when no PostgreSQL answers outside CI.
 mod postgres {
     use super::common;
     crate::database_suite!(common::Kind::Postgres);
-}
 
-/// PostgreSQL goes away (every connection cut, new ones refused) and comes back.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_database_goes_away_and_comes_back() {
-    common::protect::the_database_goes_away_and_comes_back().await
+    /// PostgreSQL goes away (every connection cut, new ones refused) and comes back.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_database_goes_away_and_comes_back() {
+        common::protect::the_database_goes_away_and_comes_back().await
+    }
 }

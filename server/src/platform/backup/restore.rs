@@ -19,6 +19,11 @@ fn read_entries(path: &Path) -> Result<(BTreeMap<String, Entry>, Manifest), Back
     };
     let (mut found, mut manifest) = (BTreeMap::new(), None);
     each_entry(path, |name, reader| {
+        // Two entries of one name would let the sums be checked on one and
+        // the other be restored (the first is what `extract` writes).
+        if found.contains_key(&name) || (name == MANIFEST && manifest.is_some()) {
+            return Err(std::io::Error::other(format!("it holds two entries named {name}")));
+        }
         if name == MANIFEST {
             let mut bytes = Vec::new();
             reader.take(MAX_MANIFEST + 1).read_to_end(&mut bytes)?;
@@ -79,6 +84,10 @@ fn check(path: &Path) -> Result<Manifest, BackupError> {
             "its manifest names the database {:?}, not one Memoreez writes",
             manifest.database.name
         )));
+    }
+    let mut listed = std::collections::HashSet::new();
+    if let Some(twice) = manifest.files.iter().find(|f| !listed.insert(f.name.as_str())) {
+        return Err(damaged(format!("its manifest lists {} twice", twice.name)));
     }
     if let Some(bad) = manifest.files.iter().find(|f| !f.name.strip_prefix(FILES).is_some_and(safe_key)) {
         return Err(damaged(format!("its manifest names the file {:?}, outside the storage", bad.name)));
@@ -238,4 +247,79 @@ fn extract(archive: &Path, name: &str, to: &Path) -> Result<(), BackupError> {
         return Err(BackupError::Damaged(format!("{name} is missing")));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An archive of `entries` (name, bytes) in that order.
+    fn archive(entries: &[(&str, &[u8])]) -> tempfile::NamedTempFile {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let mut tar = tar::Builder::new(file.reopen().unwrap());
+        for (name, bytes) in entries {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(bytes.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            tar.append_data(&mut header, name, *bytes).unwrap();
+        }
+        tar.finish().unwrap();
+        file
+    }
+
+    fn entry(name: &str, bytes: &[u8]) -> Entry {
+        let (size, sha256) = hash(&mut &bytes[..]).unwrap();
+        Entry { name: name.into(), bytes: size, sha256 }
+    }
+
+    fn manifest(files: Vec<Entry>) -> Vec<u8> {
+        serde_json::to_vec(&Manifest {
+            format: 1,
+            made_at_ms: 0,
+            backend: "sqlite".into(),
+            database: entry("database.sqlite3", b"the real database"),
+            files,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_whole_archive_is_taken() {
+        let listed = manifest(vec![entry("files/a.stl", b"solid a")]);
+        let good = archive(&[
+            ("database.sqlite3", b"the real database"),
+            ("files/a.stl", b"solid a"),
+            (MANIFEST, &listed),
+        ]);
+        assert!(check(good.path()).is_ok());
+    }
+
+    #[test]
+    fn two_entries_of_one_name_are_refused() {
+        // The first database entry is what a restore would write; the second
+        // is the one whose sum matches the manifest.
+        let listed = manifest(vec![]);
+        let crafted = archive(&[
+            ("database.sqlite3", b"a crafted database"),
+            ("database.sqlite3", b"the real database"),
+            (MANIFEST, &listed),
+        ]);
+        let error = check(crafted.path()).unwrap_err().to_string();
+        assert!(error.contains("two entries named database.sqlite3"), "{error}");
+
+        let twice = manifest(vec![entry("files/a.stl", b"solid a"), entry("files/a.stl", b"solid a")]);
+        let crafted = archive(&[
+            ("database.sqlite3", b"the real database"),
+            ("files/a.stl", b"solid a"),
+            (MANIFEST, &twice),
+        ]);
+        let error = check(crafted.path()).unwrap_err().to_string();
+        assert!(error.contains("lists files/a.stl twice"), "{error}");
+
+        let crafted =
+            archive(&[("database.sqlite3", b"the real database"), (MANIFEST, &listed), (MANIFEST, &listed)]);
+        let error = check(crafted.path()).unwrap_err().to_string();
+        assert!(error.contains("two entries named manifest.json"), "{error}");
+    }
 }
