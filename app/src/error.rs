@@ -52,8 +52,21 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
+            // The caller's arguments could not be read (a field left out, a
+            // number that is not one): their mistake, said plainly (400).
+            ServerFnErrorErr::Args(why) | ServerFnErrorErr::MissingArg(why) => AppError::Malformed {
+                field: String::new(),
+                message: format!(
+                    "This request is missing something or has something we cannot read: {}.",
+                    why.chars()
+                        .filter(|c| !c.is_control())
+                        .take(200)
+                        .collect::<String>()
+                        .trim_end_matches('.')
+                ),
+            },
             // A server function that failed on the server side without one of
-            // our own variants (e.g. a body it could not decode) is our fault.
+            // our own variants is our fault.
             ServerFnErrorErr::ServerError(_) | ServerFnErrorErr::MiddlewareError(_) => AppError::Internal,
             other => AppError::Unreachable(other.to_string()),
         }

@@ -116,6 +116,7 @@ export async function startServer(env) {
     MEMOREEZ_ADDR: `127.0.0.1:${port}`,
     MEMOREEZ_DATABASE_URL: `sqlite://${data}/memoreez.db`,
     MEMOREEZ_FILES_DIR: join(data, 'files'),
+    MEMOREEZ_PRINTER_KEYS_DIR: join(data, 'printer-keys'),
     MEMOREEZ_PUBLIC_URL: url,
     ...env,
   };
@@ -138,6 +139,8 @@ export async function startServer(env) {
   await launch();
   return {
     url,
+    /** The folder a printer's `file:NAME` key is read from. */
+    keysDir: serverEnv.MEMOREEZ_PRINTER_KEYS_DIR,
     /** The server's environment, for running `memoreez` commands on its data. */
     env: serverEnv,
     log: () => log,

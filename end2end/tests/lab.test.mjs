@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -202,7 +202,13 @@ test('staff add an OctoPrint printer, send a job to it, and watch it print live 
     await staff.page.fill('#printer-colour', 'Blue');
     await staff.page.selectOption('#printer-connection', 'octoprint');
     await staff.page.fill('#printer-octoprint_url', octoprint.url);
-    await staff.page.fill('#printer-api_key_from', `file:${octoprint.keyFile}`);
+    // Keys are read only from the printer keys folder (or MEMOREEZ_PRINTER_KEY_ variables).
+    mkdirSync(server.keysDir, { recursive: true });
+    copyFileSync(octoprint.keyFile, join(server.keysDir, 'mk4-blue.key'));
+    await staff.page.fill('#printer-api_key_from', 'file:/etc/passwd');
+    await staff.page.click('[data-testid="add-printer"] button');
+    await staff.page.waitForSelector('text=(a file in the printer keys folder)');
+    await staff.page.fill('#printer-api_key_from', 'file:mk4-blue.key');
     await staff.page.click('[data-testid="add-printer"] button');
     await staff.page.waitForSelector('[data-testid="printer"][data-name="MK4 blue"][data-state="idle"]', { timeout: 60_000 });
     assert.ok(!(await staff.page.content()).includes(octoprint.key), 'the key is never shown');

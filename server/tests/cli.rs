@@ -210,32 +210,54 @@ fn admin_set_password_reads_it_from_standard_input() {
     assert!(stderr.contains("The staff password is set"), "{stderr}");
 }
 
+/// A stand-in for the site's `POST /api/lab/slicer-links/check`: answers
+/// every request with `status`; its address.
+fn site_answering(status: &'static str) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut request = [0u8; 8192];
+            let _ = stream.read(&mut request);
+            let _ = write!(stream, "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        }
+    });
+    format!("http://{address}")
+}
+
 #[test]
 fn open_in_slicer_opens_only_files_in_the_shared_folder() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let files = dir.path().join("files");
-    std::fs::create_dir_all(files.join("ReadyToPrint")).unwrap();
-    std::fs::write(files.join("ReadyToPrint/Ada_Filament_Red_1.stl"), b"solid").unwrap();
+    let folder = "lab/ReadyToPrint/Ada_Filament_Red_1";
+    std::fs::create_dir_all(files.join(folder)).unwrap();
+    std::fs::write(files.join(folder).join("Ada_Filament_Red_1.mesh.stl"), b"solid").unwrap();
+    std::fs::write(files.join(folder).join("Bracket.3mf"), b"PK").unwrap();
     // A stand-in slicer that notes what it was asked to open.
     let opened = dir.path().join("opened.txt");
     let slicer = dir.path().join("slicer.sh");
     std::fs::write(&slicer, format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", opened.display())).unwrap();
     std::fs::set_permissions(&slicer, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let confirming = site_answering("204 No Content");
     let env = [
         ("MEMOREEZ_FILES_DIR", files.to_str().unwrap()),
         ("MEMOREEZ_DESKTOP_SLICER", slicer.to_str().unwrap()),
+        ("MEMOREEZ_PUBLIC_URL", confirming.as_str()),
     ];
+    let later = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 3600;
+    let signed = |path: &str| format!("3dprint://open?path={path}&job=j1&exp={later}&sig=s1");
+    let link = signed(&format!("{folder}/Ada_Filament_Red_1.mesh.stl"));
 
-    let link = "3dprint://open?path=ReadyToPrint/Ada_Filament_Red_1.stl";
     // It asks first; no (or no answer) opens nothing.
     for answer in ["", "n\n", "maybe\n"] {
-        let (code, _, stderr) = memoreez_answering(dir.path(), &env, &["open-in-slicer", link], answer);
+        let (code, _, stderr) = memoreez_answering(dir.path(), &env, &["open-in-slicer", &link], answer);
         assert_eq!(code, 2, "{answer:?}: {stderr}");
         assert!(stderr.contains("Open ") && stderr.contains("not opened"), "{stderr}");
     }
     assert!(!opened.exists(), "the slicer was not started");
-    let (code, stdout, stderr) = memoreez_answering(dir.path(), &env, &["open-in-slicer", link], "y\n");
+    let (code, stdout, stderr) = memoreez_answering(dir.path(), &env, &["open-in-slicer", &link], "y\n");
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.starts_with("opened "), "{stdout}");
     for _ in 0..50 {
@@ -245,19 +267,36 @@ fn open_in_slicer_opens_only_files_in_the_shared_folder() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let asked = std::fs::read_to_string(&opened).unwrap();
-    assert!(asked.ends_with("files/ReadyToPrint/Ada_Filament_Red_1.stl"), "{asked}");
+    assert!(asked.ends_with("Ada_Filament_Red_1.mesh.stl"), "{asked}");
+    std::fs::remove_file(&opened).unwrap();
 
+    // Refused before anyone is asked (each run answers "y": nothing opens).
     for (link, says) in [
-        ("3dprint://open?path=../slicer.sh", "inside the shared storage folder"),
-        ("3dprint://open?path=%2e%2e%2fopened.txt", "inside the shared storage folder"),
-        ("3dprint://open?path=/etc/passwd", "inside the shared storage folder"),
-        ("https://example.com/x.stl", "not a 3dprint://open?path="),
-        ("3dprint://open?path=ReadyToPrint/none.stl", "no such file"),
+        (signed("lab/../../slicer.sh.mesh.stl"), "inside the shared storage folder"),
+        (signed("lab/%2e%2e/%2e%2e/opened.mesh.stl"), "inside the shared storage folder"),
+        (signed("/etc/passwd"), "not a file the staff pages open"),
+        (signed(&format!("{folder}/Bracket.3mf")), "not a file the staff pages open"),
+        (signed("lab/ReadyToPrint/none.mesh.stl"), "no such file"),
+        (format!("3dprint://open?path={folder}/Ada_Filament_Red_1.mesh.stl"), "not a link from a job's page"),
+        (
+            format!("3dprint://open?path={folder}/Ada_Filament_Red_1.mesh.stl&job=j1&exp=1000&sig=s1"),
+            "expired",
+        ),
+        ("https://example.com/x.stl".to_string(), "not a 3dprint://open?path="),
     ] {
-        let (code, _, stderr) = memoreez_in(dir.path(), &env, &["open-in-slicer", link]);
+        let (code, _, stderr) = memoreez_answering(dir.path(), &env, &["open-in-slicer", &link], "y\n");
         assert_eq!(code, 2, "{link}");
-        assert!(stderr.starts_with("error: ") && stderr.contains(says), "{link}: {stderr}");
+        assert!(stderr.contains("error: ") && stderr.contains(says), "{link}: {stderr}");
+        assert!(!stderr.contains("Open "), "not asked: {link}: {stderr}");
     }
+    // A site that does not confirm the link (or cannot be reached) is a no.
+    for site in [site_answering("404 Not Found"), "http://127.0.0.1:9".to_string()] {
+        let env = [env[0], env[1], ("MEMOREEZ_PUBLIC_URL", site.as_str())];
+        let (code, _, stderr) = memoreez_answering(dir.path(), &env, &["open-in-slicer", &link], "y\n");
+        assert_eq!(code, 2, "{site}: {stderr}");
+        assert!(stderr.contains("not opened") && !stderr.contains("Open "), "{site}: {stderr}");
+    }
+    assert!(!opened.exists(), "the slicer was never started again");
 }
 
 #[test]

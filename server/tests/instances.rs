@@ -265,7 +265,7 @@ fn stored(folder: &std::path::Path) -> std::collections::BTreeSet<String> {
 /// Signs staff in on the shared database; the session cookie.
 async fn staff_cookie(db: &Db) -> String {
     memoreez::staff::sign_in::set_password(db, PASSWORD, PASSWORD).await.unwrap();
-    let token = memoreez::staff::sign_in::sign_in(db, "test", PASSWORD).await.unwrap();
+    let token = memoreez::staff::sign_in::sign_in(db, "test", PASSWORD, false).await.unwrap();
     format!("{}={token}", memoreez::staff::sign_in::COOKIE_NAME)
 }
 

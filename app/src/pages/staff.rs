@@ -157,7 +157,7 @@ fn Dashboard(queue: Queue, feed: LabFeed) -> impl IntoView {
                 <a href="/lab/submit">"The students' submission form"</a>
             </p>
             <p class="hint">
-                "Not built yet: sending shop orders out to Slant 3D from here (for now `memoreez orders send-out`)."
+                "A shop order that ships can be sent out to Slant 3D from its job's page, once MEMOREEZ_SLANT3D_API_KEY is set."
             </p>
             <SignOut/>
         </section>

@@ -187,7 +187,7 @@ fn PrinterFields(prefix: String, form: PrinterForm) -> impl IntoView {
             <option value="manual" selected={connection == "manual"}>"By hand (staff mark each step)"</option>
         </select>
         {field("octoprint_url", "OctoPrint's address", "http://printer-1.lab:5000", form.octoprint_url)}
-        {field("api_key_from", "Where the server reads its API key", "env:MEMOREEZ_PRINTER_1_KEY or file:/etc/memoreez/printer-1.key", form.api_key_from)}
-        <p class="hint">"The key itself is never typed here, stored or shown: put it in the server's environment or a file only the server reads."</p>
+        {field("api_key_from", "Where the server reads its API key", "env:MEMOREEZ_PRINTER_KEY_MK4 or file:mk4.key", form.api_key_from)}
+        <p class="hint">"The key itself is never typed here, stored or shown: put it in a server environment variable whose name starts MEMOREEZ_PRINTER_KEY_, or in a file in the server's printer keys folder (MEMOREEZ_PRINTER_KEYS_DIR)."</p>
     }
 }

@@ -150,8 +150,13 @@ pub fn run() -> ExitCode {
         Command::Tool(tool) => return crate::cli::tools::run(tool, &config),
         Command::OpenInSlicer { url } => {
             use crate::lab::open_in_slicer as slicer;
-            let outcome =
-                slicer::open(&config.files_dir, &config.desktop_slicer, &url, slicer::ask_at_this_computer);
+            let outcome = slicer::open(
+                &config.files_dir,
+                &config.desktop_slicer,
+                &url,
+                |link| slicer::check_with_site(&config.public_url, link),
+                slicer::ask_at_this_computer,
+            );
             if let Err(error) = slicer::report(&config.public_url, &url, &outcome) {
                 eprintln!("warning: the job's event log was not told: {error}");
             }
@@ -240,12 +245,12 @@ async fn orders(config: Config, command: OrdersCommand) -> Result<(), String> {
     let state = crate::state::AppState::open(config).await.map_err(|e| e.to_string())?;
     let outcome = match command {
         OrdersCommand::SendOut { order, color, estimate_only: true } => {
-            crate::shop::fulfilment::estimate(&state, &order, &color)
+            crate::shop::fulfilment::estimate(&state, &crate::staff::StaffSession::console(), &order, &color)
                 .await
                 .map(|cents| println!("{}", crate::shop::fulfilment::price_words(&order, cents)))
         }
         OrdersCommand::SendOut { order, color, estimate_only: false } => {
-            crate::shop::fulfilment::send(&state, &order, &color)
+            crate::shop::fulfilment::send(&state, &crate::staff::StaffSession::console(), &order, &color)
                 .await
                 .map(|sent| println!("{}", sent.in_words(&order)))
         }

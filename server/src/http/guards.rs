@@ -26,12 +26,11 @@ pub fn open_stream(
 
 /// `401` unless the request comes from a signed-in staff browser (for the
 /// staff routes that are not server functions: the live feed, the CSVs).
-pub async fn staff_only(state: &AppState, headers: &http::HeaderMap) -> Result<(), ApiError> {
-    match crate::staff::sign_in::signed_in(&state.db, headers, state.config.staff_idle_minutes).await? {
-        true => Ok(()),
-        false => Err(ApiError::Body {
-            status: StatusCode::UNAUTHORIZED,
-            message: "Please sign in as staff.".into(),
-        }),
-    }
+pub async fn staff_only(
+    state: &AppState,
+    headers: &http::HeaderMap,
+) -> Result<crate::staff::StaffSession, ApiError> {
+    crate::staff::StaffSession::check(&state.db, headers, state.config.staff_idle_minutes).await?.ok_or_else(
+        || ApiError::Body { status: StatusCode::UNAUTHORIZED, message: "Please sign in as staff.".into() },
+    )
 }

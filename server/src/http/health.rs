@@ -33,8 +33,8 @@ pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let body = json!({
         "status": if ready { "ready" } else { "unavailable" },
-        "database": report(database),
-        "storage": report(storage),
+        "database": report("database", database),
+        "storage": report("storage", storage),
         // How open pages hear of changes: "notify" (PostgreSQL's LISTEN is
         // connected, so changes from every instance arrive at once) or
         // "polling" (SQLite, or the listener reconnecting). Not a readiness
@@ -51,9 +51,20 @@ async fn check(probe: impl Future<Output = Result<(), String>>) -> Result<(), St
         .unwrap_or_else(|_| Err(format!("no answer within {} s", CHECK_TIMEOUT.as_secs())))
 }
 
-fn report(result: Result<(), String>) -> Value {
+/// A check's result for the answer: whether it is ok, and if not, our
+/// words only. `/readyz` is public; the cause (a host, a path, a driver's
+/// message) goes to the log.
+fn report(part: &str, result: Result<(), String>) -> Value {
     match result {
         Ok(()) => json!({ "ok": true }),
-        Err(error) => json!({ "ok": false, "error": error }),
+        Err(error) => {
+            tracing::warn!(part, %error, "not ready");
+            let said = if error.starts_with("no answer within") {
+                error
+            } else {
+                "it failed; see the server's log".into()
+            };
+            json!({ "ok": false, "error": said })
+        }
     }
 }

@@ -57,7 +57,12 @@ pub fn router(state: AppState) -> Router {
             shell(leptos.clone())
         })
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(axum::middleware::map_response(server_fn_error_status))
         .layer(axum::middleware::from_fn(multipart_guard))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::middleware::staff_gate::middleware,
+        ))
         .layer(axum::middleware::from_fn(staff_origin_guard))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -136,4 +141,33 @@ async fn staff_origin_guard(request: Request, next: Next) -> Response {
         return (StatusCode::FORBIDDEN, "Refused: this request came from another site.").into_response();
     }
     next.run(request).await
+}
+
+/// A server function's error answered with the status its error means.
+/// Leptos answers every error it meets before the function runs (arguments
+/// left out or unreadable) with 500; `app::error::with_status` sets it for
+/// errors the function returns. Here the first kind gets its status too:
+/// a caller's mistake is never told it was ours.
+async fn server_fn_error_status(response: Response) -> Response {
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key(leptos::server_fn::error::SERVER_FN_ERROR_HEADER)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Our errors are a few hundred bytes of JSON.
+    let Ok(bytes) = axum::body::to_bytes(body, 64 << 10).await else {
+        return Response::from_parts(parts, axum::body::Body::empty());
+    };
+    if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes)
+        && let Ok(status) = StatusCode::from_u16(error.status())
+    {
+        parts.status = status;
+        if let app::error::AppError::TooManyRequests { retry_after_s, .. } = &error
+            && let Ok(value) = http::HeaderValue::from_str(&retry_after_s.to_string())
+        {
+            parts.headers.insert(http::header::RETRY_AFTER, value);
+        }
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }

@@ -7,16 +7,17 @@ use http::request::Parts;
 
 use crate::http::session::Visitor;
 use crate::platform::app_error::{database, internal};
+use crate::staff::StaffSession;
 use crate::state::AppState;
 
 impl AppState {
-    /// [`AppError::SignInNeeded`] unless the request comes from signed-in staff.
-    pub(crate) async fn staff_only(&self, request: &Parts) -> Result<(), AppError> {
-        let signed_in =
-            crate::staff::sign_in::signed_in(&self.db, &request.headers, self.config.staff_idle_minutes)
-                .await
-                .map_err(database)?;
-        signed_in.then_some(()).ok_or(AppError::SignInNeeded)
+    /// The request's staff session: [`AppError::SignInNeeded`] unless it
+    /// comes from signed-in staff.
+    pub(crate) async fn staff_only(&self, request: &Parts) -> Result<StaffSession, AppError> {
+        StaffSession::check(&self.db, &request.headers, self.config.staff_idle_minutes)
+            .await
+            .map_err(database)?
+            .ok_or(AppError::SignInNeeded)
     }
 }
 

@@ -164,7 +164,7 @@ async fn keep_lease(state: &AppState, owner: &str, id: &str, mut heard: watch::R
 async fn quote(state: &AppState, job: &Claimed, report: Report) -> Result<serde_json::Value, Outcome> {
     let spec: QuoteJob =
         serde_json::from_value(job.payload.clone()).map_err(|e| Outcome::Reject(format!("bad job: {e}")))?;
-    let bytes = state.storage.get(&spec.upload).await.map_err(|e| Outcome::Retry(e.to_string()))?;
+    let bytes = state.storage.get(&spec.upload).await.map_err(|e| our_fault(&e, job))?;
     let book =
         state.config.price_book(&spec.profile).ok_or_else(|| Outcome::Reject("unknown price book".into()))?;
     let request =
@@ -188,9 +188,9 @@ async fn concept(state: &AppState, job: &Claimed, report: Report) -> Result<serd
     let spec: ConceptJob =
         serde_json::from_value(job.payload.clone()).map_err(|e| Outcome::Reject(format!("bad job: {e}")))?;
     let (creation, index) = (spec.creation_id.as_str(), spec.index);
-    let brief =
-        concepts::brief(&state.db, creation, index).await.map_err(|e| Outcome::Retry(e.to_string()))?;
+    let brief = concepts::brief(&state.db, creation, index).await.map_err(|e| our_fault(&e, job))?;
     report("Drawing", 10);
+    let mut ceiling = false;
     let drawn =
         match crate::platform::spend::charge(&state.db, &state.config, crate::platform::spend::Paid::Image)
             .await
@@ -205,23 +205,29 @@ async fn concept(state: &AppState, job: &Claimed, report: Report) -> Result<serd
                 );
                 drawn
             }
-            Err(refused @ crate::platform::spend::SpendError::CeilingReached(_)) => Err(refused.to_string()),
-            Err(crate::platform::spend::SpendError::Database(error)) => {
-                return Err(Outcome::Retry(error.to_string()));
+            Err(refused @ crate::platform::spend::SpendError::CeilingReached(_)) => {
+                ceiling = true;
+                Err(refused.to_string())
             }
+            Err(crate::platform::spend::SpendError::Database(error)) => return Err(our_fault(&error, job)),
         };
     let outcome = match drawn {
         Ok(png) => {
             let key = concepts::image_key(creation, index);
-            state.storage.put(&key, png).await.map_err(|e| Outcome::Retry(e.to_string()))?;
+            state.storage.put(&key, png).await.map_err(|e| our_fault(&e, job))?;
             Ok(key)
         }
+        // The ceiling is ours to explain; a service's own words (its
+        // answer, its address) go to the log only.
+        Err(reason) if ceiling => Err(format!("This design could not be drawn: {reason}")),
         Err(reason) => {
             tracing::warn!(%reason, creation, index, "a concept could not be drawn");
-            Err(format!("This design could not be drawn: {reason}"))
+            Err("This design could not be drawn: the picture service did not answer in time or refused it. \
+                 Try this design again."
+                .to_string())
         }
     };
     let ready = outcome.is_ok();
-    concepts::finish(&state.db, creation, index, outcome).await.map_err(|e| Outcome::Retry(e.to_string()))?;
+    concepts::finish(&state.db, creation, index, outcome).await.map_err(|e| our_fault(&e, job))?;
     Ok(serde_json::json!({ "creation_id": creation, "index": index, "ready": ready }))
 }

@@ -57,6 +57,7 @@ async fn load(tx: &mut sqlx::Transaction<'_, sqlx::Any>, job_id: &str) -> Result
 /// Applies staff's `action` to the job; the status it is in afterwards.
 pub async fn act(
     state: &AppState,
+    _staff: &crate::staff::StaffSession,
     job_id: &str,
     action: &PrintJobAction,
 ) -> Result<PrintJobStatus, ActionError> {

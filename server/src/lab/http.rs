@@ -31,7 +31,10 @@ pub fn router() -> axum::Router<AppState> {
         .route("/api/lab/jobs/{id}", get(show))
         .route("/api/lab/jobs/{id}/confirm", post(confirm))
         .route("/api/lab/jobs/{id}/files/{file}", get(file))
+        // README and printed posters name the short address.
+        .route("/lab", get(|| async { axum::response::Redirect::to("/lab/submit") }))
         .route("/api/lab/slicer-openings", post(slicer_opening))
+        .route("/api/lab/slicer-links/check", post(slicer_link_check))
         .route("/api/staff/events", get(staff_events))
 }
 
@@ -154,7 +157,7 @@ pub async fn staff_events(
     Extension(client): Extension<crate::platform::client_address::ClientAddress>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    crate::http::guards::staff_only(&state, &headers).await?;
+    let _staff = crate::http::guards::staff_only(&state, &headers).await?;
     let place = crate::http::guards::open_stream(&state, &client)?;
     let db = state.db.clone();
     let followed = state.readings.lab.follow(
@@ -223,4 +226,24 @@ pub async fn slicer_opening(
         true => Ok(StatusCode::NO_CONTENT),
         false => Err(ApiError::NotFound),
     }
+}
+
+/// `POST /api/lab/slicer-links/check` with `{"link"}` → 204 when this site
+/// signed the link, it has not expired and it names a file staff open;
+/// 404 otherwise. `memoreez open-in-slicer` asks before it opens anything:
+/// only the site holds the secret the link is signed with.
+pub async fn slicer_link_check(
+    State(state): State<AppState>,
+    body: Result<Json<LinkToCheck>, axum::extract::rejection::JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let Json(asked) = body?;
+    match crate::lab::open_in_slicer::verify(&state, &asked.link) {
+        Some(_) => Ok(StatusCode::NO_CONTENT),
+        None => Err(ApiError::NotFound),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct LinkToCheck {
+    link: String,
 }

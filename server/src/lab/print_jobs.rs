@@ -161,7 +161,11 @@ fn plan_cards(state: &AppState, plan: &QueuePlan, cards: &mut [PrintJobCard]) {
 }
 
 /// A job's page: its card, status and event log; `None` for an unknown id.
-pub async fn job_page(state: &AppState, id: &str) -> sqlx::Result<Option<PrintJobPage>> {
+pub async fn job_page(
+    state: &AppState,
+    _staff: &crate::staff::StaffSession,
+    id: &str,
+) -> sqlx::Result<Option<PrintJobPage>> {
     let db = state.db.pool();
     let Some(row) =
         sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {CARD_COLUMNS} FROM print_jobs WHERE id = $1")))
@@ -296,7 +300,11 @@ pub async fn printing(state: &AppState, id: &str, status: PrintJobStatus) -> sql
 const MAX_CARDS: i64 = 300;
 
 /// The dashboard: totals per status, and the jobs of `status` (or of the first status with jobs).
-pub async fn queue(state: &AppState, status: Option<PrintJobStatus>) -> sqlx::Result<Queue> {
+pub async fn queue(
+    state: &AppState,
+    staff: &crate::staff::StaffSession,
+    status: Option<PrintJobStatus>,
+) -> sqlx::Result<Queue> {
     let db = state.db.pool();
     let totals = sqlx::query(
         "SELECT status, COUNT(*) AS jobs, COALESCE(SUM(weight_g), 0.0) AS grams, \
@@ -334,6 +342,6 @@ pub async fn queue(state: &AppState, status: Option<PrintJobStatus>) -> sqlx::Re
         plan_cards(state, &plan, &mut jobs);
     }
     let read_at = crate::platform::time::lab_clock(crate::platform::time::now_ms(), state.config.lab_zone());
-    let printers = crate::printers::pages::cards(state, &plan).await?;
+    let printers = crate::printers::pages::cards(state, staff, &plan).await?;
     Ok(Queue { read_at, tabs, showing, jobs, printers })
 }

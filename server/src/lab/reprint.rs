@@ -16,7 +16,12 @@ use crate::state::AppState;
 
 /// Reprints failed job `job_id` with staff's `note`; the failed job stays
 /// PrintFailed (its log names the reprint). Returns its status.
-pub async fn reprint(state: &AppState, job_id: &str, note: &str) -> Result<PrintJobStatus, ActionError> {
+pub async fn reprint(
+    state: &AppState,
+    _staff: &crate::staff::StaffSession,
+    job_id: &str,
+    note: &str,
+) -> Result<PrintJobStatus, ActionError> {
     let note = note.trim();
     if note.chars().count() > app::lab::NOTES_MAX_CHARS {
         return Err(ActionError::Invalid {

@@ -106,7 +106,12 @@ pub fn gcode_figures(bytes: &[u8], method: PrintMethod) -> Result<Figures, Slice
 }
 
 /// Keeps staff's sliced file (`.gcode` or `.3mf`) for job `id`; what it said.
-pub async fn upload(state: &AppState, id: &str, file: ModelFile) -> Result<Figures, SlicedError> {
+pub async fn upload(
+    state: &AppState,
+    _staff: &crate::staff::StaffSession,
+    id: &str,
+    file: ModelFile,
+) -> Result<Figures, SlicedError> {
     let job = job(state, id).await?;
     let ext = folders::extension(&file.file_name);
     let figures = match ext.as_str() {
@@ -125,7 +130,11 @@ pub async fn upload(state: &AppState, id: &str, file: ModelFile) -> Result<Figur
 
 /// Slices the student's model with PrusaSlicer (the lab's filament profile)
 /// and keeps the G-code as the job's sliced file.
-pub async fn slice(state: &AppState, id: &str) -> Result<Figures, SlicedError> {
+pub async fn slice(
+    state: &AppState,
+    _staff: &crate::staff::StaffSession,
+    id: &str,
+) -> Result<Figures, SlicedError> {
     let job = job(state, id).await?;
     if job.method == PrintMethod::Resin {
         return Err(SlicedError::Refused(

@@ -76,7 +76,11 @@ async fn insert(
 }
 
 /// The newest `limit` messages, newest first.
-pub async fn outbox(db: &Db, limit: i64) -> sqlx::Result<Vec<OutboxLine>> {
+pub async fn outbox(
+    db: &Db,
+    _staff: &crate::staff::StaffSession,
+    limit: i64,
+) -> sqlx::Result<Vec<OutboxLine>> {
     sqlx::query(
         "SELECT id, kind, recipient, subject, status, attempts, last_error, created_at, sent_at FROM outbox \
          ORDER BY created_at DESC, id LIMIT $1",

@@ -15,6 +15,12 @@
 //! request is answered 503 with `Retry-After` at once rather than kept open.
 //! Background jobs wait for a slot like requests do but are never refused:
 //! there are only as many of them as workers.
+//!
+//! Both are held by the work itself, not by the request that asked for it:
+//! a client that hangs up drops its request, but the blocking build it
+//! started runs on, so its slot and its address's place stay taken until
+//! the build ends ([`MeshWork::run`] moves them into the blocking closure;
+//! the place reaches it through [`admitted`]).
 
 use std::sync::Arc;
 
@@ -28,7 +34,7 @@ pub struct MeshWork(Arc<Budget>);
 
 #[derive(Debug)]
 struct Budget {
-    slots: Semaphore,
+    slots: Arc<Semaphore>,
     slot_count: usize,
     /// Heavy requests admitted (running or waiting) and not yet answered.
     admitted: crate::platform::places::Places,
@@ -49,7 +55,7 @@ impl MeshWork {
             n => n,
         };
         MeshWork(Arc::new(Budget {
-            slots: Semaphore::new(slot_count),
+            slots: Arc::new(Semaphore::new(slot_count)),
             slot_count,
             admitted: crate::platform::places::Places::new(per_client.max(1), slot_count * QUEUE_PER_SLOT),
         }))
@@ -70,15 +76,52 @@ impl MeshWork {
     }
 
     /// Runs `work` on a blocking thread once a slot is free, as
-    /// `spawn_blocking` would (a panic comes back as the `JoinError`).
+    /// `spawn_blocking` would (a panic comes back as the `JoinError`). The
+    /// slot, and the place of the request this runs for ([`admitted`]), are
+    /// held by `work` until it ends, even if the caller stops waiting.
     pub async fn run<T, F>(&self, work: F) -> Result<T, tokio::task::JoinError>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let _slot = self.0.slots.acquire().await.expect("the semaphore is never closed");
-        tokio::task::spawn_blocking(work).await
+        let slot = self.0.slots.clone().acquire_owned().await.expect("the semaphore is never closed");
+        let place = current_admission();
+        tokio::task::spawn_blocking(move || {
+            let held = (slot, place);
+            let done = work();
+            drop(held);
+            done
+        })
+        .await
     }
+
+    /// Slots free now (for tests and the logs).
+    pub fn free_slots(&self) -> usize {
+        self.0.slots.available_permits()
+    }
+
+    /// Heavy requests admitted now, running or waiting, or held by work
+    /// their request left behind.
+    pub fn admitted_now(&self) -> usize {
+        self.0.admitted.taken()
+    }
+}
+
+tokio::task_local! {
+    /// The place of the heavy request being answered on this task.
+    static ADMISSION: Arc<Admission>;
+}
+
+/// Runs `future` (the answering of a heavy request) with its `admission`,
+/// which every [`MeshWork::run`] it starts holds on to until its work ends.
+pub async fn admitted<F: std::future::Future>(admission: Admission, future: F) -> F::Output {
+    ADMISSION.scope(Arc::new(admission), future).await
+}
+
+/// The place of the heavy request this task is answering, if any: work
+/// moved to another task (the keepsake cache's build) takes it along.
+pub fn current_admission() -> Option<Arc<Admission>> {
+    ADMISSION.try_with(Arc::clone).ok()
 }
 
 #[cfg(test)]
@@ -136,6 +179,40 @@ mod tests {
             task.await.unwrap().unwrap();
         }
         assert_eq!(most.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn work_abandoned_by_its_request_keeps_its_slot_and_place_until_it_ends() {
+        let work = MeshWork::new(1, 1);
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let (started, has_started) = tokio::sync::oneshot::channel::<()>();
+        let admission = work.admit("10.0.0.1").unwrap();
+        let request = tokio::spawn({
+            let work = work.clone();
+            admitted(admission, async move {
+                work.run(move || {
+                    let _ = started.send(());
+                    released.recv().unwrap();
+                })
+                .await
+            })
+        });
+        has_started.await.unwrap();
+        // The client hangs up: its request is dropped mid-build.
+        request.abort();
+        let _ = request.await;
+        assert_eq!(work.free_slots(), 0, "the build still runs in its slot");
+        assert_eq!(work.admit("10.0.0.1").unwrap_err(), Refusal::ClientBusy, "and holds its address's place");
+        assert_eq!(work.admitted_now(), 1);
+        release.send(()).unwrap();
+        for _ in 0..200 {
+            if work.free_slots() == 1 && work.admitted_now() == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        assert_eq!((work.free_slots(), work.admitted_now()), (1, 0), "both come back when the build ends");
+        assert!(work.admit("10.0.0.1").is_ok());
     }
 
     #[tokio::test]

@@ -12,6 +12,7 @@ pub mod db;
 pub mod logs;
 pub mod mesh_work;
 pub mod metrics;
+pub mod outbound;
 pub mod places;
 pub mod readings;
 pub mod signed_links;

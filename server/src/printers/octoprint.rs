@@ -16,6 +16,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::platform::outbound::{self, OutboundError};
+
 /// What a printer is doing, in the lab's words.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -74,16 +76,20 @@ pub struct Reading {
     pub message: String,
 }
 
+/// What went wrong, in our words: OctoPrint's own answer is never passed
+/// on (its address is typed by staff, so its answer could be anyone's).
 #[derive(thiserror::Error, Debug)]
 pub enum OctoPrintError {
-    #[error("OctoPrint could not be reached: {0}")]
-    Unreachable(String),
+    #[error("OctoPrint: {0}")]
+    Unreachable(OutboundError),
     #[error("OctoPrint refused the API key (HTTP {0}); check the printer's key")]
     KeyRefused(u16),
-    #[error("OctoPrint refused it: {0}")]
-    Refused(String),
-    #[error("OctoPrint answered something we could not read: {0}")]
-    Unreadable(String),
+    #[error("OctoPrint refused it (HTTP {0})")]
+    Refused(u16),
+    #[error("OctoPrint kept the file but did not start printing it")]
+    NotStarted,
+    #[error("OctoPrint answered something that is not OctoPrint's JSON")]
+    Unreadable,
 }
 
 /// Answers are small JSON documents; anything bigger is not OctoPrint's.
@@ -102,14 +108,8 @@ impl OctoPrint {
         // One client (and its pool of connections) for every printer: the
         // poller makes an `OctoPrint` per printer every round.
         static HTTP: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
-        let http = HTTP.get_or_init(|| {
-            reqwest::Client::builder()
-                .connect_timeout(Duration::from_secs(5))
-                // An upload of a large G-code file over a slow lab network takes a while.
-                .timeout(Duration::from_secs(120))
-                .build()
-                .expect("an HTTP client with rustls builds")
-        });
+        // An upload of a large G-code file over a slow lab network takes a while.
+        let http = HTTP.get_or_init(|| outbound::client(Duration::from_secs(120)));
         OctoPrint { base: base.trim_end_matches('/').to_string(), key: key.to_string(), http: http.clone() }
     }
 
@@ -122,9 +122,9 @@ impl OctoPrint {
         Ok(Reading {
             state,
             completion_pct: answer["progress"]["completion"].as_f64().map(|pct| pct.clamp(0.0, 100.0)),
-            time_left_s: answer["progress"]["printTimeLeft"].as_f64().map(|s| s.max(0.0).round() as i64),
-            file: answer["job"]["file"]["name"].as_str().map(str::to_string),
-            message: error.map_or(state_text, str::to_string),
+            time_left_s: answer["progress"]["printTimeLeft"].as_f64().and_then(seconds_left),
+            file: answer["job"]["file"]["name"].as_str().map(|name| short(name, 255)),
+            message: short(error.unwrap_or(state_text.as_str()), 300),
         })
     }
 
@@ -154,7 +154,7 @@ impl OctoPrint {
         if answer["done"].as_bool() == Some(true) && answer["effectivePrint"].as_bool() != Some(false) {
             Ok(())
         } else {
-            Err(OctoPrintError::Refused(format!("the file was kept but not started: {answer}")))
+            Err(OctoPrintError::NotStarted)
         }
     }
 
@@ -169,41 +169,54 @@ impl OctoPrint {
     }
 
     async fn call(&self, request: reqwest::RequestBuilder) -> Result<Value, OctoPrintError> {
-        let mut response = request
-            .header("X-Api-Key", &self.key)
-            .send()
+        let url = self.base.clone();
+        let response = outbound::send(request.header("X-Api-Key", &self.key), &url)
             .await
-            .map_err(|e| OctoPrintError::Unreachable(e.without_url().to_string()))?;
+            .map_err(OctoPrintError::Unreachable)?;
         let status = response.status();
-        let mut bytes = Vec::new();
-        while let Some(chunk) =
-            response.chunk().await.map_err(|e| OctoPrintError::Unreachable(e.to_string()))?
-        {
-            if bytes.len() + chunk.len() > MAX_ANSWER_BYTES {
-                return Err(OctoPrintError::Unreadable(format!("an answer over {MAX_ANSWER_BYTES} bytes")));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        let text = String::from_utf8_lossy(&bytes);
         if status == reqwest::StatusCode::FORBIDDEN || status == reqwest::StatusCode::UNAUTHORIZED {
             return Err(OctoPrintError::KeyRefused(status.as_u16()));
         }
         if !status.is_success() {
-            let said: String = text.chars().take(300).collect();
-            return Err(OctoPrintError::Refused(format!("{} (HTTP {})", said.trim(), status.as_u16())));
+            return Err(OctoPrintError::Refused(status.as_u16()));
         }
+        let bytes = outbound::read_capped(response, MAX_ANSWER_BYTES).await.map_err(|error| match error {
+            OutboundError::TooLarge(_) => OctoPrintError::Unreadable,
+            other => OctoPrintError::Unreachable(other),
+        })?;
         // `204 No Content` (a command taken) has no body.
         if bytes.is_empty() {
             return Ok(Value::Null);
         }
-        serde_json::from_slice(&bytes)
-            .map_err(|_| OctoPrintError::Unreadable(text.chars().take(300).collect()))
+        serde_json::from_slice(&bytes).map_err(|_| OctoPrintError::Unreadable)
     }
+}
+
+/// The longest print we believe: a month. A printer that says more (or a
+/// server answering nonsense, 10^15 s) is read as not knowing.
+const MOST_SECONDS_LEFT: f64 = 31.0 * 24.0 * 3600.0;
+
+fn seconds_left(seconds: f64) -> Option<i64> {
+    (seconds.is_finite() && seconds <= MOST_SECONDS_LEFT).then(|| seconds.max(0.0).round() as i64)
+}
+
+/// At most `most` characters of a printer's text, without control characters.
+fn short(text: &str, most: usize) -> String {
+    text.chars().filter(|c| !c.is_control()).take(most).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absurd_numbers_are_not_believed() {
+        assert_eq!(seconds_left(95.4), Some(95));
+        assert_eq!(seconds_left(-3.0), Some(0));
+        assert_eq!(seconds_left(1e15), None);
+        assert_eq!(seconds_left(f64::NAN), None);
+        assert_eq!(short("Error:\u{1b}[31m boom", 9), "Error:[31");
+    }
 
     #[test]
     fn octoprints_words_become_the_labs() {

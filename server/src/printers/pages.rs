@@ -13,7 +13,11 @@ use crate::printers::store::{Connection, KeySource, NewPrinter};
 use crate::state::AppState;
 
 /// Every printer, by name, with the job printing on it.
-pub async fn cards(state: &AppState, plan: &QueuePlan) -> sqlx::Result<Vec<PrinterCard>> {
+pub async fn cards(
+    state: &AppState,
+    _staff: &crate::staff::StaffSession,
+    plan: &QueuePlan,
+) -> sqlx::Result<Vec<PrinterCard>> {
     let printing = sqlx::query(
         "SELECT id, name, printer_id, progress_pct, time_left_s FROM print_jobs \
          WHERE status = $1 AND printer_id IS NOT NULL",
@@ -93,12 +97,8 @@ pub fn from_form(form: &PrinterForm) -> Result<NewPrinter, AppError> {
         "manual" => Connection::Manual,
         "octoprint" => Connection::OctoPrint {
             url: form.octoprint_url.clone(),
-            key: KeySource::parse(&form.api_key_from).ok_or_else(|| {
-                invalid(
-                    "api_key_from",
-                    "Say where the server reads the API key: env:VARIABLE_NAME or file:/absolute/path (never the key itself).",
-                )
-            })?,
+            key: KeySource::parse(&form.api_key_from)
+                .ok_or_else(|| invalid("api_key_from", crate::printers::store::KEY_SOURCE_HELP))?,
         },
         _ => return Err(invalid("connection", "Choose OctoPrint or by hand.")),
     };

@@ -29,7 +29,9 @@ pub async fn poll_once(state: &AppState, owner: &str, lease_ms: i64) -> sqlx::Re
         return Ok(0);
     }
     let printers = store::claim_polls(db, owner, lease_ms).await?;
-    let readings = futures_util::future::join_all(printers.iter().map(read)).await;
+    let keys_dir = &state.config.printer_keys_dir;
+    let readings =
+        futures_util::future::join_all(printers.iter().map(|printer| read(printer, keys_dir))).await;
     let mut recorded = 0;
     for (printer, reading) in printers.iter().zip(readings) {
         let changed = printer.reading.as_ref() != Some(&reading);
@@ -42,11 +44,11 @@ pub async fn poll_once(state: &AppState, owner: &str, lease_ms: i64) -> sqlx::Re
 }
 
 /// What the printer says, or offline with the reason it could not be read.
-async fn read(printer: &Printer) -> Reading {
+async fn read(printer: &Printer, keys_dir: &std::path::Path) -> Reading {
     let Connection::OctoPrint { url, key } = &printer.spec.connection else {
         return offline("marked by hand".into());
     };
-    let key = match key.read() {
+    let key = match key.read(keys_dir) {
         Ok(key) => key,
         Err(why) => return offline(format!("no API key: {why}")),
     };

@@ -153,7 +153,12 @@ const SENDING_MS: i64 = 150_000;
 /// to Printing. Refused, with the reason, when the printer does not fit or
 /// is not free, the job has no G-code, or OctoPrint will not take it; then
 /// nothing changes.
-pub async fn send(state: &AppState, job_id: &str, printer_id: &str) -> Result<(), ActionError> {
+pub async fn send(
+    state: &AppState,
+    staff: &crate::staff::StaffSession,
+    job_id: &str,
+    printer_id: &str,
+) -> Result<(), ActionError> {
     let (status, needs) = needs_of(state, job_id).await?.ok_or(ActionError::NotFound)?;
     if status != PrintJobStatus::ReadyToPrint {
         return Err(ActionError::NotNow { from: status.label(), action: "sent to a printer" });
@@ -171,7 +176,9 @@ pub async fn send(state: &AppState, job_id: &str, printer_id: &str) -> Result<()
     let Connection::OctoPrint { url, key } = &printer.spec.connection else {
         return Err(invalid("That printer is run by hand."));
     };
-    let key = key.read().map_err(|why| invalid(format!("{}: no API key ({why}).", printer.spec.name)))?;
+    let key = key
+        .read(&state.config.printer_keys_dir)
+        .map_err(|why| invalid(format!("{}: no API key ({why}).", printer.spec.name)))?;
     let gcode = gcode_of(state, job_id).await?;
 
     // One send of a job at a time: two staff pressing Send at once upload once.
@@ -196,7 +203,7 @@ pub async fn send(state: &AppState, job_id: &str, printer_id: &str) -> Result<()
         return Err(invalid(format!("{} did not take the job: {error}", printer.spec.name)));
     }
     let action = PrintJobAction::SendToPrinter { printer_id: printer.id.clone() };
-    let moved = crate::lab::actions::act(state, job_id, &action).await;
+    let moved = crate::lab::actions::act(state, staff, job_id, &action).await;
     if let Err(error) = &moved {
         // The printer has started it; staff must know the queue does not say so.
         tracing::error!(%error, job_id, printer = printer.spec.name, "a job started on its printer could not be marked Printing");

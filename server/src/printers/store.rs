@@ -1,8 +1,6 @@
 //! Printers as rows: what staff set for each (checked here), and what the
 //! poller last read from it.
 
-use std::path::PathBuf;
-
 use app::error::AppError;
 use app::lab::PrintMethod;
 use sqlx::Row;
@@ -11,44 +9,79 @@ use crate::platform::db::Db;
 use crate::platform::time::now_ms;
 use crate::printers::octoprint::{PrinterState, Reading};
 
+/// The environment variables a printer's key may be read from start so:
+/// `env:MEMOREEZ_STRIPE_SECRET_KEY` must not send the shop's Stripe key to
+/// an address a staff member typed.
+pub const KEY_VARIABLE_PREFIX: &str = "MEMOREEZ_PRINTER_KEY_";
+
 /// Where a printer's OctoPrint API key is read from. The key itself is
-/// never stored, shown or logged.
+/// never stored, shown or logged; only variables with
+/// [`KEY_VARIABLE_PREFIX`] and files in the printer keys folder
+/// (`MEMOREEZ_PRINTER_KEYS_DIR`) can be named.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KeySource {
-    /// `env:NAME`: an environment variable of the server.
+    /// `env:MEMOREEZ_PRINTER_KEY_…`: an environment variable of the server.
     Env(String),
-    /// `file:PATH`: a secrets file (its first line).
-    File(PathBuf),
+    /// `file:NAME`: a file in the printer keys folder (its first line).
+    File(String),
+    /// A stored source that is no longer allowed (written before the rule):
+    /// it reads as an error until staff name an allowed one.
+    Unusable(String),
 }
+
+/// How a source is named, for the form's error.
+pub const KEY_SOURCE_HELP: &str = "Say where the server reads the API key: env:MEMOREEZ_PRINTER_KEY_NAME \
+     (an environment variable) or file:NAME (a file in the printer keys folder), never the key itself.";
 
 impl KeySource {
     pub fn parse(text: &str) -> Option<KeySource> {
         let text = text.trim();
         if let Some(name) = text.strip_prefix("env:") {
-            let good = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            let rest = name.strip_prefix(KEY_VARIABLE_PREFIX)?;
+            let good = !rest.is_empty()
+                && name.len() <= 100
+                && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
             return good.then(|| KeySource::Env(name.to_string()));
         }
-        let path = PathBuf::from(text.strip_prefix("file:")?);
-        path.is_absolute().then_some(KeySource::File(path))
+        // A plain file name: no folders, no `..`, no hidden files.
+        let name = text.strip_prefix("file:")?;
+        let good = !name.is_empty()
+            && name.len() <= 100
+            && !name.starts_with('.')
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+        good.then(|| KeySource::File(name.to_string()))
+    }
+
+    /// A stored source: as [`parse`](Self::parse), or [`KeySource::Unusable`].
+    fn stored(text: &str) -> KeySource {
+        KeySource::parse(text).unwrap_or_else(|| KeySource::Unusable(text.chars().take(120).collect()))
     }
 
     pub fn as_text(&self) -> String {
         match self {
             KeySource::Env(name) => format!("env:{name}"),
-            KeySource::File(path) => format!("file:{}", path.display()),
+            KeySource::File(name) => format!("file:{name}"),
+            KeySource::Unusable(text) => text.clone(),
         }
     }
 
-    /// The key, or why it cannot be had (naming the source, never the key).
-    pub fn read(&self) -> Result<String, String> {
+    /// The key, or why it cannot be had (naming the source, never the key;
+    /// the same words whether a file is missing or unreadable).
+    pub fn read(&self, keys_dir: &std::path::Path) -> Result<String, String> {
         let key = match self {
             KeySource::Env(name) => std::env::var(name).map_err(|_| format!("{name} is not set"))?,
-            KeySource::File(path) => std::fs::read_to_string(path)
-                .map_err(|error| format!("{} cannot be read: {error}", path.display()))?
+            KeySource::File(name) => std::fs::read_to_string(keys_dir.join(name))
+                .map_err(|_| format!("the printer keys folder has no readable file {name}"))?
                 .lines()
                 .next()
                 .unwrap_or_default()
                 .to_string(),
+            KeySource::Unusable(_) => {
+                return Err(format!(
+                    "{} is no longer allowed; name env:{KEY_VARIABLE_PREFIX}… or file:NAME",
+                    self.as_text()
+                ));
+            }
         };
         let key = key.trim().to_string();
         if key.is_empty() { Err(format!("{} holds no key", self.as_text())) } else { Ok(key) }
@@ -152,6 +185,7 @@ impl NewPrinter {
                     && parsed.fragment().is_none()
                     && !parsed.path().contains("//")
                     && !parsed.path().contains(':')
+                    && crate::platform::outbound::host_allowed(parsed)
             });
             if parsed.is_none() || url.len() > 300 || url.contains(char::is_whitespace) {
                 return Err(invalid(
@@ -168,7 +202,11 @@ const COLUMNS: &str = "id, name, method, build_x_mm, build_y_mm, build_z_mm, mat
                        octoprint_url, api_key_from, state, completion_pct, time_left_s, file_name, message, read_at";
 
 /// Adds a printer; its id.
-pub async fn add(db: &Db, printer: NewPrinter) -> Result<String, PrinterError> {
+pub async fn add(
+    db: &Db,
+    _staff: &crate::staff::StaffSession,
+    printer: NewPrinter,
+) -> Result<String, PrinterError> {
     let printer = printer.checked()?;
     let taken: Option<String> = sqlx::query_scalar("SELECT id FROM printers WHERE name = $1")
         .bind(&printer.name)
@@ -256,7 +294,12 @@ const PRINTING_ON: &str = "printer_id = $1 AND status = $2";
 /// and name may change at any time (a spool swapped mid-queue is the usual
 /// case); how it is reached may not while a job prints on it, since the job
 /// is followed through that connection. A changed connection starts unread.
-pub async fn update(db: &Db, id: &str, printer: NewPrinter) -> Result<(), PrinterError> {
+pub async fn update(
+    db: &Db,
+    _staff: &crate::staff::StaffSession,
+    id: &str,
+    printer: NewPrinter,
+) -> Result<(), PrinterError> {
     let printer = printer.checked()?;
     let now_row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM printers WHERE id = $1")))
         .bind(id)
@@ -311,7 +354,7 @@ pub async fn update(db: &Db, id: &str, printer: NewPrinter) -> Result<(), Printe
 
 /// Removes a printer the lab no longer has. Not while a job prints on it;
 /// finished jobs keep its name in their event logs.
-pub async fn remove(db: &Db, id: &str) -> Result<(), PrinterError> {
+pub async fn remove(db: &Db, _staff: &crate::staff::StaffSession, id: &str) -> Result<(), PrinterError> {
     let name: String = sqlx::query_scalar("SELECT name FROM printers WHERE id = $1")
         .bind(id)
         .fetch_optional(db.pool())
@@ -390,10 +433,9 @@ pub async fn record(db: &Db, id: &str, owner: &str, reading: &Reading, changed: 
 fn from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Printer> {
     let text = |name: &str| row.try_get::<Option<String>, _>(name);
     let connection = match (text("connection")?.as_deref(), text("octoprint_url")?, text("api_key_from")?) {
-        (Some("octoprint"), Some(url), Some(key)) => Connection::OctoPrint {
-            url,
-            key: KeySource::parse(&key).unwrap_or_else(|| KeySource::Env(String::new())),
-        },
+        (Some("octoprint"), Some(url), Some(key)) => {
+            Connection::OctoPrint { url, key: KeySource::stored(&key) }
+        }
         _ => Connection::Manual,
     };
     let state = match text("state")?.as_deref() {
@@ -482,6 +524,14 @@ mod tests {
                 "{slip}"
             );
         }
+        for inward in ["http://169.254.169.254", "http://[fe80::1]:5000", "http://metadata.google.internal"] {
+            let mut bad = printer();
+            bad.connection = Connection::OctoPrint { url: inward.into(), key: KeySource::Env("K".into()) };
+            assert!(
+                matches!(bad.checked(), Err(PrinterError::Invalid { field: "octoprint_url", .. })),
+                "{inward}"
+            );
+        }
         for fine in ["http://127.0.0.1:5000", "https://lab.example/octoprint/"] {
             let mut good = printer();
             good.connection = Connection::OctoPrint { url: fine.into(), key: KeySource::Env("K".into()) };
@@ -490,22 +540,53 @@ mod tests {
     }
 
     #[test]
-    fn a_key_is_read_from_where_it_is_named_and_never_kept() {
-        assert_eq!(KeySource::parse("env:PRINTER_KEY"), Some(KeySource::Env("PRINTER_KEY".into())));
+    fn a_key_is_read_only_from_a_printer_variable_or_the_keys_folder() {
         assert_eq!(
-            KeySource::parse("file:/etc/memoreez/p1.key"),
-            Some(KeySource::File("/etc/memoreez/p1.key".into()))
+            KeySource::parse("env:MEMOREEZ_PRINTER_KEY_P1"),
+            Some(KeySource::Env("MEMOREEZ_PRINTER_KEY_P1".into()))
         );
-        for bad in ["", "env:", "env:A B", "file:relative.key", "the-key-itself"] {
+        assert_eq!(KeySource::parse("file:p1.key"), Some(KeySource::File("p1.key".into())));
+        for bad in [
+            "",
+            "env:",
+            "env:MEMOREEZ_PRINTER_KEY_",
+            "env:MEMOREEZ_PRINTER_KEY_A B",
+            // The server's own secrets, and any other variable.
+            "env:MEMOREEZ_STRIPE_SECRET_KEY",
+            "env:MEMOREEZ_SLANT3D_API_KEY",
+            "env:HOME",
+            "env:PRINTER_KEY",
+            // Any file but one in the keys folder.
+            "file:/etc/memoreez/p1.key",
+            "file:/proc/self/environ",
+            "file:../memoreez.db",
+            "file:keys/p1.key",
+            "file:.hidden",
+            "file:",
+            "the-key-itself",
+        ] {
             assert_eq!(KeySource::parse(bad), None, "{bad}");
         }
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("p1.key");
-        std::fs::write(&path, "s3cr3t-key\nignored\n").unwrap();
-        assert_eq!(KeySource::File(path.clone()).read().unwrap(), "s3cr3t-key");
-        let missing = KeySource::Env("MEMOREEZ_NO_SUCH_PRINTER_KEY".into()).read().unwrap_err();
-        assert_eq!(missing, "MEMOREEZ_NO_SUCH_PRINTER_KEY is not set");
-        std::fs::write(&path, "\n").unwrap();
-        assert!(KeySource::File(path).read().unwrap_err().ends_with("holds no key"));
+        std::fs::write(dir.path().join("p1.key"), "s3cr3t-key\nignored\n").unwrap();
+        assert_eq!(KeySource::File("p1.key".into()).read(dir.path()).unwrap(), "s3cr3t-key");
+        // A missing file and an unreadable one (a folder) say the same.
+        std::fs::create_dir(dir.path().join("folder.key")).unwrap();
+        assert_eq!(
+            KeySource::File("missing.key".into()).read(dir.path()).unwrap_err(),
+            "the printer keys folder has no readable file missing.key"
+        );
+        assert_eq!(
+            KeySource::File("folder.key".into()).read(dir.path()).unwrap_err(),
+            "the printer keys folder has no readable file folder.key"
+        );
+        let missing = KeySource::Env("MEMOREEZ_PRINTER_KEY_NO_SUCH".into()).read(dir.path()).unwrap_err();
+        assert_eq!(missing, "MEMOREEZ_PRINTER_KEY_NO_SUCH is not set");
+        std::fs::write(dir.path().join("p1.key"), "\n").unwrap();
+        assert!(KeySource::File("p1.key".into()).read(dir.path()).unwrap_err().ends_with("holds no key"));
+        // A source stored before the rule reads as an error, never as the secret.
+        let old = KeySource::stored("env:MEMOREEZ_STRIPE_SECRET_KEY");
+        assert_eq!(old, KeySource::Unusable("env:MEMOREEZ_STRIPE_SECRET_KEY".into()));
+        assert!(old.read(dir.path()).unwrap_err().contains("no longer allowed"));
     }
 }

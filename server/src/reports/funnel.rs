@@ -96,7 +96,11 @@ pub async fn job_done(db: &Db, kind: &str, job_id: &str) {
 }
 
 /// The funnel of the stories submitted on the given days (see [`Days`]).
-pub async fn report(state: &AppState, days: &Days) -> sqlx::Result<FunnelReport> {
+pub async fn report(
+    state: &AppState,
+    _staff: &crate::staff::StaffSession,
+    days: &Days,
+) -> sqlx::Result<FunnelReport> {
     let rows = sqlx::query(
         "SELECT f.creation_id, f.visitor, f.step, f.at FROM funnel_events f \
          JOIN funnel_events s ON s.creation_id = f.creation_id AND s.step = 'story_submitted' \

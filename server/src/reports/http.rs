@@ -40,7 +40,7 @@ pub async fn csv(
     Query(query): Query<ReportQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    crate::http::guards::staff_only(&state, &headers).await?;
+    let staff = crate::http::guards::staff_only(&state, &headers).await?;
     let name = file.strip_suffix(".csv").ok_or(ApiError::NotFound)?;
     let tables = match FUNNEL_TABLES.contains(&name) {
         true => {
@@ -50,11 +50,11 @@ pub async fn csv(
                 crate::platform::time::now_ms(),
                 state.config.lab_zone(),
             )?;
-            crate::reports::funnel::report(&state, &days).await?.tables()
+            crate::reports::funnel::report(&state, &staff, &days).await?.tables()
         }
         false => {
             let (grain, count) = grain_and_count(&query.grain, &query.periods)?;
-            crate::reports::lab_overview::overview(&state, grain, count).await?.tables()
+            crate::reports::lab_overview::overview(&state, &staff, grain, count).await?.tables()
         }
     };
     let table = tables.into_iter().find(|table| table.name == name).ok_or(ApiError::NotFound)?;

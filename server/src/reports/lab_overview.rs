@@ -43,7 +43,12 @@ pub struct Payment {
 }
 
 /// The overview of the `count` weeks or months up to now.
-pub async fn overview(state: &AppState, grain: Grain, count: u32) -> sqlx::Result<LabOverview> {
+pub async fn overview(
+    state: &AppState,
+    _staff: &crate::staff::StaffSession,
+    grain: Grain,
+    count: u32,
+) -> sqlx::Result<LabOverview> {
     let periods = periods(crate::platform::time::now_ms(), state.config.lab_zone(), grain, count);
     let (start, end) = (periods[0].start_ms, periods[periods.len() - 1].end_ms);
     let pool = state.db.pool();

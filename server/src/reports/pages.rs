@@ -15,7 +15,7 @@ impl Reports for AppState {
         from: &str,
         to: &str,
     ) -> Result<app::report::FunnelReport, AppError> {
-        self.staff_only(request).await?;
+        let staff = self.staff_only(request).await?;
         let days = crate::reports::period::Days::parse(
             from,
             to,
@@ -23,7 +23,7 @@ impl Reports for AppState {
             self.config.lab_zone(),
         )
         .map_err(AppError::from)?;
-        crate::reports::funnel::report(self, &days).await.map_err(database)
+        crate::reports::funnel::report(self, &staff, &days).await.map_err(database)
     }
 
     async fn staff_overview(
@@ -32,9 +32,9 @@ impl Reports for AppState {
         grain: &str,
         periods: &str,
     ) -> Result<app::report::LabOverview, AppError> {
-        self.staff_only(request).await?;
+        let staff = self.staff_only(request).await?;
         let (grain, count) =
             crate::reports::period::grain_and_count(grain, periods).map_err(AppError::from)?;
-        crate::reports::lab_overview::overview(self, grain, count).await.map_err(database)
+        crate::reports::lab_overview::overview(self, &staff, grain, count).await.map_err(database)
     }
 }

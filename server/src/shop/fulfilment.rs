@@ -29,8 +29,15 @@ pub enum OutsideError {
         "order {id} is {status}: only a paid (or pay-at-pickup) order that is not printing yet can be sent out"
     )]
     NotReady { id: String, status: &'static str },
+    #[error("order {0} is paid at pickup and not paid yet: only an order paid online can be sent out")]
+    Unpaid(String),
     #[error("order {id} was already sent to {service} (their order {their_id})")]
     AlreadySent { id: String, service: String, their_id: String },
+    /// Another click or instance is placing it with them now.
+    #[error(
+        "order {0} is being sent to Slant 3D right now; if that send broke off, check their dashboard before trying again in 15 minutes"
+    )]
+    Sending(String),
     #[error("order {0} has not been sent out")]
     NotSent(String),
     #[error(transparent)]
@@ -45,18 +52,18 @@ impl From<OutsideError> for app::error::AppError {
         let field = "outside".to_string();
         match error {
             OutsideError::NotFound(_) => AppError::NotFound,
-            OutsideError::NotConfigured | OutsideError::Service(Slant3dError::Unreachable(_)) => {
+            OutsideError::NotConfigured
+            | OutsideError::Service(Slant3dError::Unreachable(_) | Slant3dError::Unreadable) => {
                 AppError::Unavailable { field, message: error.to_string() }
             }
             // Their own words on what they would not take (an address, a colour).
             OutsideError::Service(Slant3dError::Refused(_)) => {
                 AppError::Invalid { field, message: error.to_string() }
             }
-            OutsideError::Service(Slant3dError::Unreadable(_)) => {
-                crate::platform::app_error::internal(&error)
-            }
             OutsideError::Collected(_)
             | OutsideError::NotReady { .. }
+            | OutsideError::Unpaid(_)
+            | OutsideError::Sending(_)
             | OutsideError::AlreadySent { .. }
             | OutsideError::NotSent(_) => AppError::Conflict { field, message: error.to_string() },
             OutsideError::Database(error) => crate::platform::app_error::database(error),
@@ -101,7 +108,11 @@ pub fn tracking_words(order_id: &str, tracking: &Tracking) -> String {
 
 /// What the order's print job page offers: sending it out, or following it
 /// there once sent.
-pub async fn choice(state: &AppState, order_id: &str) -> Result<app::staff::PrintOutside, OutsideError> {
+pub async fn choice(
+    state: &AppState,
+    _staff: &crate::staff::StaffSession,
+    order_id: &str,
+) -> Result<app::staff::PrintOutside, OutsideError> {
     let row = load(state, order_id).await?;
     let can_send = || ready(&row).and_then(|()| outside_order(state, &row.order, "").map(drop));
     let why_not = match (&row.outside_order_id, &state.outside) {
@@ -115,8 +126,9 @@ pub async fn choice(state: &AppState, order_id: &str) -> Result<app::staff::Prin
         letters.next().map(|first| first.to_uppercase().chain(letters).collect()).unwrap_or_default();
     Ok(app::staff::PrintOutside {
         why_not,
+        // While a send is claimed, the status column holds the claim's mark.
+        their_status: row.outside_status.filter(|_| row.outside_order_id.is_some()),
         their_order: row.outside_order_id,
-        their_status: row.outside_status,
     })
 }
 
@@ -179,14 +191,71 @@ fn ready(row: &Loaded) -> Result<(), OutsideError> {
             their_id: their_id.clone(),
         });
     }
+    if row.order.delivery != Delivery::Ship {
+        return Err(OutsideError::Collected(row.order.id.clone()));
+    }
+    if row.outside_service.is_some() {
+        return Err(OutsideError::Sending(row.order.id.clone()));
+    }
     if !row.order.status.can_become(OrderStatus::Printing) {
         return Err(OutsideError::NotReady { id: row.order.id.clone(), status: row.order.status.as_str() });
+    }
+    // They print and ship before we are paid otherwise: a pay-at-pickup
+    // order is never paid until someone collects it at the lab.
+    if !row.order.pay_online || !matches!(row.order.status, OrderStatus::Paid | OrderStatus::ReadyToPrint) {
+        return Err(OutsideError::Unpaid(row.order.id.clone()));
     }
     Ok(())
 }
 
+/// A send that has not finished in this long is taken to have broken off
+/// (its instance stopped mid-call), and the order may be claimed again.
+const SEND_CLAIM_MS: i64 = 15 * 60_000;
+
+/// Claims the order for one send, in the database, before Slant 3D is
+/// called: of two clicks (or two instances) one claims it and places the
+/// order; the other is told it is being sent. The claim's mark, or why not.
+async fn claim(state: &AppState, row: &Loaded) -> Result<String, OutsideError> {
+    let now = now_ms();
+    // `sending:<ms>`: the time is part of the mark, so a stale claim can be
+    // told from a live one on either database (same width until 2286).
+    let mark = format!("sending:{now:013}");
+    let stale = format!("sending:{:013}", now - SEND_CLAIM_MS);
+    let claimed = sqlx::query(
+        "UPDATE orders SET outside_service = 'slant3d', outside_status = $1 \
+         WHERE id = $2 AND status = $3 AND outside_order_id IS NULL \
+         AND (outside_service IS NULL OR (outside_status LIKE 'sending:%' AND outside_status < $4))",
+    )
+    .bind(&mark)
+    .bind(&row.order.id)
+    .bind(row.order.status.as_str())
+    .bind(&stale)
+    .execute(state.db.pool())
+    .await?
+    .rows_affected();
+    if claimed == 1 { Ok(mark) } else { Err(OutsideError::Sending(row.order.id.clone())) }
+}
+
+/// Gives a claim back after a send that placed nothing.
+async fn release(state: &AppState, order_id: &str, mark: &str) -> Result<(), OutsideError> {
+    sqlx::query(
+        "UPDATE orders SET outside_service = NULL, outside_status = NULL \
+         WHERE id = $1 AND outside_status = $2 AND outside_order_id IS NULL",
+    )
+    .bind(order_id)
+    .bind(mark)
+    .execute(state.db.pool())
+    .await?;
+    Ok(())
+}
+
 /// Their price for printing and shipping the order, without placing it.
-pub async fn estimate(state: &AppState, order_id: &str, color: &str) -> Result<u64, OutsideError> {
+pub async fn estimate(
+    state: &AppState,
+    _staff: &crate::staff::StaffSession,
+    order_id: &str,
+    color: &str,
+) -> Result<u64, OutsideError> {
     let service = state.outside.clone().ok_or(OutsideError::NotConfigured)?;
     let row = load(state, order_id).await?;
     ready(&row)?;
@@ -195,24 +264,42 @@ pub async fn estimate(state: &AppState, order_id: &str, color: &str) -> Result<u
 }
 
 /// Places the order with Slant 3D and marks it printing there.
-pub async fn send(state: &AppState, order_id: &str, color: &str) -> Result<Sent, OutsideError> {
+pub async fn send(
+    state: &AppState,
+    _staff: &crate::staff::StaffSession,
+    order_id: &str,
+    color: &str,
+) -> Result<Sent, OutsideError> {
     let service = state.outside.clone().ok_or(OutsideError::NotConfigured)?;
     let row = load(state, order_id).await?;
     ready(&row)?;
     let outside = outside_order(state, &row.order, color)?;
-    let their_price_cents = service.estimate(&outside).await?;
-    let their_id = service.place(&outside).await?;
+    let mark = claim(state, &row).await?;
+    let placed = async {
+        let their_price_cents = service.estimate(&outside).await?;
+        let their_id = service.place(&outside).await?;
+        Ok::<_, OutsideError>((their_price_cents, their_id))
+    };
+    let (their_price_cents, their_id) = match placed.await {
+        Ok(placed) => placed,
+        Err(error) => {
+            release(state, order_id, &mark).await?;
+            return Err(error);
+        }
+    };
     let now = now_ms();
     let mut tx = state.db.begin_write().await?;
     let moved = sqlx::query(
-        "UPDATE orders SET status = $1, outside_service = 'slant3d', outside_order_id = $2, updated_at = $3 \
-         WHERE id = $4 AND status = $5 AND outside_order_id IS NULL",
+        "UPDATE orders SET status = $1, outside_service = 'slant3d', outside_order_id = $2, \
+         outside_status = NULL, updated_at = $3 \
+         WHERE id = $4 AND status = $5 AND outside_status = $6 AND outside_order_id IS NULL",
     )
     .bind(OrderStatus::Printing.as_str())
     .bind(&their_id)
     .bind(now)
     .bind(order_id)
     .bind(row.order.status.as_str())
+    .bind(&mark)
     .execute(&mut *tx)
     .await?
     .rows_affected();

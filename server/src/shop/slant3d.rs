@@ -122,14 +122,19 @@ pub struct Tracking {
 
 #[derive(thiserror::Error, Debug)]
 pub enum Slant3dError {
-    #[error("Slant 3D could not be reached: {0}")]
-    Unreachable(String),
-    /// They answered with an error; their words.
+    #[error("Slant 3D: {0}")]
+    Unreachable(crate::platform::outbound::OutboundError),
+    /// They answered with an error: the `error` field of their JSON (what
+    /// they would not take: an address, a colour), capped, with the status.
+    /// Never their whole answer.
     #[error("Slant 3D refused it: {0}")]
     Refused(String),
-    #[error("Slant 3D answered something we could not read: {0}")]
-    Unreadable(String),
+    #[error("Slant 3D answered something we could not read")]
+    Unreadable,
 }
+
+/// Their answers are small JSON documents.
+const MAX_ANSWER_BYTES: usize = 1 << 20;
 
 #[derive(Clone, Debug)]
 pub struct Slant3d {
@@ -141,10 +146,7 @@ pub struct Slant3d {
 impl Slant3d {
     /// A client for the API at `base` (`https://www.slant3dapi.com/api`).
     pub fn new(base: &str, key: &str) -> Slant3d {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()
-            .expect("an HTTP client with rustls builds");
+        let http = crate::platform::outbound::client(Duration::from_secs(60));
         Slant3d { base: base.trim_end_matches('/').to_string(), key: key.to_string(), http }
     }
 
@@ -154,8 +156,9 @@ impl Slant3d {
         let dollars = answer["totalPrice"]
             .as_f64()
             .or_else(|| answer["totalPrice"].as_str().and_then(|s| s.trim_start_matches('$').parse().ok()))
-            .ok_or_else(|| Slant3dError::Unreadable(answer.to_string()))?;
-        Ok((dollars * 100.0).round().max(0.0) as u64)
+            .filter(|dollars: &f64| dollars.is_finite() && (0.0..=1e7).contains(dollars))
+            .ok_or(Slant3dError::Unreadable)?;
+        Ok((dollars * 100.0).round() as u64)
     }
 
     /// Places the order; their order id.
@@ -163,15 +166,16 @@ impl Slant3d {
         let answer = self.call(self.http.post(self.url("/order")).json(&order.items())).await?;
         answer["orderId"]
             .as_str()
+            .filter(|id| !id.is_empty() && id.len() <= 100 && !id.contains(char::is_control))
             .map(str::to_string)
-            .ok_or_else(|| Slant3dError::Unreadable(answer.to_string()))
+            .ok_or(Slant3dError::Unreadable)
     }
 
     /// Where their order is.
     pub async fn tracking(&self, their_id: &str) -> Result<Tracking, Slant3dError> {
         let path = format!("/order/{}/get-tracking", urlencode(their_id));
         let answer = self.call(self.http.get(self.url(&path))).await?;
-        serde_json::from_value(answer.clone()).map_err(|_| Slant3dError::Unreadable(answer.to_string()))
+        serde_json::from_value(answer).map_err(|_| Slant3dError::Unreadable)
     }
 
     fn url(&self, path: &str) -> String {
@@ -179,23 +183,26 @@ impl Slant3d {
     }
 
     async fn call(&self, request: reqwest::RequestBuilder) -> Result<Value, Slant3dError> {
-        let response = request
-            .header("api-key", &self.key)
-            .send()
+        use crate::platform::outbound;
+        let response = outbound::send(request.header("api-key", &self.key), &self.base)
             .await
-            .map_err(|e| Slant3dError::Unreachable(e.without_url().to_string()))?;
+            .map_err(Slant3dError::Unreachable)?;
         let status = response.status();
-        let text = response.text().await.map_err(|e| Slant3dError::Unreachable(e.to_string()))?;
-        let answer: Value = serde_json::from_str(&text).unwrap_or(Value::String(text.clone()));
+        let bytes = outbound::read_capped(response, MAX_ANSWER_BYTES).await.map_err(|error| match error {
+            outbound::OutboundError::TooLarge(_) => Slant3dError::Unreadable,
+            other => Slant3dError::Unreachable(other),
+        })?;
+        let answer: Option<Value> = serde_json::from_slice(&bytes).ok();
         if !status.is_success() {
-            let said = match &answer["error"] {
-                Value::String(error) => error.clone(),
-                Value::Null => text.chars().take(300).collect(),
-                other => other.to_string(),
-            };
+            let said = answer
+                .as_ref()
+                .and_then(|answer| answer["error"].as_str())
+                .map(|error| error.chars().filter(|c| !c.is_control()).take(200).collect::<String>())
+                .filter(|error| !error.trim().is_empty())
+                .unwrap_or_else(|| "no reason given".into());
             return Err(Slant3dError::Refused(format!("{said} (HTTP {})", status.as_u16())));
         }
-        Ok(answer)
+        answer.ok_or(Slant3dError::Unreadable)
     }
 }
 

@@ -18,7 +18,7 @@ use crate::generation::model3d::{self, ModelError};
 use crate::jobs::queue;
 use crate::platform::db::Db;
 use crate::platform::storage::StorageError;
-pub use crate::shop::keepsake_cache::{Built, KeepsakeCache};
+pub use crate::shop::keepsake_cache::{BuildFailure, Built, KeepsakeCache};
 use crate::shop::quotes::{self, Blame, QuoteFailure, QuoteRequest};
 use crate::state::AppState;
 
@@ -132,17 +132,21 @@ pub async fn build(state: &AppState, creation_id: &str, spec: KeepsakeSpec) -> R
         .get_or_build(key, async move {
             work.run(move || {
                 let model = geometry::io::stl::read(&stl, &limits)
-                    .map_err(|e| StudioError::Crashed(format!("the stored model does not read: {e}")))?;
+                    .map_err(|e| BuildFailure::Crashed(format!("the stored model does not read: {e}")))?;
                 let keepsake = geometry::keepsake::keepsake(&model, &spec, &Font::embedded())
-                    .map_err(StudioError::Shape)?;
+                    .map_err(BuildFailure::Shape)?;
                 let stl = geometry::io::stl::write_binary(&keepsake.mesh);
                 let sha256 = crate::platform::tokens::sha256_hex(&stl);
                 Ok(Built { stl: stl.into(), mesh: Arc::new(keepsake.mesh), sha256 })
             })
             .await
-            .map_err(|e| StudioError::Crashed(e.to_string()))?
+            .map_err(|e| BuildFailure::Crashed(e.to_string()))?
         })
         .await
+        .map_err(|failure| match failure {
+            BuildFailure::Shape(error) => StudioError::Shape(error),
+            BuildFailure::Crashed(why) => StudioError::Crashed(why),
+        })
 }
 
 /// The keepsake for the creation's saved settings (the defaults before any).

@@ -23,12 +23,16 @@ impl Staff for AppState {
     }
 
     async fn staff_sign_in(&self, request: &Parts, password: &str) -> Result<(), AppError> {
+        use crate::staff::sign_in;
         let ip = crate::platform::client_address::of(request);
-        let token = crate::staff::sign_in::sign_in(&self.db, &ip, password).await.map_err(AppError::from)?;
-        set_cookie(&crate::staff::sign_in::set_cookie(
-            Some(&token),
-            self.config.public_url.starts_with("https:"),
-        ));
+        let now = crate::platform::time::now_ms();
+        let known = sign_in::known_device(&self.links, &request.headers, now);
+        let token = sign_in::sign_in(&self.db, &ip, password, known).await.map_err(AppError::from)?;
+        let secure = self.config.public_url.starts_with("https:");
+        set_cookie(&sign_in::set_cookie(Some(&token), secure));
+        // This computer is known from now on: the site-wide cap on wrong
+        // passwords does not keep it out.
+        set_cookie(&sign_in::set_device_cookie(&sign_in::device_token(&self.links, now), secure));
         Ok(())
     }
 
@@ -55,20 +59,22 @@ impl Staff for AppState {
     }
 
     async fn staff_queue(&self, request: &Parts, status: &str) -> Result<app::staff::Queue, AppError> {
-        self.staff_only(request).await?;
+        let staff = self.staff_only(request).await?;
         let status = match status {
             "" => None,
             name => Some(app::print_job::PrintJobStatus::parse(name).ok_or(AppError::NotFound)?),
         };
-        crate::lab::print_jobs::queue(self, status).await.map_err(database)
+        crate::lab::print_jobs::queue(self, &staff, status).await.map_err(database)
     }
 
     async fn staff_job(&self, request: &Parts, id: &str) -> Result<app::staff::PrintJobPage, AppError> {
-        self.staff_only(request).await?;
-        let mut page =
-            crate::lab::print_jobs::job_page(self, id).await.map_err(database)?.ok_or(AppError::NotFound)?;
+        let staff = self.staff_only(request).await?;
+        let mut page = crate::lab::print_jobs::job_page(self, &staff, id)
+            .await
+            .map_err(database)?
+            .ok_or(AppError::NotFound)?;
         if let Some(order) = &page.card.order_id {
-            page.outside = Some(crate::shop::fulfilment::choice(self, order).await?);
+            page.outside = Some(crate::shop::fulfilment::choice(self, &staff, order).await?);
         }
         Ok(page)
     }
@@ -81,7 +87,7 @@ impl Staff for AppState {
         color: &str,
     ) -> Result<String, AppError> {
         use crate::shop::fulfilment;
-        self.staff_only(request).await?;
+        let staff = self.staff_only(request).await?;
         let order: Option<Option<String>> =
             sqlx::query_scalar("SELECT order_id FROM print_jobs WHERE id = $1")
                 .bind(id)
@@ -104,8 +110,10 @@ impl Staff for AppState {
             }
         };
         match step {
-            "price" => Ok(fulfilment::price_words(&order, fulfilment::estimate(self, &order, color).await?)),
-            "send" => Ok(fulfilment::send(self, &order, color).await?.in_words(&order)),
+            "price" => {
+                Ok(fulfilment::price_words(&order, fulfilment::estimate(self, &staff, &order, color).await?))
+            }
+            "send" => Ok(fulfilment::send(self, &staff, &order, color).await?.in_words(&order)),
             "track" => Ok(fulfilment::tracking_words(&order, &fulfilment::track(self, &order).await?)),
             _ => Err(AppError::Invalid { field: "step".into(), message: "Unknown step.".into() }),
         }
@@ -119,13 +127,15 @@ impl Staff for AppState {
     ) -> Result<(), AppError> {
         use crate::lab::actions::ActionError;
         use app::print_job::PrintJobAction;
-        self.staff_only(request).await?;
+        let staff = self.staff_only(request).await?;
         let taken = match &action {
             PrintJobAction::SendToPrinter { printer_id } => {
-                crate::printers::sending::send(self, id, printer_id).await.map(drop)
+                crate::printers::sending::send(self, &staff, id, printer_id).await.map(drop)
             }
-            PrintJobAction::Reprint { note } => crate::lab::reprint::reprint(self, id, note).await.map(drop),
-            action => crate::lab::actions::act(self, id, action).await.map(drop),
+            PrintJobAction::Reprint { note } => {
+                crate::lab::reprint::reprint(self, &staff, id, note).await.map(drop)
+            }
+            action => crate::lab::actions::act(self, &staff, id, action).await.map(drop),
         };
         match taken {
             Ok(_) => Ok(()),
@@ -141,22 +151,22 @@ impl Staff for AppState {
     }
 
     async fn staff_upload_sliced(&self, request: &Parts, form: MultipartData) -> Result<String, AppError> {
-        self.staff_only(request).await?;
+        let staff = self.staff_only(request).await?;
         let form = form.into_inner().ok_or_else(|| internal("the browser's form data reached the server"))?;
         let (id, file) = model_form::read_sliced_fields(form, &self.config).await.map_err(AppError::from)?;
-        crate::lab::sliced::upload(self, &id, file).await.map_err(AppError::from)?;
+        crate::lab::sliced::upload(self, &staff, &id, file).await.map_err(AppError::from)?;
         Ok(id)
     }
 
     async fn staff_slice(&self, request: &Parts, id: &str) -> Result<(), AppError> {
-        self.staff_only(request).await?;
-        crate::lab::sliced::slice(self, id).await.map(drop).map_err(AppError::from)
+        let staff = self.staff_only(request).await?;
+        crate::lab::sliced::slice(self, &staff, id).await.map(drop).map_err(AppError::from)
     }
 
     async fn staff_printers(&self, request: &Parts) -> Result<Vec<app::staff::PrinterCard>, AppError> {
-        self.staff_only(request).await?;
+        let staff = self.staff_only(request).await?;
         let plan = crate::printers::eta::queue_plan(self).await.map_err(database)?;
-        crate::printers::pages::cards(self, &plan).await.map_err(database)
+        crate::printers::pages::cards(self, &staff, &plan).await.map_err(database)
     }
 
     async fn staff_add_printer(
@@ -164,9 +174,9 @@ impl Staff for AppState {
         request: &Parts,
         form: app::staff::PrinterForm,
     ) -> Result<(), AppError> {
-        self.staff_only(request).await?;
+        let staff = self.staff_only(request).await?;
         let printer = crate::printers::pages::from_form(&form)?;
-        crate::printers::store::add(&self.db, printer).await.map(drop).map_err(AppError::from)
+        crate::printers::store::add(&self.db, &staff, printer).await.map(drop).map_err(AppError::from)
     }
 
     async fn staff_edit_printer(
@@ -175,20 +185,20 @@ impl Staff for AppState {
         id: &str,
         form: app::staff::PrinterForm,
     ) -> Result<(), AppError> {
-        self.staff_only(request).await?;
+        let staff = self.staff_only(request).await?;
         let printer = crate::printers::pages::from_form(&form)?;
-        Ok(crate::printers::store::update(&self.db, id, printer).await?)
+        Ok(crate::printers::store::update(&self.db, &staff, id, printer).await?)
     }
 
     async fn staff_remove_printer(&self, request: &Parts, id: &str) -> Result<(), AppError> {
-        self.staff_only(request).await?;
-        Ok(crate::printers::store::remove(&self.db, id).await?)
+        let staff = self.staff_only(request).await?;
+        Ok(crate::printers::store::remove(&self.db, &staff, id).await?)
     }
 
     async fn staff_outbox(&self, request: &Parts) -> Result<Vec<app::staff::OutboxLine>, AppError> {
-        self.staff_only(request).await?;
+        let staff = self.staff_only(request).await?;
         let zone = self.config.lab_zone();
-        let mut lines = crate::mail::outbox::outbox(&self.db, 200).await.map_err(database)?;
+        let mut lines = crate::mail::outbox::outbox(&self.db, &staff, 200).await.map_err(database)?;
         for line in &mut lines {
             line.written = crate::platform::time::lab_time(line.created_at_ms, zone);
             line.sent = line.sent_at_ms.map(|at| crate::platform::time::lab_time(at, zone));

@@ -11,8 +11,9 @@ use http::HeaderMap;
 use sqlx::Row;
 
 use crate::platform::db::Db;
+use crate::platform::signed_links::LinkSigner;
 use crate::platform::time::now_ms;
-use crate::platform::tokens::{new_token, token_hash};
+use crate::platform::tokens::{cookie, new_token, token_hash};
 
 pub const COOKIE_NAME: &str = "memoreez_staff";
 const PASSWORD_SECRET: &str = "staff_password";
@@ -30,6 +31,11 @@ pub enum StaffError {
     WrongPassword,
     #[error("Too many wrong passwords from here. Try again in {0} s.")]
     TooManyTries(i64),
+    /// Past the site's cap on wrong passwords a minute, from everywhere.
+    #[error(
+        "Too many wrong passwords are being tried on this site just now. Try again in {0} s, or from a computer that has signed in here before."
+    )]
+    SiteBusy(i64),
     #[error(
         "No staff password is set yet: set one with `memoreez admin set-password` or the setup link in the server's log."
     )]
@@ -45,7 +51,7 @@ pub enum StaffError {
 impl From<StaffError> for AppError {
     fn from(error: StaffError) -> Self {
         let field = match &error {
-            StaffError::TooManyTries(seconds) => {
+            StaffError::TooManyTries(seconds) | StaffError::SiteBusy(seconds) => {
                 let retry_after_s = u64::try_from(*seconds).unwrap_or(60);
                 return AppError::TooManyRequests { retry_after_s, message: error.to_string() };
             }
@@ -126,9 +132,40 @@ pub async fn set_first_password(db: &Db, password: &str, repeat: &str) -> Result
 /// memory with blocking tasks.
 static VERIFYING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 /// Past this many failed sign-ins a minute from all addresses together (a
-/// guess spread over many addresses), every check first waits [`SLOW_DOWN`].
+/// guess spread over many addresses), a sign-in is refused (429 with
+/// `Retry-After`) unless it comes from a computer that has signed in before
+/// ([`device_token`]). Each address counts at most [`MAX_FAILED_PER_MINUTE`]
+/// toward it, so one address hammering away (locked out on its own) cannot
+/// lock out staff elsewhere.
 pub const GLOBAL_FAILED_PER_MINUTE: i64 = 30;
-const SLOW_DOWN: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The cookie that marks a computer where staff signed in before.
+pub const DEVICE_COOKIE: &str = "memoreez_staff_device";
+/// How long a computer stays known after its last sign-in.
+const DEVICE_DAYS: i64 = 90;
+const DEVICE_SIGNED: &str = "staff-device";
+
+/// A known computer's cookie value: `<expiry s>.<signature>`.
+pub fn device_token(links: &LinkSigner, now_ms: i64) -> String {
+    let exp = now_ms / 1000 + DEVICE_DAYS * 86_400;
+    format!("{exp}.{}", links.signature(DEVICE_SIGNED, exp))
+}
+
+/// The `Set-Cookie` value for a known computer's token.
+pub fn set_device_cookie(token: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    let age = DEVICE_DAYS * 86_400;
+    format!("{DEVICE_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={age}{secure}")
+}
+
+/// Whether the request carries a known computer's cookie, signed by this site and not expired.
+pub fn known_device(links: &LinkSigner, headers: &HeaderMap, now_ms: i64) -> bool {
+    cookie(headers, DEVICE_COOKIE).is_some_and(|value| {
+        value.split_once('.').is_some_and(|(exp, sig)| {
+            exp.parse::<i64>().is_ok_and(|exp| links.verify(DEVICE_SIGNED, exp, sig, now_ms / 1000))
+        })
+    })
+}
 
 /// Checks the password from `ip` (rate limited) and starts a session; its cookie token.
 ///
@@ -136,8 +173,9 @@ const SLOW_DOWN: std::time::Duration = std::time::Duration::from_secs(1);
 /// counts every attempt recorded so far: of many parallel guesses, the n-th
 /// to count sees at least n, so no more than [`MAX_FAILED_PER_MINUTE`] are
 /// ever checked, on one instance or several. A right password removes its
-/// own record.
-pub async fn sign_in(db: &Db, ip: &str, password: &str) -> Result<String, StaffError> {
+/// own record. `known_device`: the request comes from a computer where staff
+/// signed in before, which the site-wide cap does not stop.
+pub async fn sign_in(db: &Db, ip: &str, password: &str, known_device: bool) -> Result<String, StaffError> {
     let now = now_ms();
     let attempt: i64 = sqlx::query("INSERT INTO login_attempts (ip, at) VALUES ($1, $2) RETURNING id")
         .bind(ip)
@@ -155,13 +193,22 @@ pub async fn sign_in(db: &Db, ip: &str, password: &str) -> Result<String, StaffE
     if recent > MAX_FAILED_PER_MINUTE {
         return Err(StaffError::TooManyTries(((oldest + 60_000 - now) / 1000).max(1)));
     }
-    let everyone: i64 = sqlx::query("SELECT COUNT(*) AS n FROM login_attempts WHERE at > $1")
+    if !known_device {
+        let everyone = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN n > $2 THEN $2 ELSE n END), 0) AS BIGINT) AS n, \
+             MIN(oldest) AS oldest FROM (SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_attempts WHERE at > $1 GROUP BY ip) AS per_ip",
+        )
         .bind(now - 60_000)
+        .bind(MAX_FAILED_PER_MINUTE)
         .fetch_one(db.pool())
-        .await?
-        .try_get("n")?;
-    if everyone > GLOBAL_FAILED_PER_MINUTE {
-        tokio::time::sleep(SLOW_DOWN).await;
+        .await?;
+        let (counted, oldest): (i64, Option<i64>) = (everyone.try_get("n")?, everyone.try_get("oldest")?);
+        if counted > GLOBAL_FAILED_PER_MINUTE {
+            // Not checked, so not counted: the window empties as the checked ones age.
+            forget(db, attempt).await?;
+            let wait = oldest.map_or(60, |oldest| (oldest + 60_000 - now) / 1000);
+            return Err(StaffError::SiteBusy(wait.clamp(1, 60)));
+        }
     }
     let stored: Option<String> = sqlx::query("SELECT value FROM secrets WHERE name = $1")
         .bind(PASSWORD_SECRET)
@@ -208,7 +255,7 @@ async fn forget(db: &Db, attempt: i64) -> Result<(), StaffError> {
 
 /// The staff session's token from the request's cookies, if any.
 pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
-    crate::platform::tokens::cookie(headers, COOKIE_NAME)
+    cookie(headers, COOKIE_NAME)
 }
 
 /// Whether the request comes from a signed-in browser whose session has not

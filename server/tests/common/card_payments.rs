@@ -40,12 +40,13 @@ async fn order(app: &TestApp, order_url: &str) -> Value {
 }
 
 async fn outbox_statuses(app: &TestApp) -> Vec<String> {
-    let mut statuses: Vec<String> = memoreez::mail::outbox::outbox(&app.state.db, 50)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|m| m.status)
-        .collect();
+    let mut statuses: Vec<String> =
+        memoreez::mail::outbox::outbox(&app.state.db, &super::staff::staff_session(app).await, 50)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.status)
+            .collect();
     statuses.sort();
     statuses
 }

@@ -202,7 +202,10 @@ pub async fn an_order_is_priced_by_the_server_and_its_emails_are_written(kind: K
             "{}",
             &gcode.text()[..200.min(gcode.text().len())]
         );
-        let outbox = memoreez::mail::outbox::outbox(&app.state.db, 10).await.unwrap();
+        let outbox =
+            memoreez::mail::outbox::outbox(&app.state.db, &super::staff::staff_session(&app).await, 10)
+                .await
+                .unwrap();
         assert!(
             outbox.iter().all(|m| m.status == "sent" && m.attempts == 1 && m.sent_at_ms.is_some()),
             "{outbox:?}"
@@ -302,7 +305,9 @@ pub async fn mail_goes_over_smtp_and_is_retried_after_the_server_was_down(kind: 
 
         // Nobody listens yet: the message stays, with the reason and a later try.
         assert_eq!(memoreez::mail::sender::send_due(db, &app.state.config).await.unwrap(), 0);
-        let waiting = &memoreez::mail::outbox::outbox(db, 10).await.unwrap()[0];
+        let waiting = &memoreez::mail::outbox::outbox(db, &super::staff::staff_session(&app).await, 10)
+            .await
+            .unwrap()[0];
         assert_eq!(
             (waiting.id.as_str(), waiting.status.as_str(), waiting.attempts),
             (id.as_str(), "pending", 1)
@@ -318,7 +323,12 @@ pub async fn mail_goes_over_smtp_and_is_retried_after_the_server_was_down(kind: 
         let server = SmtpServer::start(port).await;
         sqlx::query("UPDATE outbox SET next_attempt_at = 0").execute(db.pool()).await.unwrap();
         let sent = memoreez::mail::sender::send_due(db, &app.state.config).await.unwrap();
-        assert_eq!(sent, 1, "{:?}", memoreez::mail::outbox::outbox(db, 10).await.unwrap());
+        assert_eq!(
+            sent,
+            1,
+            "{:?}",
+            memoreez::mail::outbox::outbox(db, &super::staff::staff_session(&app).await, 10).await.unwrap()
+        );
         assert_eq!(memoreez::mail::sender::send_due(db, &app.state.config).await.unwrap(), 0);
         let received = server.received();
         assert_eq!(received.len(), 1, "{received:?}");
@@ -330,7 +340,9 @@ pub async fn mail_goes_over_smtp_and_is_retried_after_the_server_was_down(kind: 
             "{}",
             received[0]
         );
-        let sent = &memoreez::mail::outbox::outbox(db, 10).await.unwrap()[0];
+        let sent = &memoreez::mail::outbox::outbox(db, &super::staff::staff_session(&app).await, 10)
+            .await
+            .unwrap()[0];
         assert_eq!((sent.status.as_str(), sent.attempts, sent.last_error.as_deref()), ("sent", 2, None));
     })
     .await;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use http::StatusCode;
 use memoreez::platform::config::{Config, SmtpTls};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::checkout::{SmtpServer, free_port};
 use super::staff::{call, staff_cookie};
@@ -332,7 +332,10 @@ pub async fn a_rejected_submission_says_why(kind: Kind) {
         let details = last["details"].as_str().unwrap();
         assert!(details.contains("too large") && details.contains("Try splitting it in two."), "{details}");
         // The student is told the same, by email.
-        let outbox = memoreez::mail::outbox::outbox(&app.state.db, 10).await.unwrap();
+        let outbox =
+            memoreez::mail::outbox::outbox(&app.state.db, &super::staff::staff_session(&app).await, 10)
+                .await
+                .unwrap();
         assert!(outbox.iter().any(|m| m.kind == "lab_rejected" && m.to == "ada@example.edu"), "{outbox:?}");
         let body: String = sqlx::query_scalar("SELECT text_body FROM outbox WHERE kind = 'lab_rejected'")
             .fetch_one(app.state.db.pool())
@@ -440,7 +443,9 @@ pub async fn staff_keep_the_sliced_file_and_its_figures(kind: Kind) {
         let (id, _) = submitted(&app).await;
         let folder = format!("AdaLovelace_Filament_Red_{id}");
         // Sliced here: PrusaSlicer's G-code, its grams and time become the job's.
-        let sliced = sliced::slice(&app.state, &id).await.unwrap_or_else(|e| panic!("{e}"));
+        let sliced = sliced::slice(&app.state, &super::staff::staff_session(&app).await, &id)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         let (grams, hours) = (sliced.weight_g.unwrap(), sliced.print_hours.unwrap());
         assert!(grams > 1.0 && hours > 0.0, "{sliced:?}");
         let files = &folders(&app)[0].1;
@@ -457,7 +462,8 @@ pub async fn staff_keep_the_sliced_file_and_its_figures(kind: Kind) {
         let gcode = "G92 E0\n;TYPE:Perimeter\nG1 X1 E50\n; total filament used [g] = 17.50\n\
                      ; estimated printing time (normal mode) = 2h 15m 0s\n";
         let file = ModelFile { file_name: "plate.gcode".into(), bytes: gcode.as_bytes().to_vec().into() };
-        let figures = sliced::upload(&app.state, &id, file).await.unwrap();
+        let figures =
+            sliced::upload(&app.state, &super::staff::staff_session(&app).await, &id, file).await.unwrap();
         assert_eq!((figures.weight_g, figures.print_hours), (Some(17.5), Some(2.25)));
         let cookie = staff_cookie(&app).await;
         let page = call(&app, "staff_job", &format!("id={id}"), Some(&cookie), None).await.json();
@@ -469,10 +475,14 @@ pub async fn staff_keep_the_sliced_file_and_its_figures(kind: Kind) {
 
         for (name, bytes) in [("plate.png", &b"x"[..]), ("plate.gcode", &b"hello\n"[..])] {
             let file = ModelFile { file_name: name.into(), bytes: bytes.to_vec().into() };
-            let refused = sliced::upload(&app.state, &id, file).await;
+            let refused =
+                sliced::upload(&app.state, &super::staff::staff_session(&app).await, &id, file).await;
             assert!(matches!(refused, Err(SlicedError::Refused(_))), "{name}: {refused:?}");
         }
-        assert!(matches!(sliced::slice(&app.state, "nosuchjob").await, Err(SlicedError::NotFound)));
+        assert!(matches!(
+            sliced::slice(&app.state, &super::staff::staff_session(&app).await, "nosuchjob").await,
+            Err(SlicedError::NotFound)
+        ));
     })
     .await;
 }
@@ -566,14 +576,40 @@ pub async fn the_slicer_opens_our_mesh_and_every_opening_is_logged(kind: Kind) {
         assert_eq!((refused.len(), opened.len()), (1, 1), "{page}");
         assert!(refused[0]["details"].as_str().unwrap().contains("said no"), "{refused:?}");
         assert!(opened[0]["details"].as_str().unwrap().starts_with("Opened "), "{opened:?}");
-        assert_eq!(opened[0]["actor"], "staff");
+        // Reported by a staff computer, not by a signed-in member of staff.
+        assert_eq!(opened[0]["actor"], "staff computer");
 
-        // A link the site did not sign is not written into any log.
+        // A link the site did not sign opens nothing, even when the person
+        // says yes, and is not written into any log.
+        std::fs::remove_file(&marker).unwrap();
         let forged = link.replace("&sig=", "&sig=x");
-        let (_, stderr) = run(forged, "n\n").await.unwrap();
+        let (code, stderr) = run(forged, "y\n").await.unwrap();
+        assert_eq!(code, 2, "{stderr}");
         assert!(stderr.contains("did not recognise the link"), "{stderr}");
+        // Nor does a link the site signed for a file staff never open (the
+        // student's own 3MF, with its script), whoever signed it.
+        let folder_file = path.rsplit_once('/').unwrap().0.to_string() + "/Bracket.3mf";
+        let raw = memoreez::lab::open_in_slicer::job_link(&app.state, &id, &folder_file);
+        let (code, stderr) = run(raw.clone(), "y\n").await.unwrap();
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains("not a file the staff pages open"), "{stderr}");
+        let check = app.post_json("/api/lab/slicer-links/check", &json!({ "link": raw }).to_string(), None).await;
+        assert_eq!(check.status, StatusCode::NOT_FOUND);
+        let check = app.post_json("/api/lab/slicer-links/check", &json!({ "link": link }).to_string(), None).await;
+        assert_eq!(check.status, StatusCode::NO_CONTENT);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(!marker.exists(), "the slicer was never started");
+        assert!(!script.exists());
+        // A report names a reason from a fixed list: free text is not logged.
+        let opening = json!({ "link": link, "opened": false, "reason": "<b>approved by staff</b>", "computer": "<i>x</i> y" });
+        let reported = app.post_json("/api/lab/slicer-openings", &opening.to_string(), None).await;
+        assert_eq!(reported.status, StatusCode::NO_CONTENT);
         let page = call(&app, "staff_job", &format!("id={id}"), Some(&cookie), None).await.json();
-        assert_eq!(logged(&page, "slicer_refused").len(), 1);
+        let refusals = logged(&page, "slicer_refused");
+        assert_eq!(refusals.len(), 2, "{page}");
+        let said = refusals.iter().map(|e| e["details"].as_str().unwrap()).collect::<Vec<_>>().join(" | ");
+        assert!(!said.contains("approved") && !said.contains('<'), "{said}");
+        assert!(said.contains("the computer refused the link") && said.contains("on ixiy:"), "{said}");
     })
     .await;
 }

@@ -84,6 +84,7 @@ impl TestApp {
             database_url,
             files_dir: dir.path().join("files"),
             site_root: dir.path().join("site"),
+            printer_keys_dir: dir.path().join("printer-keys"),
             ..Config::default()
         };
         let mut state = AppState::open(config).await.expect("app state opens");

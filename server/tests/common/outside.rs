@@ -149,21 +149,45 @@ pub async fn a_shipped_order_is_printed_and_shipped_by_slant3d(kind: Kind) {
         let pickup = place(pickup_form).await;
         let state = &app.state;
 
+        // Paid at pickup, nothing is paid until someone collects it at the
+        // lab: such an order cannot be priced or sent out.
         assert!(matches!(
-            fulfilment::estimate(state, &pickup, "PLA BLACK").await,
+            fulfilment::send(state, &super::staff::staff_session(&app).await, &shipped, "PLA BLACK").await,
+            Err(OutsideError::Unpaid(_))
+        ));
+        assert!(matches!(
+            fulfilment::estimate(state, &super::staff::staff_session(&app).await, &shipped, "PLA BLACK")
+                .await,
+            Err(OutsideError::Unpaid(_))
+        ));
+        // Paid by card, as the Stripe webhook leaves an order (card_payments.rs drives the webhook itself).
+        sqlx::query("UPDATE orders SET payment = 'stripe', status = 'paid' WHERE id = $1")
+            .bind(&shipped)
+            .execute(state.db.pool())
+            .await
+            .unwrap();
+
+        assert!(matches!(
+            fulfilment::estimate(state, &super::staff::staff_session(&app).await, &pickup, "PLA BLACK").await,
             Err(OutsideError::Collected(_))
         ));
-        assert!(matches!(fulfilment::send(state, "nope", "PLA BLACK").await, Err(OutsideError::NotFound(_))));
+        assert!(matches!(
+            fulfilment::send(state, &super::staff::staff_session(&app).await, "nope", "PLA BLACK").await,
+            Err(OutsideError::NotFound(_))
+        ));
 
         // Their price, from the file they fetched by the link we gave: the keepsake as ordered.
-        let cents = fulfilment::estimate(state, &shipped, "PLA BLACK").await.unwrap();
+        let cents =
+            fulfilment::estimate(state, &super::staff::staff_session(&app).await, &shipped, "PLA BLACK")
+                .await
+                .unwrap();
         assert_eq!(cents, 2 * 650 + 425);
         let kept = state.storage.get(&memoreez::shop::orders::keepsake_key(&shipped)).await.unwrap();
         assert_eq!(farm.lock().unwrap().fetched, vec![(shipped.clone(), kept.to_vec())]);
 
         // Their refusal comes back in their words and changes nothing.
         farm.lock().unwrap().refuse_orders = true;
-        match fulfilment::send(state, &shipped, "PLA BLACK").await {
+        match fulfilment::send(state, &super::staff::staff_session(&app).await, &shipped, "PLA BLACK").await {
             Err(OutsideError::Service(Slant3dError::Refused(said))) => {
                 assert!(said.contains("address invalid"), "{said}")
             }
@@ -218,8 +242,17 @@ pub async fn a_shipped_order_is_printed_and_shipped_by_slant3d(kind: Kind) {
         assert_eq!(stranger.status, StatusCode::UNAUTHORIZED, "{}", stranger.text());
         assert!(farm.lock().unwrap().placed.is_empty(), "nothing placed by a refusal");
 
-        let sent = outside(format!("id={shipped_job}&step=send&color=PLA+BLACK")).await;
+        // Two staff press Send at once: the order is claimed in the database
+        // before Slant 3D is called, so one order is placed with them.
+        let (first, second) = futures_util::future::join(
+            outside(format!("id={shipped_job}&step=send&color=PLA+BLACK")),
+            outside(format!("id={shipped_job}&step=send&color=PLA+BLACK")),
+        )
+        .await;
+        let (sent, other) = if first.status == StatusCode::OK { (first, second) } else { (second, first) };
         assert_eq!(sent.status, StatusCode::OK, "{}", sent.text());
+        assert_eq!(other.status, StatusCode::CONFLICT, "{}", other.text());
+        assert_eq!(farm.lock().unwrap().placed.len(), 1, "one order placed with them");
         assert_eq!(
             sent.json(),
             format!("Order {shipped} sent to Slant 3D: their order slant-1 (17.25 USD).")
@@ -235,7 +268,7 @@ pub async fn a_shipped_order_is_printed_and_shipped_by_slant3d(kind: Kind) {
         assert_eq!(placed["ship_to_is_US_residential"], "false");
         assert_eq!(placed["order_item_color"], "PLA BLACK");
         assert!(matches!(
-            fulfilment::send(state, &shipped, "PLA BLACK").await,
+            fulfilment::send(state, &super::staff::staff_session(&app).await, &shipped, "PLA BLACK").await,
             Err(OutsideError::AlreadySent { .. })
         ));
         let (job, _) = super::print_jobs::queued(&app, &shipped).await.unwrap();
@@ -287,7 +320,9 @@ pub async fn a_shipped_order_is_printed_and_shipped_by_slant3d(kind: Kind) {
             (job.0.as_str(), kinds),
             ("Completed", vec!["shop_order".to_string(), "sent_out".into(), "shipped".into()])
         );
-        let outbox = memoreez::mail::outbox::outbox(&state.db, 20).await.unwrap();
+        let outbox = memoreez::mail::outbox::outbox(&state.db, &super::staff::staff_session(&app).await, 20)
+            .await
+            .unwrap();
         let told: Vec<_> = outbox.iter().filter(|m| m.kind == "shipped").collect();
         assert_eq!(told.len(), 1, "told once: {outbox:?}");
         let text: String = sqlx::query_scalar("SELECT text_body FROM outbox WHERE kind = 'shipped'")
@@ -301,7 +336,7 @@ pub async fn a_shipped_order_is_printed_and_shipped_by_slant3d(kind: Kind) {
 
     with_app(kind, |app| async move {
         assert!(matches!(
-            fulfilment::send(&app.state, "any", "PLA BLACK").await,
+            fulfilment::send(&app.state, &super::staff::staff_session(&app).await, "any", "PLA BLACK").await,
             Err(OutsideError::NotConfigured)
         ));
     })

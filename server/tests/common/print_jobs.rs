@@ -156,6 +156,7 @@ pub async fn staff_move_a_shop_job_and_its_order_follows(kind: Kind) {
         // On a printer the lab follows, the customer's page shows how far it is.
         let mk4 = memoreez::printers::store::add(
             &app.state.db,
+            &super::staff::staff_session(&app).await,
             memoreez::printers::store::NewPrinter {
                 name: "MK4 left".into(),
                 method: app::lab::PrintMethod::Filament,

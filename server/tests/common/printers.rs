@@ -30,20 +30,57 @@ fn printer(name: &str, connection: Connection) -> NewPrinter {
 pub async fn printers_are_added_checked_and_listed(kind: Kind) {
     with_app(kind, |app| async move {
         let db = &app.state.db;
-        let manual = store::add(db, printer(" Ender 3 ", Connection::Manual)).await.unwrap();
-        let taken = store::add(db, printer("Ender 3", Connection::Manual)).await;
+        let manual = store::add(
+            db,
+            &super::staff::staff_session(&app).await,
+            printer(" Ender 3 ", Connection::Manual),
+        )
+        .await
+        .unwrap();
+        let taken =
+            store::add(db, &super::staff::staff_session(&app).await, printer("Ender 3", Connection::Manual))
+                .await;
         assert!(matches!(taken, Err(PrinterError::NameTaken(_))), "{taken:?}");
         let status = app::error::AppError::from(taken.unwrap_err()).status();
         assert_eq!(status, 409);
         let mut bad = printer("Form 3", Connection::Manual);
         bad.build_mm = [145.0, 145.0, 0.0];
-        assert!(matches!(store::add(db, bad).await, Err(PrinterError::Invalid { field: "build_mm", .. })));
+        assert!(matches!(
+            store::add(db, &super::staff::staff_session(&app).await, bad).await,
+            Err(PrinterError::Invalid { field: "build_mm", .. })
+        ));
 
         // Through the page's form: a field left out is named, not a server fault.
         let cookie = staff_cookie(&app).await;
         let partial = call(&app, "staff_add_printer", "form[name]=Form+3", Some(&cookie), None).await;
         assert_eq!(partial.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", partial.text());
         assert!(partial.text().contains("\"field\":\"method\""), "{}", partial.text());
+
+        // A printer's key can name neither the server's own secrets nor any
+        // file outside the printer keys folder, and its address cannot be a
+        // cloud's metadata service: refused by name, nothing added.
+        let octoprint_form = |url: &str, key_from: &str| {
+            format!(
+                "form[name]=Thief&form[method]=filament&form[build_x_mm]=250&form[build_y_mm]=210\
+                 &form[build_z_mm]=220&form[material]=PLA&form[colour]=Black&form[connection]=octoprint\
+                 &form[octoprint_url]={url}&form[api_key_from]={key_from}"
+            )
+        };
+        for key_from in
+            ["env:MEMOREEZ_STRIPE_SECRET_KEY", "env:HOME", "file:/etc/passwd", "file:../memoreez.db"]
+        {
+            let body = octoprint_form("http://127.0.0.1:9", key_from);
+            let refused = call(&app, "staff_add_printer", &body, Some(&cookie), None).await;
+            assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{key_from}: {}", refused.text());
+            assert!(refused.text().contains("\"field\":\"api_key_from\""), "{}", refused.text());
+            assert!(refused.text().contains("MEMOREEZ_PRINTER_KEY_"), "{}", refused.text());
+        }
+        for url in ["http://169.254.169.254", "http://metadata.google.internal"] {
+            let body = octoprint_form(url, "env:MEMOREEZ_PRINTER_KEY_THIEF");
+            let refused = call(&app, "staff_add_printer", &body, Some(&cookie), None).await;
+            assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{url}: {}", refused.text());
+            assert!(refused.text().contains("\"field\":\"octoprint_url\""), "{}", refused.text());
+        }
 
         let printers = store::list(db).await.unwrap();
         assert_eq!(printers.len(), 1, "nothing kept of the refused ones");
@@ -60,16 +97,18 @@ pub async fn one_instance_reads_a_printer_from_octoprint_at_a_time(kind: Kind) {
     with_app(kind, |app| async move {
         let db = &app.state.db;
         let octoprint = virtual_printer::VirtualPrinter::start().await;
-        let keys = tempfile::tempdir().unwrap();
-        let key_file = keys.path().join("mk4.key");
-        std::fs::write(&key_file, format!("{}\n", octoprint.key)).unwrap();
-        let connection = Connection::OctoPrint { url: octoprint.url.clone(), key: KeySource::File(key_file) };
-        let mk4 = store::add(db, printer("MK4", connection)).await.unwrap();
+        let key = write_key(&app, "mk4.key", &octoprint.key);
+        let connection = Connection::OctoPrint { url: octoprint.url.clone(), key };
+        let mk4 = store::add(db, &super::staff::staff_session(&app).await, printer("MK4", connection))
+            .await
+            .unwrap();
         let no_key = Connection::OctoPrint {
             url: octoprint.url.clone(),
-            key: KeySource::Env("MEMOREEZ_TEST_NO_SUCH_PRINTER_KEY".into()),
+            key: KeySource::Env("MEMOREEZ_PRINTER_KEY_NO_SUCH_TEST".into()),
         };
-        let keyless = store::add(db, printer("Keyless", no_key)).await.unwrap();
+        let keyless = store::add(db, &super::staff::staff_session(&app).await, printer("Keyless", no_key))
+            .await
+            .unwrap();
 
         // Instance A takes both printers' leases and records what it read;
         // instance B, polling meanwhile, reads neither.
@@ -86,7 +125,7 @@ pub async fn one_instance_reads_a_printer_from_octoprint_at_a_time(kind: Kind) {
         assert_eq!(idle.expect("the virtual printer connects and is idle").message, "Operational");
         let keyless = reading_of(db, &keyless).await.unwrap();
         assert_eq!(keyless.state, PrinterState::Offline);
-        assert_eq!(keyless.message, "no API key: MEMOREEZ_TEST_NO_SUCH_PRINTER_KEY is not set");
+        assert_eq!(keyless.message, "no API key: MEMOREEZ_PRINTER_KEY_NO_SUCH_TEST is not set");
 
         // A reading that outlasts its lease is not recorded (a 1 ms lease
         // is over before OctoPrint answers).
@@ -103,7 +142,7 @@ pub async fn one_instance_reads_a_printer_from_octoprint_at_a_time(kind: Kind) {
         assert_eq!(poll_once(&app.state, "instance-b", 10_000).await.unwrap(), 2);
         let gone = reading_of(db, &mk4).await.unwrap();
         assert_eq!(gone.state, PrinterState::Offline);
-        assert!(gone.message.starts_with("OctoPrint could not be reached"), "{}", gone.message);
+        assert!(gone.message.starts_with("OctoPrint: it could not be reached"), "{}", gone.message);
     })
     .await;
 }
@@ -115,15 +154,18 @@ async fn reading_of(
     store::list(db).await.unwrap().into_iter().find(|printer| printer.id == id).unwrap().reading
 }
 
-/// An OctoPrint printer for `octoprint`, its key in a file under `keys`.
-fn octoprint_printer(
-    name: &str,
-    octoprint: &virtual_printer::VirtualPrinter,
-    keys: &tempfile::TempDir,
-) -> NewPrinter {
-    let key_file = keys.path().join(format!("{}.key", name.replace(' ', "_")));
-    std::fs::write(&key_file, format!("{}\n", octoprint.key)).unwrap();
-    printer(name, Connection::OctoPrint { url: octoprint.url.clone(), key: KeySource::File(key_file) })
+/// Writes `key` as `name` in the app's printer keys folder; the source naming it.
+fn write_key(app: &TestApp, name: &str, key: &str) -> KeySource {
+    let folder = &app.state.config.printer_keys_dir;
+    std::fs::create_dir_all(folder).unwrap();
+    std::fs::write(folder.join(name), format!("{key}\n")).unwrap();
+    KeySource::File(name.to_string())
+}
+
+/// An OctoPrint printer for `octoprint`, its key in a file in the app's keys folder.
+fn octoprint_printer(app: &TestApp, name: &str, octoprint: &virtual_printer::VirtualPrinter) -> NewPrinter {
+    let key = write_key(app, &format!("{}.key", name.replace(' ', "_")), &octoprint.key);
+    printer(name, Connection::OctoPrint { url: octoprint.url.clone(), key })
 }
 
 /// Ada's red filament job with `gcode` as its sliced file, approved and
@@ -137,7 +179,9 @@ async fn ready_job_and_link(app: &TestApp, cookie: &str, gcode: Vec<u8>) -> (Str
     use memoreez::http::model_form::ModelFile;
     let (id, link) = super::lab::submitted(app).await;
     let file = ModelFile { file_name: "plate.gcode".into(), bytes: gcode.into() };
-    memoreez::lab::sliced::upload(&app.state, &id, file).await.unwrap();
+    memoreez::lab::sliced::upload(&app.state, &super::staff::staff_session(app).await, &id, file)
+        .await
+        .unwrap();
     let approved = act(app, cookie, &format!("id={id}&action=approve&weight_g=2&print_hours=1")).await;
     assert_eq!(approved.status, StatusCode::OK, "{}", approved.text());
     // The confirm link, from the approval waiting in the outbox.
@@ -209,20 +253,25 @@ fn progress(page: &Value) -> f64 {
 pub async fn a_lab_job_prints_on_octoprint_from_approval_to_completed(kind: Kind) {
     with_app(kind, |app| async move {
         let octoprint = virtual_printer::VirtualPrinter::start().await;
-        let keys = tempfile::tempdir().unwrap();
         let db = &app.state.db;
-        let mut red = octoprint_printer("MK4 red", &octoprint, &keys);
+        let mut red = octoprint_printer(&app, "MK4 red", &octoprint);
         red.colour = "Red".into();
-        let mk4 = store::add(db, red).await.unwrap();
+        let mk4 = store::add(db, &super::staff::staff_session(&app).await, red).await.unwrap();
         // Two more that do not fit Ada's red filament job.
-        let mut resin = octoprint_printer("Form 3", &octoprint, &keys);
+        let mut resin = octoprint_printer(&app, "Form 3", &octoprint);
         (resin.method, resin.material, resin.colour) =
             (app::lab::PrintMethod::Resin, "Resin".into(), "Grey".into());
-        store::add(db, resin).await.unwrap();
-        let mut petg = octoprint_printer("MK3 PETG", &octoprint, &keys);
+        store::add(db, &super::staff::staff_session(&app).await, resin).await.unwrap();
+        let mut petg = octoprint_printer(&app, "MK3 PETG", &octoprint);
         (petg.material, petg.colour) = ("PETG".into(), "Red".into());
-        let petg = store::add(db, petg).await.unwrap();
-        store::add(db, printer("Ender by hand", Connection::Manual)).await.unwrap();
+        let petg = store::add(db, &super::staff::staff_session(&app).await, petg).await.unwrap();
+        store::add(
+            db,
+            &super::staff::staff_session(&app).await,
+            printer("Ender by hand", Connection::Manual),
+        )
+        .await
+        .unwrap();
 
         let cookie = staff_cookie(&app).await;
         let id = ready_job(&app, &cookie, virtual_printer::gcode(30, 0)).await;
@@ -282,29 +331,27 @@ pub async fn a_lab_job_prints_on_octoprint_from_approval_to_completed(kind: Kind
 
 /// OctoPrint with its virtual printer, an "MK4" for Ada's red filament
 /// jobs on it, and her job with `gcode` sent there (Printing). What the
-/// test needs of them: (OctoPrint, the key folder, the printer's id, the staff cookie, the job's id).
+/// test needs of them: (OctoPrint, the printer's id, the staff cookie, the job's id).
 async fn printing_on_mk4(
     app: &TestApp,
     gcode: Vec<u8>,
-) -> (virtual_printer::VirtualPrinter, tempfile::TempDir, String, String, String) {
+) -> (virtual_printer::VirtualPrinter, String, String, String) {
     let octoprint = virtual_printer::VirtualPrinter::start().await;
-    let keys = tempfile::tempdir().unwrap();
-    let mut red = octoprint_printer("MK4", &octoprint, &keys);
+    let mut red = octoprint_printer(app, "MK4", &octoprint);
     red.colour = "Red".into();
-    let mk4 = store::add(&app.state.db, red).await.unwrap();
+    let mk4 = store::add(&app.state.db, &super::staff::staff_session(app).await, red).await.unwrap();
     let cookie = staff_cookie(app).await;
     let id = ready_job(app, &cookie, gcode).await;
     poll_until(app, &cookie, &id, "offered MK4", |page| page["printers"][0]["why_not"] == "").await;
     let sent = act(app, &cookie, &format!("id={id}&action=send_to_printer&printer_id={mk4}")).await;
     assert_eq!(sent.status, StatusCode::OK, "{}", sent.text());
-    (octoprint, keys, mk4, cookie, id)
+    (octoprint, mk4, cookie, id)
 }
 
 pub async fn a_cancelled_print_fails_and_its_reprint_completes(kind: Kind) {
     with_app(kind, |app| async move {
         // A long print: 60 moves with half a second's dwell after each.
-        let (octoprint, _keys, mk4, cookie, id) =
-            printing_on_mk4(&app, virtual_printer::gcode(60, 500)).await;
+        let (octoprint, mk4, cookie, id) = printing_on_mk4(&app, virtual_printer::gcode(60, 500)).await;
         let underway = poll_until(&app, &cookie, &id, "under way", |page| progress(page) > 0.0).await;
         assert!(progress(&underway) < 100.0);
         // The dashboard's printer strip and the printers page show the job on it.
@@ -349,7 +396,9 @@ pub async fn a_cancelled_print_fails_and_its_reprint_completes(kind: Kind) {
         // Re-sliced shorter, sent, and printed to the end.
         use memoreez::http::model_form::ModelFile;
         let file = ModelFile { file_name: "plate.gcode".into(), bytes: virtual_printer::gcode(20, 0).into() };
-        memoreez::lab::sliced::upload(&app.state, &new_id, file).await.unwrap();
+        memoreez::lab::sliced::upload(&app.state, &super::staff::staff_session(&app).await, &new_id, file)
+            .await
+            .unwrap();
         poll_until(&app, &cookie, &new_id, "offered MK4", |page| page["printers"][0]["why_not"] == "").await;
         let sent = act(&app, &cookie, &format!("id={new_id}&action=send_to_printer&printer_id={mk4}")).await;
         assert_eq!(sent.status, StatusCode::OK, "{}", sent.text());
@@ -362,8 +411,7 @@ pub async fn a_cancelled_print_fails_and_its_reprint_completes(kind: Kind) {
 
 pub async fn a_printer_out_of_reach_mid_print_keeps_its_job(kind: Kind) {
     with_app(kind, |app| async move {
-        let (octoprint, _keys, mk4, cookie, id) =
-            printing_on_mk4(&app, virtual_printer::gcode(40, 400)).await;
+        let (octoprint, mk4, cookie, id) = printing_on_mk4(&app, virtual_printer::gcode(40, 400)).await;
         let before =
             progress(&poll_until(&app, &cookie, &id, "under way", |page| progress(page) > 0.0).await);
 
@@ -387,14 +435,14 @@ pub async fn a_printer_out_of_reach_mid_print_keeps_its_job(kind: Kind) {
 
 pub async fn a_printer_is_changed_and_removed_but_not_from_under_its_print(kind: Kind) {
     with_app(kind, |app| async move {
-        let (octoprint, _keys, mk4, cookie, id) =
+        let (octoprint, mk4, cookie, id) =
             printing_on_mk4(&app, virtual_printer::gcode(60, 500)).await;
         poll_until(&app, &cookie, &id, "under way", |page| progress(page) > 0.0).await;
-        let ender = store::add(&app.state.db, printer("Ender", Connection::Manual)).await.unwrap();
+        let ender = store::add(&app.state.db, &super::staff::staff_session(&app).await, printer("Ender", Connection::Manual)).await.unwrap();
         let listed = call(&app, "staff_printers", "", Some(&cookie), None).await.json();
         let card = listed.as_array().unwrap().iter().find(|card| card["id"] == mk4.as_str()).unwrap().clone();
         let key_from = card["key_from"].as_str().expect("where its key is read").to_string();
-        assert!(key_from.starts_with("file:/"), "{key_from}");
+        assert_eq!(key_from, "file:MK4.key");
         assert!(!listed.to_string().contains(&octoprint.key), "the key itself is never shown");
         let form = |name: &str, colour: &str, connection: &str| {
             format!(
@@ -455,7 +503,7 @@ pub async fn the_queue_plans_each_job_on_a_fitting_printer_and_staff_move_one_up
     with_app(kind, |app| async move {
         let mut ender = printer("Ender", Connection::Manual);
         ender.colour = "Red".into();
-        let ender = store::add(&app.state.db, ender).await.unwrap();
+        let ender = store::add(&app.state.db, &super::staff::staff_session(&app).await, ender).await.unwrap();
         let cookie = staff_cookie(&app).await;
         // Two red jobs of an hour each (2 g), first come first served.
         let (first, first_link) = ready_job_and_link(&app, &cookie, virtual_printer::gcode(5, 0)).await;

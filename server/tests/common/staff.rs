@@ -13,8 +13,24 @@ pub(crate) async fn staff_cookie(app: &TestApp) -> String {
     memoreez::staff::sign_in::set_password(db, "correct-horse-battery", "correct-horse-battery")
         .await
         .unwrap();
-    let token = memoreez::staff::sign_in::sign_in(db, "test", "correct-horse-battery").await.unwrap();
+    let token = memoreez::staff::sign_in::sign_in(db, "test", "correct-horse-battery", false).await.unwrap();
     format!("{}={token}", memoreez::staff::sign_in::COOKIE_NAME)
+}
+
+/// A staff session as the sign-in check makes it, for calling a room's staff
+/// operations directly (they take one). Signs in once more with the tests'
+/// password (setting it when none is set), so other sessions stay signed in.
+pub(crate) async fn staff_session(app: &TestApp) -> memoreez::staff::StaffSession {
+    let db = &app.state.db;
+    let password = "correct-horse-battery";
+    if !memoreez::staff::sign_in::password_is_set(db).await.unwrap() {
+        memoreez::staff::sign_in::set_password(db, password, password).await.unwrap();
+    }
+    let token = memoreez::staff::sign_in::sign_in(db, "test", password, true).await.unwrap();
+    let mut headers = http::HeaderMap::new();
+    let cookie = format!("{}={token}", memoreez::staff::sign_in::COOKIE_NAME);
+    headers.insert(http::header::COOKIE, cookie.parse().unwrap());
+    memoreez::staff::StaffSession::check(db, &headers, 60).await.unwrap().expect("a live session")
 }
 
 /// Calls a server function with a form body, as a page's script does.
@@ -158,6 +174,195 @@ pub async fn parallel_guesses_check_at_most_five_passwords(kind: Kind) {
         println!("60 parallel guesses: {checked} checked, {waited} told to wait");
         let right = call(app, "staff_sign_in", "password=correct-horse-battery", None, None).await;
         assert!(error_of(&right).contains("Too many wrong passwords"), "{}", right.text());
+    })
+    .await;
+}
+
+/// A guess from each of sixty addresses: past the site's cap the rest are
+/// refused (429 with the wait) without a check, one address locked out on
+/// its own counts only its share, and staff on a computer that signed in
+/// before still get in.
+pub async fn guesses_from_many_addresses_meet_a_site_wide_cap_that_known_computers_pass(kind: Kind) {
+    use memoreez::staff::sign_in::{
+        self, GLOBAL_FAILED_PER_MINUTE, MAX_FAILED_PER_MINUTE, StaffError, sign_in as try_password,
+    };
+    with_app(kind, |app| async move {
+        let db = &app.state.db;
+        let right = "correct-horse-battery";
+        sign_in::set_password(db, right, right).await.unwrap();
+
+        // One address locks itself out; staff elsewhere are not held up by it.
+        for _ in 0..12 {
+            let _ = try_password(db, "203.0.113.9", "wrong-guess", false).await;
+        }
+        let locked = try_password(db, "203.0.113.9", right, false).await;
+        assert!(matches!(locked, Err(StaffError::TooManyTries(_))), "{locked:?}");
+        assert!(try_password(db, "198.51.100.1", right, false).await.is_ok());
+
+        // A wrong guess from each of sixty other addresses.
+        let mut checked = 0;
+        let mut refused = Vec::new();
+        for n in 0..60 {
+            match try_password(db, &format!("192.0.2.{n}"), "wrong-guess", false).await {
+                Err(StaffError::WrongPassword) => checked += 1,
+                Err(StaffError::SiteBusy(wait)) => refused.push(wait),
+                other => panic!("{other:?}"),
+            }
+        }
+        // The locked-out address counted at most its share of the cap.
+        let share = MAX_FAILED_PER_MINUTE;
+        assert_eq!(checked, GLOBAL_FAILED_PER_MINUTE - share, "checked before the cap");
+        assert_eq!(refused.len() as i64, 60 - checked);
+        assert!(refused.iter().all(|wait| (1..=60).contains(wait)), "{refused:?}");
+        let reply = app::error::AppError::from(StaffError::SiteBusy(42));
+        assert_eq!(reply.status(), 429);
+
+        // A new address is refused even with the right password; a computer
+        // that signed in before (its signed cookie) gets in.
+        let stranger = try_password(db, "198.51.100.2", right, false).await;
+        assert!(matches!(stranger, Err(StaffError::SiteBusy(_))), "{stranger:?}");
+        assert!(try_password(db, "198.51.100.2", right, true).await.is_ok());
+
+        // Through the page: the first sign-in leaves the known-computer
+        // cookie, and with it the cap is passed.
+        let now = memoreez::platform::time::now_ms();
+        let token = sign_in::device_token(&app.state.links, now);
+        let mut headers = http::HeaderMap::new();
+        headers.insert("cookie", format!("{}={token}", sign_in::DEVICE_COOKIE).parse().unwrap());
+        assert!(sign_in::known_device(&app.state.links, &headers, now));
+        headers.insert("cookie", format!("{}=9999999999.forged", sign_in::DEVICE_COOKIE).parse().unwrap());
+        assert!(!sign_in::known_device(&app.state.links, &headers, now));
+        let refused = call(&app, "staff_sign_in", &format!("password={right}"), None, None).await;
+        assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{}", refused.text());
+        assert!(refused.header("retry-after").is_some());
+        let cookie = format!("{}={token}", sign_in::DEVICE_COOKIE);
+        let known = call(&app, "staff_sign_in", &format!("password={right}"), Some(&cookie), None).await;
+        assert_eq!(known.status, StatusCode::OK, "{}", known.text());
+    })
+    .await;
+}
+
+/// Every table's row count, to show a refused request changed nothing.
+async fn table_counts(app: &TestApp, kind: Kind) -> Vec<(String, i64)> {
+    let list = match kind {
+        Kind::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        }
+        Kind::Postgres => {
+            "SELECT CAST(table_name AS TEXT) FROM information_schema.tables \
+             WHERE table_schema = current_schema() ORDER BY table_name"
+        }
+    };
+    let tables: Vec<String> = sqlx::query_scalar(list).fetch_all(app.state.db.pool()).await.unwrap();
+    let mut counts = Vec::new();
+    for table in tables {
+        counts.push((table.clone(), app.count(&table).await));
+    }
+    counts
+}
+
+/// The route paths the server's code declares (`.route("…"`), read from its source.
+fn routes_in_source() -> Vec<String> {
+    fn walk(folder: &std::path::Path, found: &mut Vec<String>) {
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, found);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                let source = std::fs::read_to_string(&path).unwrap();
+                let mut rest = source.as_str();
+                while let Some(at) = rest.find(".route(") {
+                    rest = rest[at + ".route(".len()..].trim_start();
+                    if let Some(quoted) = rest.strip_prefix('"') {
+                        found.push(quoted[..quoted.find('"').unwrap()].to_string());
+                    }
+                }
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut found);
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// Every staff server function (as registered, read from the server itself)
+/// and every staff route (as declared in the source) answers a caller
+/// without a staff session with 401 (or 403 from another site), whatever
+/// the arguments, and changes nothing; a signed-in call with its arguments
+/// left out is a plain 400, never a 500 that names our internals.
+pub async fn every_staff_function_and_route_refuses_a_stranger(kind: Kind) {
+    use memoreez::http::middleware::staff_gate::{staff_function, staff_route};
+    with_app(kind, move |app| async move {
+        let cookie = staff_cookie(&app).await;
+        let (job, _) = super::lab::submitted(&app).await;
+        let before = table_counts(&app, kind).await;
+
+        let functions: Vec<(String, http::Method)> = leptos::server_fn::axum::server_fn_paths()
+            .filter(|(path, _)| staff_function(path))
+            .map(|(path, method)| (path.to_string(), method))
+            .collect();
+        assert!(functions.len() >= 12, "the staff server functions are found: {functions:?}");
+        let routes: Vec<String> = routes_in_source().into_iter().filter(|path| staff_route(path)).collect();
+        assert!(routes.len() >= 2, "the staff routes are found: {routes:?}");
+
+        let wrong_cookie = format!("{}=not-a-session", memoreez::staff::sign_in::COOKIE_NAME);
+        let bodies = [
+            String::new(),
+            format!("id={job}&action=approve&weight_g=10&print_hours=1&status=&step=send&form[name]=x"),
+        ];
+        let mut tried = 0;
+        for (path, method) in &functions {
+            for body in &bodies {
+                for cookie in [None, Some(wrong_cookie.as_str())] {
+                    let mut request = Request::builder()
+                        .method(method.clone())
+                        .uri(path.as_str())
+                        .header("content-type", "application/x-www-form-urlencoded")
+                        .header("host", "127.0.0.1:3000");
+                    if let Some(cookie) = cookie {
+                        request = request.header("cookie", cookie);
+                    }
+                    let reply = app.send(request.body(axum::body::Body::from(body.clone())).unwrap()).await;
+                    assert!(
+                        matches!(reply.status.as_u16(), 401 | 403),
+                        "{method} {path} ({body:?}) answered {}: {}",
+                        reply.status,
+                        reply.text()
+                    );
+                    tried += 1;
+                }
+            }
+        }
+        for route in &routes {
+            let path = route.replace("{file}", "funnel.csv").replace("{id}", &job);
+            for method in [http::Method::GET, http::Method::POST] {
+                let request =
+                    Request::builder().method(method.clone()).uri(&path).header("host", "127.0.0.1:3000");
+                let reply = app.send(request.body(axum::body::Body::empty()).unwrap()).await;
+                // 405: the route has no such method, and nothing runs either.
+                assert!(
+                    matches!(reply.status.as_u16(), 401 | 403 | 405),
+                    "{method} {path} answered {}: {}",
+                    reply.status,
+                    reply.text()
+                );
+                tried += 1;
+            }
+        }
+        println!("{tried} staff calls without a session, each refused");
+        assert_eq!(table_counts(&app, kind).await, before, "nothing changed");
+
+        // Signed in, a call with its arguments left out or unreadable is the
+        // caller's mistake, said plainly.
+        for (name, body) in [("staff_job", ""), ("staff_job_action", "id=x"), ("staff_remove_printer", "")] {
+            let reply = call(&app, name, body, Some(&cookie), None).await;
+            assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{name}: {}", reply.text());
+            let text = reply.text();
+            assert!(text.contains("missing something"), "{name}: {text}");
+            assert!(!text.contains("Unreachable") && !text.contains("deserializ"), "{name}: {text}");
+        }
     })
     .await;
 }

@@ -20,6 +20,11 @@ pub async fn health_and_readiness(kind: Kind) {
         assert_eq!(body["storage"]["ok"], true);
         // The test app starts no PostgreSQL listener (tests/instances.rs runs real ones).
         assert_eq!(body["live_updates"], "polling");
+
+        // The lab's short address, as README and posters give it, opens the submission form.
+        let lab = app.get("/lab", None).await;
+        assert!(lab.status.is_redirection(), "{}", lab.status);
+        assert_eq!(lab.header("location").as_deref(), Some("/lab/submit"));
     })
     .await;
 }
@@ -500,11 +505,16 @@ pub async fn concepts_stream_in_and_resume(kind: Kind) {
             events[..4].iter().map(|(_, _, data)| data["index"].as_u64().unwrap()).collect();
         indices.sort();
         assert_eq!(indices, [0, 1, 2, 3], "each concept once: {events:?}");
-        // One drawing failed (the service timed out): that card says why; the others show.
+        // One drawing failed (the service timed out): that card says so in our words (the
+        // service's own are logged); the others show.
         let failed: Vec<_> = events.iter().filter(|(name, _, _)| name == "concept_failed").collect();
         assert_eq!(failed.len(), 1, "{events:?}");
         let failed_index = failed[0].2["index"].as_u64().unwrap();
-        assert!(failed[0].2["reason"].as_str().unwrap().contains("timed out"));
+        let reason = failed[0].2["reason"].as_str().unwrap();
+        assert!(
+            reason.contains("did not answer in time") && reason.contains("Try this design again"),
+            "{reason}"
+        );
         let ready = events.iter().find(|(name, _, _)| name == "concept").unwrap();
         let image_url = ready.2["image_url"].as_str().unwrap().to_string();
         let image = app.get(&image_url, Some(&cookie)).await;
@@ -1117,8 +1127,17 @@ macro_rules! database_suite {
             common::staff::staff_sign_in_guards_the_outbox($kind).await
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn every_staff_function_and_route_refuses_a_stranger() {
+            common::staff::every_staff_function_and_route_refuses_a_stranger($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn parallel_guesses_check_at_most_five_passwords() {
             common::staff::parallel_guesses_check_at_most_five_passwords($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn guesses_from_many_addresses_meet_a_site_wide_cap_that_known_computers_pass() {
+            common::staff::guesses_from_many_addresses_meet_a_site_wide_cap_that_known_computers_pass($kind)
+                .await
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn mail_is_sent_once_by_many_senders_and_keeps_no_tokens() {

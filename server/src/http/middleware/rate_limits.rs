@@ -207,6 +207,8 @@ pub fn heavy(method: &Method, path: &str) -> bool {
     if method == Method::POST && heavy_fns.contains(&path) {
         return true;
     }
+    // A HEAD is answered by the GET handler, which does all the work.
+    let method = if method == Method::HEAD { &Method::GET } else { method };
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
     matches!(
         (method, segments.as_slice()),
@@ -228,8 +230,10 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
     }
     let (parts, body) = request.into_parts();
     let ip = crate::platform::client_address::of(&parts);
-    // Held until the answer is made, so the address's share comes back then.
-    let _admission = match heavy.then(|| state.mesh_work.admit(&ip)) {
+    // Held until the answer is made, and by any mesh work it started until
+    // that ends (`mesh_work::admitted`), so the address's share comes back
+    // only when its work is done.
+    let admission = match heavy.then(|| state.mesh_work.admit(&ip)) {
         None => None,
         Some(Ok(admission)) => Some(admission),
         Some(Err(crate::platform::mesh_work::Refusal::ClientBusy)) => {
@@ -245,9 +249,21 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
             return busy(&parts);
         }
     };
-    if cost == Cost::Free {
-        return next.run(Request::from_parts(parts, body)).await;
+    let request = Request::from_parts(parts, body);
+    match admission {
+        Some(admission) => {
+            crate::platform::mesh_work::admitted(admission, charge(state, cost, ip, request, next)).await
+        }
+        None => charge(state, cost, ip, request, next).await,
     }
+}
+
+/// Spends the request's cost from its address's budget, then answers it.
+async fn charge(state: AppState, cost: Cost, ip: String, request: Request, next: Next) -> Response {
+    if cost == Cost::Free {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
     let now = now_ms();
     let verdict = match cost {
         Cost::SignIn => blocked(&state.db, &ip, now).await.map(|refused| refused.unwrap_or(Verdict::Allowed)),
@@ -306,6 +322,8 @@ mod tests {
         assert!(heavy(&get, "/api/creations/abc/keepsake.stl"));
         assert!(heavy(&get, "/api/creations/abc/keepsake.3mf"));
         assert!(heavy(&get, "/api/creations/abc/studio"));
+        assert!(heavy(&Method::HEAD, "/api/creations/abc/keepsake.stl"), "HEAD builds it as GET does");
+        assert!(heavy(&Method::HEAD, "/api/creations/abc/keepsake.3mf"));
         assert!(heavy(&post, "/api/creations/abc/studio/quote"));
         assert!(heavy(&post, "/api/creations/upload"));
         assert!(heavy(&post, "/api/orders"));

@@ -121,6 +121,11 @@ pub struct Config {
     /// (`MEMOREEZ_DESKTOP_SLICER`; a program on PATH or a path). The files it
     /// may open are those under `files_dir`, the shared storage folder.
     pub desktop_slicer: PathBuf,
+    /// The folder a printer's `file:NAME` API key is read from
+    /// (`MEMOREEZ_PRINTER_KEYS_DIR`). Keys can also be environment variables
+    /// named `MEMOREEZ_PRINTER_KEY_…`; nothing else can be named, so a staff
+    /// sign-in cannot send the server's own secrets to a printer.
+    pub printer_keys_dir: PathBuf,
     /// The lab's time zone, an IANA name, for times on staff pages (`MEMOREEZ_LAB_TIME_ZONE`).
     pub lab_time_zone: String,
     /// The colours the lab prints in filament, comma-separated
@@ -299,6 +304,7 @@ impl Default for Config {
             slant3d_api_url: "https://www.slant3dapi.com/api".to_string(),
             staff_idle_minutes: 60,
             desktop_slicer: PathBuf::from("prusa-slicer"),
+            printer_keys_dir: PathBuf::from("data/printer-keys"),
             lab_time_zone: "America/Chicago".to_string(),
             lab_filament_colors: "Black, White, Grey, Red, Blue, Green, Yellow, Orange".to_string(),
             lab_resin_colors: "Grey, Clear, Black".to_string(),
