@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ConceptStatus {
     Pending,
@@ -12,6 +13,7 @@ pub enum ConceptStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Concept {
     pub index: u32,
     pub title: String,
@@ -29,6 +31,7 @@ pub const MAX_CONCEPTS: usize = 40;
 
 /// The `data` of a `concept` or `concept_failed` event.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConceptEvent {
     pub index: u32,
     pub title: String,
@@ -99,6 +102,7 @@ mod tests {
 
 /// A creation with its concepts, for the gallery page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Gallery {
     pub creation: crate::creation::Creation,
     pub concepts: Vec<Concept>,

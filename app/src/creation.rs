@@ -6,6 +6,7 @@ use crate::error::AppError;
 use crate::story::Story;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Creation {
     pub id: String,
     pub story: Story,
@@ -24,6 +25,7 @@ impl Creation {
 
 /// What a creation started from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum CreationKind {
     /// A person's hobbies and facts.
@@ -57,6 +59,7 @@ impl CreationKind {
 
 /// A new creation and the page it goes on at.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Started {
     pub id: String,
     /// `/create/{id}/concepts` (designs to pick from) or `/create/{id}/model`
@@ -108,6 +111,7 @@ pub fn story_for_object(description: &str) -> Result<Story, AppError> {
 
 /// One of the visitor's creations, for "My models".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MyCreation {
     pub id: String,
     pub hobbies: Vec<String>,

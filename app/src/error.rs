@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::story::StoryError;
 
 #[derive(thiserror::Error, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum AppError {
     #[error("{0}")]
     InvalidStory(StoryError),

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum JobStatus {
     Queued,
     Running,
@@ -29,6 +30,7 @@ impl JobStatus {
 
 /// One `progress` event.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProgressEvent {
     pub stage: String,
     pub percent: u8,
@@ -36,6 +38,7 @@ pub struct ProgressEvent {
 
 /// The `failed` event's data.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JobFailed {
     pub reason: String,
 }

@@ -11,6 +11,7 @@ use crate::staff::PrintJobEvent;
 
 /// How a model is printed in the lab.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum PrintMethod {
     Filament,
@@ -42,6 +43,7 @@ impl PrintMethod {
 /// What the form offers: the lab's colours per method (from its settings)
 /// and the largest file it takes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LabOptions {
     pub filament_colors: Vec<String>,
     pub resin_colors: Vec<String>,
@@ -59,6 +61,7 @@ impl LabOptions {
 
 /// The submission form's fields (the file travels beside them).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Submission {
     pub name: String,
     pub email: String,
@@ -173,6 +176,7 @@ pub fn rejection_in_brief(key: &str) -> Option<&'static str> {
 
 /// The student's own view of their job.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StudentPrintJob {
     pub id: String,
     pub status: PrintJobStatus,

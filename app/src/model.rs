@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::job::JobStatus;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ModelView {
     pub creation_id: String,
     /// The design's title, the object's name or the file's name.
@@ -23,6 +24,7 @@ pub struct ModelView {
 
 /// What the model is made from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase", tag = "from")]
 pub enum ModelSource {
     /// A design the customer picked, with its picture.
@@ -35,6 +37,7 @@ pub enum ModelSource {
 
 /// The `done` event's data of a mesh job.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MeshDone {
     pub mesh_url: String,
     pub thumbnail_url: String,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// or stopped by an error on its printer is PrintFailed: staff reprint it
 /// (a linked replacement job, ReadyToPrint) or reject it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum PrintJobStatus {
     Uploaded,
     Pending,
@@ -82,6 +83,7 @@ impl PrintJobStatus {
 
 /// What staff can do to a job from its page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum PrintJobAction {
     /// Takes the NEW badge off.

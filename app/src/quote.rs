@@ -8,6 +8,7 @@ use crate::job::JobStatus;
 
 /// A quote's price, in integer cents of `currency`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Price {
     pub material_cents: u64,
     pub service_cents: u64,
@@ -20,6 +21,7 @@ pub struct Price {
 /// A quote as the pages show it: the same fields `memoreez quote --json`
 /// prints and the API returns.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuoteSummary {
     /// `prusa-slicer 2.5.0`, or `estimate`.
     pub engine: String,
@@ -42,6 +44,7 @@ impl QuoteSummary {
 
 /// Where a quote job is, for its page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuoteProgress {
     pub job_id: String,
     pub file_name: String,
@@ -60,6 +63,7 @@ pub struct QuoteProgress {
 
 /// The `done` event's data for a quote job.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuoteDone {
     pub quote: QuoteSummary,
 }

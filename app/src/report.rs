@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// The customer's way from a story to a paid keepsake, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum FunnelStep {
     StorySubmitted,
     ConceptsShown,
@@ -67,6 +68,7 @@ impl FunnelStep {
 
 /// One step of the funnel for the stories submitted in the period.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FunnelRow {
     pub step: FunnelStep,
     /// Creations that reached the step.
@@ -85,6 +87,7 @@ pub struct FunnelRow {
 
 /// How one provider's jobs ended in the period.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProviderRow {
     /// `image`, `mesh` or `slicing`.
     pub provider: String,
@@ -98,6 +101,7 @@ pub struct ProviderRow {
 
 /// The funnel page: the period, its steps and the providers behind them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FunnelReport {
     /// The first and last day of the period, `YYYY-MM-DD` in the lab's time zone.
     pub from: String,
@@ -161,6 +165,7 @@ impl FunnelReport {
 
 /// How the overview groups time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Grain {
     Week,
     Month,
@@ -188,6 +193,7 @@ pub const MAX_PERIODS: u32 = 60;
 
 /// One week or month of the lab.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LabPeriod {
     /// `2026-W47` or `2026-11`.
     pub label: String,
@@ -211,6 +217,7 @@ pub struct LabPeriod {
 
 /// Grams and hours printed in one method and colour.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MaterialRow {
     pub method: String,
     pub color: String,
@@ -221,6 +228,7 @@ pub struct MaterialRow {
 
 /// How often a reason was given when rejecting a job.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RejectionRow {
     /// The reason's key (`file`, `size`, …) or `note` for a note alone.
     pub reason: String,
@@ -230,6 +238,7 @@ pub struct RejectionRow {
 
 /// The lab's overview by week or month, newest last.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LabOverview {
     pub grain: Grain,
     pub time_zone: String,
@@ -328,6 +337,7 @@ impl LabOverview {
 /// A table as the page shows it and the CSV export writes it: raw numbers,
 /// no units in the cells (the column names carry them).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Table {
     /// Its file name in the export (`funnel` → `funnel.csv`).
     pub name: String,

@@ -7,6 +7,7 @@ use crate::error::AppError;
 
 /// Whether staff pages can be used from this browser.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StaffAccess {
     pub signed_in: bool,
     /// No password yet: the setup page (with the code from the server's log) sets one.
@@ -15,6 +16,7 @@ pub struct StaffAccess {
 
 /// One message in the outbox, as the staff page lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OutboxLine {
     pub id: String,
     pub kind: String,
@@ -36,6 +38,7 @@ pub struct OutboxLine {
 
 /// One status tab of the queue: how many jobs, and their grams and print hours.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QueueTab {
     pub status: crate::print_job::PrintJobStatus,
     pub jobs: i64,
@@ -45,6 +48,7 @@ pub struct QueueTab {
 
 /// A print job as its card on the dashboard shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PrintJobCard {
     pub id: String,
     /// `student` or `shop`.
@@ -77,6 +81,7 @@ pub struct PrintJobCard {
 
 /// The dashboard: every status with its totals, and the chosen one's jobs (oldest first).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Queue {
     /// When this was read, in the lab's time zone ("last updated").
     #[serde(default)]
@@ -91,6 +96,7 @@ pub struct Queue {
 
 /// One entry of a job's event log.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PrintJobEvent {
     pub at_ms: i64,
     /// `at_ms` in the lab's time zone.
@@ -105,6 +111,7 @@ pub struct PrintJobEvent {
 
 /// A job's own page: its card, where it stands and everything that happened.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PrintJobPage {
     pub card: PrintJobCard,
     pub status: crate::print_job::PrintJobStatus,
@@ -136,6 +143,7 @@ pub struct PrintJobPage {
 /// Printing a shop order at an outside print service (Slant 3D), who ship it
 /// to the customer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PrintOutside {
     /// Why it cannot be sent now (not set up, collected at the lab, already
     /// printing); empty when it can, or once it was sent.
@@ -147,6 +155,7 @@ pub struct PrintOutside {
 
 /// A job on its printer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OnPrinter {
     pub printer: String,
     /// How far the print is, 0–100 (`None` until the printer says).
@@ -181,6 +190,7 @@ pub fn duration_words(seconds: i64) -> String {
 
 /// A printer offered for a job: `why_not` is empty when the job can go to it now.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PrinterChoice {
     pub id: String,
     pub name: String,
@@ -189,6 +199,7 @@ pub struct PrinterChoice {
 
 /// A printer on the staff's printers page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PrinterCard {
     pub id: String,
     pub name: String,
@@ -222,6 +233,7 @@ pub struct PrinterCard {
 
 /// The fields of the "add a printer" and "change this printer" forms, as typed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 // A field left out is empty, and then refused by name like any empty field.
 #[serde(default)]
 pub struct PrinterForm {
@@ -241,6 +253,7 @@ pub struct PrinterForm {
 
 /// What a student told the lab besides their name and email.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StudentDetails {
     pub discipline: String,
     pub class_number: String,
@@ -253,6 +266,7 @@ pub struct StudentDetails {
 
 /// A file to download.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FileLink {
     pub label: String,
     pub url: String,

@@ -14,6 +14,7 @@ pub const MAX_HOBBIES: usize = 8;
 pub const HOBBY_MAX_CHARS: usize = 40;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Story {
     /// One or more hobbies, trimmed, without duplicates (case-insensitive).
     pub hobbies: Vec<String>,
@@ -23,6 +24,7 @@ pub struct Story {
 
 /// Why a story was refused. Each message is shown to the customer as is.
 #[derive(thiserror::Error, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum StoryError {
     #[error("Add at least one hobby.")]
     NoHobby,

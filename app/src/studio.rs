@@ -22,6 +22,7 @@ pub const LINE_MAX_CHARS: usize = 40;
 
 /// The studio's controls, as the form sends them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StudioSettings {
     pub shape: PedestalShape,
     pub pedestal_height_mm: f64,
@@ -128,6 +129,7 @@ fn invalid(field: &str, message: String) -> AppError {
 
 /// What the studio page shows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StudioView {
     pub creation_id: String,
     pub title: String,
@@ -153,6 +155,7 @@ pub struct StudioView {
 /// test holds them together), so estimate and exact price differ only by
 /// the grams.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShopRates {
     pub filament_cents_per_kg: u64,
     pub service_cents: u64,
@@ -172,6 +175,7 @@ impl ShopRates {
 
 /// An exact price on its way for one keepsake.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PricedKeepsake {
     /// The quote job: follow it at `/api/jobs/{job_id}/events`.
     pub job_id: String,

@@ -23,6 +23,7 @@ impl Default for AnalysisOptions {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Analysis {
     pub triangles: usize,
     pub volume_mm3: f64,

@@ -48,6 +48,7 @@ const INTERFACE_MM: f64 = 0.6;
 
 /// Estimated grams, split as the slicer splits them.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Estimate {
     pub model_g: f64,
     pub support_g: f64,

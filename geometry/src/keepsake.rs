@@ -14,6 +14,7 @@ use crate::{AnalysisOptions, Mesh, RepairReport, SolidError, analyse, repair_sol
 
 /// Whether letters are cut into the pedestal or stand out of it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum TextFinish {
     #[default]
@@ -23,6 +24,7 @@ pub enum TextFinish {
 
 /// Everything that decides a keepsake's shape besides the model itself.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct KeepsakeSpec {
     pub pedestal: Pedestal,

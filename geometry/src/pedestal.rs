@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::Mesh;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum PedestalShape {
     Round,
@@ -18,6 +19,7 @@ pub enum PedestalShape {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Pedestal {
     pub shape: PedestalShape,
     pub height_mm: f64,

@@ -40,6 +40,7 @@ const THIN_WORTH_SAYING_MM2: f64 = 25.0;
 
 /// Triangles ready for the GPU plus what the studio shows beside them.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Preview {
     /// Three corners per triangle, x y z each, mm.
     pub positions: Vec<f32>,
@@ -127,6 +128,7 @@ fn overhangs(corners: [[f64; 3]; 3], bed: f64, limit: f64) -> u8 {
 
 /// The estimate and warnings shown next to the exact keepsake.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Printability {
     pub estimate: Estimate,
     /// Plain-words warnings, most serious first; empty when all is well.

@@ -26,6 +26,7 @@ impl Default for RepairOptions {
 
 /// What [`repair`] changed. All zero: the mesh was already clean.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RepairReport {
     pub vertices_welded: usize,
     pub degenerate_faces_removed: usize,

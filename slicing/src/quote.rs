@@ -15,6 +15,7 @@ use crate::prusa::{Progress, PrusaSlicer, Slice, SliceError};
 
 /// Prices, in integer cents of `currency`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct PriceBook {
     /// Per kilogram of filament (model + support), so a rate may be a fraction of a cent per gram.
@@ -93,6 +94,7 @@ impl Default for PriceBook {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Price {
     pub material_cents: u64,
     pub service_cents: u64,
@@ -104,6 +106,7 @@ pub struct Price {
 
 /// Which way grams and time are found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Engine {
     /// PrusaSlicer when it is installed and the material is filament, else the estimate.
@@ -126,6 +129,7 @@ impl std::str::FromStr for Engine {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Quote {
     /// `prusa-slicer 2.5.0`, or `estimate`.
     pub engine: String,

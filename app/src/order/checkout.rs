@@ -6,6 +6,7 @@ use super::*;
 /// The checkout form's fields as the browser posts them (all text, so a
 /// half-filled form still arrives and gets its errors next to the fields).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckoutFields {
     #[serde(default)]
     pub creation_id: String,

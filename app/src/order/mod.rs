@@ -8,6 +8,7 @@ use crate::error::AppError;
 
 /// Where an order stands. Statuses only move forward (see [`OrderStatus::can_become`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     /// Sent to Stripe Checkout; not paid yet.
@@ -91,6 +92,7 @@ impl OrderStatus {
 
 /// How the keepsake reaches the customer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Delivery {
     Ship,
@@ -99,6 +101,7 @@ pub enum Delivery {
 
 /// How the customer pays.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Payment {
     /// Online, by card through Stripe Checkout (when the shop has set it up).
@@ -110,6 +113,7 @@ pub enum Payment {
 
 /// A postal address for shipping.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Address {
     pub line1: String,
     #[serde(default)]
@@ -128,6 +132,7 @@ const MAX_FIELD_CHARS: usize = 120;
 
 /// The checkout form, as sent by the page or a script.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderForm {
     /// The studio keepsake to print (a creation), or empty when ordering a
     /// model priced on `/quote` (then `quote_job` names its quote).
@@ -276,6 +281,7 @@ impl OrderForm {
 
 /// What an order costs, in integer cents.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Amounts {
     /// One keepsake: its material and the service, never below the shop's minimum.
     pub unit_cents: u64,
@@ -314,6 +320,7 @@ impl Amounts {
 
 /// One step in an order's history.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderEvent {
     /// UTC milliseconds since the Unix epoch.
     pub at_ms: i64,
@@ -323,6 +330,7 @@ pub struct OrderEvent {
 
 /// An order as its page (and `GET /api/orders/{id}?t=…`) shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderView {
     pub id: String,
     pub status: OrderStatus,

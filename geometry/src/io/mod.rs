@@ -10,6 +10,7 @@ use crate::{Limits, Mesh, MeshError};
 
 /// The file formats the kernel reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Stl,

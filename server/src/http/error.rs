@@ -8,7 +8,6 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
-use serde_json::json;
 
 #[derive(thiserror::Error, Debug)]
 pub enum ApiError {
@@ -101,21 +100,37 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
+/// What every refused or failed API request answers: the message for a
+/// person, and the form field it concerns when it concerns one.
+#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema, Debug, PartialEq)]
+pub struct ErrorBody {
+    pub error: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl ErrorBody {
+    fn new(error: impl Into<String>) -> ErrorBody {
+        ErrorBody { error: error.into(), field: None }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, body) = match &self {
-            ApiError::Invalid { field, message } => {
-                (StatusCode::UNPROCESSABLE_ENTITY, json!({ "error": message, "field": field }))
-            }
-            ApiError::Body { status, message } => (*status, json!({ "error": message })),
-            ApiError::NotFound => (StatusCode::NOT_FOUND, json!({ "error": "not found" })),
+            ApiError::Invalid { field, message } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorBody { error: message.clone(), field: Some(field.to_string()) },
+            ),
+            ApiError::Body { status, message } => (*status, ErrorBody::new(message.clone())),
+            ApiError::NotFound => (StatusCode::NOT_FOUND, ErrorBody::new("not found")),
             ApiError::TooManyRequests { retry_after_s, .. } => {
-                let body = Json(json!({ "error": self.to_string() }));
+                let body = Json(ErrorBody::new(self.to_string()));
                 let retry_after = [(http::header::RETRY_AFTER, retry_after_s.to_string())];
                 return (StatusCode::TOO_MANY_REQUESTS, retry_after, body).into_response();
             }
             ApiError::Busy(message) => {
-                let body = Json(json!({ "error": message }));
+                let body = Json(ErrorBody::new(message.clone()));
                 let retry_after = [(http::header::RETRY_AFTER, "5")];
                 return (StatusCode::SERVICE_UNAVAILABLE, retry_after, body).into_response();
             }
@@ -125,7 +140,7 @@ impl IntoResponse for ApiError {
                 }
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    json!({ "error": "Something went wrong on our side. Please try again in a moment." }),
+                    ErrorBody::new("Something went wrong on our side. Please try again in a moment."),
                 )
             }
         };

@@ -7,17 +7,23 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::IntoResponse;
 use http::StatusCode;
-use serde_json::{Value, json};
 
 use crate::http::readiness::REUSE_GOOD_FOR;
 use crate::state::AppState;
 
 const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
 
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "The process answers", content_type = "text/plain", body = String)))]
 pub async fn alive() -> &'static str {
     "ok"
 }
 
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, description = "Database and storage both answer", body = Readiness),
+        (status = 503, description = "One of them does not; which, in our words", body = Readiness),
+    ))]
 pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     let mut last = state.readiness.0.lock().await;
     if let Some((at, body)) = last.as_ref()
@@ -31,16 +37,17 @@ pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     );
     let ready = database.is_ok() && storage.is_ok();
     let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    let body = json!({
-        "status": if ready { "ready" } else { "unavailable" },
-        "database": report("database", database),
-        "storage": report("storage", storage),
+    let body = serde_json::to_value(Readiness {
+        status: if ready { "ready" } else { "unavailable" }.into(),
+        database: report("database", database),
+        storage: report("storage", storage),
         // How open pages hear of changes: "notify" (PostgreSQL's LISTEN is
         // connected, so changes from every instance arrive at once) or
         // "polling" (SQLite, or the listener reconnecting). Not a readiness
         // condition: polling still works, a little later.
-        "live_updates": state.changes.mode(),
-    });
+        live_updates: state.changes.mode().to_string(),
+    })
+    .expect("readiness serialises");
     *last = ready.then(|| (std::time::Instant::now(), body.clone()));
     (status, Json(body))
 }
@@ -54,9 +61,9 @@ async fn check(probe: impl Future<Output = Result<(), String>>) -> Result<(), St
 /// A check's result for the answer: whether it is ok, and if not, our
 /// words only. `/readyz` is public; the cause (a host, a path, a driver's
 /// message) goes to the log.
-fn report(part: &str, result: Result<(), String>) -> Value {
+fn report(part: &str, result: Result<(), String>) -> PartReadiness {
     match result {
-        Ok(()) => json!({ "ok": true }),
+        Ok(()) => PartReadiness { ok: true, error: None },
         Err(error) => {
             tracing::warn!(part, %error, "not ready");
             let said = if error.starts_with("no answer within") {
@@ -64,7 +71,25 @@ fn report(part: &str, result: Result<(), String>) -> Value {
             } else {
                 "it failed; see the server's log".into()
             };
-            json!({ "ok": false, "error": said })
+            PartReadiness { ok: false, error: Some(said) }
         }
     }
+}
+
+/// What `/readyz` answers.
+#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Readiness {
+    /// `ready` or `unavailable`.
+    pub status: String,
+    pub database: PartReadiness,
+    pub storage: PartReadiness,
+    /// `notify` (PostgreSQL's LISTEN) or `polling`.
+    pub live_updates: String,
+}
+
+#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct PartReadiness {
+    pub ok: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }

@@ -9,6 +9,7 @@ pub mod health;
 pub mod metrics;
 pub mod middleware;
 pub mod model_form;
+pub mod openapi;
 pub mod pages;
 pub mod readiness;
 pub mod session;
@@ -47,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
         .route("/metrics", get(metrics::show))
+        .route("/api/openapi.json", get(openapi::serve))
         .merge(crate::generation::http::router())
         .merge(crate::jobs::http::router(state.config.max_model_mb))
         .merge(crate::shop::http::router())

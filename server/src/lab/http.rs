@@ -44,6 +44,16 @@ pub fn router() -> axum::Router<AppState> {
 /// `201 {"id", "status", "url"}` (`url`: the student's page, with its token).
 /// `422 {"error", "field"}` for a wrong field or a model that cannot be
 /// printed; `413` past the size limit. Nothing is kept from a refused one.
+#[utoipa::path(post, path = "/api/lab/submissions", tag = "lab",
+    request_body(content = crate::http::openapi::LabSubmission, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "Submitted; `url` is the student's page with its token", body = Submitted),
+        (status = 400, description = "Not a multipart form", body = crate::http::error::ErrorBody),
+        (status = 413, description = "Over the size limit", body = crate::http::error::ErrorBody),
+        (status = 415, description = "Not multipart/form-data", body = crate::http::error::ErrorBody),
+        (status = 422, description = "A field that cannot be used, or a model that cannot be printed", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Over a limit; see Retry-After", body = crate::http::error::ErrorBody),
+    ))]
 pub async fn submit(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -57,11 +67,26 @@ pub async fn submit(
     Ok((
         StatusCode::CREATED,
         [(http::header::LOCATION, url.clone())],
-        Json(json!({ "id": submitted.id, "status": "Uploaded", "url": url })),
+        Json(Submitted { id: submitted.id, status: "Uploaded".into(), url }),
     ))
 }
 
+/// A submission taken: the job, its first status, and the student's page.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Submitted {
+    pub id: String,
+    pub status: String,
+    pub url: String,
+}
+
 /// `GET /api/lab/jobs/{id}?t=TOKEN`: the job as its student sees it.
+#[utoipa::path(get, path = "/api/lab/jobs/{id}", tag = "lab",
+    params(("id" = String, Path, description = "The print job's id"), crate::shop::http::orders::Token),
+    responses(
+        (status = 200, description = "The job as its student sees it", body = app::lab::StudentPrintJob),
+        (status = 400, description = "No token", body = crate::http::error::ErrorBody),
+        (status = 404, description = "No such job, or a wrong token", body = crate::http::error::ErrorBody),
+    ))]
 pub async fn show(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -72,6 +97,14 @@ pub async fn show(
 
 /// `POST /api/lab/jobs/{id}/confirm?t=TOKEN`: the student accepts the price
 /// (`409` when the job is not waiting for that, or the link only views it).
+#[utoipa::path(post, path = "/api/lab/jobs/{id}/confirm", tag = "lab",
+    params(("id" = String, Path, description = "The print job's id"), crate::shop::http::orders::Token),
+    responses(
+        (status = 200, description = "Accepted: the job as its student sees it now", body = app::lab::StudentPrintJob),
+        (status = 400, description = "No token", body = crate::http::error::ErrorBody),
+        (status = 404, description = "No such job, a wrong token, or an expired link", body = crate::http::error::ErrorBody),
+        (status = 409, description = "Nothing waits to be accepted, or the link only views the job", body = crate::http::error::ErrorBody),
+    ))]
 pub async fn confirm(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -81,15 +114,25 @@ pub async fn confirm(
     Ok(Json(submissions::student_view(&state, &id, &token.t).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Signed {
+    /// When the link stops working, Unix seconds.
     exp: i64,
+    /// The site's signature of the path and `exp`.
     sig: String,
 }
 
 /// `GET /api/lab/jobs/{id}/files/{thumbnail.png|model|sliced}?exp=…&sig=…`:
 /// a student job's file by a signed, expiring link (cards, the student's
 /// page, staff downloads), from whichever status folder it is in now.
+#[utoipa::path(get, path = "/api/lab/jobs/{id}/files/{file}", tag = "lab",
+    params(("id" = String, Path, description = "The print job's id"), ("file" = String, Path, description = "`thumbnail.png`, `model` or `sliced`"), Signed),
+    responses(
+        (status = 200, description = "The file", content_type = "application/octet-stream", body = crate::http::openapi::Binary),
+        (status = 400, description = "No signature", body = crate::http::error::ErrorBody),
+        (status = 404, description = "Not signed by this site, expired, or no such file", body = crate::http::error::ErrorBody),
+    ))]
 pub async fn file(
     State(state): State<AppState>,
     Path((id, file)): Path<(String, String)>,
@@ -217,6 +260,15 @@ pub async fn staff_events(
 /// "computer"}` → 204: what `memoreez open-in-slicer` on a staff computer
 /// did with a staff page's link, written into the job's event log. 404 for
 /// a link the site did not sign (or one that expired).
+#[utoipa::path(post, path = "/api/lab/slicer-openings", tag = "lab",
+    request_body = crate::lab::open_in_slicer::Opening,
+    responses(
+        (status = 204, description = "Written into the job's event log"),
+        (status = 400, description = "Not JSON", body = crate::http::error::ErrorBody),
+        (status = 404, description = "A link this site did not sign, an expired one, or its job is gone", body = crate::http::error::ErrorBody),
+        (status = 422, description = "JSON that is not a report", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Over a limit; see Retry-After", body = crate::http::error::ErrorBody),
+    ))]
 pub async fn slicer_opening(
     State(state): State<AppState>,
     body: Result<Json<crate::lab::open_in_slicer::Opening>, axum::extract::rejection::JsonRejection>,
@@ -232,6 +284,14 @@ pub async fn slicer_opening(
 /// signed the link, it has not expired and it names a file staff open;
 /// 404 otherwise. `memoreez open-in-slicer` asks before it opens anything:
 /// only the site holds the secret the link is signed with.
+#[utoipa::path(post, path = "/api/lab/slicer-links/check", tag = "lab",
+    request_body = LinkToCheck,
+    responses(
+        (status = 204, description = "This site signed it, it has not expired, and it names a file staff open"),
+        (status = 400, description = "Not JSON", body = crate::http::error::ErrorBody),
+        (status = 404, description = "Not such a link", body = crate::http::error::ErrorBody),
+        (status = 422, description = "JSON that is not `{\"link\"}`", body = crate::http::error::ErrorBody),
+    ))]
 pub async fn slicer_link_check(
     State(state): State<AppState>,
     body: Result<Json<LinkToCheck>, axum::extract::rejection::JsonRejection>,
@@ -243,7 +303,7 @@ pub async fn slicer_link_check(
     }
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct LinkToCheck {
     link: String,
 }

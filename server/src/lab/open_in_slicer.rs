@@ -102,7 +102,7 @@ fn param(link: &str, name: &str) -> Option<String> {
 }
 
 /// What a staff computer did with a link, as it reports it.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Opening {
     pub link: String,
     pub opened: bool,

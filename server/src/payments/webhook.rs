@@ -8,7 +8,6 @@ use axum::routing::post;
 use axum::{Json, Router};
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
-use serde_json::json;
 
 use crate::http::error::ApiError;
 use crate::payments::events::{self, Handled};
@@ -22,10 +21,21 @@ pub fn router() -> Router<AppState> {
 /// Sessions. The RAW body is checked against `Stripe-Signature` before it is
 /// read; a refused delivery gets 400 (Stripe shows it on the dashboard), a
 /// handled or repeated one 200.
+#[utoipa::path(post, path = "/api/payments/stripe/webhook", tag = "payments",
+    request_body(content = String, content_type = "application/json", description = "Stripe's event, exactly as signed"),
+    params(("Stripe-Signature" = Option<String>, Header, description = "Stripe's signature of the body")),
+    responses(
+        (status = 200, description = "Handled (or a repeat of one handled)", body = Received),
+        (status = 400, description = "Not signed with this shop's webhook secret, or unreadable", body = crate::http::error::ErrorBody),
+        (status = 404, description = "Card payments are not set up here", body = crate::http::error::ErrorBody),
+    ))]
 pub async fn stripe_webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let Some(stripe) = &state.card_payments else {
-        return (StatusCode::NOT_FOUND, Json(json!({ "error": "card payments are not set up here" })))
-            .into_response();
+        return ApiError::Body {
+            status: StatusCode::NOT_FOUND,
+            message: "card payments are not set up here".into(),
+        }
+        .into_response();
     };
     let signature = headers.get("stripe-signature").and_then(|value| value.to_str().ok());
     let Ok(payload) = std::str::from_utf8(&body) else {
@@ -39,10 +49,13 @@ pub async fn stripe_webhook(State(state): State<AppState>, headers: HeaderMap, b
         }
     };
     match events::apply(&state, &event).await {
-        Ok(Handled::Duplicate) => Json(json!({ "received": true, "duplicate": true })).into_response(),
+        Ok(Handled::Duplicate) => {
+            Json(Received { received: true, duplicate: Some(true), outcome: None }).into_response()
+        }
         Ok(Handled::Recorded { what }) => {
             tracing::info!(event = %event.event_id, kind = %event.kind, %what, "Stripe event");
-            Json(json!({ "received": true, "outcome": what })).into_response()
+            Json(Received { received: true, duplicate: None, outcome: Some(what.to_string()) })
+                .into_response()
         }
         // Not recorded: Stripe delivers it again later.
         Err(error) => ApiError::from(error).into_response(),
@@ -50,5 +63,15 @@ pub async fn stripe_webhook(State(state): State<AppState>, headers: HeaderMap, b
 }
 
 fn refuse(why: &str) -> Response {
-    (StatusCode::BAD_REQUEST, Json(json!({ "error": why }))).into_response()
+    ApiError::Body { status: StatusCode::BAD_REQUEST, message: why.to_string() }.into_response()
+}
+
+/// A delivery taken: what it did to its order, or that it was a repeat.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Received {
+    pub received: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
 }

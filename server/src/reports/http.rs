@@ -22,7 +22,8 @@ pub fn router() -> axum::Router<AppState> {
 /// The funnel page's tables; every other name is the overview's.
 const FUNNEL_TABLES: [&str; 2] = ["funnel", "providers"];
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     #[serde(default)]
     from: String,
@@ -34,6 +35,15 @@ pub struct ReportQuery {
     periods: String,
 }
 
+#[utoipa::path(get, path = "/staff/reports/{file}", tag = "staff",
+    params(("file" = String, Path, description = "`{table}.csv`: funnel, providers, or one of the overview's tables"), ReportQuery),
+    security(("staff_session" = [])),
+    responses(
+        (status = 200, description = "The table as CSV", content_type = "text/csv", body = String),
+        (status = 401, description = "Not signed in as staff", body = crate::http::error::ErrorBody),
+        (status = 404, description = "No such table", body = crate::http::error::ErrorBody),
+        (status = 422, description = "A period that cannot be read", body = crate::http::error::ErrorBody),
+    ))]
 pub async fn csv(
     State(state): State<AppState>,
     Path(file): Path<String>,

@@ -21,6 +21,14 @@ pub async fn health_and_readiness(kind: Kind) {
         // The test app starts no PostgreSQL listener (tests/instances.rs runs real ones).
         assert_eq!(body["live_updates"], "polling");
 
+        // The JSON API's description, made from the handlers (schemathesis fuzzes it in ./dev test).
+        let described = app.get("/api/openapi.json", None).await;
+        assert_eq!(described.status, StatusCode::OK);
+        let paths = described.json()["paths"].as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+        for path in ["/api/creations", "/api/orders", "/api/lab/submissions", "/readyz"] {
+            assert!(paths.iter().any(|p| p == path), "{path} in {paths:?}");
+        }
+
         // The lab's short address, as README and posters give it, opens the submission form.
         let lab = app.get("/lab", None).await;
         assert!(lab.status.is_redirection(), "{}", lab.status);

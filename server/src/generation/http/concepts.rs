@@ -16,7 +16,6 @@ use futures_util::Stream;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::generation::concepts::store::{self};
 use crate::http::error::ApiError;
@@ -116,6 +115,14 @@ fn concept_event(concept: &Concept) -> Event {
 
 /// `POST /api/creations/{id}/concepts`: four more designs → `202 {"indices"}`;
 /// `409` when the story has had all it gets.
+#[utoipa::path(post, path = "/api/creations/{id}/concepts", tag = "creations",
+    params(("id" = String, Path, description = "The creation's id")),
+    responses(
+        (status = 202, description = "Four more designs are being drawn", body = MoreDesigns),
+        (status = 404, description = "No such creation of this browser's", body = crate::http::error::ErrorBody),
+        (status = 409, description = "The story has had all the designs it gets", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Over a limit; see Retry-After", body = crate::http::error::ErrorBody),
+    ))]
 pub async fn explore_more(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
@@ -133,11 +140,32 @@ pub async fn explore_more(
         creation.kind,
     )
     .await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({ "indices": indices }))))
+    Ok((StatusCode::ACCEPTED, Json(MoreDesigns { indices })))
+}
+
+/// The designs being drawn, by their place in the gallery.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct MoreDesigns {
+    pub indices: Vec<u32>,
+}
+
+/// A failed design being drawn again.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Redrawing {
+    pub index: u32,
 }
 
 /// `POST /api/creations/{id}/concepts/{index}/retry`: draw a failed design
 /// again → `202`; `409` if it has not failed.
+#[utoipa::path(post, path = "/api/creations/{id}/concepts/{index}/retry", tag = "creations",
+    params(("id" = String, Path, description = "The creation's id"), ("index" = u32, Path, description = "The design's place in the gallery")),
+    responses(
+        (status = 202, description = "Being drawn again", body = Redrawing),
+        (status = 400, description = "The index is not a number", body = crate::http::error::ErrorBody),
+        (status = 404, description = "No such creation of this browser's", body = crate::http::error::ErrorBody),
+        (status = 409, description = "That design has not failed", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Over a limit; see Retry-After", body = crate::http::error::ErrorBody),
+    ))]
 pub async fn retry(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
@@ -145,10 +173,16 @@ pub async fn retry(
 ) -> Result<impl IntoResponse, ApiError> {
     owned_creation(&state, &visitor, &id).await?;
     store::retry(&state.db, &id, index).await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({ "index": index }))))
+    Ok((StatusCode::ACCEPTED, Json(Redrawing { index })))
 }
 
 /// `GET /media/concepts/{id}/{index}.png`: the picture, for its owner only.
+#[utoipa::path(get, path = "/media/concepts/{id}/{file}", tag = "creations",
+    params(("id" = String, Path, description = "The creation's id"), ("file" = String, Path, description = "`{index}.png`")),
+    responses(
+        (status = 200, description = "The picture (PNG, or JPEG from some services)", content_type = "image/png", body = crate::http::openapi::Binary),
+        (status = 404, description = "No such ready design of this browser's", body = crate::http::error::ErrorBody),
+    ))]
 pub async fn image(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,

@@ -15,7 +15,6 @@ use http::HeaderMap;
 use http::StatusCode;
 use http::header::LOCATION;
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::generation::creations;
 use crate::http::error::ApiError;
@@ -23,7 +22,7 @@ use crate::http::model_form::{self, boundary};
 use crate::http::session::Visitor;
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCreation {
     /// Either a list of hobbies or one comma-separated string.
@@ -37,7 +36,7 @@ pub struct NewCreation {
     object: Option<String>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(untagged)]
 enum Hobbies {
     #[default]
@@ -50,6 +49,14 @@ enum Hobbies {
 /// "a sailboat with red sails"}`) → `201 {"id", "url", "next_url"}`: `next_url` is
 /// where the customer goes on (the designs, or the model when a text → 3D
 /// service makes it at once, with its `job_id` and `events_url`).
+#[utoipa::path(post, path = "/api/creations", tag = "creations",
+    request_body = NewCreation,
+    responses(
+        (status = 201, description = "Made; its designs are being drawn (or its model made)", body = CreationStarted),
+        (status = 400, description = "Not JSON, or a field we do not know", body = crate::http::error::ErrorBody),
+        (status = 422, description = "The story or object cannot be used", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Over a limit; see Retry-After", body = crate::http::error::ErrorBody),
+    ))]
 pub async fn create_creation(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
@@ -88,6 +95,16 @@ fn story(hobbies: Hobbies, facts: &str) -> Result<Story, ApiError> {
 /// `201 {"id", "url", "next_url", "job_id", "events_url"}`: the model is
 /// checked to be a printable solid at once (`422` with the reason if not; nothing is kept), and its
 /// making follows on the model page.
+#[utoipa::path(post, path = "/api/creations/upload", tag = "creations",
+    request_body(content = crate::http::openapi::ModelUpload, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "Checked to be a printable solid; its model is being made", body = CreationStarted),
+        (status = 400, description = "Not a multipart form", body = crate::http::error::ErrorBody),
+        (status = 413, description = "Over the size limit", body = crate::http::error::ErrorBody),
+        (status = 415, description = "Not multipart/form-data", body = crate::http::error::ErrorBody),
+        (status = 422, description = "Not a model we can print, and why", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Over a limit; see Retry-After", body = crate::http::error::ErrorBody),
+    ))]
 pub async fn upload_model(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
@@ -100,16 +117,33 @@ pub async fn upload_model(
     Ok(created(started))
 }
 
-/// `201 {"id", "url", "next_url"}`, plus `"job_id"` and `"events_url"` when
-/// the model's making has started.
+/// A creation made: its page, where the customer goes on, and the job
+/// making its model when that has started.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct CreationStarted {
+    pub id: String,
+    /// The creation's page.
+    pub url: String,
+    /// Where the customer goes on: the designs, or the model page.
+    pub next_url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<String>,
+    /// The model job's progress stream (server-sent events).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events_url: Option<String>,
+}
+
+/// `201` with [`CreationStarted`].
 fn created(started: Started) -> impl IntoResponse {
     let Started { id, next_url, model_job } = started;
     let url = format!("/create/{id}");
-    let mut body = json!({ "id": id, "url": url, "next_url": next_url });
-    if let Some(job_id) = model_job {
-        body["events_url"] = json!(format!("/api/jobs/{job_id}/events"));
-        body["job_id"] = json!(job_id);
-    }
+    let body = CreationStarted {
+        id,
+        url: url.clone(),
+        next_url,
+        events_url: model_job.as_ref().map(|job_id| format!("/api/jobs/{job_id}/events")),
+        job_id: model_job,
+    };
     (StatusCode::CREATED, [(LOCATION, url)], Json(body))
 }
 

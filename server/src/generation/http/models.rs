@@ -8,7 +8,6 @@ use axum::response::IntoResponse;
 use http::StatusCode;
 use http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::generation::http::concepts::owned_creation;
 use crate::generation::model3d::{self};
@@ -16,7 +15,7 @@ use crate::http::error::ApiError;
 use crate::http::session::Visitor;
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Selection {
     concept: u32,
@@ -25,6 +24,17 @@ pub struct Selection {
 /// `POST /api/creations/{id}/select` `{"concept": n}` → `202 {"job_id",
 /// "events_url"}`: the model is made by a `mesh` job; its events end with
 /// `done` `{"mesh_url", "thumbnail_url"}`.
+#[utoipa::path(post, path = "/api/creations/{id}/select", tag = "creations",
+    params(("id" = String, Path, description = "The creation's id")),
+    request_body = Selection,
+    responses(
+        (status = 202, description = "The model is being made from that design", body = crate::http::openapi::JobStarted),
+        (status = 400, description = "Not JSON, or a field we do not know", body = crate::http::error::ErrorBody),
+        (status = 404, description = "No such creation of this browser's", body = crate::http::error::ErrorBody),
+        (status = 409, description = "That design is not ready", body = crate::http::error::ErrorBody),
+        (status = 422, description = "The body is JSON but not a selection", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Over a limit; see Retry-After", body = crate::http::error::ErrorBody),
+    ))]
 pub async fn select(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
@@ -35,10 +45,16 @@ pub async fn select(
     let Json(selection) = body?;
     let job_id = model3d::select(&state.db, &id, selection.concept).await?;
     let events_url = format!("/api/jobs/{job_id}/events");
-    Ok((StatusCode::ACCEPTED, Json(json!({ "job_id": job_id, "events_url": events_url }))))
+    Ok((StatusCode::ACCEPTED, Json(crate::http::openapi::JobStarted { job_id, events_url })))
 }
 
 /// `GET /media/models/{id}/model.stl` and `…/thumbnail.png`, for the owner.
+#[utoipa::path(get, path = "/media/models/{id}/{file}", tag = "creations",
+    params(("id" = String, Path, description = "The creation's id"), ("file" = String, Path, description = "`model.stl` or `thumbnail.png`")),
+    responses(
+        (status = 200, description = "The model (binary STL) or its picture (PNG)", content_type = "application/octet-stream", body = crate::http::openapi::Binary),
+        (status = 404, description = "No such model of this browser's", body = crate::http::error::ErrorBody),
+    ))]
 pub async fn media(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,

@@ -12,7 +12,6 @@ use http::StatusCode;
 use http::header::AUTHORIZATION;
 use http::request::Parts;
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::generation::image_to_3d::MakeError;
 use crate::generation::model3d::{self, MeshJob};
@@ -63,7 +62,7 @@ fn owner(worker: &Worker, worker_id: &str) -> Result<String, ApiError> {
     Ok(format!("remote:{}:{id}", worker.0))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Claim {
     worker_id: String,
@@ -90,6 +89,15 @@ fn lease_ms(lease_s: i64) -> Result<i64, ApiError> {
 /// `POST /api/worker/claim` `{"worker_id", "kinds": ["mesh"], "lease_s"}` →
 /// `200 {"job_id", "kind", "payload", "attempt", "input_url"}`, or `204`
 /// when there is nothing to do.
+#[utoipa::path(post, path = "/api/worker/claim", tag = "workers",
+    request_body = Claim,
+    security(("worker_token" = [])),
+    responses(
+        (status = 200, description = "A job leased to this worker", body = ClaimedJob),
+        (status = 204, description = "Nothing to do"),
+        (status = 401, description = "No worker token, or not one of ours", body = crate::http::error::ErrorBody),
+        (status = 422, description = "A field that cannot be used", body = crate::http::error::ErrorBody),
+    ))]
 pub async fn claim(
     State(state): State<AppState>,
     worker: Worker,
@@ -108,11 +116,29 @@ pub async fn claim(
         return Ok(StatusCode::NO_CONTENT.into_response());
     };
     let input_url = format!("/api/worker/jobs/{}/input", job.id);
-    let body = json!({ "job_id": job.id, "kind": job.kind, "payload": job.payload, "attempt": job.attempt, "input_url": input_url });
+    let body =
+        ClaimedJob { job_id: job.id, kind: job.kind, payload: job.payload, attempt: job.attempt, input_url };
     Ok(Json(body).into_response())
 }
 
-#[derive(Deserialize)]
+/// A job leased to a worker: what to do, and where its input is.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ClaimedJob {
+    pub job_id: String,
+    pub kind: String,
+    /// The job's own description (for `mesh`: the creation and its chosen design).
+    pub payload: serde_json::Value,
+    pub attempt: i64,
+    pub input_url: String,
+}
+
+/// Taken.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Taken {
+    pub ok: bool,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Beat {
     worker_id: String,
@@ -125,6 +151,16 @@ pub struct Beat {
 /// `POST /api/worker/jobs/{id}/heartbeat` `{"worker_id", "stage", "percent",
 /// "lease_s"}` → `200`, or `409` when the lease is no longer this worker's
 /// (stop working on it).
+#[utoipa::path(post, path = "/api/worker/jobs/{id}/heartbeat", tag = "workers",
+    params(("id" = String, Path, description = "The job's id")),
+    request_body = Beat,
+    security(("worker_token" = [])),
+    responses(
+        (status = 200, description = "The lease goes on", body = Taken),
+        (status = 401, description = "No worker token, or not one of ours", body = crate::http::error::ErrorBody),
+        (status = 409, description = "The lease is no longer this worker's: stop", body = crate::http::error::ErrorBody),
+        (status = 422, description = "A field that cannot be used", body = crate::http::error::ErrorBody),
+    ))]
 pub async fn heartbeat(
     State(state): State<AppState>,
     worker: Worker,
@@ -134,7 +170,7 @@ pub async fn heartbeat(
     let owner = owner(&worker, &beat.worker_id)?;
     let stage: String = beat.stage.chars().take(120).collect();
     if queue::heartbeat(&state.db, &id, &owner, lease_ms(beat.lease_s)?, &stage, beat.percent).await? {
-        Ok(Json(json!({ "ok": true })))
+        Ok(Json(Taken { ok: true }))
     } else {
         Err(lease_lost())
     }
@@ -147,7 +183,8 @@ fn lease_lost() -> ApiError {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Who {
     worker_id: String,
 }
@@ -164,6 +201,14 @@ async fn leased_mesh_job(state: &AppState, id: &str, owner: &str) -> Result<(Mes
 }
 
 /// `GET /api/worker/jobs/{id}/input?worker_id=…`: the picture to make a model of.
+#[utoipa::path(get, path = "/api/worker/jobs/{id}/input", tag = "workers",
+    params(("id" = String, Path, description = "The job's id"), Who),
+    security(("worker_token" = [])),
+    responses(
+        (status = 200, description = "The picture to make a model of", content_type = "application/octet-stream", body = crate::http::openapi::Binary),
+        (status = 401, description = "No worker token, or not one of ours", body = crate::http::error::ErrorBody),
+        (status = 409, description = "The lease is no longer this worker's", body = crate::http::error::ErrorBody),
+    ))]
 pub async fn input(
     State(state): State<AppState>,
     worker: Worker,
@@ -181,6 +226,16 @@ pub async fn input(
 /// STL) as the body: checked like every model (repaired, one watertight
 /// solid, scaled), kept, and the job done → `200 {"mesh_url", …}`; a model
 /// that cannot be used fails the job with the reason → `422`.
+#[utoipa::path(post, path = "/api/worker/jobs/{id}/result", tag = "workers",
+    params(("id" = String, Path, description = "The job's id"), Who),
+    request_body(content = crate::http::openapi::Binary, content_type = "application/octet-stream", description = "The model, GLB or binary STL"),
+    security(("worker_token" = [])),
+    responses(
+        (status = 200, description = "Kept; the job is done", body = serde_json::Value),
+        (status = 401, description = "No worker token, or not one of ours", body = crate::http::error::ErrorBody),
+        (status = 409, description = "The lease is no longer this worker's", body = crate::http::error::ErrorBody),
+        (status = 422, description = "A model that cannot be used; the job failed with the reason", body = crate::http::error::ErrorBody),
+    ))]
 pub async fn result(
     State(state): State<AppState>,
     worker: Worker,
@@ -235,7 +290,7 @@ pub async fn result(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Failure {
     worker_id: String,
@@ -245,6 +300,15 @@ pub struct Failure {
 }
 
 /// `POST /api/worker/jobs/{id}/fail` `{"worker_id", "reason", "retry"}`.
+#[utoipa::path(post, path = "/api/worker/jobs/{id}/fail", tag = "workers",
+    params(("id" = String, Path, description = "The job's id")),
+    request_body = Failure,
+    security(("worker_token" = [])),
+    responses(
+        (status = 200, description = "Recorded", body = Taken),
+        (status = 401, description = "No worker token, or not one of ours", body = crate::http::error::ErrorBody),
+        (status = 409, description = "The lease is no longer this worker's", body = crate::http::error::ErrorBody),
+    ))]
 pub async fn fail(
     State(state): State<AppState>,
     worker: Worker,
@@ -261,5 +325,5 @@ pub async fn fail(
     if !recorded {
         return Err(lease_lost());
     }
-    Ok(Json(json!({ "ok": true })))
+    Ok(Json(Taken { ok: true }))
 }

@@ -14,7 +14,6 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use http::StatusCode;
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::http::error::ApiError;
 use crate::http::session::Visitor;
@@ -25,6 +24,17 @@ use crate::state::AppState;
 /// "order_url", "payment_url"}` (`payment_url`: Stripe's page, when paying
 /// by card; `null` otherwise). Amounts come from the keepsake's stored quote, never from
 /// the request.
+#[utoipa::path(post, path = "/api/orders", tag = "shop",
+    request_body = OrderForm,
+    responses(
+        (status = 201, description = "Placed", body = OrderPlaced),
+        (status = 400, description = "Not JSON", body = crate::http::error::ErrorBody),
+        (status = 404, description = "No such priced keepsake of this browser's", body = crate::http::error::ErrorBody),
+        (status = 409, description = "Not priced, or the keepsake changed since it was priced", body = crate::http::error::ErrorBody),
+        (status = 422, description = "A field that cannot be used, named", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Over a limit; see Retry-After", body = crate::http::error::ErrorBody),
+        (status = 503, description = "Card payment is out for a moment; see Retry-After", body = crate::http::error::ErrorBody),
+    ))]
 pub async fn place(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
@@ -37,22 +47,41 @@ pub async fn place(
     let placed = orders::place(&state, &visitor, &form).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "id": placed.id,
-            "status": placed.status,
-            "order_url": placed.page_url(),
-            "payment_url": placed.payment_url,
-        })),
+        Json(OrderPlaced {
+            order_url: placed.page_url(),
+            id: placed.id,
+            status: placed.status,
+            payment_url: placed.payment_url,
+        }),
     ))
 }
 
+/// An order placed: its page (with its token) and, when paying by card,
+/// Stripe's payment page.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct OrderPlaced {
+    pub id: String,
+    pub status: app::order::OrderStatus,
+    pub order_url: String,
+    pub payment_url: Option<String>,
+}
+
 /// The `?t=` of a link from an email (an order's, a student job's).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Token {
+    /// The token from the link.
     pub t: String,
 }
 
 /// `GET /api/orders/{id}?t=TOKEN`: the order, its amounts and history.
+#[utoipa::path(get, path = "/api/orders/{id}", tag = "shop",
+    params(("id" = String, Path, description = "The order's id"), ("t" = String, Query, description = "The token from the order's link")),
+    responses(
+        (status = 200, description = "The order, its amounts and history", body = OrderView),
+        (status = 400, description = "No token", body = crate::http::error::ErrorBody),
+        (status = 404, description = "No such order, or a wrong token", body = crate::http::error::ErrorBody),
+    ))]
 pub async fn show(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -111,6 +140,13 @@ pub async fn events(
 const ORDER_POLL: Duration = Duration::from_millis(500);
 
 /// `GET /api/orders/{id}/thumbnail.png?t=TOKEN`: the keepsake as ordered.
+#[utoipa::path(get, path = "/api/orders/{id}/thumbnail.png", tag = "shop",
+    params(("id" = String, Path, description = "The order's id"), ("t" = String, Query, description = "The token from the order's link")),
+    responses(
+        (status = 200, description = "The keepsake as ordered", content_type = "image/png", body = crate::http::openapi::Binary),
+        (status = 400, description = "No token", body = crate::http::error::ErrorBody),
+        (status = 404, description = "No such order, or a wrong token", body = crate::http::error::ErrorBody),
+    ))]
 pub async fn thumbnail(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -124,15 +160,25 @@ pub async fn thumbnail(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Signed {
+    /// When the link stops working, Unix seconds.
     exp: i64,
+    /// The site's signature of the path and `exp`.
     sig: String,
 }
 
 /// `GET /api/orders/{id}/files/{keepsake.stl|thumbnail.png|print.gcode}?exp=…&sig=…`:
 /// an order's file by a signed, expiring link (the lab's alert, a print
 /// service). A wrong, altered or expired link is a 404, as for a stranger.
+#[utoipa::path(get, path = "/api/orders/{id}/files/{file}", tag = "shop",
+    params(("id" = String, Path, description = "The order's id"), ("file" = String, Path, description = "`keepsake.stl`, `thumbnail.png` or `print.gcode`"), Signed),
+    responses(
+        (status = 200, description = "The file", content_type = "application/octet-stream", body = crate::http::openapi::Binary),
+        (status = 400, description = "No signature", body = crate::http::error::ErrorBody),
+        (status = 404, description = "Not signed by this site, expired, or no such file", body = crate::http::error::ErrorBody),
+    ))]
 pub async fn order_file(
     State(state): State<AppState>,
     Path((id, file)): Path<(String, String)>,
