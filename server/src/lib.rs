@@ -14,3 +14,4 @@ pub mod reports; // the staff reports: shop funnel and lab overview
 pub mod shop; // quotes, the studio's keepsakes, orders, outside fulfilment
 pub mod staff; // staff sign-in and first-run setup
 pub mod state; // what every handler reaches: the parts built from the configuration
+pub mod workers; // the workers that run every room's jobs, the remote worker, the orphan sweep

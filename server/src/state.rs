@@ -18,8 +18,8 @@ use crate::shop::slice_slots::SliceSlots;
 /// A handle on [`StateParts`]: every middleware and handler of every request
 /// takes one, so a clone is one reference count (copying the parts cost
 /// ~9 % of a status request's time under load). Reading goes through
-/// `Deref`; changing a part (tests, start-up) copies the parts first if
-/// they are shared, so a handle still behaves as a value.
+/// `Deref`; the parts never change in place: [`AppState::with`] makes a new
+/// state from a changed copy.
 #[derive(Clone, Debug)]
 pub struct AppState(Arc<StateParts>);
 
@@ -31,9 +31,15 @@ impl std::ops::Deref for AppState {
     }
 }
 
-impl std::ops::DerefMut for AppState {
-    fn deref_mut(&mut self) -> &mut StateParts {
-        Arc::make_mut(&mut self.0)
+impl AppState {
+    /// A new state from a copy of these parts with `change` made to it (a
+    /// test's own image maker, a server started with other settings). The
+    /// copy is explicit: this handle, and every clone of it, keep the parts
+    /// they had.
+    pub fn with(&self, change: impl FnOnce(&mut StateParts)) -> AppState {
+        let mut parts = StateParts::clone(&self.0);
+        change(&mut parts);
+        AppState(Arc::new(parts))
     }
 }
 
@@ -75,7 +81,10 @@ pub struct StateParts {
     /// (`MEMOREEZ_METRICS_TOKEN`); `None`: staff only.
     pub metrics_token_hash: Option<String>,
     /// The last good `/readyz` answer, shared by probes at once.
-    pub readiness: crate::http::readiness::Readiness,
+    pub readiness: crate::platform::readiness::Readiness,
+    /// What a shop order does when its print job takes a step: the shop's
+    /// side of a lab step, wired here so the lab need not know the shop.
+    pub order_steps: crate::lab::actions::OrderSteps,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -132,6 +141,7 @@ impl AppState {
                 .map_err(crate::platform::config::ConfigError)?,
             metrics_token_hash: crate::platform::metrics::token_hash_from_env(),
             readiness: Default::default(),
+            order_steps: crate::shop::orders::lab_steps::follow_print_job,
             config: Arc::new(config),
         })))
     }

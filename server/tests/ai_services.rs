@@ -231,9 +231,8 @@ async fn the_gallery_shows_the_services_pictures() {
         let created = app.post_json("/api/creations", r#"{"hobbies": "sailing"}"#, None).await;
         let id = created.json()["id"].as_str().unwrap().to_string();
         let cookie = created.visitor_cookie().unwrap();
-        let mut state = app.state.clone();
-        state.images = Arc::new(openai(&base));
-        memoreez::jobs::workers::spawn(&state);
+        let state = app.state.with(|parts| parts.images = Arc::new(openai(&base)));
+        memoreez::workers::spawn(&state);
         let stream = app.get(&format!("/api/creations/{id}/concepts/stream"), Some(&cookie)).await.text();
         assert_eq!(stream.matches("event: concept\n").count(), 4, "{stream}");
         let image = app.get(&format!("/media/concepts/{id}/0.png"), Some(&cookie)).await;
@@ -550,9 +549,8 @@ async fn a_picked_design_becomes_the_3d_services_model() {
         let created = app.post_json("/api/creations", r#"{"hobbies": "sailing"}"#, None).await;
         let id = created.json()["id"].as_str().unwrap().to_string();
         let cookie = created.visitor_cookie().unwrap();
-        let mut state = app.state.clone();
-        state.models = Arc::new(hunyuan(&base));
-        memoreez::jobs::workers::spawn(&state);
+        let state = app.state.with(|parts| parts.models = Arc::new(hunyuan(&base)));
+        memoreez::workers::spawn(&state);
         app.get(&format!("/api/creations/{id}/concepts/stream"), Some(&cookie)).await;
         let picked =
             app.post_json(&format!("/api/creations/{id}/select"), r#"{"concept": 1}"#, Some(&cookie)).await;
@@ -580,11 +578,12 @@ async fn a_remote_worker_killed_mid_job_hands_over_to_another() {
         let addr = app.listen().await;
         let server = format!("http://{addr}");
         // This server's own workers draw concepts but leave meshes to remote workers.
-        let mut state = app.state.clone();
-        let mut config = (*state.config).clone();
-        config.remote_mesh_workers = true;
-        state.config = Arc::new(config);
-        memoreez::jobs::workers::spawn(&state);
+        let state = app.state.with(|parts| {
+            let mut config = (*parts.config).clone();
+            config.remote_mesh_workers = true;
+            parts.config = Arc::new(config);
+        });
+        memoreez::workers::spawn(&state);
         let token = memoreez::jobs::worker_tokens::create(&app.state.db, "gpu-1").await.unwrap();
 
         // The pull API: a token is needed; nothing to do is 204; only mesh jobs.
@@ -878,7 +877,7 @@ async fn meshy_text_to_3d_shapes_then_paints_the_description() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_described_object_goes_straight_to_its_model() {
     let (base, log) = fake_meshy_text(RefineEnds::Succeeded).await;
-    let use_meshy = move |state: &mut memoreez::state::AppState| {
+    let use_meshy = move |state: &mut memoreez::state::StateParts| {
         state.text_models = Some(Arc::new(MeshyText(meshy_api(&base))));
     };
     common::with_changed_app(common::Kind::Sqlite, use_meshy, |app| async move {

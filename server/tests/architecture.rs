@@ -173,3 +173,306 @@ let y = crate::generation::creations::get(r"crate::cli", '"', "\" crate::http");
         code_only(source)
     );
 }
+
+/// The tables each room writes (`INSERT INTO`, `UPDATE`, `DELETE FROM` in
+/// its SQL), read from the code that is not a comment.
+fn tables_written() -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let mut written: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    for file in files {
+        let relative = file.strip_prefix(src()).unwrap();
+        let room = relative
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_string();
+        let source = std::fs::read_to_string(&file).unwrap();
+        for line in source.lines().map(str::trim_start).filter(|line| !line.starts_with("//")) {
+            for keyword in ["INSERT INTO ", "UPDATE ", "DELETE FROM "] {
+                for (at, _) in line.match_indices(keyword) {
+                    let table: String = line[at + keyword.len()..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                        .collect();
+                    if !table.is_empty() {
+                        written.entry(table).or_default().insert(room.clone());
+                    }
+                }
+            }
+        }
+    }
+    written
+}
+
+/// The owners `docs/architecture.md` declares: its "Who writes each table" list.
+fn declared_owners() -> std::collections::BTreeMap<String, String> {
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/architecture.md"))
+        .unwrap();
+    let section = doc.split("### Who writes each table").nth(1).expect("the section is there");
+    section
+        .lines()
+        .skip_while(|line| !line.starts_with('|'))
+        .take_while(|line| line.starts_with('|'))
+        .skip(2)
+        .flat_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let room = cells[1].trim_matches('`').trim_end_matches('/').to_string();
+            cells[2]
+                .split(',')
+                .map(move |table| (table.trim().trim_matches('`').to_string(), room.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Each table is written by one room, the one docs/architecture.md names;
+/// the others call that room's functions (`lab::events::add_event` for a
+/// job's log, `shop::orders::move_status` for an order, …).
+#[test]
+fn each_table_is_written_by_the_one_room_that_owns_it() {
+    let written = tables_written();
+    assert!(
+        written.len() >= 20 && written.contains_key("print_job_events"),
+        "the writes are found: {written:?}"
+    );
+    let declared = declared_owners();
+    let mut wrong = Vec::new();
+    for (table, rooms) in &written {
+        match declared.get(table) {
+            None => {
+                wrong.push(format!("{table}: written by {rooms:?}, and docs/architecture.md names no owner"))
+            }
+            Some(owner) if rooms.len() != 1 || !rooms.contains(owner) => {
+                wrong.push(format!("{table}: owned by {owner}, written by {rooms:?}"))
+            }
+            Some(_) => {}
+        }
+    }
+    for table in declared.keys().filter(|table| !written.contains_key(*table)) {
+        wrong.push(format!("{table}: named in docs/architecture.md, written by no room"));
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// What `docs/architecture.md` allows each room to name: its "How the rooms
+/// depend on each other" table ("every room" and "every room but `x`" read
+/// as they say), and the rooms its exception paragraph lets still name
+/// `state` (they take the whole `AppState`).
+struct DeclaredEdges {
+    allowed: std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+    still_take_the_state: std::collections::BTreeSet<String>,
+}
+
+fn declared_edges(rooms: &[String]) -> DeclaredEdges {
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/architecture.md"))
+        .unwrap();
+    let section = doc.split("### How the rooms depend on each other").nth(1).expect("the section is there");
+    let section = section.split("\n## ").next().unwrap().split("\n### ").next().unwrap();
+    let named = |cell: &str| -> Vec<String> {
+        cell.split('`').skip(1).step_by(2).map(|name| name.trim_end_matches('/').to_string()).collect()
+    };
+    let mut allowed = std::collections::BTreeMap::new();
+    for line in section
+        .lines()
+        .skip_while(|line| !line.starts_with('|'))
+        .take_while(|line| line.starts_with('|'))
+        .skip(2)
+    {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let targets: std::collections::BTreeSet<String> = if cells[2].starts_with("every room but") {
+            let but = named(cells[2]);
+            rooms.iter().filter(|room| !but.contains(room)).cloned().collect()
+        } else if cells[2].starts_with("every room") {
+            rooms.iter().cloned().collect()
+        } else {
+            named(cells[2]).into_iter().collect()
+        };
+        for room in named(cells[1]) {
+            let others = targets.iter().filter(|target| **target != room).cloned().collect();
+            allowed.insert(room, others);
+        }
+    }
+    let exception = section.split("One exception remains").nth(1).expect("the exception is named");
+    let exception = exception.split("still take the whole").next().unwrap();
+    DeclaredEdges { allowed, still_take_the_state: named(exception).into_iter().collect() }
+}
+
+/// The rooms each room's code names, each with the files that name it.
+fn edges() -> std::collections::BTreeMap<(String, String), Vec<String>> {
+    let rooms = rooms();
+    let mut edges: std::collections::BTreeMap<(String, String), Vec<String>> = Default::default();
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    for file in files {
+        let relative = file.strip_prefix(src()).unwrap();
+        let room = relative
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_string();
+        if !rooms.contains(&room) {
+            continue; // lib.rs, main.rs
+        }
+        for name in modules_named(&std::fs::read_to_string(&file).unwrap()) {
+            if name != room && rooms.contains(&name) {
+                edges.entry((room.clone(), name)).or_default().push(relative.display().to_string());
+            }
+        }
+    }
+    edges
+}
+
+/// The rooms form a graph without cycles, as docs/architecture.md declares
+/// it: every room has a row, no file names a room its row does not allow,
+/// and the rows themselves have no cycle. The one exception (rooms that
+/// still take the whole `AppState` may name `state`) is a list that can
+/// only shrink: a room not on it that names `state` fails here.
+#[test]
+fn the_rooms_depend_only_downwards_as_declared() {
+    let rooms = rooms();
+    let declared = declared_edges(&rooms);
+    let mut wrong = Vec::new();
+    for room in rooms.iter().filter(|room| *room != "platform") {
+        if !declared.allowed.contains_key(room) {
+            wrong.push(format!("{room}: no row in docs/architecture.md"));
+        }
+    }
+    let actual = edges();
+    assert!(actual.len() > 20, "the rooms' names of each other are found: {actual:?}");
+    for ((from, to), files) in &actual {
+        if to == "platform" {
+            continue;
+        }
+        let allowed = declared.allowed.get(from).is_some_and(|targets| targets.contains(to))
+            || (to == "state" && declared.still_take_the_state.contains(from));
+        if !allowed {
+            wrong.push(format!(
+                "{from} names {to} (not allowed by docs/architecture.md): {}",
+                files.join(", ")
+            ));
+        }
+    }
+    // The declared rows, as a graph: no cycle (a room reachable from itself).
+    for start in declared.allowed.keys() {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut next: Vec<&String> = declared.allowed[start].iter().collect();
+        while let Some(room) = next.pop() {
+            if room == start {
+                wrong.push(format!("the declared rows make a cycle through {start}"));
+                break;
+            }
+            if seen.insert(room.clone()) {
+                next.extend(declared.allowed.get(room).into_iter().flatten());
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// The domain rooms know nothing of the HTTP layer or the command line.
+#[test]
+fn no_domain_room_names_http_or_cli() {
+    let top = ["http", "cli", "state", "workers"];
+    let wrong: Vec<String> = edges()
+        .into_iter()
+        .filter(|((from, to), _)| !top.contains(&from.as_str()) && (to == "http" || to == "cli"))
+        .map(|((from, to), files)| format!("{from} names {to}: {}", files.join(", ")))
+        .collect();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// The tables each room reads (`FROM x`, `JOIN x` in its SQL) that another
+/// room writes, by docs/architecture.md's owners.
+fn reads_across_rooms() -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let owners = declared_owners();
+    let mut reads: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    for file in files {
+        let relative = file.strip_prefix(src()).unwrap();
+        let room = relative
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_string();
+        let source = std::fs::read_to_string(&file).unwrap();
+        for line in source.lines().map(str::trim_start).filter(|line| !line.starts_with("//")) {
+            for keyword in ["FROM ", "JOIN "] {
+                for (at, _) in line.match_indices(keyword) {
+                    let table: String = line[at + keyword.len()..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                        .collect();
+                    if owners.get(&table).is_some_and(|owner| *owner != room) {
+                        reads.entry(room.clone()).or_default().insert(table);
+                    }
+                }
+            }
+        }
+    }
+    reads
+}
+
+/// The reads docs/architecture.md still allows: its "Who reads another
+/// room's table" list.
+fn declared_reads() -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/architecture.md"))
+        .unwrap();
+    let section = doc.split("### Who reads another room's table").nth(1).expect("the section is there");
+    section
+        .lines()
+        .skip_while(|line| !line.starts_with('|'))
+        .take_while(|line| line.starts_with('|'))
+        .skip(2)
+        .map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let room = cells[1].trim_matches('`').trim_end_matches('/').to_string();
+            let tables =
+                cells[2].split(',').map(|table| table.trim().trim_matches('`').to_string()).collect();
+            (room, tables)
+        })
+        .collect()
+}
+
+/// A room reads another room's table through that room's functions; only
+/// `reports` (a read model) reads any table, and the reads still listed in
+/// docs/architecture.md are the ones left to move. The list only shrinks: a
+/// listed read that is gone fails too, so the list says what is true.
+#[test]
+fn reads_across_rooms_are_only_the_ones_still_listed() {
+    let mut actual = reads_across_rooms();
+    assert!(actual.get("reports").is_some_and(|tables| tables.len() >= 3), "the reads are found: {actual:?}");
+    actual.remove("reports");
+    let declared = declared_reads();
+    let mut wrong = Vec::new();
+    for (room, tables) in &actual {
+        for table in tables {
+            if !declared.get(room).is_some_and(|listed| listed.contains(table)) {
+                wrong.push(format!(
+                    "{room} reads {table} directly (another room's table): call its room's functions"
+                ));
+            }
+        }
+    }
+    for (room, tables) in &declared {
+        for table in tables {
+            if !actual.get(room).is_some_and(|read| read.contains(table)) {
+                wrong
+                    .push(format!("{room} no longer reads {table}: take it off docs/architecture.md's list"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

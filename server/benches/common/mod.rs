@@ -16,6 +16,6 @@ pub async fn embedded_app(adjust: impl FnOnce(&mut Config)) -> (tempfile::TempDi
     };
     adjust(&mut config);
     let state = AppState::open(config).await.expect("the app opens");
-    memoreez::jobs::workers::spawn(&state);
+    memoreez::workers::spawn(&state);
     (dir, state)
 }

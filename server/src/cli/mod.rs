@@ -180,18 +180,13 @@ pub fn run() -> ExitCode {
             ServerCommand::SweepFiles(older_than_minutes)
         }
         Command::Worker { server, token, mesh_provider, lease_s, worker_id } => {
-            let worker_id = worker_id
-                .unwrap_or_else(|| format!("{}-{}", crate::jobs::workers::hostname(), std::process::id()));
-            let options = crate::jobs::remote_worker::WorkerOptions {
-                server,
-                token,
-                mesh_provider,
-                lease_s,
-                worker_id,
-            };
+            let worker_id =
+                worker_id.unwrap_or_else(|| format!("{}-{}", crate::workers::hostname(), std::process::id()));
+            let options =
+                crate::workers::remote::WorkerOptions { server, token, mesh_provider, lease_s, worker_id };
             crate::platform::logs::init(&config);
             return match tokio::runtime::Runtime::new() {
-                Ok(runtime) => match runtime.block_on(crate::jobs::remote_worker::run(options)) {
+                Ok(runtime) => match runtime.block_on(crate::workers::remote::run(options)) {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(error) => fail(error),
                 },
@@ -288,7 +283,7 @@ async fn set_password(config: Config) -> Result<(), String> {
 async fn sweep_files(config: Config, older_than_minutes: Option<u64>) -> Result<(), String> {
     let minutes = older_than_minutes.unwrap_or(config.orphan_grace_minutes);
     let state = crate::state::AppState::open(config).await.map_err(|e| e.to_string())?;
-    let swept = crate::jobs::orphans::sweep(
+    let swept = crate::workers::orphans::sweep(
         &state.db,
         &state.storage,
         std::time::Duration::from_secs(minutes.saturating_mul(60)),

@@ -23,16 +23,16 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let state = AppState::open(config).await?;
     let listener = TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
     let local = listener.local_addr()?;
-    crate::jobs::workers::spawn(&state);
-    tokio::spawn(crate::mail::sender::run(state.clone()));
-    let owner = format!("{}:{}", crate::jobs::workers::hostname(), std::process::id());
+    crate::workers::spawn(&state);
+    tokio::spawn(crate::mail::sender::run(state.db.clone(), state.config.clone(), state.mail_due.clone()));
+    let owner = format!("{}:{}", crate::workers::hostname(), std::process::id());
     crate::printers::poller::spawn(state.clone(), owner);
     // Marks orders printed outside shipped once the service ships them.
     tokio::spawn(crate::shop::fulfilment::follow(state.clone()));
     // Finishes lab folder moves a crash or an unavailable storage left behind.
     tokio::spawn(crate::lab::folders::run(state.clone()));
     // Removes files a crash left with no record pointing at them.
-    tokio::spawn(crate::jobs::orphans::run(state.clone()));
+    tokio::spawn(crate::workers::orphans::run(state.clone()));
     if state.db.kind() == crate::platform::db::DatabaseKind::Postgres {
         tokio::spawn(crate::platform::changes::listen(
             state.config.database_url.clone(),
@@ -41,7 +41,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     }
     tracing::info!(database = ?state.db.kind(), files = %state.storage.describe(), "Memoreez is listening on http://{local}");
     if !crate::staff::sign_in::password_is_set(&state.db).await.unwrap_or(true) {
-        let link = crate::staff::setup::link(&state);
+        let link = crate::staff::setup::link(&state.links, &state.config.public_url);
         tracing::warn!("No staff password yet: set one at {link} (or run `memoreez admin set-password`)");
     }
     let app = crate::http::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();

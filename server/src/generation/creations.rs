@@ -4,10 +4,10 @@ use app::creation::{Creation, CreationKind, MyCreation, Started};
 use app::story::Story;
 use sqlx::Row;
 
-use crate::http::session::VisitorId;
 use crate::platform::db::Db;
 use crate::platform::time::now_ms;
 use crate::platform::tokens::new_id;
+use crate::platform::visitors::VisitorId;
 
 /// Stores the story as a new creation owned by the visitor; returns its id.
 pub async fn create(
@@ -164,4 +164,17 @@ pub async fn list_for(db: &Db, visitor: &VisitorId) -> Result<Vec<MyCreation>, s
             Ok(MyCreation { id, hobbies, picture_url, link, stage: stage.to_string() })
         })
         .collect()
+}
+
+/// Saves the studio's settings for creation `id` (the keepsake spec, as
+/// JSON) and the quote job pricing them. The shop's studio keeps them on the
+/// creation's row; `creations` is written from this room alone.
+pub async fn save_keepsake(db: &Db, id: &str, spec_json: &str, quote_job_id: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE creations SET keepsake = $1, keepsake_quote_job_id = $2 WHERE id = $3")
+        .bind(spec_json)
+        .bind(quote_job_id)
+        .bind(id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
 }

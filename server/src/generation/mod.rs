@@ -4,10 +4,8 @@
 
 pub mod concepts;
 pub mod creations;
-pub mod http;
 pub mod image_to_3d;
 pub mod meshy;
 pub mod model3d;
-pub mod pages;
 pub mod text_to_3d;
 pub mod uploads;

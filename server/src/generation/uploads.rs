@@ -9,9 +9,8 @@ use app::error::AppError;
 use app::story::{HOBBY_MAX_CHARS, Story};
 
 use crate::generation::model3d::{self, ModelFrom};
-use crate::http::model_form::ModelFile;
-use crate::http::session::VisitorId;
-use crate::shop::quotes::{self, QuoteFailure};
+use crate::platform::model_file::{ModelFile, UnusableModel, read_model};
+use crate::platform::visitors::VisitorId;
 use crate::state::AppState;
 
 #[derive(thiserror::Error, Debug)]
@@ -45,15 +44,12 @@ pub async fn start(state: &AppState, visitor: &VisitorId, file: ModelFile) -> Re
     let (stl, about) = state
         .mesh_work
         .run(move || {
-            quotes::read_model(&file.file_name, &file.bytes, &limits)
+            read_model(&file.file_name, &file.bytes, &limits)
                 .map(|mesh| (geometry::io::stl::write_binary(&mesh), about(&file.file_name, &mesh)))
         })
         .await
         .map_err(|e| UploadError::Crashed(e.to_string()))?
-        .map_err(|failure| match failure {
-            QuoteFailure::Model(reason) => UploadError::File(reason),
-            other => UploadError::Crashed(other.to_string()),
-        })?;
+        .map_err(|UnusableModel(reason)| UploadError::File(reason))?;
     // The facts of an upload say what the file was; the model page shows them.
     let story = Story::new(vec![name], &about).map_err(|e| UploadError::File(e.to_string()))?;
     let id = crate::platform::tokens::new_id();

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::response::IntoResponse;
 use http::StatusCode;
 
-use crate::http::readiness::REUSE_GOOD_FOR;
+use crate::platform::readiness::REUSE_GOOD_FOR;
 use crate::state::AppState;
 
 const CHECK_TIMEOUT: Duration = Duration::from_secs(3);

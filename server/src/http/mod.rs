@@ -4,15 +4,21 @@
 //! passes: sessions, limits, security headers, compression and tracing.
 
 pub mod error;
+pub mod generation;
 pub mod guards;
 pub mod health;
+pub mod jobs;
+pub mod lab;
 pub mod metrics;
 pub mod middleware;
 pub mod model_form;
 pub mod openapi;
 pub mod pages;
-pub mod readiness;
+pub mod payments;
+pub mod reports;
 pub mod session;
+pub mod shop;
+pub mod staff;
 
 use std::sync::Arc;
 
@@ -49,12 +55,12 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::ready))
         .route("/metrics", get(metrics::show))
         .route("/api/openapi.json", get(openapi::serve))
-        .merge(crate::generation::http::router())
-        .merge(crate::jobs::http::router(state.config.max_model_mb))
-        .merge(crate::shop::http::router())
-        .merge(crate::payments::webhook::router())
-        .merge(crate::lab::http::router())
-        .merge(crate::reports::http::router())
+        .merge(generation::router())
+        .merge(jobs::router(state.config.max_model_mb))
+        .merge(shop::router())
+        .merge(payments::router())
+        .merge(lab::router())
+        .merge(reports::router())
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), move || {
             shell(leptos.clone())
         })

@@ -10,6 +10,7 @@ use slicing::material::Material;
 use slicing::quote::Engine;
 
 use crate::platform::config::Config;
+use crate::platform::model_file::ModelFile;
 use crate::shop::quotes::QuoteRequest;
 
 /// A short field (a name, a choice) is never longer than this.
@@ -22,12 +23,6 @@ pub struct QuoteForm {
     pub request: QuoteRequest,
     /// `false`: answer at once and slice in the background (the API's `wait=false`).
     pub wait: bool,
-}
-
-/// A model file as sent, not yet read: its name says its format.
-pub struct ModelFile {
-    pub file_name: String,
-    pub bytes: bytes::Bytes,
 }
 
 #[derive(thiserror::Error, Debug)]

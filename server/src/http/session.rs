@@ -19,16 +19,13 @@ use http::header::{COOKIE, SET_COOKIE};
 use http::{HeaderMap, HeaderValue};
 
 use crate::platform::tokens::{cookie, new_token, token_hash};
+use crate::platform::visitors::VisitorId;
 use crate::state::AppState;
 
 pub const COOKIE_NAME: &str = "memoreez_visitor";
 /// 32 random bytes, base64url without padding.
 const TOKEN_LEN: usize = 43;
 const COOKIE_MAX_AGE_SECONDS: u64 = 365 * 24 * 60 * 60;
-
-/// The visitor's id as stored in the database: the token's SHA-256, hex.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct VisitorId(pub String);
 
 /// Put in every request's extensions by [`middleware`].
 #[derive(Clone, Debug)]

@@ -2,9 +2,18 @@
 //! [`JobKind`]'s name; each kind's payload is a type that implements
 //! [`Job`], so queueing a job says what it is by its type, and a worker
 //! reads a claimed job's kind back as a `JobKind`, not a string.
+//!
+//! Each job kind lives in one file of the room it belongs to, with its
+//! payload and its work ([`Job::run`]); the list of kinds the workers run
+//! is `crate::workers::JOBS`. Adding a kind: its file, a `JobKind` name and
+//! a line in that list.
+
+use std::future::Future;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+
+use crate::jobs::queue::Report;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum JobKind {
@@ -41,14 +50,56 @@ impl JobKind {
     }
 }
 
-/// A job's payload: what it carries, and what kind of job it is.
-pub trait Job: Serialize + DeserializeOwned {
+/// A job's payload: what it carries, what kind of job it is, and its work.
+pub trait Job: Serialize + DeserializeOwned + Send + 'static {
     const KIND: JobKind;
     /// Tries before the job fails for good.
     const MAX_ATTEMPTS: i64 = 3;
+    /// Whether a remote worker may take it (`MEMOREEZ_REMOTE_MESH_WORKERS`
+    /// leaves such jobs to them).
+    const REMOTE: bool = false;
+    /// What the work reaches: the app's state, for every kind so far.
+    type Context: Sync;
 
     fn payload(&self) -> serde_json::Value {
         serde_json::to_value(self).expect("a job's payload serialises")
+    }
+
+    /// The job's work: what it made (kept as the job's result, which
+    /// watchers read), or why it failed.
+    fn run(
+        self,
+        context: &Self::Context,
+        run: JobRun,
+    ) -> impl Future<Output = Result<serde_json::Value, Failure>> + Send;
+}
+
+/// The claimed run a job's work happens in.
+#[derive(Clone)]
+pub struct JobRun {
+    pub id: String,
+    pub kind: JobKind,
+    /// 1 on the first run; a run that lost its lease keeps to its own attempt.
+    pub attempt: i64,
+    /// Where the work says how far it got (the heartbeat records it).
+    pub report: Report,
+}
+
+/// Why a job's work did not succeed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// Retrying cannot help; the reason is for the user.
+    Reject(String),
+    /// Worth another try; the reason is for the user.
+    Retry(String),
+}
+
+impl Failure {
+    /// A failure that is ours: the cause goes to the log, people see only
+    /// that it was our fault, and the job is tried again.
+    pub fn ours(cause: &dyn std::fmt::Display, run: &JobRun) -> Failure {
+        tracing::error!(%cause, job = %run.id, kind = run.kind.name(), "job failed");
+        Failure::Retry("Something went wrong on our side; we have been told.".into())
     }
 }
 

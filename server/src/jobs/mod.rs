@@ -1,10 +1,8 @@
-//! Long work as rows with a lease: the kinds of job and their payloads, the queue, the in-process workers, the
-//! remote workers' pull API and tokens, and the sweep of unreferenced files.
+//! Long work as rows with a lease: the kinds of job and the trait each
+//! kind's payload implements, the queue, and the remote workers' tokens.
+//! The workers that run them are `crate::workers`; the remote workers'
+//! pull API is `http::jobs`.
 
-pub mod http;
 pub mod kinds;
-pub mod orphans;
 pub mod queue;
-pub mod remote_worker;
 pub mod worker_tokens;
-pub mod workers;

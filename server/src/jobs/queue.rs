@@ -7,7 +7,6 @@
 //! no longer touch the job: a job never runs twice at once to completion.
 
 use serde::Serialize;
-use sqlx::Row;
 
 use crate::platform::db::{DatabaseKind, Db};
 use crate::platform::time::now_ms;
@@ -140,18 +139,19 @@ pub async fn claim(db: &Db, kinds: &[&str], owner: &str, lease_ms: i64) -> sqlx:
          AND {claimable} \
          RETURNING id, kind, payload, attempts"
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(owner).bind(now + lease_ms).bind(now);
+    let mut query = sqlx::query_as::<_, (String, String, String, i64)>(sqlx::AssertSqlSafe(sql))
+        .bind(owner)
+        .bind(now + lease_ms)
+        .bind(now);
     for kind in kinds {
         query = query.bind(*kind);
     }
-    let row = query.fetch_optional(db.pool()).await?;
-    let Some(row) = row else { return Ok(None) };
-    let payload: String = row.try_get("payload")?;
+    let Some((id, kind, payload, attempt)) = query.fetch_optional(db.pool()).await? else { return Ok(None) };
     Ok(Some(Claimed {
-        id: row.try_get("id")?,
-        kind: row.try_get("kind")?,
+        id,
+        kind,
         payload: serde_json::from_str(&payload).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-        attempt: row.try_get("attempts")?,
+        attempt,
     }))
 }
 
@@ -242,27 +242,38 @@ pub async fn give_up_abandoned(db: &Db) -> sqlx::Result<u64> {
 
 /// The job as a watcher sees it, if it exists.
 pub async fn view(db: &Db, id: &str) -> sqlx::Result<Option<JobView>> {
-    let row = sqlx::query(
+    let row = sqlx::query_as::<_, JobRow>(
         "SELECT id, kind, status, attempts, progress_stage, progress_percent, result, error, payload \
          FROM jobs WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(db.pool())
     .await?;
-    let Some(row) = row else { return Ok(None) };
-    let result: Option<String> = row.try_get("result")?;
-    let payload: String = row.try_get("payload")?;
-    Ok(Some(JobView {
-        id: row.try_get("id")?,
-        kind: row.try_get("kind")?,
-        status: row.try_get("status")?,
-        attempts: row.try_get("attempts")?,
-        stage: row.try_get("progress_stage")?,
-        percent: row.try_get("progress_percent")?,
-        result: result.and_then(|r| serde_json::from_str(&r).ok()),
-        error: row.try_get("error")?,
-        payload: serde_json::from_str(&payload).unwrap_or_default(),
+    Ok(row.map(|row| JobView {
+        id: row.id,
+        kind: row.kind,
+        status: row.status,
+        attempts: row.attempts,
+        stage: row.progress_stage,
+        percent: row.progress_percent,
+        result: row.result.and_then(|r| serde_json::from_str(&r).ok()),
+        error: row.error,
+        payload: serde_json::from_str(&row.payload).unwrap_or_default(),
     }))
+}
+
+/// A `jobs` row as [`view`] reads it.
+#[derive(sqlx::FromRow)]
+struct JobRow {
+    id: String,
+    kind: String,
+    status: String,
+    attempts: i64,
+    progress_stage: Option<String>,
+    progress_percent: Option<i64>,
+    result: Option<String>,
+    error: Option<String>,
+    payload: String,
 }
 
 /// Whether the job is running under `owner`'s lease.

@@ -4,19 +4,30 @@
 //! link. The job's folder follows once the transaction is committed.
 
 use app::lab::REJECTION_REASONS;
-use app::order::{Delivery, OrderStatus, OrderView};
 use app::print_job::{PrintJobAction, PrintJobStatus};
 use app::quote::money;
 use sqlx::Row;
 
-use crate::lab::{folders as lab_files, submissions as lab};
+use crate::lab::events::add_event;
+use crate::lab::{folders as lab_files, student_links as links, submissions as lab};
 use crate::mail::lab as lab_mail;
 use crate::mail::lab::Student;
 use crate::mail::outbox;
-use crate::mail::shop as shop_mail;
 use crate::platform::time::now_ms;
-use crate::shop::orders::{self, ORDER_COLUMNS};
 use crate::state::AppState;
+
+/// What a shop order does when its print job takes a step (`to`, with the
+/// step's words): the shop's side, in the step's own transaction. The state
+/// gives it (`shop::orders::lab_steps::follow_print_job`), so the lab knows
+/// an order only by its id and the shop may build on the lab.
+pub type OrderSteps =
+    for<'a> fn(
+        &'a mut sqlx::Transaction<'static, sqlx::Any>,
+        &'a str,
+        PrintJobStatus,
+        &'a str,
+        i64,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = sqlx::Result<()>> + Send + 'a>>;
 
 #[derive(thiserror::Error, Debug)]
 pub enum ActionError {
@@ -90,7 +101,8 @@ pub async fn act_as(
             .bind(job_id)
             .execute(&mut *tx)
             .await?;
-            event(&mut tx, job_id, now, (actor, "reviewed"), (from, from), "Marked as reviewed.").await?;
+            add_event(&mut tx, job_id, now, (actor, "reviewed"), (Some(from), from), "Marked as reviewed.")
+                .await?;
             tx.commit().await?;
             lab_files::settle_after_step(state, job_id).await;
             return Ok(from);
@@ -182,12 +194,12 @@ pub async fn act_as(
                 .bind(job_id)
                 .execute(&mut *tx)
                 .await?;
-            event(
+            add_event(
                 &mut tx,
                 job_id,
                 now,
                 (actor, "moved_up"),
-                (from, from),
+                (Some(from), from),
                 "Moved to the front of the queue.",
             )
             .await?;
@@ -196,7 +208,7 @@ pub async fn act_as(
             return Ok(from);
         }
         PrintJobAction::SendToPrinter { printer_id } => {
-            let file = crate::printers::sending::file_name(job_id);
+            let file = crate::lab::printing::printer_file_name(job_id);
             let printer: String = sqlx::query_scalar("SELECT name FROM printers WHERE id = $1")
                 .bind(printer_id)
                 .fetch_optional(&mut *tx)
@@ -267,16 +279,16 @@ pub async fn act_as(
     if moved != 1 {
         return Err(ActionError::NotNow { from: "changed meanwhile", action: action.past_tense() });
     }
-    event(&mut tx, job_id, now, (actor, action.kind()), (from, to), &details).await?;
+    add_event(&mut tx, job_id, now, (actor, action.kind()), (Some(from), to), &details).await?;
     if let Some(order_id) = order_id {
-        move_order(&mut tx, &order_id, to, &details, now).await?;
+        (state.order_steps)(&mut tx, &order_id, to, &details, now).await?;
     }
     if let Some(student) = &student {
         tell_student(state, &mut tx, job_id, student, (to, &details), now).await?;
     }
     tx.commit().await?;
     lab_files::settle_after_step(state, job_id).await;
-    outbox::wake(state);
+    outbox::wake(&state.mail_due);
     Ok(to)
 }
 
@@ -313,10 +325,12 @@ async fn tell_student(
         _ => return Ok(()),
     };
     let token = crate::platform::tokens::new_token();
-    lab::add_link(tx, job_id, &token, can_confirm, now + days * DAY_MS).await?;
-    let link = lab::public_link(state, job_id, &token);
+    links::add_link(tx, job_id, &token, can_confirm, now + days * DAY_MS).await?;
+    let link = links::public_link(state, job_id, &token);
     let mail = match to {
-        PrintJobStatus::Pending => lab_mail::approved(state, job_id, student, details, &link),
+        PrintJobStatus::Pending => {
+            lab_mail::approved(state.config.lab_confirm_days, job_id, student, details, &link)
+        }
         PrintJobStatus::Rejected => lab_mail::rejected(job_id, student, details, &link),
         PrintJobStatus::Printing => lab_mail::printing(job_id, student, details, &link),
         PrintJobStatus::PrintFailed => lab_mail::print_failed(job_id, student, details, &link),
@@ -324,87 +338,5 @@ async fn tell_student(
         _ => lab_mail::ready(job_id, student, &link),
     };
     outbox::enqueue(tx, &mail).await?;
-    Ok(())
-}
-
-async fn event(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    job_id: &str,
-    now: i64,
-    (actor, kind): (&str, &str),
-    (from, to): (PrintJobStatus, PrintJobStatus),
-    details: &str,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO print_job_events (job_id, at, actor, kind, from_status, to_status, details) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(job_id)
-    .bind(now)
-    .bind(actor)
-    .bind(kind)
-    .bind(from.as_str())
-    .bind(to.as_str())
-    .bind(details)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-/// The shop order's step for the job's new status, with the customer's email.
-async fn move_order(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    order_id: &str,
-    job_status: PrintJobStatus,
-    details: &str,
-    now: i64,
-) -> sqlx::Result<()> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1")))
-        .bind(order_id)
-        .fetch_one(&mut **tx)
-        .await?;
-    let order: OrderView = orders::from_row(&row)?;
-    let (next, note, mail) = match (job_status, order.delivery) {
-        (PrintJobStatus::Printing, _) => (
-            OrderStatus::Printing,
-            "Your keepsake is being printed.".to_string(),
-            // The printer's name, not how the file reached it.
-            Some(shop_mail::order_printing(
-                &order,
-                &format!("{}.", details.split(" (").next().unwrap_or(details).trim_end_matches('.')),
-            )),
-        ),
-        (PrintJobStatus::Completed, Delivery::Pickup) => (
-            OrderStatus::ReadyForPickup,
-            "Printed and ready for pickup at the lab.".to_string(),
-            Some(shop_mail::order_ready_for_pickup(&order)),
-        ),
-        (PrintJobStatus::Completed, Delivery::Ship) => (
-            OrderStatus::Shipped,
-            "Printed and shipped.".to_string(),
-            Some(shop_mail::order_shipped(&order, &[])),
-        ),
-        (PrintJobStatus::PaidPickedUp, _) => (OrderStatus::Collected, details.to_string(), None),
-        _ => return Ok(()),
-    };
-    if !order.status.can_become(next) {
-        // The order went its own way (e.g. sent out): the lab's step stands alone.
-        return Ok(());
-    }
-    sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
-        .bind(next.as_str())
-        .bind(now)
-        .bind(order_id)
-        .bind(order.status.as_str())
-        .execute(&mut **tx)
-        .await?;
-    orders::add_event(tx, order_id, Some(order.status), next, &note, now).await?;
-    if next == OrderStatus::Collected {
-        // Paid at pickup now, if not by card before.
-        crate::reports::funnel::order_reached(tx, order_id, app::report::FunnelStep::Paid, now).await?;
-    }
-    if let Some(mail) = mail {
-        outbox::enqueue(tx, &mail).await?;
-    }
     Ok(())
 }

@@ -98,6 +98,28 @@ pub enum SettleError {
     Database(#[from] sqlx::Error),
 }
 
+/// A student job's folder as its files are found: the folder, where it is
+/// filed and — mid-move — where it is going, the student's file name and
+/// the sliced file's extension once there is one.
+#[derive(sqlx::FromRow)]
+pub struct JobFolder {
+    pub folder: String,
+    pub status: String,
+    pub filed_status: Option<String>,
+    pub file_name: String,
+    pub sliced_ext: Option<String>,
+}
+
+/// Job `id`'s folder; `None` for no such job, or a shop order's (its files stay with the order).
+pub async fn job_folder(db: &crate::platform::db::Db, id: &str) -> sqlx::Result<Option<JobFolder>> {
+    sqlx::query_as(
+        "SELECT folder, status, filed_status, file_name, sliced_ext FROM print_jobs WHERE id = $1 AND folder IS NOT NULL",
+    )
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await
+}
+
 /// Brings job `id`'s folder in line with the database: moved into its
 /// status's folder, `metadata.json` rewritten. Nothing for a shop order's
 /// job or an unknown id. Safe to run any number of times, from any instance.

@@ -3,11 +3,12 @@
 //! to print, and "Open in slicer".
 
 pub mod actions;
+pub mod events;
 pub mod folders;
-pub mod http;
 pub mod open_in_slicer;
-pub mod pages;
 pub mod print_jobs;
+pub mod printing;
 pub mod reprint;
 pub mod sliced;
+pub mod student_links;
 pub mod submissions;

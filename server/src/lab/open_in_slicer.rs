@@ -163,16 +163,18 @@ pub async fn record(state: &AppState, opening: &Opening) -> sqlx::Result<bool> {
             format!("Did not open {file} in the slicer on {computer}: {}.", reason_words(&opening.reason)),
         ),
     };
-    sqlx::query(
-        "INSERT INTO print_job_events (job_id, at, actor, kind, from_status, to_status, details) \
-         VALUES ($1, $2, 'staff computer', $3, $4, $4, $5)",
+    // A report changes no status: from and to are where the job is.
+    let Some(status) = app::print_job::PrintJobStatus::parse(&status) else {
+        return Ok(false);
+    };
+    crate::lab::events::add_event(
+        &mut tx,
+        &job_id,
+        now,
+        ("staff computer", kind),
+        (Some(status), status),
+        &details,
     )
-    .bind(&job_id)
-    .bind(now)
-    .bind(kind)
-    .bind(&status)
-    .bind(&details)
-    .execute(&mut *tx)
     .await?;
     tx.commit().await?;
     Ok(true)

@@ -4,13 +4,10 @@
 
 use app::order::OrderView;
 use app::print_job::PrintJobStatus;
-use app::staff::{
-    FileLink, OnPrinter, PrintJobCard, PrintJobPage, PrinterChoice, Queue, QueueTab, StudentDetails,
-};
+use app::staff::{FileLink, OnPrinter, PrintJobCard, PrintJobPage, Queue, QueueTab, StudentDetails};
 use sqlx::Row;
 
 use crate::lab::folders::{self, THUMBNAIL};
-use crate::printers::eta::{QueuePlan, queue_plan};
 use crate::state::AppState;
 
 /// Queues a shop order as a print job (ReadyToPrint, source `shop`), once:
@@ -49,15 +46,15 @@ pub async fn queue_shop_order(
     if queued == 0 {
         return Ok(false);
     }
-    sqlx::query(
-        "INSERT INTO print_job_events (job_id, at, actor, kind, from_status, to_status, details) \
-         VALUES ($1, $2, 'system', 'shop_order', NULL, $3, $4)",
+    let details = format!("Order {} ({how_paid}) joined the queue.", order.id);
+    crate::lab::events::add_event(
+        tx,
+        &id,
+        now,
+        ("system", "shop_order"),
+        (None, PrintJobStatus::ReadyToPrint),
+        &details,
     )
-    .bind(&id)
-    .bind(now)
-    .bind(PrintJobStatus::ReadyToPrint.as_str())
-    .bind(format!("Order {} ({how_paid}) joined the queue.", order.id))
-    .execute(&mut **tx)
     .await?;
     Ok(true)
 }
@@ -72,7 +69,7 @@ pub async fn advance_order_job(
     now: i64,
 ) -> sqlx::Result<bool> {
     // The order's newest job: a reprint, when its first print failed.
-    let Some(row) = sqlx::query(
+    let Some((id, status)) = sqlx::query_as::<_, (String, String)>(
         "SELECT id, status FROM print_jobs WHERE order_id = $1 ORDER BY created_at DESC, id LIMIT 1",
     )
     .bind(order_id)
@@ -81,83 +78,88 @@ pub async fn advance_order_job(
     else {
         return Ok(false);
     };
-    let id: String = row.try_get("id")?;
-    let from = PrintJobStatus::parse(&row.try_get::<String, _>("status")?);
+    let from = PrintJobStatus::parse(&status);
     if !from.is_some_and(|from| from.can_become(to)) {
         return Ok(false);
     }
-    let from = from.map(PrintJobStatus::as_str);
     sqlx::query("UPDATE print_jobs SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
         .bind(to.as_str())
         .bind(now)
         .bind(&id)
-        .bind(from)
+        .bind(from.map(PrintJobStatus::as_str))
         .execute(&mut **tx)
         .await?;
-    sqlx::query(
-        "INSERT INTO print_job_events (job_id, at, actor, kind, from_status, to_status, details) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(&id)
-    .bind(now)
-    .bind(actor)
-    .bind(kind)
-    .bind(from)
-    .bind(to.as_str())
-    .bind(details)
-    .execute(&mut **tx)
-    .await?;
+    crate::lab::events::add_event(tx, &id, now, (actor, kind), (from, to), details).await?;
     Ok(true)
 }
 
-/// The columns [`card`] reads.
+/// The columns a [`CardRow`] reads.
 const CARD_COLUMNS: &str = "id, source, order_id, status, name, email, method, color, notes, quantity, weight_g, \
      print_hours, price_cents, currency, reviewed_at, created_at, folder";
 
-fn card(state: &AppState, row: &sqlx::any::AnyRow) -> sqlx::Result<PrintJobCard> {
-    let order_id: Option<String> = row.try_get("order_id")?;
-    let reviewed: Option<i64> = row.try_get("reviewed_at")?;
-    Ok(PrintJobCard {
-        id: row.try_get("id")?,
-        source: row.try_get("source")?,
-        thumbnail_url: match (&order_id, row.try_get::<Option<String>, _>("folder")?) {
-            (Some(order), _) => Some(crate::shop::order_links::file_link(state, order, "thumbnail.png", 1)),
-            (None, Some(_)) => Some(crate::lab::submissions::file_link(
-                state,
-                &row.try_get::<String, _>("id")?,
-                THUMBNAIL,
-                1,
-            )),
-            (None, None) => None,
-        },
-        order_id,
-        name: row.try_get("name")?,
-        email: row.try_get("email")?,
-        method: row.try_get("method")?,
-        color: row.try_get("color")?,
-        notes: row.try_get("notes")?,
-        quantity: row.try_get("quantity")?,
-        weight_g: row.try_get("weight_g")?,
-        print_hours: row.try_get("print_hours")?,
-        price_cents: row.try_get("price_cents")?,
-        currency: row.try_get("currency")?,
-        new: reviewed.is_none(),
-        queued: crate::platform::time::lab_time(row.try_get("created_at")?, state.config.lab_zone()),
-        created_at_ms: row.try_get("created_at")?,
-        place: None,
-        eta: None,
-    })
+/// A `print_jobs` row as a card shows it ([`CARD_COLUMNS`]).
+#[derive(sqlx::FromRow)]
+struct CardRow {
+    id: String,
+    source: String,
+    order_id: Option<String>,
+    status: String,
+    name: String,
+    email: String,
+    method: String,
+    color: String,
+    notes: String,
+    quantity: i64,
+    weight_g: Option<f64>,
+    print_hours: Option<f64>,
+    price_cents: Option<i64>,
+    currency: Option<String>,
+    reviewed_at: Option<i64>,
+    created_at: i64,
+    folder: Option<String>,
 }
 
-/// Puts the waiting cards' places and times from the queue's plan.
-fn plan_cards(state: &AppState, plan: &QueuePlan, cards: &mut [PrintJobCard]) {
-    for card in cards {
-        if let Some((place, eta)) = plan.of(&card.id) {
-            let printer = eta.printer_id.as_deref().and_then(|id| plan.printer_name(id));
-            card.place = Some(place);
-            card.eta = Some(crate::printers::eta::in_words(state, eta, printer));
-        }
+fn card(state: &AppState, row: CardRow) -> PrintJobCard {
+    // A shop order's picture stays with the order: `printers::board` links it.
+    let thumbnail_url = match (&row.order_id, &row.folder) {
+        (None, Some(_)) => Some(crate::lab::student_links::file_link(state, &row.id, THUMBNAIL, 1)),
+        _ => None,
+    };
+    PrintJobCard {
+        thumbnail_url,
+        id: row.id,
+        source: row.source,
+        order_id: row.order_id,
+        name: row.name,
+        email: row.email,
+        method: row.method,
+        color: row.color,
+        notes: row.notes,
+        quantity: row.quantity,
+        weight_g: row.weight_g,
+        print_hours: row.print_hours,
+        price_cents: row.price_cents,
+        currency: row.currency,
+        new: row.reviewed_at.is_none(),
+        queued: crate::platform::time::lab_time(row.created_at, state.config.lab_zone()),
+        created_at_ms: row.created_at,
+        place: None,
+        eta: None,
     }
+}
+
+/// Where a job's files are (a student's folder; a shop order's file key).
+#[derive(sqlx::FromRow)]
+struct FilesRow {
+    file_key: String,
+    folder: Option<String>,
+    filed_status: Option<String>,
+    status: String,
+    file_name: String,
+    sliced_ext: Option<String>,
+    discipline: String,
+    class_number: String,
+    printer: String,
 }
 
 /// A job's page: its card, status and event log; `None` for an unknown id.
@@ -167,34 +169,30 @@ pub async fn job_page(
     id: &str,
 ) -> sqlx::Result<Option<PrintJobPage>> {
     let db = state.db.pool();
-    let Some(row) =
-        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {CARD_COLUMNS} FROM print_jobs WHERE id = $1")))
-            .bind(id)
-            .fetch_optional(db)
-            .await?
+    let Some(row) = sqlx::query_as::<_, CardRow>(sqlx::AssertSqlSafe(format!(
+        "SELECT {CARD_COLUMNS} FROM print_jobs WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(db)
+    .await?
     else {
         return Ok(None);
     };
-    let status = PrintJobStatus::parse(&row.try_get::<String, _>("status")?)
+    let status = PrintJobStatus::parse(&row.status)
         .ok_or_else(|| sqlx::Error::Decode("unknown print job status".into()))?;
-    let events = crate::lab::submissions::events(state, id).await?;
-    let printing = printing(state, id, status).await?;
-    let files = sqlx::query(
+    let events = crate::lab::events::events(&state.db, state.config.lab_zone(), id).await?;
+    let printing = printing(state, id).await?;
+    let files = sqlx::query_as::<_, FilesRow>(
         "SELECT file_key, folder, filed_status, status, file_name, sliced_ext, discipline, class_number, printer \
          FROM print_jobs WHERE id = $1",
     )
     .bind(id)
     .fetch_one(db)
     .await?;
-    let folder: Option<String> = files.try_get("folder")?;
-    let Some(folder) = folder else {
+    let Some(folder) = files.folder else {
         // A shop order: its file stays with the order.
-        let slicer_link =
-            crate::lab::open_in_slicer::job_link(state, id, &files.try_get::<String, _>("file_key")?);
-        let mut card = card(state, &row)?;
-        if status == PrintJobStatus::ReadyToPrint {
-            plan_cards(state, &queue_plan(state).await?, std::slice::from_mut(&mut card));
-        }
+        let slicer_link = crate::lab::open_in_slicer::job_link(state, id, &files.file_key);
+        let card = card(state, row);
         return Ok(Some(PrintJobPage {
             card,
             status,
@@ -203,16 +201,16 @@ pub async fn job_page(
             student: None,
             files: vec![],
             on_printer: printing.on_printer,
-            printers: printing.printers,
+            // Where it can print: `printers::board`.
+            printers: vec![],
             replaces: printing.replaces,
             replaced_by: printing.replaced_by,
             outside: None,
         }));
     };
-    let file_name: String = files.try_get("file_name")?;
-    let filed: String =
-        files.try_get::<Option<String>, _>("filed_status")?.unwrap_or(files.try_get("status")?);
-    let sliced_ext: Option<String> = files.try_get("sliced_ext")?;
+    let file_name = files.file_name;
+    let filed = files.filed_status.unwrap_or(files.status);
+    let sliced_ext = files.sliced_ext;
     // Staff print the sliced file once there is one, else open the model to
     // slice it: the bare mesh we wrote, never the student's own file.
     let to_open = match &sliced_ext {
@@ -223,25 +221,22 @@ pub async fn job_page(
         crate::lab::open_in_slicer::job_link(state, id, &folders::key(&filed, &folder, &to_open));
     let mut links = vec![FileLink {
         label: format!("Model as sent ({file_name})"),
-        url: crate::lab::submissions::file_link(state, id, "model", 1),
+        url: crate::lab::student_links::file_link(state, id, "model", 1),
     }];
     if let Some(sliced) = &sliced_ext {
         links.push(FileLink {
             label: format!("Sliced file (.{sliced})"),
-            url: crate::lab::submissions::file_link(state, id, "sliced", 1),
+            url: crate::lab::student_links::file_link(state, id, "sliced", 1),
         });
     }
     let student = StudentDetails {
-        discipline: files.try_get("discipline")?,
-        class_number: files.try_get("class_number")?,
-        printer: files.try_get("printer")?,
+        discipline: files.discipline,
+        class_number: files.class_number,
+        printer: files.printer,
         file_name,
         folder: format!("{}/{filed}/{folder}", folders::ROOT),
     };
-    let mut card = card(state, &row)?;
-    if status == PrintJobStatus::ReadyToPrint {
-        plan_cards(state, &queue_plan(state).await?, std::slice::from_mut(&mut card));
-    }
+    let card = card(state, row);
     Ok(Some(PrintJobPage {
         card,
         status,
@@ -250,7 +245,8 @@ pub async fn job_page(
         student: Some(student),
         files: links,
         on_printer: printing.on_printer,
-        printers: printing.printers,
+        // Where it can print: `printers::board`.
+        printers: vec![],
         replaces: printing.replaces,
         replaced_by: printing.replaced_by,
         // Filled in by the shop's side (shop::fulfilment::choice) for an order's job.
@@ -262,12 +258,11 @@ pub async fn job_page(
 /// and the reprints it is part of.
 pub struct Printing {
     pub on_printer: Option<OnPrinter>,
-    pub printers: Vec<PrinterChoice>,
     pub replaces: Option<String>,
     pub replaced_by: Option<String>,
 }
 
-pub async fn printing(state: &AppState, id: &str, status: PrintJobStatus) -> sqlx::Result<Printing> {
+pub async fn printing(state: &AppState, id: &str) -> sqlx::Result<Printing> {
     let db = state.db.pool();
     let row = sqlx::query(
         "SELECT p.name AS printer, j.progress_pct, j.time_left_s, j.replaces_job, \
@@ -284,16 +279,20 @@ pub async fn printing(state: &AppState, id: &str, status: PrintJobStatus) -> sql
             time_left_s: row.try_get("time_left_s")?,
         })
     });
-    let printers = match status {
-        PrintJobStatus::ReadyToPrint => crate::printers::sending::choices(state, id).await?,
-        _ => vec![],
-    };
     Ok(Printing {
         on_printer: on_printer.transpose()?,
-        printers,
         replaces: row.try_get("replaces_job")?,
         replaced_by: row.try_get("replaced_by")?,
     })
+}
+
+/// The shop order job `id` prints: `None` for no such job, `Some(None)`
+/// for a student's job.
+pub async fn order_of(db: &crate::platform::db::Db, id: &str) -> sqlx::Result<Option<Option<String>>> {
+    sqlx::query_scalar("SELECT order_id FROM print_jobs WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await
 }
 
 /// Most cards one tab shows (in the queue's order: first come, unless staff moved one up).
@@ -302,11 +301,11 @@ const MAX_CARDS: i64 = 300;
 /// The dashboard: totals per status, and the jobs of `status` (or of the first status with jobs).
 pub async fn queue(
     state: &AppState,
-    staff: &crate::staff::StaffSession,
+    _staff: &crate::staff::StaffSession,
     status: Option<PrintJobStatus>,
 ) -> sqlx::Result<Queue> {
     let db = state.db.pool();
-    let totals = sqlx::query(
+    let totals: Vec<(String, i64, f64, f64)> = sqlx::query_as(
         "SELECT status, COUNT(*) AS jobs, COALESCE(SUM(weight_g), 0.0) AS grams, \
          COALESCE(SUM(print_hours), 0.0) AS hours FROM print_jobs GROUP BY status",
     )
@@ -316,32 +315,25 @@ pub async fn queue(
         .into_iter()
         .map(|status| QueueTab { status, jobs: 0, grams: 0.0, hours: 0.0 })
         .collect();
-    for row in totals {
-        if let Some(tab) = PrintJobStatus::parse(&row.try_get::<String, _>("status")?)
-            .and_then(|status| tabs.iter_mut().find(|tab| tab.status == status))
+    for (status, jobs, grams, hours) in totals {
+        if let Some(tab) =
+            PrintJobStatus::parse(&status).and_then(|status| tabs.iter_mut().find(|tab| tab.status == status))
         {
-            tab.jobs = row.try_get("jobs")?;
-            tab.grams = row.try_get("grams")?;
-            tab.hours = row.try_get("hours")?;
+            (tab.jobs, tab.grams, tab.hours) = (jobs, grams, hours);
         }
     }
     let showing = status
         .or_else(|| tabs.iter().find(|tab| tab.jobs > 0).map(|tab| tab.status))
         .unwrap_or(PrintJobStatus::Uploaded);
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = sqlx::query_as::<_, CardRow>(sqlx::AssertSqlSafe(format!(
         "SELECT {CARD_COLUMNS} FROM print_jobs WHERE status = $1 ORDER BY COALESCE(queue_at, created_at), id LIMIT $2"
     )))
     .bind(showing.as_str())
     .bind(MAX_CARDS)
     .fetch_all(db)
     .await?;
-    let mut jobs = rows.iter().map(|row| card(state, row)).collect::<sqlx::Result<Vec<_>>>()?;
-    // One plan (and one read of the printers) for the cards and the printer strip.
-    let plan = queue_plan(state).await?;
-    if showing == PrintJobStatus::ReadyToPrint {
-        plan_cards(state, &plan, &mut jobs);
-    }
+    let jobs: Vec<PrintJobCard> = rows.into_iter().map(|row| card(state, row)).collect();
     let read_at = crate::platform::time::lab_clock(crate::platform::time::now_ms(), state.config.lab_zone());
-    let printers = crate::printers::pages::cards(state, staff, &plan).await?;
-    Ok(Queue { read_at, tabs, showing, jobs, printers })
+    // The printer strip, places and times: `printers::board`.
+    Ok(Queue { read_at, tabs, showing, jobs, printers: vec![] })
 }

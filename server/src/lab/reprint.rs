@@ -8,7 +8,7 @@ use sqlx::Row;
 
 use crate::lab::actions::ActionError;
 use crate::lab::folders::{self, METADATA};
-use crate::lab::submissions as lab;
+use crate::lab::student_links as links;
 use crate::mail::lab::Student;
 use crate::mail::outbox;
 use crate::platform::time::now_ms;
@@ -66,7 +66,7 @@ pub async fn reprint(
     }
     folders::settle_after_step(state, &new_id).await;
     folders::settle_after_step(state, job_id).await;
-    outbox::wake(state);
+    outbox::wake(&state.mail_due);
     Ok(from)
 }
 
@@ -157,15 +157,24 @@ async fn record(
     };
     let failed = PrintJobStatus::PrintFailed;
     let old_line = with_note(format!("Reprinted as job {new_id}."));
-    lab::add_event(&mut tx, old_id, now, ("staff", "reprint"), (Some(failed), failed), &old_line).await?;
+    crate::lab::events::add_event(
+        &mut tx,
+        old_id,
+        now,
+        ("staff", "reprint"),
+        (Some(failed), failed),
+        &old_line,
+    )
+    .await?;
     let new_line = with_note(format!("Reprint of job {old_id}, whose print failed."));
     let to = PrintJobStatus::ReadyToPrint;
-    lab::add_event(&mut tx, new_id, now, ("staff", "reprint_of"), (None, to), &new_line).await?;
+    crate::lab::events::add_event(&mut tx, new_id, now, ("staff", "reprint_of"), (None, to), &new_line)
+        .await?;
     if let Some(student) = student {
         const DAY_MS: i64 = 24 * 3600 * 1000;
         let token = crate::platform::tokens::new_token();
-        lab::add_link(&mut tx, new_id, &token, false, now + 180 * DAY_MS).await?;
-        let link = lab::public_link(state, new_id, &token);
+        links::add_link(&mut tx, new_id, &token, false, now + 180 * DAY_MS).await?;
+        let link = links::public_link(state, new_id, &token);
         outbox::enqueue(&mut tx, &crate::mail::lab::reprinting(old_id, new_id, &student, note, &link))
             .await?;
     }

@@ -12,8 +12,8 @@ use slicing::gcode::{grams, summarise};
 use slicing::quote::Engine;
 use sqlx::Row;
 
-use crate::http::model_form::ModelFile;
 use crate::lab::folders::{self, key, model_file, sliced_file};
+use crate::platform::model_file::ModelFile;
 use crate::platform::time::now_ms;
 use crate::state::AppState;
 
@@ -148,7 +148,8 @@ pub async fn slice(
         (state.config.slicer(), state.config.model_limits(), state.config.lab.clone());
     let (name, material) = (job.file_name.clone(), crate::lab::submissions::material(job.method));
     let gcode = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
-        let mesh = crate::shop::quotes::read_model(&name, &model, &limits).map_err(|e| e.to_string())?;
+        let mesh =
+            crate::platform::model_file::read_model(&name, &model, &limits).map_err(|e| e.to_string())?;
         let quiet: (&AtomicBool, slicing::prusa::Progress<'_>) = (&AtomicBool::new(false), &|_, _| {});
         let (_, slice) =
             slicing::quote::quote(&mesh, material, ("lab", &book), Engine::Prusa, &slicer, quiet)
@@ -202,7 +203,7 @@ async fn keep(
         (None, None) => String::new(),
     };
     let details = format!("{what} ({name}){said}.");
-    crate::lab::submissions::add_event(
+    crate::lab::events::add_event(
         &mut tx,
         id,
         now,

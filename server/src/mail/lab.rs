@@ -8,7 +8,6 @@ use app::lab::PrintMethod;
 use app::quote::money;
 
 use crate::mail::outbox::{Mail, both};
-use crate::state::AppState;
 
 /// Who a lab email goes to, and what it says of their job.
 pub struct Student {
@@ -81,16 +80,14 @@ pub fn received(form: &CheckedSubmission, id: &str, file_name: &str, link: &str)
     }
 }
 
-pub fn approved(state: &AppState, id: &str, student: &Student, details: &str, link: &str) -> Mail {
+/// `confirm_days`: how long the link to accept the price works (`MEMOREEZ_LAB_CONFIRM_DAYS`).
+pub fn approved(confirm_days: u64, id: &str, student: &Student, details: &str, link: &str) -> Mail {
     let price = price(student);
     let (text, html) = both(&[
         format!("Hello {},", student.name),
         format!("Your print request for {} (job {id}) is approved.", student.file_name),
         details.trim_start_matches("Approved: ").to_string(),
-        format!(
-            "To have it printed, accept the price of {price} within {} days here:\n{link}",
-            state.config.lab_confirm_days
-        ),
+        format!("To have it printed, accept the price of {price} within {confirm_days} days here:\n{link}"),
         "You pay when you pick it up.".to_string(),
         SIGNATURE.to_string(),
     ]);

@@ -8,7 +8,6 @@ use sqlx::Row;
 
 use crate::platform::db::Db;
 use crate::platform::time::now_ms;
-use crate::state::AppState;
 
 /// A message to queue.
 #[derive(Clone, Debug, PartialEq)]
@@ -108,8 +107,8 @@ pub async fn outbox(
 }
 
 /// Tells the mail worker there is something to send.
-pub fn wake(state: &AppState) {
-    state.mail_due.notify_one();
+pub fn wake(due: &tokio::sync::Notify) {
+    due.notify_one();
 }
 
 /// Escapes text for HTML.

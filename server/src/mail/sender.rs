@@ -4,6 +4,7 @@
 //! instances may run it: each claims the rows it sends.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use lettre::message::{Mailbox, MultiPart};
@@ -15,7 +16,6 @@ use sqlx::Row;
 use crate::platform::config::{Config, SmtpTls};
 use crate::platform::db::Db;
 use crate::platform::time::now_ms;
-use crate::state::AppState;
 
 /// Attempts before a message is given up (marked failed, kept for staff).
 pub const MAX_ATTEMPTS: i64 = 8;
@@ -238,17 +238,17 @@ async fn next_due_at(db: &Db) -> sqlx::Result<Option<i64>> {
 /// The mail worker: sends what is due, then sleeps until woken or the next
 /// retry falls due (at most a minute, so a message queued by another
 /// instance goes out too).
-pub async fn run(state: AppState) {
+pub async fn run(db: Db, config: Arc<Config>, due: Arc<tokio::sync::Notify>) {
     loop {
-        if let Err(error) = send_due(&state.db, &state.config).await {
+        if let Err(error) = send_due(&db, &config).await {
             tracing::warn!(%error, "cannot read the outbox");
         }
-        let wait_ms = match next_due_at(&state.db).await {
+        let wait_ms = match next_due_at(&db).await {
             Ok(Some(at)) => (at - now_ms()).clamp(100, 60_000),
             _ => 60_000,
         };
         tokio::select! {
-            _ = state.mail_due.notified() => {}
+            _ = due.notified() => {}
             _ = tokio::time::sleep(Duration::from_millis(wait_ms as u64)) => {}
         }
     }

@@ -1,14 +1,9 @@
-//! What Stripe's webhook events do to orders. Each event is handled once (its
-//! id is recorded in the same transaction as the change it made), and an
-//! order's status only moves forward, so a repeated, late or out-of-order
-//! delivery never pays twice or undoes a step.
+//! Stripe's webhook events as received: each is recorded once (its id is
+//! written in the same transaction as the change it made, by
+//! `shop::orders::card_payments`), with what it did, so a repeated delivery
+//! changes nothing again.
 
-use crate::mail::outbox;
-use crate::payments::stripe::{CheckoutEvent, Outcome, SessionFacts};
-use crate::platform::time::now_ms;
-use crate::shop::orders::{self, ORDER_COLUMNS};
-use crate::state::AppState;
-use app::order::OrderStatus;
+use crate::payments::stripe::CheckoutEvent;
 
 /// What became of a delivered event (kept with its id, and answered to Stripe).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,107 +14,38 @@ pub enum Handled {
     Recorded { what: String },
 }
 
-/// Applies one verified checkout event.
-pub async fn apply(state: &AppState, event: &CheckoutEvent) -> sqlx::Result<Handled> {
-    let now = now_ms();
-    let mut tx = state.db.begin_write().await?;
-    let order_id = event.outcome.facts().and_then(|facts| facts.order_id.clone());
+/// Records a delivered event in the caller's transaction; `false` when it
+/// was recorded before (nothing is to be done again).
+pub async fn record_once(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    event: &CheckoutEvent,
+    order_id: Option<&str>,
+    now: i64,
+) -> sqlx::Result<bool> {
     let fresh = sqlx::query(
         "INSERT INTO stripe_events (id, kind, order_id, outcome, received_at) VALUES ($1, $2, $3, '', $4) \
          ON CONFLICT (id) DO NOTHING",
     )
     .bind(&event.event_id)
     .bind(&event.kind)
-    .bind(&order_id)
+    .bind(order_id)
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?
     .rows_affected();
-    if fresh == 0 {
-        return Ok(Handled::Duplicate);
-    }
-    let what = match event.outcome.facts() {
-        None => "not a checkout event we act on".to_string(),
-        Some(facts) => move_order(&mut tx, &event.outcome, facts, now).await?,
-    };
-    sqlx::query("UPDATE stripe_events SET outcome = $1 WHERE id = $2")
-        .bind(&what)
-        .bind(&event.event_id)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    outbox::wake(state);
-    Ok(Handled::Recorded { what })
+    Ok(fresh == 1)
 }
 
-/// Moves the session's order as the outcome says, if it may move; returns what happened.
-async fn move_order(
+/// Records what a recorded event did.
+pub async fn record_outcome(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    outcome: &Outcome,
-    facts: &SessionFacts,
-    now: i64,
-) -> sqlx::Result<String> {
-    let Some(order_id) = &facts.order_id else {
-        return Ok("the session names no order".into());
-    };
-    // The session must be the one opened for this order: a reference id alone is not proof.
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1 AND stripe_session_id = $2"
-    )))
-    .bind(order_id)
-    .bind(&facts.session_id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let Some(row) = row else {
-        return Ok(format!("no order {order_id} with session {}", facts.session_id));
-    };
-    let order = orders::from_row(&row)?;
-    let (next, note) = match outcome {
-        Outcome::Paid(_) => (OrderStatus::Paid, "Paid by card. Thank you! The lab has your order."),
-        Outcome::Failed(_) => (OrderStatus::PaymentFailed, "The payment did not go through."),
-        Outcome::Expired(_) => {
-            (OrderStatus::PaymentFailed, "The payment page expired before the payment was made.")
-        }
-        Outcome::Processing(_) => {
-            let note = "Payment made; waiting for the bank to confirm it.";
-            if order.status == OrderStatus::AwaitingPayment {
-                orders::add_event(tx, order_id, Some(order.status), order.status, note, now).await?;
-            }
-            return Ok("payment processing".into());
-        }
-        Outcome::Other => unreachable!("events without a session have no facts"),
-    };
-    if !order.status.can_become(next) {
-        return Ok(format!("order is {}: not moved to {}", order.status.as_str(), next.as_str()));
-    }
-    if next == OrderStatus::Paid {
-        let expected = (order.amounts.total_cents as i64, order.amounts.currency.to_ascii_lowercase());
-        let paid = (facts.amount_total.unwrap_or(-1), facts.currency.clone().unwrap_or_default());
-        if paid != expected {
-            // Never call an order paid for a sum other than its own; staff look into it.
-            tracing::error!(order = %order_id, ?paid, ?expected, "Stripe reported a different amount");
-            return Ok(format!("amount {paid:?} differs from the order's {expected:?}: not marked paid"));
-        }
-    }
-    // Only from the status just read: a concurrent change makes this fail, and
-    // Stripe delivers the event again later.
-    let moved = sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
-        .bind(next.as_str())
-        .bind(now)
-        .bind(order_id)
-        .bind(order.status.as_str())
+    event: &CheckoutEvent,
+    what: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE stripe_events SET outcome = $1 WHERE id = $2")
+        .bind(what)
+        .bind(&event.event_id)
         .execute(&mut **tx)
-        .await?
-        .rows_affected();
-    if moved != 1 {
-        return Err(sqlx::Error::Protocol(format!("order {order_id} changed while being paid")));
-    }
-    orders::add_event(tx, order_id, Some(order.status), next, note, now).await?;
-    if next == OrderStatus::Paid {
-        crate::reports::funnel::order_reached(tx, order_id, app::report::FunnelStep::Paid, now).await?;
-        outbox::release_held(tx, order_id).await?;
-        let file = orders::keepsake_key(order_id);
-        crate::lab::print_jobs::queue_shop_order(tx, &order, &file, "paid by card", now).await?;
-    }
-    Ok(format!("order {} → {}", order.status.as_str(), next.as_str()))
+        .await?;
+    Ok(())
 }

@@ -1,6 +1,5 @@
-//! Card payment: Stripe Checkout sessions, the signed webhook, and what its
-//! events do to orders.
+//! Card payment: Stripe Checkout sessions, and what the signed webhook's
+//! events (received by `http::payments`) do to orders.
 
 pub mod events;
 pub mod stripe;
-pub mod webhook;

@@ -12,7 +12,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, KeyInit, Mac};
 use rand::RngCore;
 use sha2::Sha256;
-use sqlx::Row;
 
 use crate::platform::db::Db;
 
@@ -35,16 +34,8 @@ impl LinkSigner {
         let mut fresh = [0u8; 32];
         rand::rng().fill_bytes(&mut fresh);
         // Whoever inserts first wins; everyone then reads the same secret.
-        sqlx::query("INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
-            .bind(SECRET_NAME)
-            .bind(URL_SAFE_NO_PAD.encode(fresh))
-            .execute(db.pool())
-            .await?;
-        let value: String = sqlx::query("SELECT value FROM secrets WHERE name = $1")
-            .bind(SECRET_NAME)
-            .fetch_one(db.pool())
-            .await?
-            .try_get("value")?;
+        crate::platform::secrets::add_if_none(db, SECRET_NAME, &URL_SAFE_NO_PAD.encode(fresh)).await?;
+        let value = crate::platform::secrets::get(db, SECRET_NAME).await?.ok_or(sqlx::Error::RowNotFound)?;
         let secret = URL_SAFE_NO_PAD.decode(value).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
         Ok(LinkSigner { secret })
     }

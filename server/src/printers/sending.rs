@@ -15,12 +15,6 @@ use crate::printers::octoprint::{OctoPrint, PrinterState};
 use crate::printers::store::{self, Connection, Printer};
 use crate::state::AppState;
 
-/// The name the job's file has on its printer: tracking follows the printer
-/// by it (OctoPrint reports the file it is on).
-pub fn file_name(job_id: &str) -> String {
-    format!("memoreez-{job_id}.gcode")
-}
-
 /// What decides where a job can print.
 #[derive(Clone, Debug, PartialEq)]
 pub struct JobNeeds {
@@ -183,21 +177,11 @@ pub async fn send(
 
     // One send of a job at a time: two staff pressing Send at once upload once.
     let now = now_ms();
-    let claimed = sqlx::query(
-        "UPDATE print_jobs SET sending_until = $1 WHERE id = $2 AND status = $3 \
-         AND (sending_until IS NULL OR sending_until < $4)",
-    )
-    .bind(now + SENDING_MS)
-    .bind(job_id)
-    .bind(PrintJobStatus::ReadyToPrint.as_str())
-    .bind(now)
-    .execute(state.db.pool())
-    .await?
-    .rows_affected();
-    if claimed != 1 {
+    if !crate::lab::printing::claim_send(&state.db, job_id, now, now + SENDING_MS).await? {
         return Err(ActionError::NotNow { from: "being sent already", action: "sent again" });
     }
-    let sent = OctoPrint::new(url, &key).print(&file_name(job_id), &gcode).await;
+    let sent =
+        OctoPrint::new(url, &key).print(&crate::lab::printing::printer_file_name(job_id), &gcode).await;
     if let Err(error) = sent {
         release(state, job_id).await;
         return Err(invalid(format!("{} did not take the job: {error}", printer.spec.name)));
@@ -214,11 +198,7 @@ pub async fn send(
 
 /// Lets the job be sent again.
 async fn release(state: &AppState, job_id: &str) {
-    let released = sqlx::query("UPDATE print_jobs SET sending_until = NULL WHERE id = $1")
-        .bind(job_id)
-        .execute(state.db.pool())
-        .await;
-    if let Err(error) = released {
+    if let Err(error) = crate::lab::printing::release_send(&state.db, job_id).await {
         // The claim lapses by itself after SENDING_MS.
         tracing::warn!(%error, job_id, "cannot release a job's send");
     }

@@ -1,202 +1,14 @@
-//! Printers as rows: what staff set for each (checked here), and what the
-//! poller last read from it.
+//! Printers as rows: what staff set for each (checked in `spec`), and what
+//! the poller last read from it.
 
-use app::error::AppError;
 use app::lab::PrintMethod;
-use sqlx::Row;
 
 use crate::platform::db::Db;
 use crate::platform::time::now_ms;
 use crate::printers::octoprint::{PrinterState, Reading};
 
-/// The environment variables a printer's key may be read from start so:
-/// `env:MEMOREEZ_STRIPE_SECRET_KEY` must not send the shop's Stripe key to
-/// an address a staff member typed.
-pub const KEY_VARIABLE_PREFIX: &str = "MEMOREEZ_PRINTER_KEY_";
-
-/// Where a printer's OctoPrint API key is read from. The key itself is
-/// never stored, shown or logged; only variables with
-/// [`KEY_VARIABLE_PREFIX`] and files in the printer keys folder
-/// (`MEMOREEZ_PRINTER_KEYS_DIR`) can be named.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum KeySource {
-    /// `env:MEMOREEZ_PRINTER_KEY_…`: an environment variable of the server.
-    Env(String),
-    /// `file:NAME`: a file in the printer keys folder (its first line).
-    File(String),
-    /// A stored source that is no longer allowed (written before the rule):
-    /// it reads as an error until staff name an allowed one.
-    Unusable(String),
-}
-
-/// How a source is named, for the form's error.
-pub const KEY_SOURCE_HELP: &str = "Say where the server reads the API key: env:MEMOREEZ_PRINTER_KEY_NAME \
-     (an environment variable) or file:NAME (a file in the printer keys folder), never the key itself.";
-
-impl KeySource {
-    pub fn parse(text: &str) -> Option<KeySource> {
-        let text = text.trim();
-        if let Some(name) = text.strip_prefix("env:") {
-            let rest = name.strip_prefix(KEY_VARIABLE_PREFIX)?;
-            let good = !rest.is_empty()
-                && name.len() <= 100
-                && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-            return good.then(|| KeySource::Env(name.to_string()));
-        }
-        // A plain file name: no folders, no `..`, no hidden files.
-        let name = text.strip_prefix("file:")?;
-        let good = !name.is_empty()
-            && name.len() <= 100
-            && !name.starts_with('.')
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
-        good.then(|| KeySource::File(name.to_string()))
-    }
-
-    /// A stored source: as [`parse`](Self::parse), or [`KeySource::Unusable`].
-    fn stored(text: &str) -> KeySource {
-        KeySource::parse(text).unwrap_or_else(|| KeySource::Unusable(text.chars().take(120).collect()))
-    }
-
-    pub fn as_text(&self) -> String {
-        match self {
-            KeySource::Env(name) => format!("env:{name}"),
-            KeySource::File(name) => format!("file:{name}"),
-            KeySource::Unusable(text) => text.clone(),
-        }
-    }
-
-    /// The key, or why it cannot be had (naming the source, never the key;
-    /// the same words whether a file is missing or unreadable).
-    pub fn read(&self, keys_dir: &std::path::Path) -> Result<String, String> {
-        let key = match self {
-            KeySource::Env(name) => std::env::var(name).map_err(|_| format!("{name} is not set"))?,
-            KeySource::File(name) => std::fs::read_to_string(keys_dir.join(name))
-                .map_err(|_| format!("the printer keys folder has no readable file {name}"))?
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .to_string(),
-            KeySource::Unusable(_) => {
-                return Err(format!(
-                    "{} is no longer allowed; name env:{KEY_VARIABLE_PREFIX}… or file:NAME",
-                    self.as_text()
-                ));
-            }
-        };
-        let key = key.trim().to_string();
-        if key.is_empty() { Err(format!("{} holds no key", self.as_text())) } else { Ok(key) }
-    }
-}
-
-/// How staff reach a printer.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Connection {
-    /// Staff mark each step by hand.
-    Manual,
-    OctoPrint {
-        url: String,
-        key: KeySource,
-    },
-}
-
-/// A printer as staff describe it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct NewPrinter {
-    pub name: String,
-    pub method: PrintMethod,
-    pub build_mm: [f64; 3],
-    pub material: String,
-    pub colour: String,
-    pub connection: Connection,
-}
-
-/// A printer and what was last read from it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Printer {
-    pub id: String,
-    pub spec: NewPrinter,
-    /// `None` for a manual printer, or one not read yet.
-    pub reading: Option<Reading>,
-    pub read_at: Option<i64>,
-}
-
-#[derive(thiserror::Error, Debug)]
-pub enum PrinterError {
-    #[error("{message}")]
-    Invalid { field: &'static str, message: String },
-    #[error("There is already a printer called {0:?}.")]
-    NameTaken(String),
-    #[error("There is no such printer (was it removed?).")]
-    NotFound,
-    /// A change that would lose track of a print under way.
-    #[error("{0}")]
-    Busy(String),
-    #[error(transparent)]
-    Database(#[from] sqlx::Error),
-}
-
-impl From<PrinterError> for AppError {
-    fn from(error: PrinterError) -> Self {
-        match error {
-            PrinterError::Invalid { field, message } => AppError::Invalid { field: field.into(), message },
-            PrinterError::NameTaken(_) => {
-                AppError::Conflict { field: "name".into(), message: error.to_string() }
-            }
-            PrinterError::NotFound => AppError::NotFound,
-            PrinterError::Busy(message) => AppError::Conflict { field: "printer".into(), message },
-            PrinterError::Database(error) => crate::platform::app_error::database(error),
-        }
-    }
-}
-
-fn invalid(field: &'static str, message: impl Into<String>) -> PrinterError {
-    PrinterError::Invalid { field, message: message.into() }
-}
-
-/// The biggest build volume side we take, mm: larger is a typing mistake.
-const MAX_SIDE_MM: f64 = 2000.0;
-
-impl NewPrinter {
-    /// The same printer with its text trimmed, or what is wrong with it.
-    pub fn checked(mut self) -> Result<NewPrinter, PrinterError> {
-        for (field, text, most) in [
-            ("name", &mut self.name, 60),
-            ("material", &mut self.material, 40),
-            ("colour", &mut self.colour, 40),
-        ] {
-            *text = text.trim().to_string();
-            if text.is_empty() || text.chars().count() > most {
-                return Err(invalid(field, format!("Give the printer's {field} (1 to {most} characters).")));
-            }
-        }
-        if !self.build_mm.iter().all(|side| side.is_finite() && (10.0..=MAX_SIDE_MM).contains(side)) {
-            return Err(invalid("build_mm", "Each side of the build volume must be 10 to 2000 mm."));
-        }
-        if let Connection::OctoPrint { url, .. } = &mut self.connection {
-            *url = url.trim().trim_end_matches('/').to_string();
-            // An address with a host, nothing before it or after its path
-            // ("http://ftp://x" or one with a password in it is a slip).
-            let parsed = url::Url::parse(url).ok().filter(|parsed| {
-                matches!(parsed.scheme(), "http" | "https")
-                    && parsed.host_str().is_some_and(|host| !host.is_empty())
-                    && parsed.username().is_empty()
-                    && parsed.password().is_none()
-                    && parsed.query().is_none()
-                    && parsed.fragment().is_none()
-                    && !parsed.path().contains("//")
-                    && !parsed.path().contains(':')
-                    && crate::platform::outbound::host_allowed(parsed)
-            });
-            if parsed.is_none() || url.len() > 300 || url.contains(char::is_whitespace) {
-                return Err(invalid(
-                    "octoprint_url",
-                    "OctoPrint's address is like http://printer-1.lab:5000.",
-                ));
-            }
-        }
-        Ok(self)
-    }
-}
+pub use crate::printers::keys::{KEY_SOURCE_HELP, KEY_VARIABLE_PREFIX, KeySource};
+pub use crate::printers::spec::{Connection, NewPrinter, Printer, PrinterError};
 
 const COLUMNS: &str = "id, name, method, build_x_mm, build_y_mm, build_z_mm, material, colour, connection, \
                        octoprint_url, api_key_from, state, completion_pct, time_left_s, file_name, message, read_at";
@@ -301,12 +113,14 @@ pub async fn update(
     printer: NewPrinter,
 ) -> Result<(), PrinterError> {
     let printer = printer.checked()?;
-    let now_row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM printers WHERE id = $1")))
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?
-        .ok_or(PrinterError::NotFound)?;
-    let before = from_row(&now_row)?;
+    let before: Printer = sqlx::query_as::<_, PrinterRow>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM printers WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or(PrinterError::NotFound)?
+    .into();
     let taken: Option<String> = sqlx::query_scalar("SELECT id FROM printers WHERE name = $1 AND id <> $2")
         .bind(&printer.name)
         .bind(id)
@@ -382,10 +196,12 @@ pub async fn remove(db: &Db, _staff: &crate::staff::StaffSession, id: &str) -> R
 
 /// Every printer, by name.
 pub async fn list(db: &Db) -> sqlx::Result<Vec<Printer>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM printers ORDER BY name")))
-        .fetch_all(db.pool())
-        .await?;
-    rows.iter().map(from_row).collect()
+    let rows = sqlx::query_as::<_, PrinterRow>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM printers ORDER BY name"
+    )))
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().map(Printer::from).collect())
 }
 
 /// The OctoPrint printers whose poll lease is free (or already `owner`'s),
@@ -393,7 +209,7 @@ pub async fn list(db: &Db) -> sqlx::Result<Vec<Printer>> {
 /// at a time, and a lease an instance stopped holding passes to another.
 pub async fn claim_polls(db: &Db, owner: &str, lease_ms: i64) -> sqlx::Result<Vec<Printer>> {
     let now = now_ms();
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = sqlx::query_as::<_, PrinterRow>(sqlx::AssertSqlSafe(format!(
         "UPDATE printers SET polled_by = $1, poll_until = $2 \
          WHERE connection = 'octoprint' AND (poll_until IS NULL OR poll_until < $3 OR polled_by = $1) \
          RETURNING {COLUMNS}"
@@ -403,7 +219,7 @@ pub async fn claim_polls(db: &Db, owner: &str, lease_ms: i64) -> sqlx::Result<Ve
     .bind(now)
     .fetch_all(db.pool())
     .await?;
-    rows.iter().map(from_row).collect()
+    Ok(rows.into_iter().map(Printer::from).collect())
 }
 
 /// Records what `owner` read from the printer, if it still holds the
@@ -430,163 +246,63 @@ pub async fn record(db: &Db, id: &str, owner: &str, reading: &Reading, changed: 
     Ok(updated.rows_affected() == 1)
 }
 
-fn from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Printer> {
-    let text = |name: &str| row.try_get::<Option<String>, _>(name);
-    let connection = match (text("connection")?.as_deref(), text("octoprint_url")?, text("api_key_from")?) {
-        (Some("octoprint"), Some(url), Some(key)) => {
-            Connection::OctoPrint { url, key: KeySource::stored(&key) }
-        }
-        _ => Connection::Manual,
-    };
-    let state = match text("state")?.as_deref() {
-        Some("offline") => Some(PrinterState::Offline),
-        Some("idle") => Some(PrinterState::Idle),
-        Some("printing") => Some(PrinterState::Printing),
-        Some("paused") => Some(PrinterState::Paused),
-        Some("error") => Some(PrinterState::Error),
-        _ => None,
-    };
-    let read_at: Option<i64> = row.try_get("read_at")?;
-    let reading = state.filter(|_| read_at.is_some()).map(|state| -> sqlx::Result<Reading> {
-        Ok(Reading {
-            state,
-            completion_pct: row.try_get("completion_pct")?,
-            time_left_s: row.try_get("time_left_s")?,
-            file: text("file_name")?,
-            message: text("message")?.unwrap_or_default(),
-        })
-    });
-    Ok(Printer {
-        id: row.try_get("id")?,
-        spec: NewPrinter {
-            name: row.try_get("name")?,
-            method: PrintMethod::parse(&row.try_get::<String, _>("method")?).unwrap_or(PrintMethod::Filament),
-            build_mm: [row.try_get("build_x_mm")?, row.try_get("build_y_mm")?, row.try_get("build_z_mm")?],
-            material: row.try_get("material")?,
-            colour: row.try_get("colour")?,
-            connection,
-        },
-        reading: reading.transpose()?,
-        read_at,
-    })
+/// A `printers` row as [`COLUMNS`] reads it.
+#[derive(sqlx::FromRow)]
+struct PrinterRow {
+    id: String,
+    name: String,
+    method: String,
+    build_x_mm: f64,
+    build_y_mm: f64,
+    build_z_mm: f64,
+    material: String,
+    colour: String,
+    connection: Option<String>,
+    octoprint_url: Option<String>,
+    api_key_from: Option<String>,
+    state: Option<String>,
+    completion_pct: Option<f64>,
+    time_left_s: Option<i64>,
+    file_name: Option<String>,
+    message: Option<String>,
+    read_at: Option<i64>,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn printer() -> NewPrinter {
-        NewPrinter {
-            name: "  Prusa MK4 #1 ".into(),
-            method: PrintMethod::Filament,
-            build_mm: [250.0, 210.0, 220.0],
-            material: "PLA".into(),
-            colour: "Black".into(),
-            connection: Connection::OctoPrint {
-                url: "http://printer-1.lab:5000/".into(),
-                key: KeySource::Env("MEMOREEZ_PRINTER_1_KEY".into()),
-            },
-        }
-    }
-
-    #[test]
-    fn a_printer_is_checked_and_trimmed() {
-        let checked = printer().checked().unwrap();
-        assert_eq!(checked.name, "Prusa MK4 #1");
-        assert_eq!(
-            checked.connection,
-            Connection::OctoPrint {
-                url: "http://printer-1.lab:5000".into(),
-                key: KeySource::Env("MEMOREEZ_PRINTER_1_KEY".into())
+impl From<PrinterRow> for Printer {
+    fn from(row: PrinterRow) -> Printer {
+        let connection = match (row.connection.as_deref(), row.octoprint_url, row.api_key_from) {
+            (Some("octoprint"), Some(url), Some(key)) => {
+                Connection::OctoPrint { url, key: KeySource::stored(&key) }
             }
-        );
-        let mut no_name = printer();
-        no_name.name = "   ".into();
-        assert!(matches!(no_name.checked(), Err(PrinterError::Invalid { field: "name", .. })));
-        let mut huge = printer();
-        huge.build_mm[2] = 20_000.0;
-        assert!(matches!(huge.checked(), Err(PrinterError::Invalid { field: "build_mm", .. })));
-        let mut nan = printer();
-        nan.build_mm[0] = f64::NAN;
-        assert!(matches!(nan.checked(), Err(PrinterError::Invalid { field: "build_mm", .. })));
-        for slip in [
-            "ftp://x",
-            "http://ftp://x",
-            "http://",
-            "http://user:pw@mk4:5000",
-            "http://mk4:5000/?a=1",
-            "mk4:5000",
-        ] {
-            let mut bad = printer();
-            bad.connection = Connection::OctoPrint { url: slip.into(), key: KeySource::Env("K".into()) };
-            assert!(
-                matches!(bad.checked(), Err(PrinterError::Invalid { field: "octoprint_url", .. })),
-                "{slip}"
-            );
+            _ => Connection::Manual,
+        };
+        let state = match row.state.as_deref() {
+            Some("offline") => Some(PrinterState::Offline),
+            Some("idle") => Some(PrinterState::Idle),
+            Some("printing") => Some(PrinterState::Printing),
+            Some("paused") => Some(PrinterState::Paused),
+            Some("error") => Some(PrinterState::Error),
+            _ => None,
+        };
+        let reading = state.filter(|_| row.read_at.is_some()).map(|state| Reading {
+            state,
+            completion_pct: row.completion_pct,
+            time_left_s: row.time_left_s,
+            file: row.file_name,
+            message: row.message.unwrap_or_default(),
+        });
+        Printer {
+            id: row.id,
+            spec: NewPrinter {
+                name: row.name,
+                method: PrintMethod::parse(&row.method).unwrap_or(PrintMethod::Filament),
+                build_mm: [row.build_x_mm, row.build_y_mm, row.build_z_mm],
+                material: row.material,
+                colour: row.colour,
+                connection,
+            },
+            reading,
+            read_at: row.read_at,
         }
-        for inward in ["http://169.254.169.254", "http://[fe80::1]:5000", "http://metadata.google.internal"] {
-            let mut bad = printer();
-            bad.connection = Connection::OctoPrint { url: inward.into(), key: KeySource::Env("K".into()) };
-            assert!(
-                matches!(bad.checked(), Err(PrinterError::Invalid { field: "octoprint_url", .. })),
-                "{inward}"
-            );
-        }
-        for fine in ["http://127.0.0.1:5000", "https://lab.example/octoprint/"] {
-            let mut good = printer();
-            good.connection = Connection::OctoPrint { url: fine.into(), key: KeySource::Env("K".into()) };
-            assert!(good.checked().is_ok(), "{fine}");
-        }
-    }
-
-    #[test]
-    fn a_key_is_read_only_from_a_printer_variable_or_the_keys_folder() {
-        assert_eq!(
-            KeySource::parse("env:MEMOREEZ_PRINTER_KEY_P1"),
-            Some(KeySource::Env("MEMOREEZ_PRINTER_KEY_P1".into()))
-        );
-        assert_eq!(KeySource::parse("file:p1.key"), Some(KeySource::File("p1.key".into())));
-        for bad in [
-            "",
-            "env:",
-            "env:MEMOREEZ_PRINTER_KEY_",
-            "env:MEMOREEZ_PRINTER_KEY_A B",
-            // The server's own secrets, and any other variable.
-            "env:MEMOREEZ_STRIPE_SECRET_KEY",
-            "env:MEMOREEZ_SLANT3D_API_KEY",
-            "env:HOME",
-            "env:PRINTER_KEY",
-            // Any file but one in the keys folder.
-            "file:/etc/memoreez/p1.key",
-            "file:/proc/self/environ",
-            "file:../memoreez.db",
-            "file:keys/p1.key",
-            "file:.hidden",
-            "file:",
-            "the-key-itself",
-        ] {
-            assert_eq!(KeySource::parse(bad), None, "{bad}");
-        }
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("p1.key"), "s3cr3t-key\nignored\n").unwrap();
-        assert_eq!(KeySource::File("p1.key".into()).read(dir.path()).unwrap(), "s3cr3t-key");
-        // A missing file and an unreadable one (a folder) say the same.
-        std::fs::create_dir(dir.path().join("folder.key")).unwrap();
-        assert_eq!(
-            KeySource::File("missing.key".into()).read(dir.path()).unwrap_err(),
-            "the printer keys folder has no readable file missing.key"
-        );
-        assert_eq!(
-            KeySource::File("folder.key".into()).read(dir.path()).unwrap_err(),
-            "the printer keys folder has no readable file folder.key"
-        );
-        let missing = KeySource::Env("MEMOREEZ_PRINTER_KEY_NO_SUCH".into()).read(dir.path()).unwrap_err();
-        assert_eq!(missing, "MEMOREEZ_PRINTER_KEY_NO_SUCH is not set");
-        std::fs::write(dir.path().join("p1.key"), "\n").unwrap();
-        assert!(KeySource::File("p1.key".into()).read(dir.path()).unwrap_err().ends_with("holds no key"));
-        // A source stored before the rule reads as an error, never as the secret.
-        let old = KeySource::stored("env:MEMOREEZ_STRIPE_SECRET_KEY");
-        assert_eq!(old, KeySource::Unusable("env:MEMOREEZ_STRIPE_SECRET_KEY".into()));
-        assert!(old.read(dir.path()).unwrap_err().contains("no longer allowed"));
     }
 }

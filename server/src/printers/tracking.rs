@@ -85,16 +85,7 @@ pub async fn follow(state: &AppState, printer_id: &str, reading: &Reading) -> sq
                 if (pct, time_left_s) != (last_pct, last_left) {
                     // The printer's row changes too, so every dashboard re-reads.
                     let mut tx = state.db.begin_write().await?;
-                    sqlx::query(
-                        "UPDATE print_jobs SET progress_pct = CAST($1 AS DOUBLE PRECISION), time_left_s = $2 \
-                         WHERE id = $3 AND status = $4",
-                    )
-                    .bind(crate::platform::db::maybe_number(pct))
-                    .bind(time_left_s)
-                    .bind(&id)
-                    .bind(PrintJobStatus::Printing.as_str())
-                    .execute(&mut *tx)
-                    .await?;
+                    crate::lab::printing::record_progress(&mut tx, &id, pct, time_left_s).await?;
                     sqlx::query("UPDATE printers SET changed_at = $1 WHERE id = $2")
                         .bind(now)
                         .bind(printer_id)

@@ -12,10 +12,10 @@ use app::report::{FunnelReport, FunnelRow, FunnelStep, ProviderRow, percent};
 use sqlx::Row;
 
 use crate::jobs::kinds::JobKind;
+use crate::platform::config::Config;
 use crate::platform::db::Db;
 use crate::platform::time::now_ms;
 use crate::reports::period::Days;
-use crate::state::AppState;
 
 /// Records that the creation reached `step` at `at` (the first time only).
 /// Inside the caller's transaction, so the step is kept exactly when what
@@ -97,7 +97,7 @@ pub async fn job_done(db: &Db, kind: &str, job_id: &str) {
 
 /// The funnel of the stories submitted on the given days (see [`Days`]).
 pub async fn report(
-    state: &AppState,
+    (db, config): (&Db, &Config),
     _staff: &crate::staff::StaffSession,
     days: &Days,
 ) -> sqlx::Result<FunnelReport> {
@@ -108,7 +108,7 @@ pub async fn report(
     )
     .bind(days.start_ms)
     .bind(days.end_ms)
-    .fetch_all(state.db.pool())
+    .fetch_all(db.pool())
     .await?;
     let events = rows
         .iter()
@@ -127,7 +127,7 @@ pub async fn report(
     )
     .bind(days.start_ms)
     .bind(days.end_ms)
-    .fetch_all(state.db.pool())
+    .fetch_all(db.pool())
     .await?
     .iter()
     .map(|row| {
@@ -137,7 +137,7 @@ pub async fn report(
     Ok(FunnelReport {
         from: days.from.to_string(),
         to: days.to.to_string(),
-        time_zone: state.config.lab_time_zone.clone(),
+        time_zone: config.lab_time_zone.clone(),
         steps: steps(&events),
         providers: providers(&ended),
     })

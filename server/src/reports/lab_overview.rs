@@ -11,9 +11,10 @@ use app::print_job::PrintJobStatus;
 use app::report::{Grain, LabOverview, LabPeriod, MaterialRow, RejectionRow};
 use sqlx::Row;
 
+use crate::platform::config::Config;
+use crate::platform::db::Db;
 use crate::reports::funnel::median;
 use crate::reports::period::{Period, periods};
-use crate::state::AppState;
 
 /// A job submitted (its status now).
 pub struct Submitted {
@@ -44,14 +45,14 @@ pub struct Payment {
 
 /// The overview of the `count` weeks or months up to now.
 pub async fn overview(
-    state: &AppState,
+    (db, config): (&Db, &Config),
     _staff: &crate::staff::StaffSession,
     grain: Grain,
     count: u32,
 ) -> sqlx::Result<LabOverview> {
-    let periods = periods(crate::platform::time::now_ms(), state.config.lab_zone(), grain, count);
+    let periods = periods(crate::platform::time::now_ms(), config.lab_zone(), grain, count);
     let (start, end) = (periods[0].start_ms, periods[periods.len() - 1].end_ms);
-    let pool = state.db.pool();
+    let pool = db.pool();
     let submitted =
         sqlx::query("SELECT status, created_at FROM print_jobs WHERE created_at >= $1 AND created_at < $2")
             .bind(start)
@@ -95,9 +96,9 @@ pub async fn overview(
     .collect::<sqlx::Result<Vec<_>>>()?;
     Ok(LabOverview {
         grain,
-        time_zone: state.config.lab_time_zone.clone(),
-        shop_currency: state.config.shop.currency.clone(),
-        lab_currency: state.config.lab.currency.clone(),
+        time_zone: config.lab_time_zone.clone(),
+        shop_currency: config.shop.currency.clone(),
+        lab_currency: config.lab.currency.clone(),
         periods: period_rows(&periods, &submitted, &steps, &payments),
         materials: materials(steps.iter().filter(|step| step.to == PrintJobStatus::Completed)),
         rejections: rejections(steps.iter().filter(|step| step.to == PrintJobStatus::Rejected)),

@@ -2,11 +2,9 @@
 //! files, orders, and outside fulfilment through Slant 3D.
 
 pub mod fulfilment;
-pub mod http;
 pub mod keepsake_cache;
 pub mod order_links;
 pub mod orders;
-pub mod pages;
 pub mod quotes;
 pub mod slant3d;
 pub mod slice_slots;

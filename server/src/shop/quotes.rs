@@ -5,15 +5,17 @@ use app::error::AppError;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use geometry::Limits;
 use geometry::io::Format;
-use geometry::{Limits, MeshError};
 use serde::{Deserialize, Serialize};
 use slicing::material::Material;
 use slicing::prusa::{Progress, SliceError};
 use slicing::quote::{Engine, PriceBook, Quote, QuoteError};
 
+use crate::jobs::kinds::{Failure, Job, JobKind, JobRun};
 use crate::jobs::queue::Report;
 use crate::platform::db::Db;
+use crate::platform::model_file::{UnusableModel, read_model};
 use crate::platform::storage::Storage;
 use crate::platform::time::now_ms;
 pub use crate::shop::slice_slots::SliceSlots;
@@ -36,8 +38,36 @@ pub struct QuoteJob {
     pub mesh_sha256: Option<String>,
 }
 
-impl crate::jobs::kinds::Job for QuoteJob {
-    const KIND: crate::jobs::kinds::JobKind = crate::jobs::kinds::JobKind::Quote;
+impl Job for QuoteJob {
+    const KIND: JobKind = JobKind::Quote;
+    type Context = AppState;
+
+    /// Slices the kept upload and prices it; a file or engine at fault is a
+    /// rejection with its reason, a missing or slow slicer is worth another
+    /// try, and our own faults say only that they were ours.
+    async fn run(self, state: &AppState, run: JobRun) -> Result<serde_json::Value, Failure> {
+        let bytes = state.storage.get(&self.upload).await.map_err(|e| Failure::ours(&e, &run))?;
+        let book = state
+            .config
+            .price_book(&self.profile)
+            .ok_or_else(|| Failure::Reject("unknown price book".into()))?;
+        let request = QuoteRequest {
+            file_name: self.file_name,
+            bytes,
+            book,
+            material: self.material,
+            engine: self.engine,
+        };
+        match quote_with(state, request, run.report.clone()).await {
+            Ok((id, quote)) => Ok(serde_json::json!({ "quote_id": id, "quote": quote })),
+            Err(failure) => match failure.blame() {
+                Blame::File | Blame::Engine => Err(Failure::Reject(failure.to_string())),
+                Blame::Service => Err(Failure::Retry(failure.to_string())),
+                // The reason is shown to people: the cause goes to the log only.
+                Blame::Internal => Err(Failure::ours(&failure, &run)),
+            },
+        }
+    }
 }
 
 /// What was asked for.
@@ -211,15 +241,10 @@ pub async fn quote_upload(
 }
 
 /// The upload as a closed solid ready to slice, or why it cannot be one.
-pub fn read_model(file_name: &str, bytes: &[u8], limits: &Limits) -> Result<geometry::Mesh, QuoteFailure> {
-    let format = Format::from_name(file_name).map_err(model_error)?;
-    let mesh = geometry::io::read(format, bytes, limits).map_err(model_error)?;
-    let (mesh, _, _) = geometry::repair_solid(&mesh).map_err(|e| QuoteFailure::Model(e.to_string()))?;
-    Ok(mesh)
-}
-
-fn model_error(error: MeshError) -> QuoteFailure {
-    QuoteFailure::Model(error.to_string())
+impl From<UnusableModel> for QuoteFailure {
+    fn from(UnusableModel(reason): UnusableModel) -> QuoteFailure {
+        QuoteFailure::Model(reason)
+    }
 }
 
 /// The instant estimate for an upload: no slicer, no queue, no record; a
@@ -255,7 +280,8 @@ pub struct Started {
 pub async fn start(state: &AppState, request: QuoteRequest) -> Result<Started, QuoteFailure> {
     let estimate = estimate_now(&request, state.config.model_limits(), &state.mesh_work).await?;
     let storage = &state.storage;
-    let extension = Format::from_name(&request.file_name).map_err(model_error)?.extension();
+    let extension =
+        Format::from_name(&request.file_name).map_err(|e| QuoteFailure::Model(e.to_string()))?.extension();
     let upload = format!("uploads/{}.{extension}", crate::platform::tokens::new_id());
     let mesh_sha256 = crate::platform::tokens::sha256_hex(&request.bytes);
     storage.put(&upload, request.bytes).await.map_err(|e| QuoteFailure::Storage(e.to_string()))?;

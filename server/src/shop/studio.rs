@@ -206,12 +206,8 @@ pub async fn price(
         engine: Engine::Auto,
     };
     let started = quotes::start(state, request).await?;
-    sqlx::query("UPDATE creations SET keepsake = $1, keepsake_quote_job_id = $2 WHERE id = $3")
-        .bind(serde_json::to_string(&spec).expect("a spec serialises"))
-        .bind(&started.job_id)
-        .bind(creation_id)
-        .execute(state.db.pool())
-        .await?;
+    let spec_json = serde_json::to_string(&spec).expect("a spec serialises");
+    crate::generation::creations::save_keepsake(&state.db, creation_id, &spec_json, &started.job_id).await?;
     crate::reports::funnel::job_done(&state.db, crate::jobs::kinds::JobKind::Quote.name(), &started.job_id)
         .await;
     Ok(PricedKeepsake { job_id: started.job_id, mesh_sha256: built.sha256 })

@@ -1,6 +1,5 @@
 //! Staff: sign-in with the lab's shared password, and the first-run setup link.
 
-pub mod pages;
 pub mod session;
 pub mod setup;
 pub mod sign_in;

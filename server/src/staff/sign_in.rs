@@ -11,6 +11,7 @@ use http::HeaderMap;
 use sqlx::Row;
 
 use crate::platform::db::Db;
+use crate::platform::secrets;
 use crate::platform::signed_links::LinkSigner;
 use crate::platform::time::now_ms;
 use crate::platform::tokens::{cookie, new_token, token_hash};
@@ -67,11 +68,7 @@ impl From<StaffError> for AppError {
 }
 
 pub async fn password_is_set(db: &Db) -> sqlx::Result<bool> {
-    Ok(sqlx::query("SELECT 1 FROM secrets WHERE name = $1")
-        .bind(PASSWORD_SECRET)
-        .fetch_optional(db.pool())
-        .await?
-        .is_some())
+    Ok(secrets::get(db, PASSWORD_SECRET).await?.is_some())
 }
 
 fn check_new(password: &str, repeat: &str) -> Result<(), StaffError> {
@@ -99,12 +96,7 @@ pub async fn set_password(db: &Db, password: &str, repeat: &str) -> Result<(), S
     check_new(password, repeat)?;
     let hashed = hash(password).await?;
     let mut tx = db.begin_write().await?;
-    sqlx::query("DELETE FROM secrets WHERE name = $1").bind(PASSWORD_SECRET).execute(&mut *tx).await?;
-    sqlx::query("INSERT INTO secrets (name, value) VALUES ($1, $2)")
-        .bind(PASSWORD_SECRET)
-        .bind(hashed)
-        .execute(&mut *tx)
-        .await?;
+    secrets::replace(&mut tx, PASSWORD_SECRET, &hashed).await?;
     sqlx::query("DELETE FROM staff_sessions").execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(())
@@ -114,16 +106,9 @@ pub async fn set_password(db: &Db, password: &str, repeat: &str) -> Result<(), S
 pub async fn set_first_password(db: &Db, password: &str, repeat: &str) -> Result<(), StaffError> {
     check_new(password, repeat)?;
     let hashed = hash(password).await?;
-    let inserted =
-        sqlx::query("INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
-            .bind(PASSWORD_SECRET)
-            .bind(hashed)
-            .execute(db.pool())
-            .await?
-            .rows_affected();
-    match inserted {
-        1 => Ok(()),
-        _ => Err(StaffError::AlreadySet),
+    match secrets::add_if_none(db, PASSWORD_SECRET, &hashed).await? {
+        true => Ok(()),
+        false => Err(StaffError::AlreadySet),
     }
 }
 
@@ -210,12 +195,7 @@ pub async fn sign_in(db: &Db, ip: &str, password: &str, known_device: bool) -> R
             return Err(StaffError::SiteBusy(wait.clamp(1, 60)));
         }
     }
-    let stored: Option<String> = sqlx::query("SELECT value FROM secrets WHERE name = $1")
-        .bind(PASSWORD_SECRET)
-        .fetch_optional(db.pool())
-        .await?
-        .map(|row| row.try_get("value"))
-        .transpose()?;
+    let stored = secrets::get(db, PASSWORD_SECRET).await?;
     let Some(stored) = stored else {
         forget(db, attempt).await?;
         return Err(StaffError::NoPassword);

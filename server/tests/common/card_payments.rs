@@ -16,7 +16,7 @@ use super::{Kind, Reply, TestApp, with_app, with_changed_app};
 const NEW_SECRET: &str = "whsec_new_one";
 const OLD_SECRET: &str = "whsec_old_one";
 
-fn with_stripe(double: &StripeDouble) -> impl FnOnce(&mut memoreez::state::AppState) + use<> {
+fn with_stripe(double: &StripeDouble) -> impl FnOnce(&mut memoreez::state::StateParts) + use<> {
     let url = double.url.clone();
     move |state| {
         let stripe =

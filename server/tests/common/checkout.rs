@@ -282,7 +282,7 @@ impl Drop for SmtpServer {
 
 pub async fn mail_goes_over_smtp_and_is_retried_after_the_server_was_down(kind: Kind) {
     let port = free_port();
-    let smtp = move |state: &mut memoreez::state::AppState| {
+    let smtp = move |state: &mut memoreez::state::StateParts| {
         state.config = Arc::new(Config {
             smtp_host: "127.0.0.1".into(),
             smtp_port: port,
@@ -362,7 +362,7 @@ async fn quoted_box(app: &TestApp, profile: &[u8]) -> String {
 
 pub async fn a_model_priced_for_the_shop_is_ordered(kind: Kind) {
     with_app(kind, |app| async move {
-        memoreez::jobs::workers::spawn(&app.state);
+        memoreez::workers::spawn(&app.state);
         let job_id = quoted_box(&app, b"shop").await;
         let form = |job: &str| {
             json!({ "quote_job": job, "name": "Ada Lovelace", "email": "ada@example.com",

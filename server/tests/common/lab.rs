@@ -102,7 +102,7 @@ fn link_token(message: &str, id: &str) -> String {
     message[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
 }
 
-fn with_smtp(port: u16) -> impl FnOnce(&mut memoreez::state::AppState) {
+fn with_smtp(port: u16) -> impl FnOnce(&mut memoreez::state::StateParts) {
     move |state| {
         state.config = Arc::new(Config {
             smtp_host: "127.0.0.1".into(),
@@ -364,7 +364,7 @@ pub async fn folder_moves_finish_after_a_crash(kind: Kind) {
             .execute(&mut *tx)
             .await
             .unwrap();
-        memoreez::lab::submissions::add_event(
+        memoreez::lab::events::add_event(
             &mut tx,
             &id,
             memoreez::platform::time::now_ms(),
@@ -437,8 +437,8 @@ pub async fn open_dashboards_hear_of_every_change(kind: Kind) {
 }
 
 pub async fn staff_keep_the_sliced_file_and_its_figures(kind: Kind) {
-    use memoreez::http::model_form::ModelFile;
     use memoreez::lab::sliced::{self, SlicedError};
+    use memoreez::platform::model_file::ModelFile;
     with_app(kind, move |app| async move {
         let (id, _) = submitted(&app).await;
         let folder = format!("AdaLovelace_Filament_Red_{id}");

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use memoreez::platform::config::Config;
-use memoreez::state::AppState;
+use memoreez::state::{AppState, StateParts};
 use tempfile::TempDir;
 use tower::ServiceExt;
 
@@ -71,7 +71,7 @@ impl TestApp {
 
     /// The app with its state changed (a provider swapped for a client of a
     /// local stand-in service) before its router is built.
-    pub async fn start_with(kind: Kind, change: impl FnOnce(&mut AppState)) -> TestApp {
+    pub async fn start_with(kind: Kind, change: impl FnOnce(&mut StateParts)) -> TestApp {
         let dir = tempfile::tempdir().expect("temporary folder");
         let (database_url, postgres_database) = match kind {
             Kind::Sqlite => (format!("sqlite://{}/memoreez.db", dir.path().display()), None),
@@ -87,8 +87,7 @@ impl TestApp {
             printer_keys_dir: dir.path().join("printer-keys"),
             ..Config::default()
         };
-        let mut state = AppState::open(config).await.expect("app state opens");
-        change(&mut state);
+        let state = AppState::open(config).await.expect("app state opens").with(change);
         let router = memoreez::http::router(state.clone());
         TestApp { state, dir, router, postgres_database }
     }
@@ -159,7 +158,7 @@ impl TestApp {
     /// straight to its model (the API's answer: `id`, `events_url`) is
     /// done, and reads the model it stored.
     pub async fn model_made_for(&self, answer: &serde_json::Value, cookie: &str) -> geometry::Mesh {
-        memoreez::jobs::workers::spawn(&self.state);
+        memoreez::workers::spawn(&self.state);
         let events = self.get(answer["events_url"].as_str().unwrap(), None).await.text();
         assert!(events.contains("event: done"), "{events}");
         let id = answer["id"].as_str().unwrap();
@@ -206,15 +205,20 @@ impl TestApp {
     pub async fn finish(self) {
         self.state.db.close().await;
         if let Some(name) = self.postgres_database {
-            let admin = admin_pool().await;
-            // `name` is one we generated: a fixed prefix and hex digits.
-            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                .execute(&admin)
-                .await
-                .expect("drop test database");
-            admin.close().await;
+            drop_postgres_database(&name).await;
         }
     }
+}
+
+/// Drops a database made by [`create_postgres_database`].
+pub(crate) async fn drop_postgres_database(name: &str) {
+    let admin = admin_pool().await;
+    // `name` is one we generated: a fixed prefix and hex digits.
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+        .execute(&admin)
+        .await
+        .expect("drop test database");
+    admin.close().await;
 }
 
 /// A multipart/form-data body and its content type; each part is (name, file name, bytes).
@@ -284,7 +288,7 @@ where
 /// [`with_app`] with the app's state changed first ([`TestApp::start_with`]).
 pub async fn with_changed_app<C, F, Fut>(kind: Kind, change: C, body: F)
 where
-    C: FnOnce(&mut AppState),
+    C: FnOnce(&mut StateParts),
     F: FnOnce(std::sync::Arc<TestApp>) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
@@ -318,6 +322,7 @@ pub mod printers;
 pub mod protect;
 pub mod reports;
 pub mod s3;
+pub mod schemas;
 pub mod staff;
 pub mod stripe_double;
 pub mod suite;

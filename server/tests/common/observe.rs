@@ -3,7 +3,7 @@
 
 use axum::body::Body;
 use http::{Request, StatusCode};
-use memoreez::state::AppState;
+use memoreez::state::StateParts;
 
 use super::{Kind, with_changed_app};
 
@@ -48,7 +48,7 @@ fn value(
 
 pub async fn metrics_are_for_staff_and_scrapers_and_parse(kind: Kind) {
     let change =
-        |state: &mut AppState| state.metrics_token_hash = Some(super::suite::sha256_hex(TOKEN.as_bytes()));
+        |state: &mut StateParts| state.metrics_token_hash = Some(super::suite::sha256_hex(TOKEN.as_bytes()));
     with_changed_app(kind, change, |app| async move {
         let scrape = |bearer: Option<&str>, cookie: Option<&str>| {
             let mut request = Request::get("/metrics");

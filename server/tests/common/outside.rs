@@ -126,7 +126,7 @@ async fn start_farm() -> (String, Shared) {
 pub async fn a_shipped_order_is_printed_and_shipped_by_slant3d(kind: Kind) {
     let (farm_url, farm) = start_farm().await;
     let port = free_port();
-    let change = move |state: &mut memoreez::state::AppState| {
+    let change = move |state: &mut memoreez::state::StateParts| {
         state.config =
             Arc::new(Config { public_url: format!("http://127.0.0.1:{port}"), ..(*state.config).clone() });
         state.outside = Some(Arc::new(Slant3d::new(&farm_url, KEY)));

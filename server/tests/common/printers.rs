@@ -176,7 +176,7 @@ async fn ready_job(app: &TestApp, cookie: &str, gcode: Vec<u8>) -> String {
 
 /// [`ready_job`], with the token of Ada's link to its page.
 async fn ready_job_and_link(app: &TestApp, cookie: &str, gcode: Vec<u8>) -> (String, String) {
-    use memoreez::http::model_form::ModelFile;
+    use memoreez::platform::model_file::ModelFile;
     let (id, link) = super::lab::submitted(app).await;
     let file = ModelFile { file_name: "plate.gcode".into(), bytes: gcode.into() };
     memoreez::lab::sliced::upload(&app.state, &super::staff::staff_session(app).await, &id, file)
@@ -394,7 +394,7 @@ pub async fn a_cancelled_print_fails_and_its_reprint_completes(kind: Kind) {
         assert!(mails(&app, "lab_reprinting").await[0].contains(&format!("as job {new_id}")));
 
         // Re-sliced shorter, sent, and printed to the end.
-        use memoreez::http::model_form::ModelFile;
+        use memoreez::platform::model_file::ModelFile;
         let file = ModelFile { file_name: "plate.gcode".into(), bytes: virtual_printer::gcode(20, 0).into() };
         memoreez::lab::sliced::upload(&app.state, &super::staff::staff_session(&app).await, &new_id, file)
             .await

@@ -10,12 +10,12 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use http::{Request, StatusCode};
 use memoreez::platform::config::Config;
-use memoreez::state::AppState;
+use memoreez::state::{AppState, StateParts};
 
 use super::{Kind, Reply, TestApp, with_changed_app};
 
 /// The app with its configuration changed, and what is derived from it.
-fn configure(state: &mut AppState, change: impl FnOnce(&mut Config)) {
+fn configure(state: &mut StateParts, change: impl FnOnce(&mut Config)) {
     let mut config = (*state.config).clone();
     change(&mut config);
     state.trusted_proxies =
@@ -42,7 +42,7 @@ fn retry_after(reply: &Reply) -> u64 {
 }
 
 pub async fn expensive_requests_are_limited_per_address(kind: Kind) {
-    let change = |state: &mut AppState| {
+    let change = |state: &mut StateParts| {
         configure(state, |config| {
             config.rate_limit = 3;
             config.rate_limit_block_after = 2;
@@ -142,7 +142,7 @@ fn set_cookie(reply: &Reply, name: &str) -> Option<String> {
 }
 
 pub async fn a_generation_session_caps_designs_and_ends_when_idle(kind: Kind) {
-    let change = |state: &mut AppState| configure(state, |config| config.generations_per_session = 2);
+    let change = |state: &mut StateParts| configure(state, |config| config.generations_per_session = 2);
     with_changed_app(kind, change, |app| async move {
         let first = app.post_json("/api/creations", STORY, None).await;
         assert_eq!(first.status, StatusCode::CREATED, "{}", first.text());
@@ -227,7 +227,7 @@ pub async fn pages_carry_security_headers_and_a_csp_nonce(kind: Kind) {
     )
     .await;
     // Behind HTTPS: HSTS, and Secure on every cookie (named with the __Host- prefix).
-    let https = |state: &mut AppState| {
+    let https = |state: &mut StateParts| {
         configure(state, |config| config.public_url = "https://memoreez.example".into())
     };
     with_changed_app(kind, https, |app| async move {
@@ -260,7 +260,7 @@ pub async fn cross_origin_calls_only_from_listed_sites(kind: Kind) {
         },
     )
     .await;
-    let listed = |state: &mut AppState| {
+    let listed = |state: &mut StateParts| {
         configure(state, |config| config.cors_origins = "https://shop.example.com".into())
     };
     with_changed_app(kind, listed, move |app| async move {
@@ -504,7 +504,7 @@ pub async fn files_no_record_names_are_swept(kind: Kind) {
         let created = app.post_json("/api/creations", r#"{"hobbies": ["sailing"]}"#, None).await;
         let id = created.json()["id"].as_str().unwrap().to_string();
         let cookie = created.visitor_cookie().unwrap();
-        memoreez::jobs::workers::spawn(&app.state);
+        memoreez::workers::spawn(&app.state);
         app.get(&format!("/api/creations/{id}/concepts/stream"), Some(&cookie)).await;
         let storage = &app.state.storage;
         let keys = || async {
@@ -538,7 +538,7 @@ pub async fn files_no_record_names_are_swept(kind: Kind) {
         orphans.retain(|key| *key != own);
 
         let sweep = |minutes: u64| {
-            memoreez::jobs::orphans::sweep(&app.state.db, storage, Duration::from_secs(minutes * 60))
+            memoreez::workers::orphans::sweep(&app.state.db, storage, Duration::from_secs(minutes * 60))
         };
         let young = sweep(60).await.unwrap();
         assert!(young.removed.is_empty(), "nothing is an hour old yet: {:?}", young.removed);
@@ -564,7 +564,7 @@ pub async fn files_no_record_names_are_swept(kind: Kind) {
 /// over the cap gets 413 in the caller's terms; a body sent without one is
 /// cut off; nothing is kept either way.
 pub async fn oversized_bodies_are_refused_before_they_are_read(kind: Kind) {
-    let change = |state: &mut AppState| configure(state, |config| config.max_model_mb = 1);
+    let change = |state: &mut StateParts| configure(state, |config| config.max_model_mb = 1);
     with_changed_app(kind, change, |app| async move {
         use leptos::server_fn::ServerFn;
         let sized = |path: &str, content_type: &str, body: Vec<u8>| {
@@ -701,7 +701,7 @@ pub async fn mesh_work_is_shared_out_and_keepsakes_are_built_once(kind: Kind) {
 /// without the prefix (as a neighbouring subdomain could plant it) is nobody's.
 pub async fn cookies_behind_https_carry_the_host_prefix(kind: Kind) {
     let https =
-        |state: &mut AppState| configure(state, |config| config.public_url = "https://shop.example".into());
+        |state: &mut StateParts| configure(state, |config| config.public_url = "https://shop.example".into());
     with_changed_app(kind, https, |app| async move {
         let reply = app.post_json("/api/creations", STORY, None).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
@@ -743,7 +743,7 @@ pub async fn cookies_behind_https_carry_the_host_prefix(kind: Kind) {
 /// page opens a new one): two staff feeds at once from one address here, a
 /// third refused with 429 until one closes; a held feed ends by itself.
 pub async fn live_streams_are_capped_and_end_in_time(kind: Kind) {
-    let limits = |state: &mut AppState| {
+    let limits = |state: &mut StateParts| {
         configure(state, |config| {
             config.streams_per_client = 2;
             config.stream_lifetime_s = 1;
@@ -837,13 +837,10 @@ pub async fn a_run_that_lost_its_lease_cannot_overwrite_the_winner(kind: Kind) {
             Run { job_id: &job.id, attempt: job.attempt }
         }
 
-        let won = model3d::make_model(
-            &app.state,
-            (&second.payload, run(&second)),
-            memoreez::jobs::queue::unheard(),
-        )
-        .await
-        .unwrap();
+        let job: model3d::ModelJob = serde_json::from_value(second.payload.clone()).unwrap();
+        let won = model3d::make_model(&app.state, (&job, run(&second)), memoreez::jobs::queue::unheard())
+            .await
+            .unwrap();
         assert!(
             memoreez::jobs::queue::complete(db, &second.id, "winner", &serde_json::to_value(&won).unwrap())
                 .await
@@ -873,8 +870,9 @@ pub async fn a_run_that_lost_its_lease_cannot_overwrite_the_winner(kind: Kind) {
         let studio = app.get(&format!("/api/creations/{id}/studio"), Some(&cookie)).await.json();
         assert_eq!(studio["model_height_mm"], 10.0, "the studio builds on the winner's box: {studio}");
 
-        let swept =
-            memoreez::jobs::orphans::sweep(db, &app.state.storage, std::time::Duration::ZERO).await.unwrap();
+        let swept = memoreez::workers::orphans::sweep(db, &app.state.storage, std::time::Duration::ZERO)
+            .await
+            .unwrap();
         let mut removed = swept.removed.clone();
         removed.sort();
         assert_eq!(removed, [format!("{}/model.stl", lost.files), format!("{}/thumbnail.png", lost.files)]);
@@ -908,7 +906,7 @@ pub async fn paid_providers_stop_at_their_daily_ceiling(kind: Kind) {
     use memoreez::platform::spend::{self, Allowance, Paid, SpendError};
     let writer = Arc::new(CountingWriter::default());
     let counted = writer.clone();
-    let change = move |state: &mut AppState| {
+    let change = move |state: &mut StateParts| {
         configure(state, |config| {
             config.image_provider = memoreez::platform::config::Provider::Openai;
             (config.image_call_cents, config.image_daily_ceiling_cents) = (4, 8);
@@ -943,7 +941,7 @@ pub async fn paid_providers_stop_at_their_daily_ceiling(kind: Kind) {
         assert_eq!(counted.0.load(std::sync::atomic::Ordering::SeqCst), 0, "the chat service was not called");
         let id = created.json()["id"].as_str().unwrap().to_string();
         let cookie = created.visitor_cookie().unwrap();
-        memoreez::jobs::workers::spawn(&app.state);
+        memoreez::workers::spawn(&app.state);
         let stream = app.get(&format!("/api/creations/{id}/concepts/stream"), Some(&cookie)).await.text();
         let events = super::suite::sse_events(&stream);
         let drawn = events.iter().filter(|(name, _, _)| name == "concept").count();

@@ -37,7 +37,7 @@ pub async fn the_funnel_follows_a_story_to_its_payment(kind: Kind) {
     with_app(kind, |app| async move {
         // One customer goes all the way, paying at pickup.
         let (id, cookie) = story(&app, None).await;
-        memoreez::jobs::workers::spawn(&app.state);
+        memoreez::workers::spawn(&app.state);
         let shown =
             sse_events(&app.get(&format!("/api/creations/{id}/concepts/stream"), Some(&cookie)).await.text());
         assert_eq!(shown.iter().filter(|(name, _, _)| name == "concept").count(), 4, "{shown:?}");

@@ -77,7 +77,7 @@ pub async fn the_lab_keeps_its_files_in_s3(kind: Kind) {
     let s3 = Arc::new(S3Server::start().await);
     s3.bucket("lab-files").await;
     let server = s3.clone();
-    let change = move |state: &mut memoreez::state::AppState| {
+    let change = move |state: &mut memoreez::state::StateParts| {
         let config = server.config(&state.config, "lab-files");
         state.storage = Storage::s3(&config, "memoreez-test-secret").expect("S3 settings");
         state.config = Arc::new(config);
@@ -157,7 +157,7 @@ pub async fn the_lab_keeps_its_files_in_s3(kind: Kind) {
 pub async fn a_missing_bucket_fails_readiness(kind: Kind) {
     let s3 = Arc::new(S3Server::start().await);
     let server = s3.clone();
-    let change = move |state: &mut memoreez::state::AppState| {
+    let change = move |state: &mut memoreez::state::StateParts| {
         let config = server.config(&state.config, "no-such-bucket");
         state.storage = Storage::s3(&config, "memoreez-test-secret").expect("S3 settings");
     };

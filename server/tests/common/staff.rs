@@ -68,7 +68,7 @@ pub async fn staff_sign_in_guards_the_outbox(kind: Kind) {
         );
 
         // Setup needs this server's code, a long enough password typed twice, and happens once.
-        let link = memoreez::staff::setup::link(&app.state);
+        let link = memoreez::staff::setup::link(&app.state.links, &app.state.config.public_url);
         let code = link.split("code=").nth(1).unwrap();
         for (form, says) in [
             (

@@ -339,7 +339,7 @@ fn stored_uploads(app: &super::TestApp) -> usize {
 /// and result come over server-sent events.
 pub async fn api_quotes_in_the_background_with_progress_over_sse(kind: Kind) {
     with_app(kind, |app| async move {
-        memoreez::jobs::workers::spawn(&app.state);
+        memoreez::workers::spawn(&app.state);
         let stl = box_stl();
         let reply = app
             .post_multipart("/api/quotes", &[("file", Some("box.stl"), &stl), ("wait", None, b"false")])
@@ -412,7 +412,7 @@ pub async fn quote_page_without_javascript(kind: Kind) {
         assert!(html.contains("box.stl") && html.contains("Instant estimate"), "{html}");
         assert!(html.contains("data-testid=\"quote-progress\"") && html.contains("http-equiv=\"refresh\""));
 
-        memoreez::jobs::workers::spawn(&app.state);
+        memoreez::workers::spawn(&app.state);
         let mut html = String::new();
         for _ in 0..300 {
             html = app.get(&location, None).await.text();
@@ -500,9 +500,8 @@ pub async fn concepts_stream_in_and_resume(kind: Kind) {
         let created = app.post_json("/api/creations", r#"{"hobbies": "sailing, jazz piano"}"#, None).await;
         let id = created.json()["id"].as_str().unwrap().to_string();
         let cookie = created.visitor_cookie().unwrap();
-        let mut state = app.state.clone();
-        state.images = std::sync::Arc::new(FailsOnce::default());
-        memoreez::jobs::workers::spawn(&state);
+        let state = app.state.with(|parts| parts.images = std::sync::Arc::new(FailsOnce::default()));
+        memoreez::workers::spawn(&state);
 
         let url = format!("/api/creations/{id}/concepts/stream");
         let events = sse_events(&app.get(&url, Some(&cookie)).await.text());
@@ -595,7 +594,7 @@ pub async fn picking_a_concept_makes_a_watertight_model(kind: Kind) {
             .await;
         let id = created.json()["id"].as_str().unwrap().to_string();
         let cookie = created.visitor_cookie().unwrap();
-        memoreez::jobs::workers::spawn(&app.state);
+        memoreez::workers::spawn(&app.state);
 
         // The gallery page renders the four cards (placeholders or pictures).
         let page = app.get(&format!("/create/{id}/concepts"), Some(&cookie)).await;

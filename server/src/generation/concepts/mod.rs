@@ -6,6 +6,7 @@
 //! default that works offline (here) and real services chosen in config.
 
 pub mod brief;
+pub mod drawing;
 pub mod emblem;
 mod motifs;
 pub mod remote;

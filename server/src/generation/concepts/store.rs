@@ -6,6 +6,7 @@ use app::error::AppError;
 use app::story::Story;
 use sqlx::Row;
 
+use super::drawing::ConceptJob;
 use super::{Brief, MAX_CONCEPTS, PER_BATCH, PromptWriter};
 use crate::jobs::queue;
 use crate::platform::db::Db;
@@ -33,17 +34,6 @@ impl From<ConceptError> for AppError {
             ConceptError::Database(error) => crate::platform::app_error::database(error),
         }
     }
-}
-
-/// What a `concept` job carries.
-#[derive(serde::Serialize, serde::Deserialize, Debug, Clone)]
-pub struct ConceptJob {
-    pub creation_id: String,
-    pub index: u32,
-}
-
-impl crate::jobs::kinds::Job for ConceptJob {
-    const KIND: crate::jobs::kinds::JobKind = crate::jobs::kinds::JobKind::Concept;
 }
 
 /// Adds the next four concepts of the creation and queues their drawing;

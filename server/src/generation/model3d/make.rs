@@ -1,15 +1,73 @@
-//! The mesh and model jobs' work: a picture, a description or a file made
-//! into a model that is repaired, watertight, sized and standing, then kept
-//! with its thumbnail.
+//! The `mesh` and `model` jobs, their payloads and their work: a picture, a
+//! description or a file made into a model that is repaired, watertight,
+//! sized and standing, then kept with its thumbnail.
 
 use crate::generation::concepts::store as concepts;
 use crate::generation::image_to_3d::{MakeError, ModelMaker};
+use crate::jobs::kinds::{Failure, Job, JobKind, JobRun};
 use crate::jobs::queue::Report;
 use crate::platform::mesh_work::MeshWork;
 use crate::platform::storage::Storage;
 use crate::state::AppState;
 
 use super::*;
+
+/// What a `mesh` job carries: the design to make into a model.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct MeshJob {
+    pub creation_id: String,
+    pub index: u32,
+}
+
+impl Job for MeshJob {
+    const KIND: JobKind = JobKind::Mesh;
+    type Context = AppState;
+    /// A GPU worker beside an image → 3D service may take it.
+    const REMOTE: bool = true;
+
+    async fn run(self, state: &AppState, run: JobRun) -> Result<serde_json::Value, Failure> {
+        let made =
+            make_for(state, (&self, Run { job_id: &run.id, attempt: run.attempt }), run.report.clone()).await;
+        outcome(made, &run)
+    }
+}
+
+/// What a `model` job carries.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct ModelJob {
+    pub creation_id: String,
+    pub from: ModelFrom,
+}
+
+impl Job for ModelJob {
+    const KIND: JobKind = JobKind::Model;
+    type Context = AppState;
+
+    async fn run(self, state: &AppState, run: JobRun) -> Result<serde_json::Value, Failure> {
+        let made =
+            make_model(state, (&self, Run { job_id: &run.id, attempt: run.attempt }), run.report.clone())
+                .await;
+        outcome(made, &run)
+    }
+}
+
+fn outcome(made: Result<Made, MakeError>, run: &JobRun) -> Result<serde_json::Value, Failure> {
+    match made {
+        Ok(done) => Ok(serde_json::to_value(done).expect("serialises")),
+        Err(MakeError::Unusable(reason)) => Err(Failure::Reject(reason)),
+        Err(MakeError::Transient(reason)) => Err(Failure::ours(&reason, run)),
+    }
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelFrom {
+    /// The object's description, for the text → 3D service.
+    Description(String),
+    /// The storage key of the customer's model, already read and repaired
+    /// (a binary STL).
+    Upload(String),
+}
 
 /// The longest side of a finished model, mm: a keepsake that sits in a hand.
 pub const MODEL_SIZE_MM: f64 = 80.0;
@@ -91,17 +149,15 @@ async fn paid(state: &AppState, paid: crate::platform::spend::Paid) -> Result<()
     })
 }
 
-/// [`make`] for a claimed job's payload, with the app's model maker.
+/// [`make`] for a claimed job, with the app's model maker.
 pub async fn make_for(
     state: &AppState,
-    (payload, run): (&serde_json::Value, Run<'_>),
+    (job, run): (&MeshJob, Run<'_>),
     report: Report,
 ) -> Result<Made, MakeError> {
-    let job: MeshJob =
-        serde_json::from_value(payload.clone()).map_err(|e| MakeError::Unusable(format!("bad job: {e}")))?;
     paid(state, crate::platform::spend::Paid::Mesh).await?;
     let started = std::time::Instant::now();
-    let made = make((&state.storage, &state.mesh_work), state.models.as_ref(), (&job, run), report).await;
+    let made = make((&state.storage, &state.mesh_work), state.models.as_ref(), (job, run), report).await;
     crate::platform::metrics::provider_call(crate::platform::metrics::Provider::Mesh, started, made.is_ok());
     made
 }
@@ -111,13 +167,11 @@ pub async fn make_for(
 /// (kept at its own size: its millimetres are the customer's).
 pub async fn make_model(
     state: &AppState,
-    (payload, run): (&serde_json::Value, Run<'_>),
+    (job, run): (&ModelJob, Run<'_>),
     report: Report,
 ) -> Result<Made, MakeError> {
-    let job: ModelJob =
-        serde_json::from_value(payload.clone()).map_err(|e| MakeError::Unusable(format!("bad job: {e}")))?;
     let creation = job.creation_id.as_str();
-    match job.from {
+    match &job.from {
         ModelFrom::Description(description) => {
             let maker = state.text_models.as_ref().ok_or_else(|| {
                 MakeError::Unusable(
@@ -125,14 +179,14 @@ pub async fn make_model(
                 )
             })?;
             paid(state, crate::platform::spend::Paid::TextTo3d).await?;
-            let raw = maker.make(&description, report.clone()).await?;
+            let raw = maker.make(description, report.clone()).await?;
             keep((&state.storage, &state.mesh_work), (creation, run), raw, Some(MODEL_SIZE_MM), report).await
         }
         ModelFrom::Upload(key) => {
             report("Reading your model", 10);
             let stl = state
                 .storage
-                .get(&key)
+                .get(key)
                 .await
                 .map_err(|e| MakeError::Transient(format!("the uploaded model cannot be read: {e}")))?;
             let limits = state.config.model_limits();

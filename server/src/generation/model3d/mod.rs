@@ -14,43 +14,12 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use crate::generation::concepts::store as concepts;
-use crate::jobs::kinds::{Job, JobKind};
+use crate::jobs::kinds::Job;
 use crate::jobs::queue;
 use crate::platform::db::Db;
 
 mod make;
-pub use make::{MODEL_SIZE_MM, keep, make, make_for, make_model, stand};
-
-#[derive(Serialize, Deserialize, Debug, Clone)]
-pub struct MeshJob {
-    pub creation_id: String,
-    pub index: u32,
-}
-
-impl Job for MeshJob {
-    const KIND: JobKind = JobKind::Mesh;
-}
-
-/// What a `model` job carries.
-#[derive(Serialize, Deserialize, Debug, Clone)]
-pub struct ModelJob {
-    pub creation_id: String,
-    pub from: ModelFrom,
-}
-
-impl Job for ModelJob {
-    const KIND: JobKind = JobKind::Model;
-}
-
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-#[serde(rename_all = "lowercase")]
-pub enum ModelFrom {
-    /// The object's description, for the text → 3D service.
-    Description(String),
-    /// The storage key of the customer's model, already read and repaired
-    /// (a binary STL).
-    Upload(String),
-}
+pub use make::{MODEL_SIZE_MM, MeshJob, ModelFrom, ModelJob, keep, make, make_for, make_model, stand};
 
 #[derive(thiserror::Error, Debug)]
 pub enum ModelError {
@@ -258,7 +227,7 @@ pub async fn view(db: &Db, creation_id: &str) -> Result<ModelView, ModelError> {
 pub async fn create_with_model(
     db: &Db,
     id: &str,
-    visitor: &crate::http::session::VisitorId,
+    visitor: &crate::platform::visitors::VisitorId,
     story: &app::story::Story,
     kind: CreationKind,
     from: ModelFrom,

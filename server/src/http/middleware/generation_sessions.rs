@@ -16,10 +16,11 @@ use http::HeaderValue;
 use http::header::SET_COOKIE;
 use sqlx::Row;
 
-use crate::http::session::{Visitor, VisitorId};
+use crate::http::session::Visitor;
 use crate::platform::db::Db;
 use crate::platform::time::now_ms;
 use crate::platform::tokens::{cookie, new_token, token_hash};
+use crate::platform::visitors::VisitorId;
 use crate::state::AppState;
 
 pub const COOKIE_NAME: &str = "memoreez_session";

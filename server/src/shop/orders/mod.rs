@@ -7,17 +7,19 @@ use app::order::{Address, Amounts, Delivery, OrderEvent, OrderForm, OrderStatus,
 use app::report::FunnelStep;
 use sqlx::Row;
 
-use crate::http::session::VisitorId;
 use crate::mail::outbox;
 use crate::mail::shop as shop_mail;
 use crate::payments::stripe::Session;
 use crate::platform::db::Db;
 use crate::platform::time::now_ms;
 use crate::platform::tokens::token_hash;
+use crate::platform::visitors::VisitorId;
 use crate::shop::order_links::file_link;
 use crate::shop::studio::StudioError;
 use crate::state::AppState;
 
+pub mod card_payments;
+pub mod lab_steps;
 mod place;
 pub use place::place;
 use place::stored_quote;
@@ -169,20 +171,15 @@ pub async fn view(state: &AppState, id: &str, token: &str) -> Result<OrderView, 
     .ok_or(OrderError::NotFound)?;
     let mut order = from_row(&row)?;
     order.thumbnail_url = Some(thumbnail_path(id, token));
-    order.history =
-        sqlx::query("SELECT at, to_status, note FROM order_events WHERE order_id = $1 ORDER BY id")
+    let history: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT at, to_status, note FROM order_events WHERE order_id = $1 ORDER BY id")
             .bind(id)
             .fetch_all(db.pool())
-            .await?
-            .into_iter()
-            .map(|row| {
-                Ok(OrderEvent {
-                    at_ms: row.try_get("at")?,
-                    status: status_of(&row.try_get::<String, _>("to_status")?)?,
-                    note: row.try_get("note")?,
-                })
-            })
-            .collect::<sqlx::Result<Vec<_>>>()?;
+            .await?;
+    order.history = history
+        .into_iter()
+        .map(|(at_ms, to_status, note)| Ok(OrderEvent { at_ms, status: status_of(&to_status)?, note }))
+        .collect::<sqlx::Result<Vec<_>>>()?;
     if order.status == OrderStatus::Printing {
         order.on_printer = on_printer(db, id).await?;
     }
@@ -191,21 +188,18 @@ pub async fn view(state: &AppState, id: &str, token: &str) -> Result<OrderView, 
 
 /// The printer the order's newest print job is on, and how far it is.
 async fn on_printer(db: &Db, order_id: &str) -> sqlx::Result<Option<app::staff::OnPrinter>> {
-    let row = sqlx::query(
+    let row: Option<(String, Option<f64>, Option<i64>)> = sqlx::query_as(
         "SELECT p.name, j.progress_pct, j.time_left_s FROM print_jobs j JOIN printers p ON p.id = j.printer_id \
          WHERE j.order_id = $1 AND j.status = 'Printing' ORDER BY j.created_at DESC LIMIT 1",
     )
     .bind(order_id)
     .fetch_optional(db.pool())
     .await?;
-    row.map(|row| {
-        Ok(app::staff::OnPrinter {
-            printer: row.try_get("name")?,
-            progress_pct: row.try_get("progress_pct")?,
-            time_left_s: row.try_get("time_left_s")?,
-        })
-    })
-    .transpose()
+    Ok(row.map(|(printer, progress_pct, time_left_s)| app::staff::OnPrinter {
+        printer,
+        progress_pct,
+        time_left_s,
+    }))
 }
 
 fn status_of(name: &str) -> sqlx::Result<OrderStatus> {
@@ -213,43 +207,63 @@ fn status_of(name: &str) -> sqlx::Result<OrderStatus> {
         .ok_or_else(|| sqlx::Error::Decode(format!("unknown order status {name:?}").into()))
 }
 
-/// An order row of [`ORDER_COLUMNS`] as its page shows it (without its
-/// history or picture link).
+/// An `orders` row as [`ORDER_COLUMNS`] reads it.
+#[derive(sqlx::FromRow)]
+struct OrderRow {
+    id: String,
+    status: String,
+    payment: String,
+    customer_name: String,
+    email: String,
+    delivery: String,
+    address: Option<String>,
+    quantity: i64,
+    unit_cents: i64,
+    shipping_cents: i64,
+    total_cents: i64,
+    currency: String,
+    model_g: f64,
+    support_g: f64,
+    print_time_s: i64,
+    stripe_checkout_url: Option<String>,
+    title: Option<String>,
+}
+
+/// An order row of [`ORDER_COLUMNS`] (more columns may follow) as its page
+/// shows it (without its history or picture link).
 pub(crate) fn from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<OrderView> {
+    let row = <OrderRow as sqlx::FromRow<'_, sqlx::any::AnyRow>>::from_row(row)?;
     let decode = |e: serde_json::Error| sqlx::Error::Decode(Box::new(e));
-    let status = status_of(&row.try_get::<String, _>("status")?)?;
-    let address: Option<String> = row.try_get("address")?;
+    let status = status_of(&row.status)?;
     let address: Option<Address> =
-        address.map(|json| serde_json::from_str(&json)).transpose().map_err(decode)?;
-    let title: Option<String> = row.try_get("title")?;
-    let cents = |name: &str| row.try_get::<i64, _>(name).map(|v| v.max(0) as u64);
-    let checkout_url: Option<String> = row.try_get("stripe_checkout_url")?;
+        row.address.map(|json| serde_json::from_str(&json)).transpose().map_err(decode)?;
+    let cents = |value: i64| value.max(0) as u64;
     Ok(OrderView {
-        id: row.try_get("id")?,
+        id: row.id,
         status,
-        title: title.unwrap_or_else(|| DEFAULT_TITLE.into()),
+        title: row.title.unwrap_or_else(|| DEFAULT_TITLE.into()),
         // Its link needs the order's token: set by whoever has it.
         thumbnail_url: None,
-        name: row.try_get("customer_name")?,
-        email: row.try_get("email")?,
-        delivery: match row.try_get::<String, _>("delivery")?.as_str() {
+        name: row.customer_name,
+        email: row.email,
+        delivery: match row.delivery.as_str() {
             "ship" => Delivery::Ship,
             _ => Delivery::Pickup,
         },
         address,
         amounts: Amounts {
-            unit_cents: cents("unit_cents")?,
-            quantity: row.try_get::<i64, _>("quantity")?.clamp(0, i64::from(u32::MAX)) as u32,
-            shipping_cents: cents("shipping_cents")?,
-            total_cents: cents("total_cents")?,
-            currency: row.try_get("currency")?,
+            unit_cents: cents(row.unit_cents),
+            quantity: row.quantity.clamp(0, i64::from(u32::MAX)) as u32,
+            shipping_cents: cents(row.shipping_cents),
+            total_cents: cents(row.total_cents),
+            currency: row.currency,
         },
-        model_g: row.try_get("model_g")?,
-        support_g: row.try_get("support_g")?,
-        print_time_s: cents("print_time_s")?,
-        pay_online: row.try_get::<String, _>("payment")? == "stripe",
+        model_g: row.model_g,
+        support_g: row.support_g,
+        print_time_s: cents(row.print_time_s),
+        pay_online: row.payment == "stripe",
         // Offered only while the payment is still to be made.
-        payment_url: checkout_url.filter(|_| status == OrderStatus::AwaitingPayment),
+        payment_url: row.stripe_checkout_url.filter(|_| status == OrderStatus::AwaitingPayment),
         history: Vec::new(),
         on_printer: None,
     })
@@ -340,6 +354,32 @@ async fn record(
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// Moves order `order_id` from `from` to `next` (only if it is still at
+/// `from`: a concurrent change makes this do nothing) and logs it with
+/// `note`. Whether it moved. The rooms that move an order (a payment, the
+/// lab's steps) do it through here: `orders` is written by the shop alone.
+pub(crate) async fn move_status(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    order_id: &str,
+    (from, next): (OrderStatus, OrderStatus),
+    note: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let moved = sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
+        .bind(next.as_str())
+        .bind(now)
+        .bind(order_id)
+        .bind(from.as_str())
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    if moved != 1 {
+        return Ok(false);
+    }
+    add_event(tx, order_id, Some(from), next, note, now).await?;
+    Ok(true)
 }
 
 pub(crate) async fn add_event(

@@ -1,12 +1,12 @@
 //! Placing an order for a priced keepsake: the price is the stored quote's,
 //! for the mesh it sliced (rebuilt and compared), never the request's.
 
-use crate::http::session::VisitorId;
 use crate::jobs::queue;
 use crate::mail::outbox;
 use crate::payments::stripe::Charge;
 use crate::platform::db::Db;
 use crate::platform::tokens::new_token;
+use crate::platform::visitors::VisitorId;
 use crate::shop::studio::{self};
 use crate::state::AppState;
 use app::order::{Amounts, OrderForm, OrderStatus, OrderView, Payment};
@@ -126,7 +126,7 @@ async fn priced_model(state: &AppState, quote_job: &str) -> Result<Priced, Order
     let name = file_name.clone();
     let mesh = state
         .mesh_work
-        .run(move || crate::shop::quotes::read_model(&name, &bytes, &limits))
+        .run(move || crate::platform::model_file::read_model(&name, &bytes, &limits))
         .await
         .map_err(|e| OrderError::Keepsake(e.to_string()))?
         .map_err(|e| OrderError::Keepsake(e.to_string()))?;
@@ -238,7 +238,7 @@ pub async fn place(state: &AppState, visitor: &VisitorId, form: &OrderForm) -> R
         forget_files(state, &placed.id).await;
         return Err(error);
     }
-    outbox::wake(state);
+    outbox::wake(&state.mail_due);
     Ok(placed)
 }
 

@@ -3,6 +3,7 @@
 pub mod concepts;
 pub mod creations;
 pub mod models;
+pub mod pages;
 
 use axum::Router;
 use axum::routing::{get, post};

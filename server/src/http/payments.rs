@@ -1,6 +1,6 @@
 //! `POST /api/payments/stripe/webhook`: where Stripe tells us a Checkout
 //! Session was paid, expired or failed. The signature is checked on the raw
-//! body first; what each event does to its order is in `payments::events`.
+//! body first; what each event does to its order is in `shop::orders::card_payments`.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -10,7 +10,8 @@ use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 
 use crate::http::error::ApiError;
-use crate::payments::events::{self, Handled};
+use crate::payments::events::Handled;
+use crate::shop::orders::card_payments;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -48,7 +49,7 @@ pub async fn stripe_webhook(State(state): State<AppState>, headers: HeaderMap, b
             return refuse(&refused.to_string());
         }
     };
-    match events::apply(&state, &event).await {
+    match card_payments::apply(&state, &event).await {
         Ok(Handled::Duplicate) => {
             Json(Received { received: true, duplicate: Some(true), outcome: None }).into_response()
         }

@@ -1,6 +1,7 @@
 //! The shop's JSON API: the studio, quotes and orders.
 
 pub mod orders;
+pub mod pages;
 pub mod quotes;
 pub mod studio;
 

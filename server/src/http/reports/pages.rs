@@ -23,7 +23,7 @@ impl Reports for AppState {
             self.config.lab_zone(),
         )
         .map_err(AppError::from)?;
-        crate::reports::funnel::report(self, &staff, &days).await.map_err(database)
+        crate::reports::funnel::report((&self.db, &self.config), &staff, &days).await.map_err(database)
     }
 
     async fn staff_overview(
@@ -35,6 +35,8 @@ impl Reports for AppState {
         let staff = self.staff_only(request).await?;
         let (grain, count) =
             crate::reports::period::grain_and_count(grain, periods).map_err(AppError::from)?;
-        crate::reports::lab_overview::overview(self, &staff, grain, count).await.map_err(database)
+        crate::reports::lab_overview::overview((&self.db, &self.config), &staff, grain, count)
+            .await
+            .map_err(database)
     }
 }

@@ -43,7 +43,7 @@ impl Staff for AppState {
         password: &str,
         repeat: &str,
     ) -> Result<(), AppError> {
-        if !crate::staff::setup::code_opens(self, code) {
+        if !crate::staff::setup::code_opens(&self.links, code) {
             return Err(AppError::Invalid {
                 field: "code".into(),
                 message: "That setup link is not this server's. Use the one in the server's log, or `memoreez admin set-password`.".into(),
@@ -64,12 +64,12 @@ impl Staff for AppState {
             "" => None,
             name => Some(app::print_job::PrintJobStatus::parse(name).ok_or(AppError::NotFound)?),
         };
-        crate::lab::print_jobs::queue(self, &staff, status).await.map_err(database)
+        crate::printers::board::queue(self, &staff, status).await.map_err(database)
     }
 
     async fn staff_job(&self, request: &Parts, id: &str) -> Result<app::staff::PrintJobPage, AppError> {
         let staff = self.staff_only(request).await?;
-        let mut page = crate::lab::print_jobs::job_page(self, &staff, id)
+        let mut page = crate::printers::board::job_page(self, &staff, id)
             .await
             .map_err(database)?
             .ok_or(AppError::NotFound)?;
@@ -88,12 +88,7 @@ impl Staff for AppState {
     ) -> Result<String, AppError> {
         use crate::shop::fulfilment;
         let staff = self.staff_only(request).await?;
-        let order: Option<Option<String>> =
-            sqlx::query_scalar("SELECT order_id FROM print_jobs WHERE id = $1")
-                .bind(id)
-                .fetch_optional(self.db.pool())
-                .await
-                .map_err(database)?;
+        let order = crate::lab::print_jobs::order_of(&self.db, id).await.map_err(database)?;
         let order = order.ok_or(AppError::NotFound)?.ok_or_else(|| AppError::Conflict {
             field: "outside".into(),
             message: "Only a shop order can be printed outside; a student's job is printed in the lab."

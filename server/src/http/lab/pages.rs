@@ -25,14 +25,14 @@ impl Lab for AppState {
     }
 
     async fn lab_job(&self, id: &str, token: &str) -> Result<app::lab::StudentPrintJob, AppError> {
-        crate::lab::submissions::student_view(self, id, token).await.map_err(AppError::from)
+        crate::printers::board::student_view(self, id, token).await.map_err(AppError::from)
     }
 
     async fn confirm_lab_job(&self, id: &str, token: &str) -> Result<(), AppError> {
-        crate::lab::submissions::confirm(self, id, token).await.map_err(AppError::from)
+        crate::lab::student_links::confirm(self, id, token).await.map_err(AppError::from)
     }
 
     async fn fresh_lab_link(&self, id: &str, token: &str) -> Result<(), AppError> {
-        crate::lab::submissions::send_fresh_confirm_link(self, id, token).await.map_err(AppError::from)
+        crate::lab::student_links::send_fresh_confirm_link(self, id, token).await.map_err(AppError::from)
     }
 }

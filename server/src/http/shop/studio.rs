@@ -10,8 +10,8 @@ use axum::response::IntoResponse;
 use http::StatusCode;
 use http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 
-use crate::generation::http::concepts::owned_creation;
 use crate::http::error::ApiError;
+use crate::http::generation::concepts::owned_creation;
 use crate::http::session::Visitor;
 use crate::shop::studio::{self};
 use crate::state::AppState;
@@ -32,7 +32,7 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     owned_creation(&state, &visitor, &id).await?;
-    let view = studio::view(&state, &id, crate::shop::pages::quote_progress).await?;
+    let view = studio::view(&state, &id, crate::http::shop::pages::quote_progress).await?;
     Ok(Json(view))
 }
 

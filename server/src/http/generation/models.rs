@@ -9,9 +9,9 @@ use http::StatusCode;
 use http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use serde::Deserialize;
 
-use crate::generation::http::concepts::owned_creation;
 use crate::generation::model3d::{self};
 use crate::http::error::ApiError;
+use crate::http::generation::concepts::owned_creation;
 use crate::http::session::Visitor;
 use crate::state::AppState;
 

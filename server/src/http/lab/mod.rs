@@ -2,6 +2,8 @@
 //! the token in their link, a job's files by signed link, and the live feed
 //! that keeps every open staff dashboard current.
 
+pub mod pages;
+
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -18,9 +20,10 @@ use serde_json::json;
 use sqlx::Row;
 
 use crate::http::error::ApiError;
+use crate::http::shop::orders::Token;
 use crate::lab::folders;
-use crate::lab::submissions::{self};
-use crate::shop::http::orders::Token;
+use crate::lab::student_links;
+use crate::lab::submissions;
 use crate::state::AppState;
 
 /// Students' submissions and job pages, the lab's files, and the staff's live feed.
@@ -81,7 +84,7 @@ pub struct Submitted {
 
 /// `GET /api/lab/jobs/{id}?t=TOKEN`: the job as its student sees it.
 #[utoipa::path(get, path = "/api/lab/jobs/{id}", tag = "lab",
-    params(("id" = String, Path, description = "The print job's id"), crate::shop::http::orders::Token),
+    params(("id" = String, Path, description = "The print job's id"), crate::http::shop::orders::Token),
     responses(
         (status = 200, description = "The job as its student sees it", body = app::lab::StudentPrintJob),
         (status = 400, description = "No token", body = crate::http::error::ErrorBody),
@@ -92,13 +95,13 @@ pub async fn show(
     Path(id): Path<String>,
     Query(token): Query<Token>,
 ) -> Result<impl IntoResponse, ApiError> {
-    Ok(Json(submissions::student_view(&state, &id, &token.t).await?))
+    Ok(Json(crate::printers::board::student_view(&state, &id, &token.t).await?))
 }
 
 /// `POST /api/lab/jobs/{id}/confirm?t=TOKEN`: the student accepts the price
 /// (`409` when the job is not waiting for that, or the link only views it).
 #[utoipa::path(post, path = "/api/lab/jobs/{id}/confirm", tag = "lab",
-    params(("id" = String, Path, description = "The print job's id"), crate::shop::http::orders::Token),
+    params(("id" = String, Path, description = "The print job's id"), crate::http::shop::orders::Token),
     responses(
         (status = 200, description = "Accepted: the job as its student sees it now", body = app::lab::StudentPrintJob),
         (status = 400, description = "No token", body = crate::http::error::ErrorBody),
@@ -110,8 +113,8 @@ pub async fn confirm(
     Path(id): Path<String>,
     Query(token): Query<Token>,
 ) -> Result<impl IntoResponse, ApiError> {
-    submissions::confirm(&state, &id, &token.t).await?;
-    Ok(Json(submissions::student_view(&state, &id, &token.t).await?))
+    student_links::confirm(&state, &id, &token.t).await?;
+    Ok(Json(crate::printers::board::student_view(&state, &id, &token.t).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -142,31 +145,21 @@ pub async fn file(
     if !state.links.verify(&path, signed.exp, &signed.sig, crate::platform::time::now_ms() / 1000) {
         return Err(ApiError::NotFound);
     }
-    let row = sqlx::query(
-        "SELECT folder, status, filed_status, file_name, sliced_ext FROM print_jobs WHERE id = $1 AND folder IS NOT NULL",
-    )
-    .bind(&id)
-    .fetch_optional(state.db.pool())
-    .await?
-    .ok_or(ApiError::NotFound)?;
-    let folder: String = row.try_get("folder")?;
-    let file_name: String = row.try_get("file_name")?;
+    let job = folders::job_folder(&state.db, &id).await?.ok_or(ApiError::NotFound)?;
+    let folder = &job.folder;
     let (name, content_type) = match file.as_str() {
         "thumbnail.png" => (folders::THUMBNAIL.to_string(), "image/png"),
-        "model" => (folders::model_file(&folder, &file_name), "application/octet-stream"),
+        "model" => (folders::model_file(folder, &job.file_name), "application/octet-stream"),
         "sliced" => {
-            let ext: String = row.try_get::<Option<String>, _>("sliced_ext")?.ok_or(ApiError::NotFound)?;
-            (folders::sliced_file(&folder, &ext), "application/octet-stream")
+            let ext = job.sliced_ext.as_deref().ok_or(ApiError::NotFound)?;
+            (folders::sliced_file(folder, ext), "application/octet-stream")
         }
         _ => return Err(ApiError::NotFound),
     };
     // Where the folder is, or — mid-move — where it is going.
     let mut bytes = None;
-    for status in [row.try_get::<Option<String>, _>("filed_status")?, Some(row.try_get("status")?)]
-        .into_iter()
-        .flatten()
-    {
-        if let Ok(found) = state.storage.get(&folders::key(&status, &folder, &name)).await {
+    for status in [job.filed_status.as_deref(), Some(job.status.as_str())].into_iter().flatten() {
+        if let Ok(found) = state.storage.get(&folders::key(status, folder, &name)).await {
             bytes = Some(found);
             break;
         }

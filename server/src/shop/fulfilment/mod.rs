@@ -7,12 +7,13 @@ use app::order::{Delivery, OrderStatus, OrderView};
 use app::print_job::PrintJobStatus;
 use sqlx::Row;
 
-use crate::mail::outbox;
-use crate::mail::shop as shop_mail;
 use crate::platform::time::now_ms;
 use crate::shop::orders::{self, ORDER_COLUMNS};
-use crate::shop::slant3d::{OutsideOrder, ShipTo, Slant3dError, Tracking};
+use crate::shop::slant3d::{OutsideOrder, ShipTo, Slant3dError};
 use crate::state::AppState;
+
+mod tracking;
+pub use tracking::{TRACK_EVERY, follow, track, track_sent, tracking_words};
 
 /// How long a print-file link given to an outside service keeps working.
 pub const FILE_LINK_DAYS: i64 = 7;
@@ -91,18 +92,6 @@ impl Sent {
             self.their_id,
             app::quote::money(self.their_price_cents)
         )
-    }
-}
-
-/// Where Slant 3D says the order is, in words.
-pub fn tracking_words(order_id: &str, tracking: &Tracking) -> String {
-    match tracking.tracking_numbers.as_slice() {
-        [] => format!("Slant 3D says order {order_id} is {}.", tracking.status),
-        numbers => format!(
-            "Slant 3D says order {order_id} is {} (tracking {}).",
-            tracking.status,
-            numbers.join(", ")
-        ),
     }
 }
 
@@ -321,89 +310,4 @@ pub async fn send(
     .await?;
     tx.commit().await?;
     Ok(Sent { their_id, their_price_cents })
-}
-
-/// Asks Slant 3D where the order is; once they have shipped it, the order
-/// is marked shipped (with the tracking numbers) and the customer emailed.
-pub async fn track(state: &AppState, order_id: &str) -> Result<Tracking, OutsideError> {
-    let service = state.outside.clone().ok_or(OutsideError::NotConfigured)?;
-    let row = load(state, order_id).await?;
-    let their_id = row.outside_order_id.clone().ok_or_else(|| OutsideError::NotSent(order_id.to_string()))?;
-    let tracking = service.tracking(&their_id).await?;
-    let now = now_ms();
-    let mut tx = state.db.begin_write().await?;
-    sqlx::query("UPDATE orders SET outside_status = $1 WHERE id = $2")
-        .bind(&tracking.status)
-        .bind(order_id)
-        .execute(&mut *tx)
-        .await?;
-    let shipped = tracking.status.eq_ignore_ascii_case("shipped") || !tracking.tracking_numbers.is_empty();
-    let moved = if shipped && row.order.status.can_become(OrderStatus::Shipped) {
-        sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
-            .bind(OrderStatus::Shipped.as_str())
-            .bind(now)
-            .bind(order_id)
-            .bind(row.order.status.as_str())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-    } else {
-        0
-    };
-    // Only the one that moved it tells the customer: another instance (or a
-    // staff click) asking at the same time finds it shipped already.
-    if moved == 1 {
-        let numbers = match tracking.tracking_numbers.as_slice() {
-            [] => "no tracking number yet".to_string(),
-            numbers => format!("tracking {}", numbers.join(", ")),
-        };
-        let note = format!("Shipped by Slant 3D ({numbers}).");
-        orders::add_event(&mut tx, order_id, Some(row.order.status), OrderStatus::Shipped, &note, now)
-            .await?;
-        outbox::enqueue(&mut tx, &shop_mail::order_shipped(&row.order, &tracking.tracking_numbers)).await?;
-        let job = ("system", "shipped", note.as_str());
-        crate::lab::print_jobs::advance_order_job(&mut tx, order_id, PrintJobStatus::Completed, job, now)
-            .await?;
-    }
-    tx.commit().await?;
-    outbox::wake(state);
-    Ok(tracking)
-}
-
-/// How often the server asks Slant 3D about the orders it prints.
-pub const TRACK_EVERY: std::time::Duration = std::time::Duration::from_secs(30 * 60);
-
-/// Asks Slant 3D about every order sent to them that has not shipped yet
-/// (see [`track`]); how many it asked about. One order's failure is logged
-/// and the rest are still asked.
-pub async fn track_sent(state: &AppState) -> sqlx::Result<usize> {
-    let sent: Vec<String> = sqlx::query_scalar(
-        "SELECT id FROM orders WHERE outside_order_id IS NOT NULL AND status = $1 ORDER BY created_at",
-    )
-    .bind(OrderStatus::Printing.as_str())
-    .fetch_all(state.db.pool())
-    .await?;
-    for order in &sent {
-        if let Err(error) = track(state, order).await {
-            tracing::warn!(%order, %error, "asking Slant 3D where an order is");
-        }
-    }
-    Ok(sent.len())
-}
-
-/// Follows the orders sent out for as long as the server runs (when Slant 3D
-/// is set up): each is marked shipped, and its customer emailed, without
-/// anyone asking. Every instance may ask; only one moves an order.
-pub async fn follow(state: AppState) {
-    if state.outside.is_none() {
-        return;
-    }
-    let mut every = tokio::time::interval(TRACK_EVERY);
-    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        every.tick().await;
-        if let Err(error) = track_sent(&state).await {
-            tracing::warn!(%error, "listing the orders sent to Slant 3D");
-        }
-    }
 }

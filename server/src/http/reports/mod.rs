@@ -3,6 +3,8 @@
 //! (`from`/`to` for the funnel's tables, `grain`/`periods` for the
 //! overview's), so the file holds exactly what the page showed.
 
+pub mod pages;
+
 use app::report::Table;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -60,11 +62,13 @@ pub async fn csv(
                 crate::platform::time::now_ms(),
                 state.config.lab_zone(),
             )?;
-            crate::reports::funnel::report(&state, &staff, &days).await?.tables()
+            crate::reports::funnel::report((&state.db, &state.config), &staff, &days).await?.tables()
         }
         false => {
             let (grain, count) = grain_and_count(&query.grain, &query.periods)?;
-            crate::reports::lab_overview::overview(&state, &staff, grain, count).await?.tables()
+            crate::reports::lab_overview::overview((&state.db, &state.config), &staff, grain, count)
+                .await?
+                .tables()
         }
     };
     let table = tables.into_iter().find(|table| table.name == name).ok_or(ApiError::NotFound)?;
