@@ -174,36 +174,46 @@ let y = crate::generation::creations::get(r"crate::cli", '"', "\" crate::http");
     );
 }
 
-/// The tables each room writes (`INSERT INTO`, `UPDATE`, `DELETE FROM` in
-/// its SQL), read from the code that is not a comment.
-fn tables_written() -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
-    let mut written: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+/// The room a file of `src/` is in: its first folder, or its name (`state.rs`).
+fn room_of(file: &Path) -> String {
+    let relative = file.strip_prefix(src()).unwrap();
+    relative.components().next().unwrap().as_os_str().to_string_lossy().trim_end_matches(".rs").to_string()
+}
+
+/// The tables each room's SQL names right after one of `keywords`, read
+/// from the lines that are not comments.
+fn tables_after(keywords: &[&str]) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let mut named: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
         Default::default();
     let mut files = Vec::new();
     rust_files(&src(), &mut files);
     for file in files {
-        let relative = file.strip_prefix(src()).unwrap();
-        let room = relative
-            .components()
-            .next()
-            .unwrap()
-            .as_os_str()
-            .to_string_lossy()
-            .trim_end_matches(".rs")
-            .to_string();
         let source = std::fs::read_to_string(&file).unwrap();
         for line in source.lines().map(str::trim_start).filter(|line| !line.starts_with("//")) {
-            for keyword in ["INSERT INTO ", "UPDATE ", "DELETE FROM "] {
+            for keyword in keywords {
                 for (at, _) in line.match_indices(keyword) {
                     let table: String = line[at + keyword.len()..]
                         .chars()
                         .take_while(|c| c.is_ascii_lowercase() || *c == '_')
                         .collect();
                     if !table.is_empty() {
-                        written.entry(table).or_default().insert(room.clone());
+                        named.entry(room_of(&file)).or_default().insert(table);
                     }
                 }
             }
+        }
+    }
+    named
+}
+
+/// The tables each room writes (`INSERT INTO`, `UPDATE`, `DELETE FROM` in
+/// its SQL), each with the rooms that write it.
+fn tables_written() -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let mut written: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    for (room, tables) in tables_after(&["INSERT INTO ", "UPDATE ", "DELETE FROM "]) {
+        for table in tables {
+            written.entry(table).or_default().insert(room.clone());
         }
     }
     written
@@ -310,14 +320,7 @@ fn edges() -> std::collections::BTreeMap<(String, String), Vec<String>> {
     rust_files(&src(), &mut files);
     for file in files {
         let relative = file.strip_prefix(src()).unwrap();
-        let room = relative
-            .components()
-            .next()
-            .unwrap()
-            .as_os_str()
-            .to_string_lossy()
-            .trim_end_matches(".rs")
-            .to_string();
+        let room = room_of(&file);
         if !rooms.contains(&room) {
             continue; // lib.rs, main.rs
         }
@@ -393,35 +396,11 @@ fn no_domain_room_names_http_or_cli() {
 /// room writes, by docs/architecture.md's owners.
 fn reads_across_rooms() -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
     let owners = declared_owners();
-    let mut reads: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
-        Default::default();
-    let mut files = Vec::new();
-    rust_files(&src(), &mut files);
-    for file in files {
-        let relative = file.strip_prefix(src()).unwrap();
-        let room = relative
-            .components()
-            .next()
-            .unwrap()
-            .as_os_str()
-            .to_string_lossy()
-            .trim_end_matches(".rs")
-            .to_string();
-        let source = std::fs::read_to_string(&file).unwrap();
-        for line in source.lines().map(str::trim_start).filter(|line| !line.starts_with("//")) {
-            for keyword in ["FROM ", "JOIN "] {
-                for (at, _) in line.match_indices(keyword) {
-                    let table: String = line[at + keyword.len()..]
-                        .chars()
-                        .take_while(|c| c.is_ascii_lowercase() || *c == '_')
-                        .collect();
-                    if owners.get(&table).is_some_and(|owner| *owner != room) {
-                        reads.entry(room.clone()).or_default().insert(table);
-                    }
-                }
-            }
-        }
+    let mut reads = tables_after(&["FROM ", "JOIN "]);
+    for (room, tables) in reads.iter_mut() {
+        tables.retain(|table| owners.get(table).is_some_and(|owner| owner != room));
     }
+    reads.retain(|_, tables| !tables.is_empty());
     reads
 }
 
