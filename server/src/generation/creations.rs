@@ -2,7 +2,6 @@
 
 use app::creation::{Creation, CreationKind, MyCreation, Started};
 use app::story::Story;
-use sqlx::Row;
 
 use crate::platform::db::Db;
 use crate::platform::time::now_ms;
@@ -98,21 +97,20 @@ pub async fn find(db: &Db, visitor: &VisitorId, id: &str) -> Result<Option<Creat
     if !is_well_formed_id(id) {
         return Ok(None);
     }
-    let row = sqlx::query(
+    let row: Option<(String, String, String, i64, String)> = sqlx::query_as(
         "SELECT id, hobbies, facts, created_at, kind FROM creations WHERE id = $1 AND visitor = $2",
     )
     .bind(id)
     .bind(&visitor.0)
     .fetch_optional(db.pool())
     .await?;
-    let Some(row) = row else { return Ok(None) };
-    let hobbies: String = row.try_get("hobbies")?;
+    let Some((id, hobbies, facts, created_at_ms, kind)) = row else { return Ok(None) };
     let hobbies = serde_json::from_str(&hobbies).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
     Ok(Some(Creation {
-        id: row.try_get("id")?,
-        story: Story { hobbies, facts: row.try_get("facts")? },
-        created_at_ms: row.try_get("created_at")?,
-        kind: CreationKind::from_name(&row.try_get::<String, _>("kind")?),
+        id,
+        story: Story { hobbies, facts },
+        created_at_ms,
+        kind: CreationKind::from_name(&kind),
     }))
 }
 
@@ -120,9 +118,19 @@ fn is_well_formed_id(id: &str) -> bool {
     id.len() == 22 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// A creation as the visitor's list reads it: its design and model so far.
+#[derive(sqlx::FromRow)]
+struct MyCreationRow {
+    id: String,
+    hobbies: String,
+    selected_idx: Option<i64>,
+    mesh_status: Option<String>,
+    first_ready: Option<i64>,
+}
+
 /// The visitor's creations, newest first, with what each has come to.
 pub async fn list_for(db: &Db, visitor: &VisitorId) -> Result<Vec<MyCreation>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows = sqlx::query_as::<_, MyCreationRow>(
         "SELECT c.id, c.hobbies, c.selected_idx, j.status AS mesh_status, \
          (SELECT MIN(k.idx) FROM concepts k WHERE k.creation_id = c.id AND k.status = 'ready') AS first_ready \
          FROM creations c LEFT JOIN jobs j ON j.id = c.mesh_job_id \
@@ -131,14 +139,9 @@ pub async fn list_for(db: &Db, visitor: &VisitorId) -> Result<Vec<MyCreation>, s
     .bind(&visitor.0)
     .fetch_all(db.pool())
     .await?;
-    rows.iter()
-        .map(|row| {
-            let id: String = row.try_get("id")?;
-            let hobbies: String = row.try_get("hobbies")?;
+    rows.into_iter()
+        .map(|MyCreationRow { id, hobbies, selected_idx: selected, mesh_status, first_ready }| {
             let hobbies = serde_json::from_str(&hobbies).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-            let selected: Option<i64> = row.try_get("selected_idx")?;
-            let mesh_status: Option<String> = row.try_get("mesh_status")?;
-            let first_ready: Option<i64> = row.try_get("first_ready")?;
             let making = |status: Option<&str>| {
                 if status == Some("failed") { "The model could not be made" } else { "Model being made" }
             };

@@ -4,7 +4,6 @@
 //! write each message's words.
 
 use app::staff::OutboxLine;
-use sqlx::Row;
 
 use crate::platform::db::Db;
 use crate::platform::time::now_ms;
@@ -80,30 +79,43 @@ pub async fn outbox(
     _staff: &crate::staff::StaffSession,
     limit: i64,
 ) -> sqlx::Result<Vec<OutboxLine>> {
-    sqlx::query(
+    let rows = sqlx::query_as::<_, OutboxRow>(
         "SELECT id, kind, recipient, subject, status, attempts, last_error, created_at, sent_at FROM outbox \
          ORDER BY created_at DESC, id LIMIT $1",
     )
     .bind(limit)
     .fetch_all(db.pool())
-    .await?
-    .into_iter()
-    .map(|row| {
-        Ok(OutboxLine {
-            id: row.try_get("id")?,
-            kind: row.try_get("kind")?,
-            to: row.try_get("recipient")?,
-            subject: row.try_get("subject")?,
-            status: row.try_get("status")?,
-            attempts: row.try_get("attempts")?,
-            last_error: row.try_get("last_error")?,
-            created_at_ms: row.try_get("created_at")?,
-            sent_at_ms: row.try_get("sent_at")?,
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| OutboxLine {
+            id: row.id,
+            kind: row.kind,
+            to: row.recipient,
+            subject: row.subject,
+            status: row.status,
+            attempts: row.attempts,
+            last_error: row.last_error,
+            created_at_ms: row.created_at,
+            sent_at_ms: row.sent_at,
             written: String::new(),
             sent: None,
         })
-    })
-    .collect()
+        .collect())
+}
+
+/// An `outbox` row as the staff's outbox page lists it.
+#[derive(sqlx::FromRow)]
+struct OutboxRow {
+    id: String,
+    kind: String,
+    recipient: String,
+    subject: String,
+    status: String,
+    attempts: i64,
+    last_error: Option<String>,
+    created_at: i64,
+    sent_at: Option<i64>,
 }
 
 /// Tells the mail worker there is something to send.

@@ -11,7 +11,6 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use sqlx::Row;
 
 use crate::platform::config::{Config, SmtpTls};
 use crate::platform::db::Db;
@@ -114,31 +113,36 @@ async fn due(db: &Db, limit: i64) -> sqlx::Result<Vec<Due>> {
          RETURNING id, recipient, subject, text_body, html_body, attempts, created_at"
     );
     let now = now_ms();
-    let mut claimed = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let mut claimed = sqlx::query_as::<_, DueRow>(sqlx::AssertSqlSafe(sql))
         .bind(now + CLAIM_MS)
         .bind(now)
         .bind(limit)
         .fetch_all(db.pool())
         .await?;
-    claimed.sort_by_key(|row| {
-        (
-            row.try_get::<i64, _>("created_at").unwrap_or_default(),
-            row.try_get::<String, _>("id").unwrap_or_default(),
-        )
-    });
-    claimed
+    claimed.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    Ok(claimed
         .into_iter()
-        .map(|row| {
-            Ok(Due {
-                id: row.try_get("id")?,
-                to: row.try_get("recipient")?,
-                subject: row.try_get("subject")?,
-                text: row.try_get("text_body")?,
-                html: row.try_get("html_body")?,
-                attempts: row.try_get("attempts")?,
-            })
+        .map(|row| Due {
+            id: row.id,
+            to: row.recipient,
+            subject: row.subject,
+            text: row.text_body,
+            html: row.html_body,
+            attempts: row.attempts,
         })
-        .collect()
+        .collect())
+}
+
+/// A claimed `outbox` row, as [`due`] reads it.
+#[derive(sqlx::FromRow)]
+struct DueRow {
+    id: String,
+    recipient: String,
+    subject: String,
+    text_body: String,
+    html_body: String,
+    attempts: i64,
+    created_at: i64,
 }
 
 /// Sends what is due once; returns how many were sent. Each message is
@@ -229,10 +233,9 @@ pub fn without_tokens(body: &str) -> String {
 
 /// When the soonest pending message falls due, if any.
 async fn next_due_at(db: &Db) -> sqlx::Result<Option<i64>> {
-    let row = sqlx::query("SELECT MIN(next_attempt_at) AS next FROM outbox WHERE status = 'pending'")
+    sqlx::query_scalar("SELECT MIN(next_attempt_at) AS next FROM outbox WHERE status = 'pending'")
         .fetch_one(db.pool())
-        .await?;
-    row.try_get("next")
+        .await
 }
 
 /// The mail worker: sends what is due, then sleeps until woken or the next

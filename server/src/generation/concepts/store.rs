@@ -109,6 +109,17 @@ pub async fn find(db: &Db, creation_id: &str, index: u32) -> Result<Option<Conce
     Ok(read(db, creation_id, Some(index)).await?.pop())
 }
 
+/// A concept row with its job's state, as [`read`] reads it.
+#[derive(sqlx::FromRow)]
+struct ConceptRow {
+    idx: i64,
+    title: String,
+    status: String,
+    error: Option<String>,
+    job_status: Option<String>,
+    job_error: Option<String>,
+}
+
 async fn read(db: &Db, creation_id: &str, index: Option<u32>) -> Result<Vec<Concept>, ConceptError> {
     let one = if index.is_some() { "AND c.idx = $2 " } else { "" };
     let sql = format!(
@@ -116,26 +127,25 @@ async fn read(db: &Db, creation_id: &str, index: Option<u32>) -> Result<Vec<Conc
          FROM concepts c LEFT JOIN jobs j ON j.id = c.job_id \
          WHERE c.creation_id = $1 {one}ORDER BY c.idx"
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(creation_id);
+    let mut query = sqlx::query_as::<_, ConceptRow>(sqlx::AssertSqlSafe(sql)).bind(creation_id);
     if let Some(index) = index {
         query = query.bind(i64::from(index));
     }
     let rows = query.fetch_all(db.pool()).await?;
-    rows.iter()
+    rows.into_iter()
         .map(|row| {
-            let index = row.try_get::<i64, _>("idx")? as u32;
-            let job_status: Option<String> = row.try_get("job_status")?;
-            let (status, error) = match row.try_get::<String, _>("status")?.as_str() {
+            let index = row.idx as u32;
+            let (status, error) = match row.status.as_str() {
                 "ready" => (ConceptStatus::Ready, None),
-                "failed" => (ConceptStatus::Failed, row.try_get("error")?),
-                _ if job_status.as_deref() == Some("failed") => {
-                    let reason: Option<String> = row.try_get("job_error")?;
-                    (ConceptStatus::Failed, Some(reason.unwrap_or_else(|| "The drawing stopped.".into())))
-                }
+                "failed" => (ConceptStatus::Failed, row.error),
+                _ if row.job_status.as_deref() == Some("failed") => (
+                    ConceptStatus::Failed,
+                    Some(row.job_error.unwrap_or_else(|| "The drawing stopped.".into())),
+                ),
                 _ => (ConceptStatus::Pending, None),
             };
             let image_url = (status == ConceptStatus::Ready).then(|| image_url(creation_id, index));
-            Ok(Concept { index, title: row.try_get("title")?, status, image_url, error })
+            Ok(Concept { index, title: row.title, status, image_url, error })
         })
         .collect::<Result<_, sqlx::Error>>()
         .map_err(Into::into)
