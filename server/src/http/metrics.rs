@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::{HeaderMap, StatusCode};
 
-use crate::platform::metrics::render;
+use crate::platform::metrics::{Backlog, render};
 use crate::state::AppState;
 
 /// `GET /metrics`.
@@ -23,11 +23,22 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response
         }
         Err(error) => return crate::http::error::ApiError::from(error).into_response(),
     }
-    match render(&state.db).await {
-        Ok(text) => ([(CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text)
-            .into_response(),
+    match backlog(&state.db).await {
+        Ok(backlog) => {
+            ([(CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], render(&backlog))
+                .into_response()
+        }
         Err(error) => crate::http::error::ApiError::from(error).into_response(),
     }
+}
+
+/// The database's figures, from the rooms that own them.
+async fn backlog(db: &crate::platform::db::Db) -> sqlx::Result<Backlog> {
+    Ok(Backlog {
+        jobs: crate::jobs::queue::counts(db).await?,
+        oldest_queued: crate::jobs::queue::oldest_queued(db).await?,
+        emails_pending: crate::mail::outbox::pending(db).await?,
+    })
 }
 
 /// Staff, or the metrics token when one is set.

@@ -240,6 +240,20 @@ pub async fn give_up_abandoned(db: &Db) -> sqlx::Result<u64> {
     Ok(done.rows_affected())
 }
 
+/// How many jobs there are, by kind and status (for `/metrics`).
+pub async fn counts(db: &Db) -> sqlx::Result<Vec<(String, String, i64)>> {
+    sqlx::query_as("SELECT kind, status, COUNT(*) AS n FROM jobs GROUP BY kind, status")
+        .fetch_all(db.pool())
+        .await
+}
+
+/// When the oldest queued job of each kind was queued (for `/metrics`).
+pub async fn oldest_queued(db: &Db) -> sqlx::Result<Vec<(String, i64)>> {
+    sqlx::query_as("SELECT kind, MIN(created_at) AS since FROM jobs WHERE status = 'queued' GROUP BY kind")
+        .fetch_all(db.pool())
+        .await
+}
+
 /// The job as a watcher sees it, if it exists.
 pub async fn view(db: &Db, id: &str) -> sqlx::Result<Option<JobView>> {
     let row = sqlx::query_as::<_, JobRow>(

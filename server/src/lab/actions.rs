@@ -54,7 +54,7 @@ struct PrintJob {
 async fn load(tx: &mut sqlx::Transaction<'_, sqlx::Any>, job_id: &str) -> Result<PrintJob, ActionError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT status, order_id, {} FROM print_jobs WHERE id = $1",
-        Student::COLUMNS
+        crate::lab::students::COLUMNS
     )))
     .bind(job_id)
     .fetch_optional(&mut **tx)
@@ -62,7 +62,7 @@ async fn load(tx: &mut sqlx::Transaction<'_, sqlx::Any>, job_id: &str) -> Result
     .ok_or(ActionError::NotFound)?;
     let from = PrintJobStatus::parse(&row.try_get::<String, _>("status")?)
         .ok_or_else(|| sqlx::Error::Decode("unknown print job status".into()))?;
-    Ok(PrintJob { from, order_id: row.try_get("order_id")?, student: Student::of_row(&row)? })
+    Ok(PrintJob { from, order_id: row.try_get("order_id")?, student: crate::lab::students::of_row(&row)? })
 }
 
 /// Applies staff's `action` to the job; the status it is in afterwards.

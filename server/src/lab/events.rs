@@ -36,24 +36,28 @@ pub async fn add_event(
 
 /// A job's event log, oldest first, with times in the lab's time zone.
 pub async fn events(db: &Db, zone: chrono_tz::Tz, id: &str) -> sqlx::Result<Vec<PrintJobEvent>> {
-    let rows = sqlx::query_as::<_, EventRow>(
+    Ok(log(db, id).await?.into_iter().map(|row| row.line(zone)).collect())
+}
+
+/// A job's event log as it is stored, oldest first.
+pub(crate) async fn log(db: &Db, id: &str) -> sqlx::Result<Vec<EventRow>> {
+    sqlx::query_as(
         "SELECT at, actor, kind, from_status, to_status, details FROM print_job_events WHERE job_id = $1 ORDER BY id",
     )
     .bind(id)
     .fetch_all(db.pool())
-    .await?;
-    Ok(rows.into_iter().map(|row| row.line(zone)).collect())
+    .await
 }
 
 /// A `print_job_events` row, as a job's log shows it.
 #[derive(sqlx::FromRow)]
 pub(crate) struct EventRow {
-    at: i64,
-    actor: String,
-    kind: String,
-    from_status: Option<String>,
-    to_status: Option<String>,
-    details: String,
+    pub at: i64,
+    pub actor: String,
+    pub kind: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub details: String,
 }
 
 impl EventRow {

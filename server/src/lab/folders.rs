@@ -120,13 +120,36 @@ pub async fn job_folder(db: &crate::platform::db::Db, id: &str) -> sqlx::Result<
     .await
 }
 
+/// A student job's row as its `metadata.json` tells it.
+#[derive(sqlx::FromRow)]
+struct SettleRow {
+    status: String,
+    folder: String,
+    updated_at: i64,
+    name: String,
+    email: String,
+    discipline: String,
+    class_number: String,
+    method: String,
+    color: String,
+    printer: String,
+    notes: String,
+    file_name: String,
+    weight_g: Option<f64>,
+    print_hours: Option<f64>,
+    price_cents: Option<i64>,
+    currency: Option<String>,
+    created_at: i64,
+    reviewed_at: Option<i64>,
+}
+
 /// Brings job `id`'s folder in line with the database: moved into its
 /// status's folder, `metadata.json` rewritten. Nothing for a shop order's
 /// job or an unknown id. Safe to run any number of times, from any instance.
 pub async fn settle(state: &AppState, id: &str) -> Result<(), SettleError> {
     let db = state.db.pool();
-    let Some(job) = sqlx::query(
-        "SELECT id, status, folder, updated_at, name, email, discipline, class_number, method, color, printer, \
+    let Some(job) = sqlx::query_as::<_, SettleRow>(
+        "SELECT status, folder, updated_at, name, email, discipline, class_number, method, color, printer, \
          notes, file_name, weight_g, print_hours, price_cents, currency, created_at, reviewed_at \
          FROM print_jobs WHERE id = $1 AND folder IS NOT NULL",
     )
@@ -136,9 +159,7 @@ pub async fn settle(state: &AppState, id: &str) -> Result<(), SettleError> {
     else {
         return Ok(());
     };
-    let status: String = job.try_get("status")?;
-    let folder: String = job.try_get("folder")?;
-    let updated_at: i64 = job.try_get("updated_at")?;
+    let (status, folder, updated_at) = (job.status.clone(), job.folder.clone(), job.updated_at);
 
     // Whatever is in another status folder (all of them: a crash halfway
     // through one move, then another step, can leave files in two) comes here.
@@ -155,43 +176,38 @@ pub async fn settle(state: &AppState, id: &str) -> Result<(), SettleError> {
         state.storage.remove_empty_folder(&prefix)?;
     }
 
-    let history = sqlx::query(
-        "SELECT at, actor, kind, from_status, to_status, details FROM print_job_events WHERE job_id = $1 ORDER BY id",
-    )
-    .bind(id)
-    .fetch_all(db)
-    .await?
-    .iter()
-    .map(|event| {
-        Ok(json!({
-            "at": utc(event.try_get("at")?),
-            "actor": event.try_get::<String, _>("actor")?,
-            "kind": event.try_get::<String, _>("kind")?,
-            "from": event.try_get::<Option<String>, _>("from_status")?,
-            "to": event.try_get::<Option<String>, _>("to_status")?,
-            "details": event.try_get::<String, _>("details")?,
-        }))
-    })
-    .collect::<sqlx::Result<Vec<_>>>()?;
-    let text = |column: &str| job.try_get::<String, _>(column);
+    let history: Vec<serde_json::Value> = crate::lab::events::log(&state.db, id)
+        .await?
+        .into_iter()
+        .map(|event| {
+            json!({
+                "at": utc(event.at),
+                "actor": event.actor,
+                "kind": event.kind,
+                "from": event.from_status,
+                "to": event.to_status,
+                "details": event.details,
+            })
+        })
+        .collect();
     let metadata = json!({
         "job_id": id,
         "status": status,
-        "name": text("name")?,
-        "email": text("email")?,
-        "discipline": text("discipline")?,
-        "class_number": text("class_number")?,
-        "method": text("method")?,
-        "color": text("color")?,
-        "printer": text("printer")?,
-        "notes": text("notes")?,
-        "file_name": text("file_name")?,
-        "weight_g": job.try_get::<Option<f64>, _>("weight_g")?,
-        "print_hours": job.try_get::<Option<f64>, _>("print_hours")?,
-        "price_cents": job.try_get::<Option<i64>, _>("price_cents")?,
-        "currency": job.try_get::<Option<String>, _>("currency")?,
-        "submitted_at": utc(job.try_get("created_at")?),
-        "reviewed_at": job.try_get::<Option<i64>, _>("reviewed_at")?.map(utc),
+        "name": job.name,
+        "email": job.email,
+        "discipline": job.discipline,
+        "class_number": job.class_number,
+        "method": job.method,
+        "color": job.color,
+        "printer": job.printer,
+        "notes": job.notes,
+        "file_name": job.file_name,
+        "weight_g": job.weight_g,
+        "print_hours": job.print_hours,
+        "price_cents": job.price_cents,
+        "currency": job.currency,
+        "submitted_at": utc(job.created_at),
+        "reviewed_at": job.reviewed_at.map(utc),
         "updated_at": utc(updated_at),
         "history": history,
     });

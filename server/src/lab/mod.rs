@@ -11,4 +11,5 @@ pub mod printing;
 pub mod reprint;
 pub mod sliced;
 pub mod student_links;
+pub mod students;
 pub mod submissions;

@@ -32,7 +32,7 @@ pub async fn reprint(
     let db = state.db.pool();
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT status, folder, filed_status, name, method, color, {} FROM print_jobs WHERE id = $1",
-        Student::COLUMNS
+        crate::lab::students::COLUMNS
     )))
     .bind(job_id)
     .fetch_optional(db)
@@ -56,7 +56,9 @@ pub async fn reprint(
         }
         _ => vec![],
     };
-    let recorded = record(state, job_id, &new_id, new_folder.as_deref(), note, Student::of_row(&row)?).await;
+    let recorded =
+        record(state, job_id, &new_id, new_folder.as_deref(), note, crate::lab::students::of_row(&row)?)
+            .await;
     if let Err(error) = recorded {
         // Nothing points at the copies: take them back.
         for key in &copied {

@@ -179,7 +179,7 @@ pub async fn confirm(state: &AppState, id: &str, token: &str) -> Result<(), LabE
     }
     add_event(&mut tx, id, now, ("student", "confirmed"), (Some(from), to), "Price accepted by the student.")
         .await?;
-    if let Some(student) = crate::mail::lab::Student::of_job(&mut tx, id).await? {
+    if let Some(student) = crate::lab::students::of_job(&mut tx, id).await? {
         let token = new_token();
         add_link(&mut tx, id, &token, false, now + VIEW_LINK_DAYS * DAY_MS).await?;
         let link = public_link(state, id, &token);
@@ -214,7 +214,7 @@ pub async fn send_fresh_confirm_link(state: &AppState, id: &str, token: &str) ->
             "A link to accept the price was sent a few minutes ago: please check your email.".into(),
         ));
     }
-    let student = crate::mail::lab::Student::of_job(&mut tx, id).await?.ok_or(LabError::NotFound)?;
+    let student = crate::lab::students::of_job(&mut tx, id).await?.ok_or(LabError::NotFound)?;
     // The approval's own words (grams, hours, price), from the log.
     let details: String = sqlx::query_scalar(
         "SELECT details FROM print_job_events WHERE job_id = $1 AND kind = 'approved' ORDER BY id DESC LIMIT 1",

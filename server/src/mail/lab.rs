@@ -9,7 +9,8 @@ use app::quote::money;
 
 use crate::mail::outbox::{Mail, both};
 
-/// Who a lab email goes to, and what it says of their job.
+/// Who a lab email goes to, and what it says of their job (the lab reads
+/// it from the job: `lab::students`).
 pub struct Student {
     pub name: String,
     pub email: String,
@@ -17,42 +18,6 @@ pub struct Student {
     pub file_name: String,
     pub price_cents: Option<i64>,
     pub currency: Option<String>,
-}
-
-impl Student {
-    /// The columns [`Student::of_row`] reads from `print_jobs`.
-    pub const COLUMNS: &str = "source, name, email, method, file_name, price_cents, currency";
-
-    /// The student of job `id`; `None` for a shop order's job.
-    pub async fn of_job(
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-        id: &str,
-    ) -> sqlx::Result<Option<Student>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {} FROM print_jobs WHERE id = $1",
-            Self::COLUMNS
-        )))
-        .bind(id)
-        .fetch_one(&mut **tx)
-        .await?;
-        Student::of_row(&row)
-    }
-
-    /// The student of a `print_jobs` row; `None` for a shop order's job.
-    pub fn of_row(row: &sqlx::any::AnyRow) -> sqlx::Result<Option<Student>> {
-        use sqlx::Row;
-        if row.try_get::<String, _>("source")? != "student" {
-            return Ok(None);
-        }
-        Ok(Some(Student {
-            name: row.try_get("name")?,
-            email: row.try_get("email")?,
-            method: PrintMethod::parse(&row.try_get::<String, _>("method")?).unwrap_or(PrintMethod::Filament),
-            file_name: row.try_get("file_name")?,
-            price_cents: row.try_get("price_cents")?,
-            currency: row.try_get("currency")?,
-        }))
-    }
 }
 
 const SIGNATURE: &str = "— The print lab";

@@ -118,6 +118,11 @@ struct OutboxRow {
     sent_at: Option<i64>,
 }
 
+/// How many emails are queued and not yet sent (for `/metrics`).
+pub async fn pending(db: &Db) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetch_one(db.pool()).await
+}
+
 /// Tells the mail worker there is something to send.
 pub fn wake(due: &tokio::sync::Notify) {
     due.notify_one();

@@ -21,9 +21,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-use sqlx::Row;
 
-use crate::platform::db::Db;
 use crate::platform::time::now_ms;
 
 /// The bearer token a scraper shows (a secret: read from the environment).
@@ -135,8 +133,20 @@ pub fn token_hash_from_env() -> Option<String> {
     (!token.trim().is_empty()).then(|| crate::platform::tokens::token_hash(token.trim()))
 }
 
+/// The database's figures a scrape shows, each read by the room that owns
+/// its table (`jobs::queue`, `mail::outbox`): the platform knows no room's
+/// tables.
+pub struct Backlog {
+    /// How many jobs there are, by kind and status.
+    pub jobs: Vec<(String, String, i64)>,
+    /// When the oldest queued job of each kind was queued (UTC ms).
+    pub oldest_queued: Vec<(String, i64)>,
+    /// Emails queued and not yet sent.
+    pub emails_pending: i64,
+}
+
 /// The scrape: this process's figures and the database's, as text.
-pub async fn render(db: &Db) -> sqlx::Result<String> {
+pub fn render(backlog: &Backlog) -> String {
     let mut registry = Registry::with_prefix("memoreez");
     registry.register("http_requests", "Requests answered, by route and status", SEEN.requests.clone());
     registry.register(
@@ -151,26 +161,15 @@ pub async fn render(db: &Db) -> sqlx::Result<String> {
     );
 
     let jobs = Family::<JobLabels, Gauge>::default();
-    for row in sqlx::query("SELECT kind, status, COUNT(*) AS n FROM jobs GROUP BY kind, status")
-        .fetch_all(db.pool())
-        .await?
-    {
-        let labels = JobLabels { kind: row.try_get("kind")?, status: row.try_get("status")? };
-        jobs.get_or_create(&labels).set(row.try_get("n")?);
+    for (kind, status, n) in &backlog.jobs {
+        jobs.get_or_create(&JobLabels { kind: kind.clone(), status: status.clone() }).set(*n);
     }
     registry.register("jobs", "Background jobs by kind and status (queued, running, done, failed)", jobs);
 
     let oldest = Family::<KindLabels, Gauge<f64, std::sync::atomic::AtomicU64>>::default();
     let now = now_ms();
-    for row in
-        sqlx::query("SELECT kind, MIN(created_at) AS since FROM jobs WHERE status = 'queued' GROUP BY kind")
-            .fetch_all(db.pool())
-            .await?
-    {
-        let since: i64 = row.try_get("since")?;
-        oldest
-            .get_or_create(&KindLabels { kind: row.try_get("kind")? })
-            .set((now - since).max(0) as f64 / 1000.0);
+    for (kind, since) in &backlog.oldest_queued {
+        oldest.get_or_create(&KindLabels { kind: kind.clone() }).set((now - since).max(0) as f64 / 1000.0);
     }
     registry.register(
         "job_oldest_queued_age_seconds",
@@ -178,14 +177,11 @@ pub async fn render(db: &Db) -> sqlx::Result<String> {
         oldest,
     );
 
-    let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
-        .fetch_one(db.pool())
-        .await?;
     let emails = Gauge::<i64>::default();
-    emails.set(pending);
+    emails.set(backlog.emails_pending);
     registry.register("emails_pending", "Emails queued and not yet sent", emails);
 
     let mut text = String::new();
     prometheus_client::encoding::text::encode(&mut text, &registry).expect("writing to a String cannot fail");
-    Ok(text)
+    text
 }
