@@ -43,11 +43,6 @@ impl JobKind {
     pub fn from_name(name: &str) -> Option<JobKind> {
         JobKind::ALL.into_iter().find(|kind| kind.name() == name)
     }
-
-    /// Whether a job of this kind makes a creation's model.
-    pub fn makes_a_model(self) -> bool {
-        matches!(self, JobKind::Mesh | JobKind::Model)
-    }
 }
 
 /// A job's payload: what it carries, what kind of job it is, and its work.

@@ -159,7 +159,7 @@ pub async fn settle(state: &AppState, id: &str) -> Result<(), SettleError> {
     else {
         return Ok(());
     };
-    let (status, folder, updated_at) = (job.status.clone(), job.folder.clone(), job.updated_at);
+    let (status, folder, updated_at) = (job.status.as_str(), job.folder.as_str(), job.updated_at);
 
     // Whatever is in another status folder (all of them: a crash halfway
     // through one move, then another step, can leave files in two) comes here.
@@ -167,7 +167,7 @@ pub async fn settle(state: &AppState, id: &str) -> Result<(), SettleError> {
         let prefix = format!("{ROOT}/{other}/{folder}");
         for from in state.storage.list(&prefix).await? {
             let Some(rest) = from.strip_prefix(&format!("{prefix}/")) else { continue };
-            match state.storage.rename(&from, &key(&status, &folder, rest)).await {
+            match state.storage.rename(&from, &key(status, folder, rest)).await {
                 // Another instance moved it first.
                 Ok(()) | Err(StorageError::NotFound(_)) => {}
                 Err(error) => return Err(error.into()),
@@ -212,13 +212,13 @@ pub async fn settle(state: &AppState, id: &str) -> Result<(), SettleError> {
         "history": history,
     });
     let pretty = serde_json::to_vec_pretty(&metadata).expect("JSON values serialise");
-    state.storage.put(&key(&status, &folder, METADATA), pretty).await?;
+    state.storage.put(&key(status, folder, METADATA), pretty).await?;
 
     // Only if nothing changed meanwhile; otherwise the next settle catches up.
     sqlx::query(
         "UPDATE print_jobs SET filed_status = $1, filed_at = $2 WHERE id = $3 AND status = $1 AND updated_at = $2",
     )
-    .bind(&status)
+    .bind(status)
     .bind(updated_at)
     .bind(id)
     .execute(db)
