@@ -12,8 +12,8 @@ use crate::generation::text_to_3d::TextModelMaker;
 use crate::payments::stripe::StripeCheckout;
 use crate::platform::config::Config;
 use crate::platform::db::Db;
+use crate::platform::slice_slots::SliceSlots;
 use crate::platform::storage::Storage;
-use crate::shop::slice_slots::SliceSlots;
 
 /// A handle on [`StateParts`]: every middleware and handler of every request
 /// takes one, so a clone is one reference count (copying the parts cost
@@ -85,6 +85,70 @@ pub struct StateParts {
     /// What a shop order does when its print job takes a step: the shop's
     /// side of a lab step, wired here so the lab need not know the shop.
     pub order_steps: crate::lab::actions::OrderSteps,
+}
+
+impl AppState {
+    /// What the lab's (and the printers') work uses, from these parts.
+    pub fn lab(&self) -> crate::lab::LabContext {
+        crate::lab::LabContext {
+            db: self.db.clone(),
+            storage: self.storage.clone(),
+            config: self.config.clone(),
+            mail_due: self.mail_due.clone(),
+            slice_slots: self.slice_slots.clone(),
+            mesh_work: self.mesh_work.clone(),
+            links: self.links.clone(),
+            order_steps: self.order_steps,
+        }
+    }
+
+    /// What the shop's work uses, from these parts.
+    pub fn shop(&self) -> crate::shop::ShopContext {
+        crate::shop::ShopContext {
+            db: self.db.clone(),
+            storage: self.storage.clone(),
+            config: self.config.clone(),
+            mail_due: self.mail_due.clone(),
+            slice_slots: self.slice_slots.clone(),
+            mesh_work: self.mesh_work.clone(),
+            links: self.links.clone(),
+            keepsakes: self.keepsakes.clone(),
+            card_payments: self.card_payments.clone(),
+            outside: self.outside.clone(),
+        }
+    }
+
+    /// What making concepts and models uses, from these parts.
+    pub fn generation(&self) -> crate::generation::GenerationContext {
+        crate::generation::GenerationContext {
+            db: self.db.clone(),
+            storage: self.storage.clone(),
+            config: self.config.clone(),
+            mesh_work: self.mesh_work.clone(),
+            images: self.images.clone(),
+            writer: self.writer.clone(),
+            models: self.models.clone(),
+            text_models: self.text_models.clone(),
+        }
+    }
+}
+
+impl From<&AppState> for crate::lab::LabContext {
+    fn from(state: &AppState) -> Self {
+        state.lab()
+    }
+}
+
+impl From<&AppState> for crate::shop::ShopContext {
+    fn from(state: &AppState) -> Self {
+        state.shop()
+    }
+}
+
+impl From<&AppState> for crate::generation::GenerationContext {
+    fn from(state: &AppState) -> Self {
+        state.generation()
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -271,11 +271,9 @@ fn each_table_is_written_by_the_one_room_that_owns_it() {
 
 /// What `docs/architecture.md` allows each room to name: its "How the rooms
 /// depend on each other" table ("every room" and "every room but `x`" read
-/// as they say), and the rooms its exception paragraph lets still name
-/// `state` (they take the whole `AppState`).
+/// as they say).
 struct DeclaredEdges {
     allowed: std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
-    still_take_the_state: std::collections::BTreeSet<String>,
 }
 
 fn declared_edges(rooms: &[String]) -> DeclaredEdges {
@@ -307,9 +305,7 @@ fn declared_edges(rooms: &[String]) -> DeclaredEdges {
             allowed.insert(room, others);
         }
     }
-    let exception = section.split("One exception remains").nth(1).expect("the exception is named");
-    let exception = exception.split("still take the whole").next().unwrap();
-    DeclaredEdges { allowed, still_take_the_state: named(exception).into_iter().collect() }
+    DeclaredEdges { allowed }
 }
 
 /// The rooms each room's code names, each with the files that name it.
@@ -335,9 +331,9 @@ fn edges() -> std::collections::BTreeMap<(String, String), Vec<String>> {
 
 /// The rooms form a graph without cycles, as docs/architecture.md declares
 /// it: every room has a row, no file names a room its row does not allow,
-/// and the rows themselves have no cycle. The one exception (rooms that
-/// still take the whole `AppState` may name `state`) is a list that can
-/// only shrink: a room not on it that names `state` fails here.
+/// and the rows themselves have no cycle. No domain room's row lists
+/// `state`: a domain function takes its room's context or single parts,
+/// never the whole `AppState`.
 #[test]
 fn the_rooms_depend_only_downwards_as_declared() {
     let rooms = rooms();
@@ -348,14 +344,18 @@ fn the_rooms_depend_only_downwards_as_declared() {
             wrong.push(format!("{room}: no row in docs/architecture.md"));
         }
     }
+    for (room, targets) in &declared.allowed {
+        if !["state", "workers", "http", "cli"].contains(&room.as_str()) && targets.contains("state") {
+            wrong.push(format!("{room}: a domain room may not name `state` (take the room's context)"));
+        }
+    }
     let actual = edges();
     assert!(actual.len() > 20, "the rooms' names of each other are found: {actual:?}");
     for ((from, to), files) in &actual {
         if to == "platform" {
             continue;
         }
-        let allowed = declared.allowed.get(from).is_some_and(|targets| targets.contains(to))
-            || (to == "state" && declared.still_take_the_state.contains(from));
+        let allowed = declared.allowed.get(from).is_some_and(|targets| targets.contains(to));
         if !allowed {
             wrong.push(format!(
                 "{from} names {to} (not allowed by docs/architecture.md): {}",
@@ -454,4 +454,21 @@ fn reads_across_rooms_are_only_the_ones_still_listed() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Rows are read whole into `#[derive(sqlx::FromRow)]` structs (or tuples
+/// and scalars through `query_as` / `query_scalar`), never column by column
+/// with `try_get("name")`: a column renamed in SQL fails where the struct
+/// is, not at some distant string.
+#[test]
+fn rows_are_read_into_types_not_by_column_name() {
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    let wrong: Vec<String> = files
+        .iter()
+        .filter(|file| code_only(&std::fs::read_to_string(file).unwrap()).contains("try_get"))
+        .map(|file| file.strip_prefix(src()).unwrap().display().to_string())
+        .collect();
+    assert!(files.len() > 100, "the sources are found: {}", files.len());
+    assert!(wrong.is_empty(), "read by column name (use a FromRow struct): {wrong:?}");
 }

@@ -239,17 +239,23 @@ async fn worker_token(config: Config, name: &str) -> Result<(), String> {
 async fn orders(config: Config, command: OrdersCommand) -> Result<(), String> {
     let state = crate::state::AppState::open(config).await.map_err(|e| e.to_string())?;
     let outcome = match command {
-        OrdersCommand::SendOut { order, color, estimate_only: true } => {
-            crate::shop::fulfilment::estimate(&state, &crate::staff::StaffSession::console(), &order, &color)
-                .await
-                .map(|cents| println!("{}", crate::shop::fulfilment::price_words(&order, cents)))
-        }
-        OrdersCommand::SendOut { order, color, estimate_only: false } => {
-            crate::shop::fulfilment::send(&state, &crate::staff::StaffSession::console(), &order, &color)
-                .await
-                .map(|sent| println!("{}", sent.in_words(&order)))
-        }
-        OrdersCommand::Track { order } => crate::shop::fulfilment::track(&state, &order)
+        OrdersCommand::SendOut { order, color, estimate_only: true } => crate::shop::fulfilment::estimate(
+            &state.shop(),
+            &crate::staff::StaffSession::console(),
+            &order,
+            &color,
+        )
+        .await
+        .map(|cents| println!("{}", crate::shop::fulfilment::price_words(&order, cents))),
+        OrdersCommand::SendOut { order, color, estimate_only: false } => crate::shop::fulfilment::send(
+            &state.shop(),
+            &crate::staff::StaffSession::console(),
+            &order,
+            &color,
+        )
+        .await
+        .map(|sent| println!("{}", sent.in_words(&order))),
+        OrdersCommand::Track { order } => crate::shop::fulfilment::track(&state.shop(), &order)
             .await
             .map(|tracking| println!("{}", crate::shop::fulfilment::tracking_words(&order, &tracking))),
     };

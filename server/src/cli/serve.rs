@@ -26,11 +26,11 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     crate::workers::spawn(&state);
     tokio::spawn(crate::mail::sender::run(state.db.clone(), state.config.clone(), state.mail_due.clone()));
     let owner = format!("{}:{}", crate::workers::hostname(), std::process::id());
-    crate::printers::poller::spawn(state.clone(), owner);
+    crate::printers::poller::spawn(state.lab(), owner);
     // Marks orders printed outside shipped once the service ships them.
-    tokio::spawn(crate::shop::fulfilment::follow(state.clone()));
+    tokio::spawn(crate::shop::fulfilment::follow(state.shop()));
     // Finishes lab folder moves a crash or an unavailable storage left behind.
-    tokio::spawn(crate::lab::folders::run(state.clone()));
+    tokio::spawn(crate::lab::folders::run(state.lab()));
     // Removes files a crash left with no record pointing at them.
     tokio::spawn(crate::workers::orphans::run(state.clone()));
     if state.db.kind() == crate::platform::db::DatabaseKind::Postgres {

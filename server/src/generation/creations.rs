@@ -65,22 +65,22 @@ pub(crate) async fn insert(
 /// four designs queued, which start drawing while the browser is on its way
 /// to them; if queuing fails, the designs page adds them when it is opened.
 pub async fn create_and_start(
-    state: &crate::state::AppState,
+    cx: &crate::generation::GenerationContext,
     visitor: &VisitorId,
     story: &Story,
     kind: CreationKind,
 ) -> Result<Started, sqlx::Error> {
-    if kind == CreationKind::Object && state.text_models.is_some() {
+    if kind == CreationKind::Object && cx.text_models.is_some() {
         let id = new_id();
         let from = crate::generation::model3d::ModelFrom::Description(story.facts.clone());
         let job_id =
-            crate::generation::model3d::create_with_model(&state.db, &id, visitor, story, kind, from).await?;
+            crate::generation::model3d::create_with_model(&cx.db, &id, visitor, story, kind, from).await?;
         return Ok(Started::model(id, job_id));
     }
-    let id = create(&state.db, visitor, story, kind).await?;
+    let id = create(&cx.db, visitor, story, kind).await?;
     if let Err(error) = crate::generation::concepts::store::add_batch(
-        (&state.db, &state.config),
-        state.writer.as_ref(),
+        (&cx.db, &cx.config),
+        cx.writer.as_ref(),
         &id,
         story,
         kind,
@@ -172,6 +172,28 @@ pub async fn list_for(db: &Db, visitor: &VisitorId) -> Result<Vec<MyCreation>, s
 /// Saves the studio's settings for creation `id` (the keepsake spec, as
 /// JSON) and the quote job pricing them. The shop's studio keeps them on the
 /// creation's row; `creations` is written from this room alone.
+/// What the studio saved on a creation: its keepsake settings (JSON) and
+/// the quote job asked for them, with whose creation it is.
+#[derive(sqlx::FromRow)]
+pub struct SavedKeepsake {
+    pub visitor: String,
+    pub keepsake: Option<String>,
+    pub keepsake_quote_job_id: Option<String>,
+}
+
+/// The studio's settings saved on the creation `id`, if there is one.
+pub async fn saved_keepsake(db: &Db, id: &str) -> sqlx::Result<Option<SavedKeepsake>> {
+    sqlx::query_as("SELECT visitor, keepsake, keepsake_quote_job_id FROM creations WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await
+}
+
+/// Every creation's id (the orphan sweep keeps their files).
+pub async fn all_ids(db: &Db) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("SELECT id FROM creations").fetch_all(db.pool()).await
+}
+
 pub async fn save_keepsake(db: &Db, id: &str, spec_json: &str, quote_job_id: &str) -> sqlx::Result<()> {
     sqlx::query("UPDATE creations SET keepsake = $1, keepsake_quote_job_id = $2 WHERE id = $3")
         .bind(spec_json)

@@ -8,10 +8,10 @@ use app::creation::{CreationKind, Started};
 use app::error::AppError;
 use app::story::{HOBBY_MAX_CHARS, Story};
 
+use crate::generation::GenerationContext;
 use crate::generation::model3d::{self, ModelFrom};
 use crate::platform::model_file::{ModelFile, UnusableModel, read_model};
 use crate::platform::visitors::VisitorId;
-use crate::state::AppState;
 
 #[derive(thiserror::Error, Debug)]
 pub enum UploadError {
@@ -38,10 +38,14 @@ impl From<UploadError> for AppError {
 
 /// Reads and checks the file, keeps the repaired solid and starts a
 /// creation that goes straight to its model.
-pub async fn start(state: &AppState, visitor: &VisitorId, file: ModelFile) -> Result<Started, UploadError> {
-    let limits = state.config.model_limits();
+pub async fn start(
+    cx: &GenerationContext,
+    visitor: &VisitorId,
+    file: ModelFile,
+) -> Result<Started, UploadError> {
+    let limits = cx.config.model_limits();
     let name = display_name(&file.file_name);
-    let (stl, about) = state
+    let (stl, about) = cx
         .mesh_work
         .run(move || {
             read_model(&file.file_name, &file.bytes, &limits)
@@ -54,13 +58,13 @@ pub async fn start(state: &AppState, visitor: &VisitorId, file: ModelFile) -> Re
     let story = Story::new(vec![name], &about).map_err(|e| UploadError::File(e.to_string()))?;
     let id = crate::platform::tokens::new_id();
     let key = model3d::upload_key(&id);
-    state.storage.put(&key, stl).await.map_err(|e| UploadError::Storage(e.to_string()))?;
+    cx.storage.put(&key, stl).await.map_err(|e| UploadError::Storage(e.to_string()))?;
     let from = ModelFrom::Upload(key.clone());
-    match model3d::create_with_model(&state.db, &id, visitor, &story, CreationKind::Upload, from).await {
+    match model3d::create_with_model(&cx.db, &id, visitor, &story, CreationKind::Upload, from).await {
         Ok(job_id) => Ok(Started::model(id, job_id)),
         Err(error) => {
             // Nothing half-kept: the file goes with the rows that were not written.
-            if let Err(cleanup) = state.storage.delete(&key).await {
+            if let Err(cleanup) = cx.storage.delete(&key).await {
                 tracing::warn!(%cleanup, key, "an unused upload was left in storage");
             }
             Err(error.into())

@@ -49,7 +49,7 @@ pub async fn stripe_webhook(State(state): State<AppState>, headers: HeaderMap, b
             return refuse(&refused.to_string());
         }
     };
-    match card_payments::apply(&state, &event).await {
+    match card_payments::apply(&state.shop(), &event).await {
         Ok(Handled::Duplicate) => {
             Json(Received { received: true, duplicate: Some(true), outcome: None }).into_response()
         }

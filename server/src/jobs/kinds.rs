@@ -53,8 +53,9 @@ pub trait Job: Serialize + DeserializeOwned + Send + 'static {
     /// Whether a remote worker may take it (`MEMOREEZ_REMOTE_MESH_WORKERS`
     /// leaves such jobs to them).
     const REMOTE: bool = false;
-    /// What the work reaches: the app's state, for every kind so far.
-    type Context: Sync;
+    /// What the work reaches: its room's context (the database, storage,
+    /// the makers it calls), made for each run by the workers.
+    type Context: Send + Sync;
 
     fn payload(&self) -> serde_json::Value {
         serde_json::to_value(self).expect("a job's payload serialises")

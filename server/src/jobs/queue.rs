@@ -291,6 +291,42 @@ struct JobRow {
 }
 
 /// Whether the job is running under `owner`'s lease.
+/// Job `id`'s status (`queued`, `running`, `done`, `failed`); `None` for no such job.
+pub async fn status_of(db: &Db, id: &str) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT status FROM jobs WHERE id = $1").bind(id).fetch_optional(db.pool()).await
+}
+
+/// Which of the jobs `ids` failed for good, each with its reason.
+pub async fn failed_among(db: &Db, ids: &[&str]) -> sqlx::Result<Vec<(String, Option<String>)>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let places: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+    let sql = format!("SELECT id, error FROM jobs WHERE status = 'failed' AND id IN ({})", places.join(", "));
+    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+    for id in ids {
+        query = query.bind(*id);
+    }
+    query.fetch_all(db.pool()).await
+}
+
+/// The payloads of every job of `kind`, whatever its status (the orphan
+/// sweep reads the files they name).
+pub async fn payloads_of(db: &Db, kind: &str) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("SELECT payload FROM jobs WHERE kind = $1").bind(kind).fetch_all(db.pool()).await
+}
+
+/// The results of the done jobs of these kinds.
+pub async fn done_results_of(db: &Db, kinds: [&str; 2]) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT result FROM jobs WHERE kind IN ($1, $2) AND status = 'done' AND result IS NOT NULL",
+    )
+    .bind(kinds[0])
+    .bind(kinds[1])
+    .fetch_all(db.pool())
+    .await
+}
+
 pub async fn is_leased_to(db: &Db, id: &str, owner: &str) -> sqlx::Result<bool> {
     let row =
         sqlx::query("SELECT 1 AS yes FROM jobs WHERE id = $1 AND lease_owner = $2 AND status = 'running'")

@@ -1,8 +1,6 @@
 //! Worker tokens: what a remote `memoreez worker` shows to pull jobs. Only
 //! their SHA-256 is stored; a token is printed once, when it is made.
 
-use sqlx::Row;
-
 use crate::platform::db::Db;
 use crate::platform::time::now_ms;
 use crate::platform::tokens::{new_token, token_hash};
@@ -27,9 +25,8 @@ pub async fn create(db: &Db, name: &str) -> sqlx::Result<String> {
 
 /// The name of the worker whose token this is, if it is one.
 pub async fn worker_name(db: &Db, token: &str) -> sqlx::Result<Option<String>> {
-    let row = sqlx::query("SELECT name FROM worker_tokens WHERE token_hash = $1")
+    sqlx::query_scalar("SELECT name FROM worker_tokens WHERE token_hash = $1")
         .bind(token_hash(token))
         .fetch_optional(db.pool())
-        .await?;
-    row.map(|row| row.try_get("name")).transpose()
+        .await
 }

@@ -6,15 +6,14 @@
 use app::lab::REJECTION_REASONS;
 use app::print_job::{PrintJobAction, PrintJobStatus};
 use app::quote::money;
-use sqlx::Row;
 
+use crate::lab::LabContext;
 use crate::lab::events::add_event;
 use crate::lab::{folders as lab_files, student_links as links, submissions as lab};
 use crate::mail::lab as lab_mail;
 use crate::mail::lab::Student;
 use crate::mail::outbox;
 use crate::platform::time::now_ms;
-use crate::state::AppState;
 
 /// What a shop order does when its print job takes a step (`to`, with the
 /// step's words): the shop's side, in the step's own transaction. The state
@@ -60,19 +59,27 @@ async fn load(tx: &mut sqlx::Transaction<'_, sqlx::Any>, job_id: &str) -> Result
     .fetch_optional(&mut **tx)
     .await?
     .ok_or(ActionError::NotFound)?;
-    let from = PrintJobStatus::parse(&row.try_get::<String, _>("status")?)
+    let job: JobRow = sqlx::FromRow::from_row(&row)?;
+    let from = PrintJobStatus::parse(&job.status)
         .ok_or_else(|| sqlx::Error::Decode("unknown print job status".into()))?;
-    Ok(PrintJob { from, order_id: row.try_get("order_id")?, student: crate::lab::students::of_row(&row)? })
+    Ok(PrintJob { from, order_id: job.order_id, student: crate::lab::students::of_row(&row)? })
+}
+
+/// The columns of the job's row [`load`] reads beside its student's.
+#[derive(sqlx::FromRow)]
+struct JobRow {
+    status: String,
+    order_id: Option<String>,
 }
 
 /// Applies staff's `action` to the job; the status it is in afterwards.
 pub async fn act(
-    state: &AppState,
+    cx: &LabContext,
     _staff: &crate::staff::StaffSession,
     job_id: &str,
     action: &PrintJobAction,
 ) -> Result<PrintJobStatus, ActionError> {
-    act_as(state, job_id, action, "staff").await
+    act_as(cx, job_id, action, "staff").await
 }
 
 /// Applies `action` for `actor` (`staff`, or `printer` for what a printer
@@ -80,7 +87,7 @@ pub async fn act(
 /// `printers::sending::send` uploads the file first and calls this. A
 /// reprint makes a new job: `lab::reprint::reprint`, not this.
 pub async fn act_as(
-    state: &AppState,
+    cx: &LabContext,
     job_id: &str,
     action: &PrintJobAction,
     actor: &str,
@@ -89,7 +96,7 @@ pub async fn act_as(
         return Err(ActionError::NotNow { from: "asked here", action: "reprinted (lab::reprint does that)" });
     }
     let now = now_ms();
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = cx.db.begin_write().await?;
     let PrintJob { from, order_id, mut student } = load(&mut tx, job_id).await?;
 
     let (to, details) = match action {
@@ -104,7 +111,7 @@ pub async fn act_as(
             add_event(&mut tx, job_id, now, (actor, "reviewed"), (Some(from), from), "Marked as reviewed.")
                 .await?;
             tx.commit().await?;
-            lab_files::settle_after_step(state, job_id).await;
+            lab_files::settle_after_step(cx, job_id).await;
             return Ok(from);
         }
         PrintJobAction::Approve { weight_g, print_hours } => {
@@ -120,8 +127,8 @@ pub async fn act_as(
             if !(0.01..=2_000.0).contains(print_hours) {
                 return Err(invalid("print_hours", "Enter the print time in hours, like 2.5."));
             }
-            let hours = lab::quoted_hours(state, *print_hours);
-            let price = state.config.lab.price(lab::material(student.method), *weight_g);
+            let hours = lab::quoted_hours(cx, *print_hours);
+            let price = cx.config.lab.price(lab::material(student.method), *weight_g);
             sqlx::query(
                 "UPDATE print_jobs SET weight_g = $1, print_hours = $2, price_cents = $3, currency = $4 WHERE id = $5",
             )
@@ -204,7 +211,7 @@ pub async fn act_as(
             )
             .await?;
             tx.commit().await?;
-            lab_files::settle_after_step(state, job_id).await;
+            lab_files::settle_after_step(cx, job_id).await;
             return Ok(from);
         }
         PrintJobAction::SendToPrinter { printer_id } => {
@@ -281,14 +288,14 @@ pub async fn act_as(
     }
     add_event(&mut tx, job_id, now, (actor, action.kind()), (Some(from), to), &details).await?;
     if let Some(order_id) = order_id {
-        (state.order_steps)(&mut tx, &order_id, to, &details, now).await?;
+        (cx.order_steps)(&mut tx, &order_id, to, &details, now).await?;
     }
     if let Some(student) = &student {
-        tell_student(state, &mut tx, job_id, student, (to, &details), now).await?;
+        tell_student(cx, &mut tx, job_id, student, (to, &details), now).await?;
     }
     tx.commit().await?;
-    lab_files::settle_after_step(state, job_id).await;
-    outbox::wake(&state.mail_due);
+    lab_files::settle_after_step(cx, job_id).await;
+    outbox::wake(&cx.mail_due);
     Ok(to)
 }
 
@@ -309,7 +316,7 @@ fn invalid(field: &'static str, message: impl Into<String>) -> ActionError {
 /// The student's email for the job's new status, with a fresh link to the job
 /// (the one with the price also lets them accept it, for the configured days).
 async fn tell_student(
-    state: &AppState,
+    cx: &LabContext,
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     job_id: &str,
     student: &Student,
@@ -317,7 +324,7 @@ async fn tell_student(
     now: i64,
 ) -> sqlx::Result<()> {
     const DAY_MS: i64 = 24 * 3600 * 1000;
-    let confirm_days = state.config.lab_confirm_days as i64;
+    let confirm_days = cx.config.lab_confirm_days as i64;
     let (can_confirm, days) = match to {
         PrintJobStatus::Pending => (true, confirm_days),
         PrintJobStatus::Printing | PrintJobStatus::PrintFailed => (false, 30),
@@ -326,10 +333,10 @@ async fn tell_student(
     };
     let token = crate::platform::tokens::new_token();
     links::add_link(tx, job_id, &token, can_confirm, now + days * DAY_MS).await?;
-    let link = links::public_link(state, job_id, &token);
+    let link = links::public_link(cx, job_id, &token);
     let mail = match to {
         PrintJobStatus::Pending => {
-            lab_mail::approved(state.config.lab_confirm_days, job_id, student, details, &link)
+            lab_mail::approved(cx.config.lab_confirm_days, job_id, student, details, &link)
         }
         PrintJobStatus::Rejected => lab_mail::rejected(job_id, student, details, &link),
         PrintJobStatus::Printing => lab_mail::printing(job_id, student, details, &link),

@@ -78,3 +78,17 @@ impl EventRow {
 pub(crate) fn event_line(row: &sqlx::any::AnyRow, zone: chrono_tz::Tz) -> sqlx::Result<PrintJobEvent> {
     Ok(<EventRow as sqlx::FromRow<'_, sqlx::any::AnyRow>>::from_row(row)?.line(zone))
 }
+
+/// Where the lab's log stands: the newest event's id and time (`None`
+/// before the first), which the staff pages' stream follows.
+pub async fn newest(db: &Db) -> sqlx::Result<(Option<i64>, Option<i64>)> {
+    sqlx::query_as("SELECT MAX(id), MAX(at) FROM print_job_events").fetch_one(db.pool()).await
+}
+
+/// How many jobs were submitted after event `after`.
+pub async fn submitted_since(db: &Db, after: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM print_job_events WHERE id > $1 AND kind = 'submitted'")
+        .bind(after)
+        .fetch_one(db.pool())
+        .await
+}

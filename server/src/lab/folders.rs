@@ -14,10 +14,9 @@ use std::time::Duration;
 
 use app::print_job::PrintJobStatus;
 use serde_json::json;
-use sqlx::Row;
 
+use crate::lab::LabContext;
 use crate::platform::storage::StorageError;
-use crate::state::AppState;
 
 /// The storage folder holding the status folders.
 pub const ROOT: &str = "lab";
@@ -146,8 +145,8 @@ struct SettleRow {
 /// Brings job `id`'s folder in line with the database: moved into its
 /// status's folder, `metadata.json` rewritten. Nothing for a shop order's
 /// job or an unknown id. Safe to run any number of times, from any instance.
-pub async fn settle(state: &AppState, id: &str) -> Result<(), SettleError> {
-    let db = state.db.pool();
+pub async fn settle(cx: &LabContext, id: &str) -> Result<(), SettleError> {
+    let db = cx.db.pool();
     let Some(job) = sqlx::query_as::<_, SettleRow>(
         "SELECT status, folder, updated_at, name, email, discipline, class_number, method, color, printer, \
          notes, file_name, weight_g, print_hours, price_cents, currency, created_at, reviewed_at \
@@ -165,18 +164,18 @@ pub async fn settle(state: &AppState, id: &str) -> Result<(), SettleError> {
     // through one move, then another step, can leave files in two) comes here.
     for other in PrintJobStatus::ALL.map(PrintJobStatus::as_str).into_iter().filter(|s| *s != status) {
         let prefix = format!("{ROOT}/{other}/{folder}");
-        for from in state.storage.list(&prefix).await? {
+        for from in cx.storage.list(&prefix).await? {
             let Some(rest) = from.strip_prefix(&format!("{prefix}/")) else { continue };
-            match state.storage.rename(&from, &key(status, folder, rest)).await {
+            match cx.storage.rename(&from, &key(status, folder, rest)).await {
                 // Another instance moved it first.
                 Ok(()) | Err(StorageError::NotFound(_)) => {}
                 Err(error) => return Err(error.into()),
             }
         }
-        state.storage.remove_empty_folder(&prefix)?;
+        cx.storage.remove_empty_folder(&prefix)?;
     }
 
-    let history: Vec<serde_json::Value> = crate::lab::events::log(&state.db, id)
+    let history: Vec<serde_json::Value> = crate::lab::events::log(&cx.db, id)
         .await?
         .into_iter()
         .map(|event| {
@@ -212,7 +211,7 @@ pub async fn settle(state: &AppState, id: &str) -> Result<(), SettleError> {
         "history": history,
     });
     let pretty = serde_json::to_vec_pretty(&metadata).expect("JSON values serialise");
-    state.storage.put(&key(status, folder, METADATA), pretty).await?;
+    cx.storage.put(&key(status, folder, METADATA), pretty).await?;
 
     // Only if nothing changed meanwhile; otherwise the next settle catches up.
     sqlx::query(
@@ -227,35 +226,32 @@ pub async fn settle(state: &AppState, id: &str) -> Result<(), SettleError> {
 }
 
 /// Settles every student job whose folder is behind its row; how many.
-pub async fn settle_due(state: &AppState) -> Result<usize, SettleError> {
-    let due: Vec<String> = sqlx::query(
+pub async fn settle_due(cx: &LabContext) -> Result<usize, SettleError> {
+    let due: Vec<String> = sqlx::query_scalar(
         "SELECT id FROM print_jobs WHERE folder IS NOT NULL \
          AND (filed_status IS NULL OR filed_status <> status OR filed_at IS NULL OR filed_at <> updated_at) \
          ORDER BY updated_at LIMIT 500",
     )
-    .fetch_all(state.db.pool())
-    .await?
-    .iter()
-    .map(|row| row.try_get("id"))
-    .collect::<sqlx::Result<_>>()?;
+    .fetch_all(cx.db.pool())
+    .await?;
     for id in &due {
-        settle(state, id).await?;
+        settle(cx, id).await?;
     }
     Ok(due.len())
 }
 
 /// Settles after a step, logging (not failing) when storage is unavailable:
 /// the step is committed, and the background loop finishes the move later.
-pub async fn settle_after_step(state: &AppState, id: &str) {
-    if let Err(error) = settle(state, id).await {
+pub async fn settle_after_step(cx: &LabContext, id: &str) {
+    if let Err(error) = settle(cx, id).await {
         tracing::warn!(%error, job = id, "the job's folder will be moved later");
     }
 }
 
 /// Finishes moves left by a crash or an unavailable storage: at start, then every half minute.
-pub async fn run(state: AppState) {
+pub async fn run(cx: LabContext) {
     loop {
-        match settle_due(&state).await {
+        match settle_due(&cx).await {
             Ok(0) => {}
             Ok(settled) => tracing::info!(settled, "lab folders brought up to date"),
             Err(error) => tracing::warn!(%error, "lab folders could not be brought up to date"),
@@ -269,6 +265,11 @@ fn utc(at_ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(at_ms)
         .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
         .unwrap_or_default()
+}
+
+/// Every print job's folder name (the orphan sweep keeps what is in them).
+pub async fn all_folders(db: &crate::platform::db::Db) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("SELECT folder FROM print_jobs WHERE folder IS NOT NULL").fetch_all(db.pool()).await
 }
 
 #[cfg(test)]

@@ -16,9 +16,8 @@
 use std::path::{Path, PathBuf};
 
 pub use slicing::open_link::{LinkError, SCHEME, link, parse, resolve};
-use sqlx::Row;
 
-use crate::state::AppState;
+use crate::lab::LabContext;
 
 #[derive(thiserror::Error, Debug, PartialEq, Eq)]
 pub enum OpenError {
@@ -84,9 +83,9 @@ fn signed_text(job_id: &str, relative: &str) -> String {
 }
 
 /// The link with which a staff page opens `relative` for print job `job_id`.
-pub fn job_link(state: &AppState, job_id: &str, relative: &str) -> String {
+pub fn job_link(cx: &LabContext, job_id: &str, relative: &str) -> String {
     let exp = crate::platform::time::now_ms() / 1000 + LINK_HOURS * 3600;
-    let sig = state.links.signature(&signed_text(job_id, relative), exp);
+    let sig = cx.links.signature(&signed_text(job_id, relative), exp);
     let job: String = url::form_urlencoded::byte_serialize(job_id.as_bytes()).collect();
     format!("{}&job={job}&exp={exp}&sig={sig}", link(relative))
 }
@@ -116,7 +115,7 @@ pub struct Opening {
 
 /// The link's job and file when this site signed it, it has not expired
 /// and it names a file staff open.
-pub fn verify(state: &AppState, link: &str) -> Option<(String, String)> {
+pub fn verify(cx: &LabContext, link: &str) -> Option<(String, String)> {
     let (Ok(relative), Some(job_id), Some(exp), Some(sig)) = (
         parse(link),
         param(link, "job"),
@@ -126,27 +125,26 @@ pub fn verify(state: &AppState, link: &str) -> Option<(String, String)> {
         return None;
     };
     let now_s = crate::platform::time::now_ms() / 1000;
-    (staff_file(&relative) && state.links.verify(&signed_text(&job_id, &relative), exp, &sig, now_s))
+    (staff_file(&relative) && cx.links.verify(&signed_text(&job_id, &relative), exp, &sig, now_s))
         .then_some((job_id, relative))
 }
 
 /// Writes a reported opening or refusal into the job's event log; `false`
 /// (nothing written) when the site did not sign the link, it has expired or
 /// the job is gone.
-pub async fn record(state: &AppState, opening: &Opening) -> sqlx::Result<bool> {
-    let Some((job_id, relative)) = verify(state, &opening.link) else {
+pub async fn record(cx: &LabContext, opening: &Opening) -> sqlx::Result<bool> {
+    let Some((job_id, relative)) = verify(cx, &opening.link) else {
         return Ok(false);
     };
     let now = crate::platform::time::now_ms();
-    let mut tx = state.db.begin_write().await?;
-    let Some(row) = sqlx::query("SELECT status FROM print_jobs WHERE id = $1")
+    let mut tx = cx.db.begin_write().await?;
+    let Some(status): Option<String> = sqlx::query_scalar("SELECT status FROM print_jobs WHERE id = $1")
         .bind(&job_id)
         .fetch_optional(&mut *tx)
         .await?
     else {
         return Ok(false);
     };
-    let status: String = row.try_get("status")?;
     let file = relative.rsplit('/').next().unwrap_or_default();
     // A computer's name, as a host name goes: nothing else of the caller's reaches the log.
     let computer: String = opening

@@ -5,10 +5,9 @@
 use app::order::OrderView;
 use app::print_job::PrintJobStatus;
 use app::staff::{FileLink, OnPrinter, PrintJobCard, PrintJobPage, Queue, QueueTab, StudentDetails};
-use sqlx::Row;
 
+use crate::lab::LabContext;
 use crate::lab::folders::{self, THUMBNAIL};
-use crate::state::AppState;
 
 /// Queues a shop order as a print job (ReadyToPrint, source `shop`), once:
 /// a second call for the same order changes nothing. Returns whether it was queued now.
@@ -119,10 +118,10 @@ struct CardRow {
     folder: Option<String>,
 }
 
-fn card(state: &AppState, row: CardRow) -> PrintJobCard {
+fn card(cx: &LabContext, row: CardRow) -> PrintJobCard {
     // A shop order's picture stays with the order: `printers::board` links it.
     let thumbnail_url = match (&row.order_id, &row.folder) {
-        (None, Some(_)) => Some(crate::lab::student_links::file_link(state, &row.id, THUMBNAIL, 1)),
+        (None, Some(_)) => Some(crate::lab::student_links::file_link(cx, &row.id, THUMBNAIL, 1)),
         _ => None,
     };
     PrintJobCard {
@@ -141,7 +140,7 @@ fn card(state: &AppState, row: CardRow) -> PrintJobCard {
         price_cents: row.price_cents,
         currency: row.currency,
         new: row.reviewed_at.is_none(),
-        queued: crate::platform::time::lab_time(row.created_at, state.config.lab_zone()),
+        queued: crate::platform::time::lab_time(row.created_at, cx.config.lab_zone()),
         created_at_ms: row.created_at,
         place: None,
         eta: None,
@@ -164,11 +163,11 @@ struct FilesRow {
 
 /// A job's page: its card, status and event log; `None` for an unknown id.
 pub async fn job_page(
-    state: &AppState,
+    cx: &LabContext,
     _staff: &crate::staff::StaffSession,
     id: &str,
 ) -> sqlx::Result<Option<PrintJobPage>> {
-    let db = state.db.pool();
+    let db = cx.db.pool();
     let Some(row) = sqlx::query_as::<_, CardRow>(sqlx::AssertSqlSafe(format!(
         "SELECT {CARD_COLUMNS} FROM print_jobs WHERE id = $1"
     )))
@@ -180,8 +179,8 @@ pub async fn job_page(
     };
     let status = PrintJobStatus::parse(&row.status)
         .ok_or_else(|| sqlx::Error::Decode("unknown print job status".into()))?;
-    let events = crate::lab::events::events(&state.db, state.config.lab_zone(), id).await?;
-    let printing = printing(state, id).await?;
+    let events = crate::lab::events::events(&cx.db, cx.config.lab_zone(), id).await?;
+    let printing = printing(cx, id).await?;
     let files = sqlx::query_as::<_, FilesRow>(
         "SELECT file_key, folder, filed_status, status, file_name, sliced_ext, discipline, class_number, printer \
          FROM print_jobs WHERE id = $1",
@@ -191,8 +190,8 @@ pub async fn job_page(
     .await?;
     let Some(folder) = files.folder else {
         // A shop order: its file stays with the order.
-        let slicer_link = crate::lab::open_in_slicer::job_link(state, id, &files.file_key);
-        let card = card(state, row);
+        let slicer_link = crate::lab::open_in_slicer::job_link(cx, id, &files.file_key);
+        let card = card(cx, row);
         return Ok(Some(PrintJobPage {
             card,
             status,
@@ -217,16 +216,15 @@ pub async fn job_page(
         Some(sliced) => folders::sliced_file(&folder, sliced),
         None => folders::slicer_model_file(&folder),
     };
-    let slicer_link =
-        crate::lab::open_in_slicer::job_link(state, id, &folders::key(&filed, &folder, &to_open));
+    let slicer_link = crate::lab::open_in_slicer::job_link(cx, id, &folders::key(&filed, &folder, &to_open));
     let mut links = vec![FileLink {
         label: format!("Model as sent ({file_name})"),
-        url: crate::lab::student_links::file_link(state, id, "model", 1),
+        url: crate::lab::student_links::file_link(cx, id, "model", 1),
     }];
     if let Some(sliced) = &sliced_ext {
         links.push(FileLink {
             label: format!("Sliced file (.{sliced})"),
-            url: crate::lab::student_links::file_link(state, id, "sliced", 1),
+            url: crate::lab::student_links::file_link(cx, id, "sliced", 1),
         });
     }
     let student = StudentDetails {
@@ -236,7 +234,7 @@ pub async fn job_page(
         file_name,
         folder: format!("{}/{filed}/{folder}", folders::ROOT),
     };
-    let card = card(state, row);
+    let card = card(cx, row);
     Ok(Some(PrintJobPage {
         card,
         status,
@@ -262,28 +260,34 @@ pub struct Printing {
     pub replaced_by: Option<String>,
 }
 
-pub async fn printing(state: &AppState, id: &str) -> sqlx::Result<Printing> {
-    let db = state.db.pool();
-    let row = sqlx::query(
+pub async fn printing(cx: &LabContext, id: &str) -> sqlx::Result<Printing> {
+    let row: PrintingRow = sqlx::query_as(
         "SELECT p.name AS printer, j.progress_pct, j.time_left_s, j.replaces_job, \
          (SELECT r.id FROM print_jobs r WHERE r.replaces_job = j.id) AS replaced_by \
          FROM print_jobs j LEFT JOIN printers p ON p.id = j.printer_id WHERE j.id = $1",
     )
     .bind(id)
-    .fetch_one(db)
+    .fetch_one(cx.db.pool())
     .await?;
-    let on_printer = row.try_get::<Option<String>, _>("printer")?.map(|printer| -> sqlx::Result<OnPrinter> {
-        Ok(OnPrinter {
-            printer,
-            progress_pct: row.try_get("progress_pct")?,
-            time_left_s: row.try_get("time_left_s")?,
-        })
-    });
     Ok(Printing {
-        on_printer: on_printer.transpose()?,
-        replaces: row.try_get("replaces_job")?,
-        replaced_by: row.try_get("replaced_by")?,
+        on_printer: row.printer.map(|printer| OnPrinter {
+            printer,
+            progress_pct: row.progress_pct,
+            time_left_s: row.time_left_s,
+        }),
+        replaces: row.replaces_job,
+        replaced_by: row.replaced_by,
     })
+}
+
+/// A job's row as [`printing`] reads it.
+#[derive(sqlx::FromRow)]
+struct PrintingRow {
+    printer: Option<String>,
+    progress_pct: Option<f64>,
+    time_left_s: Option<i64>,
+    replaces_job: Option<String>,
+    replaced_by: Option<String>,
 }
 
 /// The shop order job `id` prints: `None` for no such job, `Some(None)`
@@ -300,11 +304,11 @@ const MAX_CARDS: i64 = 300;
 
 /// The dashboard: totals per status, and the jobs of `status` (or of the first status with jobs).
 pub async fn queue(
-    state: &AppState,
+    cx: &LabContext,
     _staff: &crate::staff::StaffSession,
     status: Option<PrintJobStatus>,
 ) -> sqlx::Result<Queue> {
-    let db = state.db.pool();
+    let db = cx.db.pool();
     let totals: Vec<(String, i64, f64, f64)> = sqlx::query_as(
         "SELECT status, COUNT(*) AS jobs, COALESCE(SUM(weight_g), 0.0) AS grams, \
          COALESCE(SUM(print_hours), 0.0) AS hours FROM print_jobs GROUP BY status",
@@ -332,8 +336,8 @@ pub async fn queue(
     .bind(MAX_CARDS)
     .fetch_all(db)
     .await?;
-    let jobs: Vec<PrintJobCard> = rows.into_iter().map(|row| card(state, row)).collect();
-    let read_at = crate::platform::time::lab_clock(crate::platform::time::now_ms(), state.config.lab_zone());
+    let jobs: Vec<PrintJobCard> = rows.into_iter().map(|row| card(cx, row)).collect();
+    let read_at = crate::platform::time::lab_clock(crate::platform::time::now_ms(), cx.config.lab_zone());
     // The printer strip, places and times: `printers::board`.
     Ok(Queue { read_at, tabs, showing, jobs, printers: vec![] })
 }

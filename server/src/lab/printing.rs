@@ -57,3 +57,108 @@ pub async fn record_progress(
     .await?;
     Ok(())
 }
+
+/// A job on a printer (Printing, with a printer named), as the printers
+/// room reads it to plan the queue, show each printer and follow it.
+#[derive(sqlx::FromRow, Clone, Debug)]
+pub struct PrintingJob {
+    pub id: String,
+    pub name: String,
+    pub printer_id: String,
+    /// The file's name on the printer (see [`printer_file_name`]).
+    pub printer_file: Option<String>,
+    pub sent_at: Option<i64>,
+    pub print_hours: Option<f64>,
+    pub progress_pct: Option<f64>,
+    pub time_left_s: Option<i64>,
+}
+
+const PRINTING: &str = "SELECT id, name, printer_id, printer_file, sent_at, print_hours, progress_pct, time_left_s \
+                        FROM print_jobs WHERE status = $1 AND printer_id IS NOT NULL";
+
+/// Every job printing on a printer.
+pub async fn printing_jobs(db: &Db) -> sqlx::Result<Vec<PrintingJob>> {
+    sqlx::query_as(PRINTING).bind(PrintJobStatus::Printing.as_str()).fetch_all(db.pool()).await
+}
+
+/// The jobs printing on printer `printer_id` (one, unless staff started a
+/// second by hand).
+pub async fn printing_on(db: &Db, printer_id: &str) -> sqlx::Result<Vec<PrintingJob>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("{PRINTING} AND printer_id = $2")))
+        .bind(PrintJobStatus::Printing.as_str())
+        .bind(printer_id)
+        .fetch_all(db.pool())
+        .await
+}
+
+/// What a job needs of a printer (its method, colour and size), where it
+/// stands, and what the plan weighs it by.
+#[derive(sqlx::FromRow, Clone, Debug)]
+pub struct JobForPrinter {
+    pub id: String,
+    pub status: String,
+    pub method: String,
+    pub color: String,
+    pub size_x_mm: Option<f64>,
+    pub size_y_mm: Option<f64>,
+    pub size_z_mm: Option<f64>,
+    pub print_hours: Option<f64>,
+    pub weight_g: Option<f64>,
+}
+
+const FOR_PRINTER: &str = "SELECT id, status, method, color, size_x_mm, size_y_mm, size_z_mm, print_hours, weight_g \
+                           FROM print_jobs";
+
+/// The jobs ready to print, in queue order.
+pub async fn waiting_to_print(db: &Db) -> sqlx::Result<Vec<JobForPrinter>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{FOR_PRINTER} WHERE status = $1 ORDER BY COALESCE(queue_at, created_at), id"
+    )))
+    .bind(PrintJobStatus::ReadyToPrint.as_str())
+    .fetch_all(db.pool())
+    .await
+}
+
+/// Job `id` as a printer sees it; `None` for no such job.
+pub async fn job_for_printer(db: &Db, id: &str) -> sqlx::Result<Option<JobForPrinter>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("{FOR_PRINTER} WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await
+}
+
+/// Where a job's file to print is: a shop order's, or a student job's
+/// folder (filed under `status`, or — mid-move — `filed_status`).
+#[derive(sqlx::FromRow, Clone, Debug)]
+pub struct FileToPrint {
+    pub order_id: Option<String>,
+    pub folder: Option<String>,
+    pub status: String,
+    pub filed_status: Option<String>,
+    pub sliced_ext: Option<String>,
+}
+
+/// Where job `id`'s file to print is; `None` for no such job.
+pub async fn file_to_print(db: &Db, id: &str) -> sqlx::Result<Option<FileToPrint>> {
+    sqlx::query_as("SELECT order_id, folder, status, filed_status, sliced_ext FROM print_jobs WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await
+}
+
+/// The printer the order's newest job is printing on, and how far it is.
+pub async fn order_on_printer(db: &Db, order_id: &str) -> sqlx::Result<Option<app::staff::OnPrinter>> {
+    let row: Option<(String, Option<f64>, Option<i64>)> = sqlx::query_as(
+        "SELECT p.name, j.progress_pct, j.time_left_s FROM print_jobs j JOIN printers p ON p.id = j.printer_id \
+         WHERE j.order_id = $1 AND j.status = $2 ORDER BY j.created_at DESC LIMIT 1",
+    )
+    .bind(order_id)
+    .bind(PrintJobStatus::Printing.as_str())
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.map(|(printer, progress_pct, time_left_s)| app::staff::OnPrinter {
+        printer,
+        progress_pct,
+        time_left_s,
+    }))
+}

@@ -4,20 +4,19 @@
 //! job) and the student is told, at the price already accepted.
 
 use app::print_job::PrintJobStatus;
-use sqlx::Row;
 
+use crate::lab::LabContext;
 use crate::lab::actions::ActionError;
 use crate::lab::folders::{self, METADATA};
 use crate::lab::student_links as links;
 use crate::mail::lab::Student;
 use crate::mail::outbox;
 use crate::platform::time::now_ms;
-use crate::state::AppState;
 
 /// Reprints failed job `job_id` with staff's `note`; the failed job stays
 /// PrintFailed (its log names the reprint). Returns its status.
 pub async fn reprint(
-    state: &AppState,
+    cx: &LabContext,
     _staff: &crate::staff::StaffSession,
     job_id: &str,
     note: &str,
@@ -29,7 +28,7 @@ pub async fn reprint(
             message: "The note can be at most 1000 characters.".into(),
         });
     }
-    let db = state.db.pool();
+    let db = cx.db.pool();
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT status, folder, filed_status, name, method, color, {} FROM print_jobs WHERE id = $1",
         crate::lab::students::COLUMNS
@@ -38,60 +37,70 @@ pub async fn reprint(
     .fetch_optional(db)
     .await?
     .ok_or(ActionError::NotFound)?;
-    let from = PrintJobStatus::parse(&row.try_get::<String, _>("status")?)
+    let failed: FailedJob = sqlx::FromRow::from_row(&row)?;
+    let from = PrintJobStatus::parse(&failed.status)
         .ok_or_else(|| sqlx::Error::Decode("unknown print job status".into()))?;
     if from != PrintJobStatus::PrintFailed {
         return Err(ActionError::NotNow { from: from.label(), action: "reprinted" });
     }
     let new_id = folders::new_job_id();
-    let old_folder: Option<String> = row.try_get("folder")?;
-    let new_folder = old_folder.as_ref().map(|_| {
-        let text = |column: &str| row.try_get::<String, _>(column).unwrap_or_default();
-        folders::folder_name(&text("name"), &text("method"), &text("color"), &new_id)
-    });
+    let old_folder = failed.folder;
+    let new_folder = old_folder
+        .as_ref()
+        .map(|_| folders::folder_name(&failed.name, &failed.method, &failed.color, &new_id));
     let copied = match (&old_folder, &new_folder) {
         (Some(old), Some(new)) => {
-            let at = row.try_get::<Option<String>, _>("filed_status")?.unwrap_or(from.as_str().to_string());
-            copy_folder(state, (&at, old), new).await?
+            let at = failed.filed_status.unwrap_or(from.as_str().to_string());
+            copy_folder(cx, (&at, old), new).await?
         }
         _ => vec![],
     };
     let recorded =
-        record(state, job_id, &new_id, new_folder.as_deref(), note, crate::lab::students::of_row(&row)?)
-            .await;
+        record(cx, job_id, &new_id, new_folder.as_deref(), note, crate::lab::students::of_row(&row)?).await;
     if let Err(error) = recorded {
         // Nothing points at the copies: take them back.
         for key in &copied {
-            let _ = state.storage.delete(key).await;
+            let _ = cx.storage.delete(key).await;
         }
         return Err(error);
     }
-    folders::settle_after_step(state, &new_id).await;
-    folders::settle_after_step(state, job_id).await;
-    outbox::wake(&state.mail_due);
+    folders::settle_after_step(cx, &new_id).await;
+    folders::settle_after_step(cx, job_id).await;
+    outbox::wake(&cx.mail_due);
     Ok(from)
+}
+
+/// The failed job's row as [`reprint`] reads it (beside its student's).
+#[derive(sqlx::FromRow)]
+struct FailedJob {
+    status: String,
+    folder: Option<String>,
+    filed_status: Option<String>,
+    name: String,
+    method: String,
+    color: String,
 }
 
 /// Copies the failed job's files (not its metadata, which settling writes)
 /// into the new job's folder under ReadyToPrint, renamed for it; their keys.
 async fn copy_folder(
-    state: &AppState,
+    cx: &LabContext,
     (status, old): (&str, &str),
     new: &str,
 ) -> Result<Vec<String>, ActionError> {
     let prefix = format!("{}/{status}/{old}", folders::ROOT);
     let mut copied: Vec<String> = Vec::new();
-    for key in state.storage.list(&prefix).await.map_err(storage)? {
+    for key in cx.storage.list(&prefix).await.map_err(storage)? {
         let Some(name) = key.strip_prefix(&format!("{prefix}/")) else { continue };
         if name == METADATA {
             continue;
         }
         let renamed = name.replacen(old, new, 1);
         let to = folders::key(PrintJobStatus::ReadyToPrint.as_str(), new, &renamed);
-        let bytes = state.storage.get(&key).await.map_err(storage)?;
-        if let Err(error) = state.storage.put(&to, bytes).await {
+        let bytes = cx.storage.get(&key).await.map_err(storage)?;
+        if let Err(error) = cx.storage.put(&to, bytes).await {
             for key in &copied {
-                let _ = state.storage.delete(key).await;
+                let _ = cx.storage.delete(key).await;
             }
             return Err(storage(error));
         }
@@ -106,7 +115,7 @@ fn storage(error: crate::platform::storage::StorageError) -> ActionError {
 
 /// The new job's row and both events, and the student's email, in one transaction.
 async fn record(
-    state: &AppState,
+    cx: &LabContext,
     old_id: &str,
     new_id: &str,
     new_folder: Option<&str>,
@@ -115,7 +124,7 @@ async fn record(
 ) -> Result<(), ActionError> {
     let now = now_ms();
     let ready = PrintJobStatus::ReadyToPrint.as_str();
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = cx.db.begin_write().await?;
     let taken: Option<String> = sqlx::query_scalar("SELECT id FROM print_jobs WHERE replaces_job = $1")
         .bind(old_id)
         .fetch_optional(&mut *tx)
@@ -176,7 +185,7 @@ async fn record(
         const DAY_MS: i64 = 24 * 3600 * 1000;
         let token = crate::platform::tokens::new_token();
         links::add_link(&mut tx, new_id, &token, false, now + 180 * DAY_MS).await?;
-        let link = links::public_link(state, new_id, &token);
+        let link = links::public_link(cx, new_id, &token);
         outbox::enqueue(&mut tx, &crate::mail::lab::reprinting(old_id, new_id, &student, note, &link))
             .await?;
     }

@@ -10,12 +10,11 @@ use app::lab::PrintMethod;
 use app::print_job::PrintJobStatus;
 use slicing::gcode::{grams, summarise};
 use slicing::quote::Engine;
-use sqlx::Row;
 
+use crate::lab::LabContext;
 use crate::lab::folders::{self, key, model_file, sliced_file};
 use crate::platform::model_file::ModelFile;
 use crate::platform::time::now_ms;
-use crate::state::AppState;
 
 #[derive(thiserror::Error, Debug)]
 pub enum SlicedError {
@@ -62,15 +61,25 @@ struct Job {
     method: PrintMethod,
 }
 
-async fn job(state: &AppState, id: &str) -> Result<Job, SlicedError> {
-    let row = sqlx::query(
+/// A student job's row as [`job`] reads it.
+#[derive(sqlx::FromRow)]
+struct JobRow {
+    status: String,
+    filed_status: Option<String>,
+    folder: String,
+    file_name: String,
+    method: String,
+}
+
+async fn job(cx: &LabContext, id: &str) -> Result<Job, SlicedError> {
+    let row: JobRow = sqlx::query_as(
         "SELECT status, filed_status, folder, file_name, method FROM print_jobs WHERE id = $1 AND folder IS NOT NULL",
     )
     .bind(id)
-    .fetch_optional(state.db.pool())
+    .fetch_optional(cx.db.pool())
     .await?
     .ok_or(SlicedError::NotFound)?;
-    let status = PrintJobStatus::parse(&row.try_get::<String, _>("status")?).ok_or(SlicedError::NotFound)?;
+    let status = PrintJobStatus::parse(&row.status).ok_or(SlicedError::NotFound)?;
     if matches!(status, PrintJobStatus::PaidPickedUp | PrintJobStatus::Rejected) {
         return Err(SlicedError::Refused(format!(
             "The job is {}: its files no longer change.",
@@ -79,10 +88,10 @@ async fn job(state: &AppState, id: &str) -> Result<Job, SlicedError> {
     }
     Ok(Job {
         status,
-        filed: row.try_get::<Option<String>, _>("filed_status")?.unwrap_or_else(|| status.as_str().into()),
-        folder: row.try_get("folder")?,
-        file_name: row.try_get("file_name")?,
-        method: PrintMethod::parse(&row.try_get::<String, _>("method")?).unwrap_or(PrintMethod::Filament),
+        filed: row.filed_status.unwrap_or_else(|| status.as_str().into()),
+        folder: row.folder,
+        file_name: row.file_name,
+        method: PrintMethod::parse(&row.method).unwrap_or(PrintMethod::Filament),
     })
 }
 
@@ -107,12 +116,12 @@ pub fn gcode_figures(bytes: &[u8], method: PrintMethod) -> Result<Figures, Slice
 
 /// Keeps staff's sliced file (`.gcode` or `.3mf`) for job `id`; what it said.
 pub async fn upload(
-    state: &AppState,
+    cx: &LabContext,
     _staff: &crate::staff::StaffSession,
     id: &str,
     file: ModelFile,
 ) -> Result<Figures, SlicedError> {
-    let job = job(state, id).await?;
+    let job = job(cx, id).await?;
     let ext = folders::extension(&file.file_name);
     let figures = match ext.as_str() {
         "gcode" => gcode_figures(&file.bytes, job.method)?,
@@ -124,28 +133,27 @@ pub async fn upload(
             ));
         }
     };
-    keep(state, id, &job, (&ext, file.bytes), figures, "Sliced file uploaded").await?;
+    keep(cx, id, &job, (&ext, file.bytes), figures, "Sliced file uploaded").await?;
     Ok(figures)
 }
 
 /// Slices the student's model with PrusaSlicer (the lab's filament profile)
 /// and keeps the G-code as the job's sliced file.
 pub async fn slice(
-    state: &AppState,
+    cx: &LabContext,
     _staff: &crate::staff::StaffSession,
     id: &str,
 ) -> Result<Figures, SlicedError> {
-    let job = job(state, id).await?;
+    let job = job(cx, id).await?;
     if job.method == PrintMethod::Resin {
         return Err(SlicedError::Refused(
             "Resin prints are sliced in the resin printer's own software; upload its file.".into(),
         ));
     }
     let model =
-        state.storage.get(&key(&job.filed, &job.folder, &model_file(&job.folder, &job.file_name))).await?;
-    let _slot = state.slice_slots.acquire().await;
-    let (slicer, limits, book) =
-        (state.config.slicer(), state.config.model_limits(), state.config.lab.clone());
+        cx.storage.get(&key(&job.filed, &job.folder, &model_file(&job.folder, &job.file_name))).await?;
+    let _slot = cx.slice_slots.acquire().await;
+    let (slicer, limits, book) = (cx.config.slicer(), cx.config.model_limits(), cx.config.lab.clone());
     let (name, material) = (job.file_name.clone(), crate::lab::submissions::material(job.method));
     let gcode = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
         let mesh =
@@ -161,14 +169,14 @@ pub async fn slice(
     .map_err(|e| SlicedError::Crashed(e.to_string()))?
     .map_err(SlicedError::Crashed)?;
     let figures = gcode_figures(&gcode, job.method)?;
-    keep(state, id, &job, ("gcode", gcode.into()), figures, "Sliced here with PrusaSlicer").await?;
+    keep(cx, id, &job, ("gcode", gcode.into()), figures, "Sliced here with PrusaSlicer").await?;
     Ok(figures)
 }
 
 /// Writes the file into the job's folder, then records it (and its
 /// figures) with an event; the folder's metadata follows.
 async fn keep(
-    state: &AppState,
+    cx: &LabContext,
     id: &str,
     job: &Job,
     (ext, bytes): (&str, bytes::Bytes),
@@ -177,9 +185,9 @@ async fn keep(
 ) -> Result<(), SlicedError> {
     let name = sliced_file(&job.folder, ext);
     let at = key(&job.filed, &job.folder, &name);
-    state.storage.put(&at, bytes).await?;
+    cx.storage.put(&at, bytes).await?;
     let now = now_ms();
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = cx.db.begin_write().await?;
     let recorded = sqlx::query(
         "UPDATE print_jobs SET sliced_ext = $1, weight_g = COALESCE($2, weight_g), \
          print_hours = COALESCE($3, print_hours), updated_at = $4 WHERE id = $5 AND status = $6",
@@ -213,7 +221,7 @@ async fn keep(
     )
     .await?;
     tx.commit().await?;
-    folders::settle_after_step(state, id).await;
+    folders::settle_after_step(cx, id).await;
     Ok(())
 }
 

@@ -4,15 +4,14 @@
 
 use app::lab::{PrintMethod, StudentPrintJob};
 use app::print_job::PrintJobStatus;
-use sqlx::Row;
 
+use crate::lab::LabContext;
 use crate::lab::events::{add_event, event_line};
 use crate::lab::folders::{self, THUMBNAIL};
 use crate::lab::submissions::{LabError, page_path};
 use crate::mail::outbox;
 use crate::platform::time::now_ms;
 use crate::platform::tokens::{new_token, token_hash};
-use crate::state::AppState;
 
 /// The link in the "received" email works this long (a job can wait weeks).
 pub const VIEW_LINK_DAYS: i64 = 180;
@@ -40,31 +39,31 @@ pub async fn add_link(
 }
 
 /// The student's page, as a full link for emails.
-pub fn public_link(state: &AppState, id: &str, token: &str) -> String {
-    format!("{}{}", state.config.public_url.trim_end_matches('/'), page_path(id, token))
+pub fn public_link(cx: &LabContext, id: &str, token: &str) -> String {
+    format!("{}{}", cx.config.public_url.trim_end_matches('/'), page_path(id, token))
 }
 
 /// A link to one of a student job's files (`thumbnail.png`, `model`,
 /// `sliced`) that works for `days` without a session.
-pub fn file_link(state: &AppState, id: &str, file: &str, days: i64) -> String {
+pub fn file_link(cx: &LabContext, id: &str, file: &str, days: i64) -> String {
     let path = format!("/api/lab/jobs/{id}/files/{file}");
     let expires_s = now_ms() / 1000 + days * 24 * 3600;
-    state.links.sign(&path, expires_s)
+    cx.links.sign(&path, expires_s)
 }
 
 /// Whether the link `token` of job `id` may confirm its price; `NotFound`
 /// when it is no link of the job's or has expired.
-async fn may_confirm(state: &AppState, id: &str, token: &str) -> Result<bool, LabError> {
-    let row = sqlx::query(
+async fn may_confirm(cx: &LabContext, id: &str, token: &str) -> Result<bool, LabError> {
+    let can_confirm: i64 = sqlx::query_scalar(
         "SELECT can_confirm FROM student_links WHERE token_hash = $1 AND job_id = $2 AND expires_at > $3",
     )
     .bind(token_hash(token))
     .bind(id)
     .bind(now_ms())
-    .fetch_optional(state.db.pool())
+    .fetch_optional(cx.db.pool())
     .await?
     .ok_or(LabError::NotFound)?;
-    Ok(row.try_get::<i64, _>("can_confirm")? == 1)
+    Ok(can_confirm == 1)
 }
 
 /// The job as its student sees it through the link `token` (its place in
@@ -73,7 +72,7 @@ async fn may_confirm(state: &AppState, id: &str, token: &str) -> Result<bool, La
 /// One query for the link, the job and its log: this is what a student's
 /// page polls, and on SQLite each query is a trip to the connection's thread
 /// (three separate ones made this endpoint ~25 % slower under load).
-pub async fn student_view(state: &AppState, id: &str, token: &str) -> Result<StudentPrintJob, LabError> {
+pub async fn student_view(cx: &LabContext, id: &str, token: &str) -> Result<StudentPrintJob, LabError> {
     let rows = sqlx::query(
         "SELECT l.can_confirm, l.expires_at, j.status, j.name, j.method, j.color, j.file_name, j.weight_g, \
          j.print_hours, j.price_cents, j.currency, e.at, e.actor, e.kind, e.from_status, e.to_status, e.details, \
@@ -91,19 +90,20 @@ pub async fn student_view(state: &AppState, id: &str, token: &str) -> Result<Stu
     // A confirm link that ran out still shows the job (and offers a fresh
     // link) for as long as a view link would.
     .bind(now_ms() - VIEW_LINK_DAYS * DAY_MS)
-    .fetch_all(state.db.pool())
+    .fetch_all(cx.db.pool())
     .await?;
     let first = rows.first().ok_or(LabError::NotFound)?;
     let job = <StudentJobRow as sqlx::FromRow<'_, sqlx::any::AnyRow>>::from_row(first)?;
     let status = PrintJobStatus::parse(&job.status)
         .ok_or_else(|| sqlx::Error::Decode("unknown print job status".into()))?;
-    let zone = state.config.lab_zone();
+    let zone = cx.config.lab_zone();
     let can_confirm = job.can_confirm == 1 && status == PrintJobStatus::Pending && job.expires_at > now_ms();
     let confirm_until = can_confirm.then(|| crate::platform::time::lab_time(job.expires_at, zone));
     let mut events = Vec::with_capacity(rows.len());
     for row in &rows {
         // A job with no events yet joins one row of NULLs.
-        if row.try_get::<Option<i64>, _>("at")?.is_some() {
+        let event: EventAt = sqlx::FromRow::from_row(row)?;
+        if event.at.is_some() {
             events.push(event_line(row, zone)?);
         }
     }
@@ -120,7 +120,7 @@ pub async fn student_view(state: &AppState, id: &str, token: &str) -> Result<Stu
         currency: job.currency,
         can_confirm,
         confirm_until,
-        thumbnail_url: Some(file_link(state, id, THUMBNAIL, 1)),
+        thumbnail_url: Some(file_link(cx, id, THUMBNAIL, 1)),
         events,
         on_printer: job.printer_name.map(|printer| app::staff::OnPrinter {
             printer,
@@ -156,14 +156,14 @@ struct StudentJobRow {
 }
 
 /// The student accepts the approved price: Pending → ReadyToPrint.
-pub async fn confirm(state: &AppState, id: &str, token: &str) -> Result<(), LabError> {
-    if !may_confirm(state, id, token).await? {
+pub async fn confirm(cx: &LabContext, id: &str, token: &str) -> Result<(), LabError> {
+    if !may_confirm(cx, id, token).await? {
         return Err(LabError::NotNow(
             "This link only shows your job; use the one in the email with the price.".into(),
         ));
     }
     let now = now_ms();
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = cx.db.begin_write().await?;
     let (from, to) = (PrintJobStatus::Pending, PrintJobStatus::ReadyToPrint);
     let moved =
         sqlx::query("UPDATE print_jobs SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
@@ -182,12 +182,12 @@ pub async fn confirm(state: &AppState, id: &str, token: &str) -> Result<(), LabE
     if let Some(student) = crate::lab::students::of_job(&mut tx, id).await? {
         let token = new_token();
         add_link(&mut tx, id, &token, false, now + VIEW_LINK_DAYS * DAY_MS).await?;
-        let link = public_link(state, id, &token);
+        let link = public_link(cx, id, &token);
         outbox::enqueue(&mut tx, &crate::mail::lab::queued(id, &student, &link)).await?;
     }
     tx.commit().await?;
-    folders::settle_after_step(state, id).await;
-    outbox::wake(&state.mail_due);
+    folders::settle_after_step(cx, id).await;
+    outbox::wake(&cx.mail_due);
     Ok(())
 }
 
@@ -197,13 +197,13 @@ const FRESH_LINK_EVERY_MS: i64 = 10 * 60 * 1000;
 /// A student whose link to accept the price ran out (or who lost it) asks,
 /// from their job's page, for a fresh one: the approval email again, with
 /// a new link good for the lab's confirm days. At most one per ten minutes.
-pub async fn send_fresh_confirm_link(state: &AppState, id: &str, token: &str) -> Result<(), LabError> {
-    let job = student_view(state, id, token).await?;
+pub async fn send_fresh_confirm_link(cx: &LabContext, id: &str, token: &str) -> Result<(), LabError> {
+    let job = student_view(cx, id, token).await?;
     if job.status != PrintJobStatus::Pending {
         return Err(LabError::NotNow("This job is not waiting for you to accept a price.".into()));
     }
     let now = now_ms();
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = cx.db.begin_write().await?;
     let recent: Option<i64> =
         sqlx::query_scalar("SELECT MAX(at) FROM print_job_events WHERE job_id = $1 AND kind = 'fresh_link'")
             .bind(id)
@@ -224,12 +224,12 @@ pub async fn send_fresh_confirm_link(state: &AppState, id: &str, token: &str) ->
     .await?
     .unwrap_or_default();
     let fresh = new_token();
-    let days = state.config.lab_confirm_days as i64;
+    let days = cx.config.lab_confirm_days as i64;
     add_link(&mut tx, id, &fresh, true, now + days * DAY_MS).await?;
-    let link = public_link(state, id, &fresh);
+    let link = public_link(cx, id, &fresh);
     outbox::enqueue(
         &mut tx,
-        &crate::mail::lab::approved(state.config.lab_confirm_days, id, &student, &details, &link),
+        &crate::mail::lab::approved(cx.config.lab_confirm_days, id, &student, &details, &link),
     )
     .await?;
     add_event(
@@ -242,6 +242,12 @@ pub async fn send_fresh_confirm_link(state: &AppState, id: &str, token: &str) ->
     )
     .await?;
     tx.commit().await?;
-    outbox::wake(&state.mail_due);
+    outbox::wake(&cx.mail_due);
     Ok(())
+}
+
+/// Whether a row of [`student_view`]'s join has an event (`at` is NULL when the job has none).
+#[derive(sqlx::FromRow)]
+struct EventAt {
+    at: Option<i64>,
 }

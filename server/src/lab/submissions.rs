@@ -9,6 +9,7 @@ use app::lab::{CheckedSubmission, PrintMethod, Submission};
 use app::print_job::PrintJobStatus;
 use slicing::material::Material;
 
+use crate::lab::LabContext;
 use crate::lab::events::add_event;
 use crate::lab::folders::{self, THUMBNAIL};
 use crate::lab::student_links::{DAY_MS, VIEW_LINK_DAYS, add_link, public_link};
@@ -16,7 +17,6 @@ use crate::mail::outbox;
 use crate::platform::model_file::{ModelFile, UnusableModel, read_model};
 use crate::platform::time::now_ms;
 use crate::platform::tokens::new_token;
-use crate::state::AppState;
 
 #[derive(thiserror::Error, Debug)]
 pub enum LabError {
@@ -78,14 +78,14 @@ pub fn material(method: PrintMethod) -> Material {
 }
 
 /// Checks and keeps a student's submission.
-pub async fn submit(state: &AppState, file: ModelFile, form: &Submission) -> Result<Submitted, LabError> {
-    let form = form.checked(&state.config.lab_options()).map_err(LabError::Invalid)?;
+pub async fn submit(cx: &LabContext, file: ModelFile, form: &Submission) -> Result<Submitted, LabError> {
+    let form = form.checked(&cx.config.lab_options()).map_err(LabError::Invalid)?;
     let ModelFile { file_name, bytes } = file;
-    let limits = state.config.model_limits();
+    let limits = cx.config.model_limits();
     let (name, model) = (file_name.clone(), bytes.clone());
     // The file is kept as the student sent it (staff open it in their slicer);
     // the kernel's reading proves it is a printable solid and draws its picture.
-    let (picture, mesh_only, size_mm) = state
+    let (picture, mesh_only, size_mm) = cx
         .mesh_work
         .run(move || {
             let mesh = read_model(&name, &model, &limits)?;
@@ -108,15 +108,15 @@ pub async fn submit(state: &AppState, file: ModelFile, form: &Submission) -> Res
     let mesh_key = folders::key(uploaded, &folder, &folders::slicer_model_file(&folder));
     let forget = || async {
         for key in [&model_key, &picture_key, &mesh_key] {
-            if let Err(error) = state.storage.delete(key).await {
+            if let Err(error) = cx.storage.delete(key).await {
                 tracing::warn!(%error, key, "an unused upload was left in storage");
             }
         }
     };
     let kept = async {
-        state.storage.put(&model_key, bytes).await?;
-        state.storage.put(&mesh_key, bytes::Bytes::from(mesh_only)).await?;
-        state.storage.put(&picture_key, bytes::Bytes::from(picture)).await
+        cx.storage.put(&model_key, bytes).await?;
+        cx.storage.put(&mesh_key, bytes::Bytes::from(mesh_only)).await?;
+        cx.storage.put(&picture_key, bytes::Bytes::from(picture)).await
     };
     if let Err(error) = kept.await {
         forget().await;
@@ -125,20 +125,20 @@ pub async fn submit(state: &AppState, file: ModelFile, form: &Submission) -> Res
     let token = new_token();
     let submitted = Submitted { id, token };
     let recorded =
-        record(state, &submitted, &form, (file_name.as_str(), folder.as_str(), model_key.as_str()), size_mm)
+        record(cx, &submitted, &form, (file_name.as_str(), folder.as_str(), model_key.as_str()), size_mm)
             .await;
     if let Err(error) = recorded {
         // Nothing points at the files: take them back.
         forget().await;
         return Err(error.into());
     }
-    folders::settle_after_step(state, &submitted.id).await;
-    outbox::wake(&state.mail_due);
+    folders::settle_after_step(cx, &submitted.id).await;
+    outbox::wake(&cx.mail_due);
     Ok(submitted)
 }
 
 async fn record(
-    state: &AppState,
+    cx: &LabContext,
     submitted: &Submitted,
     form: &CheckedSubmission,
     (file_name, folder, model_key): (&str, &str, &str),
@@ -146,7 +146,7 @@ async fn record(
 ) -> sqlx::Result<()> {
     let now = now_ms();
     let uploaded = PrintJobStatus::Uploaded.as_str();
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = cx.db.begin_write().await?;
     sqlx::query(
         "INSERT INTO print_jobs (id, source, order_id, status, name, email, method, color, notes, file_key, \
          quantity, created_at, updated_at, discipline, class_number, printer, file_name, folder, filed_status, \
@@ -183,13 +183,13 @@ async fn record(
     )
     .await?;
     add_link(&mut tx, &submitted.id, &submitted.token, false, now + VIEW_LINK_DAYS * DAY_MS).await?;
-    let link = public_link(state, &submitted.id, &submitted.token);
+    let link = public_link(cx, &submitted.id, &submitted.token);
     outbox::enqueue(&mut tx, &crate::mail::lab::received(form, &submitted.id, file_name, &link)).await?;
     tx.commit().await
 }
 
 /// Print time as the lab quotes it: rounded up to its price book's step (half hours).
-pub fn quoted_hours(state: &AppState, hours: f64) -> f64 {
+pub fn quoted_hours(cx: &LabContext, hours: f64) -> f64 {
     let seconds = (hours.max(0.0) * 3600.0).round() as u64;
-    state.config.lab.shown_time_s(seconds) as f64 / 3600.0
+    cx.config.lab.shown_time_s(seconds) as f64 / 3600.0
 }

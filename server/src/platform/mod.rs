@@ -20,6 +20,7 @@ pub mod readiness;
 pub mod readings;
 pub mod secrets;
 pub mod signed_links;
+pub mod slice_slots;
 pub mod spend;
 pub mod storage;
 pub mod time;

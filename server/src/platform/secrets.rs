@@ -2,18 +2,11 @@
 //! (the link-signing key, the staff password's hash), by name. Written only
 //! here; the rooms that keep a secret call these.
 
-use sqlx::Row;
-
 use crate::platform::db::Db;
 
 /// The secret called `name`, if there is one.
 pub async fn get(db: &Db, name: &str) -> sqlx::Result<Option<String>> {
-    sqlx::query("SELECT value FROM secrets WHERE name = $1")
-        .bind(name)
-        .fetch_optional(db.pool())
-        .await?
-        .map(|row| row.try_get("value"))
-        .transpose()
+    sqlx::query_scalar("SELECT value FROM secrets WHERE name = $1").bind(name).fetch_optional(db.pool()).await
 }
 
 /// Keeps `value` as `name` unless there is one already (whoever inserts

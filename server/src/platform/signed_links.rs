@@ -19,7 +19,8 @@ const SECRET_NAME: &str = "link_signing";
 
 #[derive(Clone)]
 pub struct LinkSigner {
-    secret: Vec<u8>,
+    // Shared: every room context carries a copy of the signer.
+    secret: std::sync::Arc<[u8]>,
 }
 
 impl std::fmt::Debug for LinkSigner {
@@ -37,7 +38,7 @@ impl LinkSigner {
         crate::platform::secrets::add_if_none(db, SECRET_NAME, &URL_SAFE_NO_PAD.encode(fresh)).await?;
         let value = crate::platform::secrets::get(db, SECRET_NAME).await?.ok_or(sqlx::Error::RowNotFound)?;
         let secret = URL_SAFE_NO_PAD.decode(value).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-        Ok(LinkSigner { secret })
+        Ok(LinkSigner { secret: secret.into() })
     }
 
     fn mac(&self, path: &str, expires_s: i64) -> Hmac<Sha256> {
@@ -71,7 +72,7 @@ mod tests {
 
     #[test]
     fn a_link_opens_its_own_path_until_it_expires() {
-        let signer = LinkSigner { secret: b"k".repeat(32) };
+        let signer = LinkSigner { secret: b"k".repeat(32).into() };
         let link = signer.sign("/api/orders/a/files/print.gcode", 1_000);
         let (path, query) = link.split_once('?').unwrap();
         let sig = query.split("&sig=").nth(1).unwrap();
@@ -80,7 +81,7 @@ mod tests {
         assert!(!signer.verify(path, 2_000, sig, 999), "a later expiry is not signed");
         assert!(!signer.verify("/api/orders/b/files/print.gcode", 1_000, sig, 999), "another path");
         assert!(!signer.verify(path, 1_000, "not base64!", 999));
-        let other = LinkSigner { secret: b"j".repeat(32) };
+        let other = LinkSigner { secret: b"j".repeat(32).into() };
         assert!(!other.verify(path, 1_000, sig, 999), "another site's secret");
     }
 }

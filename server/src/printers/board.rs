@@ -8,53 +8,49 @@ use app::lab::StudentPrintJob;
 use app::print_job::PrintJobStatus;
 use app::staff::{PrintJobCard, PrintJobPage, Queue};
 
+use crate::lab::LabContext;
 use crate::lab::print_jobs;
 use crate::lab::student_links;
 use crate::lab::submissions::LabError;
 use crate::printers::eta::{QueuePlan, in_words, queue_plan};
 use crate::staff::StaffSession;
-use crate::state::AppState;
 
 /// The staff dashboard: the lab's queue tab, with the printer strip, and the
 /// waiting cards' places and times from one plan (one read of the printers).
 pub async fn queue(
-    state: &AppState,
+    cx: &LabContext,
     staff: &StaffSession,
     status: Option<PrintJobStatus>,
 ) -> sqlx::Result<Queue> {
-    let mut queue = print_jobs::queue(state, staff, status).await?;
-    let plan = queue_plan(state).await?;
+    let mut queue = print_jobs::queue(cx, staff, status).await?;
+    let plan = queue_plan(cx).await?;
     if queue.showing == PrintJobStatus::ReadyToPrint {
-        plan_cards(state, &plan, &mut queue.jobs);
+        plan_cards(cx, &plan, &mut queue.jobs);
     }
-    order_pictures(state, &mut queue.jobs);
-    queue.printers = crate::printers::pages::cards(state, staff, &plan).await?;
+    order_pictures(cx, &mut queue.jobs);
+    queue.printers = crate::printers::pages::cards(cx, staff, &plan).await?;
     Ok(queue)
 }
 
 /// A job's page, with where it can print while it waits; `None` for an unknown id.
-pub async fn job_page(
-    state: &AppState,
-    staff: &StaffSession,
-    id: &str,
-) -> sqlx::Result<Option<PrintJobPage>> {
-    let Some(mut page) = print_jobs::job_page(state, staff, id).await? else { return Ok(None) };
+pub async fn job_page(cx: &LabContext, staff: &StaffSession, id: &str) -> sqlx::Result<Option<PrintJobPage>> {
+    let Some(mut page) = print_jobs::job_page(cx, staff, id).await? else { return Ok(None) };
     if page.status == PrintJobStatus::ReadyToPrint {
-        plan_cards(state, &queue_plan(state).await?, std::slice::from_mut(&mut page.card));
-        page.printers = crate::printers::sending::choices(state, id).await?;
+        plan_cards(cx, &queue_plan(cx).await?, std::slice::from_mut(&mut page.card));
+        page.printers = crate::printers::sending::choices(cx, id).await?;
     }
-    order_pictures(state, std::slice::from_mut(&mut page.card));
+    order_pictures(cx, std::slice::from_mut(&mut page.card));
     Ok(Some(page))
 }
 
 /// The student's page: their job, with its place in the queue and when it
 /// should be ready while it waits to print.
-pub async fn student_view(state: &AppState, id: &str, token: &str) -> Result<StudentPrintJob, LabError> {
-    let mut job = student_links::student_view(state, id, token).await?;
+pub async fn student_view(cx: &LabContext, id: &str, token: &str) -> Result<StudentPrintJob, LabError> {
+    let mut job = student_links::student_view(cx, id, token).await?;
     if job.status == PrintJobStatus::ReadyToPrint {
-        let plan = queue_plan(state).await?;
+        let plan = queue_plan(cx).await?;
         if let Some((place, eta)) = plan.of(id) {
-            let zone = state.config.lab_zone();
+            let zone = cx.config.lab_zone();
             job.queue_place = Some((place, plan.jobs.len()));
             job.ready_around = eta.ready_ms.map(|at| crate::platform::time::lab_time(at, zone));
         }
@@ -63,21 +59,22 @@ pub async fn student_view(state: &AppState, id: &str, token: &str) -> Result<Stu
 }
 
 /// Puts the waiting cards' places and times from the queue's plan.
-fn plan_cards(state: &AppState, plan: &QueuePlan, cards: &mut [PrintJobCard]) {
+fn plan_cards(cx: &LabContext, plan: &QueuePlan, cards: &mut [PrintJobCard]) {
     for card in cards {
         if let Some((place, eta)) = plan.of(&card.id) {
             let printer = eta.printer_id.as_deref().and_then(|id| plan.printer_name(id));
             card.place = Some(place);
-            card.eta = Some(in_words(state, eta, printer));
+            card.eta = Some(in_words(cx, eta, printer));
         }
     }
 }
 
 /// A shop order's card shows the order's own picture, by a signed link.
-fn order_pictures(state: &AppState, cards: &mut [PrintJobCard]) {
+fn order_pictures(cx: &LabContext, cards: &mut [PrintJobCard]) {
     for card in cards {
         if let Some(order) = &card.order_id {
-            card.thumbnail_url = Some(crate::shop::order_links::file_link(state, order, "thumbnail.png", 1));
+            card.thumbnail_url =
+                Some(crate::shop::order_links::file_link((&cx.links, &cx.config), order, "thumbnail.png", 1));
         }
     }
 }

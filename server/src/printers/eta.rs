@@ -5,10 +5,7 @@
 
 use std::collections::HashMap;
 
-use app::print_job::PrintJobStatus;
-use sqlx::Row;
-
-use crate::state::AppState;
+use crate::lab::LabContext;
 
 /// A printer and when it will be free (now, if idle; when its print ends).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,27 +94,19 @@ const UNKNOWN_PRINT_S: i64 = 3600;
 /// Plans the ReadyToPrint jobs, in queue order, on every printer: free now,
 /// or when the job printing on it should end (the printer's own estimate,
 /// else the job's print time from when it was sent).
-pub async fn queue_plan(state: &AppState) -> sqlx::Result<QueuePlan> {
+pub async fn queue_plan(cx: &LabContext) -> sqlx::Result<QueuePlan> {
     let now = crate::platform::time::now_ms();
-    let printers = crate::printers::store::list(&state.db).await?;
-    let printing = sqlx::query(
-        "SELECT printer_id, time_left_s, sent_at, print_hours FROM print_jobs WHERE status = $1 AND printer_id IS NOT NULL",
-    )
-    .bind(PrintJobStatus::Printing.as_str())
-    .fetch_all(state.db.pool())
-    .await?;
+    let printers = crate::printers::store::list(&cx.db).await?;
+    let printing = crate::lab::printing::printing_jobs(&cx.db).await?;
     let mut loads = Vec::new();
     for printer in &printers {
         let mut free_at_ms = now;
-        for job in printing
-            .iter()
-            .filter(|row| row.try_get::<String, _>("printer_id").ok().as_deref() == Some(&printer.id))
-        {
-            let left_s = match job.try_get::<Option<i64>, _>("time_left_s")? {
+        for job in printing.iter().filter(|job| job.printer_id == printer.id) {
+            let left_s = match job.time_left_s {
                 Some(left) => left,
                 None => {
-                    let hours: f64 = job.try_get::<Option<f64>, _>("print_hours")?.unwrap_or(1.0);
-                    let sent: i64 = job.try_get::<Option<i64>, _>("sent_at")?.unwrap_or(now);
+                    let hours = job.print_hours.unwrap_or(1.0);
+                    let sent = job.sent_at.unwrap_or(now);
                     ((hours * 3600.0) as i64 - (now - sent) / 1000).max(0)
                 }
             };
@@ -125,23 +114,15 @@ pub async fn queue_plan(state: &AppState) -> sqlx::Result<QueuePlan> {
         }
         loads.push(PrinterLoad { id: printer.id.clone(), free_at_ms });
     }
-    let waiting = sqlx::query(
-        "SELECT id, method, color, size_x_mm, size_y_mm, size_z_mm, print_hours, weight_g FROM print_jobs \
-         WHERE status = $1 ORDER BY COALESCE(queue_at, created_at), id",
-    )
-    .bind(PrintJobStatus::ReadyToPrint.as_str())
-    .fetch_all(state.db.pool())
-    .await?;
+    let waiting = crate::lab::printing::waiting_to_print(&cx.db).await?;
     let mut queue = Vec::new();
     let mut grams = HashMap::new();
-    for row in &waiting {
-        let needs = crate::printers::sending::needs_of_row(row)?;
-        let hours: Option<f64> = row.try_get("print_hours")?;
-        let id: String = row.try_get("id")?;
-        grams.insert(id.clone(), row.try_get::<Option<f64>, _>("weight_g")?.unwrap_or(0.0));
+    for job in waiting {
+        let needs = crate::printers::sending::needs_of_job(&job);
+        grams.insert(job.id.clone(), job.weight_g.unwrap_or(0.0));
         queue.push(WaitingJob {
-            id,
-            print_time_s: hours.map_or(UNKNOWN_PRINT_S, |h| (h * 3600.0) as i64),
+            id: job.id,
+            print_time_s: job.print_hours.map_or(UNKNOWN_PRINT_S, |h| (h * 3600.0) as i64),
             fits_on: printers
                 .iter()
                 .filter(|printer| crate::printers::sending::mismatch(printer, &needs).is_none())
@@ -163,8 +144,8 @@ pub async fn queue_plan(state: &AppState) -> sqlx::Result<QueuePlan> {
 }
 
 /// "starts around 14:20 on MK4, ready around 16:05" (in the lab's time zone), or why there is no time.
-pub fn in_words(state: &AppState, eta: &Eta, printer_name: Option<&str>) -> String {
-    let zone = state.config.lab_zone();
+pub fn in_words(cx: &LabContext, eta: &Eta, printer_name: Option<&str>) -> String {
+    let zone = cx.config.lab_zone();
     match (eta.start_ms, eta.ready_ms) {
         (Some(start), Some(ready)) => format!(
             "starts around {} on {}, ready around {}",

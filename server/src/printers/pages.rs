@@ -4,40 +4,30 @@
 
 use app::error::AppError;
 use app::lab::PrintMethod;
-use app::print_job::PrintJobStatus;
 use app::staff::{OnPrinter, PrinterCard, PrinterForm};
-use sqlx::Row;
 
+use crate::lab::LabContext;
 use crate::printers::eta::QueuePlan;
 use crate::printers::store::{Connection, KeySource, NewPrinter};
-use crate::state::AppState;
 
 /// Every printer, by name, with the job printing on it.
 pub async fn cards(
-    state: &AppState,
+    cx: &LabContext,
     _staff: &crate::staff::StaffSession,
     plan: &QueuePlan,
 ) -> sqlx::Result<Vec<PrinterCard>> {
-    let printing = sqlx::query(
-        "SELECT id, name, printer_id, progress_pct, time_left_s FROM print_jobs \
-         WHERE status = $1 AND printer_id IS NOT NULL",
-    )
-    .bind(PrintJobStatus::Printing.as_str())
-    .fetch_all(state.db.pool())
-    .await?;
-    let zone = state.config.lab_zone();
+    let printing = crate::lab::printing::printing_jobs(&cx.db).await?;
+    let zone = cx.config.lab_zone();
     let mut cards = Vec::new();
     for printer in &plan.listed {
-        let job = printing
-            .iter()
-            .find(|row| row.try_get::<String, _>("printer_id").ok().as_deref() == Some(&printer.id));
+        let job = printing.iter().find(|job| job.printer_id == printer.id);
         let (job, progress) = match job {
-            Some(row) => (
-                Some((row.try_get("id")?, row.try_get("name")?)),
+            Some(job) => (
+                Some((job.id.clone(), job.name.clone())),
                 Some(OnPrinter {
                     printer: printer.spec.name.clone(),
-                    progress_pct: row.try_get("progress_pct")?,
-                    time_left_s: row.try_get("time_left_s")?,
+                    progress_pct: job.progress_pct,
+                    time_left_s: job.time_left_s,
                 }),
             ),
             None => (None, None),

@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
+use crate::lab::LabContext;
 use crate::printers::octoprint::{OctoPrint, PrinterState, Reading};
 use crate::printers::store::{self, Connection, Printer};
-use crate::state::AppState;
 
 /// How often each printer is read.
 const POLL: Duration = Duration::from_secs(2);
@@ -18,8 +18,8 @@ pub const LEASE_MS: i64 = 10_000;
 /// One round for `owner`: claims the printers it may read, reads them all
 /// at once, and records each reading while the lease still holds. How many
 /// it recorded.
-pub async fn poll_once(state: &AppState, owner: &str, lease_ms: i64) -> sqlx::Result<usize> {
-    let db = &state.db;
+pub async fn poll_once(cx: &LabContext, owner: &str, lease_ms: i64) -> sqlx::Result<usize> {
+    let db = &cx.db;
     // A lab without OctoPrint printers costs no write (SQLite has one writer).
     let any: Option<i64> =
         sqlx::query_scalar("SELECT 1 FROM printers WHERE connection = 'octoprint' LIMIT 1")
@@ -29,7 +29,7 @@ pub async fn poll_once(state: &AppState, owner: &str, lease_ms: i64) -> sqlx::Re
         return Ok(0);
     }
     let printers = store::claim_polls(db, owner, lease_ms).await?;
-    let keys_dir = &state.config.printer_keys_dir;
+    let keys_dir = &cx.config.printer_keys_dir;
     let readings =
         futures_util::future::join_all(printers.iter().map(|printer| read(printer, keys_dir))).await;
     let mut recorded = 0;
@@ -37,7 +37,7 @@ pub async fn poll_once(state: &AppState, owner: &str, lease_ms: i64) -> sqlx::Re
         let changed = printer.reading.as_ref() != Some(&reading);
         if store::record(db, &printer.id, owner, &reading, changed).await? {
             recorded += 1;
-            crate::printers::tracking::follow(state, &printer.id, &reading).await?;
+            crate::printers::tracking::follow(cx, &printer.id, &reading).await?;
         }
     }
     Ok(recorded)
@@ -63,10 +63,10 @@ fn offline(message: String) -> Reading {
 }
 
 /// Polls until the process ends.
-pub fn spawn(state: AppState, owner: String) {
+pub fn spawn(cx: LabContext, owner: String) {
     tokio::spawn(async move {
         loop {
-            if let Err(error) = poll_once(&state, &owner, LEASE_MS).await {
+            if let Err(error) = poll_once(&cx, &owner, LEASE_MS).await {
                 tracing::warn!(%error, "cannot poll the printers");
             }
             tokio::time::sleep(POLL).await;

@@ -6,14 +6,13 @@
 use app::lab::PrintMethod;
 use app::print_job::{PrintJobAction, PrintJobStatus};
 use app::staff::PrinterChoice;
-use sqlx::Row;
 
+use crate::lab::LabContext;
 use crate::lab::actions::ActionError;
 use crate::lab::folders;
 use crate::platform::time::now_ms;
 use crate::printers::octoprint::{OctoPrint, PrinterState};
 use crate::printers::store::{self, Connection, Printer};
-use crate::state::AppState;
 
 /// What decides where a job can print.
 #[derive(Clone, Debug, PartialEq)]
@@ -78,52 +77,41 @@ pub fn why_not(printer: &Printer, needs: &JobNeeds, busy_with: Option<&str>) -> 
     }
 }
 
-/// What a `print_jobs` row (with `method`, `color`, `size_*_mm`) needs.
-pub fn needs_of_row(row: &sqlx::any::AnyRow) -> sqlx::Result<JobNeeds> {
-    let size = |axis: &str| row.try_get::<Option<f64>, _>(format!("size_{axis}_mm").as_str());
-    let size_mm = match (size("x")?, size("y")?, size("z")?) {
+/// What a job needs of a printer.
+pub fn needs_of_job(job: &crate::lab::printing::JobForPrinter) -> JobNeeds {
+    let size_mm = match (job.size_x_mm, job.size_y_mm, job.size_z_mm) {
         (Some(x), Some(y), Some(z)) => Some([x, y, z]),
         _ => None,
     };
-    Ok(JobNeeds {
-        method: PrintMethod::parse(&row.try_get::<String, _>("method")?).unwrap_or(PrintMethod::Filament),
-        colour: row.try_get("color")?,
+    JobNeeds {
+        method: PrintMethod::parse(&job.method).unwrap_or(PrintMethod::Filament),
+        colour: job.color.clone(),
         size_mm,
-    })
+    }
 }
 
 /// The job's needs and where it stands; `None` for an unknown job.
-async fn needs_of(state: &AppState, job_id: &str) -> sqlx::Result<Option<(PrintJobStatus, JobNeeds)>> {
-    let Some(row) = sqlx::query(
-        "SELECT status, method, color, size_x_mm, size_y_mm, size_z_mm FROM print_jobs WHERE id = $1",
-    )
-    .bind(job_id)
-    .fetch_optional(state.db.pool())
-    .await?
-    else {
+async fn needs_of(cx: &LabContext, job_id: &str) -> sqlx::Result<Option<(PrintJobStatus, JobNeeds)>> {
+    let Some(job) = crate::lab::printing::job_for_printer(&cx.db, job_id).await? else {
         return Ok(None);
     };
-    let status = PrintJobStatus::parse(&row.try_get::<String, _>("status")?)
+    let status = PrintJobStatus::parse(&job.status)
         .ok_or_else(|| sqlx::Error::Decode("unknown print job status".into()))?;
-    Ok(Some((status, needs_of_row(&row)?)))
+    Ok(Some((status, needs_of_job(&job))))
 }
 
 /// The job each printer is busy with (a job Printing on it), by printer id.
-async fn busy(state: &AppState) -> sqlx::Result<Vec<(String, String)>> {
-    let rows =
-        sqlx::query("SELECT printer_id, id FROM print_jobs WHERE status = $1 AND printer_id IS NOT NULL")
-            .bind(PrintJobStatus::Printing.as_str())
-            .fetch_all(state.db.pool())
-            .await?;
-    rows.iter().map(|row| Ok((row.try_get("printer_id")?, row.try_get("id")?))).collect()
+async fn busy(cx: &LabContext) -> sqlx::Result<Vec<(String, String)>> {
+    let printing = crate::lab::printing::printing_jobs(&cx.db).await?;
+    Ok(printing.into_iter().map(|job| (job.printer_id, job.id)).collect())
 }
 
 /// Every printer driven through OctoPrint, with why it cannot take the job
 /// now (empty when it can), fitting ones first.
-pub async fn choices(state: &AppState, job_id: &str) -> sqlx::Result<Vec<PrinterChoice>> {
-    let Some((_, needs)) = needs_of(state, job_id).await? else { return Ok(vec![]) };
-    let busy = busy(state).await?;
-    let mut choices: Vec<PrinterChoice> = store::list(&state.db)
+pub async fn choices(cx: &LabContext, job_id: &str) -> sqlx::Result<Vec<PrinterChoice>> {
+    let Some((_, needs)) = needs_of(cx, job_id).await? else { return Ok(vec![]) };
+    let busy = busy(cx).await?;
+    let mut choices: Vec<PrinterChoice> = store::list(&cx.db)
         .await?
         .iter()
         .filter(|printer| matches!(printer.spec.connection, Connection::OctoPrint { .. }))
@@ -148,21 +136,21 @@ const SENDING_MS: i64 = 150_000;
 /// is not free, the job has no G-code, or OctoPrint will not take it; then
 /// nothing changes.
 pub async fn send(
-    state: &AppState,
+    cx: &LabContext,
     staff: &crate::staff::StaffSession,
     job_id: &str,
     printer_id: &str,
 ) -> Result<(), ActionError> {
-    let (status, needs) = needs_of(state, job_id).await?.ok_or(ActionError::NotFound)?;
+    let (status, needs) = needs_of(cx, job_id).await?.ok_or(ActionError::NotFound)?;
     if status != PrintJobStatus::ReadyToPrint {
         return Err(ActionError::NotNow { from: status.label(), action: "sent to a printer" });
     }
-    let printer = store::list(&state.db)
+    let printer = store::list(&cx.db)
         .await?
         .into_iter()
         .find(|printer| printer.id == printer_id)
         .ok_or_else(|| invalid("There is no such printer."))?;
-    let busy = busy(state).await?;
+    let busy = busy(cx).await?;
     let busy_with = busy.iter().find(|(on, _)| *on == printer.id).map(|(_, job)| job.as_str());
     if let Some(why) = why_not(&printer, &needs, busy_with) {
         return Err(invalid(format!("{} {why}.", printer.spec.name)));
@@ -171,74 +159,67 @@ pub async fn send(
         return Err(invalid("That printer is run by hand."));
     };
     let key = key
-        .read(&state.config.printer_keys_dir)
+        .read(&cx.config.printer_keys_dir)
         .map_err(|why| invalid(format!("{}: no API key ({why}).", printer.spec.name)))?;
-    let gcode = gcode_of(state, job_id).await?;
+    let gcode = gcode_of(cx, job_id).await?;
 
     // One send of a job at a time: two staff pressing Send at once upload once.
     let now = now_ms();
-    if !crate::lab::printing::claim_send(&state.db, job_id, now, now + SENDING_MS).await? {
+    if !crate::lab::printing::claim_send(&cx.db, job_id, now, now + SENDING_MS).await? {
         return Err(ActionError::NotNow { from: "being sent already", action: "sent again" });
     }
     let sent =
         OctoPrint::new(url, &key).print(&crate::lab::printing::printer_file_name(job_id), &gcode).await;
     if let Err(error) = sent {
-        release(state, job_id).await;
+        release(cx, job_id).await;
         return Err(invalid(format!("{} did not take the job: {error}", printer.spec.name)));
     }
     let action = PrintJobAction::SendToPrinter { printer_id: printer.id.clone() };
-    let moved = crate::lab::actions::act(state, staff, job_id, &action).await;
+    let moved = crate::lab::actions::act(cx, staff, job_id, &action).await;
     if let Err(error) = &moved {
         // The printer has started it; staff must know the queue does not say so.
         tracing::error!(%error, job_id, printer = printer.spec.name, "a job started on its printer could not be marked Printing");
-        release(state, job_id).await;
+        release(cx, job_id).await;
     }
     moved.map(drop)
 }
 
 /// Lets the job be sent again.
-async fn release(state: &AppState, job_id: &str) {
-    if let Err(error) = crate::lab::printing::release_send(&state.db, job_id).await {
+async fn release(cx: &LabContext, job_id: &str) {
+    if let Err(error) = crate::lab::printing::release_send(&cx.db, job_id).await {
         // The claim lapses by itself after SENDING_MS.
         tracing::warn!(%error, job_id, "cannot release a job's send");
     }
 }
 
 /// The job's G-code: a student job's sliced file, or a shop order's slice.
-async fn gcode_of(state: &AppState, job_id: &str) -> Result<bytes::Bytes, ActionError> {
-    let row = sqlx::query(
-        "SELECT order_id, folder, status, filed_status, sliced_ext FROM print_jobs WHERE id = $1",
-    )
-    .bind(job_id)
-    .fetch_one(state.db.pool())
-    .await?;
-    let keys =
-        match (row.try_get::<Option<String>, _>("order_id")?, row.try_get::<Option<String>, _>("folder")?) {
-            (Some(order), _) => {
-                let key = crate::shop::orders::file_key(&state.db, &order, "print.gcode")
-                    .await
-                    .map_err(|_| invalid("This order has no G-code to print."))?;
-                vec![key]
+async fn gcode_of(cx: &LabContext, job_id: &str) -> Result<bytes::Bytes, ActionError> {
+    let file = crate::lab::printing::file_to_print(&cx.db, job_id).await?.ok_or(ActionError::NotFound)?;
+    let keys = match (file.order_id, file.folder) {
+        (Some(order), _) => {
+            let key = crate::shop::orders::file_key(&cx.db, &order, "print.gcode")
+                .await
+                .map_err(|_| invalid("This order has no G-code to print."))?;
+            vec![key]
+        }
+        (None, Some(folder)) => {
+            if file.sliced_ext.as_deref() != Some("gcode") {
+                return Err(invalid(
+                    "OctoPrint prints G-code: slice the job here or upload its G-code first.",
+                ));
             }
-            (None, Some(folder)) => {
-                let ext = row.try_get::<Option<String>, _>("sliced_ext")?;
-                if ext.as_deref() != Some("gcode") {
-                    return Err(invalid(
-                        "OctoPrint prints G-code: slice the job here or upload its G-code first.",
-                    ));
-                }
-                let name = folders::sliced_file(&folder, "gcode");
-                // Where the folder is, or — mid-move — where it is going.
-                [row.try_get::<Option<String>, _>("filed_status")?, Some(row.try_get("status")?)]
-                    .into_iter()
-                    .flatten()
-                    .map(|status| folders::key(&status, &folder, &name))
-                    .collect()
-            }
-            (None, None) => return Err(invalid("This job has no file to print.")),
-        };
+            let name = folders::sliced_file(&folder, "gcode");
+            // Where the folder is, or — mid-move — where it is going.
+            [file.filed_status, Some(file.status)]
+                .into_iter()
+                .flatten()
+                .map(|status| folders::key(&status, &folder, &name))
+                .collect()
+        }
+        (None, None) => return Err(invalid("This job has no file to print.")),
+    };
     for key in &keys {
-        if let Ok(bytes) = state.storage.get(key).await {
+        if let Ok(bytes) = cx.storage.get(key).await {
             return Ok(bytes);
         }
     }

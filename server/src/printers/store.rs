@@ -90,16 +90,9 @@ fn first_state(connection: &Connection) -> &'static str {
 
 /// The name of the job printing on the printer, if any.
 async fn busy_with(db: &Db, id: &str) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT name FROM print_jobs WHERE {PRINTING_ON} LIMIT 1"
-    )))
-    .bind(id)
-    .bind(app::print_job::PrintJobStatus::Printing.as_str())
-    .fetch_optional(db.pool())
-    .await
+    Ok(crate::lab::printing::printing_on(db, id).await?.into_iter().next().map(|job| job.name))
 }
 
-/// A job printing on printer `$1` (`$2` is Printing).
 const PRINTING_ON: &str = "printer_id = $1 AND status = $2";
 
 /// Changes what staff set for a printer. Its material, colour, build volume
@@ -207,6 +200,17 @@ pub async fn list(db: &Db) -> sqlx::Result<Vec<Printer>> {
 /// The OctoPrint printers whose poll lease is free (or already `owner`'s),
 /// now leased to `owner` for `lease_ms`: only one instance reads a printer
 /// at a time, and a lease an instance stopped holding passes to another.
+/// A figure that moves whenever any printer changes, is added or removed
+/// (a sum of change times, not the newest, so a removal moves it too): the
+/// staff pages' stream follows it.
+pub async fn changes(db: &Db) -> sqlx::Result<i64> {
+    let sum: Option<i64> =
+        sqlx::query_scalar("SELECT CAST(SUM(COALESCE(changed_at, created_at)) AS BIGINT) FROM printers")
+            .fetch_one(db.pool())
+            .await?;
+    Ok(sum.unwrap_or(0))
+}
+
 pub async fn claim_polls(db: &Db, owner: &str, lease_ms: i64) -> sqlx::Result<Vec<Printer>> {
     let now = now_ms();
     let rows = sqlx::query_as::<_, PrinterRow>(sqlx::AssertSqlSafe(format!(

@@ -4,13 +4,12 @@
 //! error. An unreachable printer changes nothing: the job stays Printing
 //! and is followed again when the printer answers.
 
-use app::print_job::{PrintJobAction, PrintJobStatus};
-use sqlx::Row;
+use app::print_job::PrintJobAction;
 
+use crate::lab::LabContext;
 use crate::lab::actions::ActionError;
 use crate::platform::time::now_ms;
 use crate::printers::octoprint::{PrinterState, Reading};
-use crate::state::AppState;
 
 /// A printer may show its new file idle for a moment before it starts it:
 /// an idle reading this soon after the send is not yet a failure.
@@ -61,22 +60,14 @@ pub fn outcome(reading: &Reading, file: &str, since_ms: i64, last_pct: Option<f6
 
 /// Applies `reading` of printer `printer_id` to the job printing on it, if
 /// any. Called by the instance holding the printer's poll lease.
-pub async fn follow(state: &AppState, printer_id: &str, reading: &Reading) -> sqlx::Result<()> {
-    let jobs = sqlx::query(
-        "SELECT id, printer_file, sent_at, progress_pct, time_left_s FROM print_jobs \
-         WHERE printer_id = $1 AND status = $2",
-    )
-    .bind(printer_id)
-    .bind(PrintJobStatus::Printing.as_str())
-    .fetch_all(state.db.pool())
-    .await?;
+pub async fn follow(cx: &LabContext, printer_id: &str, reading: &Reading) -> sqlx::Result<()> {
+    let jobs = crate::lab::printing::printing_on(&cx.db, printer_id).await?;
     let now = now_ms();
     for job in jobs {
-        let id: String = job.try_get("id")?;
-        let file: String = job.try_get::<Option<String>, _>("printer_file")?.unwrap_or_default();
-        let sent_at: i64 = job.try_get::<Option<i64>, _>("sent_at")?.unwrap_or(0);
-        let last_pct: Option<f64> = job.try_get("progress_pct")?;
-        let last_left: Option<i64> = job.try_get("time_left_s")?;
+        let id = job.id;
+        let file = job.printer_file.unwrap_or_default();
+        let sent_at = job.sent_at.unwrap_or(0);
+        let (last_pct, last_left) = (job.progress_pct, job.time_left_s);
         let action = match outcome(reading, &file, now - sent_at, last_pct) {
             Outcome::Wait => continue,
             Outcome::Progress { pct, time_left_s } => {
@@ -84,7 +75,7 @@ pub async fn follow(state: &AppState, printer_id: &str, reading: &Reading) -> sq
                 let pct = pct.or(last_pct);
                 if (pct, time_left_s) != (last_pct, last_left) {
                     // The printer's row changes too, so every dashboard re-reads.
-                    let mut tx = state.db.begin_write().await?;
+                    let mut tx = cx.db.begin_write().await?;
                     crate::lab::printing::record_progress(&mut tx, &id, pct, time_left_s).await?;
                     sqlx::query("UPDATE printers SET changed_at = $1 WHERE id = $2")
                         .bind(now)
@@ -98,7 +89,7 @@ pub async fn follow(state: &AppState, printer_id: &str, reading: &Reading) -> sq
             Outcome::Done => PrintJobAction::Complete,
             Outcome::Failed(reason) => PrintJobAction::Fail { reason },
         };
-        match crate::lab::actions::act_as(state, &id, &action, "printer").await {
+        match crate::lab::actions::act_as(cx, &id, &action, "printer").await {
             // Another instance (or staff) took the step first.
             Ok(_) | Err(ActionError::NotNow { .. }) => {}
             Err(ActionError::Database(error)) => return Err(error),

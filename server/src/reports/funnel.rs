@@ -9,7 +9,6 @@
 use std::collections::{HashMap, HashSet};
 
 use app::report::{FunnelReport, FunnelRow, FunnelStep, ProviderRow, percent};
-use sqlx::Row;
 
 use crate::jobs::kinds::JobKind;
 use crate::platform::config::Config;
@@ -101,7 +100,7 @@ pub async fn report(
     _staff: &crate::staff::StaffSession,
     days: &Days,
 ) -> sqlx::Result<FunnelReport> {
-    let rows = sqlx::query(
+    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
         "SELECT f.creation_id, f.visitor, f.step, f.at FROM funnel_events f \
          JOIN funnel_events s ON s.creation_id = f.creation_id AND s.step = 'story_submitted' \
          WHERE s.at >= $1 AND s.at < $2",
@@ -110,30 +109,23 @@ pub async fn report(
     .bind(days.end_ms)
     .fetch_all(db.pool())
     .await?;
-    let events = rows
-        .iter()
-        .map(|row| -> sqlx::Result<Option<Reached>> {
-            let step: String = row.try_get("step")?;
-            let Some(step) = FunnelStep::parse(&step) else { return Ok(None) };
-            let (creation, visitor, at) =
-                (row.try_get("creation_id")?, row.try_get("visitor")?, row.try_get("at")?);
-            Ok(Some(Reached { creation, visitor, step, at }))
+    // A step this version does not know is not counted.
+    let events: Vec<Reached> = rows
+        .into_iter()
+        .filter_map(|(creation, visitor, step, at)| {
+            Some(Reached { creation, visitor, step: FunnelStep::parse(&step)?, at })
         })
-        .filter_map(Result::transpose)
-        .collect::<sqlx::Result<Vec<_>>>()?;
-    let ended = sqlx::query(
+        .collect();
+    let ended: Vec<(String, String, i64)> = sqlx::query_as(
         "SELECT kind, status, attempts FROM jobs \
          WHERE status IN ('done', 'failed') AND updated_at >= $1 AND updated_at < $2",
     )
     .bind(days.start_ms)
     .bind(days.end_ms)
     .fetch_all(db.pool())
-    .await?
-    .iter()
-    .map(|row| {
-        Ok((row.try_get("kind")?, row.try_get::<String, _>("status")? == "done", row.try_get("attempts")?))
-    })
-    .collect::<sqlx::Result<Vec<(String, bool, i64)>>>()?;
+    .await?;
+    let ended: Vec<(String, bool, i64)> =
+        ended.into_iter().map(|(kind, status, attempts)| (kind, status == "done", attempts)).collect();
     Ok(FunnelReport {
         from: days.from.to_string(),
         to: days.to.to_string(),

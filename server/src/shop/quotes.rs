@@ -16,10 +16,10 @@ use crate::jobs::kinds::{Failure, Job, JobKind, JobRun};
 use crate::jobs::queue::Report;
 use crate::platform::db::Db;
 use crate::platform::model_file::{UnusableModel, read_model};
+pub use crate::platform::slice_slots::SliceSlots;
 use crate::platform::storage::Storage;
 use crate::platform::time::now_ms;
-pub use crate::shop::slice_slots::SliceSlots;
-use crate::state::AppState;
+use crate::shop::ShopContext;
 
 /// What a `quote` job carries: the upload (kept in storage) and the choices.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -40,14 +40,14 @@ pub struct QuoteJob {
 
 impl Job for QuoteJob {
     const KIND: JobKind = JobKind::Quote;
-    type Context = AppState;
+    type Context = ShopContext;
 
     /// Slices the kept upload and prices it; a file or engine at fault is a
     /// rejection with its reason, a missing or slow slicer is worth another
     /// try, and our own faults say only that they were ours.
-    async fn run(self, state: &AppState, run: JobRun) -> Result<serde_json::Value, Failure> {
-        let bytes = state.storage.get(&self.upload).await.map_err(|e| Failure::ours(&e, &run))?;
-        let book = state
+    async fn run(self, cx: &ShopContext, run: JobRun) -> Result<serde_json::Value, Failure> {
+        let bytes = cx.storage.get(&self.upload).await.map_err(|e| Failure::ours(&e, &run))?;
+        let book = cx
             .config
             .price_book(&self.profile)
             .ok_or_else(|| Failure::Reject("unknown price book".into()))?;
@@ -58,7 +58,7 @@ impl Job for QuoteJob {
             material: self.material,
             engine: self.engine,
         };
-        match quote_with(state, request, run.report.clone()).await {
+        match quote_with(cx, request, run.report.clone()).await {
             Ok((id, quote)) => Ok(serde_json::json!({ "quote_id": id, "quote": quote })),
             Err(failure) => match failure.blame() {
                 Blame::File | Blame::Engine => Err(Failure::Reject(failure.to_string())),
@@ -277,9 +277,9 @@ pub struct Started {
 /// Estimates at once, then keeps the upload in storage and queues a `quote`
 /// job for the real figures (the estimate rides along in the job, so any
 /// page showing the job can show it).
-pub async fn start(state: &AppState, request: QuoteRequest) -> Result<Started, QuoteFailure> {
-    let estimate = estimate_now(&request, state.config.model_limits(), &state.mesh_work).await?;
-    let storage = &state.storage;
+pub async fn start(cx: &ShopContext, request: QuoteRequest) -> Result<Started, QuoteFailure> {
+    let estimate = estimate_now(&request, cx.config.model_limits(), &cx.mesh_work).await?;
+    let storage = &cx.storage;
     let extension =
         Format::from_name(&request.file_name).map_err(|e| QuoteFailure::Model(e.to_string()))?.extension();
     let upload = format!("uploads/{}.{extension}", crate::platform::tokens::new_id());
@@ -294,7 +294,7 @@ pub async fn start(state: &AppState, request: QuoteRequest) -> Result<Started, Q
         estimate: Some(serde_json::to_value(&estimate).expect("a quote serialises")),
         mesh_sha256: Some(mesh_sha256),
     };
-    let pushed = crate::jobs::queue::push(state.db.pool(), &job).await;
+    let pushed = crate::jobs::queue::push(cx.db.pool(), &job).await;
     crate::jobs::queue::wake_workers();
     match pushed {
         Ok(job_id) => Ok(Started { job_id, estimate }),
@@ -305,13 +305,18 @@ pub async fn start(state: &AppState, request: QuoteRequest) -> Result<Started, Q
     }
 }
 
-/// [`quote_upload`] with everything it needs taken from the app's state.
+/// [`quote_upload`] with everything it needs taken from the shop's context.
 pub async fn quote_with(
-    state: &AppState,
+    cx: &ShopContext,
     request: QuoteRequest,
     report: Report,
 ) -> Result<(String, Quote), QuoteFailure> {
-    let slicer = state.config.slicer();
-    let limits = state.config.model_limits();
-    quote_upload(&state.db, &state.storage, &state.slice_slots, &slicer, limits, request, report).await
+    let slicer = cx.config.slicer();
+    let limits = cx.config.model_limits();
+    quote_upload(&cx.db, &cx.storage, &cx.slice_slots, &slicer, limits, request, report).await
+}
+
+/// Every quote's id (the orphan sweep keeps their sliced files).
+pub async fn all_ids(db: &crate::platform::db::Db) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("SELECT id FROM quotes").fetch_all(db.pool()).await
 }

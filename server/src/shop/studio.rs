@@ -12,15 +12,14 @@ use geometry::keepsake::{KeepsakeError, KeepsakeSpec};
 use geometry::text::Font;
 use slicing::material::Material;
 use slicing::quote::Engine;
-use sqlx::Row;
 
 use crate::generation::model3d::{self, ModelError};
 use crate::jobs::queue;
 use crate::platform::db::Db;
 use crate::platform::storage::StorageError;
+use crate::shop::ShopContext;
 pub use crate::shop::keepsake_cache::{BuildFailure, Built, KeepsakeCache};
 use crate::shop::quotes::{self, Blame, QuoteFailure, QuoteRequest};
-use crate::state::AppState;
 
 #[derive(thiserror::Error, Debug)]
 pub enum StudioError {
@@ -75,22 +74,18 @@ struct Saved {
 }
 
 async fn saved(db: &Db, creation_id: &str) -> Result<Saved, StudioError> {
-    let row = sqlx::query("SELECT keepsake, keepsake_quote_job_id FROM creations WHERE id = $1")
-        .bind(creation_id)
-        .fetch_optional(db.pool())
-        .await?
-        .ok_or(StudioError::NotFound)?;
-    let spec: Option<String> = row.try_get("keepsake")?;
+    let saved =
+        crate::generation::creations::saved_keepsake(db, creation_id).await?.ok_or(StudioError::NotFound)?;
     // A spec saved by an older version that no longer reads falls back to the defaults.
-    let spec = spec.and_then(|json| serde_json::from_str(&json).ok());
-    Ok(Saved { spec, quote_job_id: row.try_get("keepsake_quote_job_id")? })
+    let spec = saved.keepsake.and_then(|json| serde_json::from_str(&json).ok());
+    Ok(Saved { spec, quote_job_id: saved.keepsake_quote_job_id })
 }
 
 /// The creation's model as stored (binary STL, repaired, standing on
 /// z = 0), or [`StudioError::NotReady`] before it is made.
-async fn stored_model(state: &AppState, creation_id: &str) -> Result<bytes::Bytes, StudioError> {
-    let files = model3d::current_files(&state.db, creation_id).await?.ok_or(StudioError::NotReady)?;
-    match state.storage.get(&files.mesh()).await {
+async fn stored_model(cx: &ShopContext, creation_id: &str) -> Result<bytes::Bytes, StudioError> {
+    let files = model3d::current_files(&cx.db, creation_id).await?.ok_or(StudioError::NotReady)?;
+    match cx.storage.get(&files.mesh()).await {
         Ok(stl) => Ok(stl),
         Err(StorageError::NotFound(_)) => Err(StudioError::NotReady),
         Err(error) => Err(StudioError::Storage(error)),
@@ -98,11 +93,10 @@ async fn stored_model(state: &AppState, creation_id: &str) -> Result<bytes::Byte
 }
 
 /// The creation's model as made, read.
-async fn model(state: &AppState, creation_id: &str) -> Result<geometry::Mesh, StudioError> {
-    let stl = stored_model(state, creation_id).await?;
-    let limits = state.config.model_limits();
-    state
-        .mesh_work
+async fn model(cx: &ShopContext, creation_id: &str) -> Result<geometry::Mesh, StudioError> {
+    let stl = stored_model(cx, creation_id).await?;
+    let limits = cx.config.model_limits();
+    cx.mesh_work
         .run(move || geometry::io::stl::read(&stl, &limits))
         .await
         .map_err(|e| StudioError::Crashed(e.to_string()))?
@@ -116,8 +110,8 @@ fn height_mm(mesh: &geometry::Mesh) -> f64 {
 
 /// The keepsake for `spec`, built natively, or as built before for the same
 /// model and settings.
-pub async fn build(state: &AppState, creation_id: &str, spec: KeepsakeSpec) -> Result<Built, StudioError> {
-    let stl = stored_model(state, creation_id).await?;
+pub async fn build(cx: &ShopContext, creation_id: &str, spec: KeepsakeSpec) -> Result<Built, StudioError> {
+    let stl = stored_model(cx, creation_id).await?;
     let model_hash = {
         let stl = stl.clone();
         tokio::task::spawn_blocking(move || crate::platform::tokens::sha256_hex(&stl))
@@ -125,10 +119,9 @@ pub async fn build(state: &AppState, creation_id: &str, spec: KeepsakeSpec) -> R
             .map_err(|e| StudioError::Crashed(e.to_string()))?
     };
     let key = format!("{model_hash} {}", serde_json::to_string(&spec).expect("a spec serialises"));
-    let limits = state.config.model_limits();
-    let work = state.mesh_work.clone();
-    state
-        .keepsakes
+    let limits = cx.config.model_limits();
+    let work = cx.mesh_work.clone();
+    cx.keepsakes
         .get_or_build(key, async move {
             work.run(move || {
                 let model = geometry::io::stl::read(&stl, &limits)
@@ -150,31 +143,31 @@ pub async fn build(state: &AppState, creation_id: &str, spec: KeepsakeSpec) -> R
 }
 
 /// The keepsake for the creation's saved settings (the defaults before any).
-pub async fn build_saved(state: &AppState, creation_id: &str) -> Result<Built, StudioError> {
-    let spec = saved(&state.db, creation_id).await?.spec.unwrap_or_default();
-    build(state, creation_id, spec).await
+pub async fn build_saved(cx: &ShopContext, creation_id: &str) -> Result<Built, StudioError> {
+    let spec = saved(&cx.db, creation_id).await?.spec.unwrap_or_default();
+    build(cx, creation_id, spec).await
 }
 
 /// The studio page's view; `quote` is the quote job as its page shows it.
 pub async fn view(
-    state: &AppState,
+    cx: &ShopContext,
     creation_id: &str,
     quote: impl Fn(queue::JobView) -> QuoteProgress,
 ) -> Result<StudioView, StudioError> {
-    let made = model3d::view(&state.db, creation_id).await?;
-    let saved = saved(&state.db, creation_id).await?;
+    let made = model3d::view(&cx.db, creation_id).await?;
+    let saved = saved(&cx.db, creation_id).await?;
     let ready = made.mesh_url.is_some();
     let model_height_mm =
-        if ready { height_mm(&model(state, creation_id).await?) } else { model3d::MODEL_SIZE_MM };
+        if ready { height_mm(&model(cx, creation_id).await?) } else { model3d::MODEL_SIZE_MM };
     let settings = match &saved.spec {
         Some(spec) => StudioSettings::from_spec(spec, model_height_mm),
         None => StudioSettings::for_model(model_height_mm),
     };
     let quote = match saved.quote_job_id {
-        Some(job_id) => queue::view(&state.db, &job_id).await?.map(quote),
+        Some(job_id) => queue::view(&cx.db, &job_id).await?.map(quote),
         None => None,
     };
-    crate::reports::funnel::seen(&state.db, creation_id, FunnelStep::StudioOpened).await;
+    crate::reports::funnel::seen(&cx.db, creation_id, FunnelStep::StudioOpened).await;
     Ok(StudioView {
         creation_id: creation_id.to_string(),
         title: made.title,
@@ -183,9 +176,9 @@ pub async fn view(
         model_height_mm,
         settings,
         quote,
-        build_volume_mm: state.config.build_volume_mm,
-        rates: shop_rates(&state.config.shop),
-        card_payments: state.card_payments.is_some(),
+        build_volume_mm: cx.config.build_volume_mm,
+        rates: shop_rates(&cx.config.shop),
+        card_payments: cx.card_payments.is_some(),
     })
 }
 
@@ -193,22 +186,22 @@ pub async fn view(
 /// and the quote job on the creation (only once the job is queued, so a
 /// failure leaves the studio as it was).
 pub async fn price(
-    state: &AppState,
+    cx: &ShopContext,
     creation_id: &str,
     spec: KeepsakeSpec,
 ) -> Result<PricedKeepsake, StudioError> {
-    let built = build(state, creation_id, spec.clone()).await?;
+    let built = build(cx, creation_id, spec.clone()).await?;
     let request = QuoteRequest {
         file_name: "keepsake.stl".into(),
         bytes: built.stl,
-        book: state.config.price_book("shop").expect("the shop's price book exists"),
+        book: cx.config.price_book("shop").expect("the shop's price book exists"),
         material: Material::Pla,
         engine: Engine::Auto,
     };
-    let started = quotes::start(state, request).await?;
+    let started = quotes::start(cx, request).await?;
     let spec_json = serde_json::to_string(&spec).expect("a spec serialises");
-    crate::generation::creations::save_keepsake(&state.db, creation_id, &spec_json, &started.job_id).await?;
-    crate::reports::funnel::job_done(&state.db, crate::jobs::kinds::JobKind::Quote.name(), &started.job_id)
+    crate::generation::creations::save_keepsake(&cx.db, creation_id, &spec_json, &started.job_id).await?;
+    crate::reports::funnel::job_done(&cx.db, crate::jobs::kinds::JobKind::Quote.name(), &started.job_id)
         .await;
     Ok(PricedKeepsake { job_id: started.job_id, mesh_sha256: built.sha256 })
 }

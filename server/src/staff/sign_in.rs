@@ -8,7 +8,6 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use http::HeaderMap;
-use sqlx::Row;
 
 use crate::platform::db::Db;
 use crate::platform::secrets;
@@ -162,24 +161,23 @@ pub fn known_device(links: &LinkSigner, headers: &HeaderMap, now_ms: i64) -> boo
 /// signed in before, which the site-wide cap does not stop.
 pub async fn sign_in(db: &Db, ip: &str, password: &str, known_device: bool) -> Result<String, StaffError> {
     let now = now_ms();
-    let attempt: i64 = sqlx::query("INSERT INTO login_attempts (ip, at) VALUES ($1, $2) RETURNING id")
+    let attempt: i64 = sqlx::query_scalar("INSERT INTO login_attempts (ip, at) VALUES ($1, $2) RETURNING id")
         .bind(ip)
         .bind(now)
         .fetch_one(db.pool())
-        .await?
-        .try_get("id")?;
-    let counted =
-        sqlx::query("SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_attempts WHERE ip = $1 AND at > $2")
-            .bind(ip)
-            .bind(now - 60_000)
-            .fetch_one(db.pool())
-            .await?;
-    let (recent, oldest): (i64, i64) = (counted.try_get("n")?, counted.try_get("oldest")?);
+        .await?;
+    let (recent, oldest): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_attempts WHERE ip = $1 AND at > $2",
+    )
+    .bind(ip)
+    .bind(now - 60_000)
+    .fetch_one(db.pool())
+    .await?;
     if recent > MAX_FAILED_PER_MINUTE {
         return Err(StaffError::TooManyTries(((oldest + 60_000 - now) / 1000).max(1)));
     }
     if !known_device {
-        let everyone = sqlx::query(
+        let (counted, oldest): (i64, Option<i64>) = sqlx::query_as(
             "SELECT CAST(COALESCE(SUM(CASE WHEN n > $2 THEN $2 ELSE n END), 0) AS BIGINT) AS n, \
              MIN(oldest) AS oldest FROM (SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_attempts WHERE at > $1 GROUP BY ip) AS per_ip",
         )
@@ -187,7 +185,6 @@ pub async fn sign_in(db: &Db, ip: &str, password: &str, known_device: bool) -> R
         .bind(MAX_FAILED_PER_MINUTE)
         .fetch_one(db.pool())
         .await?;
-        let (counted, oldest): (i64, Option<i64>) = (everyone.try_get("n")?, everyone.try_get("oldest")?);
         if counted > GLOBAL_FAILED_PER_MINUTE {
             // Not checked, so not counted: the window empties as the checked ones age.
             forget(db, attempt).await?;

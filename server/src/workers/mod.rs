@@ -45,7 +45,10 @@ pub struct RegisteredJob {
 }
 
 impl RegisteredJob {
-    pub const fn of<J: Job<Context = AppState>>() -> RegisteredJob {
+    pub const fn of<J: Job>() -> RegisteredJob
+    where
+        for<'a> J::Context: From<&'a AppState>,
+    {
         RegisteredJob { kind: J::KIND, remote: J::REMOTE, work: work_of::<J> }
     }
 
@@ -60,15 +63,19 @@ impl RegisteredJob {
     }
 }
 
-fn work_of<'a, J: Job<Context = AppState>>(
+fn work_of<'a, J: Job>(
     state: &'a AppState,
     claimed: &'a Claimed,
     report: Report,
-) -> Pin<Box<dyn Future<Output = Result<serde_json::Value, Failure>> + Send + 'a>> {
+) -> Pin<Box<dyn Future<Output = Result<serde_json::Value, Failure>> + Send + 'a>>
+where
+    for<'b> J::Context: From<&'b AppState>,
+{
     Box::pin(async move {
+        let context = J::Context::from(state);
         let job: J = serde_json::from_value(claimed.payload.clone())
             .map_err(|e| Failure::Reject(format!("bad job: {e}")))?;
-        job.run(state, JobRun { id: claimed.id.clone(), kind: J::KIND, attempt: claimed.attempt, report })
+        job.run(&context, JobRun { id: claimed.id.clone(), kind: J::KIND, attempt: claimed.attempt, report })
             .await
     })
 }

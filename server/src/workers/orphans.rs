@@ -68,28 +68,21 @@ struct Named {
 
 impl Named {
     async fn load(db: &Db) -> sqlx::Result<Named> {
-        let payloads: Vec<String> = sqlx::query_scalar("SELECT payload FROM jobs WHERE kind = $1")
-            .bind(crate::jobs::kinds::JobKind::Quote.name())
-            .fetch_all(db.pool())
-            .await?;
+        use crate::jobs::kinds::JobKind;
+        let payloads = crate::jobs::queue::payloads_of(db, JobKind::Quote.name()).await?;
         // A payload that does not read names nothing, and so protects nothing;
         // but a quote job's payload is written by this code and always reads.
         let uploads = text_fields(&payloads, "upload");
-        let results: Vec<String> = sqlx::query_scalar(
-            "SELECT result FROM jobs WHERE kind IN ($1, $2) AND status = 'done' AND result IS NOT NULL",
-        )
-        .bind(crate::jobs::kinds::JobKind::Mesh.name())
-        .bind(crate::jobs::kinds::JobKind::Model.name())
-        .fetch_all(db.pool())
-        .await?;
+        let results =
+            crate::jobs::queue::done_results_of(db, [JobKind::Mesh.name(), JobKind::Model.name()]).await?;
         let runs = text_fields(&results, "files");
         Ok(Named {
             runs,
-            creations: strings(db, "SELECT id FROM creations").await?,
-            orders: strings(db, "SELECT id FROM orders").await?,
-            quotes: strings(db, "SELECT id FROM quotes").await?,
+            creations: crate::generation::creations::all_ids(db).await?.into_iter().collect(),
+            orders: crate::shop::orders::all_ids(db).await?.into_iter().collect(),
+            quotes: crate::shop::quotes::all_ids(db).await?.into_iter().collect(),
             uploads,
-            folders: strings(db, "SELECT folder FROM print_jobs WHERE folder IS NOT NULL").await?,
+            folders: crate::lab::folders::all_folders(db).await?.into_iter().collect(),
         })
     }
 
@@ -119,11 +112,6 @@ fn text_fields(documents: &[String], field: &str) -> HashSet<String> {
 }
 
 /// The first column of every row `sql` finds.
-async fn strings(db: &Db, sql: &'static str) -> sqlx::Result<HashSet<String>> {
-    let found: Vec<String> = sqlx::query_scalar(sql).fetch_all(db.pool()).await?;
-    Ok(found.into_iter().collect())
-}
-
 /// What a sweep did.
 #[derive(Debug, Default)]
 pub struct Swept {

@@ -386,7 +386,7 @@ pub async fn folder_moves_finish_after_a_crash(kind: Kind) {
         assert_eq!(folders(&app).len(), 2, "split across two folders: {:?}", folders(&app));
 
         // A restarted server settles what is due.
-        assert_eq!(memoreez::lab::folders::settle_due(&app.state).await.unwrap(), 1);
+        assert_eq!(memoreez::lab::folders::settle_due(&app.state.lab()).await.unwrap(), 1);
         assert_eq!(
             folders(&app),
             [(
@@ -405,8 +405,12 @@ pub async fn folder_moves_finish_after_a_crash(kind: Kind) {
             (Some("Pending"), 2)
         );
         assert!(!lab.join(format!("Uploaded/{folder}")).exists(), "the emptied folder is gone");
-        assert_eq!(memoreez::lab::folders::settle_due(&app.state).await.unwrap(), 0, "nothing left to do");
-        memoreez::lab::folders::settle(&app.state, &id).await.unwrap();
+        assert_eq!(
+            memoreez::lab::folders::settle_due(&app.state.lab()).await.unwrap(),
+            0,
+            "nothing left to do"
+        );
+        memoreez::lab::folders::settle(&app.state.lab(), &id).await.unwrap();
         assert_eq!(folders(&app).len(), 1);
     })
     .await;
@@ -443,7 +447,7 @@ pub async fn staff_keep_the_sliced_file_and_its_figures(kind: Kind) {
         let (id, _) = submitted(&app).await;
         let folder = format!("AdaLovelace_Filament_Red_{id}");
         // Sliced here: PrusaSlicer's G-code, its grams and time become the job's.
-        let sliced = sliced::slice(&app.state, &super::staff::staff_session(&app).await, &id)
+        let sliced = sliced::slice(&app.state.lab(), &super::staff::staff_session(&app).await, &id)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let (grams, hours) = (sliced.weight_g.unwrap(), sliced.print_hours.unwrap());
@@ -462,8 +466,9 @@ pub async fn staff_keep_the_sliced_file_and_its_figures(kind: Kind) {
         let gcode = "G92 E0\n;TYPE:Perimeter\nG1 X1 E50\n; total filament used [g] = 17.50\n\
                      ; estimated printing time (normal mode) = 2h 15m 0s\n";
         let file = ModelFile { file_name: "plate.gcode".into(), bytes: gcode.as_bytes().to_vec().into() };
-        let figures =
-            sliced::upload(&app.state, &super::staff::staff_session(&app).await, &id, file).await.unwrap();
+        let figures = sliced::upload(&app.state.lab(), &super::staff::staff_session(&app).await, &id, file)
+            .await
+            .unwrap();
         assert_eq!((figures.weight_g, figures.print_hours), (Some(17.5), Some(2.25)));
         let cookie = staff_cookie(&app).await;
         let page = call(&app, "staff_job", &format!("id={id}"), Some(&cookie), None).await.json();
@@ -476,11 +481,11 @@ pub async fn staff_keep_the_sliced_file_and_its_figures(kind: Kind) {
         for (name, bytes) in [("plate.png", &b"x"[..]), ("plate.gcode", &b"hello\n"[..])] {
             let file = ModelFile { file_name: name.into(), bytes: bytes.to_vec().into() };
             let refused =
-                sliced::upload(&app.state, &super::staff::staff_session(&app).await, &id, file).await;
+                sliced::upload(&app.state.lab(), &super::staff::staff_session(&app).await, &id, file).await;
             assert!(matches!(refused, Err(SlicedError::Refused(_))), "{name}: {refused:?}");
         }
         assert!(matches!(
-            sliced::slice(&app.state, &super::staff::staff_session(&app).await, "nosuchjob").await,
+            sliced::slice(&app.state.lab(), &super::staff::staff_session(&app).await, "nosuchjob").await,
             Err(SlicedError::NotFound)
         ));
     })
@@ -589,7 +594,7 @@ pub async fn the_slicer_opens_our_mesh_and_every_opening_is_logged(kind: Kind) {
         // Nor does a link the site signed for a file staff never open (the
         // student's own 3MF, with its script), whoever signed it.
         let folder_file = path.rsplit_once('/').unwrap().0.to_string() + "/Bracket.3mf";
-        let raw = memoreez::lab::open_in_slicer::job_link(&app.state, &id, &folder_file);
+        let raw = memoreez::lab::open_in_slicer::job_link(&app.state.lab(), &id, &folder_file);
         let (code, stderr) = run(raw.clone(), "y\n").await.unwrap();
         assert_eq!(code, 2, "{stderr}");
         assert!(stderr.contains("not a file the staff pages open"), "{stderr}");

@@ -152,12 +152,18 @@ pub async fn a_shipped_order_is_printed_and_shipped_by_slant3d(kind: Kind) {
         // Paid at pickup, nothing is paid until someone collects it at the
         // lab: such an order cannot be priced or sent out.
         assert!(matches!(
-            fulfilment::send(state, &super::staff::staff_session(&app).await, &shipped, "PLA BLACK").await,
+            fulfilment::send(&state.shop(), &super::staff::staff_session(&app).await, &shipped, "PLA BLACK")
+                .await,
             Err(OutsideError::Unpaid(_))
         ));
         assert!(matches!(
-            fulfilment::estimate(state, &super::staff::staff_session(&app).await, &shipped, "PLA BLACK")
-                .await,
+            fulfilment::estimate(
+                &state.shop(),
+                &super::staff::staff_session(&app).await,
+                &shipped,
+                "PLA BLACK"
+            )
+            .await,
             Err(OutsideError::Unpaid(_))
         ));
         // Paid by card, as the Stripe webhook leaves an order (card_payments.rs drives the webhook itself).
@@ -168,26 +174,39 @@ pub async fn a_shipped_order_is_printed_and_shipped_by_slant3d(kind: Kind) {
             .unwrap();
 
         assert!(matches!(
-            fulfilment::estimate(state, &super::staff::staff_session(&app).await, &pickup, "PLA BLACK").await,
+            fulfilment::estimate(
+                &state.shop(),
+                &super::staff::staff_session(&app).await,
+                &pickup,
+                "PLA BLACK"
+            )
+            .await,
             Err(OutsideError::Collected(_))
         ));
         assert!(matches!(
-            fulfilment::send(state, &super::staff::staff_session(&app).await, "nope", "PLA BLACK").await,
+            fulfilment::send(&state.shop(), &super::staff::staff_session(&app).await, "nope", "PLA BLACK")
+                .await,
             Err(OutsideError::NotFound(_))
         ));
 
         // Their price, from the file they fetched by the link we gave: the keepsake as ordered.
-        let cents =
-            fulfilment::estimate(state, &super::staff::staff_session(&app).await, &shipped, "PLA BLACK")
-                .await
-                .unwrap();
+        let cents = fulfilment::estimate(
+            &state.shop(),
+            &super::staff::staff_session(&app).await,
+            &shipped,
+            "PLA BLACK",
+        )
+        .await
+        .unwrap();
         assert_eq!(cents, 2 * 650 + 425);
         let kept = state.storage.get(&memoreez::shop::orders::keepsake_key(&shipped)).await.unwrap();
         assert_eq!(farm.lock().unwrap().fetched, vec![(shipped.clone(), kept.to_vec())]);
 
         // Their refusal comes back in their words and changes nothing.
         farm.lock().unwrap().refuse_orders = true;
-        match fulfilment::send(state, &super::staff::staff_session(&app).await, &shipped, "PLA BLACK").await {
+        match fulfilment::send(&state.shop(), &super::staff::staff_session(&app).await, &shipped, "PLA BLACK")
+            .await
+        {
             Err(OutsideError::Service(Slant3dError::Refused(said))) => {
                 assert!(said.contains("address invalid"), "{said}")
             }
@@ -268,7 +287,8 @@ pub async fn a_shipped_order_is_printed_and_shipped_by_slant3d(kind: Kind) {
         assert_eq!(placed["ship_to_is_US_residential"], "false");
         assert_eq!(placed["order_item_color"], "PLA BLACK");
         assert!(matches!(
-            fulfilment::send(state, &super::staff::staff_session(&app).await, &shipped, "PLA BLACK").await,
+            fulfilment::send(&state.shop(), &super::staff::staff_session(&app).await, &shipped, "PLA BLACK")
+                .await,
             Err(OutsideError::AlreadySent { .. })
         ));
         let (job, _) = super::print_jobs::queued(&app, &shipped).await.unwrap();
@@ -311,10 +331,14 @@ pub async fn a_shipped_order_is_printed_and_shipped_by_slant3d(kind: Kind) {
             farm.tracking = vec!["1Z999AA10123456784".into()];
         }
         // The server's own round asks about it; asked again, nothing more happens.
-        assert_eq!(fulfilment::track_sent(state).await.unwrap(), 1);
-        fulfilment::track(state, &shipped).await.unwrap();
+        assert_eq!(fulfilment::track_sent(&state.shop()).await.unwrap(), 1);
+        fulfilment::track(&state.shop(), &shipped).await.unwrap();
         assert_eq!(order_status(shipped.clone()).await, "shipped");
-        assert_eq!(fulfilment::track_sent(state).await.unwrap(), 0, "a shipped order is not asked about");
+        assert_eq!(
+            fulfilment::track_sent(&state.shop()).await.unwrap(),
+            0,
+            "a shipped order is not asked about"
+        );
         let (job, kinds) = super::print_jobs::queued(&app, &shipped).await.unwrap();
         assert_eq!(
             (job.0.as_str(), kinds),
@@ -330,13 +354,14 @@ pub async fn a_shipped_order_is_printed_and_shipped_by_slant3d(kind: Kind) {
             .await
             .unwrap();
         assert!(text.contains("1Z999AA10123456784") && text.contains("London"), "{text}");
-        assert!(matches!(fulfilment::track(state, &pickup).await, Err(OutsideError::NotSent(_))));
+        assert!(matches!(fulfilment::track(&state.shop(), &pickup).await, Err(OutsideError::NotSent(_))));
     })
     .await;
 
     with_app(kind, |app| async move {
         assert!(matches!(
-            fulfilment::send(&app.state, &super::staff::staff_session(&app).await, "any", "PLA BLACK").await,
+            fulfilment::send(&app.state.shop(), &super::staff::staff_session(&app).await, "any", "PLA BLACK")
+                .await,
             Err(OutsideError::NotConfigured)
         ));
     })

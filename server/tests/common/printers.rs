@@ -88,7 +88,7 @@ pub async fn printers_are_added_checked_and_listed(kind: Kind) {
         assert_eq!(printers[0].spec.name, "Ender 3");
         assert_eq!(printers[0].reading, None, "a manual printer is never read");
         // No OctoPrint printer: a poll round does nothing (and writes nothing).
-        assert_eq!(poll_once(&app.state, "instance-a", 10_000).await.unwrap(), 0);
+        assert_eq!(poll_once(&app.state.lab(), "instance-a", 10_000).await.unwrap(), 0);
     })
     .await;
 }
@@ -114,8 +114,12 @@ pub async fn one_instance_reads_a_printer_from_octoprint_at_a_time(kind: Kind) {
         // instance B, polling meanwhile, reads neither.
         let mut idle = None;
         for _ in 0..100 {
-            assert_eq!(poll_once(&app.state, "instance-a", 10_000).await.unwrap(), 2);
-            assert_eq!(poll_once(&app.state, "instance-b", 10_000).await.unwrap(), 0, "a's lease holds");
+            assert_eq!(poll_once(&app.state.lab(), "instance-a", 10_000).await.unwrap(), 2);
+            assert_eq!(
+                poll_once(&app.state.lab(), "instance-b", 10_000).await.unwrap(),
+                0,
+                "a's lease holds"
+            );
             idle = reading_of(db, &mk4).await.filter(|r| r.state == PrinterState::Idle);
             if idle.is_some() {
                 break;
@@ -129,17 +133,17 @@ pub async fn one_instance_reads_a_printer_from_octoprint_at_a_time(kind: Kind) {
 
         // A reading that outlasts its lease is not recorded (a 1 ms lease
         // is over before OctoPrint answers).
-        assert_eq!(poll_once(&app.state, "instance-a", 1).await.unwrap(), 0);
+        assert_eq!(poll_once(&app.state.lab(), "instance-a", 1).await.unwrap(), 0);
         // A's lease runs out (it stopped): B takes the printers over, and A
         // reads nothing while B holds them.
-        assert_eq!(poll_once(&app.state, "instance-a", 500).await.unwrap(), 2);
+        assert_eq!(poll_once(&app.state.lab(), "instance-a", 500).await.unwrap(), 2);
         tokio::time::sleep(std::time::Duration::from_millis(600)).await;
-        assert_eq!(poll_once(&app.state, "instance-b", 10_000).await.unwrap(), 2);
-        assert_eq!(poll_once(&app.state, "instance-a", 10_000).await.unwrap(), 0);
+        assert_eq!(poll_once(&app.state.lab(), "instance-b", 10_000).await.unwrap(), 2);
+        assert_eq!(poll_once(&app.state.lab(), "instance-a", 10_000).await.unwrap(), 0);
 
         // OctoPrint gone: the printer is offline, and says why.
         drop(octoprint);
-        assert_eq!(poll_once(&app.state, "instance-b", 10_000).await.unwrap(), 2);
+        assert_eq!(poll_once(&app.state.lab(), "instance-b", 10_000).await.unwrap(), 2);
         let gone = reading_of(db, &mk4).await.unwrap();
         assert_eq!(gone.state, PrinterState::Offline);
         assert!(gone.message.starts_with("OctoPrint: it could not be reached"), "{}", gone.message);
@@ -179,7 +183,7 @@ async fn ready_job_and_link(app: &TestApp, cookie: &str, gcode: Vec<u8>) -> (Str
     use memoreez::platform::model_file::ModelFile;
     let (id, link) = super::lab::submitted(app).await;
     let file = ModelFile { file_name: "plate.gcode".into(), bytes: gcode.into() };
-    memoreez::lab::sliced::upload(&app.state, &super::staff::staff_session(app).await, &id, file)
+    memoreez::lab::sliced::upload(&app.state.lab(), &super::staff::staff_session(app).await, &id, file)
         .await
         .unwrap();
     let approved = act(app, cookie, &format!("id={id}&action=approve&weight_g=2&print_hours=1")).await;
@@ -219,7 +223,7 @@ async fn poll_until(
 ) -> Value {
     let started = std::time::Instant::now();
     loop {
-        poll_once(&app.state, "instance-a", 30_000).await.unwrap();
+        poll_once(&app.state.lab(), "instance-a", 30_000).await.unwrap();
         let page = page(app, cookie, id).await;
         if wanted(&page) {
             return page;
@@ -396,9 +400,14 @@ pub async fn a_cancelled_print_fails_and_its_reprint_completes(kind: Kind) {
         // Re-sliced shorter, sent, and printed to the end.
         use memoreez::platform::model_file::ModelFile;
         let file = ModelFile { file_name: "plate.gcode".into(), bytes: virtual_printer::gcode(20, 0).into() };
-        memoreez::lab::sliced::upload(&app.state, &super::staff::staff_session(&app).await, &new_id, file)
-            .await
-            .unwrap();
+        memoreez::lab::sliced::upload(
+            &app.state.lab(),
+            &super::staff::staff_session(&app).await,
+            &new_id,
+            file,
+        )
+        .await
+        .unwrap();
         poll_until(&app, &cookie, &new_id, "offered MK4", |page| page["printers"][0]["why_not"] == "").await;
         let sent = act(&app, &cookie, &format!("id={new_id}&action=send_to_printer&printer_id={mk4}")).await;
         assert_eq!(sent.status, StatusCode::OK, "{}", sent.text());
@@ -417,7 +426,7 @@ pub async fn a_printer_out_of_reach_mid_print_keeps_its_job(kind: Kind) {
 
         // OctoPrint stops answering: the printer is offline, the job stays Printing.
         octoprint.freeze();
-        poll_once(&app.state, "instance-a", 30_000).await.unwrap();
+        poll_once(&app.state.lab(), "instance-a", 30_000).await.unwrap();
         let gone = reading_of(&app.state.db, &mk4).await.unwrap();
         assert_eq!(gone.state, PrinterState::Offline, "{gone:?}");
         let held = page(&app, &cookie, &id).await;
@@ -508,7 +517,7 @@ pub async fn the_queue_plans_each_job_on_a_fitting_printer_and_staff_move_one_up
         // Two red jobs of an hour each (2 g), first come first served.
         let (first, first_link) = ready_job_and_link(&app, &cookie, virtual_printer::gcode(5, 0)).await;
         let second = ready_job(&app, &cookie, virtual_printer::gcode(5, 0)).await;
-        let plan = queue_plan(&app.state).await.unwrap();
+        let plan = queue_plan(&app.state.lab()).await.unwrap();
         let order: Vec<&str> = plan.jobs.iter().map(|eta| eta.job_id.as_str()).collect();
         assert_eq!(order, [first.as_str(), second.as_str()]);
         let (a, b) = (&plan.jobs[0], &plan.jobs[1]);
@@ -534,7 +543,7 @@ pub async fn the_queue_plans_each_job_on_a_fitting_printer_and_staff_move_one_up
         // Moved up: the second goes first, and the log says so.
         let moved = act(&app, &cookie, &format!("id={second}&action=move_up")).await;
         assert_eq!(moved.status, StatusCode::OK, "{}", moved.text());
-        let plan = queue_plan(&app.state).await.unwrap();
+        let plan = queue_plan(&app.state.lab()).await.unwrap();
         assert_eq!(plan.jobs[0].job_id, second);
         let queue = call(&app, "staff_queue", "status=ReadyToPrint", Some(&cookie), None).await.json();
         assert_eq!(queue["jobs"][0]["id"], second.as_str(), "the tab lists the queue's order");

@@ -838,9 +838,13 @@ pub async fn a_run_that_lost_its_lease_cannot_overwrite_the_winner(kind: Kind) {
         }
 
         let job: model3d::ModelJob = serde_json::from_value(second.payload.clone()).unwrap();
-        let won = model3d::make_model(&app.state, (&job, run(&second)), memoreez::jobs::queue::unheard())
-            .await
-            .unwrap();
+        let won = model3d::make_model(
+            &app.state.generation(),
+            (&job, run(&second)),
+            memoreez::jobs::queue::unheard(),
+        )
+        .await
+        .unwrap();
         assert!(
             memoreez::jobs::queue::complete(db, &second.id, "winner", &serde_json::to_value(&won).unwrap())
                 .await

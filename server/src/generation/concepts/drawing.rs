@@ -5,10 +5,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::store as concepts;
+use crate::generation::GenerationContext;
 use crate::jobs::kinds::{Failure, Job, JobKind, JobRun};
 use crate::platform::metrics::{self, Provider};
 use crate::platform::spend::{self, Paid, SpendError};
-use crate::state::AppState;
 
 /// What a `concept` job carries.
 #[derive(Serialize, Deserialize, Debug, Clone)]
@@ -19,17 +19,17 @@ pub struct ConceptJob {
 
 impl Job for ConceptJob {
     const KIND: JobKind = JobKind::Concept;
-    type Context = AppState;
+    type Context = GenerationContext;
 
-    async fn run(self, state: &AppState, run: JobRun) -> Result<serde_json::Value, Failure> {
+    async fn run(self, cx: &GenerationContext, run: JobRun) -> Result<serde_json::Value, Failure> {
         let (creation, index) = (self.creation_id.as_str(), self.index);
-        let brief = concepts::brief(&state.db, creation, index).await.map_err(|e| Failure::ours(&e, &run))?;
+        let brief = concepts::brief(&cx.db, creation, index).await.map_err(|e| Failure::ours(&e, &run))?;
         (run.report)("Drawing", 10);
         let mut ceiling = false;
-        let drawn = match spend::charge(&state.db, &state.config, Paid::Image).await {
+        let drawn = match spend::charge(&cx.db, &cx.config, Paid::Image).await {
             Ok(()) => {
                 let started = std::time::Instant::now();
-                let drawn = state.images.draw(&brief).await;
+                let drawn = cx.images.draw(&brief).await;
                 metrics::provider_call(Provider::Image, started, drawn.is_ok());
                 drawn
             }
@@ -42,7 +42,7 @@ impl Job for ConceptJob {
         let outcome = match drawn {
             Ok(png) => {
                 let key = concepts::image_key(creation, index);
-                state.storage.put(&key, png).await.map_err(|e| Failure::ours(&e, &run))?;
+                cx.storage.put(&key, png).await.map_err(|e| Failure::ours(&e, &run))?;
                 Ok(key)
             }
             // The ceiling is ours to explain; a service's own words (its
@@ -56,7 +56,7 @@ impl Job for ConceptJob {
             }
         };
         let ready = outcome.is_ok();
-        concepts::finish(&state.db, creation, index, outcome).await.map_err(|e| Failure::ours(&e, &run))?;
+        concepts::finish(&cx.db, creation, index, outcome).await.map_err(|e| Failure::ours(&e, &run))?;
         Ok(serde_json::json!({ "creation_id": creation, "index": index, "ready": ready }))
     }
 }

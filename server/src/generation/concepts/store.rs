@@ -4,7 +4,6 @@
 use app::concept::{Concept, ConceptStatus};
 use app::error::AppError;
 use app::story::Story;
-use sqlx::Row;
 
 use super::drawing::ConceptJob;
 use super::{Brief, MAX_CONCEPTS, PER_BATCH, PromptWriter};
@@ -45,11 +44,10 @@ pub async fn add_batch(
     story: &Story,
     kind: app::creation::CreationKind,
 ) -> Result<Vec<u32>, ConceptError> {
-    let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM concepts WHERE creation_id = $1")
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM concepts WHERE creation_id = $1")
         .bind(creation_id)
         .fetch_one(db.pool())
-        .await?
-        .try_get("n")?;
+        .await?;
     let first = count as usize;
     if first + PER_BATCH > MAX_CONCEPTS {
         return Err(ConceptError::NoMore);
@@ -109,46 +107,52 @@ pub async fn find(db: &Db, creation_id: &str, index: u32) -> Result<Option<Conce
     Ok(read(db, creation_id, Some(index)).await?.pop())
 }
 
-/// A concept row with its job's state, as [`read`] reads it.
+/// A concept row, as [`read`] reads it.
 #[derive(sqlx::FromRow)]
 struct ConceptRow {
     idx: i64,
     title: String,
     status: String,
     error: Option<String>,
-    job_status: Option<String>,
-    job_error: Option<String>,
+    job_id: Option<String>,
 }
 
 async fn read(db: &Db, creation_id: &str, index: Option<u32>) -> Result<Vec<Concept>, ConceptError> {
-    let one = if index.is_some() { "AND c.idx = $2 " } else { "" };
+    let one = if index.is_some() { "AND idx = $2 " } else { "" };
     let sql = format!(
-        "SELECT c.idx, c.title, c.status, c.error, j.status AS job_status, j.error AS job_error \
-         FROM concepts c LEFT JOIN jobs j ON j.id = c.job_id \
-         WHERE c.creation_id = $1 {one}ORDER BY c.idx"
+        "SELECT idx, title, status, error, job_id FROM concepts WHERE creation_id = $1 {one}ORDER BY idx"
     );
     let mut query = sqlx::query_as::<_, ConceptRow>(sqlx::AssertSqlSafe(sql)).bind(creation_id);
     if let Some(index) = index {
         query = query.bind(i64::from(index));
     }
     let rows = query.fetch_all(db.pool()).await?;
-    rows.into_iter()
+    // A drawing still pending whose job gave up for good failed with it.
+    let pending: Vec<&str> = rows
+        .iter()
+        .filter(|row| row.status != "ready" && row.status != "failed")
+        .filter_map(|row| row.job_id.as_deref())
+        .collect();
+    let gave_up: std::collections::HashMap<String, Option<String>> =
+        crate::jobs::queue::failed_among(db, &pending).await?.into_iter().collect();
+    Ok(rows
+        .into_iter()
         .map(|row| {
             let index = row.idx as u32;
-            let (status, error) = match row.status.as_str() {
-                "ready" => (ConceptStatus::Ready, None),
-                "failed" => (ConceptStatus::Failed, row.error),
-                _ if row.job_status.as_deref() == Some("failed") => (
+            let job_failed = row.job_id.as_ref().and_then(|job| gave_up.get(job));
+            let (status, error) = match (row.status.as_str(), job_failed) {
+                ("ready", _) => (ConceptStatus::Ready, None),
+                ("failed", _) => (ConceptStatus::Failed, row.error),
+                (_, Some(reason)) => (
                     ConceptStatus::Failed,
-                    Some(row.job_error.unwrap_or_else(|| "The drawing stopped.".into())),
+                    Some(reason.clone().unwrap_or_else(|| "The drawing stopped.".into())),
                 ),
                 _ => (ConceptStatus::Pending, None),
             };
             let image_url = (status == ConceptStatus::Ready).then(|| image_url(creation_id, index));
-            Ok(Concept { index, title: row.title, status, image_url, error })
+            Concept { index, title: row.title, status, image_url, error }
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+        .collect())
 }
 
 /// Where the browser finds a concept's picture.
@@ -162,13 +166,12 @@ pub fn image_key(creation_id: &str, index: u32) -> String {
 }
 
 pub async fn brief(db: &Db, creation_id: &str, index: u32) -> Result<Brief, ConceptError> {
-    let row = sqlx::query("SELECT brief FROM concepts WHERE creation_id = $1 AND idx = $2")
+    let brief: String = sqlx::query_scalar("SELECT brief FROM concepts WHERE creation_id = $1 AND idx = $2")
         .bind(creation_id)
         .bind(i64::from(index))
         .fetch_optional(db.pool())
         .await?
         .ok_or(ConceptError::NotFound)?;
-    let brief: String = row.try_get("brief")?;
     serde_json::from_str(&brief).map_err(|e| ConceptError::Database(sqlx::Error::Decode(Box::new(e))))
 }
 

@@ -2,13 +2,13 @@
 //! description or a file made into a model that is repaired, watertight,
 //! sized and standing, then kept with its thumbnail.
 
+use crate::generation::GenerationContext;
 use crate::generation::concepts::store as concepts;
 use crate::generation::image_to_3d::{MakeError, ModelMaker};
 use crate::jobs::kinds::{Failure, Job, JobKind, JobRun};
 use crate::jobs::queue::Report;
 use crate::platform::mesh_work::MeshWork;
 use crate::platform::storage::Storage;
-use crate::state::AppState;
 
 use super::*;
 
@@ -21,13 +21,13 @@ pub struct MeshJob {
 
 impl Job for MeshJob {
     const KIND: JobKind = JobKind::Mesh;
-    type Context = AppState;
+    type Context = GenerationContext;
     /// A GPU worker beside an image → 3D service may take it.
     const REMOTE: bool = true;
 
-    async fn run(self, state: &AppState, run: JobRun) -> Result<serde_json::Value, Failure> {
+    async fn run(self, cx: &GenerationContext, run: JobRun) -> Result<serde_json::Value, Failure> {
         let made =
-            make_for(state, (&self, Run { job_id: &run.id, attempt: run.attempt }), run.report.clone()).await;
+            make_for(cx, (&self, Run { job_id: &run.id, attempt: run.attempt }), run.report.clone()).await;
         outcome(made, &run)
     }
 }
@@ -41,12 +41,11 @@ pub struct ModelJob {
 
 impl Job for ModelJob {
     const KIND: JobKind = JobKind::Model;
-    type Context = AppState;
+    type Context = GenerationContext;
 
-    async fn run(self, state: &AppState, run: JobRun) -> Result<serde_json::Value, Failure> {
+    async fn run(self, cx: &GenerationContext, run: JobRun) -> Result<serde_json::Value, Failure> {
         let made =
-            make_model(state, (&self, Run { job_id: &run.id, attempt: run.attempt }), run.report.clone())
-                .await;
+            make_model(cx, (&self, Run { job_id: &run.id, attempt: run.attempt }), run.report.clone()).await;
         outcome(made, &run)
     }
 }
@@ -142,8 +141,8 @@ pub fn stand(mut mesh: geometry::Mesh, fit_mm: Option<f64>) -> geometry::Mesh {
 
 /// Counts a call to a paid 3D service against its daily ceiling: past it,
 /// the job fails with the reason (retrying today cannot help).
-async fn paid(state: &AppState, paid: crate::platform::spend::Paid) -> Result<(), MakeError> {
-    crate::platform::spend::charge(&state.db, &state.config, paid).await.map_err(|error| match error {
+async fn paid(cx: &GenerationContext, paid: crate::platform::spend::Paid) -> Result<(), MakeError> {
+    crate::platform::spend::charge(&cx.db, &cx.config, paid).await.map_err(|error| match error {
         crate::platform::spend::SpendError::CeilingReached(_) => MakeError::Unusable(error.to_string()),
         crate::platform::spend::SpendError::Database(error) => MakeError::Transient(error.to_string()),
     })
@@ -151,13 +150,13 @@ async fn paid(state: &AppState, paid: crate::platform::spend::Paid) -> Result<()
 
 /// [`make`] for a claimed job, with the app's model maker.
 pub async fn make_for(
-    state: &AppState,
+    cx: &GenerationContext,
     (job, run): (&MeshJob, Run<'_>),
     report: Report,
 ) -> Result<Made, MakeError> {
-    paid(state, crate::platform::spend::Paid::Mesh).await?;
+    paid(cx, crate::platform::spend::Paid::Mesh).await?;
     let started = std::time::Instant::now();
-    let made = make((&state.storage, &state.mesh_work), state.models.as_ref(), (job, run), report).await;
+    let made = make((&cx.storage, &cx.mesh_work), cx.models.as_ref(), (job, run), report).await;
     crate::platform::metrics::provider_call(crate::platform::metrics::Provider::Mesh, started, made.is_ok());
     made
 }
@@ -166,37 +165,37 @@ pub async fn make_for(
 /// text → 3D service (scaled to [`MODEL_SIZE_MM`]), or the uploaded model
 /// (kept at its own size: its millimetres are the customer's).
 pub async fn make_model(
-    state: &AppState,
+    cx: &GenerationContext,
     (job, run): (&ModelJob, Run<'_>),
     report: Report,
 ) -> Result<Made, MakeError> {
     let creation = job.creation_id.as_str();
     match &job.from {
         ModelFrom::Description(description) => {
-            let maker = state.text_models.as_ref().ok_or_else(|| {
+            let maker = cx.text_models.as_ref().ok_or_else(|| {
                 MakeError::Unusable(
                     "Making a model from words needs a text → 3D service, and none is set up.".into(),
                 )
             })?;
-            paid(state, crate::platform::spend::Paid::TextTo3d).await?;
+            paid(cx, crate::platform::spend::Paid::TextTo3d).await?;
             let raw = maker.make(description, report.clone()).await?;
-            keep((&state.storage, &state.mesh_work), (creation, run), raw, Some(MODEL_SIZE_MM), report).await
+            keep((&cx.storage, &cx.mesh_work), (creation, run), raw, Some(MODEL_SIZE_MM), report).await
         }
         ModelFrom::Upload(key) => {
             report("Reading your model", 10);
-            let stl = state
+            let stl = cx
                 .storage
                 .get(key)
                 .await
                 .map_err(|e| MakeError::Transient(format!("the uploaded model cannot be read: {e}")))?;
-            let limits = state.config.model_limits();
-            let raw = state
+            let limits = cx.config.model_limits();
+            let raw = cx
                 .mesh_work
                 .run(move || geometry::io::read(geometry::io::Format::Stl, &stl, &limits))
                 .await
                 .map_err(|e| MakeError::Transient(format!("reading the model stopped: {e}")))?
                 .map_err(|e| MakeError::Unusable(format!("Your model cannot be read: {e}")))?;
-            keep((&state.storage, &state.mesh_work), (creation, run), raw, None, report).await
+            keep((&cx.storage, &cx.mesh_work), (creation, run), raw, None, report).await
         }
     }
 }

@@ -11,7 +11,6 @@ use app::error::AppError;
 use app::job::JobStatus;
 use app::model::{MeshDone, ModelSource, ModelView};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
 use crate::generation::concepts::store as concepts;
 use crate::jobs::kinds::Job;
@@ -163,27 +162,34 @@ struct Current {
     facts: String,
 }
 
+/// A creation's row as [`current`] reads it.
+#[derive(sqlx::FromRow)]
+struct CurrentRow {
+    selected_idx: Option<i64>,
+    mesh_job_id: Option<String>,
+    kind: String,
+    hobbies: String,
+    facts: String,
+}
+
 /// The creation's model job, if it has one, and what it is made from.
 async fn current(db: &Db, creation_id: &str) -> Result<Option<Current>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT c.selected_idx, c.mesh_job_id, c.kind, c.hobbies, c.facts, j.status \
-         FROM creations c JOIN jobs j ON j.id = c.mesh_job_id WHERE c.id = $1",
-    )
-    .bind(creation_id)
-    .fetch_optional(db.pool())
-    .await?;
+    let row: Option<CurrentRow> =
+        sqlx::query_as("SELECT selected_idx, mesh_job_id, kind, hobbies, facts FROM creations WHERE id = $1")
+            .bind(creation_id)
+            .fetch_optional(db.pool())
+            .await?;
     let Some(row) = row else { return Ok(None) };
-    let index: Option<i64> = row.try_get("selected_idx")?;
-    let status: String = row.try_get("status")?;
-    let hobbies: String = row.try_get("hobbies")?;
-    let name = serde_json::from_str::<Vec<String>>(&hobbies).ok().and_then(|h| h.into_iter().next());
+    let Some(job_id) = row.mesh_job_id else { return Ok(None) };
+    let Some(status) = queue::status_of(db, &job_id).await? else { return Ok(None) };
+    let name = serde_json::from_str::<Vec<String>>(&row.hobbies).ok().and_then(|h| h.into_iter().next());
     Ok(Some(Current {
-        index: index.map(|i| i as u32),
-        job_id: row.try_get("mesh_job_id")?,
+        index: row.selected_idx.map(|i| i as u32),
+        job_id,
         status: JobStatus::from_row(&status),
-        kind: CreationKind::from_name(&row.try_get::<String, _>("kind")?),
+        kind: CreationKind::from_name(&row.kind),
         name: name.unwrap_or_default(),
-        facts: row.try_get("facts")?,
+        facts: row.facts,
     }))
 }
 

@@ -77,7 +77,7 @@ pub async fn create_creation(
         }
         None => (story(input.hobbies, &input.facts)?, CreationKind::Story),
     };
-    let started = creations::create_and_start(&state, &visitor.id(), &story, kind).await?;
+    let started = creations::create_and_start(&state.generation(), &visitor.id(), &story, kind).await?;
     Ok(created(started))
 }
 
@@ -113,7 +113,7 @@ pub async fn upload_model(
 ) -> Result<impl IntoResponse, ApiError> {
     let boundary = boundary(&headers)?;
     let file = model_form::read_model(body.into_data_stream(), boundary, &state.config).await?;
-    let started = crate::generation::uploads::start(&state, &visitor.id(), file).await?;
+    let started = crate::generation::uploads::start(&state.generation(), &visitor.id(), file).await?;
     Ok(created(started))
 }
 

@@ -28,7 +28,7 @@ impl Creations for AppState {
         kind: app::creation::CreationKind,
     ) -> Result<app::creation::Started, AppError> {
         let visitor = visitor(request)?.id();
-        creations::create_and_start(self, &visitor, &story, kind).await.map_err(database)
+        creations::create_and_start(&self.generation(), &visitor, &story, kind).await.map_err(database)
     }
 
     async fn upload_model(
@@ -39,7 +39,7 @@ impl Creations for AppState {
         let visitor = visitor(request)?.id();
         let form = form.into_inner().ok_or_else(|| internal("the browser's form data reached the server"))?;
         let file = model_form::read_model_fields(form, &self.config).await.map_err(AppError::from)?;
-        crate::generation::uploads::start(self, &visitor, file).await.map_err(AppError::from)
+        crate::generation::uploads::start(&self.generation(), &visitor, file).await.map_err(AppError::from)
     }
 
     async fn creation(&self, request: &Parts, id: &str) -> Result<Creation, AppError> {

@@ -20,8 +20,11 @@ use crate::jobs::kinds::JobKind;
 use crate::jobs::queue;
 use crate::state::AppState;
 
-/// The kinds of job a remote worker may take.
-const REMOTE_KINDS: [&str; 1] = [JobKind::Mesh.name()];
+/// The kinds of job a remote worker may take: the registered kinds that
+/// say so (`Job::REMOTE`), read from the one list the workers run.
+fn remote_kinds() -> Vec<&'static str> {
+    crate::workers::JOBS.iter().filter(|job| job.remote).map(|job| job.kind.name()).collect()
+}
 
 /// A request that carries a valid worker token: the token's name. As an
 /// extractor it runs before the body is read, so a caller without a token
@@ -106,10 +109,11 @@ pub async fn claim(
     let owner = owner(&worker, &claim.worker_id)?;
     let lease = lease_ms(claim.lease_s)?;
     let kinds: Vec<&str> = claim.kinds.iter().map(String::as_str).collect();
-    if kinds.is_empty() || !kinds.iter().all(|kind| REMOTE_KINDS.contains(kind)) {
+    let remote = remote_kinds();
+    if kinds.is_empty() || !kinds.iter().all(|kind| remote.contains(kind)) {
         return Err(ApiError::Invalid {
             field: "kinds".into(),
-            message: format!("Remote workers take {REMOTE_KINDS:?} jobs."),
+            message: format!("Remote workers take {remote:?} jobs."),
         });
     }
     let Some(job) = queue::claim(&state.db, &kinds, &owner, lease).await? else {

@@ -17,7 +17,6 @@ use futures_util::Stream;
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
-use sqlx::Row;
 
 use crate::http::error::ApiError;
 use crate::http::shop::orders::Token;
@@ -65,7 +64,7 @@ pub async fn submit(
     let boundary = crate::http::model_form::boundary(&headers)?;
     let (file, submission) =
         crate::http::model_form::read_lab(body.into_data_stream(), boundary, &state.config).await?;
-    let submitted = submissions::submit(&state, file, &submission).await?;
+    let submitted = submissions::submit(&state.lab(), file, &submission).await?;
     let url = submitted.page_path();
     Ok((
         StatusCode::CREATED,
@@ -95,7 +94,7 @@ pub async fn show(
     Path(id): Path<String>,
     Query(token): Query<Token>,
 ) -> Result<impl IntoResponse, ApiError> {
-    Ok(Json(crate::printers::board::student_view(&state, &id, &token.t).await?))
+    Ok(Json(crate::printers::board::student_view(&state.lab(), &id, &token.t).await?))
 }
 
 /// `POST /api/lab/jobs/{id}/confirm?t=TOKEN`: the student accepts the price
@@ -113,8 +112,8 @@ pub async fn confirm(
     Path(id): Path<String>,
     Query(token): Query<Token>,
 ) -> Result<impl IntoResponse, ApiError> {
-    student_links::confirm(&state, &id, &token.t).await?;
-    Ok(Json(crate::printers::board::student_view(&state, &id, &token.t).await?))
+    student_links::confirm(&state.lab(), &id, &token.t).await?;
+    Ok(Json(crate::printers::board::student_view(&state.lab(), &id, &token.t).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -206,18 +205,10 @@ pub async fn staff_events(
             // An unreadable database: the pages keep their last view until the next read.
             async move {
                 // A step logged, or a printer's reading (or its job's
-                // progress) changed. The printers' figure is a sum, not the
-                // newest change, so that a printer added or removed moves it too.
-                let row = sqlx::query(
-                    "SELECT (SELECT MAX(id) FROM print_job_events) AS version, \
-                     (SELECT MAX(at) FROM print_job_events) AS at, \
-                     (SELECT CAST(SUM(COALESCE(changed_at, created_at)) AS BIGINT) FROM printers) AS printers",
-                )
-                .fetch_one(db.pool())
-                .await
-                .ok()?;
-                let number = |column: &str| row.try_get::<Option<i64>, _>(column).ok().flatten();
-                Some((number("version").unwrap_or(0), number("printers").unwrap_or(0), number("at")))
+                // progress) changed.
+                let (version, at) = crate::lab::events::newest(&db).await.ok()?;
+                let printers = crate::printers::store::changes(&db).await.ok()?;
+                Some((version.unwrap_or(0), printers, at))
             }
         },
     );
@@ -227,14 +218,7 @@ pub async fn staff_events(
         let (version, printers, at) = followed.next().await?;
         let new_submissions: i64 = match last {
             None => 0,
-            Some(last) => {
-                sqlx::query("SELECT COUNT(*) AS n FROM print_job_events WHERE id > $1 AND kind = 'submitted'")
-                    .bind(last)
-                    .fetch_one(state.db.pool())
-                    .await
-                    .and_then(|row| row.try_get("n"))
-                    .unwrap_or(0)
-            }
+            Some(last) => crate::lab::events::submitted_since(&state.db, last).await.unwrap_or(0),
         };
         let at = at.unwrap_or_else(crate::platform::time::now_ms);
         let data = json!({
@@ -267,7 +251,7 @@ pub async fn slicer_opening(
     body: Result<Json<crate::lab::open_in_slicer::Opening>, axum::extract::rejection::JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     let Json(opening) = body?;
-    match crate::lab::open_in_slicer::record(&state, &opening).await? {
+    match crate::lab::open_in_slicer::record(&state.lab(), &opening).await? {
         true => Ok(StatusCode::NO_CONTENT),
         false => Err(ApiError::NotFound),
     }
@@ -290,7 +274,7 @@ pub async fn slicer_link_check(
     body: Result<Json<LinkToCheck>, axum::extract::rejection::JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     let Json(asked) = body?;
-    match crate::lab::open_in_slicer::verify(&state, &asked.link) {
+    match crate::lab::open_in_slicer::verify(&state.lab(), &asked.link) {
         Some(_) => Ok(StatusCode::NO_CONTENT),
         None => Err(ApiError::NotFound),
     }

@@ -20,19 +20,21 @@ impl Lab for AppState {
         let (file, submission) =
             model_form::read_lab_fields(form, &self.config).await.map_err(AppError::from)?;
         let submitted =
-            crate::lab::submissions::submit(self, file, &submission).await.map_err(AppError::from)?;
+            crate::lab::submissions::submit(&self.lab(), file, &submission).await.map_err(AppError::from)?;
         Ok(submitted.page_path())
     }
 
     async fn lab_job(&self, id: &str, token: &str) -> Result<app::lab::StudentPrintJob, AppError> {
-        crate::printers::board::student_view(self, id, token).await.map_err(AppError::from)
+        crate::printers::board::student_view(&self.lab(), id, token).await.map_err(AppError::from)
     }
 
     async fn confirm_lab_job(&self, id: &str, token: &str) -> Result<(), AppError> {
-        crate::lab::student_links::confirm(self, id, token).await.map_err(AppError::from)
+        crate::lab::student_links::confirm(&self.lab(), id, token).await.map_err(AppError::from)
     }
 
     async fn fresh_lab_link(&self, id: &str, token: &str) -> Result<(), AppError> {
-        crate::lab::student_links::send_fresh_confirm_link(self, id, token).await.map_err(AppError::from)
+        crate::lab::student_links::send_fresh_confirm_link(&self.lab(), id, token)
+            .await
+            .map_err(AppError::from)
     }
 }

@@ -14,7 +14,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::HeaderValue;
 use http::header::SET_COOKIE;
-use sqlx::Row;
 
 use crate::http::session::Visitor;
 use crate::platform::db::Db;
@@ -26,7 +25,7 @@ use crate::state::AppState;
 pub const COOKIE_NAME: &str = "memoreez_session";
 
 /// A live session, as the database has it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct Session {
     pub id_hash: String,
     pub generations: i64,
@@ -41,7 +40,7 @@ pub async fn find(
     idle_ms: i64,
     now: i64,
 ) -> sqlx::Result<Option<Session>> {
-    let row = sqlx::query(
+    sqlx::query_as(
         "SELECT id_hash, generations, last_seen_at FROM generation_sessions \
          WHERE id_hash = $1 AND visitor_id = $2 AND last_seen_at > $3",
     )
@@ -49,15 +48,7 @@ pub async fn find(
     .bind(&visitor.0)
     .bind(now - idle_ms)
     .fetch_optional(db.pool())
-    .await?;
-    row.map(|row| {
-        Ok(Session {
-            id_hash: row.try_get("id_hash")?,
-            generations: row.try_get("generations")?,
-            last_seen_at: row.try_get("last_seen_at")?,
-        })
-    })
-    .transpose()
+    .await
 }
 
 /// Starts a session for `visitor`; its token. Sessions long idle are dropped.

@@ -16,7 +16,6 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::Method;
-use sqlx::Row;
 
 use crate::http::middleware::refusals::{busy, too_many_requests};
 use crate::platform::db::Db;
@@ -75,13 +74,12 @@ pub enum Verdict {
 
 /// The refusal for `ip` if it is blocked now.
 pub async fn blocked(db: &Db, ip: &str, now: i64) -> sqlx::Result<Option<Verdict>> {
-    let until: Option<i64> = sqlx::query("SELECT until FROM rate_limit_blocks WHERE ip = $1 AND until > $2")
-        .bind(ip)
-        .bind(now)
-        .fetch_optional(db.pool())
-        .await?
-        .map(|row| row.try_get("until"))
-        .transpose()?;
+    let until: Option<i64> =
+        sqlx::query_scalar("SELECT until FROM rate_limit_blocks WHERE ip = $1 AND until > $2")
+            .bind(ip)
+            .bind(now)
+            .fetch_optional(db.pool())
+            .await?;
     Ok(until.map(|until| Verdict::Refused { retry_after_s: seconds_until(until, now), blocked: true }))
 }
 
@@ -92,7 +90,7 @@ pub async fn spend(db: &Db, limits: Limits, ip: &str, now: i64) -> sqlx::Result<
     }
     let window_start = now - now.rem_euclid(limits.window_ms);
     // One statement, so concurrent requests (on any instance) each get their own count.
-    let hits: i64 = sqlx::query(
+    let hits: i64 = sqlx::query_scalar(
         "INSERT INTO rate_limit_windows (ip, scope, window_start, hits) VALUES ($1, 'expensive', $2, 1) \
          ON CONFLICT (ip, scope, window_start) DO UPDATE SET hits = rate_limit_windows.hits + 1 \
          RETURNING hits",
@@ -100,8 +98,7 @@ pub async fn spend(db: &Db, limits: Limits, ip: &str, now: i64) -> sqlx::Result<
     .bind(ip)
     .bind(window_start)
     .fetch_one(db.pool())
-    .await?
-    .try_get("hits")?;
+    .await?;
     if hits == 1 {
         // This address's first request of a window: drop its finished windows.
         sqlx::query("DELETE FROM rate_limit_windows WHERE ip = $1 AND window_start < $2")

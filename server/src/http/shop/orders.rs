@@ -44,7 +44,7 @@ pub async fn place(
     // A keepsake is found only in its own browser's session; a priced model
     // by its quote's id, from any browser (one gets a session here).
     let visitor = visitor.id();
-    let placed = orders::place(&state, &visitor, &form).await?;
+    let placed = orders::place(&state.shop(), &visitor, &form).await?;
     Ok((
         StatusCode::CREATED,
         Json(OrderPlaced {
@@ -87,7 +87,7 @@ pub async fn show(
     Path(id): Path<String>,
     Query(token): Query<Token>,
 ) -> Result<impl IntoResponse, ApiError> {
-    Ok(Json(orders::view(&state, &id, &token.t).await?))
+    Ok(Json(orders::view(&state.shop(), &id, &token.t).await?))
 }
 
 /// `GET /api/orders/{id}/events?t=TOKEN`: the order as server-sent events —
@@ -102,7 +102,7 @@ pub async fn events(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let place = crate::http::guards::open_stream(&state, &client)?;
     // The token is checked here, for this stream; the shared reader reads with it too.
-    orders::view(&state, &id, &token.t).await?;
+    orders::view(&state.shop(), &id, &token.t).await?;
     let reading = (state.clone(), id.clone(), token.t);
     let followed = state.readings.orders.follow(
         &state.changes,
@@ -112,7 +112,7 @@ pub async fn events(
         move || {
             let (state, id, token) = reading.clone();
             async move {
-                match orders::view(&state, &id, &token).await {
+                match orders::view(&state.shop(), &id, &token).await {
                     Ok(order) => Some(Some(order)),
                     Err(OrderError::NotFound) => Some(None),
                     // Unreadable for a moment: the last view stands.

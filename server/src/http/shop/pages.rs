@@ -21,12 +21,12 @@ impl Shop for AppState {
     async fn start_quote(&self, _request: &Parts, form: MultipartData) -> Result<String, AppError> {
         let form = form.into_inner().ok_or_else(|| internal("the browser's form data reached the server"))?;
         let form = model_form::read_fields(form, &self.config).await.map_err(AppError::from)?;
-        Ok(quotes::start(self, form.request).await?.job_id)
+        Ok(quotes::start(&self.shop(), form.request).await?.job_id)
     }
 
     async fn studio(&self, request: &Parts, id: &str) -> Result<app::studio::StudioView, AppError> {
         self.creation(request, id).await?;
-        studio::view(self, id, quote_progress).await.map_err(AppError::from)
+        studio::view(&self.shop(), id, quote_progress).await.map_err(AppError::from)
     }
 
     async fn price_keepsake(
@@ -36,7 +36,7 @@ impl Shop for AppState {
         spec: geometry::keepsake::KeepsakeSpec,
     ) -> Result<app::studio::PricedKeepsake, AppError> {
         self.creation(request, id).await?;
-        studio::price(self, id, spec).await.map_err(AppError::from)
+        studio::price(&self.shop(), id, spec).await.map_err(AppError::from)
     }
 
     async fn quote_progress(&self, _request: &Parts, job_id: &str) -> Result<QuoteProgress, AppError> {
@@ -51,7 +51,8 @@ impl Shop for AppState {
     async fn place_order(&self, request: &Parts, form: app::order::OrderForm) -> Result<String, AppError> {
         // As `POST /api/orders`: a keepsake only in its own session, a priced model by its quote.
         let visitor = visitor(request)?.id();
-        let placed = crate::shop::orders::place(self, &visitor, &form).await.map_err(AppError::from)?;
+        let placed =
+            crate::shop::orders::place(&self.shop(), &visitor, &form).await.map_err(AppError::from)?;
         Ok(placed.next_url())
     }
 
@@ -62,7 +63,7 @@ impl Shop for AppState {
         token: &str,
     ) -> Result<app::order::OrderView, AppError> {
         // The token in the link is the key: whoever has the link sees the order.
-        crate::shop::orders::view(self, id, token).await.map_err(AppError::from)
+        crate::shop::orders::view(&self.shop(), id, token).await.map_err(AppError::from)
     }
 }
 

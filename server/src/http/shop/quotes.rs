@@ -46,12 +46,12 @@ pub async fn create_quote(
     if !wait {
         // As a background job: answer at once with the instant estimate;
         // progress and the real quote come over GET /api/jobs/{id}/events.
-        let started = quotes::start(&state, request).await?;
+        let started = quotes::start(&state.shop(), request).await?;
         let events_url = format!("/api/jobs/{}/events", started.job_id);
         let body = QuoteStarted { job_id: started.job_id, events_url, estimate: started.estimate };
         return Ok((StatusCode::ACCEPTED, Json(body)).into_response());
     }
-    let (id, quote) = quotes::quote_with(&state, request, crate::jobs::queue::unheard()).await?;
+    let (id, quote) = quotes::quote_with(&state.shop(), request, crate::jobs::queue::unheard()).await?;
     Ok((StatusCode::CREATED, Json(PricedModel { id, quote })).into_response())
 }
 

@@ -32,7 +32,7 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     owned_creation(&state, &visitor, &id).await?;
-    let view = studio::view(&state, &id, crate::http::shop::pages::quote_progress).await?;
+    let view = studio::view(&state.shop(), &id, crate::http::shop::pages::quote_progress).await?;
     Ok(Json(view))
 }
 
@@ -59,7 +59,7 @@ pub async fn quote(
     owned_creation(&state, &visitor, &id).await?;
     let Json(settings) = body?;
     let spec = settings.to_spec()?;
-    let priced = studio::price(&state, &id, spec).await?;
+    let priced = studio::price(&state.shop(), &id, spec).await?;
     let events_url = format!("/api/jobs/{}/events", priced.job_id);
     Ok((
         StatusCode::ACCEPTED,
@@ -93,7 +93,7 @@ pub async fn stl(
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     owned_creation(&state, &visitor, &id).await?;
-    let built = studio::build_saved(&state, &id).await?;
+    let built = studio::build_saved(&state.shop(), &id).await?;
     Ok(download("stl", "model/stl", built.stl))
 }
 
@@ -114,7 +114,7 @@ pub async fn three_mf(
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     let creation = owned_creation(&state, &visitor, &id).await?;
-    let built = studio::build_saved(&state, &id).await?;
+    let built = studio::build_saved(&state.shop(), &id).await?;
     let title = creation.story.hobbies.first().cloned().unwrap_or_else(|| "Keepsake".into());
     let bytes = geometry::io::three_mf::write(&built.mesh, &title)
         .map_err(|e| ApiError::Internal(format!("writing the 3MF: {e}")))?;

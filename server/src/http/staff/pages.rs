@@ -64,17 +64,17 @@ impl Staff for AppState {
             "" => None,
             name => Some(app::print_job::PrintJobStatus::parse(name).ok_or(AppError::NotFound)?),
         };
-        crate::printers::board::queue(self, &staff, status).await.map_err(database)
+        crate::printers::board::queue(&self.lab(), &staff, status).await.map_err(database)
     }
 
     async fn staff_job(&self, request: &Parts, id: &str) -> Result<app::staff::PrintJobPage, AppError> {
         let staff = self.staff_only(request).await?;
-        let mut page = crate::printers::board::job_page(self, &staff, id)
+        let mut page = crate::printers::board::job_page(&self.lab(), &staff, id)
             .await
             .map_err(database)?
             .ok_or(AppError::NotFound)?;
         if let Some(order) = &page.card.order_id {
-            page.outside = Some(crate::shop::fulfilment::choice(self, &staff, order).await?);
+            page.outside = Some(crate::shop::fulfilment::choice(&self.shop(), &staff, order).await?);
         }
         Ok(page)
     }
@@ -105,11 +105,14 @@ impl Staff for AppState {
             }
         };
         match step {
-            "price" => {
-                Ok(fulfilment::price_words(&order, fulfilment::estimate(self, &staff, &order, color).await?))
+            "price" => Ok(fulfilment::price_words(
+                &order,
+                fulfilment::estimate(&self.shop(), &staff, &order, color).await?,
+            )),
+            "send" => Ok(fulfilment::send(&self.shop(), &staff, &order, color).await?.in_words(&order)),
+            "track" => {
+                Ok(fulfilment::tracking_words(&order, &fulfilment::track(&self.shop(), &order).await?))
             }
-            "send" => Ok(fulfilment::send(self, &staff, &order, color).await?.in_words(&order)),
-            "track" => Ok(fulfilment::tracking_words(&order, &fulfilment::track(self, &order).await?)),
             _ => Err(AppError::Invalid { field: "step".into(), message: "Unknown step.".into() }),
         }
     }
@@ -125,12 +128,12 @@ impl Staff for AppState {
         let staff = self.staff_only(request).await?;
         let taken = match &action {
             PrintJobAction::SendToPrinter { printer_id } => {
-                crate::printers::sending::send(self, &staff, id, printer_id).await.map(drop)
+                crate::printers::sending::send(&self.lab(), &staff, id, printer_id).await.map(drop)
             }
             PrintJobAction::Reprint { note } => {
-                crate::lab::reprint::reprint(self, &staff, id, note).await.map(drop)
+                crate::lab::reprint::reprint(&self.lab(), &staff, id, note).await.map(drop)
             }
-            action => crate::lab::actions::act(self, &staff, id, action).await.map(drop),
+            action => crate::lab::actions::act(&self.lab(), &staff, id, action).await.map(drop),
         };
         match taken {
             Ok(_) => Ok(()),
@@ -149,19 +152,19 @@ impl Staff for AppState {
         let staff = self.staff_only(request).await?;
         let form = form.into_inner().ok_or_else(|| internal("the browser's form data reached the server"))?;
         let (id, file) = model_form::read_sliced_fields(form, &self.config).await.map_err(AppError::from)?;
-        crate::lab::sliced::upload(self, &staff, &id, file).await.map_err(AppError::from)?;
+        crate::lab::sliced::upload(&self.lab(), &staff, &id, file).await.map_err(AppError::from)?;
         Ok(id)
     }
 
     async fn staff_slice(&self, request: &Parts, id: &str) -> Result<(), AppError> {
         let staff = self.staff_only(request).await?;
-        crate::lab::sliced::slice(self, &staff, id).await.map(drop).map_err(AppError::from)
+        crate::lab::sliced::slice(&self.lab(), &staff, id).await.map(drop).map_err(AppError::from)
     }
 
     async fn staff_printers(&self, request: &Parts) -> Result<Vec<app::staff::PrinterCard>, AppError> {
         let staff = self.staff_only(request).await?;
-        let plan = crate::printers::eta::queue_plan(self).await.map_err(database)?;
-        crate::printers::pages::cards(self, &staff, &plan).await.map_err(database)
+        let plan = crate::printers::eta::queue_plan(&self.lab()).await.map_err(database)?;
+        crate::printers::pages::cards(&self.lab(), &staff, &plan).await.map_err(database)
     }
 
     async fn staff_add_printer(

@@ -5,12 +5,11 @@
 
 use app::order::{Delivery, OrderStatus, OrderView};
 use app::print_job::PrintJobStatus;
-use sqlx::Row;
 
 use crate::platform::time::now_ms;
+use crate::shop::ShopContext;
 use crate::shop::orders::{self, ORDER_COLUMNS};
 use crate::shop::slant3d::{OutsideOrder, ShipTo, Slant3dError};
-use crate::state::AppState;
 
 mod tracking;
 pub use tracking::{TRACK_EVERY, follow, track, track_sent, tracking_words};
@@ -98,13 +97,13 @@ impl Sent {
 /// What the order's print job page offers: sending it out, or following it
 /// there once sent.
 pub async fn choice(
-    state: &AppState,
+    cx: &ShopContext,
     _staff: &crate::staff::StaffSession,
     order_id: &str,
 ) -> Result<app::staff::PrintOutside, OutsideError> {
-    let row = load(state, order_id).await?;
-    let can_send = || ready(&row).and_then(|()| outside_order(state, &row.order, "").map(drop));
-    let why_not = match (&row.outside_order_id, &state.outside) {
+    let row = load(cx, order_id).await?;
+    let can_send = || ready(&row).and_then(|()| outside_order(cx, &row.order, "").map(drop));
+    let why_not = match (&row.outside_order_id, &cx.outside) {
         (Some(_), _) => String::new(),
         (None, None) => OutsideError::NotConfigured.to_string(),
         (None, Some(_)) => can_send().err().map(|error| error.to_string()).unwrap_or_default(),
@@ -129,29 +128,40 @@ struct Loaded {
     outside_status: Option<String>,
 }
 
-async fn load(state: &AppState, id: &str) -> Result<Loaded, OutsideError> {
+/// The outside service's columns of an order's row.
+#[derive(sqlx::FromRow)]
+struct Outside {
+    outside_service: Option<String>,
+    outside_order_id: Option<String>,
+    outside_status: Option<String>,
+}
+
+async fn load(cx: &ShopContext, id: &str) -> Result<Loaded, OutsideError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {ORDER_COLUMNS}, outside_service, outside_order_id, outside_status FROM orders WHERE id = $1"
     )))
     .bind(id)
-    .fetch_optional(state.db.pool())
+    .fetch_optional(cx.db.pool())
     .await?
     .ok_or_else(|| OutsideError::NotFound(id.to_string()))?;
+    let outside: Outside = sqlx::FromRow::from_row(&row)?;
     Ok(Loaded {
         order: orders::from_row(&row)?,
-        outside_service: row.try_get("outside_service")?,
-        outside_order_id: row.try_get("outside_order_id")?,
-        outside_status: row.try_get("outside_status")?,
+        outside_service: outside.outside_service,
+        outside_order_id: outside.outside_order_id,
+        outside_status: outside.outside_status,
     })
 }
 
 /// The order as Slant 3D needs it, with signed links to its files.
-fn outside_order(state: &AppState, order: &OrderView, color: &str) -> Result<OutsideOrder, OutsideError> {
+fn outside_order(cx: &ShopContext, order: &OrderView, color: &str) -> Result<OutsideOrder, OutsideError> {
     let address = match (order.delivery, &order.address) {
         (Delivery::Ship, Some(address)) => address.clone(),
         _ => return Err(OutsideError::Collected(order.id.clone())),
     };
-    let link = |file: &str| crate::shop::order_links::file_link(state, &order.id, file, FILE_LINK_DAYS);
+    let link = |file: &str| {
+        crate::shop::order_links::file_link((&cx.links, &cx.config), &order.id, file, FILE_LINK_DAYS)
+    };
     Ok(OutsideOrder {
         order_number: order.id.clone(),
         item_name: order.title.clone(),
@@ -204,7 +214,7 @@ const SEND_CLAIM_MS: i64 = 15 * 60_000;
 /// Claims the order for one send, in the database, before Slant 3D is
 /// called: of two clicks (or two instances) one claims it and places the
 /// order; the other is told it is being sent. The claim's mark, or why not.
-async fn claim(state: &AppState, row: &Loaded) -> Result<String, OutsideError> {
+async fn claim(cx: &ShopContext, row: &Loaded) -> Result<String, OutsideError> {
     let now = now_ms();
     // `sending:<ms>`: the time is part of the mark, so a stale claim can be
     // told from a live one on either database (same width until 2286).
@@ -219,51 +229,51 @@ async fn claim(state: &AppState, row: &Loaded) -> Result<String, OutsideError> {
     .bind(&row.order.id)
     .bind(row.order.status.as_str())
     .bind(&stale)
-    .execute(state.db.pool())
+    .execute(cx.db.pool())
     .await?
     .rows_affected();
     if claimed == 1 { Ok(mark) } else { Err(OutsideError::Sending(row.order.id.clone())) }
 }
 
 /// Gives a claim back after a send that placed nothing.
-async fn release(state: &AppState, order_id: &str, mark: &str) -> Result<(), OutsideError> {
+async fn release(cx: &ShopContext, order_id: &str, mark: &str) -> Result<(), OutsideError> {
     sqlx::query(
         "UPDATE orders SET outside_service = NULL, outside_status = NULL \
          WHERE id = $1 AND outside_status = $2 AND outside_order_id IS NULL",
     )
     .bind(order_id)
     .bind(mark)
-    .execute(state.db.pool())
+    .execute(cx.db.pool())
     .await?;
     Ok(())
 }
 
 /// Their price for printing and shipping the order, without placing it.
 pub async fn estimate(
-    state: &AppState,
+    cx: &ShopContext,
     _staff: &crate::staff::StaffSession,
     order_id: &str,
     color: &str,
 ) -> Result<u64, OutsideError> {
-    let service = state.outside.clone().ok_or(OutsideError::NotConfigured)?;
-    let row = load(state, order_id).await?;
+    let service = cx.outside.clone().ok_or(OutsideError::NotConfigured)?;
+    let row = load(cx, order_id).await?;
     ready(&row)?;
-    let outside = outside_order(state, &row.order, color)?;
+    let outside = outside_order(cx, &row.order, color)?;
     Ok(service.estimate(&outside).await?)
 }
 
 /// Places the order with Slant 3D and marks it printing there.
 pub async fn send(
-    state: &AppState,
+    cx: &ShopContext,
     _staff: &crate::staff::StaffSession,
     order_id: &str,
     color: &str,
 ) -> Result<Sent, OutsideError> {
-    let service = state.outside.clone().ok_or(OutsideError::NotConfigured)?;
-    let row = load(state, order_id).await?;
+    let service = cx.outside.clone().ok_or(OutsideError::NotConfigured)?;
+    let row = load(cx, order_id).await?;
     ready(&row)?;
-    let outside = outside_order(state, &row.order, color)?;
-    let mark = claim(state, &row).await?;
+    let outside = outside_order(cx, &row.order, color)?;
+    let mark = claim(cx, &row).await?;
     let placed = async {
         let their_price_cents = service.estimate(&outside).await?;
         let their_id = service.place(&outside).await?;
@@ -272,12 +282,12 @@ pub async fn send(
     let (their_price_cents, their_id) = match placed.await {
         Ok(placed) => placed,
         Err(error) => {
-            release(state, order_id, &mark).await?;
+            release(cx, order_id, &mark).await?;
             return Err(error);
         }
     };
     let now = now_ms();
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = cx.db.begin_write().await?;
     let moved = sqlx::query(
         "UPDATE orders SET status = $1, outside_service = 'slant3d', outside_order_id = $2, \
          outside_status = NULL, updated_at = $3 \

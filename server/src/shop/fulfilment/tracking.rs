@@ -8,9 +8,9 @@ use super::{OutsideError, load};
 use crate::mail::outbox;
 use crate::mail::shop as shop_mail;
 use crate::platform::time::now_ms;
+use crate::shop::ShopContext;
 use crate::shop::orders;
 use crate::shop::slant3d::Tracking;
-use crate::state::AppState;
 
 /// Where Slant 3D says the order is, in words.
 pub fn tracking_words(order_id: &str, tracking: &Tracking) -> String {
@@ -26,13 +26,13 @@ pub fn tracking_words(order_id: &str, tracking: &Tracking) -> String {
 
 /// Asks Slant 3D where the order is; once they have shipped it, the order
 /// is marked shipped (with the tracking numbers) and the customer emailed.
-pub async fn track(state: &AppState, order_id: &str) -> Result<Tracking, OutsideError> {
-    let service = state.outside.clone().ok_or(OutsideError::NotConfigured)?;
-    let row = load(state, order_id).await?;
+pub async fn track(cx: &ShopContext, order_id: &str) -> Result<Tracking, OutsideError> {
+    let service = cx.outside.clone().ok_or(OutsideError::NotConfigured)?;
+    let row = load(cx, order_id).await?;
     let their_id = row.outside_order_id.clone().ok_or_else(|| OutsideError::NotSent(order_id.to_string()))?;
     let tracking = service.tracking(&their_id).await?;
     let now = now_ms();
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = cx.db.begin_write().await?;
     sqlx::query("UPDATE orders SET outside_status = $1 WHERE id = $2")
         .bind(&tracking.status)
         .bind(order_id)
@@ -67,7 +67,7 @@ pub async fn track(state: &AppState, order_id: &str) -> Result<Tracking, Outside
             .await?;
     }
     tx.commit().await?;
-    outbox::wake(&state.mail_due);
+    outbox::wake(&cx.mail_due);
     Ok(tracking)
 }
 
@@ -77,15 +77,15 @@ pub const TRACK_EVERY: std::time::Duration = std::time::Duration::from_secs(30 *
 /// Asks Slant 3D about every order sent to them that has not shipped yet
 /// (see [`track`]); how many it asked about. One order's failure is logged
 /// and the rest are still asked.
-pub async fn track_sent(state: &AppState) -> sqlx::Result<usize> {
+pub async fn track_sent(cx: &ShopContext) -> sqlx::Result<usize> {
     let sent: Vec<String> = sqlx::query_scalar(
         "SELECT id FROM orders WHERE outside_order_id IS NOT NULL AND status = $1 ORDER BY created_at",
     )
     .bind(OrderStatus::Printing.as_str())
-    .fetch_all(state.db.pool())
+    .fetch_all(cx.db.pool())
     .await?;
     for order in &sent {
-        if let Err(error) = track(state, order).await {
+        if let Err(error) = track(cx, order).await {
             tracing::warn!(%order, %error, "asking Slant 3D where an order is");
         }
     }
@@ -95,15 +95,15 @@ pub async fn track_sent(state: &AppState) -> sqlx::Result<usize> {
 /// Follows the orders sent out for as long as the server runs (when Slant 3D
 /// is set up): each is marked shipped, and its customer emailed, without
 /// anyone asking. Every instance may ask; only one moves an order.
-pub async fn follow(state: AppState) {
-    if state.outside.is_none() {
+pub async fn follow(cx: ShopContext) {
+    if cx.outside.is_none() {
         return;
     }
     let mut every = tokio::time::interval(TRACK_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
-        if let Err(error) = track_sent(&state).await {
+        if let Err(error) = track_sent(&cx).await {
             tracing::warn!(%error, "listing the orders sent to Slant 3D");
         }
     }

@@ -11,12 +11,12 @@ use crate::mail::outbox;
 use crate::payments::events::{self, Handled};
 use crate::payments::stripe::{CheckoutEvent, Outcome, SessionFacts};
 use crate::platform::time::now_ms;
-use crate::state::AppState;
+use crate::shop::ShopContext;
 
 /// Applies one verified checkout event.
-pub async fn apply(state: &AppState, event: &CheckoutEvent) -> sqlx::Result<Handled> {
+pub async fn apply(cx: &ShopContext, event: &CheckoutEvent) -> sqlx::Result<Handled> {
     let now = now_ms();
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = cx.db.begin_write().await?;
     let order_id = event.outcome.facts().and_then(|facts| facts.order_id.clone());
     if !events::record_once(&mut tx, event, order_id.as_deref(), now).await? {
         return Ok(Handled::Duplicate);
@@ -27,7 +27,7 @@ pub async fn apply(state: &AppState, event: &CheckoutEvent) -> sqlx::Result<Hand
     };
     events::record_outcome(&mut tx, event, &what).await?;
     tx.commit().await?;
-    outbox::wake(&state.mail_due);
+    outbox::wake(&cx.mail_due);
     Ok(Handled::Recorded { what })
 }
 

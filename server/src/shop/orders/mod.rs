@@ -5,7 +5,6 @@
 use app::error::AppError;
 use app::order::{Address, Amounts, Delivery, OrderEvent, OrderForm, OrderStatus, OrderView};
 use app::report::FunnelStep;
-use sqlx::Row;
 
 use crate::mail::outbox;
 use crate::mail::shop as shop_mail;
@@ -14,9 +13,9 @@ use crate::platform::db::Db;
 use crate::platform::time::now_ms;
 use crate::platform::tokens::token_hash;
 use crate::platform::visitors::VisitorId;
+use crate::shop::ShopContext;
 use crate::shop::order_links::file_link;
 use crate::shop::studio::StudioError;
-use crate::state::AppState;
 
 pub mod card_payments;
 pub mod lab_steps;
@@ -124,17 +123,21 @@ pub fn thumbnail_path(order_id: &str, token: &str) -> String {
 pub const ORDER_FILES: [&str; 3] = ["keepsake.stl", "thumbnail.png", "print.gcode"];
 
 /// Where an order's file is kept: the G-code is the one its quote's slice made.
+/// Every order's id (the orphan sweep keeps their files).
+pub async fn all_ids(db: &Db) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("SELECT id FROM orders").fetch_all(db.pool()).await
+}
+
 pub async fn file_key(db: &Db, order_id: &str, file: &str) -> Result<String, OrderError> {
     match file {
         "keepsake.stl" => Ok(keepsake_key(order_id)),
         "thumbnail.png" => Ok(thumbnail_key(order_id)),
         "print.gcode" => {
-            let quote_id: String = sqlx::query("SELECT quote_id FROM orders WHERE id = $1")
+            let quote_id: String = sqlx::query_scalar("SELECT quote_id FROM orders WHERE id = $1")
                 .bind(order_id)
                 .fetch_optional(db.pool())
                 .await?
-                .ok_or(OrderError::NotFound)?
-                .try_get("quote_id")?;
+                .ok_or(OrderError::NotFound)?;
             stored_quote(db, &quote_id).await?.1.ok_or(OrderError::NotFound)
         }
         _ => Err(OrderError::NotFound),
@@ -158,8 +161,8 @@ pub(crate) const ORDER_COLUMNS: &str = "id, creation_id, status, payment, custom
      title";
 
 /// The order whose page `token` opens, as its page shows it.
-pub async fn view(state: &AppState, id: &str, token: &str) -> Result<OrderView, OrderError> {
-    let db = &state.db;
+pub async fn view(cx: &ShopContext, id: &str, token: &str) -> Result<OrderView, OrderError> {
+    let db = &cx.db;
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         // Only our own column list goes into the text; values are bound.
         "SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1 AND token_hash = $2"
@@ -181,25 +184,9 @@ pub async fn view(state: &AppState, id: &str, token: &str) -> Result<OrderView, 
         .map(|(at_ms, to_status, note)| Ok(OrderEvent { at_ms, status: status_of(&to_status)?, note }))
         .collect::<sqlx::Result<Vec<_>>>()?;
     if order.status == OrderStatus::Printing {
-        order.on_printer = on_printer(db, id).await?;
+        order.on_printer = crate::lab::printing::order_on_printer(db, id).await?;
     }
     Ok(order)
-}
-
-/// The printer the order's newest print job is on, and how far it is.
-async fn on_printer(db: &Db, order_id: &str) -> sqlx::Result<Option<app::staff::OnPrinter>> {
-    let row: Option<(String, Option<f64>, Option<i64>)> = sqlx::query_as(
-        "SELECT p.name, j.progress_pct, j.time_left_s FROM print_jobs j JOIN printers p ON p.id = j.printer_id \
-         WHERE j.order_id = $1 AND j.status = 'Printing' ORDER BY j.created_at DESC LIMIT 1",
-    )
-    .bind(order_id)
-    .fetch_optional(db.pool())
-    .await?;
-    Ok(row.map(|(printer, progress_pct, time_left_s)| app::staff::OnPrinter {
-        printer,
-        progress_pct,
-        time_left_s,
-    }))
 }
 
 fn status_of(name: &str) -> sqlx::Result<OrderStatus> {
@@ -270,7 +257,7 @@ pub(crate) fn from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<OrderView> {
 }
 
 async fn record(
-    state: &AppState,
+    cx: &ShopContext,
     visitor: &VisitorId,
     form: &OrderForm,
     (placed, order): (&Placed, &OrderView),
@@ -285,7 +272,7 @@ async fn record(
         Delivery::Pickup => "pickup",
     };
     let amounts = &order.amounts;
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = cx.db.begin_write().await?;
     sqlx::query(
         "INSERT INTO orders (id, token_hash, visitor_id, creation_id, quote_id, mesh_sha256, status, payment, \
          customer_name, email, delivery, address, quantity, unit_cents, shipping_cents, total_cents, currency, \
@@ -321,7 +308,7 @@ async fn record(
     .bind(Some(&form.quote_job).filter(|job| !job.is_empty()))
     .execute(&mut *tx)
     .await?;
-    let note = match (session, state.card_payments.is_some()) {
+    let note = match (session, cx.card_payments.is_some()) {
         (Some(_), _) => "Order placed. Waiting for your card payment at Stripe.",
         (None, true) => "Order placed. You pay when you collect it.",
         (None, false) => "Order placed. No online payment is set up: you pay when you collect it.",
@@ -342,11 +329,11 @@ async fn record(
     // Paid by card, the receipt and the lab's alert wait until Stripe says
     // the money is taken.
     let lab_links = shop_mail::LabLinks {
-        model: file_link(state, &placed.id, "keepsake.stl", shop_mail::LAB_LINK_DAYS),
-        picture: file_link(state, &placed.id, "thumbnail.png", shop_mail::LAB_LINK_DAYS),
-        gcode: file_link(state, &placed.id, "print.gcode", shop_mail::LAB_LINK_DAYS),
+        model: file_link((&cx.links, &cx.config), &placed.id, "keepsake.stl", shop_mail::LAB_LINK_DAYS),
+        picture: file_link((&cx.links, &cx.config), &placed.id, "thumbnail.png", shop_mail::LAB_LINK_DAYS),
+        gcode: file_link((&cx.links, &cx.config), &placed.id, "print.gcode", shop_mail::LAB_LINK_DAYS),
     };
-    for message in shop_mail::order_placed(&state.config, order, link, &lab_links) {
+    for message in shop_mail::order_placed(&cx.config, order, link, &lab_links) {
         match session {
             None => outbox::enqueue(&mut tx, &message).await?,
             Some(_) => outbox::enqueue_held(&mut tx, &message, &placed.id).await?,

@@ -7,12 +7,11 @@ use crate::payments::stripe::Charge;
 use crate::platform::db::Db;
 use crate::platform::tokens::new_token;
 use crate::platform::visitors::VisitorId;
+use crate::shop::ShopContext;
 use crate::shop::studio::{self};
-use crate::state::AppState;
 use app::order::{Amounts, OrderForm, OrderStatus, OrderView, Payment};
 use app::quote::QuoteSummary;
 use slicing::material::Material;
-use sqlx::Row;
 use std::sync::Arc;
 
 use super::*;
@@ -26,13 +25,11 @@ async fn keepsake_quote(
     visitor: &VisitorId,
     creation_id: &str,
 ) -> Result<(String, QuoteSummary, Option<String>), OrderError> {
-    let row = sqlx::query("SELECT keepsake_quote_job_id FROM creations WHERE id = $1 AND visitor = $2")
-        .bind(creation_id)
-        .bind(&visitor.0)
-        .fetch_optional(db.pool())
+    let saved = crate::generation::creations::saved_keepsake(db, creation_id)
         .await?
+        .filter(|saved| saved.visitor == visitor.0)
         .ok_or(OrderError::NotFound)?;
-    let job_id: Option<String> = row.try_get("keepsake_quote_job_id")?;
+    let job_id = saved.keepsake_quote_job_id;
     let job = match job_id {
         Some(job_id) => queue::view(db, &job_id).await?.ok_or(OrderError::NotPriced)?,
         None => return Err(OrderError::NotPriced),
@@ -62,12 +59,11 @@ pub(super) async fn stored_quote(
     db: &Db,
     quote_id: &str,
 ) -> Result<(QuoteSummary, Option<String>), OrderError> {
-    let body: String = sqlx::query("SELECT body FROM quotes WHERE id = $1")
+    let body: String = sqlx::query_scalar("SELECT body FROM quotes WHERE id = $1")
         .bind(quote_id)
         .fetch_optional(db.pool())
         .await?
-        .ok_or(OrderError::NotPriced)?
-        .try_get("body")?;
+        .ok_or(OrderError::NotPriced)?;
     let decode = |e: serde_json::Error| sqlx::Error::Decode(Box::new(e));
     let json: serde_json::Value = serde_json::from_str(&body).map_err(decode)?;
     let gcode = json["gcode"].as_str().map(str::to_string);
@@ -85,17 +81,17 @@ struct Priced {
 
 /// The visitor's studio keepsake, rebuilt from its saved settings.
 async fn priced_keepsake(
-    state: &AppState,
+    cx: &ShopContext,
     visitor: &VisitorId,
     creation_id: &str,
 ) -> Result<Priced, OrderError> {
-    let (quote_id, quote, priced_sha256) = keepsake_quote(&state.db, visitor, creation_id).await?;
-    let built = studio::build_saved(state, creation_id).await?;
+    let (quote_id, quote, priced_sha256) = keepsake_quote(&cx.db, visitor, creation_id).await?;
+    let built = studio::build_saved(cx, creation_id).await?;
     // A price is for one mesh: what would be printed now must be what was sliced.
     if priced_sha256.as_deref() != Some(built.sha256.as_str()) {
         return Err(OrderError::Changed);
     }
-    let title = crate::generation::model3d::view(&state.db, creation_id)
+    let title = crate::generation::model3d::view(&cx.db, creation_id)
         .await
         .map(|made| made.title)
         .unwrap_or_else(|_| DEFAULT_TITLE.into());
@@ -105,13 +101,13 @@ async fn priced_keepsake(
 /// A model priced on `/quote` with the shop's prices: its exact quote and
 /// the uploaded file, read and repaired as the slicer saw it. The quote's id
 /// is the key, as for its page.
-async fn priced_model(state: &AppState, quote_job: &str) -> Result<Priced, OrderError> {
-    let job = queue::view(&state.db, quote_job)
+async fn priced_model(cx: &ShopContext, quote_job: &str) -> Result<Priced, OrderError> {
+    let job = queue::view(&cx.db, quote_job)
         .await?
         .filter(|job| job.kind == crate::jobs::kinds::JobKind::Quote.name())
         .ok_or(OrderError::NotFound)?;
     let quote_id = finished_quote_id(&job)?;
-    let (quote, _) = stored_quote(&state.db, &quote_id).await?;
+    let (quote, _) = stored_quote(&cx.db, &quote_id).await?;
     if quote.profile != "shop" {
         return Err(OrderError::Invalid(app::error::AppError::Invalid {
             field: "order".into(),
@@ -121,10 +117,10 @@ async fn priced_model(state: &AppState, quote_job: &str) -> Result<Priced, Order
     }
     let file_name = job.payload["file_name"].as_str().unwrap_or("model.stl").to_string();
     let upload = job.payload["upload"].as_str().ok_or(OrderError::NotPriced)?;
-    let bytes = state.storage.get(upload).await.map_err(|e| OrderError::Keepsake(e.to_string()))?;
-    let limits = state.config.model_limits();
+    let bytes = cx.storage.get(upload).await.map_err(|e| OrderError::Keepsake(e.to_string()))?;
+    let limits = cx.config.model_limits();
     let name = file_name.clone();
-    let mesh = state
+    let mesh = cx
         .mesh_work
         .run(move || crate::platform::model_file::read_model(&name, &bytes, &limits))
         .await
@@ -145,14 +141,14 @@ async fn priced_model(state: &AppState, quote_job: &str) -> Result<Priced, Order
 /// first history step and its emails are written in one transaction. Paid
 /// by card, a Stripe Checkout Session is opened first (nothing is recorded if
 /// Stripe cannot be reached) and the receipt waits for the payment.
-pub async fn place(state: &AppState, visitor: &VisitorId, form: &OrderForm) -> Result<Placed, OrderError> {
+pub async fn place(cx: &ShopContext, visitor: &VisitorId, form: &OrderForm) -> Result<Placed, OrderError> {
     let form = form.checked()?;
-    form.payment_allowed(state.card_payments.is_some())?;
+    form.payment_allowed(cx.card_payments.is_some())?;
     let Priced { quote_id, quote, built, title } = match form.creation_id.is_empty() {
-        false => priced_keepsake(state, visitor, &form.creation_id).await?,
-        true => priced_model(state, &form.quote_job).await?,
+        false => priced_keepsake(cx, visitor, &form.creation_id).await?,
+        true => priced_model(cx, &form.quote_job).await?,
     };
-    let book = &state.config.shop;
+    let book = &cx.config.shop;
     let material = quote.material.parse::<Material>().unwrap_or(Material::Pla);
     let each = book.price(material, quote.total_g);
     let amounts = Amounts::work_out(
@@ -167,23 +163,23 @@ pub async fn place(state: &AppState, visitor: &VisitorId, form: &OrderForm) -> R
     let token = new_token();
     let key = keepsake_key(&id);
     let mesh = built.mesh;
-    let picture = state
+    let picture = cx
         .mesh_work
         .run(move || geometry::thumbnail::render_png(&mesh, 384))
         .await
         .map_err(|e| OrderError::Keepsake(e.to_string()))?
         .map_err(|e| OrderError::Keepsake(e.to_string()))?;
     let kept = async {
-        state.storage.put(&key, built.stl.clone()).await?;
-        state.storage.put(&thumbnail_key(&id), bytes::Bytes::from(picture)).await
+        cx.storage.put(&key, built.stl.clone()).await?;
+        cx.storage.put(&thumbnail_key(&id), bytes::Bytes::from(picture)).await
     };
     if let Err(error) = kept.await {
-        forget_files(state, &id).await;
+        forget_files(cx, &id).await;
         return Err(OrderError::Keepsake(error.to_string()));
     }
-    let public = state.config.public_url.trim_end_matches('/');
+    let public = cx.config.public_url.trim_end_matches('/');
     let page = format!("{public}{}", page_path(&id, &token));
-    let session = match (&state.card_payments, form.payment) {
+    let session = match (&cx.card_payments, form.payment) {
         (Some(stripe), Payment::Card) => {
             let charge = Charge {
                 order_id: &id,
@@ -199,7 +195,7 @@ pub async fn place(state: &AppState, visitor: &VisitorId, form: &OrderForm) -> R
             match stripe.open(&charge).await {
                 Ok(session) => Some(session),
                 Err(error) => {
-                    forget_files(state, &id).await;
+                    forget_files(cx, &id).await;
                     tracing::warn!(%error, order = %id, "Stripe Checkout could not be opened");
                     return Err(OrderError::PaymentUnavailable);
                 }
@@ -231,20 +227,20 @@ pub async fn place(state: &AppState, visitor: &VisitorId, form: &OrderForm) -> R
         on_printer: None,
     };
     let recorded =
-        record(state, visitor, &form, (&placed, &order), (&quote_id, &built.sha256), session.as_ref(), &page);
+        record(cx, visitor, &form, (&placed, &order), (&quote_id, &built.sha256), session.as_ref(), &page);
     if let Err(error) = recorded.await {
         // Nothing points at the kept files yet: take them back. (An opened
         // Checkout Session expires unpaid on its own.)
-        forget_files(state, &placed.id).await;
+        forget_files(cx, &placed.id).await;
         return Err(error);
     }
-    outbox::wake(&state.mail_due);
+    outbox::wake(&cx.mail_due);
     Ok(placed)
 }
 
 /// Removes the files kept for an order that was not placed after all.
-async fn forget_files(state: &AppState, order_id: &str) {
+async fn forget_files(cx: &ShopContext, order_id: &str) {
     for key in [keepsake_key(order_id), thumbnail_key(order_id)] {
-        let _ = state.storage.delete(&key).await;
+        let _ = cx.storage.delete(&key).await;
     }
 }
