@@ -124,23 +124,27 @@ struct MyCreationRow {
     id: String,
     hobbies: String,
     selected_idx: Option<i64>,
-    mesh_status: Option<String>,
+    mesh_job_id: Option<String>,
     first_ready: Option<i64>,
 }
 
 /// The visitor's creations, newest first, with what each has come to.
 pub async fn list_for(db: &Db, visitor: &VisitorId) -> Result<Vec<MyCreation>, sqlx::Error> {
     let rows = sqlx::query_as::<_, MyCreationRow>(
-        "SELECT c.id, c.hobbies, c.selected_idx, j.status AS mesh_status, \
+        "SELECT c.id, c.hobbies, c.selected_idx, c.mesh_job_id, \
          (SELECT MIN(k.idx) FROM concepts k WHERE k.creation_id = c.id AND k.status = 'ready') AS first_ready \
-         FROM creations c LEFT JOIN jobs j ON j.id = c.mesh_job_id \
-         WHERE c.visitor = $1 ORDER BY c.created_at DESC, c.id LIMIT 200",
+         FROM creations c WHERE c.visitor = $1 ORDER BY c.created_at DESC, c.id LIMIT 200",
     )
     .bind(&visitor.0)
     .fetch_all(db.pool())
     .await?;
+    // Where each model job stands, from the jobs' room (one read for the list).
+    let jobs: Vec<&str> = rows.iter().filter_map(|row| row.mesh_job_id.as_deref()).collect();
+    let states: std::collections::HashMap<String, String> =
+        crate::jobs::queue::states_of(db, &jobs).await?.into_iter().map(|job| (job.id, job.status)).collect();
     rows.into_iter()
-        .map(|MyCreationRow { id, hobbies, selected_idx: selected, mesh_status, first_ready }| {
+        .map(|MyCreationRow { id, hobbies, selected_idx: selected, mesh_job_id, first_ready }| {
+            let mesh_status = mesh_job_id.and_then(|job| states.get(&job).cloned());
             let hobbies = serde_json::from_str(&hobbies).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
             let making = |status: Option<&str>| {
                 if status == Some("failed") { "The model could not be made" } else { "Model being made" }

@@ -296,18 +296,36 @@ pub async fn status_of(db: &Db, id: &str) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar("SELECT status FROM jobs WHERE id = $1").bind(id).fetch_optional(db.pool()).await
 }
 
-/// Which of the jobs `ids` failed for good, each with its reason.
-pub async fn failed_among(db: &Db, ids: &[&str]) -> sqlx::Result<Vec<(String, Option<String>)>> {
+/// Where a job stands: its status (`queued`, `running`, `done`, `failed`)
+/// and, for a failed one, why.
+#[derive(sqlx::FromRow, Clone, Debug)]
+pub struct JobState {
+    pub id: String,
+    pub status: String,
+    pub error: Option<String>,
+}
+
+/// Where each of the jobs `ids` stands (unknown ids are left out).
+pub async fn states_of(db: &Db, ids: &[&str]) -> sqlx::Result<Vec<JobState>> {
     if ids.is_empty() {
         return Ok(vec![]);
     }
     let places: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
-    let sql = format!("SELECT id, error FROM jobs WHERE status = 'failed' AND id IN ({})", places.join(", "));
+    let sql = format!("SELECT id, status, error FROM jobs WHERE id IN ({})", places.join(", "));
     let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
     for id in ids {
         query = query.bind(*id);
     }
     query.fetch_all(db.pool()).await
+}
+
+/// Job `id`'s result once it is done (`Some(None)`: done with none);
+/// `None` while it is not done, or for no such job.
+pub async fn result_if_done(db: &Db, id: &str) -> sqlx::Result<Option<Option<String>>> {
+    sqlx::query_scalar("SELECT result FROM jobs WHERE id = $1 AND status = 'done'")
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await
 }
 
 /// The payloads of every job of `kind`, whatever its status (the orphan

@@ -133,8 +133,12 @@ async fn read(db: &Db, creation_id: &str, index: Option<u32>) -> Result<Vec<Conc
         .filter(|row| row.status != "ready" && row.status != "failed")
         .filter_map(|row| row.job_id.as_deref())
         .collect();
-    let gave_up: std::collections::HashMap<String, Option<String>> =
-        crate::jobs::queue::failed_among(db, &pending).await?.into_iter().collect();
+    let gave_up: std::collections::HashMap<String, Option<String>> = crate::jobs::queue::states_of(db, &pending)
+        .await?
+        .into_iter()
+        .filter(|job| job.status == "failed")
+        .map(|job| (job.id, job.error))
+        .collect();
     Ok(rows
         .into_iter()
         .map(|row| {

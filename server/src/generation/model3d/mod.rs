@@ -93,14 +93,12 @@ impl ModelFiles {
 /// winning run wrote and the result names. A result from before runs had
 /// folders names none; its files are at the creation's own folder.
 pub async fn current_files(db: &Db, creation_id: &str) -> Result<Option<ModelFiles>, sqlx::Error> {
-    let result: Option<Option<String>> = sqlx::query_scalar(
-        "SELECT j.result FROM creations c JOIN jobs j ON j.id = c.mesh_job_id \
-         WHERE c.id = $1 AND j.status = 'done'",
-    )
-    .bind(creation_id)
-    .fetch_optional(db.pool())
-    .await?;
-    let Some(result) = result else { return Ok(None) };
+    let job: Option<Option<String>> = sqlx::query_scalar("SELECT mesh_job_id FROM creations WHERE id = $1")
+        .bind(creation_id)
+        .fetch_optional(db.pool())
+        .await?;
+    let Some(job) = job.flatten() else { return Ok(None) };
+    let Some(result) = queue::result_if_done(db, &job).await? else { return Ok(None) };
     let own = format!("models/{creation_id}/");
     let named = result
         .and_then(|json| serde_json::from_str::<serde_json::Value>(&json).ok())
