@@ -22,6 +22,13 @@ pub struct Concept {
     pub image_url: Option<String>,
     /// Why it failed, for the customer.
     pub error: Option<String>,
+    /// The picture on it: the name of an icon of Phosphor's set (`bird`,
+    /// `piano-keys`) for the embedded emblems, or what the design shows.
+    #[serde(default)]
+    pub motif: String,
+    /// The words on it, as written on the design (empty: none).
+    #[serde(default)]
+    pub words: String,
 }
 
 /// How many concepts a batch holds.
@@ -39,6 +46,12 @@ pub struct ConceptEvent {
     pub image_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The picture on it (see [`Concept::motif`]).
+    #[serde(default)]
+    pub motif: String,
+    /// The words on it (empty: none).
+    #[serde(default)]
+    pub words: String,
 }
 
 /// What a concept stream has delivered: one mark per concept index, `r`

@@ -68,6 +68,12 @@ impl<'a> Font<'a> {
         Ok(Font { face })
     }
 
+    /// Whether the font has a letter for `c` (layout refuses text with a
+    /// letter it lacks; a caller can leave such letters out first).
+    pub fn writes(&self, c: char) -> bool {
+        !c.is_control() && self.face.glyph_index(c).is_some_and(|glyph| glyph.0 != 0)
+    }
+
     /// Font units from the baseline to the top of a capital letter.
     fn cap_height(&self) -> f64 {
         match self.face.capital_height() {

@@ -293,8 +293,8 @@ async fn an_openai_compatible_chat_writes_the_briefs() {
     // The picture parts stay the composer's, so the embedded emblems still draw them.
     let composed = compose_briefs(&story(), 0);
     assert_eq!(
-        briefs.iter().map(|b| b.motif).collect::<Vec<_>>(),
-        composed.iter().map(|b| b.motif).collect::<Vec<_>>()
+        briefs.iter().map(|b| b.motif.clone()).collect::<Vec<_>>(),
+        composed.iter().map(|b| b.motif.clone()).collect::<Vec<_>>()
     );
 }
 

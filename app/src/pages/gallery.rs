@@ -61,6 +61,8 @@ fn ConceptGallery(gallery: Gallery) -> impl IntoView {
                             status: ConceptStatus::Pending,
                             image_url: None,
                             error: None,
+                            motif: String::new(),
+                            words: String::new(),
                         });
                     }
                 }
@@ -120,7 +122,9 @@ fn ConceptCard(
     retry: Action<u32, Result<(), crate::error::AppError>>,
     select: Action<u32, Result<String, crate::error::AppError>>,
 ) -> impl IntoView {
-    let Concept { index, title, status, image_url, error } = concept;
+    let Concept { index, title, status, image_url, error, words, .. } = concept;
+    // The words the design carries, quoted, under its title.
+    let words = (!words.is_empty()).then(|| view! { <p class="concept-words">"“"{words}"”"</p> });
     let body = match status {
         ConceptStatus::Pending => view! {
             <div class="concept-skeleton" aria-label="Being drawn"></div>
@@ -130,6 +134,7 @@ fn ConceptCard(
         ConceptStatus::Ready => view! {
             <img src=image_url.unwrap_or_default() alt=title.clone() width="512" height="512"/>
             <p class="concept-title">{title}</p>
+            {words}
             <button
                 class="button"
                 disabled=move || select.pending().get()
@@ -207,6 +212,8 @@ fn listen(
                             status,
                             image_url: event.image_url,
                             error: event.reason,
+                            motif: event.motif,
+                            words: event.words,
                         };
                     }
                 });

@@ -5,7 +5,8 @@ use app::story::Story;
 use serde::{Deserialize, Serialize};
 
 use super::PER_BATCH;
-use super::motifs::Motif;
+use super::icons;
+use super::words::{self, CAPTION_CHARS, fit, fit_list};
 
 /// The outline a concept's emblem is drawn in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -37,7 +38,8 @@ pub struct Brief {
     pub title: String,
     /// For an image model: the design plus the rules that make it printable.
     pub prompt: String,
-    pub motif: Motif,
+    /// The picture: the name of an icon of the set (`icons`), e.g. `bird`.
+    pub motif: String,
     pub frame: Frame,
     /// Index into the renderer's palettes.
     pub palette: usize,
@@ -50,69 +52,54 @@ pub const PRINTABILITY: &str = "One single solid object on a broad flat base, no
     floating parts, centred on a plain white background, soft even light, matte material. Any people \
     are fully clothed.";
 
-/// The longest caption the emblem's banner holds legibly.
-const CAPTION_CHARS: usize = 24;
-
 /// Batch `batch` of the story's concepts: four briefs whose motif, frame,
 /// colours and words differ from each other, and from earlier batches as
 /// far as the story allows.
 pub fn compose_briefs(story: &Story, batch: usize) -> Vec<Brief> {
     let hobbies = &story.hobbies;
-    let phrase = short_phrase(&story.facts);
+    let said = words::from_facts(&story.facts);
+    let font = geometry::text::Font::embedded();
+    let hobby_words: Vec<String> =
+        hobbies.iter().map(|hobby| title_case(&words::clean(hobby, &font))).collect();
     (0..PER_BATCH)
         .map(|slot| {
             let n = batch * PER_BATCH + slot;
             let hobby = &hobbies[n % hobbies.len()];
             // Past the hobbies' own motifs, later concepts use the general ones.
             let motif = if n < hobbies.len() || batch == 0 {
-                Motif::for_hobby(hobby)
+                icons::for_hobby(hobby).name
             } else {
-                Motif::GENERAL[(n - hobbies.len()) % Motif::GENERAL.len()]
+                icons::GENERAL[(n - hobbies.len()) % icons::GENERAL.len()]
             };
             let frame = Frame::ALL[(slot + batch) % Frame::ALL.len()];
+            let hobby_said = &hobby_words[n % hobbies.len()];
+            // Their name first, then the name with an age or year (or the
+            // facts' first phrase), then the hobbies; the fourth has none.
             let caption = match slot % 4 {
-                0 => title_case(hobby),
-                1 => phrase.clone().unwrap_or_else(|| title_case(hobby)),
-                2 => hobbies.iter().map(|h| title_case(h)).collect::<Vec<_>>().join(" · "),
+                0 => said.name.clone().unwrap_or_else(|| hobby_said.clone()),
+                1 => match (&said.name, &said.number) {
+                    (Some(name), Some(number)) => fit_list(&[name.clone(), number.clone()], CAPTION_CHARS),
+                    (None, Some(number)) => number.clone(),
+                    _ => said.phrase.clone().unwrap_or_else(|| hobby_said.clone()),
+                },
+                2 => fit_list(&hobby_words, CAPTION_CHARS),
                 _ => String::new(),
             };
             let caption = fit(&caption, CAPTION_CHARS);
             let title = format!("{} {}", title_case(hobby), frame.name());
             let words = if caption.is_empty() { String::new() } else { format!(" with the words \"{caption}\"") };
             let about = story.facts.trim();
+            let picture = motif.replace('-', " ");
+            // The facts as context for an image model: their start, whole words or not.
+            let about: String = about.chars().take(160).collect();
             let prompt = format!(
-                "A {frame} emblem showing {motif}{words}, for someone who loves {hobby}{about}. {PRINTABILITY}",
+                "A {frame} emblem showing a {picture} icon{words}, for someone who loves {hobby}{about}. {PRINTABILITY}",
                 frame = frame.name(),
-                motif = motif.description(),
-                about = if about.is_empty() { String::new() } else { format!(" ({})", fit(about, 160)) },
+                about = if about.is_empty() { String::new() } else { format!(" ({about})") },
             );
-            Brief { title, prompt, motif, frame, palette: (slot + 2 * batch) % 6, caption }
+            Brief { title, prompt, motif: motif.to_string(), frame, palette: (slot + 2 * batch) % 6, caption }
         })
         .collect()
-}
-
-/// The first clause of the facts, if it fits a banner whole (a clause cut
-/// short reads wrong: "Retired music").
-fn short_phrase(facts: &str) -> Option<String> {
-    let first = facts.split(['.', ',', ';', '\n', '!', '?']).map(str::trim).find(|p| !p.is_empty())?;
-    (first.chars().count() <= CAPTION_CHARS).then(|| first.to_string())
-}
-
-/// `text` cut at a word boundary to at most `chars` characters.
-fn fit(text: &str, chars: usize) -> String {
-    let text = text.trim();
-    if text.chars().count() <= chars {
-        return text.to_string();
-    }
-    let mut out = String::new();
-    for word in text.split_whitespace() {
-        let next = if out.is_empty() { word.to_string() } else { format!("{out} {word}") };
-        if next.chars().count() > chars {
-            break;
-        }
-        out = next;
-    }
-    if out.is_empty() { text.chars().take(chars).collect() } else { out }
 }
 
 fn title_case(text: &str) -> String {
@@ -140,12 +127,12 @@ mod tests {
         assert_eq!(briefs, compose_briefs(&story, 0), "deterministic");
         assert_eq!(briefs.len(), 4);
         let designs: std::collections::HashSet<_> =
-            briefs.iter().map(|b| (b.motif, b.frame, b.palette, b.caption.clone())).collect();
+            briefs.iter().map(|b| (b.motif.clone(), b.frame, b.palette, b.caption.clone())).collect();
         assert_eq!(designs.len(), 4, "{briefs:#?}");
         let frames: std::collections::HashSet<_> = briefs.iter().map(|b| b.frame).collect();
         assert_eq!(frames.len(), 4, "each concept has its own outline");
-        assert_eq!(briefs[0].motif, Motif::Sailboat);
-        assert_eq!(briefs[1].motif, Motif::MusicNote);
+        assert_eq!(briefs[0].motif, "sailboat");
+        assert_eq!(briefs[1].motif, "music-notes");
         assert_eq!(briefs[1].caption, "Retired music teacher");
         for brief in &briefs {
             assert!(brief.prompt.contains(PRINTABILITY), "{}", brief.prompt);
@@ -163,20 +150,40 @@ mod tests {
             assert!(
                 !first
                     .iter()
-                    .any(|f| (f.motif, f.frame, f.palette) == (brief.motif, brief.frame, brief.palette)),
+                    .any(|f| (&f.motif, f.frame, f.palette) == (&brief.motif, brief.frame, brief.palette)),
                 "{brief:?} repeats batch 0"
             );
         }
-        assert!(second.iter().any(|b| b.motif != Motif::Ball), "general motifs join in: {second:#?}");
+        assert!(second.iter().any(|b| b.motif != "golf"), "general pictures join in: {second:#?}");
     }
 
     #[test]
-    fn captions_fit_at_word_boundaries() {
-        assert_eq!(fit("Retired music teacher", 18), "Retired music");
-        assert_eq!(short_phrase("A retired music teacher and sailor"), None, "too long to show whole");
-        assert_eq!(fit("Supercalifragilisticexpialidocious", 10), "Supercalif");
-        assert_eq!(short_phrase("  . Loves the sea. More"), Some("Loves the sea".into()));
-        assert_eq!(short_phrase(""), None);
+    fn their_words_are_on_the_designs_whole() {
+        let story = story(&["chess", "sourdough baking", "birdwatching"], "Grandpa Joe turns 80 in June");
+        let briefs = compose_briefs(&story, 0);
+        let captions: Vec<&str> = briefs.iter().map(|b| b.caption.as_str()).collect();
+        assert_eq!(captions, ["Grandpa Joe", "Grandpa Joe · Happy 80th", "Chess · Sourdough Baking", ""]);
+        let motifs: Vec<&str> = briefs.iter().map(|b| b.motif.as_str()).collect();
+        assert_eq!(motifs, ["horse", "bread", "bird", "horse"]);
+        for brief in compose_briefs(&story, 1) {
+            assert!(!brief.caption.ends_with('·') && brief.caption.chars().count() <= CAPTION_CHARS);
+        }
         assert_eq!(title_case("jazz piano"), "Jazz Piano");
+    }
+
+    #[test]
+    fn any_story_still_gives_four_designs() {
+        let long = "W".repeat(580);
+        for facts in [long.as_str(), "🎉🎂🎉", "<img src=x onerror=alert(1)>", "宝宝生日快乐", ""]
+        {
+            let story = story(&["🎲", "knitting"], facts);
+            let briefs = compose_briefs(&story, 0);
+            assert_eq!(briefs.len(), 4);
+            for brief in &briefs {
+                assert!(brief.caption.chars().count() <= CAPTION_CHARS, "{facts}: {}", brief.caption);
+                assert!(!brief.caption.contains('<') && !brief.caption.contains('🎉'), "{}", brief.caption);
+                assert!(super::super::emblem::render(brief).is_ok());
+            }
+        }
     }
 }

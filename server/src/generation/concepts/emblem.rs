@@ -1,5 +1,6 @@
 //! The embedded concept-image maker: an emblem per brief — a frame, the
-//! hobby's motif and the person's words — drawn with tiny-skia into a PNG.
+//! hobby's picture (an icon of Phosphor's set, see `icons`) and the
+//! person's words — drawn with tiny-skia into a PNG.
 //!
 //! Drawn for the relief that follows: a plain white background (removed by
 //! the flood fill), one connected shape, and brightness steps (dark rim,
@@ -9,6 +10,7 @@ use geometry::text::{Font, layout};
 use tiny_skia::{Color, FillRule, Paint, Path, PathBuilder, Pixmap, Rect, Transform};
 
 use super::brief::{Brief, Frame};
+use super::{icons, words};
 
 /// Side of the square picture, pixels.
 pub const SIZE: u32 = 512;
@@ -44,26 +46,35 @@ pub fn render(brief: &Brief) -> Result<Vec<u8>, EmblemError> {
     fill(&mut pixmap, &inner, field, Transform::identity());
 
     let words = caption(&brief.caption);
-    // The motif shrinks and rises to leave room for a banner of words.
-    let (side, centre_y) = if words.is_some() { (200.0, 200.0) } else { (250.0, CENTRE.1) };
-    let scale = side / 100.0;
+    // The motif shrinks and rises to leave room for a banner of one or two lines.
+    let two_lines = words.as_ref().is_some_and(|(_, _, lines)| *lines == 2);
+    let (side, centre_y) = match &words {
+        None => (250.0, CENTRE.1),
+        Some(_) if two_lines => (170.0, 180.0),
+        Some(_) => (200.0, 200.0),
+    };
+    let scale = side / icons::BOX;
     let motif = Transform::from_row(scale, 0.0, 0.0, scale, CENTRE.0 - side / 2.0, centre_y - side / 2.0);
-    for shape in brief.motif.shapes() {
-        fill(&mut pixmap, &shape, light, motif);
-    }
-    for mark in brief.motif.details() {
-        fill(&mut pixmap, &mark, field, motif);
+    // A brief from an older version names a picture the set may not have.
+    let icon = icons::named(&brief.motif).unwrap_or_else(|| icons::for_hobby(""));
+    if let Some(shape) = icons::path(icon) {
+        // Icons cut their holes by winding: non-zero, not even-odd.
+        pixmap.fill_path(&shape, &paint(light, true), FillRule::Winding, motif, None);
     }
 
-    if let Some((outlines, [[u0, v0], [u1, v1]])) = words {
-        let banner = Rect::from_xywh(108.0, 322.0, 296.0, 56.0).map(PathBuilder::from_rect);
+    if let Some((outlines, [[u0, v0], [u1, v1]], _)) = words {
+        // (top, height) of the banner and of the box its letters fill.
+        let (top, height, letters_high) = if two_lines { (298.0, 80.0, 60.0) } else { (322.0, 56.0, 34.0) };
+        let banner = Rect::from_xywh(108.0, top, 296.0, height).map(PathBuilder::from_rect);
         if let Some(banner) = banner {
             fill(&mut pixmap, &banner, rim, Transform::identity());
         }
-        // Letters fitted into 276 × 34 px, centred in the banner, v flipped (up in mm, down in pixels).
-        let s = (276.0 / (u1 - u0)).min(34.0 / (v1 - v0)) as f32;
+        // Letters fitted into 276 px by the box's height, centred in the
+        // banner, v flipped (up in mm, down in pixels).
+        let s = (276.0 / (u1 - u0)).min(letters_high / (v1 - v0)) as f32;
         let (cu, cv) = (((u0 + u1) / 2.0) as f32, ((v0 + v1) / 2.0) as f32);
-        let to_px = Transform::from_row(s, 0.0, 0.0, -s, 256.0 - s * cu, 350.0 + s * cv);
+        let middle = top + height / 2.0;
+        let to_px = Transform::from_row(s, 0.0, 0.0, -s, 256.0 - s * cu, middle + s * cv);
         let mut pb = PathBuilder::new();
         for outline in outlines {
             for (i, [u, v]) in outline.iter().enumerate() {
@@ -93,15 +104,20 @@ fn paint((r, g, b): (u8, u8, u8), anti_alias: bool) -> Paint<'static> {
 
 type Outlines = Vec<Vec<[f64; 2]>>;
 
-/// The caption's letter outlines (mm) and their bounds, or `None` when there
-/// are no words or the font cannot write them (the emblem then has none).
-fn caption(text: &str) -> Option<(Outlines, [[f64; 2]; 2])> {
-    if text.trim().is_empty() {
+/// The caption's letter outlines (mm), their bounds and how many lines
+/// they make, or `None` when there are no words the font can write (the
+/// emblem then has none). Letters the font lacks are left out.
+fn caption(text: &str) -> Option<(Outlines, [[f64; 2]; 2], usize)> {
+    let font = Font::embedded();
+    let text = words::fit(&words::clean(text, &font), words::CAPTION_CHARS);
+    if text.is_empty() {
         return None;
     }
-    let letters = layout(&Font::embedded(), &[text], 10.0).ok()?;
+    let lines = words::lines(&text);
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let letters = layout(&font, &refs, 10.0).ok()?;
     let [[u0, v0], [u1, v1]] = letters.bounds_mm();
-    (u1 > u0 && v1 > v0).then(|| (letters.outlines_mm(), [[u0, v0], [u1, v1]]))
+    (u1 > u0 && v1 > v0).then(|| (letters.outlines_mm(), [[u0, v0], [u1, v1]], lines.len()))
 }
 
 /// The frame's outer (rim) and inner (field) outlines.
@@ -202,6 +218,13 @@ mod tests {
     fn words_the_font_lacks_leave_the_banner_out_not_the_emblem() {
         let mut brief = compose_briefs(&story(), 0).remove(0);
         brief.caption = "🎉🎉".into();
-        assert!(render(&brief).is_ok());
+        let without = pixels(&render(&brief).unwrap());
+        brief.caption = String::new();
+        assert_eq!(without, pixels(&render(&brief).unwrap()), "no letters: no banner");
+        for caption in ["Grandpa Joe 🎉", "宝宝 Joe", &"W".repeat(600), "Chess · Sourdough Baking · Birds"]
+        {
+            brief.caption = caption.to_string();
+            assert!(render(&brief).is_ok(), "{caption}");
+        }
     }
 }

@@ -8,17 +8,17 @@
 pub mod brief;
 pub mod drawing;
 pub mod emblem;
-mod motifs;
+pub mod icons;
 pub mod remote;
 pub mod service;
 pub mod store;
+pub mod words;
 pub mod writer;
 
 use std::sync::Arc;
 
 pub use app::concept::{MAX_CONCEPTS, PER_BATCH};
 pub use brief::{Brief, Frame, compose_briefs};
-pub use motifs::Motif;
 pub use writer::PromptWriter;
 
 /// Draws a brief as a picture (PNG bytes). The embedded one works offline;

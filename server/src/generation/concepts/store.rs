@@ -115,12 +115,23 @@ struct ConceptRow {
     status: String,
     error: Option<String>,
     job_id: Option<String>,
+    brief: String,
+}
+
+/// What a stored brief says is on the design (a brief that does not read,
+/// or an older one without a field, shows nothing there).
+#[derive(serde::Deserialize, Default)]
+struct OnIt {
+    #[serde(default)]
+    motif: String,
+    #[serde(default)]
+    caption: String,
 }
 
 async fn read(db: &Db, creation_id: &str, index: Option<u32>) -> Result<Vec<Concept>, ConceptError> {
     let one = if index.is_some() { "AND idx = $2 " } else { "" };
     let sql = format!(
-        "SELECT idx, title, status, error, job_id FROM concepts WHERE creation_id = $1 {one}ORDER BY idx"
+        "SELECT idx, title, status, error, job_id, brief FROM concepts WHERE creation_id = $1 {one}ORDER BY idx"
     );
     let mut query = sqlx::query_as::<_, ConceptRow>(sqlx::AssertSqlSafe(sql)).bind(creation_id);
     if let Some(index) = index {
@@ -133,12 +144,13 @@ async fn read(db: &Db, creation_id: &str, index: Option<u32>) -> Result<Vec<Conc
         .filter(|row| row.status != "ready" && row.status != "failed")
         .filter_map(|row| row.job_id.as_deref())
         .collect();
-    let gave_up: std::collections::HashMap<String, Option<String>> = crate::jobs::queue::states_of(db, &pending)
-        .await?
-        .into_iter()
-        .filter(|job| job.status == "failed")
-        .map(|job| (job.id, job.error))
-        .collect();
+    let gave_up: std::collections::HashMap<String, Option<String>> =
+        crate::jobs::queue::states_of(db, &pending)
+            .await?
+            .into_iter()
+            .filter(|job| job.status == "failed")
+            .map(|job| (job.id, job.error))
+            .collect();
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -154,7 +166,16 @@ async fn read(db: &Db, creation_id: &str, index: Option<u32>) -> Result<Vec<Conc
                 _ => (ConceptStatus::Pending, None),
             };
             let image_url = (status == ConceptStatus::Ready).then(|| image_url(creation_id, index));
-            Concept { index, title: row.title, status, image_url, error }
+            let on_it: OnIt = serde_json::from_str(&row.brief).unwrap_or_default();
+            Concept {
+                index,
+                title: row.title,
+                status,
+                image_url,
+                error,
+                motif: on_it.motif,
+                words: on_it.caption,
+            }
         })
         .collect())
 }

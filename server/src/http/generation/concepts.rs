@@ -108,6 +108,8 @@ fn concept_event(concept: &Concept) -> Event {
         title: concept.title.clone(),
         image_url: concept.image_url.clone(),
         reason: concept.error.clone().filter(|_| !ready),
+        motif: concept.motif.clone(),
+        words: concept.words.clone(),
     };
     let name = if ready { "concept" } else { "concept_failed" };
     Event::default().event(name).data(serde_json::to_string(&data).expect("an event serialises"))
