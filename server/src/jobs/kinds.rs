@@ -1,12 +1,11 @@
-//! Every kind of background work, typed. The `jobs.kind` column holds a
-//! [`JobKind`]'s name; each kind's payload is a type that implements
-//! [`Job`], so queueing a job says what it is by its type, and a worker
-//! reads a claimed job's kind back as a `JobKind`, not a string.
+//! Every kind of background work, typed. Each kind's payload is a type
+//! that implements [`Job`], so queueing a job says what it is by its type;
+//! the `jobs.kind` column holds its [`JobKind`]'s name.
 //!
 //! Each job kind lives in one file of the room it belongs to, with its
-//! payload and its work ([`Job::run`]); the list of kinds the workers run
-//! is `crate::workers::JOBS`. Adding a kind: its file, a `JobKind` name and
-//! a line in that list.
+//! name, its payload and its work ([`Job::run`]); the list of kinds the
+//! workers run is `crate::workers::JOBS`. Adding a kind: its file and a
+//! line in that list.
 
 use std::future::Future;
 
@@ -15,33 +14,20 @@ use serde::de::DeserializeOwned;
 
 use crate::jobs::queue::Report;
 
+/// A kind of job, by the name stored in `jobs.kind` (`concept`, `mesh`,
+/// `model`, `quote`). Each job's file names its own ([`Job::KIND`]); the
+/// workers' list (`crate::workers::JOBS`) checks no two share one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum JobKind {
-    /// Draws one concept picture (`generation::concepts`).
-    Concept,
-    /// Design → model; may run in a remote worker beside a GPU (`generation::model3d`).
-    Mesh,
-    /// Description or uploaded file → model; always in the server's own workers.
-    Model,
-    /// Slices a model and prices it (`shop::quotes`).
-    Quote,
-}
+pub struct JobKind(&'static str);
 
 impl JobKind {
-    pub const ALL: [JobKind; 4] = [JobKind::Concept, JobKind::Mesh, JobKind::Model, JobKind::Quote];
+    pub const fn named(name: &'static str) -> JobKind {
+        JobKind(name)
+    }
 
     /// The name stored in `jobs.kind`.
     pub const fn name(self) -> &'static str {
-        match self {
-            JobKind::Concept => "concept",
-            JobKind::Mesh => "mesh",
-            JobKind::Model => "model",
-            JobKind::Quote => "quote",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<JobKind> {
-        JobKind::ALL.into_iter().find(|kind| kind.name() == name)
+        self.0
     }
 }
 
@@ -96,18 +82,5 @@ impl Failure {
     pub fn ours(cause: &dyn std::fmt::Display, run: &JobRun) -> Failure {
         tracing::error!(%cause, job = %run.id, kind = run.kind.name(), "job failed");
         Failure::Retry("Something went wrong on our side; we have been told.".into())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_read_back_as_their_kind() {
-        for kind in JobKind::ALL {
-            assert_eq!(JobKind::from_name(kind.name()), Some(kind));
-        }
-        assert_eq!(JobKind::from_name("slice"), None);
     }
 }

@@ -10,7 +10,6 @@ use std::collections::{HashMap, HashSet};
 
 use app::report::{FunnelReport, FunnelRow, FunnelStep, ProviderRow, percent};
 
-use crate::jobs::kinds::JobKind;
 use crate::platform::config::Config;
 use crate::platform::db::Db;
 use crate::platform::time::now_ms;
@@ -74,9 +73,10 @@ pub async fn order_reached(
 /// keepsake's quote job is named on its creation, in case the job was quicker.
 pub async fn job_done(db: &Db, kind: &str, job_id: &str) {
     // The creation names the job in the column for its kind (a fixed name, never input).
-    let (column, step) = match JobKind::from_name(kind) {
-        Some(JobKind::Mesh | JobKind::Model) => ("mesh_job_id", FunnelStep::MeshReady),
-        Some(JobKind::Quote) => ("keepsake_quote_job_id", FunnelStep::ExactPrice),
+    // The kinds by their stored names: a read model knows the rows it reads.
+    let (column, step) = match kind {
+        "mesh" | "model" => ("mesh_job_id", FunnelStep::MeshReady),
+        "quote" => ("keepsake_quote_job_id", FunnelStep::ExactPrice),
         _ => return,
     };
     let recorded = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -188,10 +188,11 @@ pub fn steps(events: &[Reached]) -> Vec<FunnelRow> {
 
 /// Which provider a job kind waits on, as the report names it.
 fn provider(kind: &str) -> Option<&'static str> {
-    match JobKind::from_name(kind)? {
-        JobKind::Concept => Some("image"),
-        JobKind::Mesh | JobKind::Model => Some("mesh"),
-        JobKind::Quote => Some("slicing"),
+    match kind {
+        "concept" => Some("image"),
+        "mesh" | "model" => Some("mesh"),
+        "quote" => Some("slicing"),
+        _ => None,
     }
 }
 

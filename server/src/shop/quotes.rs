@@ -39,7 +39,7 @@ pub struct QuoteJob {
 }
 
 impl Job for QuoteJob {
-    const KIND: JobKind = JobKind::Quote;
+    const KIND: JobKind = JobKind::named("quote");
     type Context = ShopContext;
 
     /// Slices the kept upload and prices it; a file or engine at fault is a

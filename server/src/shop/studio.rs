@@ -201,8 +201,12 @@ pub async fn price(
     let started = quotes::start(cx, request).await?;
     let spec_json = serde_json::to_string(&spec).expect("a spec serialises");
     crate::generation::creations::save_keepsake(&cx.db, creation_id, &spec_json, &started.job_id).await?;
-    crate::reports::funnel::job_done(&cx.db, crate::jobs::kinds::JobKind::Quote.name(), &started.job_id)
-        .await;
+    crate::reports::funnel::job_done(
+        &cx.db,
+        <quotes::QuoteJob as crate::jobs::kinds::Job>::KIND.name(),
+        &started.job_id,
+    )
+    .await;
     Ok(PricedKeepsake { job_id: started.job_id, mesh_sha256: built.sha256 })
 }
 

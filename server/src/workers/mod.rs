@@ -189,3 +189,18 @@ async fn keep_lease(state: &AppState, owner: &str, id: &str, mut heard: watch::R
         tokio::time::sleep(PROGRESS_EVERY).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A kind's name is how a claimed job finds its work: no two alike.
+    #[test]
+    fn every_registered_kind_has_its_own_name() {
+        let mut names: Vec<&str> = JOBS.iter().map(|job| job.kind.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), JOBS.len(), "{names:?}");
+        assert!(names.iter().all(|name| !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase())));
+    }
+}

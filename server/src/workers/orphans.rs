@@ -68,13 +68,15 @@ struct Named {
 
 impl Named {
     async fn load(db: &Db) -> sqlx::Result<Named> {
-        use crate::jobs::kinds::JobKind;
-        let payloads = crate::jobs::queue::payloads_of(db, JobKind::Quote.name()).await?;
+        use crate::generation::model3d::{MeshJob, ModelJob};
+        use crate::jobs::kinds::Job;
+        let payloads =
+            crate::jobs::queue::payloads_of(db, crate::shop::quotes::QuoteJob::KIND.name()).await?;
         // A payload that does not read names nothing, and so protects nothing;
         // but a quote job's payload is written by this code and always reads.
         let uploads = text_fields(&payloads, "upload");
         let results =
-            crate::jobs::queue::done_results_of(db, [JobKind::Mesh.name(), JobKind::Model.name()]).await?;
+            crate::jobs::queue::done_results_of(db, [MeshJob::KIND.name(), ModelJob::KIND.name()]).await?;
         let runs = text_fields(&results, "files");
         Ok(Named {
             runs,

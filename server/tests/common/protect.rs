@@ -819,8 +819,8 @@ pub async fn streams_of_one_topic_share_one_reader(kind: Kind) {
 pub async fn a_run_that_lost_its_lease_cannot_overwrite_the_winner(kind: Kind) {
     super::with_app(kind, |app| async move {
         use memoreez::generation::model3d::{self, Run};
-        use memoreez::jobs::kinds::JobKind;
-        const MODEL_JOB: &str = JobKind::Model.name();
+        const MODEL_JOB: &str =
+            <memoreez::generation::model3d::ModelJob as memoreez::jobs::kinds::Job>::KIND.name();
         let upload = app
             .post_multipart("/api/creations/upload", &[("file", Some("box.stl"), &super::suite::box_stl())])
             .await;

@@ -18,7 +18,7 @@ pub struct ConceptJob {
 }
 
 impl Job for ConceptJob {
-    const KIND: JobKind = JobKind::Concept;
+    const KIND: JobKind = JobKind::named("concept");
     type Context = GenerationContext;
 
     async fn run(self, cx: &GenerationContext, run: JobRun) -> Result<serde_json::Value, Failure> {

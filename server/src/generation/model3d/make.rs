@@ -20,7 +20,7 @@ pub struct MeshJob {
 }
 
 impl Job for MeshJob {
-    const KIND: JobKind = JobKind::Mesh;
+    const KIND: JobKind = JobKind::named("mesh");
     type Context = GenerationContext;
     /// A GPU worker beside an image → 3D service may take it.
     const REMOTE: bool = true;
@@ -40,7 +40,7 @@ pub struct ModelJob {
 }
 
 impl Job for ModelJob {
-    const KIND: JobKind = JobKind::Model;
+    const KIND: JobKind = JobKind::named("model");
     type Context = GenerationContext;
 
     async fn run(self, cx: &GenerationContext, run: JobRun) -> Result<serde_json::Value, Failure> {

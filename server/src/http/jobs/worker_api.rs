@@ -16,7 +16,7 @@ use serde::Deserialize;
 use crate::generation::image_to_3d::MakeError;
 use crate::generation::model3d::{self, MeshJob};
 use crate::http::error::ApiError;
-use crate::jobs::kinds::JobKind;
+use crate::jobs::kinds::Job;
 use crate::jobs::queue;
 use crate::state::AppState;
 
@@ -283,7 +283,7 @@ pub async fn result(
             if !queue::complete(&state.db, &id, &owner, &done).await? {
                 return Err(lease_lost());
             }
-            crate::reports::funnel::job_done(&state.db, JobKind::Mesh.name(), &id).await;
+            crate::reports::funnel::job_done(&state.db, MeshJob::KIND.name(), &id).await;
             Ok(Json(done))
         }
         Err(MakeError::Unusable(reason)) => {

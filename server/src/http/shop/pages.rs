@@ -43,7 +43,7 @@ impl Shop for AppState {
         // The job's id is the link to it: long and random, like an order's token.
         let job = queue::view(&self.db, job_id).await.map_err(database)?;
         let job = job
-            .filter(|job| job.kind == crate::jobs::kinds::JobKind::Quote.name())
+            .filter(|job| job.kind == <crate::shop::quotes::QuoteJob as crate::jobs::kinds::Job>::KIND.name())
             .ok_or(AppError::NotFound)?;
         Ok(QuoteProgress { card_payments: self.card_payments.is_some(), ..quote_progress(job) })
     }

@@ -104,7 +104,7 @@ async fn priced_keepsake(
 async fn priced_model(cx: &ShopContext, quote_job: &str) -> Result<Priced, OrderError> {
     let job = queue::view(&cx.db, quote_job)
         .await?
-        .filter(|job| job.kind == crate::jobs::kinds::JobKind::Quote.name())
+        .filter(|job| job.kind == <crate::shop::quotes::QuoteJob as crate::jobs::kinds::Job>::KIND.name())
         .ok_or(OrderError::NotFound)?;
     let quote_id = finished_quote_id(&job)?;
     let (quote, _) = stored_quote(&cx.db, &quote_id).await?;
