@@ -103,7 +103,8 @@ pub fn CheckoutForm(item: Orderable, card_payments: bool) -> impl IntoView {
             <div class="field">
                 <label for=format!("order-{id}")>{label}</label>
                 <input id=format!("order-{id}") name=format!("fields[{id}]") type=kind required=required
-                    maxlength="120" autocomplete=autocomplete(id)/>
+                    maxlength="120" autocomplete=autocomplete(id) aria-describedby=format!("order-{id}-error")
+                    aria-invalid=move || field_error(id)().map(|_| "true")/>
                 <p class="field-error" id=format!("order-{id}-error")>{field_error(id)}</p>
             </div>
         }

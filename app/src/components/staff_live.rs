@@ -62,7 +62,11 @@ pub fn LiveBar(feed: LabFeed, read_at: String) -> impl IntoView {
             data-chimes=move || feed.chimes.get()>
             <span class="live-dot" class:on=move || feed.link.get() == LinkState::Live></span>
             {move || feed.link.get().words()}
-            " · last updated "<time data-testid="last-updated">{read_at}</time>" · "
+            // No time read yet: say nothing of it rather than "last updated ·".
+            {(!read_at.trim().is_empty()).then(|| view! {
+                " · last updated "<time data-testid="last-updated">{read_at}</time>
+            })}
+            " · "
             <label>
                 <input type="checkbox" data-testid="chime-toggle"
                     prop:checked=move || feed.chime_on.get()

@@ -73,6 +73,7 @@ pub fn HomePage() -> impl IntoView {
                     required
                     placeholder="sailing, jazz piano, gardening"
                     aria-describedby="hobbies-hint hobbies-error"
+                    aria-invalid=move || field_error(StoryField::Hobbies).map(|_| "true")
                     bind:value=hobbies
                 />
                 <p id="hobbies-hint" class="hint">"Separate hobbies with commas."</p>
@@ -96,6 +97,7 @@ pub fn HomePage() -> impl IntoView {
                     rows="5"
                     placeholder="Retired music teacher, sails every summer on the lake, has a very spoiled beagle called Pip."
                     aria-describedby="facts-count facts-error"
+                    aria-invalid=move || field_error(StoryField::Facts).map(|_| "true")
                     prop:value=move || facts.get()
                     on:input=move |event| facts.set(event_target_value(&event))
                 ></textarea>

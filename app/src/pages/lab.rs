@@ -72,8 +72,10 @@ fn SubmitForm(options: LabOptions) -> impl IntoView {
             <div class="field">
                 <label for=format!("lab-{name}")>{label}</label>
                 <input id=format!("lab-{name}") name=name type=kind maxlength="120" autocomplete=autocomplete
-                    data-testid=format!("lab-{name}")/>
-                <p class="field-error" role="alert" data-testid=format!("lab-{name}-error")>{field_error(name)}</p>
+                    data-testid=format!("lab-{name}") aria-describedby=format!("lab-{name}-error")
+                    aria-invalid=move || field_error(name)().map(|_| "true")/>
+                <p class="field-error" role="alert" id=format!("lab-{name}-error")
+                    data-testid=format!("lab-{name}-error")>{field_error(name)}</p>
             </div>
         }
     };

@@ -136,7 +136,7 @@ fn Dashboard(queue: Queue, feed: LabFeed) -> impl IntoView {
                     <a href=format!("/staff?status={}", tab.status.as_str()) class:current=current
                         aria-current=current.then_some("page") data-status=tab.status.as_str() data-count=tab.jobs>
                         <strong>{tab.status.label()}</strong>" "<span class="count">{tab.jobs}</span>
-                        <small>{format!("{:.0} g · {:.1} h", tab.grams, tab.hours)}</small>
+                        <small>{format!("{:.0} g · {:.1} h", tab.grams + 0.0, tab.hours + 0.0)}</small>
                     </a>
                 }
             }).collect_view()}

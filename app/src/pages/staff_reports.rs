@@ -184,7 +184,7 @@ fn Overview(report: LabOverview) -> impl IntoView {
         .iter()
         .map(|row| {
             let jobs = if row.jobs == 1 { "1 job".to_string() } else { format!("{} jobs", row.jobs) };
-            let text = format!("{:.0} g · {:.1} h · {jobs}", row.grams, row.hours);
+            let text = format!("{:.0} g · {:.1} h · {jobs}", plain(row.grams), plain(row.hours));
             (format!("{} {}", row.method, row.color), row.grams, text)
         })
         .collect();
@@ -217,8 +217,8 @@ fn Overview(report: LabOverview) -> impl IntoView {
     let totals = format!(
         "{} printed · {:.0} g · {:.1} h · {} picked up · shop {} {} · lab {} {}",
         report.periods.iter().map(|p| p.printed).sum::<u64>(),
-        report.periods.iter().map(|p| p.printed_g).sum::<f64>(),
-        report.periods.iter().map(|p| p.printed_h).sum::<f64>(),
+        plain(report.periods.iter().map(|p| p.printed_g).sum::<f64>()),
+        plain(report.periods.iter().map(|p| p.printed_h).sum::<f64>()),
         report.periods.iter().map(|p| p.picked_up).sum::<u64>(),
         money(report.periods.iter().map(|p| p.shop_cents.max(0) as u64).sum()),
         report.shop_currency,
@@ -247,4 +247,10 @@ fn Overview(report: LabOverview) -> impl IntoView {
         </section>
         {tables}
     }
+}
+
+/// A figure as shown: an empty sum of floats is −0.0, which prints "-0"; a
+/// figure that rounds to nothing shows as 0.
+fn plain(figure: f64) -> f64 {
+    if figure.abs() < 0.05 { 0.0 } else { figure }
 }

@@ -209,12 +209,18 @@ fn Millimetres(
     step: f64,
     error: impl Fn() -> Option<String> + Send + Sync + 'static,
 ) -> impl IntoView {
+    let error = std::sync::Arc::new(error);
+    let invalid = {
+        let error = error.clone();
+        move || error().map(|_| "true")
+    };
     view! {
         <div class="field">
             <label for=id>{label}" (mm)"</label>
             <input id=id name=format!("settings[{id}]") type="number" required
-                min=range.0 max=range.1 step=step value=value/>
-            <p class="field-error" id=format!("{id}-error")>{error}</p>
+                min=range.0 max=range.1 step=step value=value
+                aria-describedby=format!("{id}-error") aria-invalid=invalid/>
+            <p class="field-error" id=format!("{id}-error")>{move || error()}</p>
         </div>
     }
 }
@@ -227,11 +233,17 @@ fn TextLine(
     value: String,
     error: impl Fn() -> Option<String> + Send + Sync + 'static,
 ) -> impl IntoView {
+    let error = std::sync::Arc::new(error);
+    let invalid = {
+        let error = error.clone();
+        move || error().map(|_| "true")
+    };
     view! {
         <div class="field">
             <label for=id>{label}</label>
-            <input id=id name=format!("settings[{id}]") type="text" maxlength=LINE_MAX_CHARS value=value/>
-            <p class="field-error" id=format!("{id}-error")>{error}</p>
+            <input id=id name=format!("settings[{id}]") type="text" maxlength=LINE_MAX_CHARS value=value
+                aria-describedby=format!("{id}-error") aria-invalid=invalid/>
+            <p class="field-error" id=format!("{id}-error")>{move || error()}</p>
         </div>
     }
 }
