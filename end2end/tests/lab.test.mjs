@@ -53,6 +53,21 @@ function received() {
     readFileSync(join(maildir, 'new', name), 'utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '='));
 }
 
+/** The HTML part of the received message with `words` in it, as a mail program reads it (Python's email package). */
+function htmlOf(words) {
+  const name = readdirSync(join(maildir, 'new')).find((file) =>
+    readFileSync(join(maildir, 'new', file), 'utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '=').includes(words));
+  assert.ok(name, `no email with "${words}"`);
+  const read = spawnSync('python3', ['-c', [
+    'import email, sys',
+    'from email import policy',
+    'message = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=policy.default)',
+    'sys.stdout.write(message.get_body(("html",)).get_content())',
+  ].join('\n'), join(maildir, 'new', name)], { encoding: 'utf8' });
+  assert.equal(read.status, 0, read.stderr);
+  return read.stdout;
+}
+
 async function waitForMail(words) {
   for (let i = 0; i < 150; i++) {
     const found = received().find((message) => message.includes(words));
@@ -126,6 +141,22 @@ test('a student submits, the open dashboard shows it live, staff approve, the st
   const approval = await waitForMail('Approved: 4.20 USD');
   const link = approval.match(/http:\/\/127\.0\.0\.1:\d+(\/lab\/jobs\/[a-z0-9]+\?t=[A-Za-z0-9_-]+)/)?.[1];
   assert.ok(link, approval);
+  // The same email as the student's mail program shows it, on a phone and on a desktop:
+  // a heading, and a real button to the job (not a link as text), nothing wider than the screen.
+  const mail = await browser().newPage();
+  for (const width of [390, 1280]) {
+    await mail.setViewportSize({ width, height: 900 });
+    await mail.setContent(htmlOf('Approved: 4.20 USD'));
+    assert.equal((await mail.textContent('h1')).trim(), 'Approved: 4.20 USD');
+    const button = mail.locator('a', { hasText: 'Accept the price' });
+    assert.equal(await button.count(), 1);
+    assert.ok((await button.getAttribute('href')).endsWith(link), await button.getAttribute('href'));
+    const box = await button.boundingBox();
+    assert.ok(box && box.height >= 36 && box.x + box.width <= width, JSON.stringify(box));
+    assert.ok(await mail.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scroll');
+    await mail.screenshot({ path: `test-results/mail-approved-${width}.png`, fullPage: true });
+  }
+  await mail.close();
   await visit(student.page, link, server.url);
   await student.page.waitForSelector('[data-testid="lab-job-status"][data-status="Pending"]');
   await student.page.waitForSelector('html[data-hydrated="true"]');

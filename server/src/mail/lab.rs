@@ -7,7 +7,8 @@ use app::lab::CheckedSubmission;
 use app::lab::PrintMethod;
 use app::quote::money;
 
-use crate::mail::outbox::{Mail, both};
+use crate::mail::letter::Letter;
+use crate::mail::outbox::Mail;
 
 /// Who a lab email goes to, and what it says of their job (the lab reads
 /// it from the job: `lab::students`).
@@ -22,20 +23,39 @@ pub struct Student {
 
 const SIGNATURE: &str = "— The print lab";
 
+/// A lab message: a heading, the greeting, the words, and a button to the
+/// job's page (its link works without signing in: keep it to yourself).
+fn letter(heading: String, name: &str, lines: Vec<String>, button: (&str, &str)) -> (String, String) {
+    let mut paragraphs = vec![format!("Hello {name},")];
+    paragraphs.extend(lines);
+    Letter {
+        from: "The print lab",
+        heading,
+        paragraphs,
+        button: Some((button.0.to_string(), button.1.to_string())),
+        after: vec!["The link opens your job without signing in: keep it to yourself.".to_string()],
+        sign_off: SIGNATURE,
+        ..Default::default()
+    }
+    .render()
+}
+
 pub fn received(form: &CheckedSubmission, id: &str, file_name: &str, link: &str) -> Mail {
-    let (text, html) = both(&[
-        format!("Hello {},", form.name),
-        format!(
-            "We have your print request for {file_name} ({}, {}). Job number: {id}.",
-            form.method.label(),
-            form.color
-        ),
-        "Staff check every model before printing. You will get an email with the price and print time, \
-         and a link to accept it; nothing is printed until you do."
-            .to_string(),
-        format!("Follow your job here (keep this link to yourself):\n{link}"),
-        SIGNATURE.to_string(),
-    ]);
+    let (text, html) = letter(
+        "We have your print request".to_string(),
+        &form.name,
+        vec![
+            format!(
+                "We have your print request for {file_name} ({}, {}). Job number: {id}.",
+                form.method.label(),
+                form.color
+            ),
+            "Staff check every model before printing. You will get an email with the price and print time, \
+             and a link to accept it; nothing is printed until you do."
+                .to_string(),
+        ],
+        ("Follow your job", link),
+    );
     Mail {
         kind: "lab_received",
         to: form.email.clone(),
@@ -48,14 +68,17 @@ pub fn received(form: &CheckedSubmission, id: &str, file_name: &str, link: &str)
 /// `confirm_days`: how long the link to accept the price works (`MEMOREEZ_LAB_CONFIRM_DAYS`).
 pub fn approved(confirm_days: u64, id: &str, student: &Student, details: &str, link: &str) -> Mail {
     let price = price(student);
-    let (text, html) = both(&[
-        format!("Hello {},", student.name),
-        format!("Your print request for {} (job {id}) is approved.", student.file_name),
-        details.trim_start_matches("Approved: ").to_string(),
-        format!("To have it printed, accept the price of {price} within {confirm_days} days here:\n{link}"),
-        "You pay when you pick it up.".to_string(),
-        SIGNATURE.to_string(),
-    ]);
+    let (text, html) = letter(
+        format!("Approved: {price}"),
+        &student.name,
+        vec![
+            format!("Your print request for {} (job {id}) is approved.", student.file_name),
+            details.trim_start_matches("Approved: ").to_string(),
+            format!("To have it printed, accept the price of {price} within {confirm_days} days."),
+            "You pay when you pick it up.".to_string(),
+        ],
+        ("Accept the price", link),
+    );
     Mail {
         kind: "lab_approved",
         to: student.email.clone(),
@@ -66,14 +89,16 @@ pub fn approved(confirm_days: u64, id: &str, student: &Student, details: &str, l
 }
 
 pub fn rejected(id: &str, student: &Student, details: &str, link: &str) -> Mail {
-    let (text, html) = both(&[
-        format!("Hello {},", student.name),
-        format!("We cannot print {} (job {id}) as it is.", student.file_name),
-        details.trim_start_matches("Rejected.").trim().to_string(),
-        "You are welcome to fix the model and submit it again.".to_string(),
-        format!("Your job's page: {link}"),
-        SIGNATURE.to_string(),
-    ]);
+    let (text, html) = letter(
+        "Not printed as it is".to_string(),
+        &student.name,
+        vec![
+            format!("We cannot print {} (job {id}) as it is.", student.file_name),
+            details.trim_start_matches("Rejected.").trim().to_string(),
+            "You are welcome to fix the model and submit it again.".to_string(),
+        ],
+        ("See your job", link),
+    );
     Mail {
         kind: "lab_rejected",
         to: student.email.clone(),
@@ -84,13 +109,15 @@ pub fn rejected(id: &str, student: &Student, details: &str, link: &str) -> Mail 
 }
 
 pub fn ready(id: &str, student: &Student, link: &str) -> Mail {
-    let (text, html) = both(&[
-        format!("Hello {},", student.name),
-        format!("{} (job {id}) is printed and ready for pickup at the lab.", student.file_name),
-        format!("Please bring {} when you collect it.", price(student)),
-        format!("Your job's page: {link}"),
-        SIGNATURE.to_string(),
-    ]);
+    let (text, html) = letter(
+        "Ready for pickup".to_string(),
+        &student.name,
+        vec![
+            format!("{} (job {id}) is printed and ready for pickup at the lab.", student.file_name),
+            format!("Please bring {} when you collect it.", price(student)),
+        ],
+        ("See your job", link),
+    );
     Mail {
         kind: "lab_ready",
         to: student.email.clone(),
@@ -102,11 +129,9 @@ pub fn ready(id: &str, student: &Student, link: &str) -> Mail {
 
 /// A message about the job's step: `lines` between the greeting and the link.
 fn step(kind: &'static str, subject: String, student: &Student, lines: Vec<String>, link: &str) -> Mail {
-    let mut paragraphs = vec![format!("Hello {},", student.name)];
-    paragraphs.extend(lines);
-    paragraphs.push(format!("Your job's page: {link}"));
-    paragraphs.push(SIGNATURE.to_string());
-    let (text, html) = both(&paragraphs);
+    // The subject reads "What happened — job N": its first part heads the message.
+    let heading = subject.split(" — ").next().unwrap_or(&subject).to_string();
+    let (text, html) = letter(heading, &student.name, lines, ("See your job", link));
     Mail { kind, to: student.email.clone(), subject, text, html }
 }
 

@@ -132,28 +132,3 @@ pub fn wake(due: &tokio::sync::Notify) {
 pub fn html_escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
-
-/// A small HTML page around `paragraphs` (already escaped), plus the same as plain text.
-pub fn both(paragraphs: &[String]) -> (String, String) {
-    let text = paragraphs.join("\n\n") + "\n";
-    let html = format!(
-        "<!DOCTYPE html><html><body style=\"font-family: sans-serif; color: #1f2a2a\">{}</body></html>",
-        paragraphs
-            .iter()
-            .map(|p| format!("<p>{}</p>", html_escape(p).replace('\n', "<br>")))
-            .collect::<String>()
-    );
-    (text, html)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn html_bodies_escape_what_customers_typed() {
-        let (text, html) = both(&["Hello <b>Bob</b> & co,".to_string()]);
-        assert!(text.contains("<b>Bob</b>"), "plain text keeps it as typed");
-        assert!(html.contains("Hello &lt;b&gt;Bob&lt;/b&gt; &amp; co,"), "{html}");
-    }
-}

@@ -4,7 +4,8 @@
 use app::order::{Delivery, OrderView};
 use app::quote::{duration, money};
 
-use crate::mail::outbox::{Mail, both, html_escape};
+use crate::mail::letter::Letter;
+use crate::mail::outbox::Mail;
 use crate::platform::config::Config;
 
 /// How long the links in the lab's alert for a new order work.
@@ -20,48 +21,52 @@ pub struct LabLinks {
 
 pub fn order_placed(config: &Config, order: &OrderView, link: &str, files: &LabLinks) -> Vec<Mail> {
     let amounts = &order.amounts;
-    let total = format!("{} {}", money(amounts.total_cents), amounts.currency);
-    let lines = format!(
-        "{} × {} at {} {}{}\nTotal: {total}",
-        amounts.quantity,
-        order.title,
-        money(amounts.unit_cents),
-        amounts.currency,
-        match amounts.shipping_cents {
-            0 => String::new(),
-            cents => format!("\nShipping: {} {}", money(cents), amounts.currency),
+    let cur = &amounts.currency;
+    let total = format!("{} {cur}", money(amounts.total_cents));
+    // The price broken down as on the quote.
+    let mut figures = vec![(
+        format!("{} × {}", amounts.quantity, order.title),
+        format!("{} {cur} each", money(amounts.unit_cents)),
+    )];
+    if amounts.shipping_cents > 0 {
+        figures.push(("Shipping".to_string(), format!("{} {cur}", money(amounts.shipping_cents))));
+    }
+    figures.push(("Total".to_string(), total.clone()));
+    let picture = order.thumbnail_url.clone().map(|src| (src, order.title.clone()));
+    let (delivery, lab_delivery) = match (&order.delivery, &order.address) {
+        (Delivery::Ship, Some(address)) => {
+            let lines = address.lines().join("\n");
+            (format!("We will ship it to:\n{lines}"), format!("Ship to:\n{lines}"))
         }
-    );
-    let delivery = match (&order.delivery, &order.address) {
-        (Delivery::Ship, Some(address)) => format!("We will ship it to:\n{}", address.lines().join("\n")),
-        _ => "You collect it at the lab; we email you when it is ready.".to_string(),
-    };
-    let payment = match order.pay_online {
-        true => "Paid by card. Thank you!",
-        false => "You pay when you collect it.",
-    };
-    let (text, html) = both(&[
-        format!("Hello {},", order.name),
-        "Thank you for your order. We have it, and it joins our print queue.".to_string(),
-        lines.clone(),
-        payment.to_string(),
-        delivery.clone(),
-        format!("Follow your order here (keep this link to yourself):\n{link}"),
-        "— Memoreez".to_string(),
-    ]);
-    // The keepsake as ordered, by its link (shown where the reader's mail lets it load).
-    let html = match &order.thumbnail_url {
-        Some(src) => html.replacen(
-            "<body style=\"font-family: sans-serif; color: #1f2a2a\">",
-            &format!(
-                "<body style=\"font-family: sans-serif; color: #1f2a2a\"><img src=\"{}\" alt=\"{}\" width=\"192\" height=\"192\">",
-                html_escape(src),
-                html_escape(&order.title)
-            ),
-            1,
+        _ => (
+            "You collect it at the lab; we email you when it is ready.".to_string(),
+            "Collected at the lab: email the customer when it is ready.".to_string(),
         ),
-        None => html,
     };
+    let (payment, lab_payment) = match order.pay_online {
+        true => ("Paid by card. Thank you!", "Paid by card."),
+        false => ("You pay when you collect it.", "Not paid yet: the customer pays when they collect it."),
+    };
+    let (text, html) = Letter {
+        from: "Memoreez",
+        heading: "Thank you for your order".to_string(),
+        picture: picture.clone(),
+        paragraphs: vec![
+            format!("Hello {},", order.name),
+            "We have your order, and it joins our print queue.".to_string(),
+        ],
+        figures: figures.clone(),
+        total_last: true,
+        button: Some(("Follow your order".to_string(), link.to_string())),
+        after: vec![
+            payment.to_string(),
+            delivery,
+            "Keep the link to your order page to yourself.".to_string(),
+        ],
+        sign_off: "— Memoreez",
+        ..Default::default()
+    }
+    .render();
     let receipt = Mail {
         kind: "receipt",
         to: order.email.clone(),
@@ -69,23 +74,39 @@ pub fn order_placed(config: &Config, order: &OrderView, link: &str, files: &LabL
         text,
         html,
     };
-    let (text, html) = both(&[
-        format!("New order from {} <{}>.", order.name, order.email),
-        lines,
-        payment.to_string(),
-        format!(
-            "Sliced: {:.1} g model + {:.1} g supports, about {} a piece.",
-            order.model_g,
-            order.support_g,
-            duration(order.print_time_s),
+    figures.insert(
+        figures.len() - 1,
+        (
+            "Sliced".to_string(),
+            format!(
+                "{:.1} g model + {:.1} g supports, about {} a piece",
+                order.model_g,
+                order.support_g,
+                duration(order.print_time_s)
+            ),
         ),
-        delivery,
-        format!("Order page: {link}"),
-        format!(
-            "Files (these links work for {} days):\nG-code as priced: {}\nModel (STL): {}\nReference picture: {}",
-            LAB_LINK_DAYS, files.gcode, files.model, files.picture
-        ),
-    ]);
+    );
+    let (text, html) = Letter {
+        from: "Memoreez · the lab",
+        heading: format!("New order: {total}"),
+        picture,
+        paragraphs: vec![
+            format!("From {} <{}>.", order.name, order.email),
+            lab_payment.to_string(),
+            lab_delivery,
+        ],
+        figures,
+        total_last: true,
+        button: Some(("Open the order".to_string(), link.to_string())),
+        links: vec![
+            ("G-code as priced".to_string(), files.gcode.clone()),
+            ("Model (STL)".to_string(), files.model.clone()),
+            ("Reference picture".to_string(), files.picture.clone()),
+        ],
+        after: vec![format!("The file links work for {LAB_LINK_DAYS} days without signing in.")],
+        sign_off: "— Memoreez",
+    }
+    .render();
     let alert = Mail {
         kind: "staff_alert",
         to: config.staff_email.clone(),
@@ -96,19 +117,34 @@ pub fn order_placed(config: &Config, order: &OrderView, link: &str, files: &LabL
     vec![receipt, alert]
 }
 
+/// A message to the customer about their order: a heading, its picture,
+/// the words, and their order page (its link is in their receipt).
+fn to_customer(order: &OrderView, heading: String, paragraphs: Vec<String>) -> (String, String) {
+    let mut all = vec![format!("Hello {},", order.name)];
+    all.extend(paragraphs);
+    Letter {
+        from: "Memoreez",
+        heading,
+        picture: order.thumbnail_url.clone().map(|src| (src, order.title.clone())),
+        paragraphs: all,
+        after: vec!["Your order page shows every step; keep its link from your receipt.".to_string()],
+        sign_off: "— Memoreez",
+        ..Default::default()
+    }
+    .render()
+}
+
 /// The customer's "ready for pickup" message.
 pub fn order_ready_for_pickup(order: &OrderView) -> Mail {
     let payment = match order.pay_online {
         true => "It is paid: just bring this email or your name.",
         false => "You pay when you collect it.",
     };
-    let (text, html) = both(&[
-        format!("Hello {},", order.name),
-        format!("{} is printed and ready for pickup at the lab.", order.title),
-        payment.to_string(),
-        "Your order page shows every step; keep its link from your receipt.".to_string(),
-        "— Memoreez".to_string(),
-    ]);
+    let (text, html) = to_customer(
+        order,
+        "Ready for pickup".to_string(),
+        vec![format!("{} is printed and ready for pickup at the lab.", order.title), payment.to_string()],
+    );
     Mail {
         kind: "ready_for_pickup",
         to: order.email.clone(),
@@ -120,13 +156,15 @@ pub fn order_ready_for_pickup(order: &OrderView) -> Mail {
 
 /// The customer's "printing now" message: on which printer, and when it should be done.
 pub fn order_printing(order: &OrderView, details: &str) -> Mail {
-    let (text, html) = both(&[
-        format!("Hello {},", order.name),
-        format!("{} is printing now.", order.title),
-        details.to_string(),
-        "Your order page shows how far it is; we email you again when it is ready.".to_string(),
-        "— Memoreez".to_string(),
-    ]);
+    let (text, html) = to_customer(
+        order,
+        "Printing now".to_string(),
+        vec![
+            format!("{} is printing now.", order.title),
+            details.to_string(),
+            "We email you again when it is ready.".to_string(),
+        ],
+    );
     Mail {
         kind: "order_printing",
         to: order.email.clone(),
@@ -143,13 +181,11 @@ pub fn order_shipped(order: &OrderView, tracking_numbers: &[String]) -> Mail {
         numbers => format!("Tracking number: {}", numbers.join(", ")),
     };
     let address = order.address.as_ref().map(|a| a.lines().join("\n")).unwrap_or_default();
-    let (text, html) = both(&[
-        format!("Hello {},", order.name),
-        format!("{} is on its way to:\n{address}", order.title),
-        tracking,
-        "Your order page shows every step; keep its link from your receipt.".to_string(),
-        "— Memoreez".to_string(),
-    ]);
+    let (text, html) = to_customer(
+        order,
+        "On its way".to_string(),
+        vec![format!("{} is on its way to:\n{address}", order.title), tracking],
+    );
     Mail {
         kind: "shipped",
         to: order.email.clone(),
