@@ -80,6 +80,48 @@ test('the studio prices the keepsake with its words and keeps the settings', asy
   await context.close();
 });
 
+test('the studio is a stage: the view takes most of the page, faces the front, and answers the keyboard', async () => {
+  const { context, page, problems } = await openPage(browser());
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await openStudio(page, 'stage.stl', boxStl([30, 20, 30]));
+  const width = async (selector) => (await page.locator(selector).boundingBox()).width;
+  const content = await page.evaluate(() => {
+    const main = document.querySelector('main');
+    const style = getComputedStyle(main);
+    return main.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  });
+  const view = await width('[data-testid="studio-canvas"]');
+  assert.ok(view >= 0.6 * content, `the view is ${view} px of ${content}`);
+  await page.screenshot({ path: 'test-results/studio-1280.png', fullPage: true });
+
+  // Keyboard alone: the canvas takes the focus; arrows turn the view, + zooms.
+  await page.focus('[data-testid="studio-canvas"]');
+  const before = await canvasPixels(page);
+  await page.keyboard.press('ArrowRight');
+  await nextFrames(page);
+  const turned = await canvasPixels(page);
+  assert.notEqual(turned.digest, before.digest, 'the arrow turned the view');
+  await page.keyboard.press('+');
+  await nextFrames(page);
+  assert.notEqual((await canvasPixels(page)).digest, turned.digest, '+ zoomed in');
+  assert.equal(await page.evaluate(() => window.scrollY), 0, 'the keys did not scroll the page');
+
+  // On a phone: the full width, the settings below it, nothing sideways.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await nextFrames(page);
+  const phone = await page.evaluate(() => {
+    const canvas = document.querySelector('[data-testid="studio-canvas"]').getBoundingClientRect();
+    const form = document.querySelector('[data-testid="studio-form"]').getBoundingClientRect();
+    return { canvas: canvas.width, canvasBottom: canvas.bottom, formTop: form.top, scroll: document.documentElement.scrollWidth };
+  });
+  assert.ok(phone.canvas >= 390 - 2 * 16 - 2 * 24 - 4, JSON.stringify(phone));
+  assert.ok(phone.formTop >= phone.canvasBottom, `the settings come after the view: ${JSON.stringify(phone)}`);
+  assert.ok(phone.scroll <= 390, `nothing scrolls sideways: ${phone.scroll}`);
+  await page.screenshot({ path: 'test-results/studio-390.png', fullPage: true });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('the studio tints overhangs and too-thin walls and says so in words', async () => {
   const { context, page, problems } = await openPage(browser());
   // A cone upside down: its sides lean out 56° from upright, past the 45° a

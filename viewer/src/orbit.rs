@@ -22,12 +22,31 @@ const PITCH_LIMIT: f32 = FRAC_PI_2 - 0.05;
 pub const FIELD_OF_VIEW_DEG: f32 = 35.0;
 
 impl Orbit {
-    /// Looking at a box from the front, a little above, far enough to see it whole.
+    /// Looking at a box straight from the front (where a pedestal's words
+    /// face), a little above, far enough to see it whole.
     pub fn framing(low: [f32; 3], high: [f32; 3]) -> Orbit {
         let target = [0, 1, 2].map(|i| (low[i] + high[i]) / 2.0);
         let radius = (0..3).map(|i| (high[i] - low[i]) / 2.0).map(|h| h * h).sum::<f32>().sqrt().max(5.0);
         let distance = radius / (FIELD_OF_VIEW_DEG.to_radians() / 2.0).sin() * 1.1;
-        Orbit { target, yaw: -0.5, pitch: 0.45, distance }
+        Orbit { target, yaw: 0.0, pitch: 0.3, distance }
+    }
+
+    /// What a key does to the view, for a keyboard alone: the arrows turn
+    /// it (a twelfth of a turn left and right, a step up and down), `+` and
+    /// `-` zoom. Whether the key was one of these (the page then keeps it
+    /// from scrolling).
+    pub fn key(&mut self, key: &str) -> bool {
+        const STEP_PX: f32 = std::f32::consts::PI / 6.0 / TURN_PER_PX;
+        match key {
+            "ArrowLeft" => self.rotate(-STEP_PX, 0.0),
+            "ArrowRight" => self.rotate(STEP_PX, 0.0),
+            "ArrowUp" => self.rotate(0.0, STEP_PX / 2.0),
+            "ArrowDown" => self.rotate(0.0, -STEP_PX / 2.0),
+            "+" | "=" => self.zoom(0.8),
+            "-" | "_" => self.zoom(1.25),
+            _ => return false,
+        }
+        true
     }
 
     /// Turns by a drag of `dx`, `dy` pixels.
@@ -93,6 +112,30 @@ mod tests {
         let radius = length([20.0, 20.0, 30.0]);
         let half_view = (FIELD_OF_VIEW_DEG.to_radians() / 2.0).sin();
         assert!(radius / orbit.distance < half_view, "the bounding sphere fits in the view");
+    }
+
+    #[test]
+    fn the_first_view_faces_the_front_where_the_words_are() {
+        let orbit = Orbit::framing([-30.0, -20.0, 0.0], [30.0, 20.0, 80.0]);
+        let eye = orbit.eye();
+        assert!(eye[0].abs() < 1e-3 && eye[1] < -20.0, "straight in front: {eye:?}");
+    }
+
+    #[test]
+    fn the_keyboard_turns_and_zooms_and_leaves_other_keys_alone() {
+        let start = Orbit::framing([0.0; 3], [10.0; 3]);
+        let mut orbit = start;
+        assert!(orbit.key("ArrowRight"));
+        assert!((orbit.yaw - start.yaw).abs() > 0.5, "a twelfth of a turn");
+        assert!(orbit.key("ArrowLeft"));
+        assert!((orbit.yaw - start.yaw).abs() < 1e-4, "and back");
+        assert!(orbit.key("ArrowUp") && orbit.pitch > start.pitch);
+        assert!(orbit.key("+") && orbit.distance < start.distance);
+        let near = orbit.distance;
+        assert!(orbit.key("-") && orbit.distance > near);
+        let before = orbit;
+        assert!(!orbit.key("a") && !orbit.key("Tab") && !orbit.key("Enter"));
+        assert_eq!(orbit, before);
     }
 
     #[test]

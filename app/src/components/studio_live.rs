@@ -262,6 +262,17 @@ impl Live {
             live.redraw();
         });
         let menu = self.handler(|_, event| event.prevent_default());
+        // The canvas takes the focus (tabindex) and is driven by keys too.
+        let key = self.handler(|live, event| {
+            let Some(key) = event.dyn_ref::<web_sys::KeyboardEvent>() else { return };
+            if key.alt_key() || key.ctrl_key() || key.meta_key() {
+                return;
+            }
+            if live.view.borrow_mut().orbit.key(&key.key()) {
+                event.prevent_default();
+                live.redraw();
+            }
+        });
         for (name, handler) in [
             ("pointerdown", &down),
             ("pointermove", &moved),
@@ -269,6 +280,7 @@ impl Live {
             ("pointercancel", &up),
             ("wheel", &wheel),
             ("contextmenu", &menu),
+            ("keydown", &key),
         ] {
             let _ = canvas.add_event_listener_with_callback(name, handler.as_ref().unchecked_ref());
         }
@@ -276,7 +288,7 @@ impl Live {
         if let Some(window) = web_sys::window() {
             let _ = window.add_event_listener_with_callback("resize", redraw.as_ref().unchecked_ref());
         }
-        self._listeners.borrow_mut().extend([on_answer, down, moved, up, wheel, menu]);
+        self._listeners.borrow_mut().extend([on_answer, down, moved, up, wheel, menu, key]);
         *self.on_resize.borrow_mut() = Some(redraw);
     }
 

@@ -144,7 +144,9 @@ pub fn LiveView(
             data-sha256=move || live.sha256.get().unwrap_or_default()>
             <img class:hidden=running src=thumbnail_url alt=title.clone() width="512" height="512" data-testid="studio-thumbnail"/>
             <div class="canvas-box" class:hidden=move || !running()>
-                <canvas node_ref=canvas data-testid="studio-canvas" aria-label=format!("3D view of {title} on its pedestal")></canvas>
+                <canvas node_ref=canvas data-testid="studio-canvas" tabindex="0" role="img"
+                    aria-label=format!("3D view of {title} on its pedestal: arrow keys turn it, + and − zoom")
+                    aria-describedby="studio-gestures"></canvas>
                 <div class="view-controls">
                     <button type="button" class="button secondary" data-testid="studio-reset" on:click=move |_| reset.update(|n| *n += 1)>
                         "Reset view"
@@ -158,7 +160,9 @@ pub fn LiveView(
                     </label>
                     <span class="busy" data-testid="studio-building">{move || live.building.get().then_some("Updating…")}</span>
                 </div>
-                <p class="hint">"Drag to turn · right-drag or shift-drag to move · wheel or pinch to zoom."</p>
+                <p class="hint" id="studio-gestures">
+                    "Drag to turn · right-drag or shift-drag to move · wheel or pinch to zoom · or, with the view focused, arrow keys turn and + and − zoom."
+                </p>
             </div>
             <figcaption data-testid="studio-size">{caption}</figcaption>
             <p class="hint" data-testid="studio-timing">{timing}</p>
