@@ -42,3 +42,39 @@ pub struct MeshDone {
     pub mesh_url: String,
     pub thumbnail_url: String,
 }
+
+/// What shape a design becomes, when the embedded image → 3D makes it (a
+/// real 3D service makes a whole model of its own): a **standing plaque**
+/// (the relief upright, its picture facing the front, set on its pedestal)
+/// or a **flat medallion** (the relief lying flat, as a coin).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum KeepsakeForm {
+    #[default]
+    Plaque,
+    Medallion,
+}
+
+impl KeepsakeForm {
+    pub const ALL: [KeepsakeForm; 2] = [KeepsakeForm::Plaque, KeepsakeForm::Medallion];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeepsakeForm::Plaque => "plaque",
+            KeepsakeForm::Medallion => "medallion",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<KeepsakeForm> {
+        KeepsakeForm::ALL.into_iter().find(|form| form.as_str() == text)
+    }
+
+    /// In the customer's words.
+    pub fn label(self) -> &'static str {
+        match self {
+            KeepsakeForm::Plaque => "Standing plaque",
+            KeepsakeForm::Medallion => "Flat medallion",
+        }
+    }
+}

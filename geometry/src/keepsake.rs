@@ -62,6 +62,12 @@ pub const MARGIN_MM: (f64, f64) = (0.0, 50.0);
 
 /// Space kept around the text on the front face, mm.
 const TEXT_MARGIN_MM: f64 = 2.0;
+/// The least depth of a pedestal (front to back) as a share of the model's
+/// height: a plaque standing on it does not tip.
+const STANCE: f64 = 0.25;
+/// How far a slender model is set into its pedestal, as a share of its
+/// height (at most half the pedestal's height).
+const SET_IN: f64 = 0.08;
 /// How far the model sinks into the pedestal, so the two overlap and join
 /// into one solid rather than touch along a face.
 const SINK_MM: f64 = 0.6;
@@ -162,7 +168,15 @@ pub fn parts(model: &Mesh, spec: &KeepsakeSpec, font: &Font) -> Result<Parts, Ke
     let [min, max] = analysis.bbox_mm;
     let scale = spec.model_height_mm.map_or(1.0, |h| h / (max[2] - min[2]));
     let centre = [(min[0] + max[0]) / 2.0, (min[1] + max[1]) / 2.0];
-    let sink = SINK_MM.min(0.5 * pedestal_height);
+    let tall = (max[2] - min[2]) * scale;
+    // A slender model (a plaque standing up, often narrow at its foot) is
+    // set into the pedestal, not just touching it: a joint that holds.
+    let slender = (max[1] - min[1]) * scale < tall * STANCE;
+    let sink = match slender {
+        true => (tall * SET_IN).clamp(SINK_MM, (0.5 * pedestal_height).max(SINK_MM)),
+        false => SINK_MM,
+    }
+    .min(0.5 * pedestal_height);
     let placed = Mesh {
         vertices: model
             .vertices
@@ -177,7 +191,9 @@ pub fn parts(model: &Mesh, spec: &KeepsakeSpec, font: &Font) -> Result<Parts, Ke
             .collect(),
         triangles: model.triangles,
     };
-    let half = [(max[0] - min[0]) / 2.0 * scale, (max[1] - min[1]) / 2.0 * scale];
+    // A slender model gets a pedestal deep enough not to tip: at least a
+    // quarter of the model's height front to back.
+    let half = [(max[0] - min[0]) / 2.0 * scale, ((max[1] - min[1]) / 2.0 * scale).max(tall * STANCE / 2.0)];
 
     let pedestal_spec = Pedestal { height_mm: pedestal_height, ..spec.pedestal };
     let (pedestal, front) = pedestal_with_front([[-half[0], -half[1]], half], &pedestal_spec, front_width);
@@ -248,6 +264,29 @@ mod tests {
             finish,
             ..KeepsakeSpec::default()
         }
+    }
+
+    #[test]
+    fn a_standing_plaque_gets_a_pedestal_that_does_not_tip_and_is_set_into_it() {
+        // 60 wide, 4 deep, 80 tall: a plaque stood up.
+        let plaque = crate::shapes::cuboid([-30.0, -2.0, 0.0], [60.0, 4.0, 80.0]);
+        for shape in [PedestalShape::Round, PedestalShape::Square, PedestalShape::Hex] {
+            let built =
+                keepsake(&plaque, &spec(shape, &["Joe"], TextFinish::Engraved), &Font::embedded()).unwrap();
+            let a = analyse(&built.mesh, &AnalysisOptions::default());
+            assert!(a.watertight && a.shells == 1, "{shape:?}: {a:?}");
+            let depth = a.bbox_mm[1][1] - a.bbox_mm[0][1];
+            assert!(depth >= 0.25 * 80.0, "{shape:?}: the pedestal is {depth} mm deep");
+            // Set in by more than the usual 0.6 mm: the top is lower than pedestal + model.
+            assert!(a.bbox_mm[1][2] < 8.0 + 80.0 - 1.0, "{shape:?}: {:?}", a.bbox_mm);
+        }
+        // A broad model keeps the usual footprint and joint.
+        let ball = uv_sphere([0.0; 3], 12.0, 48, 24);
+        let built =
+            keepsake(&ball, &spec(PedestalShape::Round, &[], TextFinish::Engraved), &Font::embedded())
+                .unwrap();
+        let a = analyse(&built.mesh, &AnalysisOptions::default());
+        assert!((a.bbox_mm[1][2] - (8.0 - 0.6 + 24.0)).abs() < 0.01);
     }
 
     #[test]

@@ -295,6 +295,17 @@ fn build(
     mesh
 }
 
+/// A relief stood up as a plaque: its picture, which faces up (+z) as
+/// made, faces the front (−y, where the studio's camera starts and a
+/// pedestal's words face), and the picture's top is up. A quarter turn about
+/// the x axis; the caller stands it on z = 0.
+pub fn upright(mut mesh: Mesh) -> Mesh {
+    for v in &mut mesh.vertices {
+        *v = [v[0], -v[2], v[1]];
+    }
+    mesh
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -376,5 +387,31 @@ mod tests {
             relief(&truncated, &options),
             Err(ReliefError::Picture(crate::picture::PictureError::Unreadable(_)))
         ));
+    }
+
+    #[test]
+    fn a_relief_stands_up_as_a_plaque_facing_the_front() {
+        let flat = relief(&png(&emblem(200)), &ReliefOptions::default()).unwrap();
+        let standing = upright(flat.clone());
+        let size = |mesh: &Mesh| {
+            let [low, high] = crate::analysis::bounding_box(mesh);
+            [high[0] - low[0], high[1] - low[1], high[2] - low[2]]
+        };
+        let (was, now) = (size(&flat), size(&standing));
+        assert!(
+            (now[0] - was[0]).abs() < 1e-9
+                && (now[1] - was[2]).abs() < 1e-9
+                && (now[2] - was[1]).abs() < 1e-9
+        );
+        let (a, b) =
+            (analyse(&flat, &AnalysisOptions::default()), analyse(&standing, &AnalysisOptions::default()));
+        assert!(
+            b.watertight && (a.volume_mm3 - b.volume_mm3).abs() < 1e-6,
+            "a turn, not a mirror: {a:?} {b:?}"
+        );
+        // The picture's face (the highest points of the flat relief) is now at the front, lowest y.
+        let [low, _] = crate::analysis::bounding_box(&standing);
+        let mut face = flat.vertices.iter().zip(&standing.vertices).filter(|(f, _)| f[2] > was[2] - 1e-6);
+        assert!(face.clone().count() > 0 && face.all(|(_, s)| (s[1] - low[1]).abs() < 1e-6));
     }
 }

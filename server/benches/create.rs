@@ -50,7 +50,7 @@ async fn main() {
         all.push(all_at.unwrap());
 
         let picked = Instant::now();
-        let job = memoreez::generation::model3d::select(&state.db, &id, 0).await.unwrap();
+        let job = memoreez::generation::model3d::select(&state.db, &id, 0, Default::default()).await.unwrap();
         loop {
             let view = memoreez::jobs::queue::view(&state.db, &job).await.unwrap().unwrap();
             if view.status == "done" {

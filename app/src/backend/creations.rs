@@ -33,7 +33,13 @@ pub trait Creations: Send + Sync {
     async fn explore_more(&self, request: &Parts, id: &str) -> Result<Vec<u32>, AppError>;
     async fn retry_concept(&self, request: &Parts, id: &str, index: u32) -> Result<(), AppError>;
     /// Queues the model of a ready concept; returns the mesh job's id.
-    async fn select_concept(&self, request: &Parts, id: &str, index: u32) -> Result<String, AppError>;
+    async fn select_concept(
+        &self,
+        request: &Parts,
+        id: &str,
+        index: u32,
+        form: crate::model::KeepsakeForm,
+    ) -> Result<String, AppError>;
     /// The creation's model: where its making is, and the result.
     async fn model(&self, request: &Parts, id: &str) -> Result<crate::model::ModelView, AppError>;
 }

@@ -9,6 +9,7 @@ use leptos_router::hooks::use_params_map;
 use crate::components::job_events::RefreshWhile;
 use crate::components::loaded::loaded_page;
 use crate::concept::{Concept, ConceptStatus, Gallery, MAX_CONCEPTS, PER_BATCH};
+use crate::model::KeepsakeForm;
 use crate::server_fns::creations::{explore_more, get_gallery, retry_concept, select_concept};
 
 #[component]
@@ -44,9 +45,11 @@ fn ConceptGallery(gallery: Gallery) -> impl IntoView {
         let id = id.clone();
         move |index: &u32| retry_concept(id.clone(), *index)
     });
+    // What the chosen design becomes: a standing plaque unless they choose flat.
+    let form = RwSignal::new(KeepsakeForm::default());
     let select = Action::new({
         let id = id.clone();
-        move |index: &u32| select_concept(id.clone(), *index)
+        move |index: &u32| select_concept(id.clone(), *index, form.get_untracked())
     });
 
     // New placeholders for a batch just asked for, then listen again.
@@ -95,6 +98,22 @@ fn ConceptGallery(gallery: Gallery) -> impl IntoView {
         </section>
         <RefreshWhile when=pending seconds=2/>
         <crate::components::live_stream::LinkNotice link/>
+        <fieldset class="card keepsake-form" data-testid="keepsake-form">
+            <legend>"Make the chosen design as"</legend>
+            {KeepsakeForm::ALL.map(|choice| view! {
+                <label class="choice">
+                    <input type="radio" name="form" value=choice.as_str()
+                        data-testid=format!("form-{}", choice.as_str())
+                        prop:checked=move || form.get() == choice
+                        on:change=move |_| form.set(choice)/>
+                    " "{choice.label()}
+                    <span class="hint">{match choice {
+                        KeepsakeForm::Plaque => " — upright on its pedestal, the picture facing you",
+                        KeepsakeForm::Medallion => " — lying flat, like a coin",
+                    }}</span>
+                </label>
+            })}
+        </fieldset>
         <ul class="concepts" data-testid="concepts" aria-live="polite">
             <For each=move || concepts.get() key=|c| (c.index, c.status, c.title.clone()) let:concept>
                 <ConceptCard concept retry select/>

@@ -88,9 +88,13 @@ pub async fn retry_concept(id: String, index: u32) -> Result<(), AppError> {
 /// Picks a concept: its model is made by a mesh job; the browser goes to
 /// the model page. Returns the job's id.
 #[server(endpoint = "select_concept")]
-pub async fn select_concept(id: String, index: u32) -> Result<String, AppError> {
+pub async fn select_concept(
+    id: String,
+    index: u32,
+    #[server(default)] form: crate::model::KeepsakeForm,
+) -> Result<String, AppError> {
     let (backend, request) = crate::backend::from_context()?;
-    let job_id = crate::error::with_status(backend.select_concept(&request, &id, index).await)?;
+    let job_id = crate::error::with_status(backend.select_concept(&request, &id, index, form).await)?;
     leptos_axum::redirect(&format!("/create/{id}/model"));
     Ok(job_id)
 }

@@ -35,6 +35,12 @@ pub enum MakeError {
 pub trait ModelMaker: Send + Sync + std::fmt::Debug {
     /// A model from a PNG or JPEG picture, not yet checked.
     async fn make(&self, picture: Vec<u8>, report: Report) -> Result<Mesh, MakeError>;
+
+    /// Whether it makes a relief of the picture (flat, picture up), which
+    /// the customer's chosen form stands up or leaves flat.
+    fn makes_reliefs(&self) -> bool {
+        false
+    }
 }
 
 /// The embedded maker: [`geometry::relief::relief`], under the mesh work budget.
@@ -52,6 +58,10 @@ impl ModelMaker for Relief {
             })
             .await
             .map_err(|e| MakeError::Transient(format!("the model's making stopped: {e}")))?
+    }
+
+    fn makes_reliefs(&self) -> bool {
+        true
     }
 }
 

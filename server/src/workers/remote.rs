@@ -40,6 +40,9 @@ pub enum WorkerError {
 struct Claimed {
     job_id: String,
     input_url: String,
+    /// The job's own description (the creation, its design, the chosen form).
+    #[serde(default)]
+    payload: serde_json::Value,
 }
 
 pub fn maker(provider: &str) -> Result<Arc<dyn ModelMaker>, WorkerError> {
@@ -121,7 +124,12 @@ async fn work(
             .bytes()
             .await
             .map_err(|e| MakeError::Transient(e.to_string()))?;
-        maker.make(picture.to_vec(), report).await
+        // The customer's chosen form, from the job's own description.
+        let form = serde_json::from_value::<crate::generation::model3d::MeshJob>(job.payload.clone())
+            .map(|mesh| mesh.form)
+            .unwrap_or_default();
+        let made = maker.make(picture.to_vec(), report).await?;
+        Ok(crate::generation::model3d::shaped(made, maker, form))
     };
     let beating = heartbeat(post(String::from("heartbeat")), options, heard);
     let outcome = tokio::select! {

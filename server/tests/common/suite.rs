@@ -633,6 +633,25 @@ pub async fn picking_a_concept_makes_a_watertight_model(kind: Kind) {
             geometry::io::read(geometry::io::Format::Stl, &stl.body, &geometry::Limits::default()).unwrap();
         let info = geometry::analyse(&mesh, &Default::default());
         assert!(info.watertight && info.shells == 1 && info.volume_mm3 > 1000.0, "{info:?}");
+        // By default a standing plaque: upright, thin front to back.
+        let [x, y, z] = info.size_mm();
+        assert!(z > 40.0 && y < 10.0 && x > 40.0, "a plaque stands: {x} × {y} × {z}");
+        // The same design as a flat medallion is another job, and lies flat.
+        let flat =
+            app.post_json(&select, r#"{"concept": 2, "form": "medallion"}"#, Some(&cookie)).await.json();
+        assert_ne!(flat["job_id"], picked["job_id"], "another form is another model");
+        let events = sse_events(&app.get(flat["events_url"].as_str().unwrap(), None).await.text());
+        let (_, _, flat_done) =
+            events.iter().find(|(name, _, _)| name == "done").unwrap_or_else(|| panic!("{events:?}"));
+        let stl = app.get(flat_done["mesh_url"].as_str().unwrap(), Some(&cookie)).await;
+        let mesh =
+            geometry::io::read(geometry::io::Format::Stl, &stl.body, &geometry::Limits::default()).unwrap();
+        let [_, y, z] = geometry::analyse(&mesh, &Default::default()).size_mm();
+        assert!(z < 10.0 && y > 40.0, "a medallion lies flat: {y} deep, {z} high");
+        assert_eq!(
+            app.post_json(&select, r#"{"concept": 2, "form": "statue"}"#, Some(&cookie)).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
         let picture = app.get(done["thumbnail_url"].as_str().unwrap(), Some(&cookie)).await;
         assert!(picture.body.starts_with(b"\x89PNG"));
         assert_eq!(app.get(done["mesh_url"].as_str().unwrap(), None).await.status, StatusCode::NOT_FOUND);

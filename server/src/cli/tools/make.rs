@@ -84,13 +84,19 @@ pub(super) fn run_engrave(
     finish(file, outcome)
 }
 
-/// `memoreez relief IMAGE --width-mm W -o OUT.stl|OUT.3mf`.
-pub(super) fn run_relief(image: &Path, width_mm: f64, output: &Path, limits: &Limits) -> ExitCode {
+/// `memoreez relief IMAGE --width-mm W [--standing] -o OUT.stl|OUT.3mf`.
+pub(super) fn run_relief(
+    image: &Path,
+    (width_mm, standing): (f64, bool),
+    output: &Path,
+    limits: &Limits,
+) -> ExitCode {
     let outcome = (|| {
         let format = Format::from_name(&output.to_string_lossy())?;
         let bytes = read_capped(image, limits)?;
         let options = geometry::relief::ReliefOptions { width_mm, ..Default::default() };
         let mesh = geometry::relief::relief(&bytes, &options)?;
+        let mesh = if standing { geometry::relief::upright(mesh) } else { mesh };
         write_atomically(output, &encode(&mesh, format, image)?)?;
         let a = geometry::analyse(&mesh, &AnalysisOptions::default());
         let [x, y, z] = a.size_mm();

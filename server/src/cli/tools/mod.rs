@@ -93,6 +93,10 @@ pub enum ToolCommand {
         /// Width of the relief in millimetres.
         #[arg(long = "width-mm", default_value_t = 80.0)]
         width_mm: f64,
+        /// Stand it up as a plaque (its picture facing the front, as the
+        /// shop makes it by default) instead of leaving it flat.
+        #[arg(long)]
+        standing: bool,
         /// Where to write the model (.stl or .3mf).
         #[arg(short = 'o', long = "output")]
         output: PathBuf,
@@ -154,7 +158,9 @@ pub fn run(command: ToolCommand, config: &Config) -> ExitCode {
             };
             run_engrave(&file, &spec, &output, json, limits)
         }
-        ToolCommand::Relief { image, width_mm, output } => run_relief(&image, width_mm, &output, limits),
+        ToolCommand::Relief { image, width_mm, standing, output } => {
+            run_relief(&image, (width_mm, standing), &output, limits)
+        }
         ToolCommand::Thumbnail { file, output, size } => run_thumbnail(&file, &output, size, limits),
         ToolCommand::Concepts { hobbies, facts, batch, output, json } => {
             run_concepts(&hobbies, &facts, batch, &output, json)

@@ -17,6 +17,9 @@ use super::*;
 pub struct MeshJob {
     pub creation_id: String,
     pub index: u32,
+    /// The shape a relief takes (jobs queued before there was a choice: a plaque).
+    #[serde(default)]
+    pub form: app::model::KeepsakeForm,
 }
 
 impl Job for MeshJob {
@@ -86,8 +89,17 @@ pub async fn make(
         .get(&concepts::image_key(creation, index))
         .await
         .map_err(|e| MakeError::Transient(format!("the design's picture cannot be read: {e}")))?;
-    let raw = maker.make(png.to_vec(), report.clone()).await?;
+    let raw = shaped(maker.make(png.to_vec(), report.clone()).await?, maker, job.form);
     keep((storage, work), (creation, run), raw, Some(MODEL_SIZE_MM), report).await
+}
+
+/// A relief as the customer chose it: stood up as a plaque, or left flat
+/// as a medallion. A real 3D service's whole model stays as it is made.
+pub fn shaped(raw: geometry::Mesh, maker: &dyn ModelMaker, form: app::model::KeepsakeForm) -> geometry::Mesh {
+    match (maker.makes_reliefs(), form) {
+        (true, app::model::KeepsakeForm::Plaque) => geometry::relief::upright(raw),
+        _ => raw,
+    }
 }
 
 /// Checks a made model (repaired, one watertight solid, scaled so its

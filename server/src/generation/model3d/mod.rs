@@ -18,7 +18,9 @@ use crate::jobs::queue;
 use crate::platform::db::Db;
 
 mod make;
-pub use make::{MODEL_SIZE_MM, MeshJob, ModelFrom, ModelJob, keep, make, make_for, make_model, stand};
+pub use make::{
+    MODEL_SIZE_MM, MeshJob, ModelFrom, ModelJob, keep, make, make_for, make_model, shaped, stand,
+};
 
 #[derive(thiserror::Error, Debug)]
 pub enum ModelError {
@@ -117,7 +119,12 @@ fn mesh_done(creation_id: &str) -> MeshDone {
 
 /// Picks a ready concept and queues its model; returns the mesh job. Picking
 /// the same concept again while its model is made or made returns the same job.
-pub async fn select(db: &Db, creation_id: &str, index: u32) -> Result<String, ModelError> {
+pub async fn select(
+    db: &Db,
+    creation_id: &str,
+    index: u32,
+    form: app::model::KeepsakeForm,
+) -> Result<String, ModelError> {
     let concept = concepts::find(db, creation_id, index).await?;
     if concept.is_none_or(|c| c.status != ConceptStatus::Ready) {
         return Err(ModelError::NotReady);
@@ -125,10 +132,11 @@ pub async fn select(db: &Db, creation_id: &str, index: u32) -> Result<String, Mo
     if let Some(current) = current(db, creation_id).await?
         && current.index == Some(index)
         && current.status != JobStatus::Failed
+        && form_of(db, &current.job_id).await? == form
     {
         return Ok(current.job_id);
     }
-    let job = MeshJob { creation_id: creation_id.into(), index };
+    let job = MeshJob { creation_id: creation_id.into(), index, form };
     let mut tx = db.begin_write().await?;
     let job_id = queue_model_job(&mut tx, creation_id, Some(index), &job).await?;
     // A price is for one mesh: another design's model has none yet.
@@ -189,6 +197,15 @@ async fn current(db: &Db, creation_id: &str) -> Result<Option<Current>, sqlx::Er
         name: name.unwrap_or_default(),
         facts: row.facts,
     }))
+}
+
+/// The form a mesh job makes (a job from before the choice: a plaque).
+async fn form_of(db: &Db, job_id: &str) -> Result<app::model::KeepsakeForm, sqlx::Error> {
+    let payload = queue::view(db, job_id).await?.map(|job| job.payload);
+    Ok(payload
+        .and_then(|payload| serde_json::from_value::<MeshJob>(payload).ok())
+        .map(|job| job.form)
+        .unwrap_or_default())
 }
 
 /// The creation's chosen concept, if any.

@@ -19,9 +19,13 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct Selection {
     concept: u32,
+    /// What the design becomes with the embedded image → 3D: `plaque`
+    /// (standing, the default) or `medallion` (flat).
+    #[serde(default)]
+    form: app::model::KeepsakeForm,
 }
 
-/// `POST /api/creations/{id}/select` `{"concept": n}` → `202 {"job_id",
+/// `POST /api/creations/{id}/select` `{"concept": n, "form": "plaque"}` → `202 {"job_id",
 /// "events_url"}`: the model is made by a `mesh` job; its events end with
 /// `done` `{"mesh_url", "thumbnail_url"}`.
 #[utoipa::path(post, path = "/api/creations/{id}/select", tag = "creations",
@@ -43,7 +47,7 @@ pub async fn select(
 ) -> Result<impl IntoResponse, ApiError> {
     owned_creation(&state, &visitor, &id).await?;
     let Json(selection) = body?;
-    let job_id = model3d::select(&state.db, &id, selection.concept).await?;
+    let job_id = model3d::select(&state.db, &id, selection.concept, selection.form).await?;
     let events_url = format!("/api/jobs/{job_id}/events");
     Ok((StatusCode::ACCEPTED, Json(crate::http::openapi::JobStarted { job_id, events_url })))
 }

@@ -79,9 +79,15 @@ impl Creations for AppState {
         concepts::retry(&self.db, id, index).await.map_err(AppError::from)
     }
 
-    async fn select_concept(&self, request: &Parts, id: &str, index: u32) -> Result<String, AppError> {
+    async fn select_concept(
+        &self,
+        request: &Parts,
+        id: &str,
+        index: u32,
+        form: app::model::KeepsakeForm,
+    ) -> Result<String, AppError> {
         self.creation(request, id).await?;
-        model3d::select(&self.db, id, index).await.map_err(AppError::from)
+        model3d::select(&self.db, id, index, form).await.map_err(AppError::from)
     }
 
     async fn model(&self, request: &Parts, id: &str) -> Result<ModelView, AppError> {
