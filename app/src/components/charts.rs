@@ -141,7 +141,11 @@ pub fn DataTable(table: crate::report::Table, csv_href: String) -> impl IntoView
     let crate::report::Table { name, title, columns, rows } = table;
     view! {
         <details class="report-table" data-testid=format!("table-{name}")>
-            <summary>{title}" · "<a href=csv_href download=format!("{name}.csv")>"CSV"</a></summary>
+            // The download sits beside the summary, not in it: a link inside
+            // the control that opens the table is two controls in one.
+            <summary>{title.clone()}</summary>
+            <p class="table-download"><a href=csv_href download=format!("{name}.csv")>{format!("{title} as CSV")}</a></p>
+            <div class="table-scroll">
             <table class="outbox">
                 <thead><tr>{columns.into_iter().map(|column| view! { <th>{column}</th> }).collect_view()}</tr></thead>
                 <tbody>
@@ -150,6 +154,7 @@ pub fn DataTable(table: crate::report::Table, csv_href: String) -> impl IntoView
                     }).collect_view()}
                 </tbody>
             </table>
+            </div>
         </details>
     }
 }

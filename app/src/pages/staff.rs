@@ -241,6 +241,7 @@ fn Outbox(outbox: Vec<OutboxLine>) -> impl IntoView {
             <Show when=move || empty>
                 <p data-testid="outbox-empty">"Nothing has been written yet: emails appear here as orders come in."</p>
             </Show>
+            <div class="table-scroll">
             <table class="outbox" data-testid="outbox">
                 <thead><tr><th>"Written"</th><th>"What"</th><th>"To"</th><th>"Subject"</th><th>"Status"</th><th>"Tries"</th><th>"Last error"</th></tr></thead>
                 <tbody>
@@ -263,6 +264,7 @@ fn Outbox(outbox: Vec<OutboxLine>) -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
+            </div>
             <SignOut/>
         </section>
     }

@@ -59,7 +59,8 @@ fn SlicedFile(id: String, slice: ServerAction<StaffSlice>) -> impl IntoView {
             <p class="hint">"Upload the G-code (or sliced 3MF) you will print; from G-code the weight and time are read and become the job's."</p>
             <form method="post" enctype="multipart/form-data" action=StaffUploadSliced::url() class="job-action" data-testid="upload-sliced">
                 <input type="hidden" name="id" value=id.clone()/>
-                <input type="file" name="file" accept=".gcode,.3mf" required/>
+                <label for="sliced-file" class="visually-hidden">"The sliced file (G-code or 3MF)"</label>
+                <input type="file" id="sliced-file" name="file" accept=".gcode,.3mf" required/>
                 <button type="submit" class="button secondary">"Upload"</button>
             </form>
             <ActionForm action=slice attr:class="job-action" attr:data-testid="slice-here">
