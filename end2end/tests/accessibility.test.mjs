@@ -6,11 +6,10 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
-import { boxStl, priceKeepsakeInStudio, sharedBrowser, signInAsStaff, startServer, visit } from './browser.mjs';
+import { boxStl, priceKeepsakeInStudio, sharedBrowser, signInAsStaff, startServerWithStaff, visit } from './browser.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const AXE = join(here, '../node_modules/axe-core/axe.min.js');
@@ -19,9 +18,7 @@ const browser = sharedBrowser();
 let server;
 
 before(async () => {
-  server = await startServer({});
-  const set = spawnSync(process.env.MEMOREEZ_BIN, ['admin', 'set-password'], { env: server.env, input: `${PASSWORD}\n${PASSWORD}\n` });
-  assert.equal(set.status, 0, `${set.stdout}${set.stderr}`);
+  server = await startServerWithStaff(PASSWORD);
 });
 
 after(async () => {

@@ -2,7 +2,8 @@
 // The server under test is started by `./dev test` and named by MEMOREEZ_URL.
 
 import { after, before } from 'node:test';
-import { spawn } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -95,6 +96,14 @@ export function frustumStl([bx, by], [tx, ty], height) {
     face.forEach((corner, k) => v[corner].forEach((c, j) => buffer.writeFloatLE(c, at + 12 + k * 12 + j * 4)));
   });
   return buffer;
+}
+
+/** A server of its own (`env` added to the defaults) with the staff's password set. */
+export async function startServerWithStaff(password, env = {}) {
+  const server = await startServer(env);
+  const set = spawnSync(process.env.MEMOREEZ_BIN, ['admin', 'set-password'], { env: server.env, input: `${password}\n${password}\n` });
+  assert.equal(set.status, 0, `${set.stdout}${set.stderr}`);
+  return server;
 }
 
 /**

@@ -14,7 +14,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { boxStl, openPage, sharedBrowser, signInAsStaff, startServer, visit } from './browser.mjs';
+import { boxStl, openPage, sharedBrowser, signInAsStaff, startServerWithStaff, visit } from './browser.mjs';
 import { gcode, startOctoPrint } from './octoprint.mjs';
 
 const browser = sharedBrowser();
@@ -80,9 +80,7 @@ async function waitForMail(words) {
 before(async () => {
   const port = await freePort();
   smtp = await startSmtp(port);
-  server = await startServer({ MEMOREEZ_SMTP_HOST: '127.0.0.1', MEMOREEZ_SMTP_PORT: String(port), MEMOREEZ_SMTP_TLS: 'none' });
-  const set = spawnSync(process.env.MEMOREEZ_BIN, ['admin', 'set-password'], { env: server.env, input: `${PASSWORD}\n${PASSWORD}\n` });
-  assert.equal(set.status, 0, `${set.stdout}${set.stderr}`);
+  server = await startServerWithStaff(PASSWORD, { MEMOREEZ_SMTP_HOST: '127.0.0.1', MEMOREEZ_SMTP_PORT: String(port), MEMOREEZ_SMTP_TLS: 'none' });
 });
 
 after(async () => {

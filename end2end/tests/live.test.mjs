@@ -5,18 +5,15 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 
-import { boxStl, openPage, sharedBrowser, signInAsStaff, startServer } from './browser.mjs';
+import { boxStl, openPage, sharedBrowser, signInAsStaff, startServerWithStaff } from './browser.mjs';
 
 const browser = sharedBrowser();
 const PASSWORD = 'correct horse battery';
 let server;
 
 before(async () => {
-  server = await startServer({});
-  const set = spawnSync(process.env.MEMOREEZ_BIN, ['admin', 'set-password'], { env: server.env, input: `${PASSWORD}\n${PASSWORD}\n` });
-  assert.equal(set.status, 0, `${set.stdout}${set.stderr}`);
+  server = await startServerWithStaff(PASSWORD);
 });
 
 after(async () => {
