@@ -238,6 +238,65 @@ fn shells(mesh: &Mesh) -> usize {
     (0..mesh.vertices.len() as u32).filter(|&v| used[v as usize] && root(&mut parent, v) == v).count()
 }
 
+/// How far a solid's centre of mass lies inside the footprint it stands
+/// on, mm: the distance from the centre (seen from above) to the nearest
+/// edge of the convex hull of its lowest points, negative when outside.
+/// `None` for a mesh with no volume or no base to stand on.
+pub fn stance_mm(mesh: &Mesh) -> Option<f64> {
+    // The centre of mass: each triangle with the origin is a tetrahedron.
+    let (mut volume, mut moment) = (0.0, [0.0; 3]);
+    for t in &mesh.triangles {
+        let [a, b, c] = t.map(|i| mesh.vertices[i as usize]);
+        let v = (a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0])
+            + a[2] * (b[0] * c[1] - b[1] * c[0]))
+            / 6.0;
+        volume += v;
+        for k in 0..3 {
+            moment[k] += v * (a[k] + b[k] + c[k]) / 4.0;
+        }
+    }
+    if volume.abs() < 1e-9 {
+        return None;
+    }
+    let centre = [moment[0] / volume, moment[1] / volume];
+    // The footprint: the points within 0.2 mm of the lowest, hulled.
+    let low = mesh.vertices.iter().map(|v| v[2]).fold(f64::INFINITY, f64::min);
+    let mut base: Vec<[f64; 2]> =
+        mesh.vertices.iter().filter(|v| v[2] <= low + 0.2).map(|v| [v[0], v[1]]).collect();
+    base.sort_by(|p, q| p[0].total_cmp(&q[0]).then(p[1].total_cmp(&q[1])));
+    base.dedup();
+    if base.len() < 3 {
+        return None;
+    }
+    // Andrew's monotone chain: the hull counter-clockwise.
+    let cross =
+        |o: [f64; 2], a: [f64; 2], b: [f64; 2]| (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+    let mut hull: Vec<[f64; 2]> = Vec::new();
+    for pass in [&base[..], &base.iter().rev().copied().collect::<Vec<_>>()[..]] {
+        let start = hull.len();
+        for &p in pass {
+            while hull.len() >= start + 2 && cross(hull[hull.len() - 2], hull[hull.len() - 1], p) <= 0.0 {
+                hull.pop();
+            }
+            hull.push(p);
+        }
+        hull.pop();
+    }
+    if hull.len() < 3 {
+        return None;
+    }
+    // The signed distance to each edge (inside: positive); the least.
+    let mut nearest = f64::INFINITY;
+    for i in 0..hull.len() {
+        let (a, b) = (hull[i], hull[(i + 1) % hull.len()]);
+        let length = ((b[0] - a[0]).powi(2) + (b[1] - a[1]).powi(2)).sqrt();
+        if length > 1e-12 {
+            nearest = nearest.min(cross(a, b, centre) / length);
+        }
+    }
+    nearest.is_finite().then_some(nearest)
+}
+
 /// The outward unit normal of a counter-clockwise triangle; `None` when it has no area.
 pub fn unit_normal(corners: [[f64; 3]; 3]) -> Option<[f64; 3]> {
     let [a, b, c] = corners;
@@ -249,6 +308,21 @@ pub fn unit_normal(corners: [[f64; 3]; 3]) -> Option<[f64; 3]> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn a_solid_stands_when_its_weight_is_over_its_base() {
+        // A 40 × 40 block: its centre is 20 mm inside every edge.
+        let block = cuboid([0.0, 0.0, 0.0], [40.0, 40.0, 10.0]);
+        assert!((stance_mm(&block).unwrap() - 20.0).abs() < 1e-9);
+        // An L leaning out: a tall block standing on one corner of a thin foot.
+        let mut leaning = cuboid([0.0, 0.0, 0.0], [10.0, 10.0, 2.0]);
+        let top = cuboid([8.0, 0.0, 2.0], [60.0, 10.0, 40.0]);
+        let offset = leaning.vertices.len() as u32;
+        leaning.vertices.extend(top.vertices);
+        leaning.triangles.extend(top.triangles.iter().map(|t| t.map(|i| i + offset)));
+        assert!(stance_mm(&leaning).unwrap() < 0.0, "its weight is past its foot");
+        assert_eq!(stance_mm(&Mesh::default()), None);
+    }
 
     /// An axis-aligned box, outward-facing, from `min` to `max`.
     pub(crate) fn cuboid(min: [f64; 3], max: [f64; 3]) -> Mesh {

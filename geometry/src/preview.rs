@@ -126,6 +126,9 @@ fn overhangs(corners: [[f64; 3]; 3], bed: f64, limit: f64) -> u8 {
     }
 }
 
+/// How far inside its base a keepsake's centre of mass must sit, mm.
+pub const STANCE_MARGIN_MM: f64 = 3.0;
+
 /// The estimate and warnings shown next to the exact keepsake.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -157,6 +160,20 @@ pub fn printability(
              tinted blue): they may print weak, break off or not print at all. Make the model taller or the \
              letters larger.",
             settings.min_wall_mm, preview.thin_mm2
+        ));
+    }
+    // Will it stand? Its weight must sit over its base, with room to spare.
+    if let Some(margin) =
+        crate::analysis::stance_mm(&keepsake.mesh).filter(|margin| *margin < STANCE_MARGIN_MM)
+    {
+        warnings.push(format!(
+            "It may tip over: its weight sits {} its base's edge (keep it at least {STANCE_MARGIN_MM:.0} mm \
+             inside). Choose a wider pedestal margin or a lower model.",
+            if margin < 0.0 {
+                format!("{:.0} mm outside", -margin)
+            } else {
+                format!("only {margin:.1} mm inside")
+            }
         ));
     }
     if keepsake.repair.changed() {
