@@ -145,7 +145,7 @@ pub fn DataTable(table: crate::report::Table, csv_href: String) -> impl IntoView
             // the control that opens the table is two controls in one.
             <summary>{title.clone()}</summary>
             <p class="table-download"><a href=csv_href download=format!("{name}.csv")>{format!("{title} as CSV")}</a></p>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0" role="region" aria-label=format!("{title}, the table")>
             <table class="outbox">
                 <thead><tr>{columns.into_iter().map(|column| view! { <th>{column}</th> }).collect_view()}</tr></thead>
                 <tbody>

@@ -241,7 +241,8 @@ fn Outbox(outbox: Vec<OutboxLine>) -> impl IntoView {
             <Show when=move || empty>
                 <p data-testid="outbox-empty">"Nothing has been written yet: emails appear here as orders come in."</p>
             </Show>
-            <div class="table-scroll">
+            // Focusable, so a keyboard can scroll it on a phone.
+            <div class="table-scroll" tabindex="0" role="region" aria-label="The outbox's messages">
             <table class="outbox" data-testid="outbox">
                 <thead><tr><th>"Written"</th><th>"What"</th><th>"To"</th><th>"Subject"</th><th>"Status"</th><th>"Tries"</th><th>"Last error"</th></tr></thead>
                 <tbody>
