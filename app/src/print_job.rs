@@ -110,6 +110,10 @@ pub enum PrintJobAction {
     /// the printer's readings then move the job on by themselves.
     SendToPrinter {
         printer_id: String,
+        /// The printer's name, as the job keeps it (filled in by the
+        /// printers' side, which knows the printer; a request need not send it).
+        #[serde(default)]
+        printer_name: String,
     },
     Complete,
     /// The print stopped on its printer (cancelled, or an error): `reason`

@@ -62,7 +62,9 @@ mod job_action {
                     PrintJobAction::Reject { reasons, note }
                 }
                 "start_printing" => PrintJobAction::StartPrinting { printer },
-                "send_to_printer" => PrintJobAction::SendToPrinter { printer_id },
+                "send_to_printer" => {
+                    PrintJobAction::SendToPrinter { printer_id, printer_name: String::new() }
+                }
                 "complete" => PrintJobAction::Complete,
                 "fail" => PrintJobAction::Fail { reason },
                 "reprint" => PrintJobAction::Reprint { note },

@@ -214,18 +214,20 @@ pub async fn act_as(
             lab_files::settle_after_step(cx, job_id).await;
             return Ok(from);
         }
-        PrintJobAction::SendToPrinter { printer_id } => {
+        PrintJobAction::SendToPrinter { printer_id, printer_name } => {
+            // Sent by the printers' side (`printers::sending`), which found the
+            // printer and named it; the lab keeps the name with the job.
             let file = crate::lab::printing::printer_file_name(job_id);
-            let printer: String = sqlx::query_scalar("SELECT name FROM printers WHERE id = $1")
-                .bind(printer_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or_else(|| invalid("printer_id", "There is no such printer."))?;
+            let printer = printer_name.trim();
+            if printer_id.trim().is_empty() || printer.is_empty() {
+                return Err(invalid("printer_id", "There is no such printer."));
+            }
             sqlx::query(
-                "UPDATE print_jobs SET printer_id = $1, printer_file = $2, sent_at = $3, progress_pct = NULL, \
-                 time_left_s = NULL, sending_until = NULL WHERE id = $4",
+                "UPDATE print_jobs SET printer_id = $1, printer_name = $2, printer_file = $3, sent_at = $4, \
+                 progress_pct = NULL, time_left_s = NULL, sending_until = NULL WHERE id = $5",
             )
             .bind(printer_id)
+            .bind(printer)
             .bind(&file)
             .bind(now)
             .bind(job_id)
@@ -301,12 +303,12 @@ pub async fn act_as(
 
 /// The name of the printer the job was sent to, if any.
 async fn printer_of(tx: &mut sqlx::Transaction<'_, sqlx::Any>, job_id: &str) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar(
-        "SELECT p.name FROM print_jobs j JOIN printers p ON p.id = j.printer_id WHERE j.id = $1",
-    )
-    .bind(job_id)
-    .fetch_optional(&mut **tx)
-    .await
+    let name: Option<Option<String>> =
+        sqlx::query_scalar("SELECT printer_name FROM print_jobs WHERE id = $1")
+            .bind(job_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(name.flatten())
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> ActionError {

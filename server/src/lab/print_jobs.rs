@@ -262,9 +262,9 @@ pub struct Printing {
 
 pub async fn printing(cx: &LabContext, id: &str) -> sqlx::Result<Printing> {
     let row: PrintingRow = sqlx::query_as(
-        "SELECT p.name AS printer, j.progress_pct, j.time_left_s, j.replaces_job, \
+        "SELECT j.printer_name AS printer, j.progress_pct, j.time_left_s, j.replaces_job, \
          (SELECT r.id FROM print_jobs r WHERE r.replaces_job = j.id) AS replaced_by \
-         FROM print_jobs j LEFT JOIN printers p ON p.id = j.printer_id WHERE j.id = $1",
+         FROM print_jobs j WHERE j.id = $1",
     )
     .bind(id)
     .fetch_one(cx.db.pool())

@@ -76,6 +76,19 @@ pub struct PrintingJob {
 const PRINTING: &str = "SELECT id, name, printer_id, printer_file, sent_at, print_hours, progress_pct, time_left_s \
                         FROM print_jobs WHERE status = $1 AND printer_id IS NOT NULL";
 
+/// The name of the job printing on printer `printer_id`, if any, read in
+/// the caller's write transaction (the printers' side removing a printer).
+pub async fn printing_on_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    printer_id: &str,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT name FROM print_jobs WHERE printer_id = $1 AND status = $2 LIMIT 1")
+        .bind(printer_id)
+        .bind(PrintJobStatus::Printing.as_str())
+        .fetch_optional(&mut **tx)
+        .await
+}
+
 /// Every job printing on a printer.
 pub async fn printing_jobs(db: &Db) -> sqlx::Result<Vec<PrintingJob>> {
     sqlx::query_as(PRINTING).bind(PrintJobStatus::Printing.as_str()).fetch_all(db.pool()).await
@@ -149,8 +162,8 @@ pub async fn file_to_print(db: &Db, id: &str) -> sqlx::Result<Option<FileToPrint
 /// The printer the order's newest job is printing on, and how far it is.
 pub async fn order_on_printer(db: &Db, order_id: &str) -> sqlx::Result<Option<app::staff::OnPrinter>> {
     let row: Option<(String, Option<f64>, Option<i64>)> = sqlx::query_as(
-        "SELECT p.name, j.progress_pct, j.time_left_s FROM print_jobs j JOIN printers p ON p.id = j.printer_id \
-         WHERE j.order_id = $1 AND j.status = $2 ORDER BY j.created_at DESC LIMIT 1",
+        "SELECT printer_name, progress_pct, time_left_s FROM print_jobs \
+         WHERE order_id = $1 AND status = $2 AND printer_name IS NOT NULL ORDER BY created_at DESC LIMIT 1",
     )
     .bind(order_id)
     .bind(PrintJobStatus::Printing.as_str())

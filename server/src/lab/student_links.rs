@@ -76,10 +76,9 @@ pub async fn student_view(cx: &LabContext, id: &str, token: &str) -> Result<Stud
     let rows = sqlx::query(
         "SELECT l.can_confirm, l.expires_at, j.status, j.name, j.method, j.color, j.file_name, j.weight_g, \
          j.print_hours, j.price_cents, j.currency, e.at, e.actor, e.kind, e.from_status, e.to_status, e.details, \
-         p.name AS printer_name, j.progress_pct, j.time_left_s, \
+         j.printer_name, j.progress_pct, j.time_left_s, \
          (SELECT r.id FROM print_jobs r WHERE r.replaces_job = j.id) AS replaced_by \
          FROM student_links l JOIN print_jobs j ON j.id = l.job_id AND j.source = 'student' \
-         LEFT JOIN printers p ON p.id = j.printer_id \
          LEFT JOIN print_job_events e ON e.job_id = j.id \
          WHERE l.token_hash = $1 AND l.job_id = $2 \
          AND (l.expires_at > $3 OR (l.can_confirm = 1 AND l.created_at > $4)) ORDER BY e.id",

@@ -174,7 +174,10 @@ pub async fn send(
         release(cx, job_id).await;
         return Err(invalid(format!("{} did not take the job: {error}", printer.spec.name)));
     }
-    let action = PrintJobAction::SendToPrinter { printer_id: printer.id.clone() };
+    let action = PrintJobAction::SendToPrinter {
+        printer_id: printer.id.clone(),
+        printer_name: printer.spec.name.clone(),
+    };
     let moved = crate::lab::actions::act(cx, staff, job_id, &action).await;
     if let Err(error) = &moved {
         // The printer has started it; staff must know the queue does not say so.

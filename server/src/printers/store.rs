@@ -93,8 +93,6 @@ async fn busy_with(db: &Db, id: &str) -> sqlx::Result<Option<String>> {
     Ok(crate::lab::printing::printing_on(db, id).await?.into_iter().next().map(|job| job.name))
 }
 
-const PRINTING_ON: &str = "printer_id = $1 AND status = $2";
-
 /// Changes what staff set for a printer. Its material, colour, build volume
 /// and name may change at any time (a spool swapped mid-queue is the usual
 /// case); how it is reached may not while a job prints on it, since the job
@@ -167,23 +165,21 @@ pub async fn remove(db: &Db, _staff: &crate::staff::StaffSession, id: &str) -> R
         .fetch_optional(db.pool())
         .await?
         .ok_or(PrinterError::NotFound)?;
-    // Checked again in the delete itself: a print may have started meanwhile.
-    let removed = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DELETE FROM printers WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM print_jobs WHERE {PRINTING_ON})"
-    )))
-    .bind(id)
-    .bind(app::print_job::PrintJobStatus::Printing.as_str())
-    .execute(db.pool())
-    .await?;
-    if removed.rows_affected() == 1 {
-        return Ok(());
+    // Asked of the lab in the delete's own write transaction (on SQLite
+    // the only writer; on PostgreSQL a send committed first is seen here, and
+    // a send after it finds no printer to send to).
+    let mut tx = db.begin_write().await?;
+    if let Some(job) = crate::lab::printing::printing_on_in(&mut tx, id).await? {
+        return Err(PrinterError::Busy(format!(
+            "{name} is printing {job}: remove it once that print is over."
+        )));
     }
-    // Not removed: say which print holds it (or that it went meanwhile).
-    match busy_with(db, id).await? {
-        Some(job) => {
-            Err(PrinterError::Busy(format!("{name} is printing {job}: remove it once that print is over.")))
-        }
-        None => Err(PrinterError::NotFound),
+    let removed = sqlx::query("DELETE FROM printers WHERE id = $1").bind(id).execute(&mut *tx).await?;
+    tx.commit().await?;
+    match removed.rows_affected() {
+        1 => Ok(()),
+        // It went meanwhile.
+        _ => Err(PrinterError::NotFound),
     }
 }
 

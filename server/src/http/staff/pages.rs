@@ -127,7 +127,7 @@ impl Staff for AppState {
         use app::print_job::PrintJobAction;
         let staff = self.staff_only(request).await?;
         let taken = match &action {
-            PrintJobAction::SendToPrinter { printer_id } => {
+            PrintJobAction::SendToPrinter { printer_id, .. } => {
                 crate::printers::sending::send(&self.lab(), &staff, id, printer_id).await.map(drop)
             }
             PrintJobAction::Reprint { note } => {
