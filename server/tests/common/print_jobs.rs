@@ -169,7 +169,7 @@ pub async fn staff_move_a_shop_job_and_its_order_follows(kind: Kind) {
         .await
         .unwrap();
         sqlx::query(
-            "UPDATE print_jobs SET printer_id = $1, progress_pct = 40.0, time_left_s = 1500 WHERE id = $2",
+            "UPDATE print_jobs SET printer_id = $1, printer_name = 'MK4 left', progress_pct = 40.0, time_left_s = 1500 WHERE id = $2",
         )
         .bind(&mk4)
         .bind(&job)
