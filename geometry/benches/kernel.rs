@@ -76,6 +76,13 @@ fn main() {
         "relief of a 512 × 512 PNG ({triangles} triangles):   {:>8.1} ms (goal < 500 ms)",
         relief.as_secs_f64() * 1e3
     );
+    let figure_options = geometry::relief::FigureOptions::default();
+    let figure = time(5, || geometry::relief::figure(&png, &figure_options).expect("figure"));
+    let triangles = geometry::relief::figure(&png, &figure_options).expect("figure").triangles.len();
+    println!(
+        "rounded figure of the same PNG ({triangles} triangles): {:>6.1} ms (goal < 500 ms)",
+        figure.as_secs_f64() * 1e3
+    );
 
     engraving(dir.path());
 

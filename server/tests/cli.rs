@@ -546,6 +546,29 @@ fn relief_turns_a_picture_into_a_closed_solid_of_the_asked_width() {
     );
     assert!((width.max(depth) - 50.0).abs() < 1e-6, "{info}");
 
+    // The rounded figure, stood up: one closed solid, round on both sides,
+    // so deeper front to back than the flat relief is thick.
+    let figure = dir.path().join("figure.stl");
+    let (code, stdout, stderr) = memoreez(&[
+        "relief",
+        picture.to_str().unwrap(),
+        "--width-mm",
+        "50",
+        "--rounded",
+        "--standing",
+        "-o",
+        figure.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("watertight") && !stdout.contains("NOT"), "{stdout}");
+    let (code, info, _) = memoreez(&["mesh", "info", figure.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0);
+    let info: serde_json::Value = serde_json::from_str(&info).unwrap();
+    assert!(info["watertight"] == true && info["shells"] == 1, "{info}");
+    let extent =
+        |axis: usize| info["bbox_mm"][1][axis].as_f64().unwrap() - info["bbox_mm"][0][axis].as_f64().unwrap();
+    assert!(extent(1) > 5.0 && extent(0).max(extent(2)) <= 50.0 + 1e-6, "{info}");
+
     for (args, expected) in [
         (
             vec!["relief", model.to_str().unwrap(), "-o", relief.to_str().unwrap()],

@@ -84,18 +84,27 @@ pub(super) fn run_engrave(
     finish(file, outcome)
 }
 
-/// `memoreez relief IMAGE --width-mm W [--standing] -o OUT.stl|OUT.3mf`.
+/// `memoreez relief IMAGE --width-mm W [--standing] [--rounded] -o OUT.stl|OUT.3mf`.
 pub(super) fn run_relief(
     image: &Path,
-    (width_mm, standing): (f64, bool),
+    (width_mm, standing, rounded): (f64, bool, bool),
     output: &Path,
     limits: &Limits,
 ) -> ExitCode {
     let outcome = (|| {
         let format = Format::from_name(&output.to_string_lossy())?;
         let bytes = read_capped(image, limits)?;
-        let options = geometry::relief::ReliefOptions { width_mm, ..Default::default() };
-        let mesh = geometry::relief::relief(&bytes, &options)?;
+        let mesh = if rounded {
+            geometry::relief::figure(
+                &bytes,
+                &geometry::relief::FigureOptions { width_mm, ..Default::default() },
+            )?
+        } else {
+            geometry::relief::relief(
+                &bytes,
+                &geometry::relief::ReliefOptions { width_mm, ..Default::default() },
+            )?
+        };
         let mesh = if standing { geometry::relief::upright(mesh) } else { mesh };
         write_atomically(output, &encode(&mesh, format, image)?)?;
         let a = geometry::analyse(&mesh, &AnalysisOptions::default());

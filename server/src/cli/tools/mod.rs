@@ -97,6 +97,10 @@ pub enum ToolCommand {
         /// shop makes it by default) instead of leaving it flat.
         #[arg(long)]
         standing: bool,
+        /// Make the rounded figure instead: the outline inflated into a
+        /// smooth solid, round on both sides.
+        #[arg(long)]
+        rounded: bool,
         /// Where to write the model (.stl or .3mf).
         #[arg(short = 'o', long = "output")]
         output: PathBuf,
@@ -158,8 +162,8 @@ pub fn run(command: ToolCommand, config: &Config) -> ExitCode {
             };
             run_engrave(&file, &spec, &output, json, limits)
         }
-        ToolCommand::Relief { image, width_mm, standing, output } => {
-            run_relief(&image, (width_mm, standing), &output, limits)
+        ToolCommand::Relief { image, width_mm, standing, rounded, output } => {
+            run_relief(&image, (width_mm, standing, rounded), &output, limits)
         }
         ToolCommand::Thumbnail { file, output, size } => run_thumbnail(&file, &output, size, limits),
         ToolCommand::Concepts { hobbies, facts, batch, output, json } => {
