@@ -53,6 +53,28 @@ test('designs fill in as they are drawn; one picked becomes a model', async () =
   assert.ok((await stl.body()).length > 10_000, 'a real model');
   await page.screenshot({ path: 'test-results/model.png', fullPage: true });
 
+  // Another try: the same design as a rounded figure, made and chosen; the first stays.
+  await page.selectOption('[data-testid="another-form"]', 'figure');
+  await page.click('[data-testid="another-version"]');
+  await page.waitForFunction(() => {
+    const versions = [...document.querySelectorAll('[data-testid="version"]')];
+    return versions.length === 2 && versions[1].querySelector('img') && versions[1].classList.contains('chosen');
+  }, null, { timeout: 60_000 });
+  const names = await page.$$eval('[data-testid="version"] .version-name', (list) => list.map((n) => n.textContent));
+  assert.deepEqual(names, ['Version 1 · Standing plaque', 'Version 2 · Rounded figure']);
+  await page.waitForSelector('[data-testid="model-thumbnail"]');
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: `test-results/model-versions-${width}.png`, fullPage: true });
+    const sideways = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+    assert.equal(sideways, false, `no sideways scroll at ${width}`);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+  // "Use this one": the plaque is the model again.
+  await page.click('[data-testid="version"]:first-child [data-testid="choose-version"]');
+  await page.waitForSelector('[data-testid="version"]:first-child [data-testid="version-chosen"]', { timeout: 15_000 });
+  assert.equal(await page.$$eval('[data-testid="version-chosen"]', (list) => list.length), 1);
+
   // "My models" lists it with the model's picture, on a later visit too.
   await page.click('text=My models');
   await page.waitForSelector('[data-testid="my-model"]');
@@ -97,6 +119,8 @@ test('a model uploaded on the home page becomes the keepsake; a bad one is refus
   assert.equal((await page.textContent('h1')).trim(), 'pip box');
   await page.waitForSelector('[data-testid="model-thumbnail"]', { timeout: 30_000 });
   assert.equal((await page.textContent('[data-testid="model-upload"]')).trim(), 'pip_box.stl · 30 × 20 × 10 mm');
+  // An upload is printed as it is: no other version to make.
+  assert.equal(await page.$('[data-testid="another-version"]'), null);
   await page.screenshot({ path: 'test-results/upload.png', fullPage: true });
   // The browser logs the refused request (422) as a console error; nothing else may appear.
   assert.deepEqual(problems.filter((p) => !p.includes('422')), []);

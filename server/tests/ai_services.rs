@@ -446,10 +446,14 @@ async fn hunyuan3d_turns_the_picture_into_a_model() {
         assert_eq!(body["texture"], false);
         assert_eq!(body["octree_resolution"], 256);
         assert_eq!(body["face_count"], 40000);
+        assert_eq!(body["seed"], 1234, "a design's first model is the service's usual seed");
         ([("content-type", "model/gltf-binary")], cube_glb()).into_response()
     });
     let (base, _) = serve("/generate", script).await;
-    let mesh = hunyuan(&base).make(png, Arc::new(|_, _| {})).await.unwrap_or_else(|e| panic!("{e:?}"));
+    let mesh = hunyuan(&base)
+        .make(png, Default::default(), Arc::new(|_, _| {}))
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(bbox_size(&mesh), [20.0, 20.0, 40.0], "metres → mm, node scale, Y-up → Z-up");
     let (solid, _, info) = geometry::repair_solid(&mesh).unwrap();
     assert!(info.watertight);
@@ -480,7 +484,7 @@ async fn a_3d_service_that_fails_or_answers_nonsense_is_said_plainly() {
     ];
     for (script, transient, words) in cases {
         let (base, _) = serve("/generate", script).await;
-        match hunyuan(&base).make(png.clone(), Arc::new(|_, _| {})).await {
+        match hunyuan(&base).make(png.clone(), Default::default(), Arc::new(|_, _| {})).await {
             Err(MakeError::Transient(said)) if transient => assert!(said.contains(words), "{said}"),
             Err(MakeError::Unusable(said)) if !transient => assert!(said.contains(words), "{said}"),
             other => panic!("{words}: {other:?}"),
@@ -508,7 +512,7 @@ async fn a_3d_service_answer_past_the_cap_or_with_a_node_cycle_is_refused() {
     });
     for (script, how) in [(declared, "declared"), (streamed, "streamed")] {
         let (base, fake) = serve("/generate", script).await;
-        match capped(&base).make(png.clone(), Arc::new(|_, _| {})).await {
+        match capped(&base).make(png.clone(), Default::default(), Arc::new(|_, _| {})).await {
             Err(MakeError::Unusable(said)) => {
                 assert!(said.contains("sent an answer larger than 64 KB"), "{how}: {said}")
             }
@@ -520,7 +524,7 @@ async fn a_3d_service_answer_past_the_cap_or_with_a_node_cycle_is_refused() {
     let cycle = glb_with_nodes(json!([{ "mesh": 0, "children": [1] }, { "mesh": 0, "children": [0] }]));
     let answer = cycle.clone();
     let (base, _) = serve("/generate", Arc::new(move |_, _, _| answer.clone().into_response())).await;
-    match hunyuan(&base).make(png, Arc::new(|_, _| {})).await {
+    match hunyuan(&base).make(png, Default::default(), Arc::new(|_, _| {})).await {
         Err(MakeError::Unusable(said)) => assert!(said.contains("reached twice"), "{said}"),
         other => panic!("a node cycle: {other:?}"),
     }
@@ -739,14 +743,16 @@ async fn meshy_makes_a_model_from_the_picture_following_its_task() {
     let record = heard.clone();
     let report: memoreez::jobs::queue::Report =
         Arc::new(move |_, percent| record.lock().unwrap().push(percent));
-    let mesh =
-        meshy(&base).make(picture(image::ImageFormat::Png), report).await.unwrap_or_else(|e| panic!("{e:?}"));
+    let mesh = meshy(&base)
+        .make(picture(image::ImageFormat::Png), Default::default(), report)
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(bbox_size(&mesh), [20.0, 20.0, 40.0]);
     assert_eq!(looks.load(Ordering::SeqCst), 3);
     assert!(heard.lock().unwrap().contains(&45), "Meshy's 50 % shown as ours: {:?}", heard.lock().unwrap());
 
     let (base, _) = fake_meshy(true).await;
-    match meshy(&base).make(picture(image::ImageFormat::Png), Arc::new(|_, _| {})).await {
+    match meshy(&base).make(picture(image::ImageFormat::Png), Default::default(), Arc::new(|_, _| {})).await {
         Err(MakeError::Unusable(said)) => {
             assert_eq!(said, "Meshy could not make this model: No object found in the image.")
         }
@@ -786,17 +792,18 @@ async fn fake_meshy_text(ends: RefineEnds) -> (String, Arc<std::sync::Mutex<Vec<
                         assert!(prompt.chars().count() <= 600);
                         assert_eq!((body["topology"].as_str(), body["should_remesh"].as_bool()), (Some("triangle"), Some(true)));
                         assert!(body.get("preview_task_id").is_none());
-                        "preview-1"
+                        ("preview-1", format!("seed {}", body["seed"].as_u64().unwrap()))
                     }
                     "refine" => {
                         assert_eq!(body["preview_task_id"], "preview-1");
-                        assert_eq!(body["texture_prompt"], "a sailboat with red sails");
                         assert_eq!(body["enable_pbr"], false);
-                        "refine-1"
+                        let texture = body.get("texture_prompt").map(|t| t.as_str().unwrap().to_string());
+                        ("refine-1", texture.map_or("plain".into(), |t| format!("texture {t}")))
                     }
                     other => panic!("mode {other}"),
                 };
-                create_log.lock().unwrap().push(format!("create {task}"));
+                let (task, asked) = task;
+                create_log.lock().unwrap().push(format!("create {task} {asked}"));
                 Json(json!({ "result": task }))
             }),
         )
@@ -834,36 +841,51 @@ async fn fake_meshy_text(ends: RefineEnds) -> (String, Arc<std::sync::Mutex<Vec<
 }
 
 #[tokio::test]
-async fn meshy_text_to_3d_shapes_then_paints_the_description() {
+async fn meshy_text_to_3d_previews_then_refines_only_when_asked() {
     let (base, log) = fake_meshy_text(RefineEnds::Succeeded).await;
     let heard = Arc::new(std::sync::Mutex::new(Vec::new()));
     let record = heard.clone();
     let report: memoreez::jobs::queue::Report =
         Arc::new(move |stage, percent| record.lock().unwrap().push((stage.to_string(), percent)));
-    let mesh = MeshyText(meshy_api(&base))
-        .make("a sailboat with red sails", report)
+    let meshy = MeshyText(meshy_api(&base));
+    let preview = meshy
+        .preview("a sailboat with red sails", 0, report.clone())
         .await
         .unwrap_or_else(|e| panic!("{e:?}"));
-    assert_eq!(bbox_size(&mesh), [20.0, 20.0, 40.0]);
+    assert_eq!((bbox_size(&preview.mesh), preview.task.as_str()), ([20.0, 20.0, 40.0], "preview-1"));
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["create preview-1 seed 1234", "look preview-1", "look preview-1", "download preview-1.glb"],
+        "the preview alone: nothing is refined (nor paid for) unasked"
+    );
+    // Another preview is another seed.
+    meshy.preview("a sailboat with red sails", 1, report.clone()).await.unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(log.lock().unwrap()[4], "create preview-1 seed 9153");
+    log.lock().unwrap().clear();
+    let refined = meshy
+        .refine("preview-1", Some(" weathered bronze "), report)
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(bbox_size(&refined), [20.0, 20.0, 40.0]);
     assert_eq!(
         *log.lock().unwrap(),
         [
-            "create preview-1",
-            "look preview-1",
-            "look preview-1",
-            "create refine-1",
+            "create refine-1 texture weathered bronze",
             "look refine-1",
             "look refine-1",
             "download refine-1.glb"
         ]
     );
+    log.lock().unwrap().clear();
+    meshy.refine("preview-1", Some("  "), Arc::new(|_, _| {})).await.unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(log.lock().unwrap()[0], "create refine-1 plain", "an empty texture prompt is none");
     let heard = heard.lock().unwrap().clone();
-    // Each task's 40 % placed within its own stretch of the job.
-    assert!(heard.contains(&("Shaping the model at Meshy".into(), 24)), "{heard:?}");
-    assert!(heard.contains(&("Painting its surface at Meshy".into(), 54)), "{heard:?}");
+    // Each task's 40 % placed within its stretch of the job (10–65 %).
+    assert!(heard.contains(&("Shaping the model at Meshy".into(), 32)), "{heard:?}");
+    assert!(heard.contains(&("Refining it at Meshy".into(), 32)), "{heard:?}");
 
     let (base, log) = fake_meshy_text(RefineEnds::Failed).await;
-    match MeshyText(meshy_api(&base)).make("a sailboat with red sails", Arc::new(|_, _| {})).await {
+    match MeshyText(meshy_api(&base)).refine("preview-1", None, Arc::new(|_, _| {})).await {
         Err(MakeError::Unusable(said)) => {
             assert_eq!(said, "Meshy could not make this model: Texturing failed.")
         }
@@ -891,9 +913,51 @@ async fn a_described_object_goes_straight_to_its_model() {
         assert_eq!(app.count("concepts").await, 0, "no designs are drawn");
         let mesh = app.model_made_for(&answer, &cookie).await;
         assert_eq!(bbox_size(&mesh), [40.0, 40.0, 80.0]);
-        assert_eq!(log.lock().unwrap().last().unwrap(), "download refine-1.glb");
+        assert_eq!(log.lock().unwrap().last().unwrap(), "download preview-1.glb");
+        assert!(!log.lock().unwrap().iter().any(|line| line.contains("refine")), "refined only when asked");
         let page = app.get(&format!("/create/{id}/model"), Some(&cookie)).await.text();
         assert!(page.contains("What you described") && page.contains("Your model is ready"), "{page}");
+        assert!(page.contains("This is the untextured preview") && page.contains("Refine it"), "{page}");
+
+        // The customer asks for it refined, painted after their prompt: a new version, chosen.
+        let model_url = format!("/api/creations/{id}/model");
+        let model = app.get(&model_url, Some(&cookie)).await.json();
+        let preview_job = model["job_id"].as_str().unwrap().to_string();
+        assert_eq!(
+            (model["versions"][0]["refinable"].as_bool(), model["another"].as_str()),
+            (Some(true), Some("preview"))
+        );
+        let refine = format!("/api/creations/{id}/versions/{preview_job}/refine");
+        let started =
+            app.post_json(&refine, r#"{"texture_prompt": "weathered bronze"}"#, Some(&cookie)).await;
+        assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.text());
+        let events = app.get(started.json()["events_url"].as_str().unwrap(), None).await.text();
+        assert!(events.contains("event: done"), "{events}");
+        assert!(log.lock().unwrap().contains(&"create refine-1 texture weathered bronze".to_string()));
+        let model = app.get(&model_url, Some(&cookie)).await.json();
+        let versions = model["versions"].as_array().unwrap().clone();
+        assert_eq!(versions.len(), 2, "{model}");
+        assert_eq!(versions[1]["what"], "Refined: “weathered bronze”");
+        assert_eq!(
+            (versions[1]["chosen"].as_bool(), versions[1]["refinable"].as_bool()),
+            (Some(true), Some(false))
+        );
+        // A refined model is not refined again; another preview is another seed.
+        let again =
+            format!("/api/creations/{id}/versions/{}/refine", versions[1]["job_id"].as_str().unwrap());
+        assert_eq!(app.post_json(&again, "{}", Some(&cookie)).await.status, StatusCode::CONFLICT);
+        let another = app.post_json(&format!("/api/creations/{id}/versions"), "{}", Some(&cookie)).await;
+        assert_eq!(another.status, StatusCode::ACCEPTED, "{}", another.text());
+        let events = app.get(another.json()["events_url"].as_str().unwrap(), None).await.text();
+        assert!(events.contains("event: done"), "{events}");
+        assert!(
+            log.lock().unwrap().contains(&"create preview-1 seed 17072".to_string()),
+            "{:?}",
+            log.lock().unwrap()
+        );
+        let model = app.get(&model_url, Some(&cookie)).await.json();
+        assert_eq!(model["versions"][2]["what"], "Preview, untextured");
+        assert_eq!(model["versions"][2]["chosen"], true);
         let mine = app.get("/my", Some(&cookie)).await.text();
         assert!(mine.contains(&format!("/create/{id}/model")), "{mine}");
     })

@@ -42,4 +42,22 @@ pub trait Creations: Send + Sync {
     ) -> Result<String, AppError>;
     /// The creation's model: where its making is, and the result.
     async fn model(&self, request: &Parts, id: &str) -> Result<crate::model::ModelView, AppError>;
+    /// Makes another version of the creation's model (in `form`, for a
+    /// design the embedded maker makes) and chooses it; returns its job.
+    async fn make_another_version(
+        &self,
+        request: &Parts,
+        id: &str,
+        form: Option<crate::model::KeepsakeForm>,
+    ) -> Result<String, AppError>;
+    /// Makes a made version the chosen one.
+    async fn choose_version(&self, request: &Parts, id: &str, job_id: &str) -> Result<(), AppError>;
+    /// Refines a made text → 3D preview into a new version; returns its job.
+    async fn refine_version(
+        &self,
+        request: &Parts,
+        id: &str,
+        job_id: &str,
+        texture_prompt: Option<String>,
+    ) -> Result<String, AppError>;
 }

@@ -110,6 +110,7 @@ fn ConceptGallery(gallery: Gallery) -> impl IntoView {
                     <span class="hint">{match choice {
                         KeepsakeForm::Plaque => " — upright on its pedestal, the picture facing you",
                         KeepsakeForm::Medallion => " — lying flat, like a coin",
+                        KeepsakeForm::Figure => " — its outline made round and soft on both sides, standing",
                     }}</span>
                 </label>
             })}

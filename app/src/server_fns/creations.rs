@@ -105,3 +105,32 @@ pub async fn get_model(id: String) -> Result<ModelView, AppError> {
     let (backend, request) = crate::backend::from_context()?;
     backend.model(&request, &id).await
 }
+
+/// "Make another version": a new model of the same design (in `form`) or
+/// another preview of the same description, chosen; the page follows it.
+#[server(endpoint = "make_another_version")]
+pub async fn make_another_version(
+    id: String,
+    #[server(default)] form: Option<crate::model::KeepsakeForm>,
+) -> Result<String, AppError> {
+    let (backend, request) = crate::backend::from_context()?;
+    crate::error::with_status(backend.make_another_version(&request, &id, form).await)
+}
+
+/// "Use this one": an earlier version becomes the chosen model.
+#[server(endpoint = "choose_version")]
+pub async fn choose_version(id: String, job_id: String) -> Result<(), AppError> {
+    let (backend, request) = crate::backend::from_context()?;
+    crate::error::with_status(backend.choose_version(&request, &id, &job_id).await)
+}
+
+/// "Refine it": a text → 3D preview painted at the service, as a new version.
+#[server(endpoint = "refine_version")]
+pub async fn refine_version(
+    id: String,
+    job_id: String,
+    #[server(default)] texture_prompt: Option<String>,
+) -> Result<String, AppError> {
+    let (backend, request) = crate::backend::from_context()?;
+    crate::error::with_status(backend.refine_version(&request, &id, &job_id, texture_prompt).await)
+}

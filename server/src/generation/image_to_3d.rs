@@ -5,6 +5,7 @@
 //! paid service. Whatever comes back is checked by the caller
 //! ([`crate::generation::model3d::make`]): repaired, watertight, scaled.
 
+use app::model::KeepsakeForm;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use geometry::Mesh;
@@ -34,33 +35,58 @@ pub enum MakeError {
 #[async_trait::async_trait]
 pub trait ModelMaker: Send + Sync + std::fmt::Debug {
     /// A model from a PNG or JPEG picture, not yet checked.
-    async fn make(&self, picture: Vec<u8>, report: Report) -> Result<Mesh, MakeError>;
+    async fn make(&self, picture: Vec<u8>, take: Take, report: Report) -> Result<Mesh, MakeError>;
 
-    /// Whether it makes a relief of the picture (flat, picture up), which
-    /// the customer's chosen form stands up or leaves flat.
-    fn makes_reliefs(&self) -> bool {
+    /// Whether it makes the customer's chosen form; a 3D service makes a
+    /// whole model of what the picture shows, and another seed is another take.
+    fn makes_forms(&self) -> bool {
         false
     }
 }
 
-/// The embedded maker: [`geometry::relief::relief`], under the mesh work budget.
+/// Which model of a picture is asked for.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Take {
+    /// The shape the embedded maker gives the picture.
+    pub form: KeepsakeForm,
+    /// 0 for a design's first model, 1 for its next version, …: a service
+    /// that draws from randomness is given a seed of its own for each.
+    pub seed: u32,
+}
+
+/// The seed a service is sent for a take: its usual one for the first, so
+/// that the first model is what it always was.
+pub fn service_seed(take: Take) -> u32 {
+    1234_u32.wrapping_add(take.seed.wrapping_mul(7919))
+}
+
+/// The embedded maker, under the mesh work budget: a relief of the
+/// picture ([`geometry::relief::relief`]) stood up as a plaque or left flat
+/// as a medallion, or its rounded figure ([`geometry::relief::figure`])
+/// stood up.
 #[derive(Debug)]
 pub struct Relief(pub crate::platform::mesh_work::MeshWork);
 
 #[async_trait::async_trait]
 impl ModelMaker for Relief {
-    async fn make(&self, picture: Vec<u8>, report: Report) -> Result<Mesh, MakeError> {
+    async fn make(&self, picture: Vec<u8>, take: Take, report: Report) -> Result<Mesh, MakeError> {
         report("Removing the background and shaping the model", 20);
+        let form = take.form;
         self.0
             .run(move || {
-                geometry::relief::relief(&picture, &geometry::relief::ReliefOptions::default())
-                    .map_err(|e| MakeError::Unusable(format!("This design cannot become a model: {e}")))
+                use geometry::relief::{figure, relief, upright};
+                match form {
+                    KeepsakeForm::Plaque => relief(&picture, &Default::default()).map(upright),
+                    KeepsakeForm::Medallion => relief(&picture, &Default::default()),
+                    KeepsakeForm::Figure => figure(&picture, &Default::default()).map(upright),
+                }
+                .map_err(|e| MakeError::Unusable(format!("This design cannot become a model: {e}")))
             })
             .await
             .map_err(|e| MakeError::Transient(format!("the model's making stopped: {e}")))?
     }
 
-    fn makes_reliefs(&self) -> bool {
+    fn makes_forms(&self) -> bool {
         true
     }
 }
@@ -76,10 +102,11 @@ pub struct Hunyuan3d {
 
 #[async_trait::async_trait]
 impl ModelMaker for Hunyuan3d {
-    async fn make(&self, picture: Vec<u8>, report: Report) -> Result<Mesh, MakeError> {
+    async fn make(&self, picture: Vec<u8>, take: Take, report: Report) -> Result<Mesh, MakeError> {
         report("Shaping the model on the GPU", 20);
         let body = json!({
             "image": STANDARD.encode(&picture),
+            "seed": service_seed(take),
             "type": "glb",
             "texture": false,
             "octree_resolution": 256,

@@ -14,8 +14,8 @@ use geometry::Mesh;
 use serde_json::{Value, json};
 
 use crate::generation::concepts::service::{CallError, Service};
-use crate::generation::image_to_3d::{MakeError, ModelMaker, service_failure};
-use crate::generation::text_to_3d::TextModelMaker;
+use crate::generation::image_to_3d::{MakeError, ModelMaker, Take, service_failure, service_seed};
+use crate::generation::text_to_3d::{Preview, TextModelMaker};
 use crate::jobs::queue::Report;
 
 const IMAGE_TASKS: &str = "/openapi/v1/image-to-3d";
@@ -115,7 +115,8 @@ pub struct Meshy(pub MeshyApi);
 
 #[async_trait::async_trait]
 impl ModelMaker for Meshy {
-    async fn make(&self, picture: Vec<u8>, report: Report) -> Result<Mesh, MakeError> {
+    /// Meshy's image-to-3D takes no seed: each task is another take.
+    async fn make(&self, picture: Vec<u8>, _: Take, report: Report) -> Result<Mesh, MakeError> {
         let kind = if picture.starts_with(&[0xFF, 0xD8, 0xFF]) { "jpeg" } else { "png" };
         let body = json!({
             "image_url": format!("data:image/{kind};base64,{}", STANDARD.encode(&picture)),
@@ -129,8 +130,8 @@ impl ModelMaker for Meshy {
 }
 
 /// Meshy's text-to-3D: a preview task shapes the description (with our
-/// printability rules), then a refine task paints it, led by the
-/// description as its texture prompt. The refined model is the one kept.
+/// printability rules); a refine task, when the customer asks for it,
+/// paints it after a texture prompt.
 #[derive(Debug)]
 pub struct MeshyText(pub MeshyApi);
 
@@ -142,7 +143,7 @@ const PRINTABLE: &str = "one solid object standing on a broad flat base, no thin
 
 #[async_trait::async_trait]
 impl TextModelMaker for MeshyText {
-    async fn make(&self, description: &str, report: Report) -> Result<Mesh, MakeError> {
+    async fn preview(&self, description: &str, seed: u32, report: Report) -> Result<Preview, MakeError> {
         let prompt: String = format!("{description}; {PRINTABLE}").chars().take(PROMPT_MAX_CHARS).collect();
         let preview = json!({
             "mode": "preview",
@@ -151,19 +152,33 @@ impl TextModelMaker for MeshyText {
             "topology": "triangle",
             "target_polycount": 30000,
             "should_remesh": true,
+            "seed": service_seed(Take { seed, ..Default::default() }),
         });
-        let shaping = Stretch { stage: "Shaping the model at Meshy", from: 10, to: 45 };
+        let shaping = Stretch { stage: "Shaping the model at Meshy", from: 10, to: 65 };
         let shaped = self.0.run(TEXT_TASKS, &preview, shaping, &report).await?;
-        let preview_id = shaped["id"]
+        let task = shaped["id"]
             .as_str()
-            .ok_or_else(|| MakeError::Transient("Meshy's finished preview has no id".into()))?;
-        let refine = json!({
+            .ok_or_else(|| MakeError::Transient("Meshy's finished preview has no id".into()))?
+            .to_string();
+        Ok(Preview { mesh: self.0.download(&shaped, &report).await?, task })
+    }
+
+    async fn refine(
+        &self,
+        preview: &str,
+        texture_prompt: Option<&str>,
+        report: Report,
+    ) -> Result<Mesh, MakeError> {
+        let mut refine = json!({
             "mode": "refine",
-            "preview_task_id": preview_id,
+            "preview_task_id": preview,
             "enable_pbr": false,
-            "texture_prompt": description.chars().take(PROMPT_MAX_CHARS).collect::<String>(),
         });
-        let painting = Stretch { stage: "Painting its surface at Meshy", from: 45, to: 68 };
+        if let Some(texture) = texture_prompt.map(str::trim).filter(|t| !t.is_empty()) {
+            refine["texture_prompt"] =
+                Value::from(texture.chars().take(PROMPT_MAX_CHARS).collect::<String>());
+        }
+        let painting = Stretch { stage: "Refining it at Meshy", from: 10, to: 65 };
         let refined = self.0.run(TEXT_TASKS, &refine, painting, &report).await?;
         self.0.download(&refined, &report).await
     }

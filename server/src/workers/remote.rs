@@ -124,12 +124,11 @@ async fn work(
             .bytes()
             .await
             .map_err(|e| MakeError::Transient(e.to_string()))?;
-        // The customer's chosen form, from the job's own description.
-        let form = serde_json::from_value::<crate::generation::model3d::MeshJob>(job.payload.clone())
-            .map(|mesh| mesh.form)
+        // The customer's chosen form and the version's seed, from the job's own description.
+        let take = serde_json::from_value::<crate::generation::model3d::MeshJob>(job.payload.clone())
+            .map(|mesh| crate::generation::image_to_3d::Take { form: mesh.form, seed: mesh.seed })
             .unwrap_or_default();
-        let made = maker.make(picture.to_vec(), report).await?;
-        Ok(crate::generation::model3d::shaped(made, maker, form))
+        maker.make(picture.to_vec(), take, report).await
     };
     let beating = heartbeat(post(String::from("heartbeat")), options, heard);
     let outcome = tokio::select! {

@@ -648,6 +648,87 @@ pub async fn picking_a_concept_makes_a_watertight_model(kind: Kind) {
             geometry::io::read(geometry::io::Format::Stl, &stl.body, &geometry::Limits::default()).unwrap();
         let [_, y, z] = geometry::analyse(&mesh, &Default::default()).size_mm();
         assert!(z < 10.0 && y > 40.0, "a medallion lies flat: {y} deep, {z} high");
+        // As a rounded figure it stands too, round on both sides: deeper than the plaque.
+        let round = app.post_json(&select, r#"{"concept": 2, "form": "figure"}"#, Some(&cookie)).await.json();
+        let events = sse_events(&app.get(round["events_url"].as_str().unwrap(), None).await.text());
+        let (_, _, round_done) =
+            events.iter().find(|(name, _, _)| name == "done").unwrap_or_else(|| panic!("{events:?}"));
+        let stl = app.get(round_done["mesh_url"].as_str().unwrap(), Some(&cookie)).await;
+        let mesh =
+            geometry::io::read(geometry::io::Format::Stl, &stl.body, &geometry::Limits::default()).unwrap();
+        let round_info = geometry::analyse(&mesh, &Default::default());
+        let [_, round_y, round_z] = round_info.size_mm();
+        assert!(round_info.watertight && round_info.shells == 1, "{round_info:?}");
+        assert!(
+            round_z > 40.0 && round_y > 10.0,
+            "a figure stands, deeper than a plaque: {round_y} × {round_z}"
+        );
+
+        // Every model made stays a version to choose from, the newest chosen.
+        let model_url = format!("/api/creations/{id}/model");
+        let model = app.get(&model_url, Some(&cookie)).await.json();
+        let versions = model["versions"].as_array().unwrap().clone();
+        let whats: Vec<&str> = versions.iter().map(|v| v["what"].as_str().unwrap()).collect();
+        assert_eq!(whats, ["Standing plaque", "Flat medallion", "Rounded figure"], "{model}");
+        assert_eq!(versions.iter().filter(|v| v["chosen"] == true).count(), 1);
+        assert_eq!(versions[2]["chosen"], true);
+        assert_eq!(model["job_id"], round["job_id"]);
+        assert_eq!(model["another"], serde_json::json!({ "design": { "forms": true } }), "{model}");
+        assert_eq!(app.get(&model_url, None).await.status, StatusCode::NOT_FOUND, "not yours");
+
+        // "Make another version": the same design again, as a medallion, made and chosen.
+        let another = format!("/api/creations/{id}/versions");
+        for (body, status) in [
+            (r#"{"form": "statue"}"#, StatusCode::UNPROCESSABLE_ENTITY),
+            (r#"{"colour": "red"}"#, StatusCode::UNPROCESSABLE_ENTITY),
+            ("nope", StatusCode::BAD_REQUEST),
+        ] {
+            let reply = app.post_json(&another, body, Some(&cookie)).await;
+            assert_eq!(reply.status, status, "{body}: {}", reply.text());
+        }
+        assert_eq!(app.post_json(&another, "{}", None).await.status, StatusCode::NOT_FOUND);
+        let fourth = app.post_json(&another, r#"{"form": "medallion"}"#, Some(&cookie)).await;
+        assert_eq!(fourth.status, StatusCode::ACCEPTED, "{}", fourth.text());
+        let fourth = fourth.json();
+        let events = sse_events(&app.get(fourth["events_url"].as_str().unwrap(), None).await.text());
+        assert!(events.iter().any(|(name, _, _)| name == "done"), "{events:?}");
+        let model = app.get(&model_url, Some(&cookie)).await.json();
+        let versions = model["versions"].as_array().unwrap().clone();
+        assert_eq!(versions.len(), 4);
+        assert_eq!(
+            (versions[3]["what"].as_str(), versions[3]["chosen"].as_bool()),
+            (Some("Flat medallion"), Some(true))
+        );
+        assert_eq!(versions[3]["job_id"], fourth["job_id"]);
+        // Each version's picture is there to choose by; another's creation's is not.
+        let first_job = versions[0]["job_id"].as_str().unwrap().to_string();
+        let thumb = versions[0]["thumbnail_url"].as_str().unwrap();
+        assert_eq!(thumb, format!("/media/models/{id}/versions/{first_job}/thumbnail.png"));
+        assert!(app.get(thumb, Some(&cookie)).await.body.starts_with(b"\x89PNG"));
+        assert_eq!(app.get(thumb, None).await.status, StatusCode::NOT_FOUND);
+        let stranger = format!("/media/models/{id}/versions/not-a-job/model.stl");
+        assert_eq!(app.get(&stranger, Some(&cookie)).await.status, StatusCode::NOT_FOUND);
+
+        // "Use this one": the first version, the standing plaque, is the model again.
+        let choose = format!("/api/creations/{id}/versions/{first_job}/choose");
+        assert_eq!(app.post_json(&choose, "", None).await.status, StatusCode::NOT_FOUND);
+        let unknown = format!("/api/creations/{id}/versions/no-such-job/choose");
+        assert_eq!(app.post_json(&unknown, "", Some(&cookie)).await.status, StatusCode::NOT_FOUND);
+        let chosen = app.post_json(&choose, "", Some(&cookie)).await;
+        assert_eq!(chosen.status, StatusCode::NO_CONTENT, "{}", chosen.text());
+        let model = app.get(&model_url, Some(&cookie)).await.json();
+        assert_eq!(model["job_id"].as_str(), Some(first_job.as_str()));
+        assert_eq!(model["versions"][0]["chosen"], true);
+        let stl = app.get(&format!("/media/models/{id}/model.stl"), Some(&cookie)).await;
+        let mesh =
+            geometry::io::read(geometry::io::Format::Stl, &stl.body, &geometry::Limits::default()).unwrap();
+        let [_, y, z] = geometry::analyse(&mesh, &Default::default()).size_mm();
+        assert!(z > 40.0 && y < 10.0, "the plaque again: {y} deep, {z} high");
+        // A design's model is no text → 3D preview: nothing to refine.
+        let refine = format!("/api/creations/{id}/versions/{first_job}/refine");
+        assert_eq!(app.post_json(&refine, "{}", Some(&cookie)).await.status, StatusCode::CONFLICT);
+        let page = app.get(&format!("/create/{id}/model"), Some(&cookie)).await.text();
+        assert!(page.contains("Make another version") && page.contains("Use this one"), "{page}");
         assert_eq!(
             app.post_json(&select, r#"{"concept": 2, "form": "statue"}"#, Some(&cookie)).await.status,
             StatusCode::UNPROCESSABLE_ENTITY

@@ -12,18 +12,23 @@ use crate::job::JobStatus;
 use crate::model::{MeshDone, ModelSource, ModelView};
 use crate::server_fns::creations::get_model;
 
+mod versions;
+use versions::Versions;
+
 #[component]
 pub fn ModelPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let model = Resource::new(id, get_model);
-    loaded_page(model, ("Loading your model…", "We couldn't load your model"), |model| {
-        view! { <ModelProgress model/> }
+    // After a version is made, chosen or refined: the page again, in place.
+    let reload = Callback::new(move |()| model.refetch());
+    loaded_page(model, ("Loading your model…", "We couldn't load your model"), move |model| {
+        view! { <ModelProgress model reload/> }
     })
 }
 
 #[component]
-fn ModelProgress(model: ModelView) -> impl IntoView {
+fn ModelProgress(model: ModelView, reload: Callback<()>) -> impl IntoView {
     let ModelView {
         creation_id,
         title,
@@ -35,7 +40,10 @@ fn ModelProgress(model: ModelView) -> impl IntoView {
         mesh_url,
         thumbnail_url,
         error,
+        versions,
+        another,
     } = model;
+    let was_running = !status.is_finished();
     let job = JobSignals::new(status, stage, percent, error);
     let made = RwSignal::new(
         mesh_url.zip(thumbnail_url).map(|(mesh_url, thumbnail_url)| MeshDone { mesh_url, thumbnail_url }),
@@ -43,6 +51,12 @@ fn ModelProgress(model: ModelView) -> impl IntoView {
     job.follow(job_id, made);
     let JobSignals { status, stage, percent, error } = job;
     let running = move || job.running();
+    // A version made while the page was open: the list shows it made.
+    Effect::new(move || {
+        if was_running && status.get().is_finished() {
+            reload.run(());
+        }
+    });
     // Where to go when this model cannot be made.
     let studio_url = format!("/create/{creation_id}/studio");
     let (other_link, other_words) = match &source {
@@ -119,5 +133,6 @@ fn ModelProgress(model: ModelView) -> impl IntoView {
                 }}
             </section>
         </div>
+        <Versions creation_id=creation_id.clone() versions another reload/>
     }
 }

@@ -20,6 +20,9 @@ pub struct MeshJob {
     /// The shape a relief takes (jobs queued before there was a choice: a plaque).
     #[serde(default)]
     pub form: app::model::KeepsakeForm,
+    /// Which version of the design's model this is: 0 for the first.
+    #[serde(default)]
+    pub seed: u32,
 }
 
 impl Job for MeshJob {
@@ -40,6 +43,9 @@ impl Job for MeshJob {
 pub struct ModelJob {
     pub creation_id: String,
     pub from: ModelFrom,
+    /// Which preview of a description this is: 0 for the first.
+    #[serde(default)]
+    pub seed: u32,
 }
 
 impl Job for ModelJob {
@@ -69,6 +75,9 @@ pub enum ModelFrom {
     /// The storage key of the customer's model, already read and repaired
     /// (a binary STL).
     Upload(String),
+    /// A text → 3D service's preview (its task), refined at the customer's
+    /// asking, painted after `texture_prompt` if they gave one.
+    Refine { preview: String, texture_prompt: Option<String> },
 }
 
 /// The longest side of a finished model, mm: a keepsake that sits in a hand.
@@ -89,17 +98,9 @@ pub async fn make(
         .get(&concepts::image_key(creation, index))
         .await
         .map_err(|e| MakeError::Transient(format!("the design's picture cannot be read: {e}")))?;
-    let raw = shaped(maker.make(png.to_vec(), report.clone()).await?, maker, job.form);
+    let take = crate::generation::image_to_3d::Take { form: job.form, seed: job.seed };
+    let raw = maker.make(png.to_vec(), take, report.clone()).await?;
     keep((storage, work), (creation, run), raw, Some(MODEL_SIZE_MM), report).await
-}
-
-/// A relief as the customer chose it: stood up as a plaque, or left flat
-/// as a medallion. A real 3D service's whole model stays as it is made.
-pub fn shaped(raw: geometry::Mesh, maker: &dyn ModelMaker, form: app::model::KeepsakeForm) -> geometry::Mesh {
-    match (maker.makes_reliefs(), form) {
-        (true, app::model::KeepsakeForm::Plaque) => geometry::relief::upright(raw),
-        _ => raw,
-    }
 }
 
 /// Checks a made model (repaired, one watertight solid, scaled so its
@@ -132,7 +133,7 @@ pub async fn keep(
     let files = ModelFiles { folder: run_folder(creation, run) };
     store(files.mesh(), stl).await?;
     store(files.thumbnail(), thumbnail).await?;
-    Ok(Made { done: mesh_done(creation), files: files.folder })
+    Ok(Made { done: mesh_done(creation), files: files.folder, preview: None })
 }
 
 /// `mesh` scaled so its longest side is `fit_mm` (if given), centred on
@@ -184,13 +185,22 @@ pub async fn make_model(
     let creation = job.creation_id.as_str();
     match &job.from {
         ModelFrom::Description(description) => {
-            let maker = cx.text_models.as_ref().ok_or_else(|| {
-                MakeError::Unusable(
-                    "Making a model from words needs a text → 3D service, and none is set up.".into(),
-                )
-            })?;
+            let maker = text_maker(cx)?;
             paid(cx, crate::platform::spend::Paid::TextTo3d).await?;
-            let raw = maker.make(description, report.clone()).await?;
+            let preview = maker.preview(description, job.seed, report.clone()).await?;
+            let made = keep(
+                (&cx.storage, &cx.mesh_work),
+                (creation, run),
+                preview.mesh,
+                Some(MODEL_SIZE_MM),
+                report,
+            );
+            Ok(Made { preview: Some(preview.task), ..made.await? })
+        }
+        ModelFrom::Refine { preview, texture_prompt } => {
+            let maker = text_maker(cx)?;
+            paid(cx, crate::platform::spend::Paid::TextTo3d).await?;
+            let raw = maker.refine(preview, texture_prompt.as_deref(), report.clone()).await?;
             keep((&cx.storage, &cx.mesh_work), (creation, run), raw, Some(MODEL_SIZE_MM), report).await
         }
         ModelFrom::Upload(key) => {
@@ -210,4 +220,12 @@ pub async fn make_model(
             keep((&cx.storage, &cx.mesh_work), (creation, run), raw, None, report).await
         }
     }
+}
+
+fn text_maker(
+    cx: &GenerationContext,
+) -> Result<&dyn crate::generation::text_to_3d::TextModelMaker, MakeError> {
+    cx.text_models.as_deref().ok_or_else(|| {
+        MakeError::Unusable("Making a model from words needs a text → 3D service, and none is set up.".into())
+    })
 }

@@ -18,9 +18,9 @@ use crate::jobs::queue;
 use crate::platform::db::Db;
 
 mod make;
-pub use make::{
-    MODEL_SIZE_MM, MeshJob, ModelFrom, ModelJob, keep, make, make_for, make_model, shaped, stand,
-};
+mod versions;
+pub use make::{MODEL_SIZE_MM, MeshJob, ModelFrom, ModelJob, keep, make, make_for, make_model, stand};
+pub use versions::{MAX_VERSIONS, choose, files_of, make_another, refine};
 
 #[derive(thiserror::Error, Debug)]
 pub enum ModelError {
@@ -28,6 +28,16 @@ pub enum ModelError {
     NotReady,
     #[error("no model yet")]
     NotFound,
+    #[error("Your model is still being made: wait for it before making another version.")]
+    StillMaking,
+    #[error("A creation keeps at most {MAX_VERSIONS} versions: choose one of them.")]
+    TooManyVersions,
+    #[error("An uploaded model is printed as it is: upload another file for another model.")]
+    NoOtherVersion,
+    #[error("That version is not made yet.")]
+    VersionNotMade,
+    #[error("Only a made preview can be refined.")]
+    NotRefinable,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
@@ -39,6 +49,13 @@ impl From<ModelError> for AppError {
         match error {
             ModelError::NotReady => AppError::Invalid { field: "concept".into(), message: error.to_string() },
             ModelError::NotFound => AppError::NotFound,
+            ModelError::StillMaking
+            | ModelError::TooManyVersions
+            | ModelError::NoOtherVersion
+            | ModelError::VersionNotMade
+            | ModelError::NotRefinable => {
+                AppError::Conflict { field: "version".into(), message: error.to_string() }
+            }
             ModelError::Concepts(error) => error.into(),
             ModelError::Database(error) => crate::platform::app_error::database(error),
         }
@@ -73,6 +90,9 @@ pub struct Made {
     pub done: MeshDone,
     /// The storage folder of the run that made the model.
     pub files: String,
+    /// A text → 3D preview's task at its service, to refine it later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview: Option<String>,
 }
 
 /// Where a creation's current model is stored.
@@ -99,8 +119,15 @@ pub async fn current_files(db: &Db, creation_id: &str) -> Result<Option<ModelFil
         .bind(creation_id)
         .fetch_optional(db.pool())
         .await?;
-    let Some(job) = job.flatten() else { return Ok(None) };
-    let Some(result) = queue::result_if_done(db, &job).await? else { return Ok(None) };
+    match job.flatten() {
+        Some(job) => folder_of(db, creation_id, &job).await,
+        None => Ok(None),
+    }
+}
+
+/// The files of the creation's model job `job_id`, once done.
+async fn folder_of(db: &Db, creation_id: &str, job_id: &str) -> Result<Option<ModelFiles>, sqlx::Error> {
+    let Some(result) = queue::result_if_done(db, job_id).await? else { return Ok(None) };
     let own = format!("models/{creation_id}/");
     let named = result
         .and_then(|json| serde_json::from_str::<serde_json::Value>(&json).ok())
@@ -136,14 +163,10 @@ pub async fn select(
     {
         return Ok(current.job_id);
     }
-    let job = MeshJob { creation_id: creation_id.into(), index, form };
+    let job = MeshJob { creation_id: creation_id.into(), index, form, seed: 0 };
     let mut tx = db.begin_write().await?;
     let job_id = queue_model_job(&mut tx, creation_id, Some(index), &job).await?;
-    // A price is for one mesh: another design's model has none yet.
-    sqlx::query("UPDATE creations SET keepsake_quote_job_id = NULL WHERE id = $1")
-        .bind(creation_id)
-        .execute(&mut *tx)
-        .await?;
+    versions::forget_price(&mut tx, creation_id).await?;
     crate::reports::funnel::reached(
         &mut *tx,
         creation_id,
@@ -213,8 +236,9 @@ pub async fn selected(db: &Db, creation_id: &str) -> Result<Option<u32>, sqlx::E
     Ok(current(db, creation_id).await?.and_then(|current| current.index))
 }
 
-/// The model page's view of the creation's model.
-pub async fn view(db: &Db, creation_id: &str) -> Result<ModelView, ModelError> {
+/// The model page's view of the creation's model; `makes_forms`: whether
+/// the image → 3D maker makes the form a customer picks.
+pub async fn view(db: &Db, creation_id: &str, makes_forms: bool) -> Result<ModelView, ModelError> {
     let current = current(db, creation_id).await?.ok_or(ModelError::NotFound)?;
     let job = queue::view(db, &current.job_id).await?.ok_or(ModelError::NotFound)?;
     let (title, source) = match (current.index, current.kind) {
@@ -227,6 +251,8 @@ pub async fn view(db: &Db, creation_id: &str) -> Result<ModelView, ModelError> {
     };
     let status = current.status;
     let done = (status == JobStatus::Done).then(|| mesh_done(creation_id));
+    let versions = versions::list(db, creation_id, &current.job_id, makes_forms).await?;
+    let another = versions::another(&versions, &job, makes_forms);
     Ok(ModelView {
         creation_id: creation_id.to_string(),
         title,
@@ -238,6 +264,8 @@ pub async fn view(db: &Db, creation_id: &str) -> Result<ModelView, ModelError> {
         mesh_url: done.as_ref().map(|d| d.mesh_url.clone()),
         thumbnail_url: done.map(|d| d.thumbnail_url),
         error: job.error.filter(|_| status == JobStatus::Failed),
+        another,
+        versions,
     })
 }
 
@@ -253,7 +281,7 @@ pub async fn create_with_model(
     kind: CreationKind,
     from: ModelFrom,
 ) -> Result<String, sqlx::Error> {
-    let job = ModelJob { creation_id: id.into(), from };
+    let job = ModelJob { creation_id: id.into(), from, seed: 0 };
     let mut tx = db.begin_write().await?;
     crate::generation::creations::insert(&mut tx, id, visitor, story, kind).await?;
     let job_id = queue_model_job(&mut tx, id, None, &job).await?;
@@ -272,6 +300,7 @@ async fn queue_model_job(
     job: &impl Job,
 ) -> Result<String, sqlx::Error> {
     let job_id = queue::push(&mut **tx, job).await?;
+    versions::record(tx, creation_id, &job_id).await?;
     sqlx::query("UPDATE creations SET selected_idx = $1, mesh_job_id = $2 WHERE id = $3")
         .bind(index.map(i64::from))
         .bind(&job_id)

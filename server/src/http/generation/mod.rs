@@ -20,4 +20,9 @@ pub fn router() -> Router<AppState> {
         .route("/media/concepts/{id}/{file}", get(concepts::image))
         .route("/api/creations/{id}/select", post(models::select))
         .route("/media/models/{id}/{file}", get(models::media))
+        .route("/api/creations/{id}/model", get(models::show))
+        .route("/api/creations/{id}/versions", post(models::make_another))
+        .route("/api/creations/{id}/versions/{job}/choose", post(models::choose))
+        .route("/api/creations/{id}/versions/{job}/refine", post(models::refine))
+        .route("/media/models/{id}/versions/{job}/{file}", get(models::version_media))
 }

@@ -92,7 +92,33 @@ impl Creations for AppState {
 
     async fn model(&self, request: &Parts, id: &str) -> Result<ModelView, AppError> {
         self.creation(request, id).await?;
-        model3d::view(&self.db, id).await.map_err(AppError::from)
+        model3d::view(&self.db, id, self.models.makes_forms()).await.map_err(AppError::from)
+    }
+
+    async fn make_another_version(
+        &self,
+        request: &Parts,
+        id: &str,
+        form: Option<app::model::KeepsakeForm>,
+    ) -> Result<String, AppError> {
+        self.creation(request, id).await?;
+        model3d::make_another(&self.db, id, form).await.map_err(AppError::from)
+    }
+
+    async fn choose_version(&self, request: &Parts, id: &str, job_id: &str) -> Result<(), AppError> {
+        self.creation(request, id).await?;
+        model3d::choose(&self.db, id, job_id).await.map_err(AppError::from)
+    }
+
+    async fn refine_version(
+        &self,
+        request: &Parts,
+        id: &str,
+        job_id: &str,
+        texture_prompt: Option<String>,
+    ) -> Result<String, AppError> {
+        self.creation(request, id).await?;
+        model3d::refine(&self.db, id, job_id, texture_prompt.as_deref()).await.map_err(AppError::from)
     }
 }
 
