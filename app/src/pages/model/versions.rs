@@ -18,7 +18,9 @@ pub fn Versions(
     reload: Callback<()>,
 ) -> impl IntoView {
     let chosen = versions.iter().find(|v| v.chosen).cloned();
-    let form = RwSignal::new(KeepsakeForm::default());
+    // The first form not made yet, so that "another version" is another.
+    let next = KeepsakeForm::ALL.into_iter().find(|f| !versions.iter().any(|v| v.what == f.label()));
+    let form = RwSignal::new(next.unwrap_or_default());
     let texture = RwSignal::new(String::new());
     let make = Action::new({
         let id = creation_id.clone();
