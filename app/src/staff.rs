@@ -229,6 +229,23 @@ pub struct PrinterCard {
     pub free_at: Option<String>,
     #[serde(default)]
     pub material_needed_g: f64,
+    /// Staff's note while it is in maintenance (nothing is sent or planned
+    /// to it); `None` in service.
+    #[serde(default)]
+    pub maintenance: Option<String>,
+    /// Its log, newest first: maintenance in and out.
+    #[serde(default)]
+    pub log: Vec<PrinterLogLine>,
+}
+
+/// One line of a printer's log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PrinterLogLine {
+    /// When, in the lab's time zone.
+    pub at: String,
+    pub what: String,
+    pub note: String,
 }
 
 /// The fields of the "add a printer" and "change this printer" forms, as typed.

@@ -293,7 +293,7 @@ test('staff add an OctoPrint printer, send a job to it, and watch it print live 
     await visit(staff.page, '/staff/printers', server.url);
     await staff.page.waitForSelector('html[data-hydrated="true"]');
     const card = staff.page.locator('[data-testid="printer"][data-name="MK4 blue"]');
-    await card.locator('summary').click();
+    await card.locator('summary', { hasText: 'Change or remove' }).click();
     // A blank colour is refused on the card, saying so; nothing changes.
     await card.locator('input[name="form[colour]"]').fill('');
     await card.locator('[data-testid="edit-printer"] button').click();
@@ -302,8 +302,19 @@ test('staff add an OctoPrint printer, send a job to it, and watch it print live 
     await card.locator('input[name="form[colour]"]').fill('Green');
     await card.locator('[data-testid="edit-printer"] button').click();
     await staff.page.waitForFunction(() => /PLA Green/.test(document.querySelector('[data-testid="printer"][data-name="MK4 blue"]')?.textContent ?? ''), null, { timeout: 15_000 });
+    // Maintenance: put in with a note, shown on the card; back in service; both in its log.
+    await card.locator('[data-testid="start-maintenance"]').evaluate((form) => { form.closest('details').open = true; });
+    await card.locator('[data-testid="start-maintenance"] input[name="note"]').fill('New nozzle');
+    await card.locator('[data-testid="start-maintenance"] button').click();
+    await staff.page.waitForSelector('[data-testid="printer"][data-name="MK4 blue"] [data-testid="printer-maintenance"]', { timeout: 15_000 });
+    assert.match(await card.locator('[data-testid="maintenance-note"]').textContent(), /“New nozzle”/);
+    await staff.page.screenshot({ path: 'test-results/printer-maintenance.png', fullPage: true });
+    await card.locator('[data-testid="end-maintenance"] button').click();
+    await staff.page.waitForFunction(() => /Log \(2\)/.test(document.querySelector('[data-testid="printer"][data-name="MK4 blue"] [data-testid="printer-log"]')?.textContent ?? ''), null, { timeout: 15_000 });
+    assert.equal(await card.locator('[data-testid="printer-maintenance"]').count(), 0);
     // (The page may have redrawn the card, folding it again.)
-    if ((await card.locator('details').getAttribute('open')) === null) await card.locator('summary').click();
+    const change = card.locator('details', { has: staff.page.locator('[data-testid="remove-printer"]') });
+    if ((await change.getAttribute('open')) === null) await change.locator('summary').click();
     await card.locator('[data-testid="remove-printer"] button').click();
     await staff.page.waitForSelector('[data-testid="no-printers"]', { timeout: 15_000 });
 

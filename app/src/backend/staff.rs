@@ -68,6 +68,13 @@ pub trait Staff: Send + Sync {
     ) -> Result<(), AppError>;
     /// Removes a printer ([`AppError::Conflict`] while a job prints on it).
     async fn staff_remove_printer(&self, request: &Parts, id: &str) -> Result<(), AppError>;
+    /// Puts a printer in maintenance with `note` (`Some`), or back in service (`None`).
+    async fn staff_printer_maintenance(
+        &self,
+        request: &Parts,
+        id: &str,
+        note: Option<String>,
+    ) -> Result<(), AppError>;
     /// The outbox, for signed-in staff ([`AppError::SignInNeeded`] otherwise).
     async fn staff_outbox(&self, request: &Parts) -> Result<Vec<crate::staff::OutboxLine>, AppError>;
 }

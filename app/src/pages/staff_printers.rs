@@ -11,8 +11,10 @@ use crate::components::loaded::loaded_page;
 use crate::components::staff_live::{LabFeed, LiveBar};
 use crate::lab::PrintMethod;
 use crate::pages::staff::{SignOut, form_error};
-use crate::server_fns::staff::{StaffAddPrinter, StaffEditPrinter, StaffRemovePrinter, staff_printers};
-use crate::staff::{PrinterCard, PrinterForm};
+use crate::server_fns::staff::{
+    StaffAddPrinter, StaffEditPrinter, StaffPrinterMaintenance, StaffRemovePrinter, staff_printers,
+};
+use crate::staff::{self as app_staff, PrinterCard, PrinterForm};
 
 #[component]
 pub fn StaffPrintersPage() -> impl IntoView {
@@ -71,11 +73,15 @@ fn PrinterView(printer: PrinterCard, changed: RwSignal<u32>) -> impl IntoView {
         api_key_from: printer.key_from.clone().unwrap_or_default(),
     };
     let id = printer.id.clone();
+    let (maintenance, log) = (printer.maintenance.clone(), printer.log.clone());
     let progress = printer.progress.as_ref().map(|on| on.in_words());
     let pct = printer.progress.as_ref().and_then(|on| on.progress_pct).unwrap_or(0.0);
     view! {
         <li class="card printer-card" data-testid="printer" data-name=printer.name.clone() data-state=printer.state.clone()>
-            <h2>{printer.name.clone()}" "<span class=format!("badge printer-{}", printer.state) data-testid="printer-state">{printer.state.clone()}</span></h2>
+            <h2>
+                {printer.name.clone()}" "<span class=format!("badge printer-{}", printer.state) data-testid="printer-state">{printer.state.clone()}</span>
+                {maintenance.is_some().then(|| view! { " "<span class="badge printer-maintenance" data-testid="printer-maintenance">"in maintenance"</span> })}
+            </h2>
             <p>{format!("{} · {} {} · {x:.0} × {y:.0} × {z:.0} mm", printer.method.label(), printer.material, printer.colour)}</p>
             <p class="hint">
                 {match &printer.url {
@@ -98,8 +104,73 @@ fn PrinterView(printer: PrinterCard, changed: RwSignal<u32>) -> impl IntoView {
                 </p>
                 <progress max="100" value=pct></progress>
             })}
+            <Maintenance id=id.clone() note=maintenance log changed/>
             <ChangePrinter id form changed/>
         </li>
+    }
+}
+
+/// "Put in maintenance" with a note, or "Back in service"; and the printer's log.
+#[component]
+fn Maintenance(
+    id: String,
+    note: Option<String>,
+    log: Vec<app_staff::PrinterLogLine>,
+    changed: RwSignal<u32>,
+) -> impl IntoView {
+    let set = ServerAction::<StaffPrinterMaintenance>::new();
+    Effect::new(move |_| {
+        if matches!(set.value().get(), Some(Ok(()))) {
+            changed.update(|n| *n += 1);
+        }
+    });
+    let error = form_error(set);
+    let note_id = format!("printer-{id}-note");
+    let form = match note {
+        Some(note) => view! {
+            <ActionForm action=set attr:class="maintenance" attr:data-testid="end-maintenance">
+                <input type="hidden" name="id" value=id/>
+                <input type="hidden" name="in_maintenance" value="false"/>
+                <p data-testid="maintenance-note">
+                    "In maintenance: nothing is sent or planned to it."
+                    {(!note.is_empty()).then(|| format!(" “{note}”"))}
+                </p>
+                <p class="form-error" role="alert">{error}</p>
+                <button type="submit" class="button secondary">"Back in service"</button>
+            </ActionForm>
+        }
+        .into_any(),
+        None => view! {
+            <details class="printer-change">
+                <summary>"Put in maintenance"</summary>
+                <ActionForm action=set attr:class="staff-form" attr:data-testid="start-maintenance">
+                    <input type="hidden" name="id" value=id/>
+                    <input type="hidden" name="in_maintenance" value="true"/>
+                    <label for=note_id.clone()>"What is being done (shown on its card and kept in its log)"</label>
+                    <input id=note_id name="note" maxlength="300" placeholder="New nozzle, bed levelled"/>
+                    <p class="form-error" role="alert">{error}</p>
+                    <button type="submit" class="button secondary">"Put in maintenance"</button>
+                </ActionForm>
+            </details>
+        }
+        .into_any(),
+    };
+    let lines = log.len();
+    view! {
+        {form}
+        {(lines > 0).then(|| view! {
+            <details class="printer-log" data-testid="printer-log">
+                <summary>{format!("Log ({lines})")}</summary>
+                <ul>
+                    {log.into_iter().map(|line| view! {
+                        <li>
+                            <span class="hint">{line.at}</span>" · "{line.what}
+                            {(!line.note.is_empty()).then(|| format!(": {}", line.note))}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </details>
+        })}
     }
 }
 

@@ -195,6 +195,21 @@ pub async fn staff_remove_printer(id: String) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Puts a printer in maintenance with staff's note (`in_maintenance`
+/// true) or back in service; back to the printers page.
+#[leptos::server(endpoint = "staff_printer_maintenance")]
+pub async fn staff_printer_maintenance(
+    id: String,
+    in_maintenance: bool,
+    #[server(default)] note: String,
+) -> Result<(), AppError> {
+    let (backend, request) = crate::backend::from_context()?;
+    let note = in_maintenance.then_some(note);
+    crate::error::with_status(backend.staff_printer_maintenance(&request, &id, note).await)?;
+    leptos_axum::redirect("/staff/printers");
+    Ok(())
+}
+
 /// The newest messages in the outbox, newest first.
 #[leptos::server(endpoint = "staff_outbox")]
 pub async fn staff_outbox() -> Result<Vec<OutboxLine>, AppError> {

@@ -125,6 +125,8 @@ pub async fn queue_plan(cx: &LabContext) -> sqlx::Result<QueuePlan> {
             print_time_s: job.print_hours.map_or(UNKNOWN_PRINT_S, |h| (h * 3600.0) as i64),
             fits_on: printers
                 .iter()
+                // A printer in maintenance is planned nothing.
+                .filter(|printer| printer.maintenance.is_none())
                 .filter(|printer| crate::printers::sending::mismatch(printer, &needs).is_none())
                 .map(|printer| printer.id.clone())
                 .collect(),

@@ -65,6 +65,8 @@ pub async fn cards(
                 .filter(|(at, _)| *at > crate::platform::time::now_ms() + 60_000)
                 .map(|(at, _)| crate::platform::time::lab_time(*at, zone)),
             material_needed_g: plan.printers.get(&printer.id).map_or(0.0, |(_, grams)| *grams),
+            maintenance: printer.maintenance.clone(),
+            log: crate::printers::maintenance::log(&cx.db, &printer.id, zone).await?,
         });
     }
     Ok(cards)

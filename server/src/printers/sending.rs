@@ -57,6 +57,13 @@ pub fn why_not(printer: &Printer, needs: &JobNeeds, busy_with: Option<&str>) -> 
     if let Some(why) = mismatch(printer, needs) {
         return Some(why);
     }
+    if let Some(note) = &printer.maintenance {
+        return Some(if note.is_empty() {
+            "is in maintenance".into()
+        } else {
+            format!("is in maintenance ({note})")
+        });
+    }
     let spec = &printer.spec;
     if !matches!(spec.connection, Connection::OctoPrint { .. }) {
         return Some("is run by hand: use Start printing".into());
@@ -261,6 +268,7 @@ mod tests {
                 message: "Operational".into(),
             }),
             read_at: Some(1),
+            maintenance: None,
         }
     }
 
@@ -316,5 +324,13 @@ mod tests {
             why_not(&manual, &needs("Red", None), None).as_deref(),
             Some("is run by hand: use Start printing")
         );
+        let mut resting = mk4.clone();
+        resting.maintenance = Some("new nozzle".into());
+        assert_eq!(
+            why_not(&resting, &needs("Red", None), None).as_deref(),
+            Some("is in maintenance (new nozzle)")
+        );
+        resting.maintenance = Some(String::new());
+        assert_eq!(why_not(&resting, &needs("Red", None), None).as_deref(), Some("is in maintenance"));
     }
 }

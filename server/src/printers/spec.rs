@@ -37,6 +37,8 @@ pub struct Printer {
     /// `None` for a manual printer, or one not read yet.
     pub reading: Option<Reading>,
     pub read_at: Option<i64>,
+    /// Staff's note while the printer is in maintenance; `None` in service.
+    pub maintenance: Option<String>,
 }
 
 #[derive(thiserror::Error, Debug)]

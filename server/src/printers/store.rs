@@ -11,7 +11,8 @@ pub use crate::printers::keys::{KEY_SOURCE_HELP, KEY_VARIABLE_PREFIX, KeySource}
 pub use crate::printers::spec::{Connection, NewPrinter, Printer, PrinterError};
 
 const COLUMNS: &str = "id, name, method, build_x_mm, build_y_mm, build_z_mm, material, colour, connection, \
-                       octoprint_url, api_key_from, state, completion_pct, time_left_s, file_name, message, read_at";
+                       octoprint_url, api_key_from, state, completion_pct, time_left_s, file_name, message, read_at, \
+                       maintenance";
 
 /// Adds a printer; its id.
 pub async fn add(
@@ -266,6 +267,7 @@ struct PrinterRow {
     file_name: Option<String>,
     message: Option<String>,
     read_at: Option<i64>,
+    maintenance: Option<String>,
 }
 
 impl From<PrinterRow> for Printer {
@@ -303,6 +305,7 @@ impl From<PrinterRow> for Printer {
             },
             reading,
             read_at: row.read_at,
+            maintenance: row.maintenance,
         }
     }
 }

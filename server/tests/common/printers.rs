@@ -557,3 +557,70 @@ pub async fn the_queue_plans_each_job_on_a_fitting_printer_and_staff_move_one_up
     })
     .await;
 }
+
+pub async fn a_printer_in_maintenance_is_planned_nothing_and_its_log_says_so(kind: Kind) {
+    use memoreez::printers::eta::queue_plan;
+    with_app(kind, |app| async move {
+        let mut ender = printer("Ender", Connection::Manual);
+        ender.colour = "Red".into();
+        let ender = store::add(&app.state.db, &super::staff::staff_session(&app).await, ender).await.unwrap();
+        let cookie = staff_cookie(&app).await;
+        let job = ready_job(&app, &cookie, virtual_printer::gcode(5, 0)).await;
+        let planned_on = async |app: &TestApp| {
+            let plan = queue_plan(&app.state.lab()).await.unwrap();
+            plan.jobs.iter().find(|eta| eta.job_id == job).and_then(|eta| eta.printer_id.clone())
+        };
+        assert_eq!(planned_on(&app).await.as_deref(), Some(ender.as_str()));
+        let maintenance = async |form: String, cookie: Option<String>| {
+            call(&app, "staff_printer_maintenance", &form, cookie.as_deref(), None).await
+        };
+
+        // Refused, and nothing changes: a note past 300 characters, no such
+        // printer, no staff session.
+        let long = "x".repeat(301);
+        let refused =
+            maintenance(format!("id={ender}&in_maintenance=true&note={long}"), Some(cookie.clone())).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text());
+        assert!(refused.text().contains("\"field\":\"note\""), "{}", refused.text());
+        let unknown = maintenance("id=nope&in_maintenance=true&note=x".into(), Some(cookie.clone())).await;
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+        let stranger = maintenance(format!("id={ender}&in_maintenance=true&note=x"), None).await;
+        assert!(stranger.status.is_client_error(), "{}", stranger.status);
+        assert!(store::list(&app.state.db).await.unwrap()[0].maintenance.is_none());
+
+        // In maintenance: its card says so with the note, the queue plans
+        // nothing for it, and its log has the change.
+        let put =
+            maintenance(format!("id={ender}&in_maintenance=true&note=+New+nozzle+"), Some(cookie.clone()))
+                .await;
+        assert!(put.status.is_success() || put.status.is_redirection(), "{}", put.text());
+        let again =
+            maintenance(format!("id={ender}&in_maintenance=true&note=twice"), Some(cookie.clone())).await;
+        assert!(again.status.is_success() || again.status.is_redirection(), "asking again changes nothing");
+        let printers = call(&app, "staff_printers", "", Some(&cookie), None).await.json();
+        assert_eq!(printers[0]["maintenance"], "New nozzle", "{printers}");
+        assert_eq!(printers[0]["log"].as_array().unwrap().len(), 1, "{printers}");
+        assert_eq!(
+            (printers[0]["log"][0]["what"].as_str(), printers[0]["log"][0]["note"].as_str()),
+            (Some("Put in maintenance"), Some("New nozzle"))
+        );
+        assert_eq!(planned_on(&app).await, None, "nothing is planned on a printer in maintenance");
+        let queue = call(&app, "staff_queue", "status=ReadyToPrint", Some(&cookie), None).await.json();
+        assert!(!queue["jobs"][0]["eta"].as_str().unwrap_or_default().contains("on Ender"), "{queue}");
+
+        // Back in service: planned again, and the log has both, newest first.
+        let back = maintenance(format!("id={ender}&in_maintenance=false"), Some(cookie.clone())).await;
+        assert!(back.status.is_success() || back.status.is_redirection(), "{}", back.text());
+        assert_eq!(planned_on(&app).await.as_deref(), Some(ender.as_str()));
+        let printers = call(&app, "staff_printers", "", Some(&cookie), None).await.json();
+        assert!(printers[0]["maintenance"].is_null(), "{printers}");
+        let whats: Vec<&str> = printers[0]["log"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|line| line["what"].as_str().unwrap())
+            .collect();
+        assert_eq!(whats, ["Back in service", "Put in maintenance"]);
+    })
+    .await;
+}

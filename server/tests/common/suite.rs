@@ -1303,6 +1303,10 @@ macro_rules! database_suite {
             common::lab::a_student_whose_link_ran_out_gets_a_fresh_one($kind).await
         }
         #[tokio::test]
+        async fn a_printer_in_maintenance_is_planned_nothing_and_its_log_says_so() {
+            common::printers::a_printer_in_maintenance_is_planned_nothing_and_its_log_says_so($kind).await
+        }
+        #[tokio::test]
         async fn the_queue_plans_each_job_on_a_fitting_printer_and_staff_move_one_up() {
             common::printers::the_queue_plans_each_job_on_a_fitting_printer_and_staff_move_one_up($kind).await
         }

@@ -193,6 +193,16 @@ impl Staff for AppState {
         Ok(crate::printers::store::remove(&self.db, &staff, id).await?)
     }
 
+    async fn staff_printer_maintenance(
+        &self,
+        request: &Parts,
+        id: &str,
+        note: Option<String>,
+    ) -> Result<(), AppError> {
+        let staff = self.staff_only(request).await?;
+        Ok(crate::printers::maintenance::set(&self.db, &staff, id, note.as_deref()).await?)
+    }
+
     async fn staff_outbox(&self, request: &Parts) -> Result<Vec<app::staff::OutboxLine>, AppError> {
         let staff = self.staff_only(request).await?;
         let zone = self.config.lab_zone();
