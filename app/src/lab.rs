@@ -162,6 +162,19 @@ pub const REJECTION_REASONS: [(&str, &str); 5] = [
     ("rules", "It is not something the lab's rules allow us to print."),
 ];
 
+/// What made a print fail, as staff pick it on a failed job's page
+/// (`other` wants a note). Each is counted on the lab overview.
+pub const FAILURE_CAUSES: [(&str, &str); 8] = [
+    ("detached", "Came off the bed (spaghetti)"),
+    ("adhesion", "Poor bed adhesion"),
+    ("clog", "Clog or under-extrusion"),
+    ("layer_shift", "Layer shift"),
+    ("warping", "Warping"),
+    ("power", "Power cut"),
+    ("file", "A problem in the file"),
+    ("other", "Something else"),
+];
+
 /// A rejection reason in a few words, for a chart's label (`None`: not a reason key).
 pub fn rejection_in_brief(key: &str) -> Option<&'static str> {
     Some(match key {

@@ -121,6 +121,14 @@ pub enum PrintJobAction {
     Fail {
         reason: String,
     },
+    /// Why a failed print failed, picked by staff (a key of
+    /// [`crate::lab::FAILURE_CAUSES`]) with an optional note; the job stays
+    /// as it is, the log and the overview's failure counts gain it.
+    FailureCause {
+        cause: String,
+        #[serde(default)]
+        note: String,
+    },
     /// Moves a waiting job to the front of the queue.
     MoveUp,
     /// A failed print is printed again: a new job, linked to this one,
@@ -146,6 +154,7 @@ impl PrintJobAction {
             PrintJobAction::Complete => "completed",
             PrintJobAction::Fail { .. } => "print_failed",
             PrintJobAction::Reprint { .. } => "reprint",
+            PrintJobAction::FailureCause { .. } => "failure_cause",
             PrintJobAction::MoveUp => "moved_up",
             PrintJobAction::PickedUp { .. } => "picked_up",
         }
@@ -162,6 +171,7 @@ impl PrintJobAction {
             PrintJobAction::Complete => "completed",
             PrintJobAction::Fail { .. } => "marked failed",
             PrintJobAction::Reprint { .. } => "reprinted",
+            PrintJobAction::FailureCause { .. } => "given a cause of failure",
             PrintJobAction::MoveUp => "moved up the queue",
             PrintJobAction::PickedUp { .. } => "picked up",
         }

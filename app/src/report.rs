@@ -236,6 +236,26 @@ pub struct RejectionRow {
     pub jobs: u64,
 }
 
+/// How often a cause was given for a failed print.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FailureRow {
+    /// The cause's key (`detached`, `warping`, …) or `none` when none was given yet.
+    pub cause: String,
+    pub label: String,
+    pub jobs: u64,
+}
+
+/// A printer's prints that ended (completed or failed) and how many failed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PrinterFailureRow {
+    pub printer: String,
+    pub prints: u64,
+    pub failed: u64,
+    pub failed_pct: f64,
+}
+
 /// The lab's overview by week or month, newest last.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -249,6 +269,11 @@ pub struct LabOverview {
     /// Over all the periods shown.
     pub materials: Vec<MaterialRow>,
     pub rejections: Vec<RejectionRow>,
+    /// Failed prints by cause, and each printer's failure rate.
+    #[serde(default)]
+    pub failures: Vec<FailureRow>,
+    #[serde(default)]
+    pub printer_failures: Vec<PrinterFailureRow>,
 }
 
 impl LabOverview {
@@ -315,6 +340,33 @@ impl LabOverview {
                     .rejections
                     .iter()
                     .map(|row| vec![row.reason.clone(), row.label.clone(), row.jobs.to_string()])
+                    .collect(),
+            },
+            Table {
+                name: "failures".into(),
+                title: "Causes of failed prints".into(),
+                columns: cols(&["cause", "label", "jobs"]),
+                rows: self
+                    .failures
+                    .iter()
+                    .map(|row| vec![row.cause.clone(), row.label.clone(), row.jobs.to_string()])
+                    .collect(),
+            },
+            Table {
+                name: "printer_failures".into(),
+                title: "Failure rate by printer".into(),
+                columns: cols(&["printer", "prints", "failed", "failed_pct"]),
+                rows: self
+                    .printer_failures
+                    .iter()
+                    .map(|row| {
+                        vec![
+                            row.printer.clone(),
+                            row.prints.to_string(),
+                            row.failed.to_string(),
+                            fixed(row.failed_pct, 1),
+                        ]
+                    })
                     .collect(),
             },
             per_period(

@@ -143,6 +143,18 @@ fn Job(
             <textarea name="note" id="job-note" maxlength="1000" rows="3"></textarea>
         }
     };
+    let failure_cause = || {
+        view! {
+            <label for="job-cause">"What made it fail"</label>
+            <select name="cause" id="job-cause" data-testid="failure-cause">
+                {crate::lab::FAILURE_CAUSES.iter().map(|(key, label)| view! {
+                    <option value=*key>{*label}</option>
+                }).collect_view()}
+            </select>
+            <label for="job-cause-note">"Note (needed for “Something else”)"</label>
+            <input name="note" id="job-cause-note" maxlength="300"/>
+        }
+    };
     let steps = match status {
         PrintJobStatus::Uploaded => view! {
             {step_form(act, id.clone(), "approve", "Approve", approve())}
@@ -167,6 +179,7 @@ fn Job(
         }
         .into_any(),
         PrintJobStatus::PrintFailed if replaced_by.is_none() => view! {
+            {step_form(act, id.clone(), "failure_cause", "Record why it failed", failure_cause())}
             {step_form(act, id.clone(), "reprint", "Reprint", view! {
                 <label for="job-reprint-note">"Note (optional): what changes this time"</label>
                 <textarea name="note" id="job-reprint-note" maxlength="1000" rows="2"></textarea>
@@ -174,7 +187,9 @@ fn Job(
             {step_form(act, id.clone(), "reject", "Reject", reject())}
         }
         .into_any(),
-        PrintJobStatus::PrintFailed => ().into_any(),
+        PrintJobStatus::PrintFailed => {
+            step_form(act, id.clone(), "failure_cause", "Record why it failed", failure_cause()).into_any()
+        }
         PrintJobStatus::Completed => step_form(
             act,
             id.clone(),

@@ -197,6 +197,19 @@ fn Overview(report: LabOverview) -> impl IntoView {
             (name.to_string(), row.jobs as f64, row.jobs.to_string())
         })
         .collect();
+    let failures = report
+        .failures
+        .iter()
+        .map(|row| (row.label.clone(), row.jobs as f64, row.jobs.to_string()))
+        .collect();
+    let printer_failures = report
+        .printer_failures
+        .iter()
+        .map(|row| {
+            let text = format!("{:.0} % · {} of {} prints", plain(row.failed_pct), row.failed, row.prints);
+            (row.printer.clone(), row.failed_pct, text)
+        })
+        .collect();
     // Shop and lab stack into one column when they are paid in the same currency.
     let revenue_charts = match report.shop_currency == report.lab_currency {
         true => vec![(
@@ -242,6 +255,10 @@ fn Overview(report: LabOverview) -> impl IntoView {
                 columns=turnaround format=|h| format!("{} h", fixed(h, 1)) test_id="overview-turnaround"/>
             <h3>"Why jobs were rejected"</h3>
             <BarList title="Rejection reasons".into() rows=rejections test_id="overview-rejections"/>
+            <h3>"Why prints failed"</h3>
+            <BarList title="Causes of failed prints".into() rows=failures test_id="overview-failures"/>
+            <h3>"Failure rate by printer"</h3>
+            <BarList title="Share of each printer's prints that failed".into() rows=printer_failures test_id="overview-printer-failures"/>
             <h3>"Revenue"</h3>
             {revenue_charts}
         </section>

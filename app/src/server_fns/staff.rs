@@ -17,7 +17,7 @@ mod job_action {
     use crate::error::AppError;
 
     /// Does `action` (`mark_reviewed`, `approve`, `reject`, `start_printing`,
-    /// `send_to_printer`, `move_up`, `complete`, `fail`, `reprint`, `picked_up`) to the
+    /// `send_to_printer`, `move_up`, `complete`, `fail`, `failure_cause`, `reprint`, `picked_up`) to the
     /// job; back to its page. Rejection reasons
     /// come as one checkbox each (`reason_file`, `reason_size`, …), so the form
     /// works without JavaScript.
@@ -37,6 +37,7 @@ mod job_action {
         #[server(default)] reason_detail: String,
         #[server(default)] reason_supports: String,
         #[server(default)] reason_rules: String,
+        #[server(default)] cause: String,
     ) -> Result<(), AppError> {
         use crate::print_job::PrintJobAction;
         let (backend, request) = crate::backend::from_context()?;
@@ -68,6 +69,7 @@ mod job_action {
                 "complete" => PrintJobAction::Complete,
                 "fail" => PrintJobAction::Fail { reason },
                 "reprint" => PrintJobAction::Reprint { note },
+                "failure_cause" => PrintJobAction::FailureCause { cause, note },
                 "move_up" => PrintJobAction::MoveUp,
                 "picked_up" => PrintJobAction::PickedUp { payment },
                 _ => {

@@ -184,6 +184,15 @@ pub async fn act_as(
             };
             (PrintJobStatus::Printing, details)
         }
+        PrintJobAction::FailureCause { cause, note } => {
+            if from != PrintJobStatus::PrintFailed {
+                return Err(ActionError::NotNow { from: from.label(), action: action.past_tense() });
+            }
+            let details = failure_cause(cause, note)?;
+            add_event(&mut tx, job_id, now, (actor, "failure_cause"), (Some(from), from), &details).await?;
+            tx.commit().await?;
+            return Ok(from);
+        }
         PrintJobAction::MoveUp => {
             if from != PrintJobStatus::ReadyToPrint {
                 return Err(ActionError::NotNow { from: from.label(), action: action.past_tense() });
@@ -348,4 +357,25 @@ async fn tell_student(
     };
     outbox::enqueue(tx, &mail).await?;
     Ok(())
+}
+
+/// A cause of failure as the log says it ("Cause: Warping. The corner lifted."),
+/// the words the overview counts it by.
+fn failure_cause(cause: &str, note: &str) -> Result<String, ActionError> {
+    let label = app::lab::FAILURE_CAUSES
+        .iter()
+        .find(|(key, _)| *key == cause)
+        .map(|(_, label)| *label)
+        .ok_or_else(|| invalid("cause", "Pick what made it fail."))?;
+    let note = note.trim();
+    if note.chars().count() > 300 {
+        return Err(invalid("note", "Keep the note under 300 characters."));
+    }
+    if cause == "other" && note.is_empty() {
+        return Err(invalid("note", "Say what made it fail."));
+    }
+    Ok(match note {
+        "" => format!("Cause: {label}."),
+        note => format!("Cause: {label}. {note}"),
+    })
 }

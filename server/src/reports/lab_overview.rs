@@ -1,7 +1,8 @@
 //! The lab's overview for staff: by week or month, what was submitted and
 //! where it stands now, what was printed (grams, hours, by method and
-//! colour), how long from upload to pickup, why jobs were turned away, and
-//! what the shop and the lab took in.
+//! colour), how long from upload to pickup, why jobs were turned away, why
+//! prints failed and on which printers (`failures`), and what the shop and
+//! the lab took in.
 //!
 //! Read from the print jobs, their immutable event log and the orders' log:
 //! a step counts in the period its event happened.
@@ -86,6 +87,7 @@ pub async fn overview(
     .bind(end)
     .fetch_all(pool)
     .await?;
+    let (failures, printer_failures) = crate::reports::failures::failures(db, start, end).await?;
     Ok(LabOverview {
         grain,
         time_zone: config.lab_time_zone.clone(),
@@ -94,6 +96,8 @@ pub async fn overview(
         periods: period_rows(&periods, &submitted, &steps, &payments),
         materials: materials(steps.iter().filter(|step| step.to == PrintJobStatus::Completed)),
         rejections: rejections(steps.iter().filter(|step| step.to == PrintJobStatus::Rejected)),
+        failures,
+        printer_failures,
     })
 }
 

@@ -624,3 +624,57 @@ pub async fn a_printer_in_maintenance_is_planned_nothing_and_its_log_says_so(kin
     })
     .await;
 }
+
+pub async fn a_failed_print_gets_its_cause_and_the_overview_counts_it(kind: Kind) {
+    with_app(kind, |app| async move {
+        let cookie = staff_cookie(&app).await;
+        let job = ready_job(&app, &cookie, virtual_printer::gcode(5, 0)).await;
+        let started = act(&app, &cookie, &format!("id={job}&action=start_printing&printer=Ender")).await;
+        assert_eq!(started.status, StatusCode::OK, "{}", started.text());
+        let early = act(&app, &cookie, &format!("id={job}&action=failure_cause&cause=warping")).await;
+        assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY, "only a failed print has a cause");
+        let failed = act(&app, &cookie, &format!("id={job}&action=fail&reason=Lifted+at+a+corner")).await;
+        assert_eq!(failed.status, StatusCode::OK, "{}", failed.text());
+
+        // Refused, and nothing is logged: a cause not on the list, "something else" without a note.
+        for (form, field) in [
+            (format!("id={job}&action=failure_cause&cause=gremlins"), "cause"),
+            (format!("id={job}&action=failure_cause&cause=other"), "note"),
+            (format!("id={job}&action=failure_cause&cause=warping&note={}", "x".repeat(301)), "note"),
+        ] {
+            let refused = act(&app, &cookie, &form).await;
+            assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{form}: {}", refused.text());
+            assert!(refused.text().contains(&format!("\"field\":\"{field}\"")), "{}", refused.text());
+        }
+        assert!(!kinds(&page(&app, &cookie, &job).await).iter().any(|(kind, _)| kind == "failure_cause"));
+
+        let given = act(&app, &cookie, &format!("id={job}&action=failure_cause&cause=adhesion")).await;
+        assert_eq!(given.status, StatusCode::OK, "{}", given.text());
+        // Changed their mind: the last cause given is the one counted.
+        let given =
+            act(&app, &cookie, &format!("id={job}&action=failure_cause&cause=warping&note=+Corner+lifted+")).await;
+        assert_eq!(given.status, StatusCode::OK, "{}", given.text());
+        let after = page(&app, &cookie, &job).await;
+        assert_eq!(after["status"], "PrintFailed", "a cause does not move the job");
+        let logged: Vec<&str> = after["events"].as_array().unwrap().iter().filter_map(|e| e["details"].as_str()).collect();
+        assert!(logged.contains(&"Cause: Warping. Corner lifted"), "{logged:?}");
+
+        // The overview counts it by cause and by printer, and so does its CSV.
+        let overview = call(&app, "staff_overview", "grain=week&periods=1", Some(&cookie), None).await.json();
+        let jobs_for = |cause: &str| {
+            overview["failures"].as_array().unwrap().iter().find(|row| row["cause"] == cause).unwrap()["jobs"].clone()
+        };
+        assert_eq!((jobs_for("warping"), jobs_for("adhesion"), jobs_for("none")), (1.into(), 0.into(), 0.into()));
+        assert_eq!(
+            overview["printer_failures"],
+            serde_json::json!([{ "printer": "No printer named", "prints": 1, "failed": 1, "failed_pct": 100.0 }]),
+            "a print run by hand names no printer of the lab's"
+        );
+        let csv = app.get("/staff/reports/failures.csv?grain=week&periods=1", Some(&cookie)).await;
+        assert_eq!(csv.status, StatusCode::OK);
+        assert!(csv.text().contains("warping,Warping,1"), "{}", csv.text());
+        let rates = app.get("/staff/reports/printer_failures.csv?grain=week&periods=1", Some(&cookie)).await.text();
+        assert!(rates.contains("No printer named,1,1,100.0"), "{rates}");
+    })
+    .await;
+}
