@@ -162,6 +162,32 @@ pub const REJECTION_REASONS: [(&str, &str); 5] = [
     ("rules", "It is not something the lab's rules allow us to print."),
 ];
 
+/// The instant estimate of a model before it is submitted, by the lab's
+/// price book (`POST /api/lab/estimate`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LabEstimate {
+    pub copies: u32,
+    /// Plastic for all copies, model and supports, g.
+    pub weight_g: f64,
+    /// Of which supports, g.
+    pub support_g: f64,
+    /// Print time for all copies, each rounded up as the lab quotes it, h.
+    pub print_hours: f64,
+    pub price_cents: u64,
+    pub currency: String,
+    /// One copy's size as sent (x, y, z), mm.
+    pub size_mm: [f64; 3],
+    /// Whether a printer of that method in the lab takes it (turned a
+    /// quarter if need be); `None` when the lab lists none.
+    pub fits: Option<bool>,
+    /// What the student should know, in plain words.
+    pub warnings: Vec<String>,
+}
+
+/// The most copies one submission asks for.
+pub const MAX_COPIES: u32 = 20;
+
 /// What made a print fail, as staff pick it on a failed job's page
 /// (`other` wants a note). Each is counted on the lab overview.
 pub const FAILURE_CAUSES: [(&str, &str); 8] = [

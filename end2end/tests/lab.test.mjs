@@ -108,6 +108,14 @@ test('a student submits, the open dashboard shows it live, staff approve, the st
   await student.page.selectOption('[data-testid="lab-method"]', 'filament');
   await student.page.selectOption('[data-testid="lab-color"]', 'Blue');
   await student.page.setInputFiles('[data-testid="lab-file"]', { name: 'gear.stl', mimeType: 'model/stl', buffer: boxStl([30, 30, 8]) });
+  // The estimate shows under the file before anything is submitted.
+  await student.page.waitForSelector('[data-testid="lab-estimate-figures"]', { timeout: 15_000 });
+  assert.match(await student.page.textContent('[data-testid="lab-estimate-figures"]'), /About \d+ g · \d+\.\d h · 3\.00 USD — 30 × 30 × 8 mm/);
+  for (const width of [1280, 390]) {
+    await student.page.setViewportSize({ width, height: 900 });
+    await student.page.screenshot({ path: `test-results/lab-estimate-${width}.png`, fullPage: true });
+  }
+  await student.page.setViewportSize({ width: 1280, height: 900 });
   await student.page.click('[data-testid="lab-submit"]');
   await student.page.waitForFunction(() => document.querySelector('[data-testid="lab-acknowledged-error"]')?.textContent.includes('printing rules'));
   await student.page.check('[data-testid="lab-acknowledged"]');

@@ -49,6 +49,13 @@ fn SubmitForm(options: LabOptions) -> impl IntoView {
         None => None,
     };
     let method = RwSignal::new(PrintMethod::Filament);
+    // The instant estimate of the chosen file, asked again when the method changes.
+    let estimate = RwSignal::new(None::<Result<crate::lab::LabEstimate, String>>);
+    let estimating = RwSignal::new(false);
+    let ask = move || {
+        #[cfg(feature = "hydrate")]
+        ask_estimate(method.get_untracked(), estimate, estimating);
+    };
     let checking = options.clone();
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
@@ -109,7 +116,8 @@ fn SubmitForm(options: LabOptions) -> impl IntoView {
                     <label for="lab-method">"Print method"</label>
                     <select id="lab-method" name="method" data-testid="lab-method"
                         on:change=move |event| {
-                            method.set(PrintMethod::parse(&event_target_value(&event)).unwrap_or(PrintMethod::Filament))
+                            method.set(PrintMethod::parse(&event_target_value(&event)).unwrap_or(PrintMethod::Filament));
+                            ask();
                         }>
                         {PrintMethod::ALL.map(|m| view! { <option value=m.as_str()>{m.label()}</option> }).collect_view()}
                     </select>
@@ -132,9 +140,11 @@ fn SubmitForm(options: LabOptions) -> impl IntoView {
             </div>
             <div class="field">
                 <label for="lab-file">"Model file"</label>
-                <input id="lab-file" name="file" type="file" accept=".stl,.obj,.3mf" data-testid="lab-file"/>
+                <input id="lab-file" name="file" type="file" accept=".stl,.obj,.3mf" data-testid="lab-file"
+                    on:change=move |_| ask()/>
                 <p class="hint">{format!("STL, OBJ or 3MF in millimetres, up to {} MB.", options.max_model_mb)}</p>
                 <p class="field-error" role="alert" data-testid="lab-file-error">{field_error("file")}</p>
+                <EstimateView estimate estimating/>
             </div>
             <div class="field">
                 <label class="check">
@@ -149,6 +159,85 @@ fn SubmitForm(options: LabOptions) -> impl IntoView {
             </button>
         </form>
     }
+}
+
+/// The chosen file's instant estimate, or why there is none.
+#[component]
+fn EstimateView(
+    estimate: RwSignal<Option<Result<crate::lab::LabEstimate, String>>>,
+    estimating: RwSignal<bool>,
+) -> impl IntoView {
+    view! {
+        <div class="lab-estimate" aria-live="polite" data-testid="lab-estimate">
+            {move || match estimate.get() {
+                _ if estimating.get() => view! { <p class="hint">"Estimating…"</p> }.into_any(),
+                None => ().into_any(),
+                Some(Err(reason)) => view! { <p class="field-error">{reason}</p> }.into_any(),
+                Some(Ok(found)) => {
+                    let [x, y, z] = found.size_mm;
+                    view! {
+                        <p data-testid="lab-estimate-figures">
+                            <strong>{format!(
+                                "About {:.0} g · {:.1} h · {} {}",
+                                found.weight_g, found.print_hours, money(found.price_cents), found.currency
+                            )}</strong>
+                            {format!(" — {x:.0} × {y:.0} × {z:.0} mm, by the lab's price book; staff confirm the price.")}
+                        </p>
+                        <ul class="warnings" data-testid="lab-estimate-warnings">
+                            {found.warnings.into_iter().map(|warning| view! { <li>{warning}</li> }).collect_view()}
+                        </ul>
+                    }
+                    .into_any()
+                }
+            }}
+        </div>
+    }
+}
+
+/// Asks the server for the chosen file's estimate (`POST /api/lab/estimate`).
+#[cfg(feature = "hydrate")]
+fn ask_estimate(
+    method: PrintMethod,
+    estimate: RwSignal<Option<Result<crate::lab::LabEstimate, String>>>,
+    estimating: RwSignal<bool>,
+) {
+    use wasm_bindgen::JsCast;
+    let Some(file) = document()
+        .get_element_by_id("lab-file")
+        .and_then(|input| input.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .and_then(|input| input.files())
+        .and_then(|files| files.get(0))
+    else {
+        estimate.set(None);
+        return;
+    };
+    let Ok(data) = web_sys::FormData::new() else { return };
+    if data.append_with_blob_and_filename("file", &file, &file.name()).is_err()
+        || data.append_with_str("method", method.as_str()).is_err()
+    {
+        return;
+    }
+    estimating.set(true);
+    leptos::task::spawn_local(async move {
+        let answer = match gloo_net::http::Request::post("/api/lab/estimate").body(data) {
+            Ok(request) => request.send().await,
+            Err(error) => Err(error),
+        };
+        let found = match answer {
+            Ok(reply) if reply.ok() => {
+                reply.json::<crate::lab::LabEstimate>().await.map_err(|e| e.to_string())
+            }
+            Ok(reply) => Err(reply
+                .json::<serde_json::Value>()
+                .await
+                .ok()
+                .and_then(|body| body["error"].as_str().map(str::to_string))
+                .unwrap_or_else(|| "This file could not be estimated.".into())),
+            Err(_) => Err("The estimate could not be reached; you can still submit.".into()),
+        };
+        estimating.set(false);
+        estimate.set(Some(found));
+    });
 }
 
 /// The form's fields, checked by the server's rules, and its data to send.

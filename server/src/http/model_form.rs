@@ -101,6 +101,32 @@ pub async fn read_lab_fields(
     Ok((file, submission))
 }
 
+/// The lab's estimate form: `file`, `method` and optional `copies` (1 by default).
+pub async fn read_estimate_fields(
+    form: multer::Multipart<'_>,
+    config: &Config,
+) -> Result<(ModelFile, app::lab::PrintMethod, u32), FormError> {
+    let (file, fields) = read_parts(form, config).await?;
+    let (mut method, mut copies) = (None, 1);
+    for (name, value) in fields {
+        match name.as_str() {
+            "method" => {
+                method = Some(
+                    app::lab::PrintMethod::parse(&value)
+                        .ok_or_else(|| invalid("method", "expected filament or resin"))?,
+                )
+            }
+            "copies" => {
+                copies = value.trim().parse().map_err(|_| {
+                    invalid("copies", format!("Ask for 1 to {} copies.", app::lab::MAX_COPIES))
+                })?
+            }
+            _ => return Err(unknown(&name)),
+        }
+    }
+    Ok((file, method.ok_or_else(|| invalid("method", "expected filament or resin"))?, copies))
+}
+
 /// Staff's sliced-file form: the job's `id` and its `file` (G-code or 3MF,
 /// up to the model size limit); the name is checked by the caller.
 pub async fn read_sliced_fields(

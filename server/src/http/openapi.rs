@@ -52,6 +52,7 @@ use utoipa::OpenApi;
         crate::http::shop::orders::order_file,
         crate::http::payments::stripe_webhook,
         crate::http::lab::submit,
+        crate::http::lab::estimate,
         crate::http::lab::show,
         crate::http::lab::confirm,
         crate::http::lab::file,
@@ -151,6 +152,19 @@ pub struct LabSubmission {
     /// STL, OBJ or 3MF.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
+}
+
+/// The multipart form of the lab's instant estimate.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct LabEstimateForm {
+    /// STL, OBJ or 3MF.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// `filament` or `resin`.
+    method: String,
+    /// 1 to 20; 1 if left out.
+    copies: Option<u32>,
 }
 
 #[cfg(test)]

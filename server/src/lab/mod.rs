@@ -3,6 +3,7 @@
 //! to print, and "Open in slicer".
 
 pub mod actions;
+pub mod estimate;
 pub mod events;
 pub mod folders;
 pub mod open_in_slicer;

@@ -717,3 +717,123 @@ pub async fn a_student_whose_link_ran_out_gets_a_fresh_one(kind: Kind) {
     })
     .await;
 }
+
+/// `POST /api/lab/estimate`: the instant estimate before submitting, priced
+/// by the lab's book for the copies asked, with plain warnings; bad input
+/// is a 422 naming the field, and nothing is kept.
+pub async fn a_student_sees_the_estimate_before_submitting(kind: Kind) {
+    with_app(kind, |app| async move {
+        let stl = box_stl();
+        let estimate = |parts: Vec<(&'static str, Option<&'static str>, Vec<u8>)>| {
+            let app = &app;
+            async move {
+                let parts: Vec<(&str, Option<&str>, &[u8])> =
+                    parts.iter().map(|(name, file, bytes)| (*name, *file, bytes.as_slice())).collect();
+                app.post_multipart("/api/lab/estimate", &parts).await
+            }
+        };
+        let one =
+            estimate(vec![("file", Some("box.stl"), stl.clone()), ("method", None, b"filament".to_vec())])
+                .await;
+        assert_eq!(one.status, StatusCode::OK, "{}", one.text());
+        let one = one.json();
+        let grams = one["weight_g"].as_f64().unwrap();
+        assert!(grams > 2.0 && grams < 5.0, "a 20 × 20 × 10 mm box: {one}");
+        assert_eq!(
+            (one["copies"].as_u64(), one["price_cents"].as_u64()),
+            (Some(1), Some(300)),
+            "the lab's minimum"
+        );
+        assert_eq!(one["size_mm"], json!([20.0, 20.0, 10.0]));
+        assert!(one["fits"].is_null(), "the lab lists no printers yet: {one}");
+        assert_eq!(one["warnings"], json!([]), "{one}");
+
+        // Twenty copies: twenty times the plastic and the time, priced by the gram.
+        let many = estimate(vec![
+            ("file", Some("box.stl"), stl.clone()),
+            ("method", None, b"filament".to_vec()),
+            ("copies", None, b"20".to_vec()),
+        ])
+        .await
+        .json();
+        assert!((many["weight_g"].as_f64().unwrap() - 20.0 * grams).abs() < 1e-6, "{many}");
+        let hours = one["print_hours"].as_f64().unwrap();
+        assert!((many["print_hours"].as_f64().unwrap() - 20.0 * hours).abs() < 1e-6, "{many}");
+        // $0.10 a gram: cents = grams × 10, rounded.
+        assert_eq!(many["price_cents"].as_u64().unwrap(), (20.0 * grams * 10.0).round() as u64, "{many}");
+
+        // With a printer in the lab: too big for it, and walls too thin, said plainly.
+        let ender = memoreez::printers::store::NewPrinter {
+            name: "Ender".into(),
+            method: app::lab::PrintMethod::Filament,
+            build_mm: [220.0, 220.0, 250.0],
+            material: "PLA".into(),
+            colour: "Black".into(),
+            connection: memoreez::printers::store::Connection::Manual,
+        };
+        memoreez::printers::store::add(&app.state.db, &super::staff::staff_session(&app).await, ender)
+            .await
+            .unwrap();
+        let plate = geometry::io::stl::write_binary(&geometry::shapes::cuboid([0.0; 3], [300.0, 30.0, 0.5]));
+        let big =
+            estimate(vec![("file", Some("plate.stl"), plate), ("method", None, b"filament".to_vec())]).await;
+        assert_eq!(big.status, StatusCode::OK, "{}", big.text());
+        let big = big.json();
+        assert_eq!(big["fits"], false, "{big}");
+        let warnings = big["warnings"].to_string();
+        assert!(warnings.contains("too big for every Filament"), "{warnings}");
+        assert!(warnings.contains("thinner than 0.8 mm"), "{warnings}");
+        let small =
+            estimate(vec![("file", Some("box.stl"), stl.clone()), ("method", None, b"filament".to_vec())])
+                .await;
+        assert_eq!(small.json()["fits"], true);
+
+        // Refused with the field named; nothing is kept.
+        let jobs_before = app.count("print_jobs").await;
+        for (parts, field) in [
+            (
+                vec![
+                    ("file", Some("box.stl"), stl.clone()),
+                    ("method", None, b"filament".to_vec()),
+                    ("copies", None, b"0".to_vec()),
+                ],
+                "copies",
+            ),
+            (
+                vec![
+                    ("file", Some("box.stl"), stl.clone()),
+                    ("method", None, b"filament".to_vec()),
+                    ("copies", None, b"500".to_vec()),
+                ],
+                "copies",
+            ),
+            (vec![("file", Some("box.stl"), stl.clone()), ("method", None, b"clay".to_vec())], "method"),
+            (vec![("file", Some("box.stl"), stl.clone())], "method"),
+            (
+                vec![
+                    ("file", Some("notes.stl"), b"not a model".to_vec()),
+                    ("method", None, b"filament".to_vec()),
+                ],
+                "file",
+            ),
+            (
+                vec![
+                    ("file", Some("box.stl"), stl.clone()),
+                    ("method", None, b"filament".to_vec()),
+                    ("colour", None, b"red".to_vec()),
+                ],
+                "form",
+            ),
+        ] {
+            let refused = estimate(parts).await;
+            assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {}", refused.text());
+            assert!(
+                refused.text().contains(&format!("\"field\":\"{field}\"")),
+                "{field}: {}",
+                refused.text()
+            );
+        }
+        assert_eq!(app.count("print_jobs").await, jobs_before);
+    })
+    .await;
+}

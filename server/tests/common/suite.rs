@@ -1303,6 +1303,10 @@ macro_rules! database_suite {
             common::lab::a_student_whose_link_ran_out_gets_a_fresh_one($kind).await
         }
         #[tokio::test]
+        async fn a_student_sees_the_estimate_before_submitting() {
+            common::lab::a_student_sees_the_estimate_before_submitting($kind).await
+        }
+        #[tokio::test]
         async fn a_failed_print_gets_its_cause_and_the_overview_counts_it() {
             common::printers::a_failed_print_gets_its_cause_and_the_overview_counts_it($kind).await
         }

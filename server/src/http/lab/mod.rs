@@ -30,6 +30,7 @@ pub fn router() -> axum::Router<AppState> {
     use axum::routing::{get, post};
     axum::Router::new()
         .route("/api/lab/submissions", post(submit))
+        .route("/api/lab/estimate", post(estimate))
         .route("/api/lab/jobs/{id}", get(show))
         .route("/api/lab/jobs/{id}/confirm", post(confirm))
         .route("/api/lab/jobs/{id}/files/{file}", get(file))
@@ -71,6 +72,38 @@ pub async fn submit(
         [(http::header::LOCATION, url.clone())],
         Json(Submitted { id: submitted.id, status: "Uploaded".into(), url }),
     ))
+}
+
+/// `POST /api/lab/estimate`, multipart: `file` (STL, OBJ or 3MF), `method`
+/// (`filament` or `resin`) and optional `copies` (1–20, default 1) → `200`
+/// the instant estimate by the lab's price book, with plain warnings;
+/// `422 {"error", "field"}` for a file that is not a printable model or a
+/// wrong field. Nothing is kept.
+#[utoipa::path(post, path = "/api/lab/estimate", tag = "lab",
+    request_body(content = crate::http::openapi::LabEstimateForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "The estimate: grams, hours, price, whether a printer takes it, warnings", body = app::lab::LabEstimate),
+        (status = 400, description = "Not a multipart form", body = crate::http::error::ErrorBody),
+        (status = 413, description = "Over the size limit", body = crate::http::error::ErrorBody),
+        (status = 415, description = "Not multipart/form-data", body = crate::http::error::ErrorBody),
+        (status = 422, description = "A field that cannot be used, or a file that is not a printable model", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Over a limit; see Retry-After", body = crate::http::error::ErrorBody),
+    ))]
+pub async fn estimate(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<app::lab::LabEstimate>, ApiError> {
+    let boundary = crate::http::model_form::boundary(&headers)?;
+    let form = multer::Multipart::new(body.into_data_stream(), boundary);
+    let (file, method, copies) = crate::http::model_form::read_estimate_fields(form, &state.config).await?;
+    let volumes = crate::printers::store::list(&state.db)
+        .await?
+        .into_iter()
+        .filter(|printer| printer.spec.method == method)
+        .map(|printer| printer.spec.build_mm)
+        .collect();
+    Ok(Json(crate::lab::estimate::estimate(&state.lab(), file, method, copies, volumes).await?))
 }
 
 /// A submission taken: the job, its first status, and the student's page.

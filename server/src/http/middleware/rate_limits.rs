@@ -155,6 +155,8 @@ pub fn cost(method: &Method, path: &str) -> Cost {
         app::server_fns::creations::ExploreMore::PATH,
         app::server_fns::creations::RetryConcept::PATH,
         app::server_fns::creations::SelectConcept::PATH,
+        app::server_fns::creations::MakeAnotherVersion::PATH,
+        app::server_fns::creations::RefineVersion::PATH,
     ];
     let expensive_fns = [
         app::server_fns::shop::StartQuote::PATH,
@@ -177,10 +179,12 @@ pub fn cost(method: &Method, path: &str) -> Cost {
         | ["api", "creations", "upload"]
         | ["api", "creations", _, "concepts"]
         | ["api", "creations", _, "concepts", _, "retry"]
-        | ["api", "creations", _, "select"] => Cost::Generation,
+        | ["api", "creations", _, "select"]
+        | ["api", "creations", _, "versions"]
+        | ["api", "creations", _, "versions", _, "refine"] => Cost::Generation,
         ["api", "creations", _, "studio", "quote"]
         | ["api", "quotes"]
-        | ["api", "lab", "submissions"]
+        | ["api", "lab", "submissions" | "estimate"]
         // Each one writes an event: an address cannot fill a job's log.
         | ["api", "lab", "slicer-openings"]
         | ["api", "orders"] => Cost::Expensive,
@@ -213,7 +217,7 @@ pub fn heavy(method: &Method, path: &str) -> bool {
             | (&Method::POST, ["api", "creations", "upload"])
             | (&Method::POST, ["api", "creations", _, "studio", "quote"])
             | (&Method::POST, ["api", "quotes" | "orders"])
-            | (&Method::POST, ["api", "lab", "submissions"])
+            | (&Method::POST, ["api", "lab", "submissions" | "estimate"])
     )
 }
 
@@ -303,6 +307,9 @@ mod tests {
         assert_eq!(cost(&post, "/api/creations/abc/studio/quote"), Cost::Expensive);
         assert_eq!(cost(&post, "/api/quotes"), Cost::Expensive);
         assert_eq!(cost(&post, "/api/lab/submissions"), Cost::Expensive);
+        assert_eq!(cost(&post, "/api/lab/estimate"), Cost::Expensive);
+        assert_eq!(cost(&post, "/api/creations/abc/versions"), Cost::Generation);
+        assert_eq!(cost(&post, "/api/creations/abc/versions/j1/refine"), Cost::Generation);
         assert_eq!(cost(&post, app::server_fns::shop::StartQuote::PATH), Cost::Expensive);
         assert_eq!(cost(&post, app::server_fns::staff::StaffSignIn::PATH), Cost::SignIn);
         // Reads, streams and the workers' own API are free.
@@ -325,6 +332,7 @@ mod tests {
         assert!(heavy(&post, "/api/creations/upload"));
         assert!(heavy(&post, "/api/orders"));
         assert!(heavy(&post, "/api/lab/submissions"));
+        assert!(heavy(&post, "/api/lab/estimate"));
         assert!(heavy(&post, app::server_fns::shop::PriceKeepsake::PATH));
         assert!(heavy(&post, app::server_fns::shop::PlaceOrder::PATH));
         assert!(!heavy(&get, "/"));
