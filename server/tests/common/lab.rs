@@ -787,6 +787,25 @@ pub async fn a_student_sees_the_estimate_before_submitting(kind: Kind) {
             estimate(vec![("file", Some("box.stl"), stl.clone()), ("method", None, b"filament".to_vec())])
                 .await;
         assert_eq!(small.json()["fits"], true);
+        // A pyramid standing on its point: its sides overhang, so it needs supports.
+        let point_down = geometry::Mesh {
+            vertices: vec![
+                [15.0, 15.0, 0.0],
+                [0.0, 0.0, 10.0],
+                [30.0, 0.0, 10.0],
+                [30.0, 30.0, 10.0],
+                [0.0, 30.0, 10.0],
+            ],
+            triangles: vec![[1, 2, 3], [1, 3, 4], [0, 2, 1], [0, 3, 2], [0, 4, 3], [0, 1, 4]],
+        };
+        let pyramid = geometry::io::stl::write_binary(&point_down);
+        let hanging =
+            estimate(vec![("file", Some("pyramid.stl"), pyramid), ("method", None, b"filament".to_vec())])
+                .await;
+        assert_eq!(hanging.status, StatusCode::OK, "{}", hanging.text());
+        let hanging = hanging.json();
+        assert!(hanging["support_g"].as_f64().unwrap() > 0.5, "{hanging}");
+        assert!(hanging["warnings"].to_string().contains("It needs supports"), "{hanging}");
 
         // Refused with the field named; nothing is kept.
         let jobs_before = app.count("print_jobs").await;
