@@ -154,7 +154,7 @@ pub async fn view(
     creation_id: &str,
     quote: impl Fn(queue::JobView) -> QuoteProgress,
 ) -> Result<StudioView, StudioError> {
-    let made = model3d::view(&cx.db, creation_id, false).await?;
+    let made = model3d::view(&cx.db, creation_id).await?;
     let saved = saved(&cx.db, creation_id).await?;
     let ready = made.mesh_url.is_some();
     let model_height_mm =

@@ -224,11 +224,7 @@ async fn current(db: &Db, creation_id: &str) -> Result<Option<Current>, sqlx::Er
 
 /// The form a mesh job makes (a job from before the choice: a plaque).
 async fn form_of(db: &Db, job_id: &str) -> Result<app::model::KeepsakeForm, sqlx::Error> {
-    let payload = queue::view(db, job_id).await?.map(|job| job.payload);
-    Ok(payload
-        .and_then(|payload| serde_json::from_value::<MeshJob>(payload).ok())
-        .map(|job| job.form)
-        .unwrap_or_default())
+    Ok(queue::view(db, job_id).await?.and_then(|job| versions::form_of(&job)).unwrap_or_default())
 }
 
 /// The creation's chosen concept, if any.
@@ -236,9 +232,26 @@ pub async fn selected(db: &Db, creation_id: &str) -> Result<Option<u32>, sqlx::E
     Ok(current(db, creation_id).await?.and_then(|current| current.index))
 }
 
-/// The model page's view of the creation's model; `makes_forms`: whether
-/// the image → 3D maker makes the form a customer picks.
-pub async fn view(db: &Db, creation_id: &str, makes_forms: bool) -> Result<ModelView, ModelError> {
+/// The model page's view of the creation's model with every version made;
+/// `makes_forms`: whether the image → 3D maker makes the form a customer picks.
+pub async fn view_with_versions(
+    db: &Db,
+    creation_id: &str,
+    makes_forms: bool,
+) -> Result<ModelView, ModelError> {
+    let mut view = view(db, creation_id).await?;
+    let versions = versions::list(db, creation_id, &view.job_id, makes_forms).await?;
+    if let Some(job) = queue::view(db, &view.job_id).await? {
+        view.another = versions::another(&versions, &job, makes_forms);
+    }
+    view.versions = versions;
+    Ok(view)
+}
+
+/// The creation's model as the studio and an order read it: its title,
+/// where its making is and its files, without the versions (no
+/// `versions`, nothing `another` offers), which only the model page shows.
+pub async fn view(db: &Db, creation_id: &str) -> Result<ModelView, ModelError> {
     let current = current(db, creation_id).await?.ok_or(ModelError::NotFound)?;
     let job = queue::view(db, &current.job_id).await?.ok_or(ModelError::NotFound)?;
     let (title, source) = match (current.index, current.kind) {
@@ -251,8 +264,6 @@ pub async fn view(db: &Db, creation_id: &str, makes_forms: bool) -> Result<Model
     };
     let status = current.status;
     let done = (status == JobStatus::Done).then(|| mesh_done(creation_id));
-    let versions = versions::list(db, creation_id, &current.job_id, makes_forms).await?;
-    let another = versions::another(&versions, &job, makes_forms);
     Ok(ModelView {
         creation_id: creation_id.to_string(),
         title,
@@ -264,8 +275,8 @@ pub async fn view(db: &Db, creation_id: &str, makes_forms: bool) -> Result<Model
         mesh_url: done.as_ref().map(|d| d.mesh_url.clone()),
         thumbnail_url: done.map(|d| d.thumbnail_url),
         error: job.error.filter(|_| status == JobStatus::Failed),
-        another,
-        versions,
+        versions: Vec::new(),
+        another: app::model::Another::Nothing,
     })
 }
 

@@ -70,6 +70,14 @@ fn made(job: &JobView) -> Made {
     }
 }
 
+/// The form a design's model job was asked for; `None` for another kind of job.
+pub(super) fn form_of(job: &JobView) -> Option<KeepsakeForm> {
+    match made(job) {
+        Made::Design(mesh) => Some(mesh.form),
+        _ => None,
+    }
+}
+
 /// A text → 3D preview's task at its service, once it is made.
 fn preview_task(job: &JobView) -> Option<String> {
     let result = job.result.as_ref().filter(|_| JobStatus::from_row(&job.status) == JobStatus::Done)?;

@@ -129,7 +129,7 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Json<app::model::ModelView>, ApiError> {
     owned_creation(&state, &visitor, &id).await?;
-    Ok(Json(model3d::view(&state.db, &id, state.models.makes_forms()).await?))
+    Ok(Json(model3d::view_with_versions(&state.db, &id, state.models.makes_forms()).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

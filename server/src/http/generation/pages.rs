@@ -92,7 +92,7 @@ impl Creations for AppState {
 
     async fn model(&self, request: &Parts, id: &str) -> Result<ModelView, AppError> {
         self.creation(request, id).await?;
-        model3d::view(&self.db, id, self.models.makes_forms()).await.map_err(AppError::from)
+        model3d::view_with_versions(&self.db, id, self.models.makes_forms()).await.map_err(AppError::from)
     }
 
     async fn make_another_version(

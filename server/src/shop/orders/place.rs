@@ -91,7 +91,7 @@ async fn priced_keepsake(
     if priced_sha256.as_deref() != Some(built.sha256.as_str()) {
         return Err(OrderError::Changed);
     }
-    let title = crate::generation::model3d::view(&cx.db, creation_id, false)
+    let title = crate::generation::model3d::view(&cx.db, creation_id)
         .await
         .map(|made| made.title)
         .unwrap_or_else(|_| DEFAULT_TITLE.into());
