@@ -73,6 +73,9 @@ pub struct Submission {
     pub printer: String,
     #[serde(default)]
     pub notes: String,
+    /// How many copies to print, as typed (1 to [`MAX_COPIES`]; empty: one).
+    #[serde(default)]
+    pub copies: String,
     /// The lab's terms were ticked.
     pub acknowledged: bool,
 }
@@ -88,14 +91,26 @@ pub struct CheckedSubmission {
     pub color: String,
     pub printer: String,
     pub notes: String,
+    /// 1 to [`MAX_COPIES`].
+    pub copies: u32,
 }
 
 /// Longest note a student may leave for staff.
 pub const NOTES_MAX_CHARS: usize = 1000;
 
 /// The names the form's fields have, in the order they are checked.
-pub const FIELDS: [&str; 9] =
-    ["name", "email", "discipline", "class_number", "method", "color", "printer", "notes", "acknowledged"];
+pub const FIELDS: [&str; 10] = [
+    "name",
+    "email",
+    "discipline",
+    "class_number",
+    "method",
+    "color",
+    "printer",
+    "copies",
+    "notes",
+    "acknowledged",
+];
 
 impl Submission {
     /// Sets a field from the form by its name; `false` for a name the form does not have.
@@ -109,6 +124,7 @@ impl Submission {
             "color" => self.color = value,
             "printer" => self.printer = value,
             "notes" => self.notes = value,
+            "copies" => self.copies = value,
             // A ticked checkbox sends "on" (or whatever its value is); an unticked one nothing.
             "acknowledged" => self.acknowledged = !matches!(value.trim(), "" | "false" | "0" | "off"),
             _ => return false,
@@ -138,6 +154,7 @@ impl Submission {
             "" => String::new(),
             printer => line("printer", "the printer", printer)?,
         };
+        let copies = copies(&self.copies)?;
         let notes = self.notes.trim().to_string();
         if notes.chars().count() > NOTES_MAX_CHARS {
             return Err(invalid("notes", format!("Notes can be at most {NOTES_MAX_CHARS} characters.")));
@@ -145,8 +162,25 @@ impl Submission {
         if !self.acknowledged {
             return Err(invalid("acknowledged", "Please confirm you have read the lab's printing rules."));
         }
-        Ok(CheckedSubmission { name, email, discipline, class_number, method, color, printer, notes })
+        Ok(CheckedSubmission { name, email, discipline, class_number, method, color, printer, notes, copies })
     }
+}
+
+/// The copies asked for, as typed: empty is one.
+pub fn copies(typed: &str) -> Result<u32, AppError> {
+    match typed.trim() {
+        "" => Ok(1),
+        typed => typed
+            .parse::<u32>()
+            .ok()
+            .filter(|copies| (1..=MAX_COPIES).contains(copies))
+            .ok_or_else(|| invalid("copies", format!("Ask for 1 to {MAX_COPIES} copies."))),
+    }
+}
+
+/// "3 copies", "1 copy".
+pub fn copies_label(copies: u32) -> String {
+    if copies == 1 { "1 copy".into() } else { format!("{copies} copies") }
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> AppError {
@@ -213,6 +247,10 @@ pub fn rejection_in_brief(key: &str) -> Option<&'static str> {
     })
 }
 
+fn one() -> u32 {
+    1
+}
+
 /// The student's own view of their job.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -223,6 +261,9 @@ pub struct StudentPrintJob {
     pub method: PrintMethod,
     pub color: String,
     pub file_name: String,
+    /// How many copies it prints; the weight, time and price are for all of them.
+    #[serde(default = "one")]
+    pub copies: u32,
     pub weight_g: Option<f64>,
     /// Print time as the lab quotes it (rounded up to half hours).
     pub print_hours: Option<f64>,
@@ -282,6 +323,7 @@ mod tests {
             color: "light blue".into(),
             printer: String::new(),
             notes: "Please print flat side down.".into(),
+            copies: " 3 ".into(),
             acknowledged: true,
         }
     }
@@ -291,12 +333,15 @@ mod tests {
         let checked = filled().checked(&options()).unwrap();
         assert_eq!(checked.name, "Ada Lovelace");
         assert_eq!((checked.method, checked.color.as_str()), (PrintMethod::Filament, "Light Blue"));
+        assert_eq!(checked.copies, 3);
+        let one = Submission { copies: String::new(), ..filled() };
+        assert_eq!(one.checked(&options()).unwrap().copies, 1, "no copies typed: one");
     }
 
     #[test]
     fn each_wrong_field_is_named() {
         type Slip = fn(&mut Submission);
-        let cases: [(Slip, &str); 9] = [
+        let cases: [(Slip, &str); 12] = [
             (|s| s.name = " ".into(), "name"),
             (|s| s.email = "ada".into(), "email"),
             (|s| s.discipline.clear(), "discipline"),
@@ -305,6 +350,9 @@ mod tests {
             // A resin colour is not offered for filament.
             (|s| s.color = "Grey".into(), "color"),
             (|s| s.printer = "a\u{7}b".into(), "printer"),
+            (|s| s.copies = "0".into(), "copies"),
+            (|s| s.copies = "500".into(), "copies"),
+            (|s| s.copies = "two".into(), "copies"),
             (|s| s.notes = "n".repeat(NOTES_MAX_CHARS + 1), "notes"),
             (|s| s.acknowledged = false, "acknowledged"),
         ];

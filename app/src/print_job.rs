@@ -33,6 +33,16 @@ impl PrintJobStatus {
         PrintJobStatus::Rejected,
     ];
 
+    /// The statuses a job waits or works in: the staff board's columns.
+    /// The others (Completed, PaidPickedUp, Rejected) are done with.
+    pub const ACTIVE: [PrintJobStatus; 5] = [
+        PrintJobStatus::Uploaded,
+        PrintJobStatus::Pending,
+        PrintJobStatus::ReadyToPrint,
+        PrintJobStatus::Printing,
+        PrintJobStatus::PrintFailed,
+    ];
+
     /// The name kept in the database, which is also the job's folder in storage.
     pub fn as_str(self) -> &'static str {
         match self {

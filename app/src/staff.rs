@@ -59,8 +59,11 @@ pub struct PrintJobCard {
     pub method: String,
     pub color: String,
     pub notes: String,
-    pub quantity: i64,
+    /// How many copies the job prints (a shop order's quantity).
+    pub copies: u32,
+    /// All copies, model and supports, g.
     pub weight_g: Option<f64>,
+    /// All copies, h.
     pub print_hours: Option<f64>,
     pub price_cents: Option<i64>,
     pub currency: Option<String>,
@@ -92,6 +95,25 @@ pub struct Queue {
     /// The lab's printers, each with what it is doing.
     #[serde(default)]
     pub printers: Vec<PrinterCard>,
+    /// The board, when no status was asked: a column per active status
+    /// ([`crate::print_job::PrintJobStatus::ACTIVE`]), in queue order.
+    #[serde(default)]
+    pub board: Vec<QueueColumn>,
+}
+
+/// One column of the staff's board: its status's jobs (the first
+/// [`QueueColumn::MOST`]) and how many there are in all.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QueueColumn {
+    pub status: crate::print_job::PrintJobStatus,
+    pub jobs: Vec<PrintJobCard>,
+    pub total: i64,
+}
+
+impl QueueColumn {
+    /// Most cards a column shows; the rest are on the status's own list.
+    pub const MOST: usize = 50;
 }
 
 /// One entry of a job's event log.
@@ -138,6 +160,9 @@ pub struct PrintJobPage {
     /// A shop order's job: printing it at Slant 3D instead (none for a student's).
     #[serde(default)]
     pub outside: Option<PrintOutside>,
+    /// The printer's camera picture of the print as it ended (a signed link).
+    #[serde(default)]
+    pub snapshot_url: Option<String>,
 }
 
 /// Printing a shop order at an outside print service (Slant 3D), who ship it
@@ -233,9 +258,15 @@ pub struct PrinterCard {
     /// to it); `None` in service.
     #[serde(default)]
     pub maintenance: Option<String>,
-    /// Its log, newest first: maintenance in and out.
+    /// Its log, newest first: maintenance in and out, its camera set or removed.
     #[serde(default)]
     pub log: Vec<PrinterLogLine>,
+    /// Where its camera's still picture is read when a print on it ends.
+    #[serde(default)]
+    pub snapshot_url: Option<String>,
+    /// When the print on it should be done, by the printer's own estimate (lab time zone).
+    #[serde(default)]
+    pub done_around: Option<String>,
 }
 
 /// One line of a printer's log.

@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,6 +112,10 @@ test('a student submits, the open dashboard shows it live, staff approve, the st
   // The estimate shows under the file before anything is submitted.
   await student.page.waitForSelector('[data-testid="lab-estimate-figures"]', { timeout: 15_000 });
   assert.match(await student.page.textContent('[data-testid="lab-estimate-figures"]'), /About \d+ g · \d+\.\d h · 3\.00 USD — 30 × 30 × 8 mm/);
+  // Two copies: the estimate is asked again, for both.
+  await student.page.fill('[data-testid="lab-copies"]', '2');
+  await student.page.press('[data-testid="lab-copies"]', 'Tab');
+  await student.page.waitForFunction(() => document.querySelector('[data-testid="lab-estimate-figures"]')?.textContent.includes('for 2 copies'), null, { timeout: 15_000 });
   for (const width of [1280, 390]) {
     await student.page.setViewportSize({ width, height: 900 });
     await student.page.screenshot({ path: `test-results/lab-estimate-${width}.png`, fullPage: true });
@@ -122,12 +127,13 @@ test('a student submits, the open dashboard shows it live, staff approve, the st
   await student.page.click('[data-testid="lab-submit"]');
   await student.page.waitForURL(/\/lab\/jobs\/[a-z0-9]+\?t=/, { timeout: 30_000 });
   await student.page.waitForSelector('[data-testid="lab-job-status"][data-status="Uploaded"]');
+  assert.match(await student.page.textContent('[data-testid="lab-job-details"]'), /Grace Hopper · Filament \(FDM\) · Blue · 2 copies/);
 
   // The open dashboard shows the card within moments, NEW, with a chime.
   const started = Date.now();
   await staff.page.waitForSelector('[data-testid="job-card"] [data-testid="new-badge"]', { timeout: 5_000 });
   const seenAfter = Date.now() - started;
-  assert.match(await staff.page.textContent('[data-testid="job-card"]'), /Grace Hopper.*filament Blue/s);
+  assert.match(await staff.page.textContent('[data-testid="job-card"]'), /Grace Hopper.*2 × filament Blue/s);
   await staff.page.waitForSelector('[data-testid="live-bar"][data-chimes="1"]');
   console.log(`the dashboard showed the submission ${seenAfter} ms after the student's page loaded`);
   await staff.page.screenshot({ path: 'test-results/lab-dashboard.png', fullPage: true });
@@ -250,6 +256,27 @@ test('staff add an OctoPrint printer, send a job to it, and watch it print live 
     await staff.page.waitForSelector('[data-testid="printer"][data-name="MK4 blue"][data-state="idle"]', { timeout: 60_000 });
     assert.ok(!(await staff.page.content()).includes(octoprint.key), 'the key is never shown');
 
+    // Its camera: a local server serving a JPEG (drawn by the browser's own canvas).
+    const jpeg = Buffer.from((await staff.page.evaluate(() => {
+      const canvas = Object.assign(document.createElement('canvas'), { width: 320, height: 240 });
+      const g = canvas.getContext('2d');
+      g.fillStyle = '#2f5d50'; g.fillRect(0, 0, 320, 240);
+      g.fillStyle = '#f6d365'; g.fillRect(110, 90, 100, 60);
+      return canvas.toDataURL('image/jpeg', 0.8);
+    })).split(',')[1], 'base64');
+    const camera = createHttpServer((_, response) => { response.writeHead(200, { 'content-type': 'image/jpeg' }); response.end(jpeg); });
+    await new Promise((done) => camera.listen(0, '127.0.0.1', done));
+    const cameraUrl = `http://127.0.0.1:${camera.address().port}/snapshot.jpg`;
+    await staff.page.waitForSelector('html[data-hydrated="true"]');
+    const printerCard = staff.page.locator('[data-testid="printer"][data-name="MK4 blue"]');
+    await printerCard.locator('[data-testid="camera"] summary').click();
+    await printerCard.locator('[data-testid="set-camera"] input[name="snapshot_url"]').fill('not a camera');
+    await printerCard.locator('[data-testid="set-camera"] button').click();
+    await staff.page.waitForFunction(() => /snapshot address/.test(document.querySelector('[data-testid="printer"][data-name="MK4 blue"] [data-testid="set-camera"] .form-error')?.textContent ?? ''), null, { timeout: 15_000 });
+    await printerCard.locator('[data-testid="set-camera"] input[name="snapshot_url"]').fill(cameraUrl);
+    await printerCard.locator('[data-testid="set-camera"] button').click();
+    await staff.page.waitForFunction((url) => document.querySelector('[data-testid="printer"][data-name="MK4 blue"] [data-testid="camera-url"]')?.textContent.includes(url), cameraUrl, { timeout: 15_000 });
+
     // A student's job, sliced by the lab, approved, and accepted by the student.
     const form = new FormData();
     for (const [name, value] of Object.entries({ name: 'Ada Lovelace', email: 'ada@example.edu', discipline: 'Mathematics', class_number: 'MA 1', method: 'filament', color: 'Blue', acknowledged: 'true' })) form.append(name, value);
@@ -288,8 +315,12 @@ test('staff add an OctoPrint printer, send a job to it, and watch it print live 
     await staff.page.screenshot({ path: 'test-results/printer-progress.png', fullPage: true });
     await student.page.screenshot({ path: 'test-results/printer-progress-student.png', fullPage: true });
 
-    // Done on the printer: Completed on both pages, by themselves.
+    // Done on the printer: Completed on both pages, by themselves, and the
+    // printer's camera pictured it for staff (and the student's email).
     await staff.page.waitForSelector('[data-testid="job-status"][data-status="Completed"]', { timeout: 60_000 });
+    await staff.page.waitForFunction(() => document.querySelector('[data-testid="snapshot"] img')?.naturalWidth === 320, null, { timeout: 15_000 });
+    await staff.page.screenshot({ path: 'test-results/printer-snapshot.png', fullPage: true });
+    camera.close();
     await student.page.waitForSelector('[data-testid="lab-job-status"][data-status="Completed"]', { timeout: 15_000 });
     assert.match(await staff.page.textContent('[data-testid="job-events"]'), /Printing on MK4 blue.*completed by printer/s);
     await waitForMail(`bracket.stl (job ${submitted.id}) is printing now`);

@@ -51,14 +51,30 @@ test('staff set the password from the setup link, sign in, see a shop order queu
   await page.fill('#password', 'correct horse battery');
   await page.click('[data-testid="staff-sign-in"] button');
   await page.waitForSelector('[data-testid="staff-home"]', { timeout: 15_000 });
-  // The order waits in "Ready to print" with the shop and NEW badges and its picture.
-  assert.equal(await page.getAttribute('[data-testid="queue-tabs"] a.current', 'data-status'), 'ReadyToPrint');
-  assert.equal(await page.getAttribute('[data-testid="queue-tabs"] a.current', 'data-count'), '1');
-  const card = page.locator('[data-testid="job-card"]');
+  // The board: a column per active status; the order waits in "Ready to
+  // print" with the shop and NEW badges and its picture.
+  const columns = await page.$$eval('[data-testid="board-column"]', (all) => all.map((c) => `${c.dataset.status}:${c.dataset.count}`));
+  assert.deepEqual(columns, ['Uploaded:0', 'Pending:0', 'ReadyToPrint:1', 'Printing:0', 'PrintFailed:0']);
+  const card = page.locator('[data-testid="board-column"][data-status="ReadyToPrint"] [data-testid="job-card"]');
   assert.equal(await card.count(), 1);
   assert.match(await card.textContent(), /shop.*NEW.*Ada Lovelace/s);
   await page.waitForFunction(() => document.querySelector('[data-testid="job-card"] img')?.naturalWidth > 0);
-  await page.screenshot({ path: 'test-results/staff-queue.png', fullPage: true });
+  // The staff bar on every staff page, the queue marked as where we are;
+  // the board uses a wide screen and stacks on a phone, with no sideways scroll.
+  assert.equal(await page.getAttribute('[data-testid="staff-nav"] a[aria-current="page"]', 'href'), '/staff');
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    const boxes = await page.$$eval('[data-testid="board-column"]', (all) => all.map((c) => c.getBoundingClientRect().top));
+    if (width === 1280) assert.equal(new Set(boxes).size, 1, `five columns side by side: ${boxes}`);
+    else assert.equal(new Set(boxes).size, 5, `one column under another: ${boxes}`);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scroll');
+    await page.screenshot({ path: `test-results/staff-queue-${width}.png`, fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+  // The keyboard reaches the bar's links in order.
+  await page.focus('[data-testid="queue-link"]');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'printers-link');
   // Its page: steps allowed now, each written to the log; the customer's order follows.
   await page.click('[data-testid="job-link"]');
   await page.waitForSelector('[data-testid="job-status"][data-status="ReadyToPrint"]');

@@ -81,6 +81,21 @@ impl PrusaSlicer {
         cancel: &AtomicBool,
         report: Progress<'_>,
     ) -> Result<Slice, SliceError> {
+        self.slice_copies(model, material, 1, (cancel, report))
+    }
+
+    /// Slices `copies` of `model` on one plate: PrusaSlicer's own
+    /// `--duplicate` arranges them on the bed, so the G-code prints them all
+    /// and its figures are theirs together. Copies that do not fit the bed
+    /// are refused by the slicer, with its reason ("Objects could not fit on
+    /// the bed").
+    pub fn slice_copies(
+        &self,
+        model: &Path,
+        material: Material,
+        copies: u32,
+        (cancel, report): (&AtomicBool, Progress<'_>),
+    ) -> Result<Slice, SliceError> {
         let profile = material.profile().ok_or(SliceError::NotFilament("resin"))?;
         let folder = tempfile::tempdir()?;
         let gcode = folder.path().join("model.gcode");
@@ -94,6 +109,13 @@ impl PrusaSlicer {
             .arg(profiles.join("printer.ini"))
             .arg("--load")
             .arg(profiles.join(profile))
+            // Each copy labelled in the G-code: a printer server's cancel-object
+            // feature can then stop one copy that fails and finish the rest.
+            .args(if copies > 1 {
+                vec!["--duplicate".to_string(), copies.to_string(), "--gcode-label-objects".to_string()]
+            } else {
+                vec![]
+            })
             .arg(model)
             .arg("-o")
             .arg(&gcode)

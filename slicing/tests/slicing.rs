@@ -73,3 +73,41 @@ fn the_slicers_own_progress_is_reported_as_it_goes() {
     }
     assert_eq!(heard.last().map(|(p, s)| (*p, s.as_str())), Some((90, "Exporting G-code")), "{heard:?}");
 }
+
+/// `PrusaSlicer::slice_copies` lays out every copy on one plate, each
+/// labelled: three blocks print about three blocks' plastic; copies that
+/// cannot share the bed are refused with the slicer's reason.
+#[test]
+fn copies_are_arranged_on_one_plate_or_refused() {
+    use slicing::prusa::{PrusaSlicer, SliceError};
+    use std::sync::atomic::AtomicBool;
+
+    let dir = tempfile::tempdir().unwrap();
+    let stl = dir.path().join("block.stl");
+    std::fs::write(&stl, geometry::io::stl::write_binary(&cuboid([0.0; 3], [20.0, 20.0, 10.0]))).unwrap();
+    let slicer = PrusaSlicer {
+        binary: std::env::var("MEMOREEZ_PRUSA_SLICER").unwrap_or_else(|_| "prusa-slicer".into()).into(),
+        ..Default::default()
+    };
+    let never = AtomicBool::new(false);
+    let report: slicing::prusa::Progress<'_> = &|_, _| {};
+    let quiet = (&never, report);
+    let pla = slicing::material::Material::Pla;
+    let one = slicer.slice_copies(&stl, pla, 1, quiet).unwrap();
+    let three = slicer.slice_copies(&stl, pla, 3, quiet).unwrap();
+    let ratio = three.summary.slicer_total_g.unwrap() / one.summary.slicer_total_g.unwrap();
+    assert!((2.7..3.3).contains(&ratio), "three blocks: {ratio} × one");
+    let gcode = std::fs::read_to_string(&three.gcode).unwrap();
+    let mut labels: Vec<&str> =
+        gcode.lines().filter_map(|line| line.strip_prefix("; printing object ")).collect();
+    labels.sort();
+    labels.dedup();
+    assert_eq!(labels.len(), 3, "{labels:?}");
+
+    let wide = dir.path().join("wide.stl");
+    std::fs::write(&wide, geometry::io::stl::write_binary(&cuboid([0.0; 3], [150.0, 150.0, 2.0]))).unwrap();
+    match slicer.slice_copies(&wide, pla, 4, quiet) {
+        Err(SliceError::Failed(reason)) => assert!(reason.contains("could not fit on the bed"), "{reason}"),
+        other => panic!("four 150 mm plates on one bed: {other:?}"),
+    }
+}

@@ -75,6 +75,14 @@ pub trait Staff: Send + Sync {
         id: &str,
         note: Option<String>,
     ) -> Result<(), AppError>;
+    /// Sets the printer's camera snapshot address as typed (`Some`; empty
+    /// removes it), or as its OctoPrint's webcam settings name it (`None`).
+    async fn staff_printer_camera(
+        &self,
+        request: &Parts,
+        id: &str,
+        typed: Option<String>,
+    ) -> Result<(), AppError>;
     /// The outbox, for signed-in staff ([`AppError::SignInNeeded`] otherwise).
     async fn staff_outbox(&self, request: &Parts) -> Result<Vec<crate::staff::OutboxLine>, AppError>;
 }

@@ -9,6 +9,7 @@ pub mod live_stream;
 pub mod loaded;
 pub mod model_file;
 pub mod staff_live;
+pub mod staff_nav;
 #[cfg(feature = "hydrate")]
 mod studio_live;
 pub mod studio_view;

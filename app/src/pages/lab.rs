@@ -132,7 +132,17 @@ fn SubmitForm(options: LabOptions) -> impl IntoView {
                     <p class="field-error" role="alert" data-testid="lab-color-error">{field_error("color")}</p>
                 </div>
             </div>
-            {text("printer", "Printer (optional)", "text", "off")}
+            <div class="field-row">
+                {text("printer", "Printer (optional)", "text", "off")}
+                <div class="field">
+                    <label for="lab-copies">"Copies"</label>
+                    <input id="lab-copies" name="copies" type="number" min="1" max=crate::lab::MAX_COPIES value="1"
+                        inputmode="numeric" data-testid="lab-copies" aria-describedby="lab-copies-error"
+                        aria-invalid=move || field_error("copies")().map(|_| "true")
+                        on:change=move |_| ask()/>
+                    <p class="field-error" role="alert" id="lab-copies-error" data-testid="lab-copies-error">{field_error("copies")}</p>
+                </div>
+            </div>
             <div class="field">
                 <label for="lab-notes">"Notes for staff (optional)"</label>
                 <textarea id="lab-notes" name="notes" rows="3" maxlength="1000" data-testid="lab-notes"></textarea>
@@ -181,6 +191,7 @@ fn EstimateView(
                                 "About {:.0} g · {:.1} h · {} {}",
                                 found.weight_g, found.print_hours, money(found.price_cents), found.currency
                             )}</strong>
+                            {(found.copies > 1).then(|| format!(" for {} copies", found.copies))}
                             {format!(" — {x:.0} × {y:.0} × {z:.0} mm, by the lab's price book; staff confirm the price.")}
                         </p>
                         <ul class="warnings" data-testid="lab-estimate-warnings">
@@ -212,8 +223,16 @@ fn ask_estimate(
         return;
     };
     let Ok(data) = web_sys::FormData::new() else { return };
+    let copies = document()
+        .get_element_by_id("lab-copies")
+        .and_then(|input| input.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .map(|input| input.value())
+        .unwrap_or_default();
+    // Copies the form would refuse are said by the form, on submitting; the estimate is of one.
+    let copies = crate::lab::copies(&copies).unwrap_or(1);
     if data.append_with_blob_and_filename("file", &file, &file.name()).is_err()
         || data.append_with_str("method", method.as_str()).is_err()
+        || data.append_with_str("copies", &copies.to_string()).is_err()
     {
         return;
     }
@@ -322,8 +341,9 @@ fn StudentJobView(
     let quoted = price.clone().map(|price| {
         let grams = job.weight_g.map(|g| format!("{g:.1} g")).unwrap_or_default();
         let hours = job.print_hours.map(|h| format!("{h} h")).unwrap_or_default();
+        let all = if job.copies > 1 { format!(", all {} copies", job.copies) } else { String::new() };
         view! {
-            <p data-testid="lab-price">"Price: "<strong>{price}</strong>{format!(" ({grams}, about {hours} of printing)")}</p>
+            <p data-testid="lab-price">"Price: "<strong>{price}</strong>{format!(" ({grams}, about {hours} of printing{all})")}</p>
         }
     });
     let next = match job.status {
@@ -366,7 +386,13 @@ fn StudentJobView(
         </section>
         <section class="card lab-job">
             {job.thumbnail_url.clone().map(|src| view! { <img src=src alt="Your model" width="192" height="192"/> })}
-            <p>{format!("{} · {} · {}", job.name, job.method.label(), job.color)}</p>
+            <p data-testid="lab-job-details">{format!(
+                "{} · {} · {} · {}",
+                job.name,
+                job.method.label(),
+                job.color,
+                crate::lab::copies_label(job.copies)
+            )}</p>
             {quoted}
             <p data-testid="lab-next">{next}</p>
             {job.on_printer.clone().filter(|_| job.status == PrintJobStatus::Printing).map(|on| view! {

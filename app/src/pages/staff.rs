@@ -12,7 +12,9 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::loaded::loaded_page;
 use crate::components::staff_live::{LabFeed, LiveBar};
+use crate::components::staff_nav::StaffNav;
 use crate::error::AppError;
+use crate::print_job::PrintJobStatus;
 use crate::server_fns::staff::{
     StaffSetup, StaffSignIn, StaffSignOut, staff_outbox, staff_queue, staff_status,
 };
@@ -120,13 +122,17 @@ pub fn StaffHomePage() -> impl IntoView {
 
 #[component]
 fn Dashboard(queue: Queue, feed: LabFeed) -> impl IntoView {
-    let Queue { read_at, tabs, showing, jobs, printers } = queue;
+    let Queue { read_at, tabs, showing, jobs, printers, board } = queue;
+    if !board.is_empty() {
+        return view! { <Board read_at tabs printers board feed/> }.into_any();
+    }
     let empty = jobs.is_empty();
     view! {
-        <Title text="Print queue · Memoreez"/>
+        <Title text=format!("{} · Print queue · Memoreez", showing.label())/>
+        <StaffNav current="/staff"/>
         <section class="hero">
-            <p class="eyebrow">"The print lab"</p>
-            <h1 data-testid="staff-home">"Print queue"</h1>
+            <p class="eyebrow"><a href="/staff" data-testid="board-link">"The print queue's board"</a></p>
+            <h1 data-testid="staff-home">{format!("Print queue: {}", showing.label().to_lowercase())}</h1>
             <LiveBar feed read_at/>
         </section>
         <nav class="tabs" aria-label="Statuses" data-testid="queue-tabs">
@@ -148,18 +154,79 @@ fn Dashboard(queue: Queue, feed: LabFeed) -> impl IntoView {
         <ul class="job-cards" data-testid="queue-jobs">
             {jobs.into_iter().map(|job| view! { <JobCardView job/> }).collect_view()}
         </ul>
-        <section class="card">
-            <p>
-                <a href="/staff/printers" data-testid="printers-link">"Printers"</a>" · "
-                <a href="/staff/overview" data-testid="overview-link">"Lab overview"</a>" · "
-                <a href="/staff/funnel" data-testid="funnel-link">"Shop funnel"</a>" · "
-                <a href="/staff/outbox">"Email outbox"</a>" · "
-                <a href="/lab/submit">"The students' submission form"</a>
-            </p>
+    }
+    .into_any()
+}
+
+/// The queue as a board: the printer strip, then a column per active
+/// status of compact cards in queue order; finished and rejected jobs are
+/// a link away. Columns side by side on a wide screen, one under another
+/// on a phone.
+#[component]
+fn Board(
+    read_at: String,
+    tabs: Vec<crate::staff::QueueTab>,
+    printers: Vec<crate::staff::PrinterCard>,
+    board: Vec<crate::staff::QueueColumn>,
+    feed: LabFeed,
+) -> impl IntoView {
+    let empty = board.iter().all(|column| column.total == 0);
+    let done_with = tabs
+        .into_iter()
+        .filter(|tab| !PrintJobStatus::ACTIVE.contains(&tab.status))
+        .map(|tab| {
+            view! {
+                <li>
+                    <a href=format!("/staff?status={}", tab.status.as_str()) data-status=tab.status.as_str() data-count=tab.jobs>
+                        {tab.status.label()}" "<span class="count">{tab.jobs}</span>
+                    </a>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <Title text="Print queue · Memoreez"/>
+        <StaffNav current="/staff"/>
+        <section class="hero board-hero">
+            <h1 data-testid="staff-home">"Print queue"</h1>
+            <LiveBar feed read_at/>
+        </section>
+        {(!printers.is_empty()).then(|| view! { <PrinterStrip printers/> })}
+        <Show when=move || empty>
+            <p class="card" data-testid="queue-empty">"Nothing is waiting or printing right now."</p>
+        </Show>
+        <div class="board" data-testid="board">
+            {board.into_iter().map(|column| view! { <BoardColumn column/> }).collect_view()}
+        </div>
+        <nav class="board-done" aria-label="Jobs done with" data-testid="board-done">
+            <ul>{done_with}</ul>
             <p class="hint">
-                "A shop order that ships can be sent out to Slant 3D from its job's page, once MEMOREEZ_SLANT3D_API_KEY is set."
+                <a href="/lab/submit">"The students' submission form"</a>
+                " · A shop order that ships can be sent out to Slant 3D from its job's page, once MEMOREEZ_SLANT3D_API_KEY is set."
             </p>
-            <SignOut/>
+        </nav>
+    }
+}
+
+/// One status's column: its heading with the count, and its compact cards.
+#[component]
+fn BoardColumn(column: crate::staff::QueueColumn) -> impl IntoView {
+    let status = column.status;
+    let heading_id = format!("column-{}", status.as_str());
+    let more = column.total - column.jobs.len() as i64;
+    view! {
+        <section class="board-column" aria-labelledby=heading_id.clone() data-testid="board-column"
+            data-status=status.as_str() data-count=column.total>
+            <h2 id=heading_id.clone()>
+                <a href=format!("/staff?status={}", status.as_str())>{status.label()}</a>
+                " "<span class="count">{column.total}</span>
+            </h2>
+            <ul class="board-cards">
+                {column.jobs.into_iter().map(|job| view! { <JobCardView job compact=true/> }).collect_view()}
+            </ul>
+            {(more > 0).then(|| view! {
+                <p class="hint"><a href=format!("/staff?status={}", status.as_str())>{format!("and {more} more")}</a></p>
+            })}
         </section>
     }
 }
@@ -172,17 +239,24 @@ fn PrinterStrip(printers: Vec<crate::staff::PrinterCard>) -> impl IntoView {
             <h2><a href="/staff/printers">"Printers"</a></h2>
             <ul class="printer-strip">
                 {printers.into_iter().map(|printer| {
+                    let pct = printer.progress.as_ref().and_then(|on| on.progress_pct).unwrap_or(0.0);
                     let job = printer.job.clone().map(|(id, name)| {
                         let progress = printer.progress.as_ref().map(|on| on.in_words()).unwrap_or_default();
-                        view! { " — "<a href=format!("/staff/jobs/{id}")>{name}</a>" "<span data-testid="strip-progress">{progress}</span> }
+                        view! {
+                            <a href=format!("/staff/jobs/{id}")>{name}</a>" "
+                            <span data-testid="strip-progress">{progress}</span>
+                            {printer.done_around.clone().map(|at| view! { " · "<span data-testid="strip-done-around">{format!("done around {at}")}</span> })}
+                            <progress max="100" value=pct aria-label="How far the print is"></progress>
+                        }
                     });
+                    let idle = job.is_none().then(|| view! { <span class="hint">{if printer.maintenance.is_some() { "in maintenance" } else { "no job" }}</span> });
                     let (name, shown_name) = (printer.name.clone(), printer.name);
                     let (state, shown_state) = (printer.state.clone(), printer.state);
                     view! {
                         <li data-name=name data-state=state.clone()>
-                            <strong>{shown_name}</strong>" "
-                            <span class=format!("badge printer-{state}")>{shown_state}</span>
-                            {job}
+                            <p><strong>{shown_name}</strong>" "
+                            <span class=format!("badge printer-{state}")>{shown_state}</span></p>
+                            <p>{job}{idle}</p>
                         </li>
                     }
                 }).collect_view()}
@@ -191,22 +265,25 @@ fn PrinterStrip(printers: Vec<crate::staff::PrinterCard>) -> impl IntoView {
     }
 }
 
+/// A job's card; `compact` (on the board): a smaller picture, no email or notes.
 #[component]
-pub(crate) fn JobCardView(job: PrintJobCard) -> impl IntoView {
+pub(crate) fn JobCardView(job: PrintJobCard, #[prop(optional)] compact: bool) -> impl IntoView {
     let price = job.price_cents.map(|cents| {
         format!("{} {}", crate::quote::money(cents.max(0) as u64), job.currency.clone().unwrap_or_default())
     });
+    let side = if compact { "48" } else { "96" };
+    let (email, notes) = if compact { (String::new(), String::new()) } else { (job.email, job.notes) };
     view! {
-        <li class="card job-card" data-testid="job-card" data-source=job.source.clone()>
-            {job.thumbnail_url.map(|src| view! { <img src=src alt="" width="96" height="96"/> })}
+        <li class="card job-card" class:compact=compact data-testid="job-card" data-source=job.source.clone()>
+            {job.thumbnail_url.map(|src| view! { <img src=src alt="" width=side height=side/> })}
             <div>
                 <p class="job-badges">
                     {(job.source == "shop").then(|| view! { <span class="badge shop" data-testid="shop-badge">"shop"</span> })}
                     {job.new.then(|| view! { <span class="badge new" data-testid="new-badge">"NEW"</span> })}
                 </p>
-                <p><a href=format!("/staff/jobs/{}", job.id) data-testid="job-link"><strong>{job.name}</strong></a>" "<span class="hint">{job.email}</span></p>
-                <p>{format!("{} × {} {}", job.quantity, job.method, job.color).trim().to_string()}</p>
-                <p class="hint">{job.notes}</p>
+                <p><a href=format!("/staff/jobs/{}", job.id) data-testid="job-link"><strong>{job.name}</strong></a>" "<span class="hint">{email}</span></p>
+                <p>{format!("{} × {} {}", job.copies, job.method, job.color).trim().to_string()}</p>
+                {(!notes.is_empty()).then(|| view! { <p class="hint">{notes}</p> })}
                 <p class="hint">
                     {job.weight_g.map(|g| format!("{g:.1} g · "))}
                     {job.print_hours.map(|h| format!("{h:.1} h · "))}
@@ -232,6 +309,7 @@ fn Outbox(outbox: Vec<OutboxLine>) -> impl IntoView {
     let empty = outbox.is_empty();
     view! {
         <Title text="Email outbox · Memoreez"/>
+        <StaffNav current="/staff/outbox"/>
         <section class="hero">
             <p class="eyebrow">"The print lab"</p>
             <h1>"Email outbox"</h1>
@@ -266,7 +344,6 @@ fn Outbox(outbox: Vec<OutboxLine>) -> impl IntoView {
                 </tbody>
             </table>
             </div>
-            <SignOut/>
         </section>
     }
 }

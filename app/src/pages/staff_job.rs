@@ -46,7 +46,7 @@ pub fn StaffJobPage() -> impl IntoView {
 
 /// The sliced file: upload one from the lab's own slicer, or slice the model here.
 #[component]
-fn SlicedFile(id: String, slice: ServerAction<StaffSlice>) -> impl IntoView {
+fn SlicedFile(id: String, copies: u32, slice: ServerAction<StaffSlice>) -> impl IntoView {
     // A plain form (a file goes with it); a refusal comes back in the URL.
     let upload_error = use_context::<ServerActionError>()
         .filter(|error| error.path() == StaffUploadSliced::PATH)
@@ -57,6 +57,12 @@ fn SlicedFile(id: String, slice: ServerAction<StaffSlice>) -> impl IntoView {
         <section class="card" data-testid="sliced-file">
             <h2>"The file to print"</h2>
             <p class="hint">"Upload the G-code (or sliced 3MF) you will print; from G-code the weight and time are read and become the job's."</p>
+            {(copies > 1).then(|| view! {
+                <p data-testid="sliced-copies"><strong>{format!(
+                    "The student asked for {copies} copies: the file to print holds all {copies} on one plate. \
+                     Slicing here arranges them for you."
+                )}</strong></p>
+            })}
             <form method="post" enctype="multipart/form-data" action=StaffUploadSliced::url() class="job-action" data-testid="upload-sliced">
                 <input type="hidden" name="id" value=id.clone()/>
                 <label for="sliced-file" class="visually-hidden">"The sliced file (G-code or 3MF)"</label>
@@ -111,6 +117,7 @@ fn Job(
         replaces,
         replaced_by,
         outside: outside_choice,
+        snapshot_url,
     } = page;
     let error = form_error(act);
     let id = card.id.clone();
@@ -122,11 +129,19 @@ fn Job(
         card.weight_g.map(|g| format!("{g:.1}")).unwrap_or_default(),
         card.print_hours.map(|h| format!("{h:.2}")).unwrap_or_default(),
     );
+    let card_copies = card.copies;
+    let (weight_label, hours_label) = match card.copies {
+        1 => ("Weight (g, model + supports)".to_string(), "Print time (h)".to_string()),
+        copies => (
+            format!("Weight of all {copies} copies (g, model + supports)"),
+            format!("Print time of all {copies} copies (h)"),
+        ),
+    };
     let approve = || {
         view! {
-            <label for="job-weight_g">"Weight (g, model + supports)"</label>
+            <label for="job-weight_g">{weight_label.clone()}</label>
             <input name="weight_g" id="job-weight_g" type="number" step="0.1" min="0.1" required value=weight data-testid="approve-weight"/>
-            <label for="job-print_hours">"Print time (h)"</label>
+            <label for="job-print_hours">{hours_label.clone()}</label>
             <input name="print_hours" id="job-print_hours" type="number" step="0.01" min="0.01" required value=hours data-testid="approve-hours"/>
             <p class="hint">"Priced with the lab's prices: time rounded up to the half hour, $3.00 at least."</p>
         }
@@ -214,6 +229,7 @@ fn Job(
         .map(|choice| view! { <PrintOutsideView id=id.clone() choice filament run=outside/> });
     view! {
         <Title text=format!("{} · Print job · Memoreez", card.name)/>
+        <crate::components::staff_nav::StaffNav current="/staff"/>
         <section class="hero">
             <p class="eyebrow"><a href=format!("/staff?status={}", status.as_str())>"Print queue"</a></p>
             <h1>{card.name.clone()}</h1>
@@ -230,6 +246,12 @@ fn Job(
                 </section>
             }
         })}
+        {snapshot_url.map(|src| view! {
+            <section class="card" data-testid="snapshot">
+                <h2>"The printer's camera"</h2>
+                <img class="snapshot" src=src alt="The print on its printer, as the print ended"/>
+            </section>
+        })}
         {replaces.map(|old| view! {
             <p class="hint" data-testid="replaces">"Reprint of "<a href=format!("/staff/jobs/{old}")>{format!("job {old}")}</a>", whose print failed."</p>
         })}
@@ -240,7 +262,7 @@ fn Job(
         {student.map(|student| view! { <Student student files=files.clone()/> })}
         // The file to print changes until it is sent to a printer.
         {(is_student && matches!(status, PrintJobStatus::Uploaded | PrintJobStatus::Pending | PrintJobStatus::ReadyToPrint))
-            .then(|| view! { <SlicedFile id=id_for_files.clone() slice/> })}
+            .then(|| view! { <SlicedFile id=id_for_files.clone() copies=card_copies slice/> })}
         <section class="card" data-testid="job-actions">
             <p>
                 <a class="button secondary" href=slicer_link data-testid="open-in-slicer">"Open in slicer"</a>

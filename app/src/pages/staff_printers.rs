@@ -10,9 +10,10 @@ use leptos_meta::Title;
 use crate::components::loaded::loaded_page;
 use crate::components::staff_live::{LabFeed, LiveBar};
 use crate::lab::PrintMethod;
-use crate::pages::staff::{SignOut, form_error};
+use crate::pages::staff::form_error;
 use crate::server_fns::staff::{
-    StaffAddPrinter, StaffEditPrinter, StaffPrinterMaintenance, StaffRemovePrinter, staff_printers,
+    StaffAddPrinter, StaffEditPrinter, StaffPrinterCamera, StaffPrinterMaintenance, StaffRemovePrinter,
+    staff_printers,
 };
 use crate::staff::{self as app_staff, PrinterCard, PrinterForm};
 
@@ -41,8 +42,8 @@ fn Printers(
     let read_at = printers.iter().filter_map(|printer| printer.read_at.clone()).max().unwrap_or_default();
     view! {
         <Title text="Printers · Memoreez"/>
+        <crate::components::staff_nav::StaffNav current="/staff/printers"/>
         <section class="hero">
-            <p class="eyebrow"><a href="/staff">"Print queue"</a></p>
             <h1 data-testid="printers-title">"Printers"</h1>
             <LiveBar feed read_at/>
         </section>
@@ -53,7 +54,6 @@ fn Printers(
             {printers.into_iter().map(|printer| view! { <PrinterView printer changed/> }).collect_view()}
         </ul>
         <AddPrinter add/>
-        <section class="card"><SignOut/></section>
     }
 }
 
@@ -105,6 +105,7 @@ fn PrinterView(printer: PrinterCard, changed: RwSignal<u32>) -> impl IntoView {
                 <progress max="100" value=pct></progress>
             })}
             <Maintenance id=id.clone() note=maintenance log changed/>
+            <Camera id=id.clone() url=printer.snapshot_url.clone() octoprint=printer.url.is_some() changed/>
             <ChangePrinter id form changed/>
         </li>
     }
@@ -171,6 +172,48 @@ fn Maintenance(
                 </ul>
             </details>
         })}
+    }
+}
+
+/// The printer's camera: the address of its still picture, typed or read
+/// from its OctoPrint; a picture is taken there when each print ends.
+#[component]
+fn Camera(id: String, url: Option<String>, octoprint: bool, changed: RwSignal<u32>) -> impl IntoView {
+    let set = ServerAction::<StaffPrinterCamera>::new();
+    let read = ServerAction::<StaffPrinterCamera>::new();
+    Effect::new(move |_| {
+        if matches!(set.value().get(), Some(Ok(()))) || matches!(read.value().get(), Some(Ok(()))) {
+            changed.update(|n| *n += 1);
+        }
+    });
+    let (set_error, read_error) = (form_error(set), form_error(read));
+    let field_id = format!("printer-{id}-camera");
+    let set_id = id.clone();
+    let summary = match &url {
+        Some(_) => "Camera: a picture as each print ends",
+        None => "Add a camera",
+    };
+    view! {
+        <details class="printer-change" data-testid="camera">
+            <summary>{summary}</summary>
+            {url.clone().map(|url| view! { <p class="hint camera-url" data-testid="camera-url">"Snapshot from "{url}</p> })}
+            <ActionForm action=set attr:class="staff-form" attr:data-testid="set-camera">
+                <input type="hidden" name="id" value=set_id/>
+                <label for=field_id.clone()>"Snapshot address (serves one JPEG or PNG; leave empty for no camera)"</label>
+                <input id=field_id name="snapshot_url" type="text" inputmode="url" maxlength="500" value=url.unwrap_or_default()
+                    placeholder="http://printer-1.lab:8080/?action=snapshot"/>
+                <p class="form-error" role="alert">{set_error}</p>
+                <button type="submit" class="button secondary">"Save the camera"</button>
+            </ActionForm>
+            {octoprint.then(|| view! {
+                <ActionForm action=read attr:class="job-action" attr:data-testid="camera-from-octoprint">
+                    <input type="hidden" name="id" value=id/>
+                    <input type="hidden" name="from_octoprint" value="true"/>
+                    <button type="submit" class="button secondary">"Read it from OctoPrint"</button>
+                    <p class="form-error" role="alert">{read_error}</p>
+                </ActionForm>
+            })}
+        </details>
     }
 }
 

@@ -28,14 +28,19 @@ fn csv_link(table: &str, query: &[(&str, &str)]) -> String {
 
 /// A report's heading and the links between the staff's pages.
 #[component]
-fn ReportHero(eyebrow: &'static str, title: &'static str, lede: &'static str) -> impl IntoView {
+fn ReportHero(
+    current: &'static str,
+    eyebrow: &'static str,
+    title: &'static str,
+    lede: &'static str,
+) -> impl IntoView {
     view! {
         <Title text=format!("{title} · Memoreez")/>
+        <crate::components::staff_nav::StaffNav current/>
         <section class="hero">
             <p class="eyebrow">{eyebrow}</p>
             <h1>{title}</h1>
             <p class="lede">{lede}</p>
-            <ReportNav/>
         </section>
     }
 }
@@ -58,23 +63,11 @@ fn numbers(tables: Vec<crate::report::Table>, query: &[(&str, &str)]) -> impl In
 }
 
 #[component]
-fn ReportNav() -> impl IntoView {
-    view! {
-        <nav class="tabs" aria-label="Staff pages">
-            <a href="/staff">"Print queue"</a>
-            <a href="/staff/overview">"Lab overview"</a>
-            <a href="/staff/funnel">"Shop funnel"</a>
-            <a href="/staff/outbox">"Email outbox"</a>
-        </nav>
-    }
-}
-
-#[component]
 pub fn StaffFunnelPage() -> impl IntoView {
     let (from, to) = (query_value("from"), query_value("to"));
     let report = Resource::new(move || (from(), to()), |(from, to)| staff_funnel(from, to));
     view! {
-        <ReportHero eyebrow="The shop" title="Shop funnel"
+        <ReportHero current="/staff/funnel" eyebrow="The shop" title="Shop funnel"
             lede="Where people drop off: of the stories submitted in the period, how many reached each step, and how long it took them."/>
         <form method="get" action="/staff/funnel" class="card report-period" data-testid="funnel-period">
             <label>"From "<input type="date" name="from" value=from/></label>
@@ -149,7 +142,7 @@ pub fn StaffOverviewPage() -> impl IntoView {
     let report =
         Resource::new(move || (grain(), periods()), |(grain, periods)| staff_overview(grain, periods));
     view! {
-        <ReportHero eyebrow="The print lab" title="Lab overview"
+        <ReportHero current="/staff/overview" eyebrow="The print lab" title="Lab overview"
             lede="What came in, what was printed, how long it took, and what it earned."/>
         <form method="get" action="/staff/overview" class="card report-period" data-testid="overview-period">
             <label>"By "

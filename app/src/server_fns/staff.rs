@@ -212,6 +212,21 @@ pub async fn staff_printer_maintenance(
     Ok(())
 }
 
+/// Sets a printer's camera: the snapshot address typed (empty removes it),
+/// or (`from_octoprint`) the one its OctoPrint's webcam settings name.
+#[leptos::server(endpoint = "staff_printer_camera")]
+pub async fn staff_printer_camera(
+    id: String,
+    #[server(default)] snapshot_url: String,
+    #[server(default)] from_octoprint: bool,
+) -> Result<(), AppError> {
+    let (backend, request) = crate::backend::from_context()?;
+    let typed = (!from_octoprint).then_some(snapshot_url);
+    crate::error::with_status(backend.staff_printer_camera(&request, &id, typed).await)?;
+    leptos_axum::redirect("/staff/printers");
+    Ok(())
+}
+
 /// The newest messages in the outbox, newest first.
 #[leptos::server(endpoint = "staff_outbox")]
 pub async fn staff_outbox() -> Result<Vec<OutboxLine>, AppError> {

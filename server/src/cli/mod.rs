@@ -260,7 +260,7 @@ async fn orders(config: Config, command: OrdersCommand) -> Result<(), String> {
             .map(|tracking| println!("{}", crate::shop::fulfilment::tracking_words(&order, &tracking))),
     };
     // The shipped email is in the outbox; send what is due before leaving.
-    let _ = crate::mail::sender::send_due(&state.db, &state.config).await;
+    let _ = crate::mail::sender::send_due(&state.db, &state.storage, &state.config).await;
     state.db.close().await;
     outcome.map_err(|e| e.to_string())
 }

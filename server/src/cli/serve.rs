@@ -24,7 +24,12 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let listener = TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
     let local = listener.local_addr()?;
     crate::workers::spawn(&state);
-    tokio::spawn(crate::mail::sender::run(state.db.clone(), state.config.clone(), state.mail_due.clone()));
+    tokio::spawn(crate::mail::sender::run(
+        state.db.clone(),
+        state.storage.clone(),
+        state.config.clone(),
+        state.mail_due.clone(),
+    ));
     let owner = format!("{}:{}", crate::workers::hostname(), std::process::id());
     crate::printers::poller::spawn(state.lab(), owner);
     // Marks orders printed outside shipped once the service ships them.

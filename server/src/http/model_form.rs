@@ -15,7 +15,7 @@ use crate::shop::quotes::QuoteRequest;
 
 /// A short field (a name, a choice) is never longer than this.
 const TEXT_FIELD_MAX: usize = 1024;
-/// More parts than any of our forms has (the lab's has ten): a form with more
+/// More parts than any of our forms has (the lab's has eleven): a form with more
 /// is refused instead of read on.
 const PARTS_MAX: usize = 32;
 

@@ -345,6 +345,11 @@ async fn tell_student(
     let token = crate::platform::tokens::new_token();
     links::add_link(tx, job_id, &token, can_confirm, now + days * DAY_MS).await?;
     let link = links::public_link(cx, job_id, &token);
+    // "Your print is ready" shows the print, when its printer's camera took it.
+    let snapshot = match to {
+        PrintJobStatus::Completed => crate::lab::snapshots::snapshot_in(tx, job_id).await?,
+        _ => None,
+    };
     let mail = match to {
         PrintJobStatus::Pending => {
             lab_mail::approved(cx.config.lab_confirm_days, job_id, student, details, &link)
@@ -353,9 +358,17 @@ async fn tell_student(
         PrintJobStatus::Printing => lab_mail::printing(job_id, student, details, &link),
         PrintJobStatus::PrintFailed => lab_mail::print_failed(job_id, student, details, &link),
         PrintJobStatus::PaidPickedUp => lab_mail::picked_up(job_id, student, details, &link),
-        _ => lab_mail::ready(job_id, student, &link),
+        _ => lab_mail::ready(job_id, student, &link, snapshot.is_some()),
     };
-    outbox::enqueue(tx, &mail).await?;
+    match snapshot {
+        Some(key) => {
+            let name = format!("your-print-{job_id}.{}", key.rsplit('.').next().unwrap_or("jpg"));
+            outbox::enqueue_with(tx, &mail, outbox::Attachment { key: &key, name: &name }).await?;
+        }
+        None => {
+            outbox::enqueue(tx, &mail).await?;
+        }
+    }
     Ok(())
 }
 

@@ -1,6 +1,6 @@
 //! The print lab: students' submissions, the print queue (lab and shop
 //! jobs), what staff do to a job, its folder in shared storage, the file
-//! to print, and "Open in slicer".
+//! to print, "Open in slicer", and a print's camera snapshot.
 
 pub mod actions;
 pub mod estimate;
@@ -11,6 +11,7 @@ pub mod print_jobs;
 pub mod printing;
 pub mod reprint;
 pub mod sliced;
+pub mod snapshots;
 pub mod student_links;
 pub mod students;
 pub mod submissions;

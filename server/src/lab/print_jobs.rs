@@ -4,7 +4,9 @@
 
 use app::order::OrderView;
 use app::print_job::PrintJobStatus;
-use app::staff::{FileLink, OnPrinter, PrintJobCard, PrintJobPage, Queue, QueueTab, StudentDetails};
+use app::staff::{
+    FileLink, OnPrinter, PrintJobCard, PrintJobPage, Queue, QueueColumn, QueueTab, StudentDetails,
+};
 
 use crate::lab::LabContext;
 use crate::lab::folders::{self, THUMBNAIL};
@@ -134,7 +136,7 @@ fn card(cx: &LabContext, row: CardRow) -> PrintJobCard {
         method: row.method,
         color: row.color,
         notes: row.notes,
-        quantity: row.quantity,
+        copies: u32::try_from(row.quantity).unwrap_or(1),
         weight_g: row.weight_g,
         print_hours: row.print_hours,
         price_cents: row.price_cents,
@@ -181,6 +183,9 @@ pub async fn job_page(
         .ok_or_else(|| sqlx::Error::Decode("unknown print job status".into()))?;
     let events = crate::lab::events::events(&cx.db, cx.config.lab_zone(), id).await?;
     let printing = printing(cx, id).await?;
+    let snapshot_url = crate::lab::snapshots::snapshot_of(&cx.db, id)
+        .await?
+        .map(|_| crate::lab::student_links::file_link(cx, id, "snapshot", 1));
     let files = sqlx::query_as::<_, FilesRow>(
         "SELECT file_key, folder, filed_status, status, file_name, sliced_ext, discipline, class_number, printer \
          FROM print_jobs WHERE id = $1",
@@ -205,6 +210,7 @@ pub async fn job_page(
             replaces: printing.replaces,
             replaced_by: printing.replaced_by,
             outside: None,
+            snapshot_url,
         }));
     };
     let file_name = files.file_name;
@@ -249,6 +255,7 @@ pub async fn job_page(
         replaced_by: printing.replaced_by,
         // Filled in by the shop's side (shop::fulfilment::choice) for an order's job.
         outside: None,
+        snapshot_url,
     }))
 }
 
@@ -337,7 +344,42 @@ pub async fn queue(
     .fetch_all(db)
     .await?;
     let jobs: Vec<PrintJobCard> = rows.into_iter().map(|row| card(cx, row)).collect();
+    let board = match status {
+        Some(_) => vec![],
+        None => board(cx, &tabs).await?,
+    };
     let read_at = crate::platform::time::lab_clock(crate::platform::time::now_ms(), cx.config.lab_zone());
     // The printer strip, places and times: `printers::board`.
-    Ok(Queue { read_at, tabs, showing, jobs, printers: vec![] })
+    Ok(Queue { read_at, tabs, showing, jobs, printers: vec![], board })
+}
+
+/// The board's columns, each in queue order, in one query (the first
+/// [`QueueColumn::MOST`] of each status; `tabs` has their totals).
+async fn board(cx: &LabContext, tabs: &[QueueTab]) -> sqlx::Result<Vec<QueueColumn>> {
+    let active: Vec<String> =
+        PrintJobStatus::ACTIVE.iter().map(|status| format!("'{}'", status.as_str())).collect();
+    let rows = sqlx::query_as::<_, CardRow>(sqlx::AssertSqlSafe(format!(
+        "SELECT {CARD_COLUMNS} FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY status \
+         ORDER BY COALESCE(queue_at, created_at), id) AS place FROM print_jobs WHERE status IN ({})) ranked \
+         WHERE place <= $1 ORDER BY place",
+        active.join(", ")
+    )))
+    .bind(QueueColumn::MOST as i64)
+    .fetch_all(cx.db.pool())
+    .await?;
+    let mut columns: Vec<QueueColumn> = PrintJobStatus::ACTIVE
+        .into_iter()
+        .map(|status| QueueColumn {
+            status,
+            jobs: vec![],
+            total: tabs.iter().find(|tab| tab.status == status).map_or(0, |tab| tab.jobs),
+        })
+        .collect();
+    for row in rows {
+        let status = PrintJobStatus::parse(&row.status);
+        if let Some(column) = columns.iter_mut().find(|column| Some(column.status) == status) {
+            column.jobs.push(card(cx, row));
+        }
+    }
+    Ok(columns)
 }

@@ -115,12 +115,15 @@ pub struct JobForPrinter {
     pub size_x_mm: Option<f64>,
     pub size_y_mm: Option<f64>,
     pub size_z_mm: Option<f64>,
+    /// All copies, h.
     pub print_hours: Option<f64>,
     pub weight_g: Option<f64>,
+    /// Copies it prints.
+    pub quantity: i64,
 }
 
-const FOR_PRINTER: &str = "SELECT id, status, method, color, size_x_mm, size_y_mm, size_z_mm, print_hours, weight_g \
-                           FROM print_jobs";
+const FOR_PRINTER: &str = "SELECT id, status, method, color, size_x_mm, size_y_mm, size_z_mm, print_hours, weight_g, \
+                           quantity FROM print_jobs";
 
 /// The jobs ready to print, in queue order.
 pub async fn waiting_to_print(db: &Db) -> sqlx::Result<Vec<JobForPrinter>> {

@@ -9,7 +9,6 @@ use std::sync::atomic::AtomicBool;
 use app::lab::PrintMethod;
 use app::print_job::PrintJobStatus;
 use slicing::gcode::{grams, summarise};
-use slicing::quote::Engine;
 
 use crate::lab::LabContext;
 use crate::lab::folders::{self, key, model_file, sliced_file};
@@ -59,6 +58,8 @@ struct Job {
     folder: String,
     file_name: String,
     method: PrintMethod,
+    /// How many copies the one plate prints.
+    copies: u32,
 }
 
 /// A student job's row as [`job`] reads it.
@@ -69,11 +70,13 @@ struct JobRow {
     folder: String,
     file_name: String,
     method: String,
+    quantity: i64,
 }
 
 async fn job(cx: &LabContext, id: &str) -> Result<Job, SlicedError> {
     let row: JobRow = sqlx::query_as(
-        "SELECT status, filed_status, folder, file_name, method FROM print_jobs WHERE id = $1 AND folder IS NOT NULL",
+        "SELECT status, filed_status, folder, file_name, method, quantity FROM print_jobs \
+         WHERE id = $1 AND folder IS NOT NULL",
     )
     .bind(id)
     .fetch_optional(cx.db.pool())
@@ -92,6 +95,7 @@ async fn job(cx: &LabContext, id: &str) -> Result<Job, SlicedError> {
         folder: row.folder,
         file_name: row.file_name,
         method: PrintMethod::parse(&row.method).unwrap_or(PrintMethod::Filament),
+        copies: u32::try_from(row.quantity).unwrap_or(1).clamp(1, app::lab::MAX_COPIES),
     })
 }
 
@@ -153,23 +157,29 @@ pub async fn slice(
     let model =
         cx.storage.get(&key(&job.filed, &job.folder, &model_file(&job.folder, &job.file_name))).await?;
     let _slot = cx.slice_slots.acquire().await;
-    let (slicer, limits, book) = (cx.config.slicer(), cx.config.model_limits(), cx.config.lab.clone());
-    let (name, material) = (job.file_name.clone(), crate::lab::submissions::material(job.method));
+    let (slicer, limits) = (cx.config.slicer(), cx.config.model_limits());
+    let (name, material, copies) =
+        (job.file_name.clone(), crate::lab::submissions::material(job.method), job.copies);
     let gcode = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
         let mesh =
             crate::platform::model_file::read_model(&name, &model, &limits).map_err(|e| e.to_string())?;
+        // The kernel's reading, written bare: what the slicer gets is a solid it can read.
+        let folder = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let stl = folder.path().join("model.stl");
+        std::fs::write(&stl, geometry::io::stl::write_binary(&mesh)).map_err(|e| e.to_string())?;
         let quiet: (&AtomicBool, slicing::prusa::Progress<'_>) = (&AtomicBool::new(false), &|_, _| {});
-        let (_, slice) =
-            slicing::quote::quote(&mesh, material, ("lab", &book), Engine::Prusa, &slicer, quiet)
-                .map_err(|e| e.to_string())?;
-        let slice = slice.ok_or("the slicer made no G-code")?;
+        let slice = slicer.slice_copies(&stl, material, copies, quiet).map_err(|e| e.to_string())?;
         std::fs::read(&slice.gcode).map_err(|e| e.to_string())
     })
     .await
     .map_err(|e| SlicedError::Crashed(e.to_string()))?
     .map_err(SlicedError::Crashed)?;
     let figures = gcode_figures(&gcode, job.method)?;
-    keep(cx, id, &job, ("gcode", gcode.into()), figures, "Sliced here with PrusaSlicer").await?;
+    let what = match job.copies {
+        1 => "Sliced here with PrusaSlicer".to_string(),
+        copies => format!("Sliced here with PrusaSlicer, {copies} copies on one plate"),
+    };
+    keep(cx, id, &job, ("gcode", gcode.into()), figures, &what).await?;
     Ok(figures)
 }
 

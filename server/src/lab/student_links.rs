@@ -76,7 +76,7 @@ pub async fn student_view(cx: &LabContext, id: &str, token: &str) -> Result<Stud
     let rows = sqlx::query(
         "SELECT l.can_confirm, l.expires_at, j.status, j.name, j.method, j.color, j.file_name, j.weight_g, \
          j.print_hours, j.price_cents, j.currency, e.at, e.actor, e.kind, e.from_status, e.to_status, e.details, \
-         j.printer_name, j.progress_pct, j.time_left_s, \
+         j.printer_name, j.progress_pct, j.time_left_s, j.quantity, \
          (SELECT r.id FROM print_jobs r WHERE r.replaces_job = j.id) AS replaced_by \
          FROM student_links l JOIN print_jobs j ON j.id = l.job_id AND j.source = 'student' \
          LEFT JOIN print_job_events e ON e.job_id = j.id \
@@ -113,6 +113,7 @@ pub async fn student_view(cx: &LabContext, id: &str, token: &str) -> Result<Stud
         method: PrintMethod::parse(&job.method).unwrap_or(PrintMethod::Filament),
         color: job.color,
         file_name: job.file_name,
+        copies: u32::try_from(job.quantity).unwrap_or(1),
         weight_g: job.weight_g,
         print_hours: job.print_hours,
         price_cents: job.price_cents,
@@ -151,6 +152,7 @@ struct StudentJobRow {
     printer_name: Option<String>,
     progress_pct: Option<f64>,
     time_left_s: Option<i64>,
+    quantity: i64,
     replaced_by: Option<String>,
 }
 

@@ -151,7 +151,7 @@ async fn record(
         "INSERT INTO print_jobs (id, source, order_id, status, name, email, method, color, notes, file_key, \
          quantity, created_at, updated_at, discipline, class_number, printer, file_name, folder, filed_status, \
          size_x_mm, size_y_mm, size_z_mm) \
-         VALUES ($1, 'student', NULL, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9, $10, $11, $12, $13, $14, $2, $15, $16, $17)",
+         VALUES ($1, 'student', NULL, $2, $3, $4, $5, $6, $7, $8, $18, $9, $9, $10, $11, $12, $13, $14, $2, $15, $16, $17)",
     )
     .bind(&submitted.id)
     .bind(uploaded)
@@ -170,9 +170,15 @@ async fn record(
     .bind(size_mm[0])
     .bind(size_mm[1])
     .bind(size_mm[2])
+    .bind(i64::from(form.copies))
     .execute(&mut *tx)
     .await?;
-    let details = format!("Submitted {file_name} ({}, {}).", form.method.as_str(), form.color);
+    let details = format!(
+        "Submitted {file_name} ({}, {}, {}).",
+        form.method.as_str(),
+        form.color,
+        app::lab::copies_label(form.copies)
+    );
     add_event(
         &mut tx,
         &submitted.id,

@@ -46,9 +46,10 @@ pub fn received(form: &CheckedSubmission, id: &str, file_name: &str, link: &str)
         &form.name,
         vec![
             format!(
-                "We have your print request for {file_name} ({}, {}). Job number: {id}.",
+                "We have your print request for {file_name} ({}, {}, {}). Job number: {id}.",
                 form.method.label(),
-                form.color
+                form.color,
+                app::lab::copies_label(form.copies)
             ),
             "Staff check every model before printing. You will get an email with the price and print time, \
              and a link to accept it; nothing is printed until you do."
@@ -108,16 +109,16 @@ pub fn rejected(id: &str, student: &Student, details: &str, link: &str) -> Mail 
     }
 }
 
-pub fn ready(id: &str, student: &Student, link: &str) -> Mail {
-    let (text, html) = letter(
-        "Ready for pickup".to_string(),
-        &student.name,
-        vec![
-            format!("{} (job {id}) is printed and ready for pickup at the lab.", student.file_name),
-            format!("Please bring {} when you collect it.", price(student)),
-        ],
-        ("See your job", link),
-    );
+/// `with_picture`: the printer's camera picture of it is attached.
+pub fn ready(id: &str, student: &Student, link: &str, with_picture: bool) -> Mail {
+    let mut lines = vec![
+        format!("{} (job {id}) is printed and ready for pickup at the lab.", student.file_name),
+        format!("Please bring {} when you collect it.", price(student)),
+    ];
+    if with_picture {
+        lines.push("The printer's camera took the attached picture of it as it finished.".to_string());
+    }
+    let (text, html) = letter("Ready for pickup".to_string(), &student.name, lines, ("See your job", link));
     Mail {
         kind: "lab_ready",
         to: student.email.clone(),

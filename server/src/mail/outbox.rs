@@ -21,7 +21,23 @@ pub struct Mail {
 
 /// Queues `mail` in the caller's transaction.
 pub async fn enqueue(tx: &mut sqlx::Transaction<'_, sqlx::Any>, mail: &Mail) -> sqlx::Result<String> {
-    insert(tx, mail, "pending", None).await
+    insert(tx, mail, "pending", None, None).await
+}
+
+/// A file a message carries: where it is stored, and the name its recipient sees.
+#[derive(Clone, Copy, Debug)]
+pub struct Attachment<'a> {
+    pub key: &'a str,
+    pub name: &'a str,
+}
+
+/// Queues `mail` with `attachment`, read from storage when it is sent.
+pub async fn enqueue_with(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    mail: &Mail,
+    attachment: Attachment<'_>,
+) -> sqlx::Result<String> {
+    insert(tx, mail, "pending", None, Some(attachment)).await
 }
 
 /// Keeps `mail` about an order unsent until [`release_held`] (a receipt
@@ -32,7 +48,7 @@ pub async fn enqueue_held(
     mail: &Mail,
     order_id: &str,
 ) -> sqlx::Result<String> {
-    insert(tx, mail, "held", Some(order_id)).await
+    insert(tx, mail, "held", Some(order_id), None).await
 }
 
 /// Sends the order's held mail now; how many messages that was.
@@ -52,12 +68,14 @@ async fn insert(
     mail: &Mail,
     status: &str,
     order_id: Option<&str>,
+    attachment: Option<Attachment<'_>>,
 ) -> sqlx::Result<String> {
     let id = crate::platform::tokens::new_id();
     let now = now_ms();
     sqlx::query(
         "INSERT INTO outbox (id, kind, recipient, subject, text_body, html_body, status, attempts, \
-         next_attempt_at, created_at, order_id) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8, $9)",
+         next_attempt_at, created_at, order_id, attachment_key, attachment_name) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8, $9, $10, $11)",
     )
     .bind(&id)
     .bind(mail.kind)
@@ -68,6 +86,8 @@ async fn insert(
     .bind(status)
     .bind(now)
     .bind(order_id)
+    .bind(attachment.map(|file| file.key))
+    .bind(attachment.map(|file| file.name))
     .execute(&mut **tx)
     .await?;
     Ok(id)

@@ -1,19 +1,23 @@
 //! The mail worker: sends what the outbox holds — over SMTP (lettre) when a
 //! server is configured, else as `.eml` files under the data folder —
 //! retrying with backoff and keeping a readable last error. Any number of
-//! instances may run it: each claims the rows it sends.
+//! instances may run it: each claims the rows it sends. A message's
+//! attachment (a print's snapshot) is read from storage as it is sent; one
+//! that has gone is left out rather than holding the message back.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::platform::config::{Config, SmtpTls};
 use crate::platform::db::Db;
+use crate::platform::storage::Storage;
 use crate::platform::time::now_ms;
 
 /// Attempts before a message is given up (marked failed, kept for staff).
@@ -80,18 +84,53 @@ struct Due {
     text: String,
     html: String,
     attempts: i64,
+    /// (storage key, the name the recipient sees).
+    attachment: Option<(String, String)>,
 }
 
-fn message(from: &str, due: &Due) -> Result<Message, String> {
+/// A file attached to a message: its name, bytes and type.
+struct File {
+    name: String,
+    bytes: Vec<u8>,
+}
+
+/// The type of an attached file, by its name (we attach only pictures).
+fn content_type(name: &str) -> ContentType {
+    let kind = match name.rsplit('.').next().map(str::to_ascii_lowercase).as_deref() {
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("png") => "image/png",
+        _ => "application/octet-stream",
+    };
+    ContentType::parse(kind).expect("a MIME type we wrote")
+}
+
+/// The message's attachment from storage; `None` when it has none, or it
+/// has gone (then the message goes without it).
+async fn attachment(storage: &Storage, due: &Due) -> Option<File> {
+    let (key, name) = due.attachment.as_ref()?;
+    match storage.get(key).await {
+        Ok(bytes) => Some(File { name: name.clone(), bytes: bytes.to_vec() }),
+        Err(error) => {
+            tracing::warn!(id = %due.id, key, %error, "an attachment is missing; the message goes without it");
+            None
+        }
+    }
+}
+
+fn message(from: &str, due: &Due, file: Option<File>) -> Result<Message, String> {
     let from: Mailbox =
         from.parse().map_err(|e| format!("the sender address {from:?} is not usable: {e}"))?;
     let to: Mailbox = due.to.parse().map_err(|e| format!("the address {:?} is not usable: {e}", due.to))?;
-    Message::builder()
-        .from(from)
-        .to(to)
-        .subject(&due.subject)
-        .multipart(MultiPart::alternative_plain_html(due.text.clone(), due.html.clone()))
-        .map_err(|e| e.to_string())
+    let message = Message::builder().from(from).to(to).subject(&due.subject);
+    let body = MultiPart::alternative_plain_html(due.text.clone(), due.html.clone());
+    let body = match file {
+        None => body,
+        Some(file) => {
+            let kind = content_type(&file.name);
+            MultiPart::mixed().multipart(body).singlepart(Attachment::new(file.name).body(file.bytes, kind))
+        }
+    };
+    message.multipart(body).map_err(|e| e.to_string())
 }
 
 /// How long a claimed message is this sender's: past it (the instance
@@ -110,7 +149,8 @@ async fn due(db: &Db, limit: i64) -> sqlx::Result<Vec<Due>> {
     let sql = format!(
         "UPDATE outbox SET next_attempt_at = $1 WHERE id IN (SELECT id FROM outbox \
          WHERE status = 'pending' AND next_attempt_at <= $2 ORDER BY next_attempt_at, id LIMIT $3{lock}) \
-         RETURNING id, recipient, subject, text_body, html_body, attempts, created_at"
+         RETURNING id, recipient, subject, text_body, html_body, attempts, created_at, attachment_key, \
+         attachment_name"
     );
     let now = now_ms();
     let mut claimed = sqlx::query_as::<_, DueRow>(sqlx::AssertSqlSafe(sql))
@@ -129,6 +169,9 @@ async fn due(db: &Db, limit: i64) -> sqlx::Result<Vec<Due>> {
             text: row.text_body,
             html: row.html_body,
             attempts: row.attempts,
+            attachment: row
+                .attachment_key
+                .map(|key| (key, row.attachment_name.unwrap_or_else(|| "file".into()))),
         })
         .collect())
 }
@@ -143,12 +186,14 @@ struct DueRow {
     html_body: String,
     attempts: i64,
     created_at: i64,
+    attachment_key: Option<String>,
+    attachment_name: Option<String>,
 }
 
 /// Sends what is due once; returns how many were sent. Each message is
 /// marked sent, or put back with a later time and its error, or given up
 /// after [`MAX_ATTEMPTS`].
-pub async fn send_due(db: &Db, config: &Config) -> sqlx::Result<usize> {
+pub async fn send_due(db: &Db, storage: &Storage, config: &Config) -> sqlx::Result<usize> {
     let transport = match Transport::from_config(config) {
         Ok(transport) => transport,
         Err(error) => {
@@ -158,7 +203,8 @@ pub async fn send_due(db: &Db, config: &Config) -> sqlx::Result<usize> {
     };
     let mut sent = 0;
     for due in due(db, 50).await? {
-        let outcome = match message(&config.mail_from, &due) {
+        let file = attachment(storage, &due).await;
+        let outcome = match message(&config.mail_from, &due, file) {
             Ok(message) => transport.send(&due.id, message).await,
             Err(error) => Err(error),
         };
@@ -241,9 +287,9 @@ async fn next_due_at(db: &Db) -> sqlx::Result<Option<i64>> {
 /// The mail worker: sends what is due, then sleeps until woken or the next
 /// retry falls due (at most a minute, so a message queued by another
 /// instance goes out too).
-pub async fn run(db: Db, config: Arc<Config>, due: Arc<tokio::sync::Notify>) {
+pub async fn run(db: Db, storage: Storage, config: Arc<Config>, due: Arc<tokio::sync::Notify>) {
     loop {
-        if let Err(error) = send_due(&db, &config).await {
+        if let Err(error) = send_due(&db, &storage, &config).await {
             tracing::warn!(%error, "cannot read the outbox");
         }
         let wait_ms = match next_due_at(&db).await {

@@ -28,6 +28,12 @@ pub async fn queue(
         plan_cards(cx, &plan, &mut queue.jobs);
     }
     order_pictures(cx, &mut queue.jobs);
+    for column in &mut queue.board {
+        if column.status == PrintJobStatus::ReadyToPrint {
+            plan_cards(cx, &plan, &mut column.jobs);
+        }
+        order_pictures(cx, &mut column.jobs);
+    }
     queue.printers = crate::printers::pages::cards(cx, staff, &plan).await?;
     Ok(queue)
 }

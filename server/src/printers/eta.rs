@@ -122,7 +122,10 @@ pub async fn queue_plan(cx: &LabContext) -> sqlx::Result<QueuePlan> {
         grams.insert(job.id.clone(), job.weight_g.unwrap_or(0.0));
         queue.push(WaitingJob {
             id: job.id,
-            print_time_s: job.print_hours.map_or(UNKNOWN_PRINT_S, |h| (h * 3600.0) as i64),
+            // A job's hours are all its copies'; without them, each copy is guessed alike.
+            print_time_s: job
+                .print_hours
+                .map_or(UNKNOWN_PRINT_S * job.quantity.max(1), |h| (h * 3600.0) as i64),
             fits_on: printers
                 .iter()
                 // A printer in maintenance is planned nothing.

@@ -47,15 +47,27 @@ pub async fn set(
         .execute(&mut *tx)
         .await?;
     let what = if note.is_some() { "Put in maintenance" } else { "Back in service" };
+    log_change(&mut tx, id, at, what, note.unwrap_or_default()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Writes a line in the printer's log, in the change's own transaction.
+pub(crate) async fn log_change(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+    at: i64,
+    what: &str,
+    note: &str,
+) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO printer_events (id, printer_id, at, what, note) VALUES ($1, $2, $3, $4, $5)")
         .bind(crate::platform::tokens::new_id())
         .bind(id)
         .bind(at)
         .bind(what)
-        .bind(note.unwrap_or_default())
-        .execute(&mut *tx)
+        .bind(note)
+        .execute(&mut **tx)
         .await?;
-    tx.commit().await?;
     Ok(())
 }
 

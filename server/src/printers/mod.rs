@@ -4,10 +4,11 @@
 //! the poller that reads each printer's state into its row, sending a job
 //! to a printer, following it there to done or failed, the queue's ETAs
 //! (when each waiting job should start and be ready), maintenance (a
-//! printer out of service, and its log), and the lab's queue
+//! printer out of service, and its log), its camera's snapshots, and the lab's queue
 //! seen with its printers (`board`).
 
 pub mod board;
+pub mod camera;
 pub mod eta;
 pub mod keys;
 pub mod maintenance;

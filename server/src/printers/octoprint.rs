@@ -6,7 +6,8 @@
 //!   "Paused", "Offline", "Error: …"), `progress.completion` (%),
 //!   `progress.printTimeLeft` (s) and `job.file.name`, the file it is on;
 //! - `POST /api/files/local`, multipart `file` and `print=true`: upload and start;
-//! - `POST /api/job` `{"command": "cancel"}`.
+//! - `POST /api/job` `{"command": "cancel"}`;
+//! - `GET /api/settings`: where its webcam's still picture is (`printers::camera`).
 //!
 //! Written on reqwest rather than taken from a crate: the OctoPrint crates
 //! on crates.io are unmaintained and cover far more than these three calls.
@@ -164,6 +165,13 @@ impl OctoPrint {
         self.call(request).await.map(|_| ())
     }
 
+    /// Where the printer's webcam serves one still picture, as OctoPrint's
+    /// settings name it; `None` when it has no camera set up.
+    pub async fn snapshot_url(&self) -> Result<Option<String>, OctoPrintError> {
+        let request = self.http.get(self.url("/api/settings")).timeout(Duration::from_secs(10));
+        Ok(snapshot_in_settings(&self.call(request).await?))
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -192,6 +200,21 @@ impl OctoPrint {
     }
 }
 
+/// The snapshot address in OctoPrint's settings: a webcam's `compat.snapshot`
+/// (OctoPrint 1.9 and later, whichever plugin provides the camera), else the
+/// classic webcam plugin's `snapshot`, else the `webcam.snapshotUrl` of
+/// older versions. As typed there: it may be a path on OctoPrint's own host.
+fn snapshot_in_settings(settings: &Value) -> Option<String> {
+    let webcams = settings["webcam"]["webcams"].as_array().into_iter().flatten();
+    webcams
+        .map(|webcam| &webcam["compat"]["snapshot"])
+        .chain([&settings["plugins"]["classicwebcam"]["snapshot"], &settings["webcam"]["snapshotUrl"]])
+        .filter_map(Value::as_str)
+        .map(str::trim)
+        .find(|url| !url.is_empty())
+        .map(|url| short(url, 500))
+}
+
 /// The longest print we believe: a month. A printer that says more (or a
 /// server answering nonsense, 10^15 s) is read as not knowing.
 const MOST_SECONDS_LEFT: f64 = 31.0 * 24.0 * 3600.0;
@@ -216,6 +239,22 @@ mod tests {
         assert_eq!(seconds_left(1e15), None);
         assert_eq!(seconds_left(f64::NAN), None);
         assert_eq!(short("Error:\u{1b}[31m boom", 9), "Error:[31");
+    }
+
+    #[test]
+    fn the_snapshot_is_found_where_each_version_keeps_it() {
+        let modern = serde_json::json!({ "webcam": { "webcams": [
+            { "name": "classic", "compat": { "snapshot": " http://cam.lab/snap.jpg " } }
+        ] } });
+        assert_eq!(snapshot_in_settings(&modern).as_deref(), Some("http://cam.lab/snap.jpg"));
+        let plugin = serde_json::json!({ "webcam": { "webcams": [{ "compat": { "snapshot": "" } }] },
+            "plugins": { "classicwebcam": { "snapshot": "/webcam/?action=snapshot" } } });
+        assert_eq!(snapshot_in_settings(&plugin).as_deref(), Some("/webcam/?action=snapshot"));
+        let old =
+            serde_json::json!({ "webcam": { "snapshotUrl": "http://127.0.0.1:8080/?action=snapshot" } });
+        assert_eq!(snapshot_in_settings(&old).as_deref(), Some("http://127.0.0.1:8080/?action=snapshot"));
+        assert_eq!(snapshot_in_settings(&serde_json::json!({ "webcam": {} })), None);
+        assert_eq!(snapshot_in_settings(&serde_json::json!("not settings")), None);
     }
 
     #[test]

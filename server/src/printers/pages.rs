@@ -43,6 +43,10 @@ pub async fn cards(
             }
             None => ("offline".to_string(), "Not read yet.".to_string()),
         };
+        let done_around = progress
+            .as_ref()
+            .and_then(|on| on.time_left_s)
+            .map(|left| crate::platform::time::lab_time(crate::platform::time::now_ms() + left * 1000, zone));
         cards.push(PrinterCard {
             id: printer.id.clone(),
             name: printer.spec.name.clone(),
@@ -67,6 +71,8 @@ pub async fn cards(
             material_needed_g: plan.printers.get(&printer.id).map_or(0.0, |(_, grams)| *grams),
             maintenance: printer.maintenance.clone(),
             log: crate::printers::maintenance::log(&cx.db, &printer.id, zone).await?,
+            snapshot_url: printer.snapshot_url.clone(),
+            done_around,
         });
     }
     Ok(cards)

@@ -37,7 +37,7 @@ pub async fn poll_once(cx: &LabContext, owner: &str, lease_ms: i64) -> sqlx::Res
         let changed = printer.reading.as_ref() != Some(&reading);
         if store::record(db, &printer.id, owner, &reading, changed).await? {
             recorded += 1;
-            crate::printers::tracking::follow(cx, &printer.id, &reading).await?;
+            crate::printers::tracking::follow(cx, printer, &reading).await?;
         }
     }
     Ok(recorded)

@@ -269,6 +269,7 @@ mod tests {
             }),
             read_at: Some(1),
             maintenance: None,
+            snapshot_url: None,
         }
     }
 

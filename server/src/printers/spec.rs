@@ -39,6 +39,8 @@ pub struct Printer {
     pub read_at: Option<i64>,
     /// Staff's note while the printer is in maintenance; `None` in service.
     pub maintenance: Option<String>,
+    /// Where its camera's still picture is read (`printers::camera`); `None`: no camera.
+    pub snapshot_url: Option<String>,
 }
 
 #[derive(thiserror::Error, Debug)]

@@ -12,7 +12,7 @@ pub use crate::printers::spec::{Connection, NewPrinter, Printer, PrinterError};
 
 const COLUMNS: &str = "id, name, method, build_x_mm, build_y_mm, build_z_mm, material, colour, connection, \
                        octoprint_url, api_key_from, state, completion_pct, time_left_s, file_name, message, read_at, \
-                       maintenance";
+                       maintenance, snapshot_url";
 
 /// Adds a printer; its id.
 pub async fn add(
@@ -268,6 +268,7 @@ struct PrinterRow {
     message: Option<String>,
     read_at: Option<i64>,
     maintenance: Option<String>,
+    snapshot_url: Option<String>,
 }
 
 impl From<PrinterRow> for Printer {
@@ -306,6 +307,7 @@ impl From<PrinterRow> for Printer {
             reading,
             read_at: row.read_at,
             maintenance: row.maintenance,
+            snapshot_url: row.snapshot_url,
         }
     }
 }

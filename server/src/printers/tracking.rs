@@ -2,7 +2,9 @@
 //! and time left while it prints, Completed when the printer reports its
 //! file done, Print failed when the printer cancelled it or stopped with an
 //! error. An unreachable printer changes nothing: the job stays Printing
-//! and is followed again when the printer answers.
+//! and is followed again when the printer answers. When a print ends, done
+//! or failed, the printer's camera (if it has one) takes its picture first,
+//! so the step's email can carry it.
 
 use app::print_job::PrintJobAction;
 
@@ -10,6 +12,7 @@ use crate::lab::LabContext;
 use crate::lab::actions::ActionError;
 use crate::platform::time::now_ms;
 use crate::printers::octoprint::{PrinterState, Reading};
+use crate::printers::store::Printer;
 
 /// A printer may show its new file idle for a moment before it starts it:
 /// an idle reading this soon after the send is not yet a failure.
@@ -58,9 +61,10 @@ pub fn outcome(reading: &Reading, file: &str, since_ms: i64, last_pct: Option<f6
     }
 }
 
-/// Applies `reading` of printer `printer_id` to the job printing on it, if
-/// any. Called by the instance holding the printer's poll lease.
-pub async fn follow(cx: &LabContext, printer_id: &str, reading: &Reading) -> sqlx::Result<()> {
+/// Applies `reading` of `printer` to the job printing on it, if any.
+/// Called by the instance holding the printer's poll lease.
+pub async fn follow(cx: &LabContext, printer: &Printer, reading: &Reading) -> sqlx::Result<()> {
+    let printer_id = printer.id.as_str();
     let jobs = crate::lab::printing::printing_on(&cx.db, printer_id).await?;
     let now = now_ms();
     for job in jobs {
@@ -89,6 +93,9 @@ pub async fn follow(cx: &LabContext, printer_id: &str, reading: &Reading) -> sql
             Outcome::Done => PrintJobAction::Complete,
             Outcome::Failed(reason) => PrintJobAction::Fail { reason },
         };
+        if let Some(camera) = &printer.snapshot_url {
+            crate::printers::camera::take(cx, &id, camera).await;
+        }
         match crate::lab::actions::act_as(cx, &id, &action, "printer").await {
             // Another instance (or staff) took the step first.
             Ok(_) | Err(ActionError::NotNow { .. }) => {}

@@ -32,6 +32,8 @@ enum Owner<'a> {
     QuoteUpload(&'a str),
     /// `lab/{Status}/{folder}/…`: a print job's folder.
     LabFolder(&'a str),
+    /// `snapshots/{job}.jpg` (or `.png`): a print's camera picture; its key is on the job.
+    Snapshot(&'a str),
     /// Not a file this service writes by a known rule: left alone.
     Unknown,
 }
@@ -51,6 +53,7 @@ fn owner(key: &str) -> Owner<'_> {
         ["gcode", file] => file.strip_suffix(".gcode").map_or(Owner::Unknown, Owner::Quote),
         ["uploads", _] => Owner::QuoteUpload(key),
         [crate::lab::folders::ROOT, _, folder, _] => Owner::LabFolder(folder),
+        [crate::printers::camera::SNAPSHOTS, _] => Owner::Snapshot(key),
         _ => Owner::Unknown,
     }
 }
@@ -62,6 +65,7 @@ struct Named {
     quotes: HashSet<String>,
     uploads: HashSet<String>,
     folders: HashSet<String>,
+    snapshots: HashSet<String>,
     /// The model-run folders completed jobs' results point at.
     runs: HashSet<String>,
 }
@@ -85,6 +89,7 @@ impl Named {
             quotes: crate::shop::quotes::all_ids(db).await?.into_iter().collect(),
             uploads,
             folders: crate::lab::folders::all_folders(db).await?.into_iter().collect(),
+            snapshots: crate::lab::snapshots::all_snapshots(db).await?.into_iter().collect(),
         })
     }
 
@@ -99,6 +104,7 @@ impl Named {
             Owner::Quote(id) => self.quotes.contains(id),
             Owner::QuoteUpload(key) => self.uploads.contains(key),
             Owner::LabFolder(folder) => self.folders.contains(folder),
+            Owner::Snapshot(key) => self.snapshots.contains(key),
             Owner::Unknown => return None,
         })
     }
@@ -184,6 +190,7 @@ mod tests {
         assert_eq!(owner("orders/o1/keepsake.stl"), Owner::Order("o1"));
         assert_eq!(owner("gcode/q1.gcode"), Owner::Quote("q1"));
         assert_eq!(owner("uploads/u1.obj"), Owner::QuoteUpload("uploads/u1.obj"));
+        assert_eq!(owner("snapshots/j1.jpg"), Owner::Snapshot("snapshots/j1.jpg"));
         assert_eq!(
             owner("lab/Pending/Ada_Filament_Red_k3/model.stl"),
             Owner::LabFolder("Ada_Filament_Red_k3")

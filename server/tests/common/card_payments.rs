@@ -103,7 +103,12 @@ pub async fn a_card_order_is_paid_once_by_a_signed_webhook(kind: Kind) {
         );
         // No receipt before the money is taken.
         assert_eq!(outbox_statuses(&app).await, ["held", "held"]);
-        assert_eq!(memoreez::mail::sender::send_due(&app.state.db, &app.state.config).await.unwrap(), 0);
+        assert_eq!(
+            memoreez::mail::sender::send_due(&app.state.db, &app.state.storage, &app.state.config)
+                .await
+                .unwrap(),
+            0
+        );
 
         // The order's live stream says where it stands, then each change.
         let addr = app.listen().await;
@@ -179,7 +184,12 @@ pub async fn a_card_order_is_paid_once_by_a_signed_webhook(kind: Kind) {
 
         // Paid: the receipt and the lab's alert go out, once.
         assert_eq!(outbox_statuses(&app).await, ["pending", "pending"]);
-        assert_eq!(memoreez::mail::sender::send_due(&app.state.db, &app.state.config).await.unwrap(), 2);
+        assert_eq!(
+            memoreez::mail::sender::send_due(&app.state.db, &app.state.storage, &app.state.config)
+                .await
+                .unwrap(),
+            2
+        );
         let folder = app.state.config.files_dir.join("outbox");
         let receipt = std::fs::read_dir(&folder)
             .unwrap()

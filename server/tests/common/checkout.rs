@@ -149,10 +149,14 @@ pub async fn an_order_is_priced_by_the_server_and_its_emails_are_written(kind: K
 
         // The receipt and the lab's alert wait in the outbox, then go out as .eml files.
         assert_eq!(app.count("outbox").await, 2);
-        let sent = memoreez::mail::sender::send_due(&app.state.db, &app.state.config).await.unwrap();
+        let sent = memoreez::mail::sender::send_due(&app.state.db, &app.state.storage, &app.state.config)
+            .await
+            .unwrap();
         assert_eq!(sent, 2);
         assert_eq!(
-            memoreez::mail::sender::send_due(&app.state.db, &app.state.config).await.unwrap(),
+            memoreez::mail::sender::send_due(&app.state.db, &app.state.storage, &app.state.config)
+                .await
+                .unwrap(),
             0,
             "sent once"
         );
@@ -304,7 +308,10 @@ pub async fn mail_goes_over_smtp_and_is_retried_after_the_server_was_down(kind: 
         tx.commit().await.unwrap();
 
         // Nobody listens yet: the message stays, with the reason and a later try.
-        assert_eq!(memoreez::mail::sender::send_due(db, &app.state.config).await.unwrap(), 0);
+        assert_eq!(
+            memoreez::mail::sender::send_due(db, &app.state.storage, &app.state.config).await.unwrap(),
+            0
+        );
         let waiting = &memoreez::mail::outbox::outbox(db, &super::staff::staff_session(&app).await, 10)
             .await
             .unwrap()[0];
@@ -314,7 +321,7 @@ pub async fn mail_goes_over_smtp_and_is_retried_after_the_server_was_down(kind: 
         );
         assert!(!waiting.last_error.as_deref().unwrap_or_default().is_empty(), "{waiting:?}");
         assert_eq!(
-            memoreez::mail::sender::send_due(db, &app.state.config).await.unwrap(),
+            memoreez::mail::sender::send_due(db, &app.state.storage, &app.state.config).await.unwrap(),
             0,
             "not due again at once"
         );
@@ -322,14 +329,17 @@ pub async fn mail_goes_over_smtp_and_is_retried_after_the_server_was_down(kind: 
         // The server comes up; once the retry falls due, the message goes out once.
         let server = SmtpServer::start(port).await;
         sqlx::query("UPDATE outbox SET next_attempt_at = 0").execute(db.pool()).await.unwrap();
-        let sent = memoreez::mail::sender::send_due(db, &app.state.config).await.unwrap();
+        let sent = memoreez::mail::sender::send_due(db, &app.state.storage, &app.state.config).await.unwrap();
         assert_eq!(
             sent,
             1,
             "{:?}",
             memoreez::mail::outbox::outbox(db, &super::staff::staff_session(&app).await, 10).await.unwrap()
         );
-        assert_eq!(memoreez::mail::sender::send_due(db, &app.state.config).await.unwrap(), 0);
+        assert_eq!(
+            memoreez::mail::sender::send_due(db, &app.state.storage, &app.state.config).await.unwrap(),
+            0
+        );
         let received = server.received();
         assert_eq!(received.len(), 1, "{received:?}");
         assert!(

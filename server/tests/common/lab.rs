@@ -181,7 +181,12 @@ pub async fn a_submission_goes_from_upload_to_pickup(kind: Kind) {
         assert_eq!(folders(&app)[0].0, format!("Pending/{folder}"));
 
         // The emails go out; the confirm link is read from the approval.
-        assert_eq!(memoreez::mail::sender::send_due(&app.state.db, &app.state.config).await.unwrap(), 2);
+        assert_eq!(
+            memoreez::mail::sender::send_due(&app.state.db, &app.state.storage, &app.state.config)
+                .await
+                .unwrap(),
+            2
+        );
         let received: Vec<String> = smtp.received().iter().map(|m| plain(m)).collect();
         let approval =
             received.iter().find(|m| m.contains("Approved: 4.20 USD")).expect("the approval email");
@@ -209,7 +214,12 @@ pub async fn a_submission_goes_from_upload_to_pickup(kind: Kind) {
         }
         assert_eq!(status(&app, &id).await, "PaidPickedUp");
         // An email at every step: queued, printing, ready, and the receipt.
-        assert_eq!(memoreez::mail::sender::send_due(&app.state.db, &app.state.config).await.unwrap(), 4);
+        assert_eq!(
+            memoreez::mail::sender::send_due(&app.state.db, &app.state.storage, &app.state.config)
+                .await
+                .unwrap(),
+            4
+        );
         let subjects: Vec<String> = smtp.received().iter().map(|m| plain(m)).collect();
         for said in [
             format!("Bracket v2.stl (job {id}) is in the print queue at 4.20 USD"),
@@ -855,4 +865,123 @@ pub async fn a_student_sees_the_estimate_before_submitting(kind: Kind) {
         assert_eq!(app.count("print_jobs").await, jobs_before);
     })
     .await;
+}
+
+/// Copies: asked on the form (1 to 20), kept with the job and shown to
+/// staff and the student; sliced here as one plate of all of them, whose
+/// grams and hours (about three times one copy's) become the job's, its
+/// price, and its time in the queue's plan; the G-code a printer is sent
+/// prints every copy.
+pub async fn a_student_asks_for_copies_and_every_figure_counts_them(kind: Kind) {
+    use memoreez::lab::sliced;
+    use memoreez::printers::store::{self, Connection, NewPrinter};
+    with_app(kind, move |app| async move {
+        let stl = box_stl();
+        let asking = |copies: &'static str| {
+            let mut asked = fields();
+            asked.push(("copies", copies));
+            asked
+        };
+        // None, too many, not a number: refused by name, nothing kept.
+        for copies in ["0", "500", "two"] {
+            let reply = submit(&app, &asking(copies), ("a.stl", &stl)).await;
+            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{copies}: {}", reply.text());
+            let body = reply.json();
+            assert_eq!(body["field"], "copies", "{body}");
+            assert!(body["error"].as_str().unwrap().contains("1 to 20 copies"), "{body}");
+        }
+        assert_eq!(app.count("print_jobs").await, 0);
+        assert!(folders(&app).is_empty(), "{:?}", folders(&app));
+
+        let (one, _) = submitted(&app).await;
+        let reply = submit(&app, &asking("3"), ("Bracket v2.stl", &stl)).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+        let three = reply.json()["id"].as_str().unwrap().to_string();
+        let token = reply.json()["url"].as_str().unwrap().split_once("?t=").unwrap().1.to_string();
+
+        // Sliced here: one plate of three boxes, three times the plastic.
+        let staff = super::staff::staff_session(&app).await;
+        let single = sliced::slice(&app.state.lab(), &staff, &one).await.unwrap_or_else(|e| panic!("{e}"));
+        let plate = sliced::slice(&app.state.lab(), &staff, &three).await.unwrap_or_else(|e| panic!("{e}"));
+        let (g, h) = (plate.weight_g.unwrap(), plate.print_hours.unwrap());
+        let grams_ratio = g / single.weight_g.unwrap();
+        assert!((2.7..3.3).contains(&grams_ratio), "{single:?} × 3 ≈ {plate:?}");
+        let hours_ratio = h / single.print_hours.unwrap();
+        assert!((2.0..3.5).contains(&hours_ratio), "{single:?} × 3 ≈ {plate:?}");
+        let folder = format!("Uploaded/AdaLovelace_Filament_Red_{three}");
+        let gcode = std::fs::read_to_string(
+            app.dir
+                .path()
+                .join("files/lab")
+                .join(&folder)
+                .join(format!("AdaLovelace_Filament_Red_{three}.sliced.gcode")),
+        )
+        .unwrap();
+        assert_eq!(objects_printed(&gcode), 3, "the G-code prints every copy");
+
+        // Staff see the copies and approve all of them: the price is the
+        // lab's for every gram.
+        let cookie = staff_cookie(&app).await;
+        let page = call(&app, "staff_job", &format!("id={three}"), Some(&cookie), None).await.json();
+        assert_eq!((page["card"]["copies"].as_u64(), page["card"]["weight_g"].as_f64()), (Some(3), Some(g)));
+        let approved =
+            act(&app, &cookie, &format!("id={three}&action=approve&weight_g={g}&print_hours={h}")).await;
+        assert_eq!(approved.status, StatusCode::OK, "{}", approved.text());
+        let (price, hours): (i64, f64) =
+            sqlx::query_as("SELECT price_cents, print_hours FROM print_jobs WHERE id = $1")
+                .bind(&three)
+                .fetch_one(app.state.db.pool())
+                .await
+                .unwrap();
+        let book = app.state.config.lab.price(slicing::material::Material::Pla, g);
+        assert_eq!(price, book.total_cents as i64);
+        assert!(hours >= h, "the quoted time is every copy's, rounded up: {hours} ≥ {h}");
+
+        // The student sees three copies, in the page, the log and the email.
+        let student = app.get(&format!("/api/lab/jobs/{three}?t={token}"), None).await.json();
+        assert_eq!(student["copies"], 3, "{student}");
+        assert!(student["events"][0]["details"].as_str().unwrap().contains("3 copies"), "{student}");
+        let received: String = sqlx::query_scalar(
+            "SELECT text_body FROM outbox WHERE kind = 'lab_received' AND text_body LIKE $1",
+        )
+        .bind(format!("%{three}%"))
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+        assert!(plain(&received).contains("3 copies"), "{received}");
+
+        // Accepted, it is planned for all its hours on a printer that fits.
+        let approval: String = sqlx::query_scalar(
+            "SELECT text_body FROM outbox WHERE kind = 'lab_approved' AND text_body LIKE $1",
+        )
+        .bind(format!("%/lab/jobs/{three}?t=%"))
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+        let confirm = link_token(&plain(&approval), &three);
+        let confirmed = app.post_json(&format!("/api/lab/jobs/{three}/confirm?t={confirm}"), "", None).await;
+        assert_eq!(confirmed.json()["status"], "ReadyToPrint", "{}", confirmed.text());
+        let ender = NewPrinter {
+            name: "Ender".into(),
+            method: app::lab::PrintMethod::Filament,
+            build_mm: [220.0, 220.0, 250.0],
+            material: "PLA".into(),
+            colour: "Red".into(),
+            connection: Connection::Manual,
+        };
+        store::add(&app.state.db, &staff, ender).await.unwrap();
+        let plan = memoreez::printers::eta::queue_plan(&app.state.lab()).await.unwrap();
+        let (_, eta) = plan.of(&three).unwrap();
+        assert_eq!(eta.ready_ms.unwrap() - eta.start_ms.unwrap(), (hours * 3600.0) as i64 * 1000);
+    })
+    .await;
+}
+
+/// How many objects a PrusaSlicer G-code prints (its object labels).
+fn objects_printed(gcode: &str) -> usize {
+    let mut names: Vec<&str> =
+        gcode.lines().filter_map(|line| line.strip_prefix("; printing object ")).map(str::trim).collect();
+    names.sort();
+    names.dedup();
+    names.len()
 }

@@ -312,6 +312,7 @@ where
     }
 }
 pub mod backup;
+pub mod camera;
 pub mod card_payments;
 pub mod checkout;
 pub mod lab;

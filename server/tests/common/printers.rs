@@ -174,7 +174,7 @@ fn octoprint_printer(app: &TestApp, name: &str, octoprint: &virtual_printer::Vir
 
 /// Ada's red filament job with `gcode` as its sliced file, approved and
 /// accepted by her: ReadyToPrint. Its id.
-async fn ready_job(app: &TestApp, cookie: &str, gcode: Vec<u8>) -> String {
+pub(crate) async fn ready_job(app: &TestApp, cookie: &str, gcode: Vec<u8>) -> String {
     ready_job_and_link(app, cookie, gcode).await.0
 }
 
@@ -256,7 +256,9 @@ fn progress(page: &Value) -> f64 {
 
 pub async fn a_lab_job_prints_on_octoprint_from_approval_to_completed(kind: Kind) {
     with_app(kind, |app| async move {
-        let octoprint = virtual_printer::VirtualPrinter::start().await;
+        // Its OctoPrint has a webcam: a local server serving a JPEG.
+        let camera = format!("{}snap.jpg", super::camera::start_camera().await);
+        let octoprint = virtual_printer::VirtualPrinter::start_with_camera(Some(&camera)).await;
         let db = &app.state.db;
         let mut red = octoprint_printer(&app, "MK4 red", &octoprint);
         red.colour = "Red".into();
@@ -278,6 +280,14 @@ pub async fn a_lab_job_prints_on_octoprint_from_approval_to_completed(kind: Kind
         .unwrap();
 
         let cookie = staff_cookie(&app).await;
+        // Staff read the camera's address from OctoPrint's webcam settings.
+        let read =
+            call(&app, "staff_printer_camera", &format!("id={mk4}&from_octoprint=true"), Some(&cookie), None)
+                .await;
+        assert!(read.status.is_success() || read.status.is_redirection(), "{}", read.text());
+        let listed = store::list(db).await.unwrap();
+        let red = listed.iter().find(|printer| printer.id == mk4).unwrap();
+        assert_eq!(red.snapshot_url.as_deref(), Some(camera.as_str()));
         let id = ready_job(&app, &cookie, virtual_printer::gcode(30, 0)).await;
         // Once the printers are read: only the one that fits is offered, the others say why.
         let ready = poll_until(&app, &cookie, &id, "offered a printer", |page| {
@@ -327,6 +337,14 @@ pub async fn a_lab_job_prints_on_octoprint_from_approval_to_completed(kind: Kind
         assert_eq!(mails(&app, "lab_printing").await.len(), 1);
         assert!(mails(&app, "lab_printing").await[0].contains("Printing on MK4 red"));
         assert_eq!(mails(&app, "lab_ready").await.len(), 1);
+        // Its camera pictured the print as it ended; the "ready" email carries the picture.
+        assert!(done["snapshot_url"].as_str().is_some(), "{done}");
+        let attached: Option<String> =
+            sqlx::query_scalar("SELECT attachment_name FROM outbox WHERE kind = 'lab_ready'")
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
+        assert_eq!(attached, Some(format!("your-print-{id}.jpg")));
         let student = app.get(&format!("/api/lab/jobs/{id}?t=x"), None).await;
         assert_eq!(student.status, StatusCode::NOT_FOUND, "the job's page needs its link");
     })

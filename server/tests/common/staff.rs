@@ -387,7 +387,7 @@ pub async fn mail_is_sent_once_by_many_senders_and_keeps_no_tokens(kind: Kind) {
         }
         tx.commit().await.unwrap();
         let config = &app.state.config;
-        let senders = (0..4).map(|_| memoreez::mail::sender::send_due(db, config));
+        let senders = (0..4).map(|_| memoreez::mail::sender::send_due(db, &app.state.storage, config));
         let sent: usize = futures_util::future::join_all(senders).await.into_iter().map(Result::unwrap).sum();
         assert_eq!(sent, 12, "each message sent by exactly one sender");
         let attempts: Vec<i64> = sqlx::query_scalar("SELECT attempts FROM outbox WHERE kind = 'lab_received'")

@@ -1307,6 +1307,14 @@ macro_rules! database_suite {
             common::lab::a_student_sees_the_estimate_before_submitting($kind).await
         }
         #[tokio::test]
+        async fn a_printers_camera_pictures_the_print_and_refuses_what_is_no_picture() {
+            common::camera::a_printers_camera_pictures_the_print_and_refuses_what_is_no_picture($kind).await
+        }
+        #[tokio::test]
+        async fn a_student_asks_for_copies_and_every_figure_counts_them() {
+            common::lab::a_student_asks_for_copies_and_every_figure_counts_them($kind).await
+        }
+        #[tokio::test]
         async fn a_failed_print_gets_its_cause_and_the_overview_counts_it() {
             common::printers::a_failed_print_gets_its_cause_and_the_overview_counts_it($kind).await
         }

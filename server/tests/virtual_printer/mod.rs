@@ -28,6 +28,12 @@ const PASSWORD: &str = "a-lab-password-1";
 
 impl VirtualPrinter {
     pub async fn start() -> VirtualPrinter {
+        VirtualPrinter::start_with_camera(None).await
+    }
+
+    /// [`VirtualPrinter::start`], with a webcam whose still picture is at
+    /// `snapshot` (set as a lab sets it: the classic webcam plugin's snapshot URL).
+    pub async fn start_with_camera(snapshot: Option<&str>) -> VirtualPrinter {
         let octoprint = std::env::var("MEMOREEZ_TEST_OCTOPRINT").unwrap_or_else(|_| {
             panic!(
                 "MEMOREEZ_TEST_OCTOPRINT names no OctoPrint: run `./dev test`, which installs one \
@@ -35,10 +41,14 @@ impl VirtualPrinter {
             )
         });
         let base = tempfile::tempdir().unwrap();
+        let camera =
+            snapshot.map(|url| format!("  classicwebcam:\n    snapshot: '{url}'\n")).unwrap_or_default();
         // Tests run as root: OctoPrint wants to be told that is meant.
         std::fs::write(
             base.path().join("config.yaml"),
-            "plugins:\n  virtual_printer:\n    enabled: true\n  tracking:\n    enabled: false\n  \
+            "plugins:\n".to_string()
+                + &camera
+                + "  virtual_printer:\n    enabled: true\n  tracking:\n    enabled: false\n  \
              announcements:\n    enabled: false\n  errortracking:\n    enabled: false\n  \
              softwareupdate:\n    check_providers: {}\n  pluginmanager:\n    repository: ''\n\
              server:\n  onlineCheck:\n    enabled: false\n  pluginBlacklist:\n    enabled: false\n  \

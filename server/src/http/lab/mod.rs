@@ -158,11 +158,12 @@ pub struct Signed {
     sig: String,
 }
 
-/// `GET /api/lab/jobs/{id}/files/{thumbnail.png|model|sliced}?exp=…&sig=…`:
+/// `GET /api/lab/jobs/{id}/files/{thumbnail.png|model|sliced|snapshot}?exp=…&sig=…`:
 /// a student job's file by a signed, expiring link (cards, the student's
-/// page, staff downloads), from whichever status folder it is in now.
+/// page, staff downloads), from whichever status folder it is in now; or
+/// any job's camera snapshot.
 #[utoipa::path(get, path = "/api/lab/jobs/{id}/files/{file}", tag = "lab",
-    params(("id" = String, Path, description = "The print job's id"), ("file" = String, Path, description = "`thumbnail.png`, `model` or `sliced`"), Signed),
+    params(("id" = String, Path, description = "The print job's id"), ("file" = String, Path, description = "`thumbnail.png`, `model`, `sliced` or `snapshot`"), Signed),
     responses(
         (status = 200, description = "The file", content_type = "application/octet-stream", body = crate::http::openapi::Binary),
         (status = 400, description = "No signature", body = crate::http::error::ErrorBody),
@@ -176,6 +177,20 @@ pub async fn file(
     let path = format!("/api/lab/jobs/{id}/files/{file}");
     if !state.links.verify(&path, signed.exp, &signed.sig, crate::platform::time::now_ms() / 1000) {
         return Err(ApiError::NotFound);
+    }
+    if file == "snapshot" {
+        // A shop order's print has one too: it is kept by the job, not in a folder.
+        let key = crate::lab::snapshots::snapshot_of(&state.db, &id).await?.ok_or(ApiError::NotFound)?;
+        let bytes = state.storage.get(&key).await.map_err(|_| ApiError::NotFound)?;
+        let content_type = if key.ends_with(".png") { "image/png" } else { "image/jpeg" };
+        return Ok((
+            [
+                (http::header::CONTENT_TYPE, content_type.to_string()),
+                (http::header::CONTENT_DISPOSITION, "inline".to_string()),
+                (http::header::CACHE_CONTROL, "private, max-age=300".to_string()),
+            ],
+            bytes,
+        ));
     }
     let job = folders::job_folder(&state.db, &id).await?.ok_or(ApiError::NotFound)?;
     let folder = &job.folder;

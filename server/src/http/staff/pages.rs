@@ -203,6 +203,23 @@ impl Staff for AppState {
         Ok(crate::printers::maintenance::set(&self.db, &staff, id, note.as_deref()).await?)
     }
 
+    async fn staff_printer_camera(
+        &self,
+        request: &Parts,
+        id: &str,
+        typed: Option<String>,
+    ) -> Result<(), AppError> {
+        let staff = self.staff_only(request).await?;
+        match typed {
+            Some(typed) => Ok(crate::printers::camera::set_url(&self.db, &staff, id, &typed).await?),
+            None => {
+                let keys = &self.config.printer_keys_dir;
+                crate::printers::camera::read_from_octoprint(&self.db, keys, &staff, id).await?;
+                Ok(())
+            }
+        }
+    }
+
     async fn staff_outbox(&self, request: &Parts) -> Result<Vec<app::staff::OutboxLine>, AppError> {
         let staff = self.staff_only(request).await?;
         let zone = self.config.lab_zone();
