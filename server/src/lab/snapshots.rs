@@ -8,6 +8,9 @@ use crate::lab::events::add_event;
 use crate::platform::db::Db;
 use crate::platform::time::now_ms;
 
+/// Where snapshots are stored: `snapshots/{job}.jpg` (or `.png`).
+pub const SNAPSHOTS: &str = "snapshots";
+
 /// The job's status, read in the caller's transaction (the log line keeps it).
 async fn status_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, job_id: &str) -> sqlx::Result<PrintJobStatus> {
     let status: String = sqlx::query_scalar("SELECT status FROM print_jobs WHERE id = $1")

@@ -203,7 +203,7 @@ pub async fn take(cx: &LabContext, job_id: &str, url: &str) {
 /// Stores the picture, then records it with the job (the file first, so no
 /// row names a missing file; taken back if the row cannot be written).
 async fn keep(cx: &LabContext, job_id: &str, picture: Picture) -> Result<(), String> {
-    let key = format!("{SNAPSHOTS}/{job_id}.{}", picture.ext);
+    let key = format!("{}/{job_id}.{}", crate::lab::snapshots::SNAPSHOTS, picture.ext);
     cx.storage.put(&key, picture.bytes).await.map_err(|error| format!("it could not be stored ({error})"))?;
     if let Err(error) = crate::lab::snapshots::record_snapshot(&cx.db, job_id, &key).await {
         if let Err(error) = cx.storage.delete(&key).await {
@@ -213,9 +213,6 @@ async fn keep(cx: &LabContext, job_id: &str, picture: Picture) -> Result<(), Str
     }
     Ok(())
 }
-
-/// Where snapshots are stored: `snapshots/{job}.jpg`.
-pub const SNAPSHOTS: &str = "snapshots";
 
 #[cfg(test)]
 mod tests {

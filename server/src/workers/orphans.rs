@@ -53,7 +53,7 @@ fn owner(key: &str) -> Owner<'_> {
         ["gcode", file] => file.strip_suffix(".gcode").map_or(Owner::Unknown, Owner::Quote),
         ["uploads", _] => Owner::QuoteUpload(key),
         [crate::lab::folders::ROOT, _, folder, _] => Owner::LabFolder(folder),
-        [crate::printers::camera::SNAPSHOTS, _] => Owner::Snapshot(key),
+        [crate::lab::snapshots::SNAPSHOTS, _] => Owner::Snapshot(key),
         _ => Owner::Unknown,
     }
 }

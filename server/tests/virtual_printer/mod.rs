@@ -32,7 +32,9 @@ impl VirtualPrinter {
     }
 
     /// [`VirtualPrinter::start`], with a webcam whose still picture is at
-    /// `snapshot` (set as a lab sets it: the classic webcam plugin's snapshot URL).
+    /// `snapshot`: the `webcam.snapshot` setting, which OctoPrint moves into
+    /// its classic webcam plugin on start (setting the plugin's own key in a
+    /// fresh config is overwritten by that move).
     pub async fn start_with_camera(snapshot: Option<&str>) -> VirtualPrinter {
         let octoprint = std::env::var("MEMOREEZ_TEST_OCTOPRINT").unwrap_or_else(|_| {
             panic!(
@@ -41,14 +43,12 @@ impl VirtualPrinter {
             )
         });
         let base = tempfile::tempdir().unwrap();
-        let camera =
-            snapshot.map(|url| format!("  classicwebcam:\n    snapshot: '{url}'\n")).unwrap_or_default();
+        let camera = snapshot.map(|url| format!("webcam:\n  snapshot: '{url}'\n")).unwrap_or_default();
         // Tests run as root: OctoPrint wants to be told that is meant.
         std::fs::write(
             base.path().join("config.yaml"),
-            "plugins:\n".to_string()
-                + &camera
-                + "  virtual_printer:\n    enabled: true\n  tracking:\n    enabled: false\n  \
+            camera
+                + "plugins:\n  virtual_printer:\n    enabled: true\n  tracking:\n    enabled: false\n  \
              announcements:\n    enabled: false\n  errortracking:\n    enabled: false\n  \
              softwareupdate:\n    check_providers: {}\n  pluginmanager:\n    repository: ''\n\
              server:\n  onlineCheck:\n    enabled: false\n  pluginBlacklist:\n    enabled: false\n  \
