@@ -349,7 +349,8 @@ test('staff add an OctoPrint printer, send a job to it, and watch it print live 
     assert.match(await card.locator('[data-testid="maintenance-note"]').textContent(), /“New nozzle”/);
     await staff.page.screenshot({ path: 'test-results/printer-maintenance.png', fullPage: true });
     await card.locator('[data-testid="end-maintenance"] button').click();
-    await staff.page.waitForFunction(() => /Log \(2\)/.test(document.querySelector('[data-testid="printer"][data-name="MK4 blue"] [data-testid="printer-log"]')?.textContent ?? ''), null, { timeout: 15_000 });
+    // Its log: the camera set, in maintenance, back in service.
+    await staff.page.waitForFunction(() => /Log \(3\)/.test(document.querySelector('[data-testid="printer"][data-name="MK4 blue"] [data-testid="printer-log"]')?.textContent ?? ''), null, { timeout: 15_000 });
     assert.equal(await card.locator('[data-testid="printer-maintenance"]').count(), 0);
     // (The page may have redrawn the card, folding it again.)
     const change = card.locator('details', { has: staff.page.locator('[data-testid="remove-printer"]') });

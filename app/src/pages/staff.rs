@@ -184,20 +184,25 @@ fn Board(
             }
         })
         .collect_view();
+    // Each part's type erased (`into_any`): the page's whole view as one
+    // nested type is deeper than the compiler follows when building for wasm.
+    let strip = (!printers.is_empty()).then(|| view! { <PrinterStrip printers/> }.into_any());
+    let columns = board.into_iter().map(|column| view! { <BoardColumn column/> }.into_any()).collect_view();
     view! {
         <Title text="Print queue · Memoreez"/>
-        <StaffNav current="/staff"/>
-        <section class="hero board-hero">
-            <h1 data-testid="staff-home">"Print queue"</h1>
-            <LiveBar feed read_at/>
-        </section>
-        {(!printers.is_empty()).then(|| view! { <PrinterStrip printers/> })}
+        {view! { <StaffNav current="/staff"/> }.into_any()}
+        {view! {
+            <section class="hero board-hero">
+                <h1 data-testid="staff-home">"Print queue"</h1>
+                <LiveBar feed read_at/>
+            </section>
+        }
+        .into_any()}
+        {strip}
         <Show when=move || empty>
             <p class="card" data-testid="queue-empty">"Nothing is waiting or printing right now."</p>
         </Show>
-        <div class="board" data-testid="board">
-            {board.into_iter().map(|column| view! { <BoardColumn column/> }).collect_view()}
-        </div>
+        <div class="board" data-testid="board">{columns}</div>
         <nav class="board-done" aria-label="Jobs done with" data-testid="board-done">
             <ul>{done_with}</ul>
             <p class="hint">
