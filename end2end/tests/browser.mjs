@@ -200,3 +200,39 @@ export function shownPrice(page) {
 export function money(cents, currency = 'USD') {
   return `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')} ${currency}`;
 }
+
+/**
+ * Statistics of the canvas as drawn on screen: a screenshot (readPixels of a
+ * WebGL canvas that does not preserve its buffer comes back blank), decoded
+ * by the browser itself.
+ */
+export async function canvasPixels(page, selector = '[data-testid="studio-canvas"]') {
+  const png = await page.locator(selector).screenshot();
+  return page.evaluate(async (base64) => {
+    const picture = new Image();
+    picture.src = `data:image/png;base64,${base64}`;
+    await picture.decode();
+    const canvas = new OffscreenCanvas(picture.width, picture.height);
+    const draw = canvas.getContext('2d');
+    draw.drawImage(picture, 0, 0);
+    const { data } = draw.getImageData(0, 0, picture.width, picture.height);
+    let sum = 0;
+    let squares = 0;
+    const colours = new Set();
+    // Pixels near viewer::paint's overhang and thin-wall tints (lit or shaded).
+    let red = 0;
+    let blue = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+      if (r > 120 && r > 2 * g && r > 2 * b) red += 1;
+      if (b > 120 && b > 1.6 * r && b > 1.3 * g) blue += 1;
+      const grey = (data[i] + data[i + 1] + data[i + 2]) / 3;
+      sum += grey;
+      squares += grey * grey;
+      colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+    }
+    const n = data.length / 4;
+    const digest = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', data))).slice(0, 8).join('.');
+    return { variance: squares / n - (sum / n) ** 2, colours: colours.size, red, blue, digest };
+  }, png.toString('base64'));
+}

@@ -15,7 +15,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { boxStl, openPage, sharedBrowser, signInAsStaff, startServerWithStaff, visit } from './browser.mjs';
+import { boxStl, canvasPixels, frustumStl, openPage, sharedBrowser, signInAsStaff, startServerWithStaff, visit } from './browser.mjs';
 import { gcode, startOctoPrint } from './octoprint.mjs';
 
 const browser = sharedBrowser();
@@ -108,7 +108,26 @@ test('a student submits, the open dashboard shows it live, staff approve, the st
   await student.page.fill('[data-testid="lab-class_number"]', 'CS 1301');
   await student.page.selectOption('[data-testid="lab-method"]', 'filament');
   await student.page.selectOption('[data-testid="lab-color"]', 'Blue');
+  // The chosen file is shown in 3D, read in the browser: a cup's overhangs in red.
+  await student.page.setInputFiles('[data-testid="lab-file"]', { name: 'cup.stl', mimeType: 'model/stl', buffer: frustumStl([6, 6], [40, 40], 10) });
+  await student.page.waitForSelector('[data-testid="model-preview"][data-shown="true"]', { timeout: 15_000 });
+  await student.page.waitForFunction(() => document.querySelector('[data-testid="model-preview-said"]')?.textContent.includes(' mm as read'), null, { timeout: 15_000 });
+  assert.match(await student.page.textContent('[data-testid="model-preview-said"]'), /^40 × 40 × 10 mm as read, on a 250 × 210 mm plate\. In red: overhangs/);
+  await student.page.waitForTimeout(300);
+  const cup = await canvasPixels(student.page, '[data-testid="model-preview-canvas"]');
+  assert.ok(cup.colours > 50 && cup.red > 200, `the cup is drawn, its overhangs red: ${JSON.stringify(cup)}`);
+  for (const width of [1280, 390]) {
+    await student.page.setViewportSize({ width, height: 900 });
+    assert.ok(await student.page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scroll');
+    await student.page.locator('[data-testid="model-preview"]').scrollIntoViewIfNeeded();
+    await student.page.screenshot({ path: `test-results/lab-model-preview-${width}.png` });
+  }
+  await student.page.setViewportSize({ width: 1280, height: 900 });
   await student.page.setInputFiles('[data-testid="lab-file"]', { name: 'gear.stl', mimeType: 'model/stl', buffer: boxStl([30, 30, 8]) });
+  await student.page.waitForFunction(() => document.querySelector('[data-testid="model-preview-said"]')?.textContent.startsWith('30 × 30 × 8 mm'), null, { timeout: 15_000 });
+  await student.page.waitForTimeout(300);
+  const boxPixels = await canvasPixels(student.page, '[data-testid="model-preview-canvas"]');
+  assert.ok(boxPixels.red < cup.red / 10, `a box has no overhangs: ${JSON.stringify(boxPixels)}`);
   // The estimate shows under the file before anything is submitted.
   await student.page.waitForSelector('[data-testid="lab-estimate-figures"]', { timeout: 15_000 });
   assert.match(await student.page.textContent('[data-testid="lab-estimate-figures"]'), /About \d+ g · \d+\.\d h · 3\.00 USD — 30 × 30 × 8 mm/);

@@ -108,6 +108,12 @@ impl Preview {
     }
 
     /// Whether any triangle needs supports.
+    /// A model on its own, as a file was read (every triangle a `Model`
+    /// part, overhangs marked): the lab's submission form shows it so.
+    pub fn of_model(mesh: &Mesh, settings: &PrintSettings) -> Preview {
+        Preview::of(&[(mesh, Part::Model)], settings, false)
+    }
+
     pub fn needs_supports(&self) -> bool {
         self.marks.iter().any(|mark| mark & OVERHANG != 0)
     }

@@ -1,39 +1,29 @@
-//! The studio's live view in the browser (hydrate only): a `viewer::View`
-//! on the canvas, the builder worker (`/studio-worker.js`) fed with every
-//! change of settings, and the gestures that turn, zoom and pan.
+//! The studio's live view in the browser (hydrate only): a 3D `Stage` on
+//! the canvas, and the builder worker (`/studio-worker.js`) fed with every
+//! change of settings.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::rc::Rc;
 
 use geometry::keepsake::KeepsakeSpec;
 use js_sys::{Float32Array, Reflect, Uint8Array};
 use leptos::prelude::*;
-use viewer::View;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{HtmlCanvasElement, MessageEvent, PointerEvent, WheelEvent, Worker, WorkerOptions, WorkerType};
+use web_sys::{HtmlCanvasElement, MessageEvent, Worker, WorkerOptions, WorkerType};
 
+use crate::components::stage::Stage;
 use crate::components::studio_view::{LiveSignals, LiveStatus};
-
-/// A browser event callback.
-type Listener = Closure<dyn FnMut(web_sys::Event)>;
 
 /// Everything the running studio holds; lives as long as the page.
 struct Live {
-    view: RefCell<View>,
+    stage: Rc<Stage>,
     worker: Worker,
     /// The newest settings sent; answers for older ones are ignored.
     sent: Cell<u32>,
     /// Whether the camera has been pointed at a keepsake yet.
     framed: Cell<bool>,
-    frame_queued: Cell<bool>,
-    /// Pointers down on the canvas: id, x, y, and whether it pans.
-    pointers: RefCell<Vec<(i32, f64, f64, bool)>>,
     signals: LiveSignals,
-    /// Kept so the browser keeps calling them.
-    _listeners: RefCell<Vec<Listener>>,
-    /// On the window, which outlives this view: taken off when it goes.
-    on_resize: RefCell<Option<Listener>>,
 }
 
 /// Starts the live view once the canvas is on the page; until it works (or
@@ -72,8 +62,8 @@ pub fn run(
         let on = overlay.get();
         live.with_value(|live| {
             if let Some(live) = live {
-                live.view.borrow_mut().set_overlay(on);
-                live.redraw();
+                live.stage.view.borrow_mut().set_overlay(on);
+                live.stage.redraw();
             }
         });
     });
@@ -82,8 +72,8 @@ pub fn run(
         if previous.is_some_and(|previous| previous != now) {
             live.with_value(|live| {
                 if let Some(live) = live {
-                    live.view.borrow_mut().reset();
-                    live.redraw();
+                    live.stage.view.borrow_mut().reset();
+                    live.stage.redraw();
                 }
             });
         }
@@ -98,25 +88,14 @@ fn start(
     signals: LiveSignals,
 ) -> Result<Rc<Live>, String> {
     let [plate_x, plate_y, _] = build_volume_mm;
-    let view = View::new(canvas.clone(), [plate_x as f32, plate_y as f32])?;
+    let stage = Stage::new(canvas, [plate_x as f32, plate_y as f32])?;
     let options = WorkerOptions::new();
     options.set_type(WorkerType::Module);
     let worker = Worker::new_with_options("/studio-worker.js", &options)
         .map_err(|_| "this browser cannot run the 3D builder (no module workers)".to_string())?;
-    let live = Rc::new(Live {
-        view: RefCell::new(view),
-        worker,
-        sent: Cell::new(0),
-        framed: Cell::new(false),
-        frame_queued: Cell::new(false),
-        pointers: RefCell::new(Vec::new()),
-        signals,
-        _listeners: RefCell::new(Vec::new()),
-        on_resize: RefCell::new(None),
-    });
+    let live = Rc::new(Live { stage, worker, sent: Cell::new(0), framed: Cell::new(false), signals });
     signals.status.set(LiveStatus::Building);
-    live.listen(&canvas);
-    live.redraw();
+    live.listen();
 
     // The model's STL goes to the worker once; the settings effect sends the rest.
     let (worker, url) = (live.worker.clone(), model_url.to_string());
@@ -140,13 +119,9 @@ fn start(
 
 impl Drop for Live {
     fn drop(&mut self) {
-        // Leaving the page: the builder has nobody left to answer, and the
-        // window must not call the resize closure dropped with this view.
+        // Leaving the page: the builder has nobody left to answer.
         self.worker.set_onmessage(None);
         self.worker.terminate();
-        if let (Some(window), Some(on_resize)) = (web_sys::window(), self.on_resize.borrow_mut().take()) {
-            let _ = window.remove_event_listener_with_callback("resize", on_resize.as_ref().unchecked_ref());
-        }
     }
 }
 
@@ -163,18 +138,6 @@ impl Live {
         if self.worker.post_message(&message).is_ok() {
             self.signals.building.set(true);
         }
-    }
-
-    /// A frame at the next animation frame (several changes, one frame).
-    fn redraw(self: &Rc<Self>) {
-        if self.frame_queued.replace(true) {
-            return;
-        }
-        let live = Rc::clone(self);
-        request_animation_frame(move || {
-            live.frame_queued.set(false);
-            live.view.borrow().render();
-        });
     }
 
     fn answer(self: &Rc<Self>, data: JsValue) {
@@ -200,8 +163,7 @@ impl Live {
             js_sys::Array::from(&field("size_mm")).iter().filter_map(|v| v.as_f64()).collect();
         let ms = field("ms").as_f64();
         let reframe = !self.framed.replace(true);
-        self.view.borrow_mut().show(positions, marks, reframe);
-        self.redraw();
+        self.stage.show(positions, marks, reframe);
         if let [x, y, z] = size[..] {
             signals.size_mm.set(Some([x, y, z]));
         }
@@ -222,118 +184,15 @@ impl Live {
         signals.warnings.set(warnings);
     }
 
-    /// Worker answers and the canvas gestures: drag turns, right- or
-    /// shift-drag (or two fingers) moves, wheel or pinch zooms.
-    fn listen(self: &Rc<Self>, canvas: &HtmlCanvasElement) {
-        let on_answer = self.handler(|live, event| {
-            if let Some(message) = event.dyn_ref::<MessageEvent>() {
+    /// The worker's answers (the stage hears the gestures).
+    fn listen(self: &Rc<Self>) {
+        let live = Rc::downgrade(self);
+        let on_answer: crate::components::stage::Listener = Closure::new(move |event: web_sys::Event| {
+            if let (Some(live), Some(message)) = (live.upgrade(), event.dyn_ref::<MessageEvent>()) {
                 live.answer(message.data());
             }
         });
         self.worker.set_onmessage(Some(on_answer.as_ref().unchecked_ref()));
-
-        let down = self.handler(|live, event| {
-            let Some(pointer) = event.dyn_ref::<PointerEvent>() else { return };
-            if let Some(canvas) = event.current_target().and_then(|t| t.dyn_into::<HtmlCanvasElement>().ok())
-            {
-                let _ = canvas.set_pointer_capture(pointer.pointer_id());
-            }
-            let pans = pointer.button() != 0 || pointer.shift_key();
-            live.pointers.borrow_mut().push((
-                pointer.pointer_id(),
-                pointer.client_x() as f64,
-                pointer.client_y() as f64,
-                pans,
-            ));
-        });
-        let moved = self.handler(|live, event| {
-            let Some(pointer) = event.dyn_ref::<PointerEvent>() else { return };
-            live.pointer_moved(pointer);
-        });
-        let up = self.handler(|live, event| {
-            if let Some(pointer) = event.dyn_ref::<PointerEvent>() {
-                live.pointers.borrow_mut().retain(|(id, ..)| *id != pointer.pointer_id());
-            }
-        });
-        let wheel = self.handler(|live, event| {
-            let Some(wheel) = event.dyn_ref::<WheelEvent>() else { return };
-            event.prevent_default();
-            live.view.borrow_mut().orbit.zoom((wheel.delta_y() as f32 * 0.0015).exp());
-            live.redraw();
-        });
-        let menu = self.handler(|_, event| event.prevent_default());
-        // The canvas takes the focus (tabindex) and is driven by keys too.
-        let key = self.handler(|live, event| {
-            let Some(key) = event.dyn_ref::<web_sys::KeyboardEvent>() else { return };
-            if key.alt_key() || key.ctrl_key() || key.meta_key() {
-                return;
-            }
-            if live.view.borrow_mut().orbit.key(&key.key()) {
-                event.prevent_default();
-                live.redraw();
-            }
-        });
-        for (name, handler) in [
-            ("pointerdown", &down),
-            ("pointermove", &moved),
-            ("pointerup", &up),
-            ("pointercancel", &up),
-            ("wheel", &wheel),
-            ("contextmenu", &menu),
-            ("keydown", &key),
-        ] {
-            let _ = canvas.add_event_listener_with_callback(name, handler.as_ref().unchecked_ref());
-        }
-        let redraw = self.handler(|live, _| live.redraw());
-        if let Some(window) = web_sys::window() {
-            let _ = window.add_event_listener_with_callback("resize", redraw.as_ref().unchecked_ref());
-        }
-        self._listeners.borrow_mut().extend([on_answer, down, moved, up, wheel, menu, key]);
-        *self.on_resize.borrow_mut() = Some(redraw);
-    }
-
-    fn pointer_moved(self: &Rc<Self>, pointer: &PointerEvent) {
-        let (x, y) = (pointer.client_x() as f64, pointer.client_y() as f64);
-        let mut pointers = self.pointers.borrow_mut();
-        let Some(index) = pointers.iter().position(|(id, ..)| *id == pointer.pointer_id()) else { return };
-        let height = self.view.borrow().height_px();
-        let mut view = self.view.borrow_mut();
-        match pointers.len() {
-            1 => {
-                let (_, px, py, pans) = pointers[index];
-                let (dx, dy) = ((x - px) as f32, (y - py) as f32);
-                if pans {
-                    view.orbit.pan(dx, dy, height);
-                } else {
-                    view.orbit.rotate(dx, dy);
-                }
-            }
-            2 => {
-                // Two fingers: the gap between them zooms, their middle pans.
-                let other = pointers[1 - index];
-                let (_, px, py, _) = pointers[index];
-                let gap = |ax: f64, ay: f64| ((ax - other.1).powi(2) + (ay - other.2).powi(2)).sqrt();
-                let (before, after) = (gap(px, py), gap(x, y));
-                if before > 1.0 && after > 1.0 {
-                    view.orbit.zoom((before / after) as f32);
-                }
-                view.orbit.pan((x - px) as f32 / 2.0, (y - py) as f32 / 2.0, height);
-            }
-            _ => {}
-        }
-        pointers[index].1 = x;
-        pointers[index].2 = y;
-        drop((view, pointers));
-        self.redraw();
-    }
-
-    /// A browser callback that reaches this studio without keeping it alive forever.
-    fn handler(self: &Rc<Self>, act: impl Fn(&Rc<Live>, &web_sys::Event) + 'static) -> Listener {
-        let live = Rc::downgrade(self);
-        Closure::new(move |event: web_sys::Event| {
-            if let Some(live) = live.upgrade() {
-                act(&live, &event);
-            }
-        })
+        self.stage.keep(on_answer);
     }
 }

@@ -12,6 +12,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::loaded::loaded_page;
+use crate::components::model_preview::ModelPreview;
 use crate::error::AppError;
 use crate::lab::{LabOptions, PrintMethod, StudentPrintJob};
 use crate::pages::staff_job::EventLog;
@@ -20,6 +21,10 @@ use crate::quote::money;
 use crate::server_fns::lab::{
     ConfirmLabJob, FreshLabLink, SubmitLabJob, lab_form_options, lab_job, submit_lab_job,
 };
+
+/// The build plate the file is shown on: the lab's slicer profile's
+/// (`slicing/profiles/printer.ini`, a 250 × 210 mm bed).
+const LAB_PLATE_MM: [f64; 2] = [250.0, 210.0];
 
 #[component]
 pub fn LabSubmitPage() -> impl IntoView {
@@ -52,6 +57,8 @@ fn SubmitForm(options: LabOptions) -> impl IntoView {
     // The instant estimate of the chosen file, asked again when the method changes.
     let estimate = RwSignal::new(None::<Result<crate::lab::LabEstimate, String>>);
     let estimating = RwSignal::new(false);
+    // Moves each time a file is chosen: the 3D view reads it again.
+    let chosen = RwSignal::new(0_u32);
     let ask = move || {
         #[cfg(feature = "hydrate")]
         ask_estimate(method.get_untracked(), estimate, estimating);
@@ -151,9 +158,13 @@ fn SubmitForm(options: LabOptions) -> impl IntoView {
             <div class="field">
                 <label for="lab-file">"Model file"</label>
                 <input id="lab-file" name="file" type="file" accept=".stl,.obj,.3mf" data-testid="lab-file"
-                    on:change=move |_| ask()/>
+                    on:change=move |_| {
+                        chosen.update(|n| *n += 1);
+                        ask();
+                    }/>
                 <p class="hint">{format!("STL, OBJ or 3MF in millimetres, up to {} MB.", options.max_model_mb)}</p>
                 <p class="field-error" role="alert" data-testid="lab-file-error">{field_error("file")}</p>
+                <ModelPreview input_id="lab-file" chosen plate_mm=LAB_PLATE_MM/>
                 <EstimateView estimate estimating/>
             </div>
             <div class="field">
