@@ -116,7 +116,7 @@ pub enum PrintJobAction {
         #[serde(default)]
         printer: String,
     },
-    /// Uploads the job's G-code to an OctoPrint printer and starts it there;
+    /// Uploads the job's G-code to a printer's server (OctoPrint or Moonraker) and starts it there;
     /// the printer's readings then move the job on by themselves.
     SendToPrinter {
         printer_id: String,

@@ -148,7 +148,7 @@ pub struct PrintJobPage {
     /// The printer it is on (or failed on) and how far it got.
     #[serde(default)]
     pub on_printer: Option<OnPrinter>,
-    /// The lab's OctoPrint printers, each with whether this job fits it now
+    /// The lab's printers with a server (OctoPrint, Moonraker), each with whether this job fits it now
     /// (offered while the job is ready to print).
     #[serde(default)]
     pub printers: Vec<PrinterChoice>,
@@ -232,14 +232,15 @@ pub struct PrinterCard {
     pub build_mm: [f64; 3],
     pub material: String,
     pub colour: String,
-    /// `manual` or `octoprint`.
+    /// `manual`, `octoprint` or `moonraker`.
     pub connection: String,
-    /// OctoPrint's address (never its key).
+    /// Its printer server's address (never its key).
     pub url: Option<String>,
     /// Where the server reads its key (`env:NAME` or `file:/path`; never the key).
     #[serde(default)]
     pub key_from: Option<String>,
-    /// `manual`, `offline`, `idle`, `printing`, `paused` or `error`.
+    /// `manual`, `offline`, `idle`, `printing`, `paused`, `stopped` (free;
+    /// its last print stopped with an error) or `error`.
     pub state: String,
     /// What the printer said (an error's or an outage's reason).
     pub message: String,
@@ -292,10 +293,13 @@ pub struct PrinterForm {
     pub build_z_mm: String,
     pub material: String,
     pub colour: String,
-    /// `manual` or `octoprint`.
+    /// `manual`, `octoprint` or `moonraker`.
     pub connection: String,
-    pub octoprint_url: String,
-    /// `env:NAME` or `file:/path`: where the server reads the API key.
+    /// The printer server's address (OctoPrint's or Moonraker's).
+    #[serde(alias = "octoprint_url")]
+    pub server_url: String,
+    /// `env:NAME` or `file:/path`: where the server reads the API key
+    /// (optional for Moonraker, which may trust the lab's network instead).
     pub api_key_from: String,
 }
 

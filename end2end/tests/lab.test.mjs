@@ -263,7 +263,7 @@ test('staff add an OctoPrint printer, send a job to it, and watch it print live 
     await staff.page.fill('#printer-material', 'PLA');
     await staff.page.fill('#printer-colour', 'Blue');
     await staff.page.selectOption('#printer-connection', 'octoprint');
-    await staff.page.fill('#printer-octoprint_url', octoprint.url);
+    await staff.page.fill('#printer-server_url', octoprint.url);
     // Keys are read only from the printer keys folder (or MEMOREEZ_PRINTER_KEY_ variables).
     mkdirSync(server.keysDir, { recursive: true });
     copyFileSync(octoprint.keyFile, join(server.keysDir, 'mk4-blue.key'));

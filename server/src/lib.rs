@@ -9,7 +9,7 @@ pub mod lab; // the print lab: submissions, print jobs, staff actions, folders, 
 pub mod mail; // the outbox, its sender, and every message's text
 pub mod payments; // Stripe Checkout and its signed webhook
 pub mod platform; // config, database, storage, time, tokens, links, live updates, logs, backups
-pub mod printers; // the lab's printers: rows, the OctoPrint client, the status poller
+pub mod printers; // the lab's printers: rows, the OctoPrint and Moonraker clients, the status poller
 pub mod reports; // the staff reports: shop funnel and lab overview
 pub mod shop; // quotes, the studio's keepsakes, orders, outside fulfilment
 pub mod staff; // staff sign-in and first-run setup

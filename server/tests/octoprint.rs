@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 mod virtual_printer;
 use virtual_printer::{VirtualPrinter, gcode};
 
-use memoreez::printers::octoprint::{OctoPrint, OctoPrintError, PrinterState, Reading};
+use memoreez::printers::octoprint::{OctoPrint, OctoPrintError};
+use memoreez::printers::reading::{PrinterState, Reading};
 
 /// Reads the printer until `wanted` holds (every 200 ms, for a minute at most).
 async fn until(printer: &OctoPrint, what: &str, wanted: impl Fn(&Reading) -> bool) -> Reading {

@@ -76,7 +76,7 @@ pub trait Staff: Send + Sync {
         note: Option<String>,
     ) -> Result<(), AppError>;
     /// Sets the printer's camera snapshot address as typed (`Some`; empty
-    /// removes it), or as its OctoPrint's webcam settings name it (`None`).
+    /// removes it), or as its printer server's webcam settings name it (`None`).
     async fn staff_printer_camera(
         &self,
         request: &Parts,

@@ -330,7 +330,7 @@ fn PrintOutsideView(
     }
 }
 
-/// The OctoPrint printers this job fits now, and why the others don't.
+/// The printers driven from here (OctoPrint, Moonraker) this job fits now, and why the others don't.
 #[component]
 fn SendToPrinter(
     act: ServerAction<StaffJobAction>,
@@ -348,7 +348,7 @@ fn SendToPrinter(
                     {fit.into_iter().map(|printer| view! { <option value=printer.id>{printer.name}</option> }).collect_view()}
                 </select>
             }))}
-            {none.then(|| view! { <p class="hint" data-testid="no-printer-fits">"No OctoPrint printer can take this job now."</p> })}
+            {none.then(|| view! { <p class="hint" data-testid="no-printer-fits">"No printer driven from here (OctoPrint or Moonraker) can take this job now."</p> })}
             <ul class="hint" data-testid="printers-not-offered">
                 {unfit.into_iter().map(|printer| view! { <li>{format!("{} {}.", printer.name, printer.why_not)}</li> }).collect_view()}
             </ul>

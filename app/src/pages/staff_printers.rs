@@ -1,5 +1,5 @@
 //! `/staff/printers`: the lab's printers, each with what it is doing (read
-//! from its OctoPrint every couple of seconds, shown live) and the job on
+//! from its OctoPrint or Moonraker every couple of seconds, shown live) and the job on
 //! it; the form that adds one, and on each card the form that changes it
 //! (a spool swapped, a new address) or removes it. Plain forms, so they
 //! work without JavaScript.
@@ -69,7 +69,7 @@ fn PrinterView(printer: PrinterCard, changed: RwSignal<u32>) -> impl IntoView {
         material: printer.material.clone(),
         colour: printer.colour.clone(),
         connection: printer.connection.clone(),
-        octoprint_url: printer.url.clone().unwrap_or_default(),
+        server_url: printer.url.clone().unwrap_or_default(),
         api_key_from: printer.key_from.clone().unwrap_or_default(),
     };
     let id = printer.id.clone();
@@ -84,9 +84,9 @@ fn PrinterView(printer: PrinterCard, changed: RwSignal<u32>) -> impl IntoView {
             </h2>
             <p>{format!("{} · {} {} · {x:.0} × {y:.0} × {z:.0} mm", printer.method.label(), printer.material, printer.colour)}</p>
             <p class="hint">
-                {match &printer.url {
-                    Some(url) => format!("OctoPrint at {url}"),
-                    None => "Run by hand".to_string(),
+                {match (server_name(&printer.connection), &printer.url) {
+                    (Some(server), Some(url)) => format!("{server} at {url}"),
+                    _ => "Run by hand".to_string(),
                 }}
                 {printer.read_at.map(|at| format!(" · read {at}"))}
             </p>
@@ -105,9 +105,18 @@ fn PrinterView(printer: PrinterCard, changed: RwSignal<u32>) -> impl IntoView {
                 <progress max="100" value=pct></progress>
             })}
             <Maintenance id=id.clone() note=maintenance log changed/>
-            <Camera id=id.clone() url=printer.snapshot_url.clone() octoprint=printer.url.is_some() changed/>
+            <Camera id=id.clone() url=printer.snapshot_url.clone() server=server_name(&printer.connection) changed/>
             <ChangePrinter id form changed/>
         </li>
+    }
+}
+
+/// The printer server a printer is driven through, by name; `None` when run by hand.
+fn server_name(connection: &str) -> Option<&'static str> {
+    match connection {
+        "octoprint" => Some("OctoPrint"),
+        "moonraker" => Some("Moonraker"),
+        _ => None,
     }
 }
 
@@ -176,9 +185,14 @@ fn Maintenance(
 }
 
 /// The printer's camera: the address of its still picture, typed or read
-/// from its OctoPrint; a picture is taken there when each print ends.
+/// from its printer server; a picture is taken there when each print ends.
 #[component]
-fn Camera(id: String, url: Option<String>, octoprint: bool, changed: RwSignal<u32>) -> impl IntoView {
+fn Camera(
+    id: String,
+    url: Option<String>,
+    server: Option<&'static str>,
+    changed: RwSignal<u32>,
+) -> impl IntoView {
     let set = ServerAction::<StaffPrinterCamera>::new();
     let read = ServerAction::<StaffPrinterCamera>::new();
     Effect::new(move |_| {
@@ -205,11 +219,11 @@ fn Camera(id: String, url: Option<String>, octoprint: bool, changed: RwSignal<u3
                 <p class="form-error" role="alert">{set_error}</p>
                 <button type="submit" class="button secondary">"Save the camera"</button>
             </ActionForm>
-            {octoprint.then(|| view! {
-                <ActionForm action=read attr:class="job-action" attr:data-testid="camera-from-octoprint">
+            {server.map(|server| view! {
+                <ActionForm action=read attr:class="job-action" attr:data-testid="camera-from-server">
                     <input type="hidden" name="id" value=id/>
-                    <input type="hidden" name="from_octoprint" value="true"/>
-                    <button type="submit" class="button secondary">"Read it from OctoPrint"</button>
+                    <input type="hidden" name="from_server" value="true"/>
+                    <button type="submit" class="button secondary">{format!("Read it from {server}")}</button>
                     <p class="form-error" role="alert">{read_error}</p>
                 </ActionForm>
             })}
@@ -297,11 +311,12 @@ fn PrinterFields(prefix: String, form: PrinterForm) -> impl IntoView {
         {field("colour", "Colour loaded", "Black", form.colour)}
         <label for=format!("{prefix}-connection")>"How it is driven"</label>
         <select id=format!("{prefix}-connection") name="form[connection]">
-            <option value="octoprint" selected={connection != "manual"}>"OctoPrint (sent and followed from here)"</option>
+            <option value="octoprint" selected={connection == "octoprint" || connection.is_empty()}>"OctoPrint (sent and followed from here)"</option>
+            <option value="moonraker" selected={connection == "moonraker"}>"Klipper through Moonraker (sent and followed from here)"</option>
             <option value="manual" selected={connection == "manual"}>"By hand (staff mark each step)"</option>
         </select>
-        {field("octoprint_url", "OctoPrint's address", "http://printer-1.lab:5000", form.octoprint_url)}
+        {field("server_url", "Its server's address", "http://printer-1.lab:5000 (OctoPrint) or http://voron.lab:7125 (Moonraker)", form.server_url)}
         {field("api_key_from", "Where the server reads its API key", "env:MEMOREEZ_PRINTER_KEY_MK4 or file:mk4.key", form.api_key_from)}
-        <p class="hint">"The key itself is never typed here, stored or shown: put it in a server environment variable whose name starts MEMOREEZ_PRINTER_KEY_, or in a file in the server's printer keys folder (MEMOREEZ_PRINTER_KEYS_DIR)."</p>
+        <p class="hint">"The key itself is never typed here, stored or shown: put it in a server environment variable whose name starts MEMOREEZ_PRINTER_KEY_, or in a file in the server's printer keys folder (MEMOREEZ_PRINTER_KEYS_DIR). A Moonraker that trusts this server's network (its trusted_clients) needs no key: leave it empty."</p>
     }
 }

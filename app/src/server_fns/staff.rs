@@ -213,15 +213,15 @@ pub async fn staff_printer_maintenance(
 }
 
 /// Sets a printer's camera: the snapshot address typed (empty removes it),
-/// or (`from_octoprint`) the one its OctoPrint's webcam settings name.
+/// or (`from_server`) the one its printer server's webcam settings name.
 #[leptos::server(endpoint = "staff_printer_camera")]
 pub async fn staff_printer_camera(
     id: String,
     #[server(default)] snapshot_url: String,
-    #[server(default)] from_octoprint: bool,
+    #[server(default)] from_server: bool,
 ) -> Result<(), AppError> {
     let (backend, request) = crate::backend::from_context()?;
-    let typed = (!from_octoprint).then_some(snapshot_url);
+    let typed = (!from_server).then_some(snapshot_url);
     crate::error::with_status(backend.staff_printer_camera(&request, &id, typed).await)?;
     leptos_axum::redirect("/staff/printers");
     Ok(())

@@ -242,7 +242,10 @@ pub async fn act_as(
             .bind(job_id)
             .execute(&mut *tx)
             .await?;
-            (PrintJobStatus::Printing, format!("Printing on {printer} (sent to its OctoPrint as {file})."))
+            (
+                PrintJobStatus::Printing,
+                format!("Printing on {printer} (sent to its printer server as {file})."),
+            )
         }
         PrintJobAction::Complete => {
             let printer = printer_of(&mut tx, job_id).await?;

@@ -1,4 +1,4 @@
-//! Calls to servers someone else names: a printer's OctoPrint (its address
+//! Calls to servers someone else names: a printer's server (its address
 //! typed by staff), a camera, an outside print service. Such an address must
 //! not become a way into the machine's own surroundings, so every client
 //! made here:

@@ -1,6 +1,6 @@
 //! A printer's camera. A printer may have a snapshot URL: the address where
 //! its camera serves one still picture, typed by staff or read from its
-//! OctoPrint's webcam settings. When a print on it ends (the printer reports
+//! printer server's webcam settings (OctoPrint's or Moonraker's). When a print on it ends (the printer reports
 //! it done, or it fails) the server asks the camera once, with a time limit
 //! and a size cap, through `platform::outbound` (so a camera's address is no
 //! way into the machine's surroundings), keeps the answer only if its own
@@ -16,8 +16,8 @@ use crate::lab::LabContext;
 use crate::platform::db::Db;
 use crate::platform::outbound::{self, OutboundError};
 use crate::platform::time::now_ms;
-use crate::printers::octoprint::OctoPrint;
-use crate::printers::spec::{Connection, PrinterError};
+use crate::printers::server::PrinterServer;
+use crate::printers::spec::PrinterError;
 
 /// The largest picture kept: a camera's full-size JPEG is well under it.
 pub const MAX_SNAPSHOT_BYTES: usize = 5 * 1024 * 1024;
@@ -136,9 +136,9 @@ pub async fn set_url(
     Ok(())
 }
 
-/// Reads the snapshot address from the printer's OctoPrint (its webcam
+/// Reads the snapshot address from the printer's server (its webcam
 /// settings) and keeps it; the address kept.
-pub async fn read_from_octoprint(
+pub async fn read_from_server(
     db: &Db,
     keys_dir: &std::path::Path,
     staff: &crate::staff::StaffSession,
@@ -151,31 +151,32 @@ pub async fn read_from_octoprint(
         .ok_or(PrinterError::NotFound)?;
     let name = &printer.spec.name;
     let invalid = |message: String| PrinterError::Invalid { field: "snapshot_url", message };
-    let Connection::OctoPrint { url, key } = &printer.spec.connection else {
-        return Err(invalid(format!("{name} is run by hand: type its camera's snapshot address.")));
-    };
-    let key = key.read(keys_dir).map_err(|why| invalid(format!("{name}: no API key ({why}).")))?;
-    let found = OctoPrint::new(url, &key)
+    let server = PrinterServer::of(&printer.spec.connection, keys_dir)
+        .map_err(|why| invalid(format!("{name}: no API key ({why}).")))?
+        .ok_or_else(|| invalid(format!("{name} is run by hand: type its camera's snapshot address.")))?;
+    let (kind, url) = (server.name(), printer.spec.connection.url().unwrap_or_default());
+    let found = server
         .snapshot_url()
         .await
-        .map_err(|error| invalid(format!("{name}'s OctoPrint could not be read: {error}.")))?
+        .map_err(|error| invalid(format!("{name}'s {kind} could not be read: {error}.")))?
         .ok_or_else(|| {
             invalid(format!(
-                "{name}'s OctoPrint has no webcam snapshot address (its Settings → Webcam); type the camera's address."
+                "{name}'s {kind} has no webcam snapshot address (its webcam settings); type the camera's address."
             ))
         })?;
     let resolved = resolve(url, &found).ok_or_else(|| {
-        invalid(format!("{name}'s OctoPrint names a snapshot address that is not one: {found}"))
+        invalid(format!("{name}'s {kind} names a snapshot address that is not one: {found}"))
     })?;
     set_url(db, staff, id, &resolved).await?;
     Ok(resolved)
 }
 
-/// The snapshot address OctoPrint's settings give, as this server reaches
-/// it: a path is on OctoPrint's own host, and so is a loopback address
-/// (what is 127.0.0.1 to OctoPrint is its machine, not ours).
-fn resolve(octoprint: &str, snapshot: &str) -> Option<String> {
-    let base = url::Url::parse(octoprint).ok()?;
+/// The snapshot address a printer server's settings give, as this server
+/// reaches it: a path is on the printer server's own host, and so is a
+/// loopback address (what is 127.0.0.1 to OctoPrint or Moonraker is its
+/// machine, not ours).
+fn resolve(server: &str, snapshot: &str) -> Option<String> {
+    let base = url::Url::parse(server).ok()?;
     let mut url = base.join(snapshot).ok()?;
     let loopback = |host: Option<&str>| matches!(host, Some("127.0.0.1" | "localhost" | "[::1]"));
     if loopback(url.host_str()) && !loopback(base.host_str()) {

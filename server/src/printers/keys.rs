@@ -1,4 +1,4 @@
-//! Where a printer's OctoPrint API key is read from: only an environment
+//! Where a printer server's API key is read from: only an environment
 //! variable named `MEMOREEZ_PRINTER_KEY_…` or a file in the printer keys
 //! folder, so a staff sign-in cannot name the server's own secrets (a
 //! printer's key is sent to an address staff type).
@@ -8,7 +8,7 @@
 /// an address a staff member typed.
 pub const KEY_VARIABLE_PREFIX: &str = "MEMOREEZ_PRINTER_KEY_";
 
-/// Where a printer's OctoPrint API key is read from. The key itself is
+/// Where a printer server's API key is read from. The key itself is
 /// never stored, shown or logged; only variables with
 /// [`KEY_VARIABLE_PREFIX`] and files in the printer keys folder
 /// (`MEMOREEZ_PRINTER_KEYS_DIR`) can be named.

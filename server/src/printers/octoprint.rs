@@ -14,68 +14,10 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::platform::outbound::{self, OutboundError};
-
-/// What a printer is doing, in the lab's words.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PrinterState {
-    /// The OctoPrint server does not answer, or the printer is not connected to it.
-    Offline,
-    /// Connected and not printing: it can take a job.
-    Idle,
-    Printing,
-    Paused,
-    /// The printer reported an error; the reading's message says which.
-    Error,
-}
-
-impl PrinterState {
-    pub fn name(self) -> &'static str {
-        match self {
-            PrinterState::Offline => "offline",
-            PrinterState::Idle => "idle",
-            PrinterState::Printing => "printing",
-            PrinterState::Paused => "paused",
-            PrinterState::Error => "error",
-        }
-    }
-
-    /// OctoPrint's state text, as `/api/job` gives it.
-    fn from_octoprint(text: &str) -> PrinterState {
-        let text = text.trim();
-        if text.starts_with("Error") || text.contains("after error") || text.contains("with error") {
-            return PrinterState::Error;
-        }
-        match text {
-            "Operational" => PrinterState::Idle,
-            "Paused" | "Pausing" | "Resuming" => PrinterState::Paused,
-            "Printing" | "Starting" | "Finishing" | "Cancelling" | "Transferring file to SD" => {
-                PrinterState::Printing
-            }
-            other if other.starts_with("Printing") || other.starts_with("Starting") => PrinterState::Printing,
-            // "Offline", "Closed", "Connecting", "Opening serial connection", …
-            _ => PrinterState::Offline,
-        }
-    }
-}
-
-/// One look at the printer.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Reading {
-    pub state: PrinterState,
-    /// How far the current (or last) file is, 0–100.
-    pub completion_pct: Option<f64>,
-    /// OctoPrint's estimate of the time left, seconds.
-    pub time_left_s: Option<i64>,
-    /// The file it is on (or last printed).
-    pub file: Option<String>,
-    /// OctoPrint's own words for the state (an error's text when there is one).
-    pub message: String,
-}
+use crate::printers::reading::{PrinterState, Reading, seconds_left, short};
 
 /// What went wrong, in our words: OctoPrint's own answer is never passed
 /// on (its address is typed by staff, so its answer could be anyone's).
@@ -106,19 +48,18 @@ pub struct OctoPrint {
 impl OctoPrint {
     /// A client for the OctoPrint at `base` (e.g. `http://printer-1.lab:5000`).
     pub fn new(base: &str, key: &str) -> OctoPrint {
-        // One client (and its pool of connections) for every printer: the
-        // poller makes an `OctoPrint` per printer every round.
-        static HTTP: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
-        // An upload of a large G-code file over a slow lab network takes a while.
-        let http = HTTP.get_or_init(|| outbound::client(Duration::from_secs(120)));
-        OctoPrint { base: base.trim_end_matches('/').to_string(), key: key.to_string(), http: http.clone() }
+        OctoPrint {
+            base: base.trim_end_matches('/').to_string(),
+            key: key.to_string(),
+            http: crate::printers::server::http(),
+        }
     }
 
     /// What the printer is doing now.
     pub async fn read(&self) -> Result<Reading, OctoPrintError> {
         let answer = self.call(self.http.get(self.url("/api/job")).timeout(Duration::from_secs(10))).await?;
         let state_text = answer["state"].as_str().unwrap_or("Offline").to_string();
-        let state = PrinterState::from_octoprint(&state_text);
+        let state = state_of(&state_text);
         let error = answer["error"].as_str().filter(|error| !error.is_empty());
         Ok(Reading {
             state,
@@ -131,25 +72,12 @@ impl OctoPrint {
 
     /// Uploads `gcode` as `file_name` (replacing one of that name) and starts printing it.
     pub async fn print(&self, file_name: &str, gcode: &[u8]) -> Result<(), OctoPrintError> {
-        let boundary = format!("memoreez-{:016x}", rand::random::<u64>());
-        let mut body = Vec::with_capacity(gcode.len() + 512);
-        let name = file_name.replace(['"', '\r', '\n'], "_");
-        body.extend(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
-                 Content-Type: application/octet-stream\r\n\r\n"
-            )
-            .bytes(),
-        );
-        body.extend_from_slice(gcode);
-        body.extend(
-            format!("\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"print\"\r\n\r\ntrue\r\n--{boundary}--\r\n")
-                .bytes(),
-        );
+        let (content_type, body) =
+            crate::printers::server::upload_body(file_name, gcode, &[("print", "true")]);
         let request = self
             .http
             .post(self.url("/api/files/local"))
-            .header(http::header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .header(http::header::CONTENT_TYPE, content_type)
             .body(body);
         let answer = self.call(request).await?;
         if answer["done"].as_bool() == Some(true) && answer["effectivePrint"].as_bool() != Some(false) {
@@ -215,31 +143,27 @@ fn snapshot_in_settings(settings: &Value) -> Option<String> {
         .map(|url| short(url, 500))
 }
 
-/// The longest print we believe: a month. A printer that says more (or a
-/// server answering nonsense, 10^15 s) is read as not knowing.
-const MOST_SECONDS_LEFT: f64 = 31.0 * 24.0 * 3600.0;
-
-fn seconds_left(seconds: f64) -> Option<i64> {
-    (seconds.is_finite() && seconds <= MOST_SECONDS_LEFT).then(|| seconds.max(0.0).round() as i64)
-}
-
-/// At most `most` characters of a printer's text, without control characters.
-fn short(text: &str, most: usize) -> String {
-    text.chars().filter(|c| !c.is_control()).take(most).collect()
+/// OctoPrint's state text, as `/api/job` gives it.
+fn state_of(text: &str) -> PrinterState {
+    let text = text.trim();
+    if text.starts_with("Error") || text.contains("after error") || text.contains("with error") {
+        return PrinterState::Error;
+    }
+    match text {
+        "Operational" => PrinterState::Idle,
+        "Paused" | "Pausing" | "Resuming" => PrinterState::Paused,
+        "Printing" | "Starting" | "Finishing" | "Cancelling" | "Transferring file to SD" => {
+            PrinterState::Printing
+        }
+        other if other.starts_with("Printing") || other.starts_with("Starting") => PrinterState::Printing,
+        // "Offline", "Closed", "Connecting", "Opening serial connection", …
+        _ => PrinterState::Offline,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn absurd_numbers_are_not_believed() {
-        assert_eq!(seconds_left(95.4), Some(95));
-        assert_eq!(seconds_left(-3.0), Some(0));
-        assert_eq!(seconds_left(1e15), None);
-        assert_eq!(seconds_left(f64::NAN), None);
-        assert_eq!(short("Error:\u{1b}[31m boom", 9), "Error:[31");
-    }
 
     #[test]
     fn the_snapshot_is_found_where_each_version_keeps_it() {
@@ -273,7 +197,7 @@ mod tests {
             ("Error: Thermal Runaway", PrinterState::Error),
             ("Offline after error", PrinterState::Error),
         ] {
-            assert_eq!(PrinterState::from_octoprint(text), state, "{text}");
+            assert_eq!(state_of(text), state, "{text}");
         }
     }
 }

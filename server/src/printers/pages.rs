@@ -32,10 +32,9 @@ pub async fn cards(
             ),
             None => (None, None),
         };
-        let (connection, url, key_from) = match &printer.spec.connection {
-            Connection::Manual => ("manual", None, None),
-            Connection::OctoPrint { url, key } => ("octoprint", Some(url.clone()), Some(key.as_text())),
-        };
+        let connection = printer.spec.connection.kind();
+        let (url, key_from) =
+            (printer.spec.connection.url().map(str::to_string), printer.spec.connection.key_from());
         let (state_name, message) = match &printer.reading {
             Some(reading) => (reading.state.name().to_string(), reading.message.clone()),
             None if connection == "manual" => {
@@ -91,14 +90,19 @@ pub fn from_form(form: &PrinterForm) -> Result<NewPrinter, AppError> {
         side("build_y_mm", &form.build_y_mm)?,
         side("build_z_mm", &form.build_z_mm)?,
     ];
+    let key = || {
+        KeySource::parse(&form.api_key_from)
+            .ok_or_else(|| invalid("api_key_from", crate::printers::store::KEY_SOURCE_HELP))
+    };
     let connection = match form.connection.as_str() {
         "manual" => Connection::Manual,
-        "octoprint" => Connection::OctoPrint {
-            url: form.octoprint_url.clone(),
-            key: KeySource::parse(&form.api_key_from)
-                .ok_or_else(|| invalid("api_key_from", crate::printers::store::KEY_SOURCE_HELP))?,
+        "octoprint" => Connection::OctoPrint { url: form.server_url.clone(), key: key()? },
+        // A Moonraker that trusts the lab's network needs no key.
+        "moonraker" => Connection::Moonraker {
+            url: form.server_url.clone(),
+            key: if form.api_key_from.trim().is_empty() { None } else { Some(key()?) },
         },
-        _ => return Err(invalid("connection", "Choose OctoPrint or by hand.")),
+        _ => return Err(invalid("connection", "Choose OctoPrint, Moonraker or by hand.")),
     };
     Ok(NewPrinter {
         name: form.name.clone(),

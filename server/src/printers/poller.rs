@@ -1,4 +1,4 @@
-//! Reads every OctoPrint printer every few seconds, records what it is
+//! Reads every printer with a server (OctoPrint or Moonraker) every few seconds, records what it is
 //! doing, and moves the job printing on it along (`tracking`). Each printer
 //! is read by the one instance that holds its poll lease
 //! (`store::claim_polls`), however many instances run.
@@ -6,8 +6,9 @@
 use std::time::Duration;
 
 use crate::lab::LabContext;
-use crate::printers::octoprint::{OctoPrint, PrinterState, Reading};
-use crate::printers::store::{self, Connection, Printer};
+use crate::printers::reading::Reading;
+use crate::printers::server::PrinterServer;
+use crate::printers::store::{self, Printer};
 
 /// How often each printer is read.
 const POLL: Duration = Duration::from_secs(2);
@@ -20,11 +21,10 @@ pub const LEASE_MS: i64 = 10_000;
 /// it recorded.
 pub async fn poll_once(cx: &LabContext, owner: &str, lease_ms: i64) -> sqlx::Result<usize> {
     let db = &cx.db;
-    // A lab without OctoPrint printers costs no write (SQLite has one writer).
-    let any: Option<i64> =
-        sqlx::query_scalar("SELECT 1 FROM printers WHERE connection = 'octoprint' LIMIT 1")
-            .fetch_optional(db.pool())
-            .await?;
+    // A lab whose printers are all run by hand costs no write (SQLite has one writer).
+    let any: Option<i64> = sqlx::query_scalar("SELECT 1 FROM printers WHERE connection <> 'manual' LIMIT 1")
+        .fetch_optional(db.pool())
+        .await?;
     if any.is_none() {
         return Ok(0);
     }
@@ -45,21 +45,11 @@ pub async fn poll_once(cx: &LabContext, owner: &str, lease_ms: i64) -> sqlx::Res
 
 /// What the printer says, or offline with the reason it could not be read.
 async fn read(printer: &Printer, keys_dir: &std::path::Path) -> Reading {
-    let Connection::OctoPrint { url, key } = &printer.spec.connection else {
-        return offline("marked by hand".into());
-    };
-    let key = match key.read(keys_dir) {
-        Ok(key) => key,
-        Err(why) => return offline(format!("no API key: {why}")),
-    };
-    match OctoPrint::new(url, &key).read().await {
-        Ok(reading) => reading,
-        Err(error) => offline(error.to_string()),
+    match PrinterServer::of(&printer.spec.connection, keys_dir) {
+        Ok(Some(server)) => server.read().await.unwrap_or_else(|error| Reading::offline(error.to_string())),
+        Ok(None) => Reading::offline("marked by hand".into()),
+        Err(why) => Reading::offline(format!("no API key: {why}")),
     }
-}
-
-fn offline(message: String) -> Reading {
-    Reading { state: PrinterState::Offline, completion_pct: None, time_left_s: None, file: None, message }
 }
 
 /// Polls until the process ends.

@@ -1,4 +1,4 @@
-//! Sending a ready job to an OctoPrint printer: which printers it fits (and
+//! Sending a ready job to a printer with a server (OctoPrint or Moonraker): which printers it fits (and
 //! why not the others), then its G-code uploaded and started, then the job
 //! moved to Printing with the printer in its log. From there the poller's
 //! readings move it on (`printers::tracking`).
@@ -11,7 +11,8 @@ use crate::lab::LabContext;
 use crate::lab::actions::ActionError;
 use crate::lab::folders;
 use crate::platform::time::now_ms;
-use crate::printers::octoprint::{OctoPrint, PrinterState};
+use crate::printers::reading::PrinterState;
+use crate::printers::server::PrinterServer;
 use crate::printers::store::{self, Connection, Printer};
 
 /// What decides where a job can print.
@@ -65,7 +66,7 @@ pub fn why_not(printer: &Printer, needs: &JobNeeds, busy_with: Option<&str>) -> 
         });
     }
     let spec = &printer.spec;
-    if !matches!(spec.connection, Connection::OctoPrint { .. }) {
+    if spec.connection == Connection::Manual {
         return Some("is run by hand: use Start printing".into());
     }
     if let Some(job) = busy_with {
@@ -74,7 +75,8 @@ pub fn why_not(printer: &Printer, needs: &JobNeeds, busy_with: Option<&str>) -> 
     match &printer.reading {
         None => Some("has not been read yet".into()),
         Some(reading) => match reading.state {
-            PrinterState::Idle => None,
+            // Klipper after a print that stopped on an error takes a new file.
+            PrinterState::Idle | PrinterState::Stopped => None,
             PrinterState::Printing | PrinterState::Paused => {
                 Some(format!("is busy printing {}", reading.file.as_deref().unwrap_or("another file")))
             }
@@ -113,7 +115,7 @@ async fn busy(cx: &LabContext) -> sqlx::Result<Vec<(String, String)>> {
     Ok(printing.into_iter().map(|job| (job.printer_id, job.id)).collect())
 }
 
-/// Every printer driven through OctoPrint, with why it cannot take the job
+/// Every printer with a server, with why it cannot take the job
 /// now (empty when it can), fitting ones first.
 pub async fn choices(cx: &LabContext, job_id: &str) -> sqlx::Result<Vec<PrinterChoice>> {
     let Some((_, needs)) = needs_of(cx, job_id).await? else { return Ok(vec![]) };
@@ -121,7 +123,7 @@ pub async fn choices(cx: &LabContext, job_id: &str) -> sqlx::Result<Vec<PrinterC
     let mut choices: Vec<PrinterChoice> = store::list(&cx.db)
         .await?
         .iter()
-        .filter(|printer| matches!(printer.spec.connection, Connection::OctoPrint { .. }))
+        .filter(|printer| printer.spec.connection != Connection::Manual)
         .map(|printer| {
             let busy_with = busy.iter().find(|(on, _)| *on == printer.id).map(|(_, job)| job.as_str());
             PrinterChoice {
@@ -140,7 +142,7 @@ const SENDING_MS: i64 = 150_000;
 
 /// Uploads the job's G-code to `printer_id`, starts it, and moves the job
 /// to Printing. Refused, with the reason, when the printer does not fit or
-/// is not free, the job has no G-code, or OctoPrint will not take it; then
+/// is not free, the job has no G-code, or its server will not take it; then
 /// nothing changes.
 pub async fn send(
     cx: &LabContext,
@@ -162,12 +164,9 @@ pub async fn send(
     if let Some(why) = why_not(&printer, &needs, busy_with) {
         return Err(invalid(format!("{} {why}.", printer.spec.name)));
     }
-    let Connection::OctoPrint { url, key } = &printer.spec.connection else {
-        return Err(invalid("That printer is run by hand."));
-    };
-    let key = key
-        .read(&cx.config.printer_keys_dir)
-        .map_err(|why| invalid(format!("{}: no API key ({why}).", printer.spec.name)))?;
+    let server = PrinterServer::of(&printer.spec.connection, &cx.config.printer_keys_dir)
+        .map_err(|why| invalid(format!("{}: no API key ({why}).", printer.spec.name)))?
+        .ok_or_else(|| invalid("That printer is run by hand."))?;
     let gcode = gcode_of(cx, job_id).await?;
 
     // One send of a job at a time: two staff pressing Send at once upload once.
@@ -175,8 +174,7 @@ pub async fn send(
     if !crate::lab::printing::claim_send(&cx.db, job_id, now, now + SENDING_MS).await? {
         return Err(ActionError::NotNow { from: "being sent already", action: "sent again" });
     }
-    let sent =
-        OctoPrint::new(url, &key).print(&crate::lab::printing::printer_file_name(job_id), &gcode).await;
+    let sent = server.print(&crate::lab::printing::printer_file_name(job_id), &gcode).await;
     if let Err(error) = sent {
         release(cx, job_id).await;
         return Err(invalid(format!("{} did not take the job: {error}", printer.spec.name)));
@@ -215,7 +213,7 @@ async fn gcode_of(cx: &LabContext, job_id: &str) -> Result<bytes::Bytes, ActionE
         (None, Some(folder)) => {
             if file.sliced_ext.as_deref() != Some("gcode") {
                 return Err(invalid(
-                    "OctoPrint prints G-code: slice the job here or upload its G-code first.",
+                    "A printer server prints G-code: slice the job here or upload its G-code first.",
                 ));
             }
             let name = folders::sliced_file(&folder, "gcode");
@@ -243,7 +241,7 @@ fn invalid(message: impl Into<String>) -> ActionError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::printers::octoprint::Reading;
+    use crate::printers::reading::Reading;
     use crate::printers::store::{KeySource, NewPrinter};
 
     fn printer(method: PrintMethod, material: &str, colour: &str, state: PrinterState) -> Printer {
@@ -319,6 +317,8 @@ mod tests {
             assert_eq!(why_not(&printer, &needs, None).as_deref(), Some(why));
         }
         assert_eq!(why_not(&mk4, &needs("Red", None), Some("abc")).as_deref(), Some("is busy with job abc"));
+        let after_an_error = printer(PrintMethod::Filament, "PLA", "Red", PrinterState::Stopped);
+        assert_eq!(why_not(&after_an_error, &needs("Red", None), None), None, "Klipper takes a new file");
         let mut manual = mk4.clone();
         manual.spec.connection = Connection::Manual;
         assert_eq!(

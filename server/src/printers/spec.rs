@@ -5,7 +5,7 @@ use app::error::AppError;
 use app::lab::PrintMethod;
 
 use crate::printers::keys::KeySource;
-use crate::printers::octoprint::Reading;
+use crate::printers::reading::Reading;
 
 /// How staff reach a printer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,6 +16,41 @@ pub enum Connection {
         url: String,
         key: KeySource,
     },
+    /// Klipper, through its Moonraker server; `key: None` when Moonraker
+    /// trusts the lab's network and asks for none.
+    Moonraker {
+        url: String,
+        key: Option<KeySource>,
+    },
+}
+
+impl Connection {
+    /// How it is stored and named in forms: `manual`, `octoprint` or `moonraker`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Connection::Manual => "manual",
+            Connection::OctoPrint { .. } => "octoprint",
+            Connection::Moonraker { .. } => "moonraker",
+        }
+    }
+
+    /// The printer server's address; `None` for a printer run by hand.
+    pub fn url(&self) -> Option<&str> {
+        match self {
+            Connection::Manual => None,
+            Connection::OctoPrint { url, .. } | Connection::Moonraker { url, .. } => Some(url),
+        }
+    }
+
+    /// Where its key is read, as stored; `None` when there is none.
+    pub fn key_from(&self) -> Option<String> {
+        match self {
+            Connection::Manual | Connection::Moonraker { key: None, .. } => None,
+            Connection::OctoPrint { key, .. } | Connection::Moonraker { key: Some(key), .. } => {
+                Some(key.as_text())
+            }
+        }
+    }
 }
 
 /// A printer as staff describe it.
@@ -95,7 +130,7 @@ impl NewPrinter {
         if !self.build_mm.iter().all(|side| side.is_finite() && (10.0..=MAX_SIDE_MM).contains(side)) {
             return Err(invalid("build_mm", "Each side of the build volume must be 10 to 2000 mm."));
         }
-        if let Connection::OctoPrint { url, .. } = &mut self.connection {
+        if let Connection::OctoPrint { url, .. } | Connection::Moonraker { url, .. } = &mut self.connection {
             *url = url.trim().trim_end_matches('/').to_string();
             // An address with a host, nothing before it or after its path
             // ("http://ftp://x" or one with a password in it is a slip).
@@ -112,8 +147,9 @@ impl NewPrinter {
             });
             if parsed.is_none() || url.len() > 300 || url.contains(char::is_whitespace) {
                 return Err(invalid(
-                    "octoprint_url",
-                    "OctoPrint's address is like http://printer-1.lab:5000.",
+                    "server_url",
+                    "The printer server's address is like http://printer-1.lab:5000 (OctoPrint) \
+                     or http://voron.lab:7125 (Moonraker).",
                 ));
             }
         }
@@ -170,7 +206,7 @@ mod tests {
             let mut bad = printer();
             bad.connection = Connection::OctoPrint { url: slip.into(), key: KeySource::Env("K".into()) };
             assert!(
-                matches!(bad.checked(), Err(PrinterError::Invalid { field: "octoprint_url", .. })),
+                matches!(bad.checked(), Err(PrinterError::Invalid { field: "server_url", .. })),
                 "{slip}"
             );
         }
@@ -178,10 +214,22 @@ mod tests {
             let mut bad = printer();
             bad.connection = Connection::OctoPrint { url: inward.into(), key: KeySource::Env("K".into()) };
             assert!(
-                matches!(bad.checked(), Err(PrinterError::Invalid { field: "octoprint_url", .. })),
+                matches!(bad.checked(), Err(PrinterError::Invalid { field: "server_url", .. })),
                 "{inward}"
             );
         }
+        // Klipper's Moonraker: the same rules for its address; a key is optional.
+        let mut voron = printer();
+        voron.connection = Connection::Moonraker { url: " http://voron.lab:7125/ ".into(), key: None };
+        let voron = voron.checked().unwrap();
+        assert_eq!(
+            voron.connection,
+            Connection::Moonraker { url: "http://voron.lab:7125".into(), key: None }
+        );
+        assert_eq!((voron.connection.kind(), voron.connection.key_from()), ("moonraker", None));
+        let mut inward = printer();
+        inward.connection = Connection::Moonraker { url: "http://169.254.169.254".into(), key: None };
+        assert!(matches!(inward.checked(), Err(PrinterError::Invalid { field: "server_url", .. })));
         for fine in ["http://127.0.0.1:5000", "https://lab.example/octoprint/"] {
             let mut good = printer();
             good.connection = Connection::OctoPrint { url: fine.into(), key: KeySource::Env("K".into()) };

@@ -5,13 +5,13 @@ use app::lab::PrintMethod;
 
 use crate::platform::db::Db;
 use crate::platform::time::now_ms;
-use crate::printers::octoprint::{PrinterState, Reading};
+use crate::printers::reading::{PrinterState, Reading};
 
 pub use crate::printers::keys::{KEY_SOURCE_HELP, KEY_VARIABLE_PREFIX, KeySource};
 pub use crate::printers::spec::{Connection, NewPrinter, Printer, PrinterError};
 
 const COLUMNS: &str = "id, name, method, build_x_mm, build_y_mm, build_z_mm, material, colour, connection, \
-                       octoprint_url, api_key_from, state, completion_pct, time_left_s, file_name, message, read_at, \
+                       server_url, api_key_from, state, completion_pct, time_left_s, file_name, message, read_at, \
                        maintenance, snapshot_url";
 
 /// Adds a printer; its id.
@@ -32,7 +32,7 @@ pub async fn add(
     let inserted = bind_spec(
         sqlx::query(
             "INSERT INTO printers (name, method, build_x_mm, build_y_mm, build_z_mm, material, colour, \
-             connection, octoprint_url, api_key_from, state, created_at, updated_at, id) \
+             connection, server_url, api_key_from, state, created_at, updated_at, id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)",
         ),
         &printer,
@@ -51,22 +51,14 @@ pub async fn add(
     }
 }
 
-/// The connection as its three columns: kind, OctoPrint's address, where its key is read.
-fn connection_columns(connection: &Connection) -> (&'static str, Option<String>, Option<String>) {
-    match connection {
-        Connection::Manual => ("manual", None, None),
-        Connection::OctoPrint { url, key } => ("octoprint", Some(url.clone()), Some(key.as_text())),
-    }
-}
-
 /// Binds what staff set for a printer as `$1`…`$11`: name, method, build
-/// volume (3), material, colour, connection, OctoPrint's address, where its
+/// volume (3), material, colour, connection, its server's address, where its
 /// key is read, and the state it starts in.
 fn bind_spec<'q>(
     query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
     printer: &'q NewPrinter,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
-    let (connection, url, key) = connection_columns(&printer.connection);
+    let connection = &printer.connection;
     query
         .bind(&printer.name)
         .bind(printer.method.as_str())
@@ -75,9 +67,9 @@ fn bind_spec<'q>(
         .bind(printer.build_mm[2])
         .bind(&printer.material)
         .bind(&printer.colour)
-        .bind(connection)
-        .bind(url)
-        .bind(key)
+        .bind(connection.kind())
+        .bind(connection.url().map(str::to_string))
+        .bind(connection.key_from())
         .bind(first_state(&printer.connection))
 }
 
@@ -85,7 +77,7 @@ fn bind_spec<'q>(
 fn first_state(connection: &Connection) -> &'static str {
     match connection {
         Connection::Manual => "manual",
-        Connection::OctoPrint { .. } => PrinterState::Offline.name(),
+        Connection::OctoPrint { .. } | Connection::Moonraker { .. } => PrinterState::Offline.name(),
     }
 }
 
@@ -139,7 +131,7 @@ pub async fn update(
     let updated = bind_spec(
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE printers SET name = $1, method = $2, build_x_mm = $3, build_y_mm = $4, build_z_mm = $5, \
-             material = $6, colour = $7, connection = $8, octoprint_url = $9, api_key_from = $10, \
+             material = $6, colour = $7, connection = $8, server_url = $9, api_key_from = $10, \
              updated_at = $12, changed_at = $12{forget} WHERE id = $13"
         ))),
         &printer,
@@ -194,9 +186,6 @@ pub async fn list(db: &Db) -> sqlx::Result<Vec<Printer>> {
     Ok(rows.into_iter().map(Printer::from).collect())
 }
 
-/// The OctoPrint printers whose poll lease is free (or already `owner`'s),
-/// now leased to `owner` for `lease_ms`: only one instance reads a printer
-/// at a time, and a lease an instance stopped holding passes to another.
 /// A figure that moves whenever any printer changes, is added or removed
 /// (a sum of change times, not the newest, so a removal moves it too): the
 /// staff pages' stream follows it.
@@ -208,11 +197,14 @@ pub async fn changes(db: &Db) -> sqlx::Result<i64> {
     Ok(sum.unwrap_or(0))
 }
 
+/// The printers with a server whose poll lease is free (or already `owner`'s),
+/// now leased to `owner` for `lease_ms`: only one instance reads a printer
+/// at a time, and a lease an instance stopped holding passes to another.
 pub async fn claim_polls(db: &Db, owner: &str, lease_ms: i64) -> sqlx::Result<Vec<Printer>> {
     let now = now_ms();
     let rows = sqlx::query_as::<_, PrinterRow>(sqlx::AssertSqlSafe(format!(
         "UPDATE printers SET polled_by = $1, poll_until = $2 \
-         WHERE connection = 'octoprint' AND (poll_until IS NULL OR poll_until < $3 OR polled_by = $1) \
+         WHERE connection <> 'manual' AND (poll_until IS NULL OR poll_until < $3 OR polled_by = $1) \
          RETURNING {COLUMNS}"
     )))
     .bind(owner)
@@ -259,7 +251,7 @@ struct PrinterRow {
     material: String,
     colour: String,
     connection: Option<String>,
-    octoprint_url: Option<String>,
+    server_url: Option<String>,
     api_key_from: Option<String>,
     state: Option<String>,
     completion_pct: Option<f64>,
@@ -273,20 +265,16 @@ struct PrinterRow {
 
 impl From<PrinterRow> for Printer {
     fn from(row: PrinterRow) -> Printer {
-        let connection = match (row.connection.as_deref(), row.octoprint_url, row.api_key_from) {
+        let connection = match (row.connection.as_deref(), row.server_url, row.api_key_from) {
             (Some("octoprint"), Some(url), Some(key)) => {
                 Connection::OctoPrint { url, key: KeySource::stored(&key) }
             }
+            (Some("moonraker"), Some(url), key) => {
+                Connection::Moonraker { url, key: key.as_deref().map(KeySource::stored) }
+            }
             _ => Connection::Manual,
         };
-        let state = match row.state.as_deref() {
-            Some("offline") => Some(PrinterState::Offline),
-            Some("idle") => Some(PrinterState::Idle),
-            Some("printing") => Some(PrinterState::Printing),
-            Some("paused") => Some(PrinterState::Paused),
-            Some("error") => Some(PrinterState::Error),
-            _ => None,
-        };
+        let state = row.state.as_deref().and_then(PrinterState::parse);
         let reading = state.filter(|_| row.read_at.is_some()).map(|state| Reading {
             state,
             completion_pct: row.completion_pct,

@@ -11,7 +11,7 @@ use app::print_job::PrintJobAction;
 use crate::lab::LabContext;
 use crate::lab::actions::ActionError;
 use crate::platform::time::now_ms;
-use crate::printers::octoprint::{PrinterState, Reading};
+use crate::printers::reading::{PrinterState, Reading};
 use crate::printers::store::Printer;
 
 /// A printer may show its new file idle for a moment before it starts it:
@@ -43,6 +43,10 @@ pub fn outcome(reading: &Reading, file: &str, since_ms: i64, last_pct: Option<f6
         PrinterState::Error => {
             Outcome::Failed(format!("the printer stopped with an error{stopped_at}: {}", reading.message))
         }
+        // Klipper: the print stopped on an error in its file; the printer is free.
+        PrinterState::Stopped if ours => {
+            Outcome::Failed(format!("the print stopped with an error{stopped_at}: {}", reading.message))
+        }
         PrinterState::Printing | PrinterState::Paused if ours => {
             Outcome::Progress { pct: reading.completion_pct, time_left_s: reading.time_left_s }
         }
@@ -54,7 +58,7 @@ pub fn outcome(reading: &Reading, file: &str, since_ms: i64, last_pct: Option<f6
             reading.file.as_deref().unwrap_or("another file")
         )),
         PrinterState::Idle if ours => Outcome::Failed(format!("cancelled on the printer{stopped_at}")),
-        PrinterState::Idle => Outcome::Failed(format!(
+        PrinterState::Idle | PrinterState::Stopped => Outcome::Failed(format!(
             "the printer is idle with {} selected",
             reading.file.as_deref().unwrap_or("no file")
         )),
@@ -168,5 +172,16 @@ mod tests {
             outcome(&error, FILE, 10, None),
             Outcome::Failed("the printer stopped with an error at 12 %: Thermal Runaway".into())
         );
+        let mut stopped = reading(Stopped, Some(FILE), Some(40.0));
+        stopped.message = "Error on 'G1 X900': Move out of range".into();
+        assert_eq!(
+            outcome(&stopped, FILE, 10, None),
+            Outcome::Failed(
+                "the print stopped with an error at 40 %: Error on 'G1 X900': Move out of range".into()
+            )
+        );
+        // A failure of an earlier file is not this job's.
+        stopped.file = Some("old.gcode".into());
+        assert_eq!(outcome(&stopped, FILE, 10, None), Outcome::Wait);
     }
 }

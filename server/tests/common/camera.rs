@@ -109,16 +109,11 @@ pub async fn a_printers_camera_pictures_the_print_and_refuses_what_is_no_picture
             assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {}", refused.text());
             assert!(refused.text().contains("\"field\":\"snapshot_url\""), "{}", refused.text());
         }
-        let from_octoprint = call(
-            &app,
-            "staff_printer_camera",
-            &format!("id={ender}&from_octoprint=true"),
-            Some(&cookie),
-            None,
-        )
-        .await;
+        let from_server =
+            call(&app, "staff_printer_camera", &format!("id={ender}&from_server=true"), Some(&cookie), None)
+                .await;
         assert_eq!(
-            from_octoprint.status,
+            from_server.status,
             StatusCode::UNPROCESSABLE_ENTITY,
             "a printer run by hand has no OctoPrint"
         );

@@ -1,10 +1,11 @@
 //! The lab's printers on every database: added and checked by the rules
 //! staff see, read from a real OctoPrint by one instance at a time, and
 //! jobs sent to them and followed to Completed or Print failed (then
-//! reprinted), through a real OctoPrint's virtual printer.
+//! reprinted), through a real OctoPrint's virtual printer and through a
+//! real Klipper behind a real Moonraker.
 
-use memoreez::printers::octoprint::PrinterState;
 use memoreez::printers::poller::poll_once;
+use memoreez::printers::reading::PrinterState;
 use memoreez::printers::store::{self, Connection, KeySource, NewPrinter, PrinterError};
 
 use http::StatusCode;
@@ -15,6 +16,9 @@ use super::{Kind, TestApp, with_app};
 
 #[path = "../virtual_printer/mod.rs"]
 mod virtual_printer;
+
+#[path = "../klipper_printer/mod.rs"]
+mod klipper_printer;
 
 fn printer(name: &str, connection: Connection) -> NewPrinter {
     NewPrinter {
@@ -63,7 +67,7 @@ pub async fn printers_are_added_checked_and_listed(kind: Kind) {
             format!(
                 "form[name]=Thief&form[method]=filament&form[build_x_mm]=250&form[build_y_mm]=210\
                  &form[build_z_mm]=220&form[material]=PLA&form[colour]=Black&form[connection]=octoprint\
-                 &form[octoprint_url]={url}&form[api_key_from]={key_from}"
+                 &form[server_url]={url}&form[api_key_from]={key_from}"
             )
         };
         for key_from in
@@ -79,7 +83,7 @@ pub async fn printers_are_added_checked_and_listed(kind: Kind) {
             let body = octoprint_form(url, "env:MEMOREEZ_PRINTER_KEY_THIEF");
             let refused = call(&app, "staff_add_printer", &body, Some(&cookie), None).await;
             assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{url}: {}", refused.text());
-            assert!(refused.text().contains("\"field\":\"octoprint_url\""), "{}", refused.text());
+            assert!(refused.text().contains("\"field\":\"server_url\""), "{}", refused.text());
         }
 
         let printers = store::list(db).await.unwrap();
@@ -154,7 +158,7 @@ pub async fn one_instance_reads_a_printer_from_octoprint_at_a_time(kind: Kind) {
 async fn reading_of(
     db: &memoreez::platform::db::Db,
     id: &str,
-) -> Option<memoreez::printers::octoprint::Reading> {
+) -> Option<memoreez::printers::reading::Reading> {
     store::list(db).await.unwrap().into_iter().find(|printer| printer.id == id).unwrap().reading
 }
 
@@ -282,7 +286,7 @@ pub async fn a_lab_job_prints_on_octoprint_from_approval_to_completed(kind: Kind
         let cookie = staff_cookie(&app).await;
         // Staff read the camera's address from OctoPrint's webcam settings.
         let read =
-            call(&app, "staff_printer_camera", &format!("id={mk4}&from_octoprint=true"), Some(&cookie), None)
+            call(&app, "staff_printer_camera", &format!("id={mk4}&from_server=true"), Some(&cookie), None)
                 .await;
         assert!(read.status.is_success() || read.status.is_redirection(), "{}", read.text());
         let listed = store::list(db).await.unwrap();
@@ -322,7 +326,7 @@ pub async fn a_lab_job_prints_on_octoprint_from_approval_to_completed(kind: Kind
         assert_eq!(printing["on_printer"]["printer"], "MK4 red");
         let line =
             printing["events"].as_array().unwrap().last().unwrap()["details"].as_str().unwrap().to_string();
-        assert_eq!(line, format!("Printing on MK4 red (sent to its OctoPrint as memoreez-{id}.gcode)."));
+        assert_eq!(line, format!("Printing on MK4 red (sent to its printer server as memoreez-{id}.gcode)."));
         // A second send of the same job is refused (it is printing).
         let again = act(&app, &cookie, &format!("id={id}&action=send_to_printer&printer_id={mk4}")).await;
         assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", again.text());
@@ -436,6 +440,114 @@ pub async fn a_cancelled_print_fails_and_its_reprint_completes(kind: Kind) {
     .await;
 }
 
+/// A Klipper printer through Moonraker, added by the staff form with no key
+/// (its Moonraker trusts this machine), and the whole lifecycle on it: a
+/// job held on the printer shows its progress, keeps Printing while the
+/// server is out of reach, and fails when cancelled there; its reprint
+/// stops on a bad line (failed, with Klipper's reason); the next reprint
+/// completes. Its camera is read from Moonraker's webcam settings.
+pub async fn a_lab_job_prints_on_klipper_through_moonraker(kind: Kind) {
+    use klipper_printer::{KlipperPrinter, Run, gcode};
+    with_app(kind, |app| async move {
+        let camera = format!("{}snap.jpg", super::camera::start_camera().await);
+        let klipper = KlipperPrinter::start_with_camera(Some(&camera)).await;
+        let cookie = staff_cookie(&app).await;
+        let form = format!(
+            "form[name]=Voron&form[method]=filament&form[build_x_mm]=300&form[build_y_mm]=300\
+             &form[build_z_mm]=280&form[material]=PLA&form[colour]=Red&form[connection]=moonraker\
+             &form[server_url]={}&form[api_key_from]=",
+            klipper.url
+        );
+        let added = call(&app, "staff_add_printer", &form, Some(&cookie), None).await;
+        assert!(added.status.is_success() || added.status.is_redirection(), "{}", added.text());
+        let voron = store::list(&app.state.db).await.unwrap().remove(0);
+        assert_eq!(voron.spec.connection, Connection::Moonraker { url: klipper.url.clone(), key: None });
+        let card = call(&app, "staff_printers", "", Some(&cookie), None).await.json();
+        assert_eq!((card[0]["connection"].as_str(), card[0]["key_from"].as_str()), (Some("moonraker"), None));
+        let voron = voron.id;
+
+        // Its camera, as Moonraker's webcam settings name it.
+        let read =
+            call(&app, "staff_printer_camera", &format!("id={voron}&from_server=true"), Some(&cookie), None)
+                .await;
+        assert!(read.status.is_success() || read.status.is_redirection(), "{}", read.text());
+        let listed = store::list(&app.state.db).await.unwrap();
+        assert_eq!(listed[0].snapshot_url.as_deref(), Some(camera.as_str()));
+
+        // Sent: Printing, held halfway on the printer with its progress shown.
+        let id = ready_job(&app, &cookie, gcode(Run::Held)).await;
+        poll_until(&app, &cookie, &id, "offered the Voron", |page| page["printers"][0]["why_not"] == "")
+            .await;
+        let sent = act(&app, &cookie, &format!("id={id}&action=send_to_printer&printer_id={voron}")).await;
+        assert_eq!(sent.status, StatusCode::OK, "{}", sent.text());
+        let held = poll_until(&app, &cookie, &id, "under way", |page| progress(page) > 0.0).await;
+        assert_eq!(held["status"], "Printing");
+        assert!(progress(&held) < 100.0);
+        assert_eq!(reading_of(&app.state.db, &voron).await.unwrap().state, PrinterState::Paused);
+        let busy = page(&app, &cookie, &ready_job(&app, &cookie, gcode(Run::ToTheEnd)).await).await;
+        assert!(busy["printers"][0]["why_not"].as_str().unwrap().starts_with("is busy"), "{busy}");
+
+        // Moonraker out of reach: offline, and the job stays Printing.
+        klipper.freeze();
+        poll_once(&app.state.lab(), "instance-a", 30_000).await.unwrap();
+        let gone = reading_of(&app.state.db, &voron).await.unwrap();
+        assert_eq!(gone.state, PrinterState::Offline, "{gone:?}");
+        assert!(gone.message.starts_with("Moonraker: "), "{gone:?}");
+        assert_eq!(page(&app, &cookie, &id).await["status"], "Printing");
+        klipper.thaw();
+
+        // Cancelled on the printer: Print failed, with the printer's words and its picture.
+        let server = memoreez::printers::moonraker::Moonraker::new(&klipper.url, None);
+        poll_until(&app, &cookie, &id, "read again", |_| true).await;
+        server.cancel().await.unwrap();
+        let failed =
+            poll_until(&app, &cookie, &id, "PrintFailed", |page| page["status"] == "PrintFailed").await;
+        let reason =
+            failed["events"].as_array().unwrap().last().unwrap()["details"].as_str().unwrap().to_string();
+        assert!(reason.starts_with("Print failed on Voron: cancelled on the printer at "), "{reason}");
+        assert!(failed["snapshot_url"].as_str().is_some(), "{failed}");
+
+        // Reprinted from a file with a bad line: it stops there, and says why.
+        use memoreez::platform::model_file::ModelFile;
+        let reprint = |from: String, run: Run| {
+            let (app, cookie, voron) = (&app, &cookie, &voron);
+            async move {
+                let made = act(app, cookie, &format!("id={from}&action=reprint")).await;
+                assert_eq!(made.status, StatusCode::OK, "{}", made.text());
+                let new_id = page(app, cookie, &from).await["replaced_by"].as_str().unwrap().to_string();
+                let file = ModelFile { file_name: "plate.gcode".into(), bytes: gcode(run).into() };
+                let staff = super::staff::staff_session(app).await;
+                memoreez::lab::sliced::upload(&app.state.lab(), &staff, &new_id, file).await.unwrap();
+                poll_until(app, cookie, &new_id, "offered the Voron", |page| {
+                    page["printers"][0]["why_not"] == ""
+                })
+                .await;
+                let sent =
+                    act(app, cookie, &format!("id={new_id}&action=send_to_printer&printer_id={voron}")).await;
+                assert_eq!(sent.status, StatusCode::OK, "{}", sent.text());
+                new_id
+            }
+        };
+        let bad = reprint(id.clone(), Run::Failing).await;
+        let stopped =
+            poll_until(&app, &cookie, &bad, "PrintFailed", |page| page["status"] == "PrintFailed").await;
+        let reason =
+            stopped["events"].as_array().unwrap().last().unwrap()["details"].as_str().unwrap().to_string();
+        assert!(reason.starts_with("Print failed on Voron: the print stopped with an error at "), "{reason}");
+        assert!(reason.contains("SET_GCODE_OFFSET Z=ten"), "{reason}");
+        assert_eq!(reading_of(&app.state.db, &voron).await.unwrap().state, PrinterState::Stopped);
+
+        // The printer is free again at once: the next reprint runs to the end.
+        let good = reprint(bad, Run::ToTheEnd).await;
+        let done = poll_until(&app, &cookie, &good, "Completed", |page| page["status"] == "Completed").await;
+        assert_eq!(progress(&done), 100.0);
+        assert_eq!(kinds(&done).last().unwrap(), &("completed".to_string(), "printer".to_string()));
+        assert_eq!(mails(&app, "lab_print_failed").await.len(), 2);
+        assert_eq!(mails(&app, "lab_ready").await.len(), 1);
+    })
+    .await;
+}
+
 pub async fn a_printer_out_of_reach_mid_print_keeps_its_job(kind: Kind) {
     with_app(kind, |app| async move {
         let (octoprint, mk4, cookie, id) = printing_on_mk4(&app, virtual_printer::gcode(40, 400)).await;
@@ -475,7 +587,7 @@ pub async fn a_printer_is_changed_and_removed_but_not_from_under_its_print(kind:
             format!(
                 "id={mk4}&form[name]={name}&form[method]=filament&form[build_x_mm]=250&form[build_y_mm]=210\
                  &form[build_z_mm]=220&form[material]=PLA&form[colour]={colour}&form[connection]={connection}\
-                 &form[octoprint_url]={}&form[api_key_from]={key_from}",
+                 &form[server_url]={}&form[api_key_from]={key_from}",
                 octoprint.url
             )
         };

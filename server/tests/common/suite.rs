@@ -1291,6 +1291,10 @@ macro_rules! database_suite {
             common::printers::a_cancelled_print_fails_and_its_reprint_completes($kind).await
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_lab_job_prints_on_klipper_through_moonraker() {
+            common::printers::a_lab_job_prints_on_klipper_through_moonraker($kind).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn a_printer_out_of_reach_mid_print_keeps_its_job() {
             common::printers::a_printer_out_of_reach_mid_print_keeps_its_job($kind).await
         }

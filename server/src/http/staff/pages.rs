@@ -214,7 +214,7 @@ impl Staff for AppState {
             Some(typed) => Ok(crate::printers::camera::set_url(&self.db, &staff, id, &typed).await?),
             None => {
                 let keys = &self.config.printer_keys_dir;
-                crate::printers::camera::read_from_octoprint(&self.db, keys, &staff, id).await?;
+                crate::printers::camera::read_from_server(&self.db, keys, &staff, id).await?;
                 Ok(())
             }
         }
