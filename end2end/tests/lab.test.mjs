@@ -4,7 +4,8 @@
 // the link in the email (read from a real SMTP server), and staff print it,
 // complete it and hand it over, with every step in the event log. Then a
 // job sent to a real OctoPrint's virtual printer from the staff's page,
-// its progress followed live there and on the student's page to Completed.
+// its progress followed live there and on the student's page to Completed,
+// and a Klipper printer added through its Moonraker.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +18,7 @@ import { join } from 'node:path';
 
 import { boxStl, canvasPixels, frustumStl, openPage, sharedBrowser, signInAsStaff, startServerWithStaff, visit } from './browser.mjs';
 import { gcode, startOctoPrint } from './octoprint.mjs';
+import { startKlipper } from './klipper.mjs';
 
 const browser = sharedBrowser();
 const PASSWORD = 'correct horse battery';
@@ -383,5 +385,46 @@ test('staff add an OctoPrint printer, send a job to it, and watch it print live 
     await staff.context.close();
   } finally {
     octoprint.stop();
+  }
+});
+
+test('staff add a Klipper printer through its Moonraker, with no key, and see it ready', async () => {
+  const klipper = await startKlipper();
+  try {
+    const staff = await openPage(browser());
+    await signInAsStaff(staff.page, PASSWORD, server.url);
+    await visit(staff.page, '/staff/printers', server.url);
+    await staff.page.fill('#printer-name', 'Voron red');
+    await staff.page.selectOption('#printer-method', 'filament');
+    await staff.page.fill('#printer-build_x_mm', '300');
+    await staff.page.fill('#printer-build_y_mm', '300');
+    await staff.page.fill('#printer-build_z_mm', '280');
+    await staff.page.fill('#printer-material', 'PLA');
+    await staff.page.fill('#printer-colour', 'Red');
+    await staff.page.selectOption('#printer-connection', 'moonraker');
+    await staff.page.fill('#printer-server_url', klipper.url);
+    // Moonraker trusts this machine: no key is named.
+    await staff.page.fill('#printer-api_key_from', '');
+    await staff.page.click('[data-testid="add-printer"] button');
+    const card = staff.page.locator('[data-testid="printer"][data-name="Voron red"][data-state="idle"]');
+    await card.waitFor({ timeout: 60_000 });
+    assert.match(await card.textContent(), new RegExp(`Moonraker at ${klipper.url.replace(/[.]/g, '\\.')}`));
+    assert.match(await card.locator('[data-testid="printer-message"]').textContent(), /^Ready/);
+    await card.locator('[data-testid="camera"] summary').click();
+    assert.equal(await card.locator('[data-testid="camera-from-server"] button').textContent(), 'Read it from Moonraker');
+    for (const width of [1280, 390]) {
+      await staff.page.setViewportSize({ width, height: 900 });
+      const sideways = await staff.page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+      assert.equal(sideways, false, `no sideways scroll at ${width} px`);
+      await staff.page.screenshot({ path: `test-results/printers-moonraker-${width}.png`, fullPage: true });
+    }
+    // Klipper stopped: the card says the printer is offline, and why.
+    klipper.stop();
+    await staff.page.waitForSelector('[data-testid="printer"][data-name="Voron red"][data-state="offline"]', { timeout: 30_000 });
+    assert.match(await staff.page.locator('[data-testid="printer"][data-name="Voron red"] [data-testid="printer-message"]').textContent(), /^Moonraker: /);
+    assert.deepEqual(staff.problems, []);
+    await staff.context.close();
+  } finally {
+    klipper.stop();
   }
 });
