@@ -101,7 +101,7 @@ pub async fn read_lab_fields(
     Ok((file, submission))
 }
 
-/// The lab's estimate form: `file`, `method` and optional `copies` (1 by default).
+/// The lab's estimate form: `file`, `method` and optional `copies` (1 when absent or empty).
 pub async fn read_estimate_fields(
     form: multer::Multipart<'_>,
     config: &Config,
@@ -116,10 +116,9 @@ pub async fn read_estimate_fields(
                         .ok_or_else(|| invalid("method", "expected filament or resin"))?,
                 )
             }
+            // The submission form's own rule: empty is one, 1 to 20.
             "copies" => {
-                copies = value.trim().parse().map_err(|_| {
-                    invalid("copies", format!("Ask for 1 to {} copies.", app::lab::MAX_COPIES))
-                })?
+                copies = app::lab::copies(&value).map_err(|error| invalid("copies", error.to_string()))?
             }
             _ => return Err(unknown(&name)),
         }

@@ -350,7 +350,7 @@ async fn tell_student(
     let link = links::public_link(cx, job_id, &token);
     // "Your print is ready" shows the print, when its printer's camera took it.
     let snapshot = match to {
-        PrintJobStatus::Completed => crate::lab::snapshots::snapshot_in(tx, job_id).await?,
+        PrintJobStatus::Completed => crate::lab::snapshots::snapshot_of(&mut **tx, job_id).await?,
         _ => None,
     };
     let mail = match to {

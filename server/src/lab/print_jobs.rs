@@ -183,7 +183,7 @@ pub async fn job_page(
         .ok_or_else(|| sqlx::Error::Decode("unknown print job status".into()))?;
     let events = crate::lab::events::events(&cx.db, cx.config.lab_zone(), id).await?;
     let printing = printing(cx, id).await?;
-    let snapshot_url = crate::lab::snapshots::snapshot_of(&cx.db, id)
+    let snapshot_url = crate::lab::snapshots::snapshot_of(cx.db.pool(), id)
         .await?
         .map(|_| crate::lab::student_links::file_link(cx, id, "snapshot", 1));
     let files = sqlx::query_as::<_, FilesRow>(

@@ -46,23 +46,15 @@ pub async fn record_no_snapshot(db: &Db, job_id: &str, why: &str) -> sqlx::Resul
     tx.commit().await
 }
 
-/// The storage key of the job's snapshot, in the caller's transaction.
-pub async fn snapshot_in(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+/// The storage key of the job's snapshot, if it has one: on the pool
+/// (`db.pool()`) or in the caller's transaction (`&mut *tx`).
+pub async fn snapshot_of<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
     job_id: &str,
 ) -> sqlx::Result<Option<String>> {
     let key: Option<Option<String>> = sqlx::query_scalar("SELECT snapshot_key FROM print_jobs WHERE id = $1")
         .bind(job_id)
-        .fetch_optional(&mut **tx)
-        .await?;
-    Ok(key.flatten())
-}
-
-/// The storage key of the job's snapshot, if it has one.
-pub async fn snapshot_of(db: &Db, job_id: &str) -> sqlx::Result<Option<String>> {
-    let key: Option<Option<String>> = sqlx::query_scalar("SELECT snapshot_key FROM print_jobs WHERE id = $1")
-        .bind(job_id)
-        .fetch_optional(db.pool())
+        .fetch_optional(executor)
         .await?;
     Ok(key.flatten())
 }

@@ -941,23 +941,11 @@ pub async fn a_student_asks_for_copies_and_every_figure_counts_them(kind: Kind) 
         let student = app.get(&format!("/api/lab/jobs/{three}?t={token}"), None).await.json();
         assert_eq!(student["copies"], 3, "{student}");
         assert!(student["events"][0]["details"].as_str().unwrap().contains("3 copies"), "{student}");
-        let received: String = sqlx::query_scalar(
-            "SELECT text_body FROM outbox WHERE kind = 'lab_received' AND text_body LIKE $1",
-        )
-        .bind(format!("%{three}%"))
-        .fetch_one(app.state.db.pool())
-        .await
-        .unwrap();
+        let received = mail_about(&app, "lab_received", &three).await;
         assert!(plain(&received).contains("3 copies"), "{received}");
 
         // Accepted, it is planned for all its hours on a printer that fits.
-        let approval: String = sqlx::query_scalar(
-            "SELECT text_body FROM outbox WHERE kind = 'lab_approved' AND text_body LIKE $1",
-        )
-        .bind(format!("%/lab/jobs/{three}?t=%"))
-        .fetch_one(app.state.db.pool())
-        .await
-        .unwrap();
+        let approval = mail_about(&app, "lab_approved", &three).await;
         let confirm = link_token(&plain(&approval), &three);
         let confirmed = app.post_json(&format!("/api/lab/jobs/{three}/confirm?t={confirm}"), "", None).await;
         assert_eq!(confirmed.json()["status"], "ReadyToPrint", "{}", confirmed.text());
@@ -984,4 +972,14 @@ fn objects_printed(gcode: &str) -> usize {
     names.sort();
     names.dedup();
     names.len()
+}
+
+/// The text of the one `kind` email about job `id` waiting in the outbox.
+async fn mail_about(app: &TestApp, kind: &str, id: &str) -> String {
+    sqlx::query_scalar("SELECT text_body FROM outbox WHERE kind = $1 AND text_body LIKE $2")
+        .bind(kind)
+        .bind(format!("%{id}%"))
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap()
 }

@@ -180,7 +180,8 @@ pub async fn file(
     }
     if file == "snapshot" {
         // A shop order's print has one too: it is kept by the job, not in a folder.
-        let key = crate::lab::snapshots::snapshot_of(&state.db, &id).await?.ok_or(ApiError::NotFound)?;
+        let key =
+            crate::lab::snapshots::snapshot_of(state.db.pool(), &id).await?.ok_or(ApiError::NotFound)?;
         let bytes = state.storage.get(&key).await.map_err(|_| ApiError::NotFound)?;
         let content_type = if key.ends_with(".png") { "image/png" } else { "image/jpeg" };
         return Ok((
