@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::boolean::{self, BooleanError};
+use crate::engrave::Engraving;
 use crate::pedestal::{Pedestal, pedestal_with_front};
 use crate::text::{Font, TextError};
 use crate::{AnalysisOptions, Mesh, RepairReport, SolidError, analyse, repair_solid};
@@ -122,6 +123,7 @@ pub fn build(
     let mut parts = parts(model, spec, font)?;
     if !letters {
         parts.letters = None;
+        parts.engraving = None;
     }
     join(parts)
 }
@@ -133,8 +135,11 @@ pub struct Parts {
     pub model: Mesh,
     pub pedestal: Mesh,
     /// The letters: a cutter reaching into the front when engraved, raised
-    /// letters reaching into it when embossed.
+    /// letters reaching into it when embossed (for the solid boolean).
     pub letters: Option<Mesh>,
+    /// The same letters as 2D outlines on the front, for building the front
+    /// with them in 2D (`engrave`) instead.
+    pub engraving: Option<Engraving>,
     pub finish: TextFinish,
     pub repair: RepairReport,
     pub scale: f64,
@@ -197,25 +202,51 @@ pub fn parts(model: &Mesh, spec: &KeepsakeSpec, font: &Font) -> Result<Parts, Ke
 
     let pedestal_spec = Pedestal { height_mm: pedestal_height, ..spec.pedestal };
     let (pedestal, front) = pedestal_with_front([[-half[0], -half[1]], half], &pedestal_spec, front_width);
-    let letters = text.as_ref().zip(text_bounds).map(|(text, [[u0, v0], [u1, v1]])| {
+    let placed_text = text.as_ref().zip(text_bounds).map(|(text, [[u0, v0], [u1, v1]])| {
         let offset = [front.x_centre_mm - (u0 + u1) / 2.0, pedestal_height / 2.0 - (v0 + v1) / 2.0];
-        match spec.finish {
+        let letters = match spec.finish {
             TextFinish::Engraved => text.solid(offset, front.y_mm - OVERLAP_MM, front.y_mm + spec.depth_mm),
             TextFinish::Embossed => text.solid(offset, front.y_mm - spec.depth_mm, front.y_mm + OVERLAP_MM),
-        }
+        };
+        let engraving = Engraving {
+            text: text.clone(),
+            offset,
+            front_y: front.y_mm,
+            depth_mm: spec.depth_mm,
+            engraved: spec.finish == TextFinish::Engraved,
+        };
+        (letters, engraving)
     });
+    let (letters, engraving) = placed_text.unzip();
     let text_area_mm2 = text.map_or(0.0, |t| t.area_mm2());
-    Ok(Parts { model: placed, pedestal, letters, finish: spec.finish, repair, scale, text_area_mm2 })
+    Ok(Parts {
+        model: placed,
+        pedestal,
+        letters,
+        engraving,
+        finish: spec.finish,
+        repair,
+        scale,
+        text_area_mm2,
+    })
 }
 
-/// The solid booleans: letters into (or onto) the pedestal, then the model
-/// onto that; checks the result is one closed solid.
+/// Letters into (or onto) the pedestal — in 2D on its flat front when the
+/// shapes allow (`engrave`), else by the solid boolean — then the model onto
+/// that; checks the result is one closed solid.
 pub fn join(parts: Parts) -> Result<Keepsake, KeepsakeError> {
-    let Parts { model, pedestal, letters, finish, repair, scale, text_area_mm2 } = parts;
-    let (base, text_area_mm2) = match (letters, finish) {
-        (None, _) => (pedestal, 0.0),
-        (Some(cutter), TextFinish::Engraved) => (boolean::difference(&pedestal, &cutter)?, text_area_mm2),
-        (Some(letters), TextFinish::Embossed) => (boolean::union(&pedestal, &letters)?, text_area_mm2),
+    let Parts { model, pedestal, letters, engraving, finish, repair, scale, text_area_mm2 } = parts;
+    let base = match letters {
+        None => None,
+        Some(letters) => Some(match engraving.as_ref().and_then(|e| crate::engrave::engrave(&pedestal, e)) {
+            Some(in_2d) => in_2d,
+            None if finish == TextFinish::Engraved => boolean::difference(&pedestal, &letters)?,
+            None => boolean::union(&pedestal, &letters)?,
+        }),
+    };
+    let (base, text_area_mm2) = match base {
+        Some(base) => (base, text_area_mm2),
+        None => (pedestal, 0.0),
     };
     let mesh = boolean::union(&base, &model)?;
     if !analyse(&mesh, &AnalysisOptions::default()).watertight {

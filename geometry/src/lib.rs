@@ -10,6 +10,7 @@
 
 pub mod analysis;
 pub mod boolean;
+pub mod engrave;
 pub mod error;
 pub mod estimate;
 pub mod io;

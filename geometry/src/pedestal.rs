@@ -93,7 +93,11 @@ pub fn pedestal_with_front(
             // covers the grown footprint's corners. Its side is its radius.
             let inradius = (half_w * half_w + half_d * half_d).sqrt();
             let radius = (inradius / libm::cos(std::f64::consts::PI / 6.0)).max(2.0 * half_front);
-            let outline = regular_polygon(6, radius, 0.0);
+            let mut outline = regular_polygon(6, radius, 0.0);
+            // The front side's two corners (at 240° and 300°) come from two
+            // sines that may differ in the last bit: one y, so the front is
+            // exactly the plane text is cut into.
+            outline[5][1] = outline[4][1];
             let front_y = outline[4][1];
             (outline, front_y, radius)
         }

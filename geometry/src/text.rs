@@ -28,7 +28,7 @@ pub const MAX_LINES: usize = 2;
 pub const MAX_LINE_CHARS: usize = 40;
 
 /// Grid of the integer geometry: 1 µm.
-const UNITS_PER_MM: f64 = 1000.0;
+pub(crate) const UNITS_PER_MM: f64 = 1000.0;
 /// Curves are flattened to within this distance, in µm.
 const CURVE_TOLERANCE: f64 = 10.0;
 /// Baseline-to-baseline distance, in letter heights.
@@ -254,6 +254,12 @@ fn length(v: [f64; 2]) -> f64 {
 }
 
 impl Text {
+    /// The letters as clean polygons on the grid (outer boundary first, then
+    /// its holes), in µm.
+    pub(crate) fn shapes(&self) -> &IntShapes<i32> {
+        &self.shapes
+    }
+
     /// The area the letters cover, mm².
     pub fn area_mm2(&self) -> f64 {
         let twice: i64 = self

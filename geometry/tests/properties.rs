@@ -217,3 +217,54 @@ fn every_pedestal_and_relief_is_a_closed_solid() {
         assert!((sx.max(sy) - options.width_mm).abs() < 1e-6 * options.width_mm, "case {case}: {sx} {sy}");
     }
 }
+
+/// The front built in 2D (`engrave`) is the solid boolean's answer: one
+/// closed, consistently oriented solid of the same volume (within 1e-6) and
+/// the same bounds, on every pedestal with a flat front rectangle.
+#[test]
+fn letters_built_in_2d_match_the_solid_boolean() {
+    use geometry::engrave::engrave;
+    use geometry::keepsake::parts;
+    let font = Font::embedded();
+    let mut cases = Cases::new(4);
+    let mut in_2d = 0;
+    for case in 0..Cases::count(40) {
+        let model = cuboid([0.0, 0.0, 0.0], [cases.float(5.0, 60.0), cases.float(5.0, 60.0), 10.0]);
+        let shape = cases.pick(&SHAPES);
+        let spec = KeepsakeSpec {
+            pedestal: Pedestal {
+                shape,
+                height_mm: cases.float(2.0, 20.0),
+                margin_mm: cases.float(0.0, 10.0),
+            },
+            text: (0..1 + cases.below(2)).map(|_| cases.text(24)).collect(),
+            finish: cases.pick(&[TextFinish::Engraved, TextFinish::Embossed]),
+            letter_height_mm: cases.float(3.0, 12.0),
+            depth_mm: cases.float(0.3, 2.0),
+            model_height_mm: None,
+        };
+        let what = format!("case {case}: {spec:?}");
+        let Ok(parts) = parts(&model, &spec, &font) else {
+            assert!(spec.text.iter().all(|l| l.trim().is_empty()), "{what}: refused");
+            continue;
+        };
+        let (letters, engraving) = (parts.letters.unwrap(), parts.engraving.unwrap());
+        let fast = engrave(&parts.pedestal, &engraving).unwrap_or_else(|| panic!("{what}: not built in 2D"));
+        in_2d += 1;
+        let general = match spec.finish {
+            TextFinish::Engraved => boolean::difference(&parts.pedestal, &letters).unwrap(),
+            TextFinish::Embossed => boolean::union(&parts.pedestal, &letters).unwrap(),
+        };
+        let (a, b) = (check_solid(&fast, &what), check_solid(&general, &what));
+        assert!(
+            (a.volume_mm3 - b.volume_mm3).abs() <= 1e-6 * b.volume_mm3,
+            "{what}: {} mm³ in 2D, {} mm³ by the boolean",
+            a.volume_mm3,
+            b.volume_mm3
+        );
+        for (x, y) in a.bbox_mm.iter().flatten().zip(b.bbox_mm.iter().flatten()) {
+            assert!((x - y).abs() < 1e-9, "{what}: bounds {:?} against {:?}", a.bbox_mm, b.bbox_mm);
+        }
+    }
+    assert!(in_2d >= Cases::count(40) / 2, "only {in_2d} of the cases had text");
+}
