@@ -42,6 +42,7 @@ fn mesh_info_json_has_exactly_the_documented_keys() {
             "shells",
             "triangles",
             "volume_mm3",
+            "volume_note",
             "watertight"
         ]
     );
@@ -448,11 +449,17 @@ print(json.dumps(out))
         let ours: serde_json::Value = serde_json::from_str(&stdout).unwrap();
         let theirs = &theirs[name];
         assert_eq!(ours["watertight"], theirs["watertight"], "{name}");
-        // An open surface encloses no volume; its "volume" depends on the
-        // reference point each tool happens to use, so only area is compared.
+        // An open surface encloses no volume (its formula's figure depends
+        // on where the origin is): we give none, and say why.
         let keys: &[(&str, &str)] = if theirs["watertight"] == true {
+            assert_eq!(ours["volume_note"], serde_json::Value::Null, "{name}");
             &[("volume_mm3", "volume"), ("area_mm2", "area")]
         } else {
+            assert_eq!(ours["volume_mm3"], serde_json::Value::Null, "{name}: {ours}");
+            assert!(
+                ours["volume_note"].as_str().unwrap().starts_with("not a closed solid ("),
+                "{name}: {ours}"
+            );
             &[("area_mm2", "area")]
         };
         for &(our_key, their_key) in keys {

@@ -131,7 +131,11 @@ pub(super) fn run_quote(
 pub struct InfoReport {
     format: Format,
     triangles: usize,
-    volume_mm3: f64,
+    /// `null` for an open mesh: it encloses nothing, and the figure a
+    /// formula gives for it depends on where the origin is.
+    volume_mm3: Option<f64>,
+    /// Why there is no volume (`null` when there is one).
+    volume_note: Option<String>,
     area_mm2: f64,
     bbox_mm: [[f64; 3]; 2],
     watertight: bool,
@@ -147,7 +151,8 @@ pub fn info(file: &Path, limits: &Limits) -> Result<InfoReport, ToolError> {
     Ok(InfoReport {
         format,
         triangles: a.triangles,
-        volume_mm3: a.volume_mm3,
+        volume_mm3: a.watertight.then_some(a.volume_mm3),
+        volume_note: (!a.watertight).then(|| open_mesh_note(a.open_edges)),
         area_mm2: a.area_mm2,
         bbox_mm: a.bbox_mm,
         watertight: a.watertight,
@@ -158,6 +163,12 @@ pub fn info(file: &Path, limits: &Limits) -> Result<InfoReport, ToolError> {
     })
 }
 
+/// Why an open mesh is given no volume.
+fn open_mesh_note(open_edges: usize) -> String {
+    let edges = if open_edges == 1 { "1 open edge".to_string() } else { format!("{open_edges} open edges") };
+    format!("not a closed solid ({edges}): it encloses no volume; `memoreez repair` closes small holes")
+}
+
 impl InfoReport {
     fn summary(&self, file: &Path, build_volume_mm: [f64; 3]) -> String {
         let [min, max] = self.bbox_mm;
@@ -166,14 +177,17 @@ impl InfoReport {
         let fits = size.iter().zip(build_volume_mm).all(|(s, room)| *s <= room);
         let [bx, by, bz] = build_volume_mm;
         format!(
-            "{file}\n  triangles     {}\n  size          {:.1} × {:.1} × {:.1} mm\n  volume        {:.1} mm³\n  \
+            "{file}\n  triangles     {}\n  size          {:.1} × {:.1} × {:.1} mm\n  volume        {}\n  \
              surface area  {:.1} mm²\n  watertight    {} ({} open edges)\n  shells        {}\n  \
              overhangs     {:.1} mm² (supports {})\n  fits printer  {} ({bx} × {by} × {bz} mm)\n",
             self.triangles,
             max[0] - min[0],
             max[1] - min[1],
             max[2] - min[2],
-            self.volume_mm3,
+            match (self.volume_mm3, &self.volume_note) {
+                (Some(volume), _) => format!("{volume:.1} mm³"),
+                (None, note) => format!("none — {}", note.as_deref().unwrap_or("not a closed solid")),
+            },
             self.area_mm2,
             yes_no(self.watertight),
             self.open_edges,
