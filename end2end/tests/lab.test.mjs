@@ -408,6 +408,9 @@ test('staff add a Klipper printer through its Moonraker, with no key, and see it
     await staff.page.click('[data-testid="add-printer"] button');
     const card = staff.page.locator('[data-testid="printer"][data-name="Voron red"][data-state="idle"]');
     await card.waitFor({ timeout: 60_000 });
+    // Added, the form is empty for the next printer.
+    await staff.page.waitForFunction(() => document.querySelector('#printer-name').value === '', null, { timeout: 15_000 });
+    assert.equal(await staff.page.inputValue('#printer-server_url'), '');
     assert.match(await card.textContent(), new RegExp(`Moonraker at ${klipper.url.replace(/[.]/g, '\\.')}`));
     assert.match(await card.locator('[data-testid="printer-message"]').textContent(), /^Ready/);
     await card.locator('[data-testid="camera"] summary').click();

@@ -271,8 +271,18 @@ fn ChangePrinter(id: String, form: PrinterForm, changed: RwSignal<u32>) -> impl 
 #[component]
 fn AddPrinter(add: ServerAction<StaffAddPrinter>) -> impl IntoView {
     let error = form_error(add);
+    // Once a printer is added (its card is above now) the form empties for
+    // the next one; a refused one keeps what was typed, to be corrected.
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if matches!(add.value().get(), Some(Ok(())))
+            && let Some(form) = form.get()
+        {
+            form.reset();
+        }
+    });
     view! {
-        <ActionForm action=add attr:class="card staff-form" attr:data-testid="add-printer">
+        <ActionForm action=add node_ref=form attr:class="card staff-form" attr:data-testid="add-printer">
             <h2>"Add a printer"</h2>
             <PrinterFields prefix="printer".to_string() form=PrinterForm::default()/>
             <p class="form-error" role="alert" data-testid="add-printer-error">{error}</p>
