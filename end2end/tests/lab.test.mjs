@@ -26,6 +26,17 @@ let server;
 let smtp;
 let maildir;
 
+/** Fills the "Add a printer" form for a PLA filament printer (the key is left to the test). */
+async function fillPrinterForm(page, { name, build, colour, connection, url }) {
+  await page.fill('#printer-name', name);
+  await page.selectOption('#printer-method', 'filament');
+  for (const [axis, size] of ['x', 'y', 'z'].map((axis, i) => [axis, build[i]])) await page.fill(`#printer-build_${axis}_mm`, size);
+  await page.fill('#printer-material', 'PLA');
+  await page.fill('#printer-colour', colour);
+  await page.selectOption('#printer-connection', connection);
+  await page.fill('#printer-server_url', url);
+}
+
 async function freePort() {
   return new Promise((resolve) => {
     const probe = createServer().listen(0, '127.0.0.1', () => {
@@ -257,15 +268,7 @@ test('staff add an OctoPrint printer, send a job to it, and watch it print live 
 
     // The printer is added from the printers page; its status comes in live.
     await visit(staff.page, '/staff/printers', server.url);
-    await staff.page.fill('#printer-name', 'MK4 blue');
-    await staff.page.selectOption('#printer-method', 'filament');
-    await staff.page.fill('#printer-build_x_mm', '250');
-    await staff.page.fill('#printer-build_y_mm', '210');
-    await staff.page.fill('#printer-build_z_mm', '220');
-    await staff.page.fill('#printer-material', 'PLA');
-    await staff.page.fill('#printer-colour', 'Blue');
-    await staff.page.selectOption('#printer-connection', 'octoprint');
-    await staff.page.fill('#printer-server_url', octoprint.url);
+    await fillPrinterForm(staff.page, { name: 'MK4 blue', build: ['250', '210', '220'], colour: 'Blue', connection: 'octoprint', url: octoprint.url });
     // Keys are read only from the printer keys folder (or MEMOREEZ_PRINTER_KEY_ variables).
     mkdirSync(server.keysDir, { recursive: true });
     copyFileSync(octoprint.keyFile, join(server.keysDir, 'mk4-blue.key'));
@@ -394,15 +397,7 @@ test('staff add a Klipper printer through its Moonraker, with no key, and see it
     const staff = await openPage(browser());
     await signInAsStaff(staff.page, PASSWORD, server.url);
     await visit(staff.page, '/staff/printers', server.url);
-    await staff.page.fill('#printer-name', 'Voron red');
-    await staff.page.selectOption('#printer-method', 'filament');
-    await staff.page.fill('#printer-build_x_mm', '300');
-    await staff.page.fill('#printer-build_y_mm', '300');
-    await staff.page.fill('#printer-build_z_mm', '280');
-    await staff.page.fill('#printer-material', 'PLA');
-    await staff.page.fill('#printer-colour', 'Red');
-    await staff.page.selectOption('#printer-connection', 'moonraker');
-    await staff.page.fill('#printer-server_url', klipper.url);
+    await fillPrinterForm(staff.page, { name: 'Voron red', build: ['300', '300', '280'], colour: 'Red', connection: 'moonraker', url: klipper.url });
     // Moonraker trusts this machine: no key is named.
     await staff.page.fill('#printer-api_key_from', '');
     await staff.page.click('[data-testid="add-printer"] button');

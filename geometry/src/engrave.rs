@@ -19,7 +19,7 @@ use i_triangle::int::triangulatable::IntTriangulatable;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::Mesh;
-use crate::text::{Text, UNITS_PER_MM};
+use crate::text::{Text, UNITS_PER_MM, twice_area};
 
 /// Text placed on a pedestal's front, as `keepsake::parts` places it.
 #[derive(Clone, Debug, PartialEq)]
@@ -146,13 +146,7 @@ pub fn engrave(pedestal: &Mesh, engraving: &Engraving) -> Option<Mesh> {
 
 /// `contour` counter-clockwise (`outer`) or clockwise (a hole).
 fn oriented(mut contour: IntContour<i32>, outer: bool) -> IntContour<i32> {
-    let twice: i64 = (0..contour.len())
-        .map(|i| {
-            let (a, b) = (contour[i], contour[(i + 1) % contour.len()]);
-            i64::from(a.x) * i64::from(b.y) - i64::from(b.x) * i64::from(a.y)
-        })
-        .sum();
-    if (twice > 0) != outer {
+    if (twice_area(&contour) > 0) != outer {
         contour.reverse();
     }
     contour
@@ -168,9 +162,7 @@ fn facing_reader(shapes: &IntShapes<i32>) -> Vec<[IntPoint; 3]> {
         .chunks_exact(3)
         .map(|t| {
             let [a, b, c] = [t[0], t[1], t[2]].map(|i| points[i as usize]);
-            let twice =
-                i64::from(b.x - a.x) * i64::from(c.y - a.y) - i64::from(b.y - a.y) * i64::from(c.x - a.x);
-            if twice < 0 { [a, c, b] } else { [a, b, c] }
+            if twice_area(&[a, b, c]) < 0 { [a, c, b] } else { [a, b, c] }
         })
         .collect()
 }

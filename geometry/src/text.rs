@@ -249,6 +249,17 @@ impl ttf_parser::OutlineBuilder for Outline {
     }
 }
 
+/// Twice the signed area of a closed polygon on the grid, µm²: positive
+/// when it runs counter-clockwise. Exact (integers).
+pub(crate) fn twice_area(polygon: &[IntPoint]) -> i64 {
+    (0..polygon.len())
+        .map(|i| {
+            let (a, b) = (polygon[i], polygon[(i + 1) % polygon.len()]);
+            i64::from(a.x) * i64::from(b.y) - i64::from(b.x) * i64::from(a.y)
+        })
+        .sum()
+}
+
 fn length(v: [f64; 2]) -> f64 {
     (v[0] * v[0] + v[1] * v[1]).sqrt()
 }
@@ -262,19 +273,7 @@ impl Text {
 
     /// The area the letters cover, mm².
     pub fn area_mm2(&self) -> f64 {
-        let twice: i64 = self
-            .shapes
-            .iter()
-            .flatten()
-            .map(|contour| {
-                (0..contour.len())
-                    .map(|i| {
-                        let (a, b) = (contour[i], contour[(i + 1) % contour.len()]);
-                        i64::from(a.x) * i64::from(b.y) - i64::from(b.x) * i64::from(a.y)
-                    })
-                    .sum::<i64>()
-            })
-            .sum();
+        let twice: i64 = self.shapes.iter().flatten().map(|contour| twice_area(contour)).sum();
         twice as f64 / 2.0 / (UNITS_PER_MM * UNITS_PER_MM)
     }
 
@@ -306,10 +305,7 @@ impl Text {
             triangulation.triangle_indices::<u32>().chunks_exact(3).map(|t| [t[0], t[1], t[2]]).collect();
         // Counter-clockwise in (u, v) faces −y, towards the reader.
         for t in &mut triangles {
-            let [a, b, c] = t.map(|i| points[i as usize]);
-            let twice_area =
-                i64::from(b.x - a.x) * i64::from(c.y - a.y) - i64::from(b.y - a.y) * i64::from(c.x - a.x);
-            if twice_area < 0 {
+            if twice_area(&t.map(|i| points[i as usize])) < 0 {
                 t.swap(1, 2);
             }
         }

@@ -24,8 +24,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::platform::outbound::{self, OutboundError};
+use crate::platform::outbound::OutboundError;
 use crate::printers::reading::{PrinterState, Reading, seconds_left, short};
+use crate::printers::server::Failure;
 
 /// What went wrong, in our words: the server's own answer is never passed
 /// on (its address is typed by staff, so its answer could be anyone's).
@@ -42,9 +43,6 @@ pub enum MoonrakerError {
     #[error("Moonraker answered something that is not Moonraker's JSON")]
     Unreadable,
 }
-
-/// Answers are small JSON documents; anything bigger is not Moonraker's.
-const MAX_ANSWER_BYTES: usize = 1 << 20;
 
 #[derive(Clone, Debug)]
 pub struct Moonraker {
@@ -126,19 +124,7 @@ impl Moonraker {
             Some(key) => request.header("X-Api-Key", key),
             None => request,
         };
-        let response = outbound::send(request, &self.base).await.map_err(MoonrakerError::Unreachable)?;
-        let status = response.status();
-        if status == reqwest::StatusCode::FORBIDDEN || status == reqwest::StatusCode::UNAUTHORIZED {
-            return Err(MoonrakerError::KeyRefused(status.as_u16()));
-        }
-        if !status.is_success() {
-            return Err(MoonrakerError::Refused(status.as_u16()));
-        }
-        let bytes = outbound::read_capped(response, MAX_ANSWER_BYTES).await.map_err(|error| match error {
-            OutboundError::TooLarge(_) => MoonrakerError::Unreadable,
-            other => MoonrakerError::Unreachable(other),
-        })?;
-        let mut answer: Value = serde_json::from_slice(&bytes).map_err(|_| MoonrakerError::Unreadable)?;
+        let mut answer = crate::printers::server::answer(request, &self.base).await?;
         if !answer.is_object() {
             return Err(MoonrakerError::Unreadable);
         }
@@ -146,6 +132,17 @@ impl Moonraker {
             Some(result) => result.take(),
             None => answer,
         })
+    }
+}
+
+impl From<Failure> for MoonrakerError {
+    fn from(failure: Failure) -> Self {
+        match failure {
+            Failure::Unreachable(error) => MoonrakerError::Unreachable(error),
+            Failure::KeyRefused(status) => MoonrakerError::KeyRefused(status),
+            Failure::Refused(status) => MoonrakerError::Refused(status),
+            Failure::Unreadable => MoonrakerError::Unreadable,
+        }
     }
 }
 

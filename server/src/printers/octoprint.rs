@@ -16,8 +16,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::platform::outbound::{self, OutboundError};
+use crate::platform::outbound::OutboundError;
 use crate::printers::reading::{PrinterState, Reading, seconds_left, short};
+use crate::printers::server::Failure;
 
 /// What went wrong, in our words: OctoPrint's own answer is never passed
 /// on (its address is typed by staff, so its answer could be anyone's).
@@ -34,9 +35,6 @@ pub enum OctoPrintError {
     #[error("OctoPrint answered something that is not OctoPrint's JSON")]
     Unreadable,
 }
-
-/// Answers are small JSON documents; anything bigger is not OctoPrint's.
-const MAX_ANSWER_BYTES: usize = 1 << 20;
 
 #[derive(Clone, Debug)]
 pub struct OctoPrint {
@@ -105,26 +103,20 @@ impl OctoPrint {
     }
 
     async fn call(&self, request: reqwest::RequestBuilder) -> Result<Value, OctoPrintError> {
-        let url = self.base.clone();
-        let response = outbound::send(request.header("X-Api-Key", &self.key), &url)
+        crate::printers::server::answer(request.header("X-Api-Key", &self.key), &self.base)
             .await
-            .map_err(OctoPrintError::Unreachable)?;
-        let status = response.status();
-        if status == reqwest::StatusCode::FORBIDDEN || status == reqwest::StatusCode::UNAUTHORIZED {
-            return Err(OctoPrintError::KeyRefused(status.as_u16()));
+            .map_err(Into::into)
+    }
+}
+
+impl From<Failure> for OctoPrintError {
+    fn from(failure: Failure) -> Self {
+        match failure {
+            Failure::Unreachable(error) => OctoPrintError::Unreachable(error),
+            Failure::KeyRefused(status) => OctoPrintError::KeyRefused(status),
+            Failure::Refused(status) => OctoPrintError::Refused(status),
+            Failure::Unreadable => OctoPrintError::Unreadable,
         }
-        if !status.is_success() {
-            return Err(OctoPrintError::Refused(status.as_u16()));
-        }
-        let bytes = outbound::read_capped(response, MAX_ANSWER_BYTES).await.map_err(|error| match error {
-            OutboundError::TooLarge(_) => OctoPrintError::Unreadable,
-            other => OctoPrintError::Unreachable(other),
-        })?;
-        // `204 No Content` (a command taken) has no body.
-        if bytes.is_empty() {
-            return Ok(Value::Null);
-        }
-        serde_json::from_slice(&bytes).map_err(|_| OctoPrintError::Unreadable)
     }
 }
 

@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use crate::platform::outbound;
+use serde_json::Value;
+
+use crate::platform::outbound::{self, OutboundError};
 use crate::printers::moonraker::{Moonraker, MoonrakerError};
 use crate::printers::octoprint::{OctoPrint, OctoPrintError};
 use crate::printers::reading::Reading;
@@ -84,6 +86,42 @@ impl PrinterServer {
             PrinterServer::Moonraker(server) => server.snapshot_url().await?,
         })
     }
+}
+
+/// Answers are small JSON documents; anything bigger is not a printer server's.
+const MAX_ANSWER_BYTES: usize = 1 << 20;
+
+/// What went wrong with a call, before each client puts it in its own words.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    Unreachable(OutboundError),
+    /// 401 or 403.
+    KeyRefused(u16),
+    Refused(u16),
+    /// Too big, or not JSON.
+    Unreadable,
+}
+
+/// Sends `request` to the printer server at `base` and reads its JSON
+/// answer, at most [`MAX_ANSWER_BYTES`]; an empty body (a `204` for a command
+/// taken) is `Value::Null`. Shared by the OctoPrint and Moonraker clients.
+pub(crate) async fn answer(request: reqwest::RequestBuilder, base: &str) -> Result<Value, Failure> {
+    let response = outbound::send(request, base).await.map_err(Failure::Unreachable)?;
+    let status = response.status();
+    if status == reqwest::StatusCode::FORBIDDEN || status == reqwest::StatusCode::UNAUTHORIZED {
+        return Err(Failure::KeyRefused(status.as_u16()));
+    }
+    if !status.is_success() {
+        return Err(Failure::Refused(status.as_u16()));
+    }
+    let bytes = outbound::read_capped(response, MAX_ANSWER_BYTES).await.map_err(|error| match error {
+        OutboundError::TooLarge(_) => Failure::Unreadable,
+        other => Failure::Unreachable(other),
+    })?;
+    if bytes.is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(&bytes).map_err(|_| Failure::Unreadable)
 }
 
 /// One client (and its pool of connections) for every printer server: the
